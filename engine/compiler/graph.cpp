@@ -1,0 +1,58 @@
+#include "engine/compiler/graph.h"
+
+namespace tinynas::compiler {
+
+int Graph::add_tensor(Tensor tensor) {
+  tensors.push_back(std::move(tensor));
+  return static_cast<int>(tensors.size()) - 1;
+}
+
+int Graph::add_op(Op op) {
+  ops.push_back(std::move(op));
+  return static_cast<int>(ops.size()) - 1;
+}
+
+int64_t op_macs(const Graph& graph, const Op& op) {
+  const TensorShape& out = graph.tensors[op.output].shape;
+  switch (op.kind) {
+    case OpKind::kConv2d: {
+      const TensorShape& in = graph.tensors[op.inputs[0]].shape;
+      return out.elements() * op.kernel_h * op.kernel_w * in.c;
+    }
+    case OpKind::kDepthwiseConv2d:
+      return out.elements() * op.kernel_h * op.kernel_w;
+    case OpKind::kFullyConnected: {
+      const TensorShape& in = graph.tensors[op.inputs[0]].shape;
+      return out.c * in.elements();
+    }
+    case OpKind::kAdd:
+      return out.elements();
+    case OpKind::kAveragePool2d:
+      return out.elements() * op.kernel_h * op.kernel_w;
+    case OpKind::kGlobalAveragePool:
+      return graph.tensors[op.inputs[0]].shape.elements();
+  }
+  return 0;
+}
+
+int64_t graph_macs(const Graph& graph) {
+  int64_t total = 0;
+  for (const Op& op : graph.ops) {
+    if (op.kind == OpKind::kConv2d || op.kind == OpKind::kDepthwiseConv2d ||
+        op.kind == OpKind::kFullyConnected) {
+      total += op_macs(graph, op);
+    }
+  }
+  return total;
+}
+
+int64_t graph_params(const Graph& graph) {
+  int64_t total = 0;
+  for (const Op& op : graph.ops) {
+    if (op.weights >= 0) total += graph.tensors[op.weights].shape.elements();
+    total += static_cast<int64_t>(op.bias.size());
+  }
+  return total;
+}
+
+}  // namespace tinynas::compiler

@@ -1,0 +1,71 @@
+// The compiler's graph IR: quantized tensors and ops in execution order. Builders (from an
+// architecture, from MCUNet net configs, from a trained supernet) produce it; the memory planner
+// lays out its activations; the model writer turns graph + plan into a .tnm file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/model_format.h"
+
+namespace tinynas::compiler {
+
+using runtime::OpKind;
+
+struct TensorShape {
+  int n = 1, h = 1, w = 1, c = 1;  // activations NHWC; weights OHWI / 1,KH,KW,C / O,1,1,I
+  int64_t elements() const { return int64_t{n} * h * w * c; }
+  bool operator==(const TensorShape& o) const {
+    return n == o.n && h == o.h && w == o.w && c == o.c;
+  }
+};
+
+enum class Activation { kNone, kRelu, kRelu6 };
+
+struct Tensor {
+  std::string name;
+  TensorShape shape;
+  bool is_constant = false;          // constants are int8 weights in the constant pool
+  // Activations: per-tensor asymmetric int8 (real = scale * (q - zero_point)).
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+  // Constants (weights): per-output-channel symmetric scales and the int8 values.
+  std::vector<float> channel_scales;
+  std::vector<int8_t> data;
+  int64_t bytes() const { return elements_bytes(); }
+  int64_t elements_bytes() const { return shape.elements(); }  // int8: one byte per element
+};
+
+struct Op {
+  OpKind kind = OpKind::kConv2d;
+  std::string name;               // e.g. "blocks.3.depthwise"
+  std::vector<int> inputs;        // activation tensor indices (one, or two for kAdd)
+  int weights = -1;               // constant tensor index, or -1
+  std::vector<int32_t> bias;      // int32 bias per output channel (empty: none)
+  int output = -1;
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  Activation activation = Activation::kNone;
+  bool allow_in_place = false;    // depthwise: the planner may run it in place
+};
+
+struct Graph {
+  std::vector<Tensor> tensors;
+  std::vector<Op> ops;            // execution order
+  int input = -1;
+  int output = -1;
+
+  int add_tensor(Tensor tensor);
+  int add_op(Op op);
+};
+
+// MACs of one op (multiply-accumulates; adds and pools count one per input element read).
+int64_t op_macs(const Graph& graph, const Op& op);
+// Total MACs of conv, depthwise and fully-connected ops (the figure papers report).
+int64_t graph_macs(const Graph& graph);
+// Weights + biases, the "parameters" figure papers report.
+int64_t graph_params(const Graph& graph);
+
+}  // namespace tinynas::compiler
