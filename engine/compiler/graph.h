@@ -26,7 +26,7 @@ enum class Activation { kNone, kRelu, kRelu6 };
 struct Tensor {
   std::string name;
   TensorShape shape;
-  bool is_constant = false;          // constants are int8 weights in the constant pool
+  bool is_constant = false;  // constants are int8 weights in the constant pool
   // Activations: per-tensor asymmetric int8 (real = scale * (q - zero_point)).
   float scale = 1.0f;
   int32_t zero_point = 0;
@@ -39,21 +39,21 @@ struct Tensor {
 
 struct Op {
   OpKind kind = OpKind::kConv2d;
-  std::string name;               // e.g. "blocks.3.depthwise"
-  std::vector<int> inputs;        // activation tensor indices (one, or two for kAdd)
-  int weights = -1;               // constant tensor index, or -1
-  std::vector<int32_t> bias;      // int32 bias per output channel (empty: none)
+  std::string name;           // e.g. "blocks.3.depthwise"
+  std::vector<int> inputs;    // activation tensor indices (one, or two for kAdd)
+  int weights = -1;           // constant tensor index, or -1
+  std::vector<int32_t> bias;  // int32 bias per output channel (empty: none)
   int output = -1;
   int kernel_h = 1, kernel_w = 1;
   int stride_h = 1, stride_w = 1;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   Activation activation = Activation::kNone;
-  bool allow_in_place = false;    // depthwise: the planner may run it in place
+  bool allow_in_place = false;  // depthwise: the planner may run it in place
 };
 
 struct Graph {
   std::vector<Tensor> tensors;
-  std::vector<Op> ops;            // execution order
+  std::vector<Op> ops;  // execution order
   int input = -1;
   int output = -1;
 

@@ -17,20 +17,20 @@ struct PlannerOptions {
 
 struct OpMemory {
   int op = -1;
-  int64_t live_bytes = 0;          // arena bytes live while the op runs (inputs, outputs, kept)
-  int64_t scratch_bytes = 0;       // this op's scratch need
-  std::vector<int> live_tensors;   // activation tensors live during the op
+  int64_t live_bytes = 0;         // arena bytes live while the op runs (inputs, outputs, kept)
+  int64_t scratch_bytes = 0;      // this op's scratch need
+  std::vector<int> live_tensors;  // activation tensors live during the op
   bool in_place = false;
 };
 
 struct MemoryPlan {
-  std::vector<int64_t> offsets;    // per graph tensor: arena offset, -1 for constants
-  std::vector<int> first_use;      // per tensor: op index that produces it (-1: graph input)
-  std::vector<int> last_use;       // per tensor: last op index that reads it
-  std::vector<bool> in_place;      // per op: runs in place (depthwise only)
-  std::vector<int64_t> op_scratch; // per op: scratch bytes
-  int64_t arena_bytes = 0;         // highest address used in the arena
-  int64_t scratch_bytes = 0;       // shared scratch buffer: max over op_scratch
+  std::vector<int64_t> offsets;     // per graph tensor: arena offset, -1 for constants
+  std::vector<int> first_use;       // per tensor: op index that produces it (-1: graph input)
+  std::vector<int> last_use;        // per tensor: last op index that reads it
+  std::vector<bool> in_place;       // per op: runs in place (depthwise only)
+  std::vector<int64_t> op_scratch;  // per op: scratch bytes
+  int64_t arena_bytes = 0;          // highest address used in the arena
+  int64_t scratch_bytes = 0;        // shared scratch buffer: max over op_scratch
   std::vector<OpMemory> per_op;
   int64_t peak_sram_bytes() const { return arena_bytes + scratch_bytes; }
 };

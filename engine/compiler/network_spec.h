@@ -23,16 +23,16 @@ struct ConvLayerSpec {
 struct BlockSpec {
   int in_channels = 0;
   int out_channels = 0;
-  int kernel_size = 3;      // 3, 5 or 7
-  int stride = 1;           // 1 or 2
-  int mid_channels = 0;     // expanded width; == in_channels means no expansion conv
+  int kernel_size = 3;   // 3, 5 or 7
+  int stride = 1;        // 1 or 2
+  int mid_channels = 0;  // expanded width; == in_channels means no expansion conv
   bool residual = false;
   Activation activation = Activation::kRelu6;
 };
 
 struct NetworkSpec {
   std::string name;
-  int resolution = 0;       // input H == W
+  int resolution = 0;  // input H == W
   int input_channels = 3;
   ConvLayerSpec first_conv;
   std::vector<BlockSpec> blocks;

@@ -65,7 +65,7 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
                                   const int8_t* filter, const int32_t* bias,
                                   const Shape& output_shape, int8_t* buffer, int8_t* scratch);
 int32_t depthwise_conv2d_s8_in_place_get_buffer_size(const Shape& input_shape,
-                                                      const Shape& filter_shape);
+                                                     const Shape& filter_shape);
 
 struct AddParams {
   int32_t input0_offset;      // -zero_point of input 0, [-127, 128]

@@ -27,23 +27,23 @@ inline constexpr int kMaxStride = 4;
 
 // Byte offsets of the header fields.
 namespace header {
-inline constexpr uint32_t kMagic = 0;              // u32
-inline constexpr uint32_t kVersion = 4;            // u16
-inline constexpr uint32_t kHeaderSizeField = 6;    // u16, == kHeaderSize
-inline constexpr uint32_t kFileSize = 8;           // u32, total bytes of the file
-inline constexpr uint32_t kCrc32 = 12;             // u32, over [header_size, file_size)
-inline constexpr uint32_t kTensorCount = 16;       // u16
-inline constexpr uint32_t kOpCount = 18;           // u16
-inline constexpr uint32_t kTensorTableOffset = 20; // u32
-inline constexpr uint32_t kOpTableOffset = 24;     // u32
-inline constexpr uint32_t kConstantsOffset = 28;   // u32, multiple of kConstantPoolAlignment
-inline constexpr uint32_t kConstantsSize = 32;     // u32
-inline constexpr uint32_t kArenaSize = 36;         // u32, bytes of the planned arena
-inline constexpr uint32_t kScratchSize = 40;       // u32, bytes of the shared scratch buffer
-inline constexpr uint32_t kInputTensor = 44;       // u16
-inline constexpr uint32_t kOutputTensor = 46;      // u16
-inline constexpr uint32_t kFlags = 48;             // u32, ModelFlags
-inline constexpr uint32_t kReserved = 52;          // 12 bytes, must be zero
+inline constexpr uint32_t kMagic = 0;               // u32
+inline constexpr uint32_t kVersion = 4;             // u16
+inline constexpr uint32_t kHeaderSizeField = 6;     // u16, == kHeaderSize
+inline constexpr uint32_t kFileSize = 8;            // u32, total bytes of the file
+inline constexpr uint32_t kCrc32 = 12;              // u32, over [header_size, file_size)
+inline constexpr uint32_t kTensorCount = 16;        // u16
+inline constexpr uint32_t kOpCount = 18;            // u16
+inline constexpr uint32_t kTensorTableOffset = 20;  // u32
+inline constexpr uint32_t kOpTableOffset = 24;      // u32
+inline constexpr uint32_t kConstantsOffset = 28;    // u32, multiple of kConstantPoolAlignment
+inline constexpr uint32_t kConstantsSize = 32;      // u32
+inline constexpr uint32_t kArenaSize = 36;          // u32, bytes of the planned arena
+inline constexpr uint32_t kScratchSize = 40;        // u32, bytes of the shared scratch buffer
+inline constexpr uint32_t kInputTensor = 44;        // u16
+inline constexpr uint32_t kOutputTensor = 46;       // u16
+inline constexpr uint32_t kFlags = 48;              // u32, ModelFlags
+inline constexpr uint32_t kReserved = 52;           // 12 bytes, must be zero
 }  // namespace header
 
 enum ModelFlags : uint32_t {
@@ -55,17 +55,17 @@ enum class Storage : uint8_t { kArena = 0, kConstant = 1 };
 
 // Byte offsets within a 32-byte tensor record.
 namespace tensor_record {
-inline constexpr uint32_t kDType = 0;      // u8, DType
-inline constexpr uint32_t kStorage = 1;    // u8, Storage
-inline constexpr uint32_t kReserved0 = 2;  // u16, zero
-inline constexpr uint32_t kDims = 4;       // 4 x u16: N, H, W, C (activations NHWC;
-                                           // conv weights O,KH,KW,I; depthwise 1,KH,KW,C;
-                                           // fully-connected O,1,1,I)
-inline constexpr uint32_t kOffset = 12;    // u32, arena offset or constant-pool offset
-inline constexpr uint32_t kSizeBytes = 16; // u32, == product(dims) * sizeof(dtype)
-inline constexpr uint32_t kZeroPoint = 20; // i32, [-128, 127] for int8
-inline constexpr uint32_t kScale = 24;     // f32, informational (the runtime uses integers only)
-inline constexpr uint32_t kReserved1 = 28; // u32, zero
+inline constexpr uint32_t kDType = 0;       // u8, DType
+inline constexpr uint32_t kStorage = 1;     // u8, Storage
+inline constexpr uint32_t kReserved0 = 2;   // u16, zero
+inline constexpr uint32_t kDims = 4;        // 4 x u16: N, H, W, C (activations NHWC;
+                                            // conv weights O,KH,KW,I; depthwise 1,KH,KW,C;
+                                            // fully-connected O,1,1,I)
+inline constexpr uint32_t kOffset = 12;     // u32, arena offset or constant-pool offset
+inline constexpr uint32_t kSizeBytes = 16;  // u32, == product(dims) * sizeof(dtype)
+inline constexpr uint32_t kZeroPoint = 20;  // i32, [-128, 127] for int8
+inline constexpr uint32_t kScale = 24;      // f32, informational (the runtime uses integers only)
+inline constexpr uint32_t kReserved1 = 28;  // u32, zero
 }  // namespace tensor_record
 
 enum class OpKind : uint8_t {
@@ -84,39 +84,37 @@ enum OpFlags : uint8_t {
 
 // Byte offsets within a 64-byte op record. Unused fields are zero (or kNoTensor/kNoOffset).
 namespace op_record {
-inline constexpr uint32_t kKind = 0;             // u8, OpKind
-inline constexpr uint32_t kFlags = 1;            // u8, OpFlags
-inline constexpr uint32_t kActivationMin = 2;    // i8, fused clamp (ReLU/ReLU6 quantized)
-inline constexpr uint32_t kActivationMax = 3;    // i8, >= activation_min
-inline constexpr uint32_t kInput0 = 4;           // u16, tensor index
-inline constexpr uint32_t kInput1 = 6;           // u16, second input of kAdd, else kNoTensor
-inline constexpr uint32_t kWeights = 8;          // u16, constant tensor or kNoTensor
-inline constexpr uint32_t kOutput = 10;          // u16
-inline constexpr uint32_t kKernelH = 12;         // u8
-inline constexpr uint32_t kKernelW = 13;         // u8
-inline constexpr uint32_t kStrideH = 14;         // u8
-inline constexpr uint32_t kStrideW = 15;         // u8
-inline constexpr uint32_t kPadTop = 16;          // u8
-inline constexpr uint32_t kPadLeft = 17;         // u8
-inline constexpr uint32_t kPadBottom = 18;       // u8
-inline constexpr uint32_t kPadRight = 19;        // u8
-inline constexpr uint32_t kBiasOffset = 20;      // u32, int32[out_channels] or kNoOffset
-inline constexpr uint32_t kMultiplierOffset = 24;// u32, int32[out_channels] (per-channel ops)
-inline constexpr uint32_t kShiftOffset = 28;     // u32, int32[out_channels] (per-channel ops)
-inline constexpr uint32_t kInput0Multiplier = 32;// i32, kAdd
-inline constexpr uint32_t kInput0Shift = 36;     // i32, kAdd, <= 0
-inline constexpr uint32_t kInput1Multiplier = 40;// i32, kAdd
-inline constexpr uint32_t kInput1Shift = 44;     // i32, kAdd, <= 0
-inline constexpr uint32_t kOutputMultiplier = 48;// i32, kAdd and kGlobalAveragePool
-inline constexpr uint32_t kOutputShift = 52;     // i32, kAdd and kGlobalAveragePool
-inline constexpr uint32_t kLeftShift = 56;       // i32, kAdd (TFLite uses 20), [0, 30]
-inline constexpr uint32_t kScratchBytes = 60;    // u32, this op's scratch need (<= scratch_size)
+inline constexpr uint32_t kKind = 0;               // u8, OpKind
+inline constexpr uint32_t kFlags = 1;              // u8, OpFlags
+inline constexpr uint32_t kActivationMin = 2;      // i8, fused clamp (ReLU/ReLU6 quantized)
+inline constexpr uint32_t kActivationMax = 3;      // i8, >= activation_min
+inline constexpr uint32_t kInput0 = 4;             // u16, tensor index
+inline constexpr uint32_t kInput1 = 6;             // u16, second input of kAdd, else kNoTensor
+inline constexpr uint32_t kWeights = 8;            // u16, constant tensor or kNoTensor
+inline constexpr uint32_t kOutput = 10;            // u16
+inline constexpr uint32_t kKernelH = 12;           // u8
+inline constexpr uint32_t kKernelW = 13;           // u8
+inline constexpr uint32_t kStrideH = 14;           // u8
+inline constexpr uint32_t kStrideW = 15;           // u8
+inline constexpr uint32_t kPadTop = 16;            // u8
+inline constexpr uint32_t kPadLeft = 17;           // u8
+inline constexpr uint32_t kPadBottom = 18;         // u8
+inline constexpr uint32_t kPadRight = 19;          // u8
+inline constexpr uint32_t kBiasOffset = 20;        // u32, int32[out_channels] or kNoOffset
+inline constexpr uint32_t kMultiplierOffset = 24;  // u32, int32[out_channels] (per-channel ops)
+inline constexpr uint32_t kShiftOffset = 28;       // u32, int32[out_channels] (per-channel ops)
+inline constexpr uint32_t kInput0Multiplier = 32;  // i32, kAdd
+inline constexpr uint32_t kInput0Shift = 36;       // i32, kAdd, <= 0
+inline constexpr uint32_t kInput1Multiplier = 40;  // i32, kAdd
+inline constexpr uint32_t kInput1Shift = 44;       // i32, kAdd, <= 0
+inline constexpr uint32_t kOutputMultiplier = 48;  // i32, kAdd and kGlobalAveragePool
+inline constexpr uint32_t kOutputShift = 52;       // i32, kAdd and kGlobalAveragePool
+inline constexpr uint32_t kLeftShift = 56;         // i32, kAdd (TFLite uses 20), [0, 30]
+inline constexpr uint32_t kScratchBytes = 60;      // u32, this op's scratch need (<= scratch_size)
 }  // namespace op_record
 
 // Little-endian field access that works on any host and any alignment.
-inline uint16_t load_u16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
+inline uint16_t load_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 inline uint32_t load_u32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);

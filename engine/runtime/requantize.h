@@ -9,7 +9,7 @@
 
 namespace tinynas::runtime {
 
-// round(a * b / 2^31) with ties away from zero, saturating the single overflow case
+// round(a * b / 2^31) with ties rounded upwards (gemmlowp), saturating the single overflow case
 // a == b == INT32_MIN.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;

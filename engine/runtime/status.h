@@ -9,21 +9,21 @@ namespace tinynas::runtime {
 enum class Status : uint8_t {
   kOk = 0,
   kNullArgument,
-  kTruncated,             // the buffer is shorter than a table or record claims
-  kBadMagic,              // not a .tnm file
-  kUnsupportedVersion,    // a .tnm version this runtime does not read
-  kBadHeader,             // a header field is inconsistent (sizes, counts, reserved bytes)
-  kChecksumMismatch,      // CRC-32 over the body does not match the header
-  kMisaligned,            // buffer or an offset is not aligned as the format requires
-  kBadTensor,             // dtype, storage, shape or size of a tensor record is invalid
-  kTensorOutOfBounds,     // a tensor's bytes lie outside the arena or the constant pool
-  kBadOperandIndex,       // an op names a tensor index that does not exist or has the wrong role
-  kBadOpKind,             // unknown op kind
-  kBadOpParameter,        // kernel size, stride, padding, activation range, shift ... invalid
-  kShapeMismatch,         // operand shapes do not agree with the op's parameters
-  kConstantOutOfBounds,   // bias / multiplier / shift arrays lie outside the constant pool
-  kArenaTooSmall,         // the caller's arena is smaller than the model's planned arena
-  kScratchTooSmall,       // the caller's scratch is smaller than the model's planned scratch
+  kTruncated,            // the buffer is shorter than a table or record claims
+  kBadMagic,             // not a .tnm file
+  kUnsupportedVersion,   // a .tnm version this runtime does not read
+  kBadHeader,            // a header field is inconsistent (sizes, counts, reserved bytes)
+  kChecksumMismatch,     // CRC-32 over the body does not match the header
+  kMisaligned,           // buffer or an offset is not aligned as the format requires
+  kBadTensor,            // dtype, storage, shape or size of a tensor record is invalid
+  kTensorOutOfBounds,    // a tensor's bytes lie outside the arena or the constant pool
+  kBadOperandIndex,      // an op names a tensor index that does not exist or has the wrong role
+  kBadOpKind,            // unknown op kind
+  kBadOpParameter,       // kernel size, stride, padding, activation range, shift ... invalid
+  kShapeMismatch,        // operand shapes do not agree with the op's parameters
+  kConstantOutOfBounds,  // bias / multiplier / shift arrays lie outside the constant pool
+  kArenaTooSmall,        // the caller's arena is smaller than the model's planned arena
+  kScratchTooSmall,      // the caller's scratch is smaller than the model's planned scratch
   kNotInitialized,
 };
 
@@ -36,8 +36,8 @@ enum class ModelSection : uint8_t { kNone = 0, kHeader, kTensorTable, kOpTable, 
 struct ValidationError {
   Status status = Status::kOk;
   ModelSection section = ModelSection::kNone;
-  uint16_t index = 0;   // tensor or op index within its table
-  uint32_t field = 0;   // byte offset of the offending field within its record (or file)
+  uint16_t index = 0;  // tensor or op index within its table
+  uint32_t field = 0;  // byte offset of the offending field within its record (or file)
 };
 
 const char* section_name(ModelSection section);

@@ -1,0 +1,63 @@
+// tinynas compile (--arch F | --net-config F) [--random-weights] -o MODEL.tnm
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <stdexcept>
+
+#include "apps/commands.h"
+#include "apps/network_source.h"
+#include "engine/compiler/graph_builder.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/memory_report.h"
+#include "engine/compiler/model_writer.h"
+
+namespace tinynas::apps {
+
+namespace {
+
+struct CompileOptions {
+  NetworkSourceOptions source;
+  bool random_weights = false;
+  std::string output_path;
+};
+
+void run_compile(const CompileOptions& options) {
+  if (!options.random_weights) {
+    throw std::invalid_argument(
+        "no weights for this network: pass --random-weights to study memory and latency "
+        "without training (trained subnets are lowered by `tinynas eval --int8`)");
+  }
+  const compiler::NetworkSpec spec = load_network_spec(options.source);
+  compiler::BuildOptions build;
+  build.seed = options.source.seed;
+  const compiler::Graph graph = compiler::build_graph(spec, build);
+  const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner_options(options.source));
+  const std::vector<uint8_t> bytes = compiler::write_model(graph, plan);
+  compiler::write_model_file(options.output_path, bytes);
+  fmt::print(
+      "wrote {}: {} ops, {} tensors, {} bytes (flash), peak SRAM {} bytes "
+      "(arena {} + scratch {}), {} MACs\n",
+      options.output_path, graph.ops.size(), graph.tensors.size(), bytes.size(),
+      plan.peak_sram_bytes(), plan.arena_bytes, plan.scratch_bytes, compiler::graph_macs(graph));
+}
+
+}  // namespace
+
+void register_compile_command(CLI::App& app) {
+  auto options = std::make_shared<CompileOptions>();
+  CLI::App* command = app.add_subcommand("compile", "Build an int8 .tnm model file");
+  const NetworkSourceFlags flags = add_network_source_options(*command, options->source);
+  flags.arch->required(false);
+  command->add_flag("--random-weights", options->random_weights,
+                    "seeded random int8 weights (memory and latency do not depend on values)");
+  command->add_option("-o,--output", options->output_path, "the .tnm file to write")->required();
+  command->callback([options] {
+    if (!has_network_source(options->source)) {
+      throw std::invalid_argument("compile: pass --arch FILE or --net-config FILE");
+    }
+    run_compile(*options);
+  });
+}
+
+}  // namespace tinynas::apps

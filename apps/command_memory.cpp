@@ -1,0 +1,77 @@
+// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--json]
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <stdexcept>
+
+#include "apps/commands.h"
+#include "apps/network_source.h"
+#include "engine/compiler/graph_builder.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/memory_report.h"
+#include "engine/compiler/model_file.h"
+#include "engine/compiler/model_import.h"
+
+namespace tinynas::apps {
+
+namespace {
+
+struct MemoryOptions {
+  NetworkSourceOptions source;
+  std::string model_path;
+  bool json = false;
+};
+
+compiler::MemoryReport report_for(const MemoryOptions& options, std::string* subject) {
+  if (!options.model_path.empty()) {
+    const compiler::LoadedModel model = compiler::load_model_file(options.model_path);
+    const compiler::ImportedModel imported = compiler::import_model(model.view());
+    *subject = options.model_path;
+    return compiler::make_memory_report(imported.graph, imported.plan);
+  }
+  const compiler::NetworkSpec spec = load_network_spec(options.source);
+  // Memory does not depend on weight values; random weights give every tensor its quantization.
+  compiler::BuildOptions build;
+  build.seed = options.source.seed;
+  const compiler::Graph graph = compiler::build_graph(spec, build);
+  const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner_options(options.source));
+  *subject = spec.name.empty() ? "network" : spec.name;
+  return compiler::make_memory_report(graph, plan);
+}
+
+void run_memory(const MemoryOptions& options) {
+  std::string subject;
+  const compiler::MemoryReport report = report_for(options, &subject);
+  if (options.json) {
+    nlohmann::ordered_json document = compiler::to_json(report);
+    document["model"] = subject;
+    // Planner figures: the engine's own plan, not a board measurement.
+    document["source"] = "tinynas memory planner (host), int8";
+    fmt::print("{}\n", document.dump(2));
+  } else {
+    fmt::print("{} (int8, tinynas memory planner; a plan, not a board measurement)\n{}", subject,
+               compiler::format_memory_report(report));
+  }
+}
+
+}  // namespace
+
+void register_memory_command(CLI::App& app) {
+  auto options = std::make_shared<MemoryOptions>();
+  CLI::App* command = app.add_subcommand(
+      "memory", "Peak SRAM, flash, MACs and per-op memory of a network or .tnm model");
+  const NetworkSourceFlags flags = add_network_source_options(*command, options->source);
+  CLI::Option* model = command->add_option("model", options->model_path, "a .tnm model file")
+                           ->check(CLI::ExistingFile);
+  model->excludes(flags.arch)->excludes(flags.net_config);
+  command->add_flag("--json", options->json, "machine-readable output");
+  command->callback([options] {
+    if (options->model_path.empty() && !has_network_source(options->source)) {
+      throw std::invalid_argument("memory: pass MODEL.tnm, --arch FILE or --net-config FILE");
+    }
+    run_memory(*options);
+  });
+}
+
+}  // namespace tinynas::apps

@@ -1,0 +1,98 @@
+// `tinynas train JOB.json [--resume] [--output DIR]`: progressive-shrinking training of a
+// once-for-all supernet, with a progress bar and a checkpoint after every epoch.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "apps/commands.h"
+#include "supernet/progressive_shrinking.h"
+#include "supernet/training_job.h"
+
+namespace tinynas::apps {
+namespace {
+
+constexpr int kBarWidth = 30;
+constexpr double kPercent = 100.0;
+// A bar redraw at most this often: enough to look live, cheap when output is a log file.
+constexpr double kTerminalRedrawSeconds = 0.2;
+constexpr double kLogRedrawSeconds = 30.0;
+
+struct TrainOptions {
+  std::string job_path;
+  bool resume = false;
+  std::string output_dir;
+};
+
+class ProgressBar {
+ public:
+  ProgressBar() : interactive_(isatty(fileno(stderr)) != 0) {}
+
+  void step(const supernet::StepProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double since = std::chrono::duration<double>(now - last_draw_).count();
+    const bool last = p.step == p.steps_per_epoch;
+    if (!last && since < (interactive_ ? kTerminalRedrawSeconds : kLogRedrawSeconds)) return;
+    last_draw_ = now;
+    const int filled = p.step * kBarWidth / p.steps_per_epoch;
+    std::fprintf(stderr,
+                 "%sepoch %d/%d %-8s [%s%s] %d/%d loss %.3f acc %.1f%% %.0f img/s lr %.4f%s",
+                 interactive_ ? "\r" : "", p.epoch, p.total_epochs, p.phase.c_str(),
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(kBarWidth - filled), '.').c_str(), p.step,
+                 p.steps_per_epoch, p.loss, p.accuracy * kPercent, p.images_per_second,
+                 p.learning_rate, interactive_ ? "" : "\n");
+    std::fflush(stderr);
+  }
+  void end_line() {
+    if (interactive_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool interactive_;
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+void run_train(const TrainOptions& options) {
+  const supernet::TrainingJob job = supernet::load_training_job(options.job_path);
+  supernet::TrainingOptions training;
+  training.resume = options.resume;
+  training.output_dir = options.output_dir;
+  auto bar = std::make_shared<ProgressBar>();
+  supernet::TrainingCallbacks callbacks;
+  callbacks.on_step = [bar](const supernet::StepProgress& p) { bar->step(p); };
+  callbacks.on_epoch = [bar](const supernet::EpochSummary& e) {
+    bar->end_line();
+    fmt::print(stderr,
+               "epoch {} ({}): train loss {:.4f} acc {:.2f}% | validation largest {:.2f}% "
+               "smallest {:.2f}% | {:.0f} s, {:.0f} img/s\n",
+               e.epoch, e.phase, e.train_loss, e.train_accuracy * kPercent,
+               e.largest_validation_accuracy * kPercent, e.smallest_validation_accuracy * kPercent,
+               e.seconds, e.images_per_second);
+  };
+  callbacks.on_message = [](const std::string& text) { fmt::print(stderr, "train: {}\n", text); };
+  const supernet::TrainingResult result = supernet::train_supernet(job, training, callbacks);
+  fmt::print("checkpoint: {}\nwall time: {:.0f} s\n", result.checkpoint_dir, result.wall_seconds);
+}
+
+}  // namespace
+
+void register_train_command(CLI::App& app) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* command =
+      app.add_subcommand("train", "Train a once-for-all supernet with progressive shrinking");
+  command->add_option("job", options->job_path, "training job file (tinynas-train/1 JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_flag("--resume", options->resume,
+                    "continue from the checkpoint in the output folder");
+  command->add_option("--output", options->output_dir,
+                      "checkpoint folder (default: the job's output_dir)");
+  command->callback([options] { run_train(*options); });
+}
+
+}  // namespace tinynas::apps

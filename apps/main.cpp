@@ -1,0 +1,37 @@
+// The `tinynas` command: one executable, one subcommand per capability (see DESIGN.md).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "apps/commands.h"
+
+namespace {
+// Subcommands report failures by throwing; main prints them once, without a stack of noise.
+constexpr int kExitFailure = 1;
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tinynas: find, train, quantize and ship CNNs that fit a microcontroller, and prove the fit "
+      "on the board."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tinynas " TINYNAS_VERSION);
+
+  using namespace tinynas::apps;
+  register_compile_command(app);
+  register_memory_command(app);
+  register_run_command(app);
+  register_profile_command(app);
+  register_boards_command(app);
+  // Registration lines of later commands go here, one per command.
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tinynas: error: %s\n", e.what());
+    return kExitFailure;
+  }
+  return 0;
+}

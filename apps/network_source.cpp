@@ -1,0 +1,56 @@
+#include "apps/network_source.h"
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+
+#include "engine/compiler/arch_json.h"
+#include "engine/compiler/net_config_import.h"
+
+namespace tinynas::apps {
+
+NetworkSourceFlags add_network_source_options(CLI::App& command, NetworkSourceOptions& options) {
+  NetworkSourceFlags flags{};
+  flags.arch = command
+                   .add_option("--arch", options.arch_path,
+                               "tinynas architecture file (docs/arch-format.md)")
+                   ->check(CLI::ExistingFile);
+  flags.net_config = command
+                         .add_option("--net-config", options.net_config_path,
+                                     "MCUNet / once-for-all net config (ProxylessNASNets JSON)")
+                         ->check(CLI::ExistingFile);
+  flags.arch->excludes(flags.net_config);
+  command
+      .add_option("--resolution", options.resolution,
+                  "input resolution (net configs without a \"resolution\" field need it)")
+      ->check(CLI::Range(1, 4096));
+  command.add_flag("--no-in-place", options.no_in_place,
+                   "plan without in-place depthwise convolution (to see what it saves)");
+  command.add_option("--seed", options.seed, "seed of the random weights")->capture_default_str();
+  return flags;
+}
+
+bool has_network_source(const NetworkSourceOptions& options) {
+  return !options.arch_path.empty() || !options.net_config_path.empty();
+}
+
+compiler::NetworkSpec load_network_spec(const NetworkSourceOptions& options) {
+  if (!options.arch_path.empty()) {
+    compiler::NetworkSpec spec = compiler::load_arch_file(options.arch_path);
+    if (options.resolution) spec.resolution = *options.resolution;
+    return spec;
+  }
+  if (!options.net_config_path.empty()) {
+    compiler::NetConfigOptions import_options;
+    import_options.resolution = options.resolution;
+    return compiler::load_net_config(options.net_config_path, import_options);
+  }
+  throw std::invalid_argument("no network given: pass --arch FILE or --net-config FILE");
+}
+
+compiler::PlannerOptions planner_options(const NetworkSourceOptions& options) {
+  compiler::PlannerOptions planner;
+  planner.in_place_depthwise = !options.no_in_place;
+  return planner;
+}
+
+}  // namespace tinynas::apps

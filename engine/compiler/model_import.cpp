@@ -1,0 +1,92 @@
+#include "engine/compiler/model_import.h"
+
+#include <algorithm>
+
+namespace tinynas::compiler {
+
+namespace {
+
+TensorShape to_shape(const runtime::Shape& shape) { return {shape.n, shape.h, shape.w, shape.c}; }
+
+}  // namespace
+
+ImportedModel import_model(const runtime::ModelView& model) {
+  ImportedModel imported;
+  Graph& graph = imported.graph;
+  MemoryPlan& plan = imported.plan;
+
+  for (uint16_t i = 0; i < model.tensor_count(); ++i) {
+    const runtime::TensorInfo info = model.tensor(i);
+    Tensor tensor;
+    tensor.name = "t" + std::to_string(i);
+    tensor.shape = to_shape(info.shape);
+    tensor.is_constant = info.storage == runtime::Storage::kConstant;
+    tensor.scale = info.scale;
+    tensor.zero_point = info.zero_point;
+    if (tensor.is_constant) {
+      const int8_t* data = model.constant_int8(info.offset);
+      tensor.data.assign(data, data + info.size_bytes);
+    }
+    graph.add_tensor(std::move(tensor));
+    plan.offsets.push_back(info.storage == runtime::Storage::kArena ? info.offset : -1);
+  }
+  graph.input = model.input_tensor();
+  graph.output = model.output_tensor();
+
+  plan.first_use.assign(graph.tensors.size(), -1);
+  plan.last_use.assign(graph.tensors.size(), -1);
+  for (uint16_t i = 0; i < model.op_count(); ++i) {
+    const runtime::OpInfo info = model.op(i);
+    Op op;
+    op.kind = info.kind;
+    op.name = "op" + std::to_string(i);
+    op.inputs.push_back(info.input0);
+    if (info.input1 != runtime::kNoTensor) op.inputs.push_back(info.input1);
+    op.weights = info.weights == runtime::kNoTensor ? -1 : info.weights;
+    op.output = info.output;
+    op.kernel_h = info.kernel_h;
+    op.kernel_w = info.kernel_w;
+    op.stride_h = info.stride_h;
+    op.stride_w = info.stride_w;
+    op.pad_top = info.pad_top;
+    op.pad_left = info.pad_left;
+    op.pad_bottom = info.pad_bottom;
+    op.pad_right = info.pad_right;
+    op.allow_in_place = info.in_place();
+    if (info.bias_offset != runtime::kNoOffset) {
+      const int32_t* bias = model.constant_int32(info.bias_offset);
+      op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
+    }
+    for (int input : op.inputs) plan.last_use[input] = i;
+    plan.first_use[op.output] = i;
+    plan.last_use[op.output] = std::max(plan.last_use[op.output], static_cast<int>(i));
+    plan.in_place.push_back(info.in_place());
+    plan.op_scratch.push_back(info.scratch_bytes);
+    graph.add_op(std::move(op));
+  }
+  // The graph output is read after the last op.
+  if (!graph.ops.empty()) plan.last_use[graph.output] = static_cast<int>(graph.ops.size()) - 1;
+
+  plan.arena_bytes = model.arena_size();
+  plan.scratch_bytes = model.scratch_size();
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    OpMemory memory;
+    memory.op = static_cast<int>(i);
+    memory.scratch_bytes = plan.op_scratch[i];
+    memory.in_place = plan.in_place[i];
+    const int op_index = static_cast<int>(i);
+    for (size_t t = 0; t < graph.tensors.size(); ++t) {
+      if (graph.tensors[t].is_constant) continue;
+      const bool live = plan.first_use[t] <= op_index && op_index <= plan.last_use[t];
+      if (!live) continue;
+      // An in-place output shares its input's bytes: count the larger (input) once.
+      if (memory.in_place && static_cast<int>(t) == graph.ops[i].output) continue;
+      memory.live_tensors.push_back(static_cast<int>(t));
+      memory.live_bytes += graph.tensors[t].bytes();
+    }
+    plan.per_op.push_back(std::move(memory));
+  }
+  return imported;
+}
+
+}  // namespace tinynas::compiler

@@ -1,0 +1,572 @@
+#include "engine/compiler/model_writer.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "engine/compiler/quantization.h"
+#include "engine/runtime/crc32.h"
+#include "engine/runtime/model_reader.h"
+
+namespace tinynas::compiler {
+namespace {
+
+namespace rt = runtime;
+
+constexpr int kMaxDim = 65535;  // dims are u16 in the tensor record
+constexpr int64_t kMaxTensorBytes = 2147483647;
+constexpr int64_t kMaxFileBytes = 0xFFFFFFFFll;
+constexpr uint32_t kWeightsAlignment = 4;
+constexpr uint32_t kInt32Bytes = 4;
+constexpr int32_t kInt8Min = -128;
+constexpr int32_t kInt8Max = 127;
+constexpr double kSameScaleTolerance = 1e-6;  // relative, for ops without requantization
+constexpr uint32_t kValidationMessageBytes = 128;
+
+std::string tensor_name(const Graph& graph, int index) {
+  std::string text = "tensor " + std::to_string(index);
+  if (index >= 0 && index < static_cast<int>(graph.tensors.size()) &&
+      !graph.tensors[index].name.empty()) {
+    text += " '" + graph.tensors[index].name + "'";
+  }
+  return text;
+}
+
+std::string op_name(const Graph& graph, int index) {
+  std::string text = "op " + std::to_string(index);
+  if (index >= 0 && index < static_cast<int>(graph.ops.size()) && !graph.ops[index].name.empty()) {
+    text += " '" + graph.ops[index].name + "'";
+  }
+  return text;
+}
+
+[[noreturn]] void fail(const std::string& message) {
+  throw std::invalid_argument("write_model: " + message);
+}
+
+std::string shape_text(const TensorShape& s) {
+  return std::to_string(s.n) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
+         std::to_string(s.c);
+}
+
+bool has_weights(OpKind kind) {
+  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
+         kind == OpKind::kFullyConnected;
+}
+
+bool has_window(OpKind kind) {
+  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
+         kind == OpKind::kAveragePool2d;
+}
+
+uint32_t align_up(uint32_t value, uint32_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+int window_output(int in, int pad_before, int pad_after, int kernel, int stride) {
+  const int padded = in + pad_before + pad_after;
+  return padded < kernel ? 0 : (padded - kernel) / stride + 1;
+}
+
+void check_tensor(const Graph& graph, int index) {
+  const Tensor& t = graph.tensors[index];
+  const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
+  for (int d : dims) {
+    if (d < 1 || d > kMaxDim) {
+      fail(tensor_name(graph, index) + " has shape " + shape_text(t.shape) +
+           " (every dimension must be in [1, 65535])");
+    }
+  }
+  if (t.shape.elements() > kMaxTensorBytes) {
+    fail(tensor_name(graph, index) + " has " + std::to_string(t.shape.elements()) +
+         " elements (at most 2^31 - 1)");
+  }
+  if (t.is_constant) {
+    if (static_cast<int64_t>(t.data.size()) != t.shape.elements()) {
+      fail(tensor_name(graph, index) + " holds " + std::to_string(t.data.size()) +
+           " values for shape " + shape_text(t.shape) + " (expected " +
+           std::to_string(t.shape.elements()) + ")");
+    }
+    return;
+  }
+  if (t.shape.n != 1) {
+    fail(tensor_name(graph, index) + " has batch " + std::to_string(t.shape.n) +
+         " (the runtime runs batch 1)");
+  }
+  if (!(std::isfinite(t.scale) && t.scale > 0.0f)) {
+    fail(tensor_name(graph, index) + " has scale " + std::to_string(t.scale) +
+         " (expected a finite value > 0)");
+  }
+  if (t.zero_point < kInt8Min || t.zero_point > kInt8Max) {
+    fail(tensor_name(graph, index) + " has zero point " + std::to_string(t.zero_point) +
+         " (expected [-128, 127])");
+  }
+}
+
+const Tensor& activation_operand(const Graph& graph, int op_index, int tensor_index,
+                                 const char* role) {
+  if (tensor_index < 0 || tensor_index >= static_cast<int>(graph.tensors.size())) {
+    fail(op_name(graph, op_index) + " has " + role + " tensor index " +
+         std::to_string(tensor_index) + " (graph has " + std::to_string(graph.tensors.size()) +
+         " tensors)");
+  }
+  const Tensor& t = graph.tensors[tensor_index];
+  if (t.is_constant) {
+    fail(op_name(graph, op_index) + ": " + role + " " + tensor_name(graph, tensor_index) +
+         " is a constant (expected an activation)");
+  }
+  return t;
+}
+
+void check_window(const Graph& graph, int index) {
+  const Op& op = graph.ops[index];
+  const auto in_range = [](int v, int lo, int hi) { return v >= lo && v <= hi; };
+  if (!in_range(op.kernel_h, 1, rt::kMaxKernelSize) ||
+      !in_range(op.kernel_w, 1, rt::kMaxKernelSize)) {
+    fail(op_name(graph, index) + " has unsupported kernel size " + std::to_string(op.kernel_h) +
+         "x" + std::to_string(op.kernel_w) + " (expected 1.." + std::to_string(rt::kMaxKernelSize) +
+         ")");
+  }
+  if (!in_range(op.stride_h, 1, rt::kMaxStride) || !in_range(op.stride_w, 1, rt::kMaxStride)) {
+    fail(op_name(graph, index) + " has unsupported stride " + std::to_string(op.stride_h) + "x" +
+         std::to_string(op.stride_w) + " (expected 1.." + std::to_string(rt::kMaxStride) + ")");
+  }
+  if (!in_range(op.pad_top, 0, op.kernel_h - 1) || !in_range(op.pad_bottom, 0, op.kernel_h - 1) ||
+      !in_range(op.pad_left, 0, op.kernel_w - 1) || !in_range(op.pad_right, 0, op.kernel_w - 1)) {
+    fail(op_name(graph, index) + " has padding (top " + std::to_string(op.pad_top) + ", left " +
+         std::to_string(op.pad_left) + ", bottom " + std::to_string(op.pad_bottom) + ", right " +
+         std::to_string(op.pad_right) + ") not smaller than its kernel");
+  }
+}
+
+void check_spatial(const Graph& graph, int index, const TensorShape& in, const TensorShape& out) {
+  const Op& op = graph.ops[index];
+  const int h = window_output(in.h, op.pad_top, op.pad_bottom, op.kernel_h, op.stride_h);
+  const int w = window_output(in.w, op.pad_left, op.pad_right, op.kernel_w, op.stride_w);
+  if (h != out.h || w != out.w) {
+    fail(op_name(graph, index) + ": output " + tensor_name(graph, op.output) + " is " +
+         std::to_string(out.h) + "x" + std::to_string(out.w) + " but input " + shape_text(in) +
+         " with this kernel, stride and padding gives " + std::to_string(h) + "x" +
+         std::to_string(w));
+  }
+}
+
+// Output channels of an op (the length of its per-channel arrays).
+int output_channels(const Graph& graph, const Op& op) { return graph.tensors[op.output].shape.c; }
+
+void check_op(const Graph& graph, int index) {
+  const Op& op = graph.ops[index];
+  const int kind = static_cast<int>(op.kind);
+  if (kind < 1 || kind >= rt::kOpKindCount) {
+    fail(op_name(graph, index) + " has unknown kind " + std::to_string(kind));
+  }
+  if (op.output < 0) fail(op_name(graph, index) + " has no output");
+  const size_t expected_inputs = op.kind == OpKind::kAdd ? 2 : 1;
+  if (op.inputs.size() != expected_inputs) {
+    fail(op_name(graph, index) + " has " + std::to_string(op.inputs.size()) + " inputs (expected " +
+         std::to_string(expected_inputs) + ")");
+  }
+  const Tensor& in = activation_operand(graph, index, op.inputs[0], "input");
+  const Tensor& out = activation_operand(graph, index, op.output, "output");
+  for (int input : op.inputs) {
+    if (input == op.output) {
+      fail(op_name(graph, index) + " writes its own input " + tensor_name(graph, input));
+    }
+  }
+  if (has_window(op.kind)) check_window(graph, index);
+
+  if (!has_weights(op.kind)) {
+    if (op.weights >= 0) {
+      fail(op_name(graph, index) + " has weights " + tensor_name(graph, op.weights) +
+           " but its kind takes none");
+    }
+    if (!op.bias.empty()) fail(op_name(graph, index) + " has a bias but its kind takes none");
+  } else {
+    if (op.weights < 0 || op.weights >= static_cast<int>(graph.tensors.size()) ||
+        !graph.tensors[op.weights].is_constant) {
+      fail(op_name(graph, index) + " needs a constant weights tensor (has index " +
+           std::to_string(op.weights) + ")");
+    }
+    const int channels = output_channels(graph, op);
+    if (!op.bias.empty() && static_cast<int>(op.bias.size()) != channels) {
+      fail(op_name(graph, index) + " has " + std::to_string(op.bias.size()) + " bias values for " +
+           std::to_string(channels) + " output channels");
+    }
+  }
+
+  const TensorShape& is = in.shape;
+  const TensorShape& os = out.shape;
+  switch (op.kind) {
+    case OpKind::kConv2d: {
+      const TensorShape& ws = graph.tensors[op.weights].shape;
+      if (ws.h != op.kernel_h || ws.w != op.kernel_w || ws.c != is.c || ws.n != os.c) {
+        fail(op_name(graph, index) + ": weights " + shape_text(ws) + " do not match kernel " +
+             std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w) + ", " +
+             std::to_string(is.c) + " input and " + std::to_string(os.c) + " output channels");
+      }
+      check_spatial(graph, index, is, os);
+      break;
+    }
+    case OpKind::kDepthwiseConv2d: {
+      const TensorShape& ws = graph.tensors[op.weights].shape;
+      if (ws.n != 1 || ws.h != op.kernel_h || ws.w != op.kernel_w || ws.c != is.c || os.c != is.c) {
+        fail(op_name(graph, index) + ": depthwise weights " + shape_text(ws) + ", input " +
+             shape_text(is) + " and output " + shape_text(os) + " do not agree");
+      }
+      check_spatial(graph, index, is, os);
+      break;
+    }
+    case OpKind::kFullyConnected: {
+      const TensorShape& ws = graph.tensors[op.weights].shape;
+      if (ws.h != 1 || ws.w != 1 || ws.c != is.elements() || os.h != 1 || os.w != 1 ||
+          os.c != ws.n) {
+        fail(op_name(graph, index) + ": fully-connected weights " + shape_text(ws) +
+             " need shape O x 1 x 1 x K with K = " + std::to_string(is.elements()) +
+             " input values and O = output channels (output is " + shape_text(os) + ")");
+      }
+      break;
+    }
+    case OpKind::kAdd: {
+      const Tensor& in1 = activation_operand(graph, index, op.inputs[1], "input");
+      if (!(in1.shape == is) || !(os == is)) {
+        fail(op_name(graph, index) + ": add operands " + shape_text(is) + " + " +
+             shape_text(in1.shape) + " -> " + shape_text(os) + " must have equal shapes");
+      }
+      break;
+    }
+    case OpKind::kAveragePool2d:
+      if (os.c != is.c) fail(op_name(graph, index) + ": average pool changes the channel count");
+      check_spatial(graph, index, is, os);
+      if (in.zero_point != out.zero_point ||
+          std::fabs(in.scale - out.scale) > kSameScaleTolerance * in.scale) {
+        fail(op_name(graph, index) +
+             ": average pool needs the same quantization in and out (input scale " +
+             std::to_string(in.scale) + " zero point " + std::to_string(in.zero_point) +
+             ", output scale " + std::to_string(out.scale) + " zero point " +
+             std::to_string(out.zero_point) + ")");
+      }
+      break;
+    case OpKind::kGlobalAveragePool:
+      if (os.h != 1 || os.w != 1 || os.c != is.c) {
+        fail(op_name(graph, index) + ": global average pool of " + shape_text(is) +
+             " must output 1x1x1x" + std::to_string(is.c) + " (is " + shape_text(os) + ")");
+      }
+      break;
+  }
+}
+
+void check_plan(const Graph& graph, const MemoryPlan& plan) {
+  const size_t tensors = graph.tensors.size();
+  const size_t ops = graph.ops.size();
+  if (plan.offsets.size() != tensors || plan.in_place.size() != ops ||
+      plan.op_scratch.size() != ops) {
+    fail("memory plan covers " + std::to_string(plan.offsets.size()) + " tensors and " +
+         std::to_string(plan.in_place.size()) + "/" + std::to_string(plan.op_scratch.size()) +
+         " ops (in_place/op_scratch) but the graph has " + std::to_string(tensors) +
+         " tensors and " + std::to_string(ops) + " ops");
+  }
+  if (plan.arena_bytes < 0 || plan.arena_bytes > kMaxTensorBytes || plan.scratch_bytes < 0 ||
+      plan.scratch_bytes > kMaxTensorBytes) {
+    fail("memory plan arena " + std::to_string(plan.arena_bytes) + " B / scratch " +
+         std::to_string(plan.scratch_bytes) + " B out of range [0, 2^31 - 1]");
+  }
+  for (size_t t = 0; t < tensors; ++t) {
+    if (graph.tensors[t].is_constant) continue;
+    const int64_t offset = plan.offsets[t];
+    if (offset < 0 || offset + graph.tensors[t].bytes() > plan.arena_bytes) {
+      fail("memory plan puts " + tensor_name(graph, static_cast<int>(t)) + " (" +
+           std::to_string(graph.tensors[t].bytes()) + " B) at arena offset " +
+           std::to_string(offset) + ", outside the " + std::to_string(plan.arena_bytes) +
+           " B arena");
+    }
+  }
+  for (size_t i = 0; i < ops; ++i) {
+    if (plan.in_place[i] && graph.ops[i].kind != OpKind::kDepthwiseConv2d) {
+      fail("memory plan runs " + op_name(graph, static_cast<int>(i)) +
+           " in place, but only depthwise convolutions can run in place");
+    }
+    if (plan.op_scratch[i] < 0 || plan.op_scratch[i] > plan.scratch_bytes) {
+      fail("memory plan gives " + op_name(graph, static_cast<int>(i)) + " " +
+           std::to_string(plan.op_scratch[i]) + " B of scratch, outside [0, scratch_bytes = " +
+           std::to_string(plan.scratch_bytes) + "]");
+    }
+  }
+}
+
+void check_graph(const Graph& graph) {
+  if (graph.tensors.empty() || graph.tensors.size() > rt::kMaxTensors) {
+    fail("graph has " + std::to_string(graph.tensors.size()) + " tensors (expected 1.." +
+         std::to_string(rt::kMaxTensors) + ")");
+  }
+  if (graph.ops.empty() || graph.ops.size() > rt::kMaxOps) {
+    fail("graph has " + std::to_string(graph.ops.size()) + " ops (expected 1.." +
+         std::to_string(rt::kMaxOps) + ")");
+  }
+  const int tensor_count = static_cast<int>(graph.tensors.size());
+  if (graph.input < 0 || graph.input >= tensor_count || graph.tensors[graph.input].is_constant) {
+    fail("graph input " + std::to_string(graph.input) + " is not an activation tensor");
+  }
+  if (graph.output < 0 || graph.output >= tensor_count || graph.tensors[graph.output].is_constant ||
+      graph.output == graph.input) {
+    fail("graph output " + std::to_string(graph.output) +
+         " is not an activation tensor distinct from the input");
+  }
+  for (int t = 0; t < tensor_count; ++t) check_tensor(graph, t);
+  // Every constant is the weights of exactly one op: the pool holds each op's constants in op
+  // order without deduplication, which is what flash-size estimates count on.
+  std::vector<int> weights_owner(graph.tensors.size(), -1);
+  for (int i = 0; i < static_cast<int>(graph.ops.size()); ++i) {
+    check_op(graph, i);
+    const int w = graph.ops[i].weights;
+    if (w < 0) continue;
+    if (weights_owner[w] >= 0) {
+      fail(tensor_name(graph, w) + " is the weights of both " + op_name(graph, weights_owner[w]) +
+           " and " + op_name(graph, i) + " (each op needs its own weights tensor)");
+    }
+    weights_owner[w] = i;
+  }
+  for (int t = 0; t < tensor_count; ++t) {
+    if (graph.tensors[t].is_constant && weights_owner[t] < 0) {
+      fail(tensor_name(graph, t) + " is a constant that no op uses as weights");
+    }
+  }
+}
+
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::vector<uint8_t>* bytes) : bytes_(bytes) {}
+  void u8(uint32_t at, uint8_t v) { (*bytes_)[at] = v; }
+  void i8(uint32_t at, int32_t v) { (*bytes_)[at] = static_cast<uint8_t>(static_cast<int8_t>(v)); }
+  void u16(uint32_t at, uint32_t v) {
+    u8(at, static_cast<uint8_t>(v));
+    u8(at + 1, static_cast<uint8_t>(v >> 8));
+  }
+  void u32(uint32_t at, uint32_t v) {
+    u16(at, v & 0xFFFFu);
+    u16(at + 2, v >> 16);
+  }
+  void i32(uint32_t at, int32_t v) { u32(at, static_cast<uint32_t>(v)); }
+  void f32(uint32_t at, float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    u32(at, bits);
+  }
+
+ private:
+  std::vector<uint8_t>* bytes_;
+};
+
+// Where an op's constants live in the pool.
+struct OpConstants {
+  uint32_t weights = rt::kNoOffset;
+  uint32_t bias = rt::kNoOffset;
+  uint32_t multiplier = rt::kNoOffset;
+  uint32_t shift = rt::kNoOffset;
+};
+
+// Lays out the pool exactly as docs/model-format.md says; returns its size.
+int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
+  int64_t size = 0;
+  for (const Op& op : graph.ops) {
+    OpConstants c;
+    if (has_weights(op.kind)) {
+      const int64_t channels = output_channels(graph, op);
+      c.weights = static_cast<uint32_t>(size);
+      size += align_up(static_cast<uint32_t>(graph.tensors[op.weights].bytes()), kWeightsAlignment);
+      if (!op.bias.empty()) {
+        c.bias = static_cast<uint32_t>(size);
+        size += channels * kInt32Bytes;
+      }
+      c.multiplier = static_cast<uint32_t>(size);
+      size += channels * kInt32Bytes;
+      c.shift = static_cast<uint32_t>(size);
+      size += channels * kInt32Bytes;
+      if (size > kMaxFileBytes) fail("constant pool exceeds 4 GiB");
+    }
+    if (layout != nullptr) layout->push_back(c);
+  }
+  return size;
+}
+
+void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t offset) {
+  namespace tr = rt::tensor_record;
+  out.u8(at + tr::kDType, static_cast<uint8_t>(rt::DType::kInt8));
+  out.u8(at + tr::kStorage,
+         static_cast<uint8_t>(t.is_constant ? rt::Storage::kConstant : rt::Storage::kArena));
+  const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
+  for (uint32_t d = 0; d < 4; ++d) out.u16(at + tr::kDims + 2 * d, static_cast<uint32_t>(dims[d]));
+  out.u32(at + tr::kOffset, offset);
+  out.u32(at + tr::kSizeBytes, static_cast<uint32_t>(t.bytes()));
+  // Weights are symmetric per channel; their scales live on in the multipliers only.
+  out.i32(at + tr::kZeroPoint, t.is_constant ? 0 : t.zero_point);
+  out.f32(at + tr::kScale, t.is_constant ? 0.0f : t.scale);
+}
+
+void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index,
+                     const MemoryPlan& plan, const OpConstants& constants,
+                     std::vector<uint8_t>& bytes, uint32_t pool_offset) {
+  namespace orc = rt::op_record;
+  const Op& op = graph.ops[index];
+  const Tensor& in = graph.tensors[op.inputs[0]];
+  const Tensor& o = graph.tensors[op.output];
+  out.u8(at + orc::kKind, static_cast<uint8_t>(op.kind));
+  out.u8(at + orc::kFlags, plan.in_place[index] ? rt::kOpFlagInPlace : 0);
+  const ActivationRange range = activation_range(op.activation, o.scale, o.zero_point);
+  out.i8(at + orc::kActivationMin, range.min);
+  out.i8(at + orc::kActivationMax, range.max);
+  out.u16(at + orc::kInput0, static_cast<uint32_t>(op.inputs[0]));
+  out.u16(at + orc::kInput1,
+          op.kind == OpKind::kAdd ? static_cast<uint32_t>(op.inputs[1]) : rt::kNoTensor);
+  out.u16(at + orc::kWeights, op.weights >= 0 ? static_cast<uint32_t>(op.weights) : rt::kNoTensor);
+  out.u16(at + orc::kOutput, static_cast<uint32_t>(op.output));
+  if (has_window(op.kind)) {
+    out.u8(at + orc::kKernelH, static_cast<uint8_t>(op.kernel_h));
+    out.u8(at + orc::kKernelW, static_cast<uint8_t>(op.kernel_w));
+    out.u8(at + orc::kStrideH, static_cast<uint8_t>(op.stride_h));
+    out.u8(at + orc::kStrideW, static_cast<uint8_t>(op.stride_w));
+    out.u8(at + orc::kPadTop, static_cast<uint8_t>(op.pad_top));
+    out.u8(at + orc::kPadLeft, static_cast<uint8_t>(op.pad_left));
+    out.u8(at + orc::kPadBottom, static_cast<uint8_t>(op.pad_bottom));
+    out.u8(at + orc::kPadRight, static_cast<uint8_t>(op.pad_right));
+  }
+  out.u32(at + orc::kBiasOffset, constants.bias);
+  out.u32(at + orc::kMultiplierOffset, constants.multiplier);
+  out.u32(at + orc::kShiftOffset, constants.shift);
+  out.u32(at + orc::kScratchBytes, static_cast<uint32_t>(plan.op_scratch[index]));
+
+  ByteWriter pool(&bytes);
+  if (has_weights(op.kind)) {
+    const Tensor& w = graph.tensors[op.weights];
+    const int channels = o.shape.c;
+    std::memcpy(bytes.data() + pool_offset + constants.weights, w.data.data(), w.data.size());
+    for (int c = 0; c < static_cast<int>(op.bias.size()); ++c) {
+      pool.i32(pool_offset + constants.bias + kInt32Bytes * c, op.bias[c]);
+    }
+    const std::vector<QuantizedMultiplier> multipliers =
+        per_channel_multipliers(in.scale, w.channel_scales, o.scale, channels);
+    for (int c = 0; c < channels; ++c) {
+      pool.i32(pool_offset + constants.multiplier + kInt32Bytes * c, multipliers[c].multiplier);
+      pool.i32(pool_offset + constants.shift + kInt32Bytes * c, multipliers[c].shift);
+    }
+  }
+  if (op.kind == OpKind::kAdd) {
+    const AddQuantization q =
+        add_quantization(in.scale, graph.tensors[op.inputs[1]].scale, o.scale);
+    out.i32(at + orc::kInput0Multiplier, q.input0.multiplier);
+    out.i32(at + orc::kInput0Shift, q.input0.shift);
+    out.i32(at + orc::kInput1Multiplier, q.input1.multiplier);
+    out.i32(at + orc::kInput1Shift, q.input1.shift);
+    out.i32(at + orc::kOutputMultiplier, q.output.multiplier);
+    out.i32(at + orc::kOutputShift, q.output.shift);
+    out.i32(at + orc::kLeftShift, q.left_shift);
+  }
+  if (op.kind == OpKind::kGlobalAveragePool) {
+    const QuantizedMultiplier q =
+        global_average_pool_multiplier(in.scale, o.scale, in.shape.h, in.shape.w);
+    out.i32(at + orc::kOutputMultiplier, q.multiplier);
+    out.i32(at + orc::kOutputShift, q.shift);
+  }
+}
+
+// The written bytes must pass the runtime's validator (which also bounds every int32 the
+// kernels compute); a failure is reported with the op's or tensor's name.
+void self_check(const Graph& graph, const std::vector<uint8_t>& bytes) {
+  rt::ValidationError error;
+  if (rt::validate_model(bytes.data(), static_cast<uint32_t>(bytes.size()), nullptr, &error) ==
+      rt::Status::kOk) {
+    return;
+  }
+  char message[kValidationMessageBytes];
+  rt::format_validation_error(error, message, sizeof(message));
+  std::string where;
+  if (error.section == rt::ModelSection::kOpTable) where = " (" + op_name(graph, error.index) + ")";
+  if (error.section == rt::ModelSection::kTensorTable) {
+    where = " (" + tensor_name(graph, error.index) + ")";
+  }
+  fail(std::string("the model fails validation: ") + message + where);
+}
+
+}  // namespace
+
+int64_t constant_pool_bytes(const Graph& graph) { return layout_pool(graph, nullptr); }
+
+std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
+  check_graph(graph);
+  check_plan(graph, plan);
+
+  std::vector<OpConstants> constants;
+  const int64_t pool_size = layout_pool(graph, &constants);
+  const uint32_t tensor_count = static_cast<uint32_t>(graph.tensors.size());
+  const uint32_t op_count = static_cast<uint32_t>(graph.ops.size());
+  const uint32_t tensor_table = rt::kHeaderSize;
+  const uint32_t op_table = tensor_table + tensor_count * rt::kTensorRecordSize;
+  const uint32_t pool =
+      align_up(op_table + op_count * rt::kOpRecordSize, rt::kConstantPoolAlignment);
+  const int64_t file_size = int64_t{pool} + pool_size;
+  if (file_size > kMaxFileBytes) {
+    fail("model would be " + std::to_string(file_size) + " bytes (a .tnm file holds < 4 GiB)");
+  }
+
+  std::vector<uint8_t> bytes(static_cast<size_t>(file_size), 0);
+  ByteWriter out(&bytes);
+  for (uint32_t t = 0; t < tensor_count; ++t) {
+    const Tensor& tensor = graph.tensors[t];
+    uint32_t offset = static_cast<uint32_t>(plan.offsets[t]);
+    if (tensor.is_constant) {
+      for (uint32_t i = 0; i < op_count; ++i) {
+        if (graph.ops[i].weights == static_cast<int>(t)) offset = constants[i].weights;
+      }
+    }
+    write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset);
+  }
+  bool any_in_place = false;
+  for (uint32_t i = 0; i < op_count; ++i) {
+    try {
+      write_op_record(out, op_table + i * rt::kOpRecordSize, graph, static_cast<int>(i), plan,
+                      constants[i], bytes, pool);
+    } catch (const std::invalid_argument& e) {  // from quantization.h: add which op
+      fail(op_name(graph, static_cast<int>(i)) + ": " + e.what());
+    }
+    any_in_place = any_in_place || plan.in_place[i];
+  }
+
+  namespace h = rt::header;
+  out.u32(h::kMagic, rt::kModelMagic);
+  out.u16(h::kVersion, rt::kFormatVersion);
+  out.u16(h::kHeaderSizeField, rt::kHeaderSize);
+  out.u32(h::kFileSize, static_cast<uint32_t>(file_size));
+  out.u16(h::kTensorCount, tensor_count);
+  out.u16(h::kOpCount, op_count);
+  out.u32(h::kTensorTableOffset, tensor_table);
+  out.u32(h::kOpTableOffset, op_table);
+  out.u32(h::kConstantsOffset, pool);
+  out.u32(h::kConstantsSize, static_cast<uint32_t>(pool_size));
+  out.u32(h::kArenaSize, static_cast<uint32_t>(plan.arena_bytes));
+  out.u32(h::kScratchSize, static_cast<uint32_t>(plan.scratch_bytes));
+  out.u16(h::kInputTensor, static_cast<uint32_t>(graph.input));
+  out.u16(h::kOutputTensor, static_cast<uint32_t>(graph.output));
+  out.u32(h::kFlags, any_in_place ? rt::kModelFlagInPlaceDepthwise : 0u);
+  out.u32(h::kCrc32, rt::crc32(bytes.data() + rt::kHeaderSize, bytes.size() - rt::kHeaderSize));
+
+  self_check(graph, bytes);
+  return bytes;
+}
+
+void write_model_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) {
+    throw std::runtime_error("write_model_file: cannot open '" + path +
+                             "' for writing: " + std::strerror(errno));
+  }
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  file.close();
+  if (!file) {
+    throw std::runtime_error("write_model_file: writing " + std::to_string(bytes.size()) +
+                             " bytes to '" + path + "' failed: " + std::strerror(errno));
+  }
+}
+
+}  // namespace tinynas::compiler

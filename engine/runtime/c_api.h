@@ -1,0 +1,114 @@
+/* C interface of the tinynas int8 runtime, for firmware written in C. Every buffer belongs to
+ * the caller: the model bytes (4-byte aligned), the arena, the scratch buffer and the
+ * interpreter itself (an opaque struct of fixed size, e.g. a static variable). No heap.
+ *
+ *   tnm_model_info info;
+ *   if (tnm_validate(model, model_size, &info, NULL) != TNM_OK) ...;      // sizes to reserve
+ *   static tnm_interpreter interpreter;
+ *   tnm_interpreter_init(&interpreter, model, model_size, arena, sizeof arena,
+ *                        scratch, sizeof scratch, NULL);
+ *   int8_t* in = tnm_input(&interpreter, NULL);  ... fill ...
+ *   tnm_invoke(&interpreter, NULL);
+ *   const int8_t* out = tnm_output(&interpreter, NULL);
+ */
+#ifndef TINYNAS_ENGINE_RUNTIME_C_API_H_
+#define TINYNAS_ENGINE_RUNTIME_C_API_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Same values as tinynas::runtime::Status. */
+typedef enum tnm_status {
+  TNM_OK = 0,
+  TNM_NULL_ARGUMENT,
+  TNM_TRUNCATED,
+  TNM_BAD_MAGIC,
+  TNM_UNSUPPORTED_VERSION,
+  TNM_BAD_HEADER,
+  TNM_CHECKSUM_MISMATCH,
+  TNM_MISALIGNED,
+  TNM_BAD_TENSOR,
+  TNM_TENSOR_OUT_OF_BOUNDS,
+  TNM_BAD_OPERAND_INDEX,
+  TNM_BAD_OP_KIND,
+  TNM_BAD_OP_PARAMETER,
+  TNM_SHAPE_MISMATCH,
+  TNM_CONSTANT_OUT_OF_BOUNDS,
+  TNM_ARENA_TOO_SMALL,
+  TNM_SCRATCH_TOO_SMALL,
+  TNM_NOT_INITIALIZED
+} tnm_status;
+
+/* Where validation failed: section 0 file, 1 header, 2 tensor table, 3 op table, 4 constant
+ * pool; index is the record within its table; field the byte offset within the record. */
+typedef struct tnm_validation_error {
+  tnm_status status;
+  uint8_t section;
+  uint16_t index;
+  uint32_t field;
+} tnm_validation_error;
+
+/* What a validated model needs from the caller. */
+typedef struct tnm_model_info {
+  uint32_t arena_size;   /* bytes of the arena to pass to tnm_interpreter_init */
+  uint32_t scratch_size; /* bytes of the scratch buffer (0: none needed) */
+  uint16_t tensor_count;
+  uint16_t op_count;
+} tnm_model_info;
+
+/* An input or output tensor: NHWC shape and int8 quantization (real = scale * (q - zero_point)). */
+typedef struct tnm_tensor_info {
+  int32_t n, h, w, c;
+  uint32_t size_bytes;
+  int32_t zero_point;
+  float scale;
+} tnm_tensor_info;
+
+/* Called around every op with its index; either callback may be NULL. */
+typedef struct tnm_op_observer {
+  void (*begin)(void* ctx, uint16_t op);
+  void (*end)(void* ctx, uint16_t op);
+  void* ctx;
+} tnm_op_observer;
+
+#define TNM_INTERPRETER_STORAGE_WORDS 24
+
+/* Opaque interpreter state; allocate it anywhere (static, stack), never touch its bytes. */
+typedef struct tnm_interpreter {
+  uint64_t storage[TNM_INTERPRETER_STORAGE_WORDS];
+} tnm_interpreter;
+
+/* Checks the whole model; info and error may be NULL. */
+tnm_status tnm_validate(const uint8_t* model, uint32_t model_size, tnm_model_info* info,
+                        tnm_validation_error* error);
+
+/* Validates the model and binds it to the caller's arena and scratch. error may be NULL. */
+tnm_status tnm_interpreter_init(tnm_interpreter* interpreter, const uint8_t* model,
+                                uint32_t model_size, uint8_t* arena, uint32_t arena_size,
+                                uint8_t* scratch, uint32_t scratch_size,
+                                tnm_validation_error* error);
+
+/* Runs the model once on the current input; observer may be NULL. */
+tnm_status tnm_invoke(tnm_interpreter* interpreter, const tnm_op_observer* observer);
+
+/* The input tensor to fill before tnm_invoke and the output tensor after it (NULL when the
+ * interpreter is not initialized); info, if not NULL, receives shape and quantization. */
+int8_t* tnm_input(tnm_interpreter* interpreter, tnm_tensor_info* info);
+const int8_t* tnm_output(const tnm_interpreter* interpreter, tnm_tensor_info* info);
+
+/* A short, stable description of a status ("CRC-32 checksum mismatch"). */
+const char* tnm_status_message(tnm_status status);
+
+/* Writes e.g. "op 3 (field 12): invalid op parameter" into buffer (NUL-terminated, truncated to
+ * fit) and returns the length of the full message. */
+uint32_t tnm_format_validation_error(const tnm_validation_error* error, char* buffer,
+                                     uint32_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYNAS_ENGINE_RUNTIME_C_API_H_ */

@@ -1,0 +1,143 @@
+#include "engine/runtime/interpreter.h"
+
+namespace tinynas::runtime {
+namespace {
+
+ConvParams conv_params(const OpInfo& op, const TensorInfo& input, const TensorInfo& output) {
+  ConvParams params;
+  params.input_offset = -input.zero_point;
+  params.output_offset = output.zero_point;
+  params.stride_h = op.stride_h;
+  params.stride_w = op.stride_w;
+  params.pad_top = op.pad_top;
+  params.pad_left = op.pad_left;
+  params.activation_min = op.activation_min;
+  params.activation_max = op.activation_max;
+  return params;
+}
+
+}  // namespace
+
+Status Interpreter::init(const ModelView& model, uint8_t* arena, uint32_t arena_size,
+                         uint8_t* scratch, uint32_t scratch_size) {
+  initialized_ = false;
+  if (!model.valid() || arena == nullptr) return Status::kNullArgument;
+  if (arena_size < model.arena_size()) return Status::kArenaTooSmall;
+  if (scratch_size < model.scratch_size()) return Status::kScratchTooSmall;
+  if (scratch == nullptr && model.scratch_size() > 0) return Status::kNullArgument;
+  model_ = model;
+  arena_ = arena;
+  scratch_ = reinterpret_cast<int8_t*>(scratch);
+  initialized_ = true;
+  return Status::kOk;
+}
+
+int8_t* Interpreter::arena_tensor(uint16_t index) const {
+  return reinterpret_cast<int8_t*>(arena_ + model_.tensor(index).offset);
+}
+
+int8_t* Interpreter::input() {
+  return initialized_ ? arena_tensor(model_.input_tensor()) : nullptr;
+}
+
+const int8_t* Interpreter::output() const {
+  return initialized_ ? arena_tensor(model_.output_tensor()) : nullptr;
+}
+
+TensorInfo Interpreter::input_info() const {
+  return initialized_ ? model_.tensor(model_.input_tensor()) : TensorInfo();
+}
+
+TensorInfo Interpreter::output_info() const {
+  return initialized_ ? model_.tensor(model_.output_tensor()) : TensorInfo();
+}
+
+Status Interpreter::invoke(const OpObserver* observer) {
+  if (!initialized_) return Status::kNotInitialized;
+  for (uint16_t i = 0; i < model_.op_count(); ++i) {
+    if (observer != nullptr && observer->begin != nullptr) observer->begin(observer->ctx, i);
+    run_op(model_.op(i));
+    if (observer != nullptr && observer->end != nullptr) observer->end(observer->ctx, i);
+  }
+  return Status::kOk;
+}
+
+void Interpreter::run_op(const OpInfo& op) {
+  const TensorInfo input = model_.tensor(op.input0);
+  const TensorInfo output = model_.tensor(op.output);
+  int8_t* input_data = arena_tensor(op.input0);
+  int8_t* output_data = arena_tensor(op.output);
+  switch (op.kind) {
+    case OpKind::kConv2d:
+    case OpKind::kDepthwiseConv2d:
+    case OpKind::kFullyConnected: {
+      const TensorInfo weights = model_.tensor(op.weights);
+      const int8_t* filter = model_.constant_int8(weights.offset);
+      const int32_t* bias = model_.constant_int32(op.bias_offset);
+      const PerChannelQuantization quant{model_.constant_int32(op.multiplier_offset),
+                                         model_.constant_int32(op.shift_offset)};
+      const ConvParams params = conv_params(op, input, output);
+      if (op.kind == OpKind::kFullyConnected) {
+        fully_connected_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
+                           output.shape, output_data);
+      } else if (op.kind == OpKind::kDepthwiseConv2d && op.in_place()) {
+        depthwise_conv2d_s8_in_place(params, quant, input.shape, weights.shape, filter, bias,
+                                     output.shape, input_data, scratch_);
+      } else if (op.kind == OpKind::kDepthwiseConv2d) {
+        depthwise_conv2d_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
+                            output.shape, output_data);
+      } else if (is_pointwise_conv(op)) {
+        conv2d_1x1_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
+                      output.shape, output_data);
+      } else {
+        conv2d_s8(params, quant, input.shape, input_data, weights.shape, filter, bias, output.shape,
+                  output_data);
+      }
+      return;
+    }
+    case OpKind::kAdd: {
+      const TensorInfo input1 = model_.tensor(op.input1);
+      AddParams params;
+      params.input0_offset = -input.zero_point;
+      params.input0_multiplier = op.input0_multiplier;
+      params.input0_shift = op.input0_shift;
+      params.input1_offset = -input1.zero_point;
+      params.input1_multiplier = op.input1_multiplier;
+      params.input1_shift = op.input1_shift;
+      params.left_shift = op.left_shift;
+      params.output_offset = output.zero_point;
+      params.output_multiplier = op.output_multiplier;
+      params.output_shift = op.output_shift;
+      params.activation_min = op.activation_min;
+      params.activation_max = op.activation_max;
+      add_s8(params, input_data, arena_tensor(op.input1), output_data, output.shape.elements());
+      return;
+    }
+    case OpKind::kAveragePool2d: {
+      PoolParams params;
+      params.kernel_h = op.kernel_h;
+      params.kernel_w = op.kernel_w;
+      params.stride_h = op.stride_h;
+      params.stride_w = op.stride_w;
+      params.pad_top = op.pad_top;
+      params.pad_left = op.pad_left;
+      params.activation_min = op.activation_min;
+      params.activation_max = op.activation_max;
+      avgpool_s8(params, input.shape, input_data, output.shape, output_data);
+      return;
+    }
+    case OpKind::kGlobalAveragePool: {
+      GlobalPoolParams params;
+      params.input_offset = -input.zero_point;
+      params.output_offset = output.zero_point;
+      params.output_multiplier = op.output_multiplier;
+      params.output_shift = op.output_shift;
+      params.activation_min = op.activation_min;
+      params.activation_max = op.activation_max;
+      global_avgpool_s8(params, input.shape, input_data, output_data);
+      return;
+    }
+  }
+}
+
+}  // namespace tinynas::runtime

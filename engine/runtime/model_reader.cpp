@@ -1,0 +1,914 @@
+#include "engine/runtime/model_reader.h"
+
+#include <string.h>
+
+#include "engine/runtime/crc32.h"
+
+namespace tinynas::runtime {
+namespace {
+
+constexpr int32_t kInt8Min = -128;
+constexpr int32_t kInt8Max = 127;
+constexpr int64_t kInt32Max = 2147483647;
+constexpr int32_t kMinShift = -31;  // requantize.h: shift in [-31, 30]
+constexpr int32_t kMaxShift = 30;
+constexpr int32_t kMaxAddInputShift = 0;  // kernels.h: add input shifts in [-31, 0]
+constexpr int32_t kMaxLeftShift = 30;     // kernels.h: add left_shift in [0, 30]
+constexpr uint32_t kInt32Bytes = 4;
+constexpr uint32_t kDataAlignment = 4;  // int32 arrays are read in place
+constexpr uint32_t kTableAlignment = 4;
+constexpr uint32_t kWeightsAlignment = 4;         // the writer pads weights to 4 bytes
+constexpr uint64_t kMaxTensorBytes = 2147483647;  // Shape::elements() is an int32
+constexpr uint32_t kReservedHeaderBytes = 12;
+constexpr int kDimCount = 4;
+constexpr uint32_t kDimBytes = 2;
+constexpr uint32_t kWindowFieldsBegin = op_record::kKernelH;  // kernel, stride, padding: 8 x u8
+constexpr uint32_t kWindowFieldsEnd = op_record::kBiasOffset;
+// |x - zero_point| <= 255 for int8 x and a zero point in [-128, 127]; 256 also bounds the
+// partial sums of kernels that add the offset term separately (sum x*w + offset * sum w).
+constexpr int64_t kMaxInputMagnitude = 256;
+// A requantized value still has an int8 zero point added to it.
+constexpr int64_t kRequantizedLimit = kInt32Max - 128;
+
+constexpr uint32_t kFloatExponentShift = 23;
+constexpr uint32_t kFloatExponentMask = 0xFFu;
+constexpr uint32_t kFloatSignBit = 0x80000000u;
+
+uint8_t load_u8(const uint8_t* p) { return p[0]; }
+int8_t load_i8(const uint8_t* p) { return static_cast<int8_t>(p[0]); }
+
+float load_f32(const uint8_t* p) {
+  const uint32_t bits = load_u32(p);
+  float value;
+  memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+bool is_finite_float_bits(uint32_t bits) {
+  return ((bits >> kFloatExponentShift) & kFloatExponentMask) != kFloatExponentMask;
+}
+
+uint32_t align_up(uint32_t value, uint32_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+bool ranges_overlap(uint64_t a_begin, uint64_t a_size, uint64_t b_begin, uint64_t b_size) {
+  return a_begin < b_begin + b_size && b_begin < a_begin + a_size;
+}
+
+bool same_shape(const Shape& a, const Shape& b) {
+  return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
+}
+
+// Output extent of a sliding window: floor((in + pads - kernel) / stride) + 1, which needs the
+// padded input to hold at least one window.
+bool window_output_matches(int32_t in, int32_t pad_before, int32_t pad_after, int32_t kernel,
+                           int32_t stride, int32_t out) {
+  const int32_t padded = in + pad_before + pad_after;
+  if (padded < kernel) return false;
+  return (padded - kernel) / stride + 1 == out;
+}
+
+// |requantize(x)| <= |x| * 2^max(shift, 0) for a Q31 multiplier in [0, 2^31) (the high multiply
+// never grows a value and a right shift only shrinks it): the bound of the result, or -1 when
+// the left shift would already overflow int32.
+int64_t requantized_bound(int64_t bound, int32_t shift) {
+  if (shift <= 0) return bound;
+  const int64_t shifted = bound << shift;  // bound < 2^31 and shift <= 30: fits int64
+  return shifted > kInt32Max ? -1 : shifted;
+}
+
+// Which fields an op kind uses.
+struct OpRoles {
+  bool has_input1;
+  bool has_weights;  // and per-channel bias / multiplier / shift arrays
+  bool has_window;   // kernel, stride, padding
+  bool has_add_params;
+  bool has_output_requant;  // output multiplier / shift in the record
+};
+
+OpRoles roles_of(OpKind kind) {
+  switch (kind) {
+    case OpKind::kConv2d:
+    case OpKind::kDepthwiseConv2d:
+      return {false, true, true, false, false};
+    case OpKind::kFullyConnected:
+      return {false, true, false, false, false};
+    case OpKind::kAdd:
+      return {true, false, false, true, true};
+    case OpKind::kAveragePool2d:
+      return {false, false, true, false, false};
+    case OpKind::kGlobalAveragePool:
+      return {false, false, false, false, true};
+  }
+  return {false, false, false, false, false};
+}
+
+struct Header {
+  uint32_t magic, file_size, crc;
+  uint16_t version, header_size, tensor_count, op_count, input, output;
+  uint32_t tensor_table_offset, op_table_offset, constants_offset, constants_size;
+  uint32_t arena_size, scratch_size, flags;
+};
+
+Header decode_header(const uint8_t* p) {
+  Header h;
+  h.magic = load_u32(p + header::kMagic);
+  h.version = load_u16(p + header::kVersion);
+  h.header_size = load_u16(p + header::kHeaderSizeField);
+  h.file_size = load_u32(p + header::kFileSize);
+  h.crc = load_u32(p + header::kCrc32);
+  h.tensor_count = load_u16(p + header::kTensorCount);
+  h.op_count = load_u16(p + header::kOpCount);
+  h.tensor_table_offset = load_u32(p + header::kTensorTableOffset);
+  h.op_table_offset = load_u32(p + header::kOpTableOffset);
+  h.constants_offset = load_u32(p + header::kConstantsOffset);
+  h.constants_size = load_u32(p + header::kConstantsSize);
+  h.arena_size = load_u32(p + header::kArenaSize);
+  h.scratch_size = load_u32(p + header::kScratchSize);
+  h.input = load_u16(p + header::kInputTensor);
+  h.output = load_u16(p + header::kOutputTensor);
+  h.flags = load_u32(p + header::kFlags);
+  return h;
+}
+
+class Validator {
+ public:
+  Validator(const uint8_t* data, uint32_t size, ValidationError* error)
+      : data_(data), size_(size), error_(error) {}
+
+  Status run() {
+    Status status = check_header();
+    if (status != Status::kOk) return status;
+    for (uint16_t i = 0; i < header_.tensor_count; ++i) {
+      status = check_tensor(i);
+      if (status != Status::kOk) return status;
+    }
+    status = check_model_io();
+    if (status != Status::kOk) return status;
+    for (uint16_t i = 0; i < header_.op_count; ++i) {
+      status = check_op(i);
+      if (status != Status::kOk) return status;
+    }
+    if (!produced_before(header_.output, header_.op_count)) {
+      return fail(Status::kBadOperandIndex, ModelSection::kHeader, 0, header::kOutputTensor);
+    }
+    return Status::kOk;
+  }
+
+  const Header& header() const { return header_; }
+
+ private:
+  Status fail(Status status, ModelSection section, uint16_t index, uint32_t field) {
+    if (error_ != nullptr) {
+      error_->status = status;
+      error_->section = section;
+      error_->index = index;
+      error_->field = field;
+    }
+    return status;
+  }
+  Status header_error(Status status, uint32_t field) {
+    return fail(status, ModelSection::kHeader, 0, field);
+  }
+  Status tensor_error(Status status, uint16_t index, uint32_t field) {
+    return fail(status, ModelSection::kTensorTable, index, field);
+  }
+  Status op_error(Status status, uint16_t index, uint32_t field) {
+    return fail(status, ModelSection::kOpTable, index, field);
+  }
+
+  const uint8_t* tensor_record(uint16_t i) const {
+    return data_ + header_.tensor_table_offset + uint32_t{i} * kTensorRecordSize;
+  }
+  const uint8_t* op_record(uint16_t i) const {
+    return data_ + header_.op_table_offset + uint32_t{i} * kOpRecordSize;
+  }
+  TensorInfo tensor(uint16_t i) const { return decode_tensor_record(tensor_record(i)); }
+  uint16_t op_output(uint16_t i) const { return load_u16(op_record(i) + op_record::kOutput); }
+  bool op_reads(uint16_t i, uint16_t t) const {
+    const uint8_t* record = op_record(i);
+    return load_u16(record + op_record::kInput0) == t || load_u16(record + op_record::kInput1) == t;
+  }
+  // The tensor holds data when op `op` starts: it is the model input or an earlier op's output.
+  bool produced_before(uint16_t t, uint16_t op) const {
+    if (t == header_.input) return true;
+    for (uint16_t j = 0; j < op; ++j) {
+      if (op_output(j) == t) return true;
+    }
+    return false;
+  }
+  // Something still needs the tensor after op `op` has run.
+  bool read_after(uint16_t t, uint16_t op) const {
+    if (t == header_.output) return true;
+    for (uint32_t k = uint32_t{op} + 1; k < header_.op_count; ++k) {
+      if (op_reads(static_cast<uint16_t>(k), t)) return true;
+    }
+    return false;
+  }
+
+  Status check_header();
+  Status check_table_layout();
+  Status check_tensor(uint16_t i);
+  Status check_model_io();
+  Status check_op(uint16_t i);
+  Status check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles);
+  Status check_unused_fields(uint16_t i, const OpRoles& roles);
+  Status check_window(uint16_t i, const OpInfo& op);
+  Status check_shapes(uint16_t i, const OpInfo& op);
+  Status check_per_channel_arrays(uint16_t i, const OpInfo& op);
+  Status check_add_params(uint16_t i, const OpInfo& op);
+  Status check_global_pool_params(uint16_t i, const OpInfo& op);
+  Status check_in_place(uint16_t i, const OpInfo& op);
+  Status check_scratch(uint16_t i, const OpInfo& op);
+  Status check_dataflow(uint16_t i, const OpInfo& op);
+  Status check_arena_overlap(uint16_t i, const OpInfo& op);
+  Status check_constant_array(uint16_t i, uint32_t field, uint32_t offset, uint32_t count);
+
+  const uint8_t* data_;
+  uint32_t size_;
+  ValidationError* error_;
+  Header header_{};
+};
+
+Status Validator::check_header() {
+  if (data_ == nullptr) return fail(Status::kNullArgument, ModelSection::kNone, 0, 0);
+  if (reinterpret_cast<uintptr_t>(data_) % kDataAlignment != 0) {
+    return fail(Status::kMisaligned, ModelSection::kNone, 0, 0);
+  }
+  if (size_ < kHeaderSize) return header_error(Status::kTruncated, header::kFileSize);
+  header_ = decode_header(data_);
+  if (header_.magic != kModelMagic) return header_error(Status::kBadMagic, header::kMagic);
+  if (header_.version != kFormatVersion) {
+    return header_error(Status::kUnsupportedVersion, header::kVersion);
+  }
+  if (header_.header_size != kHeaderSize) {
+    return header_error(Status::kBadHeader, header::kHeaderSizeField);
+  }
+  if (header_.file_size > size_) return header_error(Status::kTruncated, header::kFileSize);
+  if (header_.file_size < size_) return header_error(Status::kBadHeader, header::kFileSize);
+  for (uint32_t b = 0; b < kReservedHeaderBytes; ++b) {
+    if (data_[header::kReserved + b] != 0) {
+      return header_error(Status::kBadHeader, header::kReserved + b);
+    }
+  }
+  if ((header_.flags & ~static_cast<uint32_t>(kModelFlagInPlaceDepthwise)) != 0) {
+    return header_error(Status::kBadHeader, header::kFlags);
+  }
+  if (crc32(data_ + kHeaderSize, size_ - kHeaderSize) != header_.crc) {
+    return header_error(Status::kChecksumMismatch, header::kCrc32);
+  }
+  if (header_.tensor_count == 0 || header_.tensor_count > kMaxTensors) {
+    return header_error(Status::kBadHeader, header::kTensorCount);
+  }
+  if (header_.op_count == 0 || header_.op_count > kMaxOps) {
+    return header_error(Status::kBadHeader, header::kOpCount);
+  }
+  Status status = check_table_layout();
+  if (status != Status::kOk) return status;
+  if (header_.arena_size > kMaxTensorBytes) {
+    return header_error(Status::kBadHeader, header::kArenaSize);
+  }
+  if (header_.scratch_size > kMaxTensorBytes) {
+    return header_error(Status::kBadHeader, header::kScratchSize);
+  }
+  if (header_.input >= header_.tensor_count) {
+    return header_error(Status::kBadOperandIndex, header::kInputTensor);
+  }
+  if (header_.output >= header_.tensor_count || header_.output == header_.input) {
+    return header_error(Status::kBadOperandIndex, header::kOutputTensor);
+  }
+  return Status::kOk;
+}
+
+// Tables lie inside the file, aligned, disjoint, and in the one canonical order the writer
+// produces: header, tensor table, op table, zero padding to 16, constant pool up to the end.
+Status Validator::check_table_layout() {
+  const uint64_t tensor_bytes = uint64_t{header_.tensor_count} * kTensorRecordSize;
+  const uint64_t op_bytes = uint64_t{header_.op_count} * kOpRecordSize;
+  struct Table {
+    uint64_t offset, size;
+    uint32_t field;
+  };
+  const Table tables[] = {
+      {header_.tensor_table_offset, tensor_bytes, header::kTensorTableOffset},
+      {header_.op_table_offset, op_bytes, header::kOpTableOffset},
+      {header_.constants_offset, header_.constants_size, header::kConstantsOffset},
+  };
+  const uint32_t alignments[] = {kTableAlignment, kTableAlignment, kConstantPoolAlignment};
+  constexpr int kTableCount = 3;
+  for (int t = 0; t < kTableCount; ++t) {
+    if (tables[t].offset % alignments[t] != 0) {
+      return header_error(Status::kMisaligned, tables[t].field);
+    }
+    if (tables[t].offset < kHeaderSize) return header_error(Status::kBadHeader, tables[t].field);
+    if (tables[t].offset + tables[t].size > header_.file_size) {
+      return header_error(Status::kTruncated, tables[t].field);
+    }
+    for (int u = 0; u < t; ++u) {
+      if (ranges_overlap(tables[t].offset, tables[t].size, tables[u].offset, tables[u].size)) {
+        return header_error(Status::kBadHeader, tables[t].field);
+      }
+    }
+  }
+  if (header_.tensor_table_offset != kHeaderSize) {
+    return header_error(Status::kBadHeader, header::kTensorTableOffset);
+  }
+  if (header_.op_table_offset != header_.tensor_table_offset + tensor_bytes) {
+    return header_error(Status::kBadHeader, header::kOpTableOffset);
+  }
+  const uint32_t op_table_end = static_cast<uint32_t>(header_.op_table_offset + op_bytes);
+  if (header_.constants_offset != align_up(op_table_end, kConstantPoolAlignment)) {
+    return header_error(Status::kBadHeader, header::kConstantsOffset);
+  }
+  for (uint32_t b = op_table_end; b < header_.constants_offset; ++b) {
+    if (data_[b] != 0) return header_error(Status::kBadHeader, header::kConstantsOffset);
+  }
+  if (uint64_t{header_.constants_offset} + header_.constants_size != header_.file_size) {
+    return header_error(Status::kBadHeader, header::kConstantsSize);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_tensor(uint16_t i) {
+  const uint8_t* record = tensor_record(i);
+  if (load_u8(record + tensor_record::kDType) != static_cast<uint8_t>(DType::kInt8)) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kDType);
+  }
+  const uint8_t storage = load_u8(record + tensor_record::kStorage);
+  if (storage != static_cast<uint8_t>(Storage::kArena) &&
+      storage != static_cast<uint8_t>(Storage::kConstant)) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kStorage);
+  }
+  const bool is_constant = storage == static_cast<uint8_t>(Storage::kConstant);
+  if (load_u16(record + tensor_record::kReserved0) != 0) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kReserved0);
+  }
+  uint64_t elements = 1;
+  for (int d = 0; d < kDimCount; ++d) {
+    const uint32_t field = tensor_record::kDims + kDimBytes * static_cast<uint32_t>(d);
+    const uint16_t dim = load_u16(record + field);
+    if (dim == 0) return tensor_error(Status::kBadTensor, i, field);
+    elements *= dim;
+  }
+  // Activations are one image (batch 1); constants use N for output channels.
+  if (!is_constant && load_u16(record + tensor_record::kDims) != 1) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kDims);
+  }
+  if (elements > kMaxTensorBytes) return tensor_error(Status::kBadTensor, i, tensor_record::kDims);
+  const uint32_t size_bytes = load_u32(record + tensor_record::kSizeBytes);
+  if (size_bytes != elements) return tensor_error(Status::kBadTensor, i, tensor_record::kSizeBytes);
+  const int32_t zero_point = load_i32(record + tensor_record::kZeroPoint);
+  // Weights are symmetric: the kernels never subtract a weight zero point.
+  if (zero_point < kInt8Min || zero_point > kInt8Max || (is_constant && zero_point != 0)) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kZeroPoint);
+  }
+  const uint32_t scale_bits = load_u32(record + tensor_record::kScale);
+  const bool scale_ok = is_finite_float_bits(scale_bits) && (scale_bits & kFloatSignBit) == 0 &&
+                        (is_constant || scale_bits != 0);
+  if (!scale_ok) return tensor_error(Status::kBadTensor, i, tensor_record::kScale);
+  if (load_u32(record + tensor_record::kReserved1) != 0) {
+    return tensor_error(Status::kBadTensor, i, tensor_record::kReserved1);
+  }
+  const uint32_t offset = load_u32(record + tensor_record::kOffset);
+  if (is_constant) {
+    if (offset % kWeightsAlignment != 0) {
+      return tensor_error(Status::kMisaligned, i, tensor_record::kOffset);
+    }
+    if (uint64_t{offset} + size_bytes > header_.constants_size) {
+      return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
+    }
+  } else if (uint64_t{offset} + size_bytes > header_.arena_size) {
+    return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_model_io() {
+  if (tensor(header_.input).storage != Storage::kArena) {
+    return header_error(Status::kBadOperandIndex, header::kInputTensor);
+  }
+  if (tensor(header_.output).storage != Storage::kArena) {
+    return header_error(Status::kBadOperandIndex, header::kOutputTensor);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_op(uint16_t i) {
+  const uint8_t* record = op_record(i);
+  const uint8_t kind = load_u8(record + op_record::kKind);
+  if (kind == 0 || kind >= kOpKindCount) {
+    return op_error(Status::kBadOpKind, i, op_record::kKind);
+  }
+  const OpInfo op = decode_op_record(record);
+  const OpRoles roles = roles_of(op.kind);
+  if ((op.flags & ~static_cast<uint32_t>(kOpFlagInPlace)) != 0) {
+    return op_error(Status::kBadOpParameter, i, op_record::kFlags);
+  }
+  if (op.activation_min > op.activation_max) {
+    return op_error(Status::kBadOpParameter, i, op_record::kActivationMax);
+  }
+  Status status = check_operands(i, op, roles);
+  if (status == Status::kOk) status = check_unused_fields(i, roles);
+  if (status == Status::kOk && roles.has_window) status = check_window(i, op);
+  if (status == Status::kOk) status = check_shapes(i, op);
+  if (status == Status::kOk && roles.has_weights) status = check_per_channel_arrays(i, op);
+  if (status == Status::kOk && roles.has_add_params) status = check_add_params(i, op);
+  if (status == Status::kOk && op.kind == OpKind::kGlobalAveragePool) {
+    status = check_global_pool_params(i, op);
+  }
+  if (status == Status::kOk) status = check_in_place(i, op);
+  if (status == Status::kOk) status = check_scratch(i, op);
+  if (status == Status::kOk) status = check_dataflow(i, op);
+  if (status == Status::kOk) status = check_arena_overlap(i, op);
+  return status;
+}
+
+Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles) {
+  struct Operand {
+    uint16_t index;
+    uint32_t field;
+    bool used;
+    Storage storage;
+  };
+  const Operand operands[] = {
+      {op.input0, op_record::kInput0, true, Storage::kArena},
+      {op.input1, op_record::kInput1, roles.has_input1, Storage::kArena},
+      {op.weights, op_record::kWeights, roles.has_weights, Storage::kConstant},
+      {op.output, op_record::kOutput, true, Storage::kArena},
+  };
+  for (const Operand& operand : operands) {
+    if (!operand.used) {
+      if (operand.index != kNoTensor) return op_error(Status::kBadOperandIndex, i, operand.field);
+      continue;
+    }
+    if (operand.index >= header_.tensor_count || tensor(operand.index).storage != operand.storage) {
+      return op_error(Status::kBadOperandIndex, i, operand.field);
+    }
+  }
+  if (op.output == op.input0 || (roles.has_input1 && op.output == op.input1)) {
+    return op_error(Status::kBadOperandIndex, i, op_record::kOutput);
+  }
+  return Status::kOk;
+}
+
+// Fields an op kind does not use must hold their "none" value, so every byte of a valid record
+// has one meaning (and a later format version can give them one).
+Status Validator::check_unused_fields(uint16_t i, const OpRoles& roles) {
+  const uint8_t* record = op_record(i);
+  if (!roles.has_window) {
+    for (uint32_t field = kWindowFieldsBegin; field < kWindowFieldsEnd; ++field) {
+      if (record[field] != 0) return op_error(Status::kBadOpParameter, i, field);
+    }
+  }
+  if (!roles.has_weights) {
+    const uint32_t offset_fields[] = {op_record::kBiasOffset, op_record::kMultiplierOffset,
+                                      op_record::kShiftOffset};
+    for (uint32_t field : offset_fields) {
+      if (load_u32(record + field) != kNoOffset) {
+        return op_error(Status::kBadOpParameter, i, field);
+      }
+    }
+  }
+  if (!roles.has_add_params) {
+    const uint32_t add_fields[] = {op_record::kInput0Multiplier, op_record::kInput0Shift,
+                                   op_record::kInput1Multiplier, op_record::kInput1Shift,
+                                   op_record::kLeftShift};
+    for (uint32_t field : add_fields) {
+      if (load_u32(record + field) != 0) return op_error(Status::kBadOpParameter, i, field);
+    }
+  }
+  if (!roles.has_output_requant) {
+    const uint32_t requant_fields[] = {op_record::kOutputMultiplier, op_record::kOutputShift};
+    for (uint32_t field : requant_fields) {
+      if (load_u32(record + field) != 0) return op_error(Status::kBadOpParameter, i, field);
+    }
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_window(uint16_t i, const OpInfo& op) {
+  if (op.kernel_h < 1 || op.kernel_h > kMaxKernelSize) {
+    return op_error(Status::kBadOpParameter, i, op_record::kKernelH);
+  }
+  if (op.kernel_w < 1 || op.kernel_w > kMaxKernelSize) {
+    return op_error(Status::kBadOpParameter, i, op_record::kKernelW);
+  }
+  if (op.stride_h < 1 || op.stride_h > kMaxStride) {
+    return op_error(Status::kBadOpParameter, i, op_record::kStrideH);
+  }
+  if (op.stride_w < 1 || op.stride_w > kMaxStride) {
+    return op_error(Status::kBadOpParameter, i, op_record::kStrideW);
+  }
+  if (op.pad_top >= op.kernel_h) return op_error(Status::kBadOpParameter, i, op_record::kPadTop);
+  if (op.pad_left >= op.kernel_w) return op_error(Status::kBadOpParameter, i, op_record::kPadLeft);
+  if (op.pad_bottom >= op.kernel_h) {
+    return op_error(Status::kBadOpParameter, i, op_record::kPadBottom);
+  }
+  if (op.pad_right >= op.kernel_w) {
+    return op_error(Status::kBadOpParameter, i, op_record::kPadRight);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_shapes(uint16_t i, const OpInfo& op) {
+  const TensorInfo in = tensor(op.input0);
+  const TensorInfo out = tensor(op.output);
+  // Only for kinds with a window: check_window() has made kernel and stride >= 1. Evaluated on
+  // demand, never for window-less kinds (whose stride fields are 0).
+  bool spatial_ok = false;
+  if (roles_of(op.kind).has_window && op.stride_h >= 1 && op.stride_w >= 1) {
+    spatial_ok = window_output_matches(in.shape.h, op.pad_top, op.pad_bottom, op.kernel_h,
+                                       op.stride_h, out.shape.h) &&
+                 window_output_matches(in.shape.w, op.pad_left, op.pad_right, op.kernel_w,
+                                       op.stride_w, out.shape.w);
+  }
+  switch (op.kind) {
+    case OpKind::kConv2d: {
+      const Shape w = tensor(op.weights).shape;
+      if (w.h != op.kernel_h || w.w != op.kernel_w || w.c != in.shape.c) {
+        return op_error(Status::kShapeMismatch, i, op_record::kWeights);
+      }
+      if (out.shape.c != w.n || !spatial_ok) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    }
+    case OpKind::kDepthwiseConv2d: {
+      const Shape w = tensor(op.weights).shape;
+      if (w.n != 1 || w.h != op.kernel_h || w.w != op.kernel_w || w.c != in.shape.c) {
+        return op_error(Status::kShapeMismatch, i, op_record::kWeights);
+      }
+      if (out.shape.c != in.shape.c || !spatial_ok) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    }
+    case OpKind::kFullyConnected: {
+      const Shape w = tensor(op.weights).shape;
+      const int64_t depth = int64_t{in.shape.h} * in.shape.w * in.shape.c;
+      if (w.h != 1 || w.w != 1 || w.c != depth) {
+        return op_error(Status::kShapeMismatch, i, op_record::kWeights);
+      }
+      if (out.shape.h != 1 || out.shape.w != 1 || out.shape.c != w.n) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    }
+    case OpKind::kAdd:
+      if (!same_shape(tensor(op.input1).shape, in.shape)) {
+        return op_error(Status::kShapeMismatch, i, op_record::kInput1);
+      }
+      if (!same_shape(out.shape, in.shape)) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kAveragePool2d:
+      if (out.shape.c != in.shape.c || !spatial_ok) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      // avgpool_s8 has no requantization: input and output must share the quantization.
+      if (out.zero_point != in.zero_point) {
+        return op_error(Status::kBadOpParameter, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kGlobalAveragePool:
+      if (out.shape.h != 1 || out.shape.w != 1 || out.shape.c != in.shape.c) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+  }
+  return op_error(Status::kBadOpKind, i, op_record::kKind);
+}
+
+Status Validator::check_constant_array(uint16_t i, uint32_t field, uint32_t offset,
+                                       uint32_t count) {
+  if (offset % kInt32Bytes != 0) return op_error(Status::kMisaligned, i, field);
+  if (uint64_t{offset} + uint64_t{count} * kInt32Bytes > header_.constants_size) {
+    return op_error(Status::kConstantOutOfBounds, i, field);
+  }
+  return Status::kOk;
+}
+
+// Bias, multiplier and shift arrays, and the worst case of every int32 the kernel computes for
+// them: |acc| <= |bias| + 256 * sum|w| for any input, then the requantization's left shift.
+Status Validator::check_per_channel_arrays(uint16_t i, const OpInfo& op) {
+  const TensorInfo out = tensor(op.output);
+  const TensorInfo weights = tensor(op.weights);
+  const uint32_t channels = static_cast<uint32_t>(out.shape.c);
+  Status status = Status::kOk;
+  if (op.bias_offset != kNoOffset) {
+    status = check_constant_array(i, op_record::kBiasOffset, op.bias_offset, channels);
+    if (status != Status::kOk) return status;
+  }
+  status = check_constant_array(i, op_record::kMultiplierOffset, op.multiplier_offset, channels);
+  if (status != Status::kOk) return status;
+  status = check_constant_array(i, op_record::kShiftOffset, op.shift_offset, channels);
+  if (status != Status::kOk) return status;
+
+  const uint8_t* pool = data_ + header_.constants_offset;
+  const int8_t* w = reinterpret_cast<const int8_t*>(pool + weights.offset);
+  // Taps of one output channel: contiguous for conv (OHWI) and fully connected (O x K);
+  // interleaved over channels for depthwise (1, KH, KW, C).
+  const bool depthwise = op.kind == OpKind::kDepthwiseConv2d;
+  const uint32_t taps = weights.size_bytes / channels;  // shapes were checked: exact
+  for (uint32_t c = 0; c < channels; ++c) {
+    const int32_t multiplier = load_i32(pool + op.multiplier_offset + c * kInt32Bytes);
+    if (multiplier < 0) return op_error(Status::kBadOpParameter, i, op_record::kMultiplierOffset);
+    const int32_t shift = load_i32(pool + op.shift_offset + c * kInt32Bytes);
+    if (shift < kMinShift || shift > kMaxShift) {
+      return op_error(Status::kBadOpParameter, i, op_record::kShiftOffset);
+    }
+    int64_t weight_sum = 0;
+    for (uint32_t t = 0; t < taps; ++t) {
+      const int32_t value = depthwise ? w[t * channels + c] : w[c * taps + t];
+      weight_sum += value < 0 ? -int64_t{value} : value;
+    }
+    int64_t bias = 0;
+    if (op.bias_offset != kNoOffset) bias = load_i32(pool + op.bias_offset + c * kInt32Bytes);
+    const int64_t accumulator = (bias < 0 ? -bias : bias) + kMaxInputMagnitude * weight_sum;
+    if (accumulator > kRequantizedLimit) {
+      return op_error(Status::kBadOpParameter, i, op_record::kWeights);
+    }
+    const int64_t requantized = requantized_bound(accumulator, shift);
+    if (requantized < 0 || requantized > kRequantizedLimit) {
+      return op_error(Status::kBadOpParameter, i, op_record::kShiftOffset);
+    }
+  }
+  return Status::kOk;
+}
+
+// TFLite ADD: each input (x - zp) << left_shift, scaled by its multiplier, summed, requantized.
+Status Validator::check_add_params(uint16_t i, const OpInfo& op) {
+  if (op.left_shift < 0 || op.left_shift > kMaxLeftShift) {
+    return op_error(Status::kBadOpParameter, i, op_record::kLeftShift);
+  }
+  struct Input {
+    int32_t multiplier, shift;
+    uint32_t multiplier_field, shift_field;
+  };
+  const Input inputs[] = {
+      {op.input0_multiplier, op.input0_shift, op_record::kInput0Multiplier,
+       op_record::kInput0Shift},
+      {op.input1_multiplier, op.input1_shift, op_record::kInput1Multiplier,
+       op_record::kInput1Shift},
+  };
+  const int64_t shifted = kMaxInputMagnitude << op.left_shift;
+  if (shifted > kInt32Max) return op_error(Status::kBadOpParameter, i, op_record::kLeftShift);
+  int64_t sum = 0;
+  for (const Input& input : inputs) {
+    if (input.multiplier < 0) return op_error(Status::kBadOpParameter, i, input.multiplier_field);
+    if (input.shift < kMinShift || input.shift > kMaxAddInputShift) {
+      return op_error(Status::kBadOpParameter, i, input.shift_field);
+    }
+    sum += requantized_bound(shifted, input.shift);
+  }
+  if (sum > kInt32Max) return op_error(Status::kBadOpParameter, i, op_record::kLeftShift);
+  if (op.output_multiplier < 0) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputMultiplier);
+  }
+  if (op.output_shift < kMinShift || op.output_shift > kMaxShift) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputShift);
+  }
+  const int64_t requantized = requantized_bound(sum, op.output_shift);
+  if (requantized < 0 || requantized > kRequantizedLimit) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputShift);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_global_pool_params(uint16_t i, const OpInfo& op) {
+  if (op.output_multiplier < 0) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputMultiplier);
+  }
+  if (op.output_shift < kMinShift || op.output_shift > kMaxShift) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputShift);
+  }
+  const Shape in = tensor(op.input0).shape;
+  const int64_t sum = kMaxInputMagnitude * in.h * in.w;
+  if (sum > kRequantizedLimit) return op_error(Status::kShapeMismatch, i, op_record::kInput0);
+  const int64_t requantized = requantized_bound(sum, op.output_shift);
+  if (requantized < 0 || requantized > kRequantizedLimit) {
+    return op_error(Status::kBadOpParameter, i, op_record::kOutputShift);
+  }
+  return Status::kOk;
+}
+
+// In place: depthwise only, the output starts where the input starts and is no larger in either
+// spatial dimension (what depthwise_conv2d_s8_in_place relies on), and the header says so.
+Status Validator::check_in_place(uint16_t i, const OpInfo& op) {
+  if (!op.in_place()) return Status::kOk;
+  if (op.kind != OpKind::kDepthwiseConv2d || (header_.flags & kModelFlagInPlaceDepthwise) == 0) {
+    return op_error(Status::kBadOpParameter, i, op_record::kFlags);
+  }
+  const TensorInfo in = tensor(op.input0);
+  const TensorInfo out = tensor(op.output);
+  if (out.offset != in.offset || out.shape.h > in.shape.h || out.shape.w > in.shape.w) {
+    return op_error(Status::kBadOpParameter, i, op_record::kFlags);
+  }
+  return Status::kOk;
+}
+
+Status Validator::check_scratch(uint16_t i, const OpInfo& op) {
+  if (op.scratch_bytes > header_.scratch_size) {
+    return op_error(Status::kBadOpParameter, i, op_record::kScratchBytes);
+  }
+  if (op.kind == OpKind::kConv2d || op.kind == OpKind::kDepthwiseConv2d) {
+    const int32_t need = kernel_scratch_bytes(op, tensor(op.input0), tensor(op.weights));
+    if (need > 0 && op.scratch_bytes < static_cast<uint32_t>(need)) {
+      return op_error(Status::kBadOpParameter, i, op_record::kScratchBytes);
+    }
+  }
+  return Status::kOk;
+}
+
+// Ops run in file order: every input exists when the op starts, every tensor is written once.
+Status Validator::check_dataflow(uint16_t i, const OpInfo& op) {
+  if (!produced_before(op.input0, i))
+    return op_error(Status::kBadOperandIndex, i, op_record::kInput0);
+  if (op.input1 != kNoTensor && !produced_before(op.input1, i)) {
+    return op_error(Status::kBadOperandIndex, i, op_record::kInput1);
+  }
+  if (produced_before(op.output, i))
+    return op_error(Status::kBadOperandIndex, i, op_record::kOutput);
+  return Status::kOk;
+}
+
+// The output of op i may share arena bytes only with tensors nobody needs any more. Every pair
+// of tensors with overlapping lifetimes is seen here once: when the later of the two is
+// produced. The exceptions are an input that dies at this op and that the kernel may overwrite:
+// the in-place depthwise input (same start), and an add input covering exactly the output.
+Status Validator::check_arena_overlap(uint16_t i, const OpInfo& op) {
+  const TensorInfo out = tensor(op.output);
+  for (uint32_t j = 0; j <= i; ++j) {
+    // Candidates: the model input (j == i) and the outputs of the ops before i.
+    const uint16_t t = j == i ? header_.input : op_output(static_cast<uint16_t>(j));
+    if (t == op.output) continue;
+    const TensorInfo other = tensor(t);
+    if (!ranges_overlap(out.offset, out.size_bytes, other.offset, other.size_bytes)) continue;
+    const bool is_input = t == op.input0 || (op.input1 != kNoTensor && t == op.input1);
+    const bool needed_later = read_after(t, i);
+    if (!is_input && !needed_later) continue;  // already dead
+    const bool dies_here = is_input && !needed_later;
+    const bool in_place_input = op.in_place() && t == op.input0;
+    const bool add_alias =
+        op.kind == OpKind::kAdd && other.offset == out.offset && other.size_bytes == out.size_bytes;
+    if (!(dies_here && (in_place_input || add_alias))) {
+      return op_error(Status::kTensorOutOfBounds, i, op_record::kOutput);
+    }
+  }
+  return Status::kOk;
+}
+
+void append(char* buffer, uint32_t size, uint32_t* length, const char* text) {
+  for (const char* c = text; *c != '\0'; ++c) {
+    if (*length + 1 < size) buffer[*length] = *c;
+    ++*length;
+  }
+}
+
+void append_number(char* buffer, uint32_t size, uint32_t* length, uint32_t value) {
+  constexpr int kMaxDigits = 10;
+  constexpr uint32_t kBase = 10;
+  char digits[kMaxDigits + 1];
+  int n = kMaxDigits;
+  digits[n] = '\0';
+  do {
+    digits[--n] = static_cast<char>('0' + value % kBase);
+    value /= kBase;
+  } while (value != 0);
+  append(buffer, size, length, digits + n);
+}
+
+}  // namespace
+
+TensorInfo decode_tensor_record(const uint8_t* record) {
+  TensorInfo info;
+  info.dtype = static_cast<DType>(load_u8(record + tensor_record::kDType));
+  info.storage = static_cast<Storage>(load_u8(record + tensor_record::kStorage));
+  info.shape.n = load_u16(record + tensor_record::kDims);
+  info.shape.h = load_u16(record + tensor_record::kDims + kDimBytes);
+  info.shape.w = load_u16(record + tensor_record::kDims + 2 * kDimBytes);
+  info.shape.c = load_u16(record + tensor_record::kDims + 3 * kDimBytes);
+  info.offset = load_u32(record + tensor_record::kOffset);
+  info.size_bytes = load_u32(record + tensor_record::kSizeBytes);
+  info.zero_point = load_i32(record + tensor_record::kZeroPoint);
+  info.scale = load_f32(record + tensor_record::kScale);
+  return info;
+}
+
+OpInfo decode_op_record(const uint8_t* record) {
+  OpInfo op;
+  op.kind = static_cast<OpKind>(load_u8(record + op_record::kKind));
+  op.flags = load_u8(record + op_record::kFlags);
+  op.activation_min = load_i8(record + op_record::kActivationMin);
+  op.activation_max = load_i8(record + op_record::kActivationMax);
+  op.input0 = load_u16(record + op_record::kInput0);
+  op.input1 = load_u16(record + op_record::kInput1);
+  op.weights = load_u16(record + op_record::kWeights);
+  op.output = load_u16(record + op_record::kOutput);
+  op.kernel_h = load_u8(record + op_record::kKernelH);
+  op.kernel_w = load_u8(record + op_record::kKernelW);
+  op.stride_h = load_u8(record + op_record::kStrideH);
+  op.stride_w = load_u8(record + op_record::kStrideW);
+  op.pad_top = load_u8(record + op_record::kPadTop);
+  op.pad_left = load_u8(record + op_record::kPadLeft);
+  op.pad_bottom = load_u8(record + op_record::kPadBottom);
+  op.pad_right = load_u8(record + op_record::kPadRight);
+  op.bias_offset = load_u32(record + op_record::kBiasOffset);
+  op.multiplier_offset = load_u32(record + op_record::kMultiplierOffset);
+  op.shift_offset = load_u32(record + op_record::kShiftOffset);
+  op.input0_multiplier = load_i32(record + op_record::kInput0Multiplier);
+  op.input0_shift = load_i32(record + op_record::kInput0Shift);
+  op.input1_multiplier = load_i32(record + op_record::kInput1Multiplier);
+  op.input1_shift = load_i32(record + op_record::kInput1Shift);
+  op.output_multiplier = load_i32(record + op_record::kOutputMultiplier);
+  op.output_shift = load_i32(record + op_record::kOutputShift);
+  op.left_shift = load_i32(record + op_record::kLeftShift);
+  op.scratch_bytes = load_u32(record + op_record::kScratchBytes);
+  return op;
+}
+
+bool is_pointwise_conv(const OpInfo& op) {
+  return op.kind == OpKind::kConv2d && op.kernel_h == 1 && op.kernel_w == 1 && op.stride_h == 1 &&
+         op.stride_w == 1 && op.pad_top == 0 && op.pad_left == 0 && op.pad_bottom == 0 &&
+         op.pad_right == 0;
+}
+
+int32_t kernel_scratch_bytes(const OpInfo& op, const TensorInfo& input, const TensorInfo& weights) {
+  switch (op.kind) {
+    case OpKind::kConv2d:
+      return is_pointwise_conv(op) ? conv2d_1x1_s8_get_buffer_size(input.shape, weights.shape)
+                                   : conv2d_s8_get_buffer_size(input.shape, weights.shape);
+    case OpKind::kDepthwiseConv2d:
+      return op.in_place()
+                 ? depthwise_conv2d_s8_in_place_get_buffer_size(input.shape, weights.shape)
+                 : depthwise_conv2d_s8_get_buffer_size(input.shape, weights.shape);
+    case OpKind::kAdd:
+    case OpKind::kAveragePool2d:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kFullyConnected:
+      return 0;
+  }
+  return 0;
+}
+
+TensorInfo ModelView::tensor(uint16_t index) const {
+  return decode_tensor_record(data_ + tensor_table_offset_ + uint32_t{index} * kTensorRecordSize);
+}
+
+OpInfo ModelView::op(uint16_t index) const {
+  return decode_op_record(data_ + op_table_offset_ + uint32_t{index} * kOpRecordSize);
+}
+
+const int8_t* ModelView::constant_int8(uint32_t pool_offset) const {
+  return reinterpret_cast<const int8_t*>(constants() + pool_offset);
+}
+
+const int32_t* ModelView::constant_int32(uint32_t pool_offset) const {
+  if (pool_offset == kNoOffset) return nullptr;
+  // The pool is 16-aligned in a 4-aligned buffer and the offset was checked to be 4-aligned.
+  return reinterpret_cast<const int32_t*>(constants() + pool_offset);
+}
+
+Status validate_model(const uint8_t* data, uint32_t size, ModelView* out, ValidationError* error) {
+  if (out != nullptr) *out = ModelView();
+  if (error != nullptr) *error = ValidationError();
+  Validator validator(data, size, error);
+  const Status status = validator.run();
+  if (status != Status::kOk || out == nullptr) return status;
+  const Header& h = validator.header();
+  out->data_ = data;
+  out->size_ = size;
+  out->tensor_count_ = h.tensor_count;
+  out->op_count_ = h.op_count;
+  out->tensor_table_offset_ = h.tensor_table_offset;
+  out->op_table_offset_ = h.op_table_offset;
+  out->constants_offset_ = h.constants_offset;
+  out->constants_size_ = h.constants_size;
+  out->arena_size_ = h.arena_size;
+  out->scratch_size_ = h.scratch_size;
+  out->input_tensor_ = h.input;
+  out->output_tensor_ = h.output;
+  out->flags_ = h.flags;
+  return Status::kOk;
+}
+
+uint32_t format_validation_error(const ValidationError& error, char* buffer, uint32_t size) {
+  uint32_t length = 0;
+  if (error.section != ModelSection::kNone) {
+    append(buffer, size, &length, section_name(error.section));
+    if (error.section == ModelSection::kTensorTable || error.section == ModelSection::kOpTable) {
+      append(buffer, size, &length, " ");
+      append_number(buffer, size, &length, error.index);
+    }
+    append(buffer, size, &length, " (field ");
+    append_number(buffer, size, &length, error.field);
+    append(buffer, size, &length, "): ");
+  }
+  append(buffer, size, &length, status_message(error.status));
+  if (size > 0) buffer[length < size ? length : size - 1] = '\0';
+  return length;
+}
+
+}  // namespace tinynas::runtime

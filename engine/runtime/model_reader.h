@@ -1,0 +1,115 @@
+// Reader and validator of .tnm model files (layout: model_format.h, prose: docs/model-format.md).
+// validate_model() checks every byte that the interpreter will later rely on — header, tables,
+// operand roles, shapes, parameters, constant arrays, arena placement and the worst-case int32
+// accumulator range — so that a model that passes can be run on any input without a bounds or
+// overflow check in the kernels. A ModelView is only ever handed out for a model that passed.
+// Freestanding: no heap, the view points into the caller's buffer.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/runtime/kernels.h"
+#include "engine/runtime/model_format.h"
+#include "engine/runtime/status.h"
+
+namespace tinynas::runtime {
+
+// A decoded tensor record.
+struct TensorInfo {
+  DType dtype = DType::kInt8;
+  Storage storage = Storage::kArena;
+  Shape shape;          // N, H, W, C (weights: see model_format.h)
+  uint32_t offset = 0;  // arena offset (kArena) or constant-pool offset (kConstant)
+  uint32_t size_bytes = 0;
+  int32_t zero_point = 0;
+  float scale = 0.0f;  // informational
+};
+
+// A decoded op record; fields an op kind does not use hold zero, kNoTensor or kNoOffset.
+struct OpInfo {
+  OpKind kind = OpKind::kConv2d;
+  uint8_t flags = 0;
+  int32_t activation_min = 0;
+  int32_t activation_max = 0;
+  uint16_t input0 = kNoTensor;
+  uint16_t input1 = kNoTensor;
+  uint16_t weights = kNoTensor;
+  uint16_t output = kNoTensor;
+  int32_t kernel_h = 0, kernel_w = 0;
+  int32_t stride_h = 0, stride_w = 0;
+  int32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  uint32_t bias_offset = kNoOffset;  // constant-pool offsets of int32[out_channels]
+  uint32_t multiplier_offset = kNoOffset;
+  uint32_t shift_offset = kNoOffset;
+  int32_t input0_multiplier = 0, input0_shift = 0;
+  int32_t input1_multiplier = 0, input1_shift = 0;
+  int32_t output_multiplier = 0, output_shift = 0;
+  int32_t left_shift = 0;
+  uint32_t scratch_bytes = 0;
+  bool in_place() const { return (flags & kOpFlagInPlace) != 0; }
+};
+
+// Decoding of raw records (no checks; validate_model() is what makes their values safe to use).
+TensorInfo decode_tensor_record(const uint8_t* record);
+OpInfo decode_op_record(const uint8_t* record);
+
+// True when an op of this kind runs the pointwise kernel (conv2d_1x1_s8): 1x1, stride 1.
+bool is_pointwise_conv(const OpInfo& op);
+// Scratch bytes the kernel that runs `op` asks for (its *_get_buffer_size).
+int32_t kernel_scratch_bytes(const OpInfo& op, const TensorInfo& input, const TensorInfo& weights);
+
+// A validated model, read in place from the caller's buffer (which must outlive the view).
+class ModelView {
+ public:
+  bool valid() const { return data_ != nullptr; }
+  const uint8_t* data() const { return data_; }
+  uint32_t size() const { return size_; }
+
+  uint16_t tensor_count() const { return tensor_count_; }
+  uint16_t op_count() const { return op_count_; }
+  TensorInfo tensor(uint16_t index) const;  // index < tensor_count()
+  OpInfo op(uint16_t index) const;          // index < op_count()
+
+  const uint8_t* constants() const { return data_ + constants_offset_; }
+  uint32_t constants_size() const { return constants_size_; }
+  // Typed views of constant-pool arrays at a validated pool offset.
+  const int8_t* constant_int8(uint32_t pool_offset) const;
+  const int32_t* constant_int32(uint32_t pool_offset) const;  // nullptr for kNoOffset
+
+  uint32_t arena_size() const { return arena_size_; }
+  uint32_t scratch_size() const { return scratch_size_; }
+  uint16_t input_tensor() const { return input_tensor_; }
+  uint16_t output_tensor() const { return output_tensor_; }
+  uint32_t flags() const { return flags_; }
+
+ private:
+  friend Status validate_model(const uint8_t* data, uint32_t size, ModelView* out,
+                               ValidationError* error);
+
+  const uint8_t* data_ = nullptr;
+  uint32_t size_ = 0;
+  uint16_t tensor_count_ = 0;
+  uint16_t op_count_ = 0;
+  uint32_t tensor_table_offset_ = 0;
+  uint32_t op_table_offset_ = 0;
+  uint32_t constants_offset_ = 0;
+  uint32_t constants_size_ = 0;
+  uint32_t arena_size_ = 0;
+  uint32_t scratch_size_ = 0;
+  uint16_t input_tensor_ = 0;
+  uint16_t output_tensor_ = 0;
+  uint32_t flags_ = 0;
+};
+
+// Checks the whole model (see docs/model-format.md, "Validation rules"). On success fills *out
+// (if not null) and returns kOk; on failure leaves *out invalid and, if `error` is not null,
+// says which section, record index and field (byte offset within the record or header) failed.
+// `data` must be 4-byte aligned (int32 arrays of the constant pool are read in place).
+Status validate_model(const uint8_t* data, uint32_t size, ModelView* out, ValidationError* error);
+
+// Writes e.g. "op 3 (field 12): invalid op parameter" (NUL-terminated, truncated to fit) and
+// returns the length of the full message, like snprintf. `buffer` may be null when size is 0.
+uint32_t format_validation_error(const ValidationError& error, char* buffer, uint32_t size);
+
+}  // namespace tinynas::runtime

@@ -1,0 +1,14 @@
+// STM32F7 USART (RM0385 section 31, the "v2" register layout CR1/BRR/ISR/ICR/RDR/TDR), polled,
+// 8N1, oversampling by 16.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace tinynas::firmware::stm32f7_usart {
+
+void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud);
+bool try_read(uint32_t base, uint8_t* byte);
+void write(uint32_t base, const uint8_t* data, size_t size);
+
+}  // namespace tinynas::firmware::stm32f7_usart

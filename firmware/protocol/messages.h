@@ -1,0 +1,197 @@
+// Message bodies of the runner protocol (see protocol.h for the framing and the header bytes).
+// Each struct encodes into / decodes from a ByteWriter / ByteReader; decode() returns false
+// when the body is too short or has bytes left over. Pointers in decoded structs (Text, chunk
+// data) point into the payload buffer they were decoded from.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/protocol/byte_io.h"
+#include "firmware/protocol/protocol.h"
+
+namespace tinynas::firmware::protocol {
+
+// ---- headers ------------------------------------------------------------------------------
+struct RequestHeader {
+  uint8_t command = 0;  // raw byte: unknown commands must be representable to be rejected
+  uint8_t sequence = 0;
+};
+struct ReplyHeader {
+  uint8_t command = 0;  // request command | kReplyFlag
+  uint8_t sequence = 0;
+  ReplyStatus status = ReplyStatus::kOk;
+};
+void encode(ByteWriter& out, const RequestHeader& header);
+bool decode(ByteReader& in, RequestHeader& header);
+void encode(ByteWriter& out, const ReplyHeader& header);
+bool decode(ByteReader& in, ReplyHeader& header);
+
+// ---- HELLO (0x01): empty request --------------------------------------------------------------
+struct HelloReply {
+  uint16_t protocol_version = 0;
+  uint16_t format_version = 0;  // .tnm format version the bundled engine reads
+  Text firmware_version;
+  Text board;  // board kind, e.g. "qemu-mps2-an386"
+  Text core;   // e.g. "cortex-m4"
+  uint32_t clock_hz = 0;
+  uint32_t sram_bytes = 0;
+  uint32_t flash_bytes = 0;
+  uint32_t model_region_bytes = 0;
+  uint32_t arena_capacity_bytes = 0;
+  uint32_t scratch_capacity_bytes = 0;
+  uint16_t max_chunk = 0;
+  TimerKind timer = TimerKind::kSysTick;
+  KernelPath kernel_path = KernelPath::kPlain;
+};
+
+// ---- LOAD_BEGIN (0x02) / LOAD_CHUNK (0x03) / LOAD_END (0x04) ------------------------------
+struct LoadBeginRequest {
+  uint32_t total_size = 0;
+};
+struct LoadBeginReply {
+  uint32_t model_region_bytes = 0;
+};
+struct LoadChunkRequest {  // chunks must arrive in order: offset == bytes received so far
+  uint32_t offset = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;  // [1, kMaxChunk]; the rest of the body
+};
+struct LoadChunkReply {
+  uint32_t received_bytes = 0;
+};
+struct LoadEndRequest {
+  uint32_t crc32 = 0;  // CRC-32 (IEEE) of the whole model file
+};
+struct LoadEndReply {  // the model passed the runtime validator and is now loaded
+  uint32_t arena_bytes = 0;
+  uint32_t scratch_bytes = 0;
+  uint32_t input_bytes = 0;
+  uint32_t output_bytes = 0;
+  uint16_t op_count = 0;
+  uint16_t tensor_count = 0;
+};
+
+// ---- INPUT (0x05): bytes of the input tensor (used by RUN with InputMode::kUploaded) ------
+struct InputRequest {
+  uint32_t offset = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;  // [1, kMaxChunk]
+};
+struct InputReply {
+  uint32_t input_bytes = 0;  // size of the input tensor
+};
+
+// ---- RUN (0x06) -------------------------------------------------------------------------------
+struct RunRequest {
+  uint32_t iterations = 1;  // >= 1
+  InputMode input_mode = InputMode::kZeros;
+  uint32_t seed = 0;  // kPseudoRandom: see input_pattern.h
+};
+struct RunReply {
+  uint64_t total_cycles = 0;  // sum over all iterations, CPU clock cycles
+  uint32_t last_cycles = 0;   // cycles of the last iteration (what PER_OP breaks down)
+  uint32_t min_cycles = 0;
+  uint32_t max_cycles = 0;
+  uint32_t iterations = 0;
+  uint16_t op_count = 0;
+  uint32_t arena_bytes_used = 0;  // highest arena byte changed + 1 (painting)
+  uint32_t stack_bytes_used = 0;  // stack high-water mark of the whole runner (painting)
+  uint32_t output_crc32 = 0;
+  uint32_t output_bytes = 0;
+};
+
+// ---- PER_OP (0x07) ----------------------------------------------------------------------------
+inline constexpr uint16_t kMaxPerOpCount = (kMaxBody - 2 * sizeof(uint16_t)) / sizeof(uint32_t);
+struct PerOpRequest {
+  uint16_t first_op = 0;
+  uint16_t count = 0;  // [1, kMaxPerOpCount], first_op + count <= op_count
+};
+struct PerOpReply {
+  uint16_t first_op = 0;
+  uint16_t count = 0;
+  const uint32_t* cycles = nullptr;  // encode: count values
+  const uint8_t* raw = nullptr;      // decode: count u32 LE values, read with cycles_at()
+  uint32_t cycles_at(uint16_t i) const;
+};
+
+// ---- OUTPUT (0x08) ----------------------------------------------------------------------------
+inline constexpr uint16_t kMaxOutputChunk = kMaxBody - sizeof(uint32_t);
+struct OutputRequest {
+  uint32_t offset = 0;
+  uint16_t length = 0;  // [1, kMaxOutputChunk], offset + length <= output bytes
+};
+struct OutputReply {
+  uint32_t offset = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+// ---- RESET (0x09): empty request, empty reply ---------------------------------------------
+
+// ---- every non-ok reply carries this body ---------------------------------------------------
+struct ErrorReply {
+  uint8_t runtime_status = 0;  // runtime::Status for kInvalidModel / kRunFailed, else 0
+  uint8_t detail = 0;          // runtime::ModelSection (kInvalidModel) or FrameError (kBadFrame)
+  uint16_t index = 0;          // tensor/op index (kInvalidModel), op index (kRunFailed)
+  uint32_t field = 0;          // byte offset of the offending field (kInvalidModel)
+  uint32_t expected = 0;       // what the runner expected (size, offset, limit ...)
+  uint32_t found = 0;          // what it got
+};
+
+void encode(ByteWriter& out, const HelloReply& message);
+bool decode(ByteReader& in, HelloReply& message);
+void encode(ByteWriter& out, const LoadBeginRequest& message);
+bool decode(ByteReader& in, LoadBeginRequest& message);
+void encode(ByteWriter& out, const LoadBeginReply& message);
+bool decode(ByteReader& in, LoadBeginReply& message);
+void encode(ByteWriter& out, const LoadChunkRequest& message);
+bool decode(ByteReader& in, LoadChunkRequest& message);
+void encode(ByteWriter& out, const LoadChunkReply& message);
+bool decode(ByteReader& in, LoadChunkReply& message);
+void encode(ByteWriter& out, const LoadEndRequest& message);
+bool decode(ByteReader& in, LoadEndRequest& message);
+void encode(ByteWriter& out, const LoadEndReply& message);
+bool decode(ByteReader& in, LoadEndReply& message);
+void encode(ByteWriter& out, const InputRequest& message);
+bool decode(ByteReader& in, InputRequest& message);
+void encode(ByteWriter& out, const InputReply& message);
+bool decode(ByteReader& in, InputReply& message);
+void encode(ByteWriter& out, const RunRequest& message);
+bool decode(ByteReader& in, RunRequest& message);
+void encode(ByteWriter& out, const RunReply& message);
+bool decode(ByteReader& in, RunReply& message);
+void encode(ByteWriter& out, const PerOpRequest& message);
+bool decode(ByteReader& in, PerOpRequest& message);
+void encode(ByteWriter& out, const PerOpReply& message);
+bool decode(ByteReader& in, PerOpReply& message);
+void encode(ByteWriter& out, const OutputRequest& message);
+bool decode(ByteReader& in, OutputRequest& message);
+void encode(ByteWriter& out, const OutputReply& message);
+bool decode(ByteReader& in, OutputReply& message);
+void encode(ByteWriter& out, const ErrorReply& message);
+bool decode(ByteReader& in, ErrorReply& message);
+
+// Convenience for both sides: header + body into `payload` (capacity kMaxPayload). Returns the
+// payload size, 0 when the body does not fit or a field is out of its wire range.
+template <typename Body>
+size_t build_request(Command command, uint8_t sequence, const Body& body, uint8_t* payload,
+                     size_t capacity) {
+  ByteWriter out(payload, capacity);
+  encode(out, RequestHeader{static_cast<uint8_t>(command), sequence});
+  encode(out, body);
+  return out.ok() ? out.size() : 0;
+}
+size_t build_empty_request(Command command, uint8_t sequence, uint8_t* payload, size_t capacity);
+template <typename Body>
+size_t build_reply(uint8_t request_command, uint8_t sequence, ReplyStatus status, const Body& body,
+                   uint8_t* payload, size_t capacity) {
+  ByteWriter out(payload, capacity);
+  encode(out, ReplyHeader{static_cast<uint8_t>(request_command | kReplyFlag), sequence, status});
+  encode(out, body);
+  return out.ok() ? out.size() : 0;
+}
+size_t build_empty_reply(uint8_t request_command, uint8_t sequence, uint8_t* payload,
+                         size_t capacity);
+
+}  // namespace tinynas::firmware::protocol

@@ -1,0 +1,31 @@
+// The runner firmware: bring the board up, then answer protocol frames forever.
+#include "firmware/board/board.h"
+#include "firmware/runner/runner.h"
+
+#ifndef TINYNAS_FIRMWARE_VERSION
+#error "TINYNAS_FIRMWARE_VERSION must be defined by the firmware build"
+#endif
+
+namespace tinynas::firmware {
+namespace {
+
+Runner& runner() {
+  static Runner instance(board_facts(), runner_memory(),
+                         RunnerPlatform{serial_write, cycle_counter_restart, cycle_counter_read,
+                                        stack_paint, stack_bytes_used},
+                         TINYNAS_FIRMWARE_VERSION);
+  return instance;
+}
+
+}  // namespace
+}  // namespace tinynas::firmware
+
+extern "C" void tinynas_firmware_main() {
+  using namespace tinynas::firmware;
+  board_init();
+  Runner& r = runner();
+  for (;;) {
+    uint8_t byte = 0;
+    if (serial_try_read(&byte)) r.on_byte(byte);
+  }
+}

@@ -1,0 +1,71 @@
+// Reset and exception entry for ARMv7-M (Cortex-M3/M4/M7): the vector table, .data copy and
+// .bss clear from linker-script symbols, FPU enable when built for hard float, static
+// constructors, then tinynas_firmware_main(). No heap, no libc start files.
+#include <stdint.h>
+
+extern "C" {
+extern uint32_t __data_load__[];
+extern uint32_t __data_start__[];
+extern uint32_t __data_end__[];
+extern uint32_t __bss_start__[];
+extern uint32_t __bss_end__[];
+extern uint32_t __stack_top__[];
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+extern uint32_t __vectors_start__[];
+
+void tinynas_firmware_main();  // the firmware's entry point (runner/main.cpp)
+[[noreturn]] void Reset_Handler();
+void Default_Handler();
+void SysTick_Handler() __attribute__((weak, alias("Default_Handler")));
+}
+
+namespace {
+constexpr uint32_t kScbVtor = 0xE000ED08;
+constexpr uint32_t kScbCpacr = 0xE000ED88;
+constexpr uint32_t kCpacrFullAccessCp10Cp11 = 0xFu << 20;
+constexpr int kSystemVectorCount = 16;
+using Handler = void (*)();
+}  // namespace
+
+// Cortex-M system exceptions; the runner polls its UART, so no device interrupts are used.
+__attribute__((section(".vectors"), used)) const Handler g_vectors[kSystemVectorCount] = {
+    reinterpret_cast<Handler>(__stack_top__),  // initial main stack pointer
+    Reset_Handler,
+    Default_Handler,  // NMI
+    Default_Handler,  // HardFault
+    Default_Handler,  // MemManage
+    Default_Handler,  // BusFault
+    Default_Handler,  // UsageFault
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    Default_Handler,  // SVCall
+    Default_Handler,  // DebugMonitor
+    nullptr,
+    Default_Handler,  // PendSV
+    SysTick_Handler,
+};
+
+extern "C" void Reset_Handler() {
+  *reinterpret_cast<volatile uint32_t*>(kScbVtor) =
+      static_cast<uint32_t>(reinterpret_cast<uintptr_t>(__vectors_start__));
+#if defined(__ARM_FP)
+  // Enable CP10/CP11 (the FPU) before any code that may use floating-point registers runs.
+  *reinterpret_cast<volatile uint32_t*>(kScbCpacr) |= kCpacrFullAccessCp10Cp11;
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+  for (uint32_t *src = __data_load__, *dst = __data_start__; dst < __data_end__;) *dst++ = *src++;
+  for (uint32_t* dst = __bss_start__; dst < __bss_end__;) *dst++ = 0;
+  for (Handler* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
+  tinynas_firmware_main();
+  for (;;) {
+  }
+}
+
+// A fault parks the core; the host side notices the silence through its timeouts.
+extern "C" void Default_Handler() {
+  for (;;) {
+  }
+}

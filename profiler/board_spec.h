@@ -1,0 +1,62 @@
+// Board facts from configs/boards/<kind>.json: what the MCU is, how much memory it has, and
+// how to reach it (QEMU machine for emulated boards, baud rate for real ones).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tinynas::profiler {
+
+// A board file is missing, unreadable or has a bad field. The message names file and field.
+class BoardSpecError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct EmulatorSpec {
+  std::string qemu = "qemu-system-arm";  // executable, looked up on PATH
+  std::string machine;                   // -machine value, e.g. "mps2-an386"
+  int icount_shift = 0;                  // -icount shift=N: one instruction = 2^N ns
+  std::vector<std::string> extra_args;   // optional further QEMU arguments
+};
+
+struct BoardSpec {
+  std::string kind;             // "qemu-mps2-an386"
+  std::string description;
+  std::string core;             // "cortex-m4"
+  uint32_t clock_hz = 0;
+  uint32_t sram_bytes = 0;
+  uint32_t flash_bytes = 0;
+  std::string model_region;     // "ram" or "flash"
+  uint32_t model_region_bytes = 0;
+  uint32_t arena_capacity_bytes = 0;    // largest planned arena the runner accepts (0: unknown)
+  uint32_t scratch_capacity_bytes = 0;  // largest planned scratch (0: unknown)
+  bool dsp = false;
+  std::string kernels;          // "dsp" or "plain": the kernel path the firmware is built with
+  std::string timer;            // "systick" or "dwt"
+  std::string firmware;         // the firmware build's board target name
+  std::optional<EmulatorSpec> emulator;  // present for emulated boards only
+  std::optional<int> baud;               // "serial": {"baud": N} of real boards
+  std::string source_path;      // the JSON file it came from
+
+  bool emulated() const { return emulator.has_value(); }
+};
+
+// Parses one board file. Throws BoardSpecError naming the file and the offending field.
+BoardSpec load_board_spec(const std::string& path);
+
+// The directory holding the board files: $TINYNAS_BOARDS_DIR, else
+// $TINYNAS_SOURCE_DIR/configs/boards, else the source tree this library was built from.
+std::string default_boards_dir();
+
+// Every board file in `boards_dir`, sorted by kind.
+std::vector<BoardSpec> list_board_specs(const std::string& boards_dir = default_boards_dir());
+
+// The board file of `kind`; the error lists the known kinds when there is none.
+BoardSpec find_board_spec(const std::string& kind,
+                          const std::string& boards_dir = default_boards_dir());
+
+}  // namespace tinynas::profiler

@@ -1,0 +1,78 @@
+#include "supernet/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/compiler/json_reader.h"
+
+namespace tinynas::supernet {
+namespace fs = std::filesystem;
+
+namespace {
+template <typename Write>
+void write_atomically(const fs::path& path, Write write) {
+  const fs::path temporary = path.string() + ".tmp";
+  write(temporary.string());
+  fs::rename(temporary, path);
+}
+}  // namespace
+
+void save_checkpoint(const std::string& dir, OFASupernet& net, torch::optim::Optimizer* optimizer,
+                     const nlohmann::json& metadata) {
+  fs::create_directories(dir);
+  write_atomically(fs::path(dir) / kWeightsFile,
+                   [&](const std::string& path) { torch::save(net, path); });
+  if (optimizer != nullptr) {
+    write_atomically(fs::path(dir) / kOptimizerFile,
+                     [&](const std::string& path) { torch::save(*optimizer, path); });
+  }
+  write_atomically(fs::path(dir) / kMetadataFile, [&](const std::string& path) {
+    std::ofstream out(path);
+    out << metadata.dump(2) << "\n";
+    if (!out) throw std::runtime_error(path + ": cannot write checkpoint metadata");
+  });
+}
+
+void load_supernet_weights(const std::string& dir, OFASupernet& net) {
+  const fs::path path = fs::path(dir) / kWeightsFile;
+  if (!fs::exists(path)) throw std::runtime_error(path.string() + ": checkpoint weights not found");
+  try {
+    torch::load(net, path.string());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path.string() +
+                             ": weights do not match the supernet of the checkpoint's space: " +
+                             e.what_without_backtrace());
+  }
+}
+
+bool load_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer) {
+  const fs::path path = fs::path(dir) / kOptimizerFile;
+  if (!fs::exists(path)) return false;
+  torch::load(optimizer, path.string());
+  return true;
+}
+
+nlohmann::json read_checkpoint_metadata(const std::string& dir) {
+  const std::string path = (fs::path(dir) / kMetadataFile).string();
+  nlohmann::json metadata = compiler::read_json_file(path);
+  if (!metadata.is_object() || metadata.value("format", "") != kCheckpointFormat) {
+    throw std::runtime_error(path + ": format: expected \"" + kCheckpointFormat + "\"");
+  }
+  return metadata;
+}
+
+std::string checkpoint_dir(const std::string& path) {
+  if (fs::is_directory(path)) return path;
+  const fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+OFASupernet load_supernet_checkpoint(const std::string& path) {
+  const std::string dir = checkpoint_dir(path);
+  const nlohmann::json metadata = read_checkpoint_metadata(dir);
+  OFASupernet net(nas::parse_search_space(metadata.at("space")));
+  load_supernet_weights(dir, net);
+  return net;
+}
+
+}  // namespace tinynas::supernet

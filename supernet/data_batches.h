@@ -1,0 +1,30 @@
+// Turning an ImageDataset into normalised float batches. LibTorch header.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "supernet/image_dataset.h"
+
+namespace tinynas::supernet {
+
+struct Batch {
+  torch::Tensor images;  // [N, C, H, W] float, normalised with the dataset's mean and std
+  torch::Tensor labels;  // [N] int64
+};
+
+struct Augmentation {
+  bool horizontal_flip = false;  // flip each image with probability 1/2
+};
+
+// Images order[begin, end) of `dataset`.
+Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
+                 size_t end, const Augmentation& augmentation = {}, std::mt19937_64* rng = nullptr);
+// A shuffled order of all images (seeded, so a resumed run sees the same epochs).
+std::vector<size_t> shuffled_order(size_t size, uint64_t seed);
+std::vector<size_t> sequential_order(size_t size);
+
+}  // namespace tinynas::supernet

@@ -1,0 +1,100 @@
+#include "supernet/elastic_layers.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace tinynas::supernet {
+namespace {
+
+// He initialisation for conv weights (fan-out mode, as MobileNetV2 and OFA initialise).
+void kaiming_fan_out(torch::Tensor& weight) {
+  torch::NoGradGuard no_grad;
+  torch::nn::init::kaiming_normal_(weight, 0.0, torch::kFanOut, torch::kReLU);
+}
+
+torch::Tensor centre_crop(const torch::Tensor& weight, int kernel_size) {
+  const int64_t size = weight.size(-1);
+  const int64_t start = (size - kernel_size) / 2;
+  return weight.narrow(-2, start, kernel_size).narrow(-1, start, kernel_size);
+}
+
+}  // namespace
+
+ElasticDepthwiseConvImpl::ElasticDepthwiseConvImpl(int max_channels, std::vector<int> kernel_sizes)
+    : kernel_sizes_(std::move(kernel_sizes)) {
+  const int largest = kernel_sizes_.back();
+  weight = register_parameter("weight", torch::empty({max_channels, 1, largest, largest}));
+  kaiming_fan_out(weight);
+  for (size_t i = 0; i + 1 < kernel_sizes_.size(); ++i) {
+    const int k = kernel_sizes_[i];
+    transforms_[k] = register_parameter("transform_" + std::to_string(k) + "x" + std::to_string(k),
+                                        torch::eye(k * k));
+  }
+}
+
+torch::Tensor ElasticDepthwiseConvImpl::active_weight(int kernel_size, int channels) const {
+  torch::Tensor current = weight.narrow(0, 0, channels);
+  // Walk down from the largest kernel: crop the centre, then apply that size's transform.
+  for (size_t i = kernel_sizes_.size() - 1; i-- > 0;) {
+    const int k = kernel_sizes_[i];
+    if (k < kernel_size) break;
+    const torch::Tensor crop = centre_crop(current, k).reshape({channels, k * k});
+    current = torch::matmul(crop, transforms_.at(k)).reshape({channels, 1, k, k});
+  }
+  if (current.size(-1) != kernel_size) {
+    throw std::invalid_argument("elastic depthwise conv: kernel size " +
+                                std::to_string(kernel_size) + " is not one of its choices");
+  }
+  return current;
+}
+
+torch::Tensor ElasticDepthwiseConvImpl::forward(const torch::Tensor& input, int kernel_size,
+                                                int stride) const {
+  const int channels = static_cast<int>(input.size(1));
+  return torch::conv2d(input, active_weight(kernel_size, channels), {}, stride, kernel_size / 2, 1,
+                       channels);
+}
+
+ElasticPointwiseConvImpl::ElasticPointwiseConvImpl(int max_in_channels, int max_out_channels) {
+  weight = register_parameter("weight", torch::empty({max_out_channels, max_in_channels, 1, 1}));
+  kaiming_fan_out(weight);
+}
+
+torch::Tensor ElasticPointwiseConvImpl::forward(const torch::Tensor& input,
+                                                int out_channels) const {
+  const torch::Tensor w = weight.narrow(0, 0, out_channels).narrow(1, 0, input.size(1));
+  return torch::conv2d(input, w);
+}
+
+ElasticBatchNormImpl::ElasticBatchNormImpl(int max_channels) {
+  weight = register_parameter("weight", torch::ones({max_channels}));
+  bias = register_parameter("bias", torch::zeros({max_channels}));
+  running_mean = register_buffer("running_mean", torch::zeros({max_channels}));
+  running_var = register_buffer("running_var", torch::ones({max_channels}));
+}
+
+torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& input) {
+  const int64_t c = input.size(1);
+  double batch_momentum = momentum;
+  if (recalibrating_) {
+    // Cumulative average: batch n (from 1) gets weight 1/n.
+    ++recalibration_batches_;
+    batch_momentum = 1.0 / static_cast<double>(recalibration_batches_);
+  }
+  const bool use_batch_statistics = is_training() || recalibrating_;
+  return torch::batch_norm(input, weight.narrow(0, 0, c), bias.narrow(0, 0, c),
+                           running_mean.narrow(0, 0, c), running_var.narrow(0, 0, c),
+                           use_batch_statistics, batch_momentum, eps, /*cudnn_enabled=*/false);
+}
+
+void ElasticBatchNormImpl::start_recalibration() {
+  torch::NoGradGuard no_grad;
+  running_mean.zero_();
+  running_var.fill_(1.0);
+  recalibrating_ = true;
+  recalibration_batches_ = 0;
+}
+
+void ElasticBatchNormImpl::stop_recalibration() { recalibrating_ = false; }
+
+}  // namespace tinynas::supernet

@@ -1,0 +1,278 @@
+#include "supernet/progressive_shrinking.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "supernet/checkpoint.h"
+#include "supernet/data_batches.h"
+#include "supernet/job_datasets.h"
+#include "supernet/ofa_supernet.h"
+#include "supernet/subnet_evaluation.h"
+
+namespace tinynas::supernet {
+namespace {
+
+namespace F = torch::nn::functional;
+using Clock = std::chrono::steady_clock;
+
+// Seeds derived from the job seed, per purpose and epoch, so a resumed run replays the same
+// data order and subnet samples as an uninterrupted one.
+constexpr uint64_t kOrderSeedStride = 1000003;
+constexpr uint64_t kSubnetSeedStride = 7919;
+constexpr uint64_t kSubnetSeedOffset = 17;
+constexpr uint64_t kCalibrationSeedOffset = 29;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Linear warm-up, then cosine annealing to zero over the rest of the phase (Loshchilov &
+// Hutter, "SGDR", ICLR 2017), evaluated per step.
+double learning_rate_at(const PhaseConfig& phase, int epoch_in_phase, int step, int steps) {
+  const double t = epoch_in_phase + static_cast<double>(step) / steps;
+  if (t < phase.warmup_epochs) return phase.learning_rate * t / phase.warmup_epochs;
+  const double progress = (t - phase.warmup_epochs) / (phase.epochs - phase.warmup_epochs);
+  return 0.5 * phase.learning_rate * (1.0 + std::cos(M_PI * progress));
+}
+
+// OFA excludes batch-norm parameters, biases and kernel transforms from weight decay.
+std::unique_ptr<torch::optim::SGD> make_optimizer(OFASupernet& net, const TrainingJob& job,
+                                                  double learning_rate) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& item : net->named_parameters()) {
+    const std::string& name = item.key();
+    const bool is_conv_or_linear_weight =
+        item.value().dim() > 1 && name.find("transform_") == std::string::npos;
+    (is_conv_or_linear_weight ? decay : no_decay).push_back(item.value());
+  }
+  auto options = torch::optim::SGDOptions(learning_rate)
+                     .momentum(job.momentum)
+                     .nesterov(job.nesterov && job.momentum > 0.0);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::SGDOptions>(
+                                 torch::optim::SGDOptions(options).weight_decay(job.weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::SGDOptions>(
+                                    torch::optim::SGDOptions(options).weight_decay(0.0)));
+  return std::make_unique<torch::optim::SGD>(std::move(groups), options);
+}
+
+void set_learning_rate(torch::optim::SGD& optimizer, double learning_rate) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::SGDOptions&>(group.options()).lr(learning_rate);
+  }
+}
+
+// Cross entropy against the teacher's soft targets (Hinton et al. 2015, temperature 1, as OFA).
+torch::Tensor distillation_loss(const torch::Tensor& logits, const torch::Tensor& teacher_probs) {
+  return -(teacher_probs * torch::log_softmax(logits, 1)).sum(1).mean();
+}
+
+struct PhasePosition {
+  int phase = 0;
+  int epoch_in_phase = 0;
+};
+
+PhasePosition position_of(const TrainingJob& job, int epoch) {
+  PhasePosition position;
+  int start = 0;
+  for (size_t p = 0; p < job.phases.size(); ++p) {
+    if (epoch < start + job.phases[p].epochs) return {static_cast<int>(p), epoch - start};
+    start += job.phases[p].epochs;
+  }
+  return {static_cast<int>(job.phases.size()), 0};
+}
+
+nlohmann::json make_metadata(const TrainingJob& job, int completed_epochs,
+                             const std::vector<EpochSummary>& history, double wall_seconds) {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const EpochSummary& summary : history) epochs.push_back(summary.to_json());
+  const PhasePosition position = position_of(job, completed_epochs);
+  return {{"format", kCheckpointFormat},
+          {"completed_epochs", completed_epochs},
+          {"total_epochs", job.total_epochs()},
+          {"next_phase", position.phase},
+          {"wall_seconds", wall_seconds},
+          {"seed", job.seed},
+          {"space", nas::search_space_to_json(job.space)},
+          {"job", job.document},
+          {"job_path", job.job_path},
+          {"history", epochs}};
+}
+
+}  // namespace
+
+nlohmann::json EpochSummary::to_json() const {
+  return {{"epoch", epoch},
+          {"phase", phase},
+          {"train_loss", train_loss},
+          {"train_accuracy", train_accuracy},
+          {"largest_validation_accuracy", largest_validation_accuracy},
+          {"smallest_validation_accuracy", smallest_validation_accuracy},
+          {"seconds", seconds},
+          {"images_per_second", images_per_second}};
+}
+
+TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& options,
+                              const TrainingCallbacks& callbacks) {
+  auto message = [&](const std::string& text) {
+    if (callbacks.on_message) callbacks.on_message(text);
+  };
+  if (job.threads > 0) torch::set_num_threads(job.threads);
+  torch::manual_seed(job.seed);
+  const std::string dir = options.output_dir.empty() ? job.output_dir : options.output_dir;
+
+  const JobDatasets data = load_job_datasets(job.dataset, job.space, job.seed);
+  message("data: " + std::to_string(data.train.size()) + " train, " +
+          std::to_string(data.validation.size()) + " validation, " +
+          std::to_string(data.test.size()) + " test images at " +
+          std::to_string(job.space.resolution) + "x" + std::to_string(job.space.resolution));
+
+  OFASupernet net(job.space);
+  TrainingResult result;
+  result.checkpoint_dir = dir;
+  int completed_epochs = 0;
+  double previous_wall_seconds = 0.0;
+  if (options.resume) {
+    const nlohmann::json metadata = read_checkpoint_metadata(dir);
+    load_supernet_weights(dir, net);
+    completed_epochs = metadata.at("completed_epochs").get<int>();
+    previous_wall_seconds = metadata.at("wall_seconds").get<double>();
+    for (const nlohmann::json& e : metadata.at("history")) {
+      EpochSummary summary;
+      summary.epoch = e.at("epoch");
+      summary.phase = e.at("phase");
+      summary.train_loss = e.at("train_loss");
+      summary.train_accuracy = e.at("train_accuracy");
+      summary.largest_validation_accuracy = e.at("largest_validation_accuracy");
+      summary.smallest_validation_accuracy = e.at("smallest_validation_accuracy");
+      summary.seconds = e.at("seconds");
+      summary.images_per_second = e.at("images_per_second");
+      result.history.push_back(summary);
+    }
+    message("resuming " + dir + " after epoch " + std::to_string(completed_epochs));
+  }
+
+  const auto start = Clock::now();
+  const int total_epochs = job.total_epochs();
+  const int last_epoch = options.max_epochs > 0
+                             ? std::min(total_epochs, completed_epochs + options.max_epochs)
+                             : total_epochs;
+  const nas::SubnetConfig largest = nas::largest_subnet(job.space);
+  const nas::SubnetConfig smallest = nas::smallest_subnet(job.space);
+  std::unique_ptr<torch::optim::SGD> optimizer;
+  int optimizer_phase = -1;
+
+  for (int epoch = completed_epochs; epoch < last_epoch; ++epoch) {
+    const PhasePosition position = position_of(job, epoch);
+    const PhaseConfig& phase = job.phases[static_cast<size_t>(position.phase)];
+    if (optimizer_phase != position.phase) {
+      // Each phase starts with fresh momentum: a phase may re-sort channels, which would
+      // misalign the momentum buffers of the previous one.
+      if (position.epoch_in_phase == 0 && phase.sort_channels) {
+        net->sort_channels_by_importance();
+        message("sorted middle channels by importance");
+      }
+      optimizer = make_optimizer(net, job, phase.learning_rate);
+      if (position.epoch_in_phase > 0 && options.resume) load_optimizer_state(dir, *optimizer);
+      optimizer_phase = position.phase;
+      message("phase " + std::to_string(position.phase + 1) + "/" +
+              std::to_string(job.phases.size()) + " '" + phase.name + "': " +
+              std::to_string(phase.epochs) + " epochs, " +
+              std::to_string(phase.subnets_per_step) + " subnet(s) per step");
+    }
+
+    net->train();
+    const auto epoch_start = Clock::now();
+    const std::vector<size_t> order =
+        shuffled_order(data.train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
+    std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
+                               kSubnetSeedStride * static_cast<uint64_t>(epoch));
+    std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
+    const Augmentation augmentation{job.dataset.horizontal_flip};
+    const int steps = static_cast<int>(data.train.size() / static_cast<size_t>(job.batch_size));
+    if (steps == 0) {
+      throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) +
+                                  " exceeds the " + std::to_string(data.train.size()) +
+                                  " training images");
+    }
+    double loss_sum = 0.0;
+    int64_t correct = 0, seen = 0;
+    const bool distill = phase.distillation && job.distillation_weight > 0.0;
+
+    for (int step = 0; step < steps; ++step) {
+      const double lr = learning_rate_at(phase, position.epoch_in_phase, step, steps);
+      set_learning_rate(*optimizer, lr);
+      const size_t begin = static_cast<size_t>(step) * static_cast<size_t>(job.batch_size);
+      const Batch batch = make_batch(data.train, order, begin,
+                                     begin + static_cast<size_t>(job.batch_size), augmentation,
+                                     &augment_rng);
+      optimizer->zero_grad();
+      torch::Tensor teacher_probs;
+      if (distill) {
+        torch::NoGradGuard no_grad;
+        net->set_active_subnet(largest);
+        teacher_probs = torch::softmax(net->forward(batch.images), 1);
+      }
+      for (int k = 0; k < phase.subnets_per_step; ++k) {
+        net->set_active_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng));
+        const torch::Tensor logits = net->forward(batch.images);
+        torch::Tensor loss = F::cross_entropy(
+            logits, batch.labels,
+            F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
+        if (distill) loss = loss + job.distillation_weight * distillation_loss(logits, teacher_probs);
+        loss.backward();  // gradients of all sampled subnets accumulate (OFA)
+        loss_sum += loss.item<double>();
+        correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
+        seen += batch.labels.size(0);
+      }
+      optimizer->step();
+      if (callbacks.on_step) {
+        StepProgress progress;
+        progress.phase = phase.name;
+        progress.phase_index = position.phase;
+        progress.phase_count = static_cast<int>(job.phases.size());
+        progress.epoch = epoch + 1;
+        progress.total_epochs = total_epochs;
+        progress.step = step + 1;
+        progress.steps_per_epoch = steps;
+        progress.loss = loss_sum / ((step + 1) * phase.subnets_per_step);
+        progress.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        progress.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
+        progress.learning_rate = lr;
+        callbacks.on_step(progress);
+      }
+    }
+
+    EpochSummary summary;
+    summary.epoch = epoch + 1;
+    summary.phase = phase.name;
+    summary.train_loss = loss_sum / (steps * phase.subnets_per_step);
+    summary.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    summary.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
+    if (data.validation.size() > 0) {
+      const uint64_t calibration_seed = job.seed + kCalibrationSeedOffset;
+      summary.largest_validation_accuracy =
+          evaluate_subnet(*net, largest, data.train, data.validation, job.bn_calibration_batches,
+                          job.eval_batch_size, calibration_seed)
+              .accuracy;
+      summary.smallest_validation_accuracy =
+          evaluate_subnet(*net, smallest, data.train, data.validation,
+                          job.bn_calibration_batches, job.eval_batch_size, calibration_seed)
+              .accuracy;
+    }
+    summary.seconds = seconds_since(epoch_start);
+    result.history.push_back(summary);
+    result.wall_seconds = previous_wall_seconds + seconds_since(start);
+    net->set_active_subnet(largest);
+    save_checkpoint(dir, net, optimizer.get(),
+                    make_metadata(job, epoch + 1, result.history, result.wall_seconds));
+    if (callbacks.on_epoch) callbacks.on_epoch(summary);
+  }
+  result.wall_seconds = previous_wall_seconds + seconds_since(start);
+  return result;
+}
+
+}  // namespace tinynas::supernet

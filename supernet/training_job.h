@@ -1,0 +1,66 @@
+// The supernet training job file ("tinynas-train/1"): search space, dataset, optimiser and the
+// progressive-shrinking phases. Every number of a training run comes from here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nas/space/search_space.h"
+#include "nas/space/subnet_config.h"
+
+namespace tinynas::supernet {
+
+inline constexpr const char* kTrainJobFormat = "tinynas-train/1";
+
+struct DatasetConfig {
+  std::string kind = "fashion-mnist";  // "fashion-mnist" or "synthetic"
+  std::string path;                    // folder of the IDX .gz files (fashion-mnist)
+  int validation_size = 0;             // images held out of the training set
+  int synthetic_train_size = 0;        // synthetic: images in train (before the split)
+  int synthetic_test_size = 0;         // synthetic: images in test
+  bool horizontal_flip = false;        // augmentation of training batches
+};
+
+// One phase of progressive shrinking (OFA section 3.2): which choices subnets are sampled
+// from, for how many epochs, at which learning rate (cosine-annealed within the phase).
+struct PhaseConfig {
+  std::string name;
+  int epochs = 0;
+  double learning_rate = 0.0;
+  int warmup_epochs = 0;             // linear warm-up from 0 at the start of the phase
+  int subnets_per_step = 1;          // gradients of this many sampled subnets are accumulated
+  bool distillation = false;         // soft targets from the largest subnet
+  nas::ChoiceSet choices;            // a dimension not given in the file: largest only
+  bool sort_channels = false;        // re-sort middle channels by importance at phase start
+};
+
+struct TrainingJob {
+  std::string job_path;        // the file it was read from ("" when parsed from JSON)
+  nlohmann::json document;     // as read, stored in checkpoints
+  nas::SearchSpace space;
+  DatasetConfig dataset;
+  std::string output_dir;
+  uint64_t seed = 0;
+  int threads = 0;             // 0: LibTorch's default
+  int batch_size = 0;
+  double momentum = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  double label_smoothing = 0.0;
+  double distillation_weight = 0.0;
+  int bn_calibration_batches = 0;
+  int eval_batch_size = 0;
+  std::vector<PhaseConfig> phases;
+
+  int total_epochs() const;
+};
+
+// `base_dir` resolves a relative "space" path (the job file's folder when loading a file).
+// Throws compiler::SpecError naming the JSON path.
+TrainingJob parse_training_job(const nlohmann::json& document, const std::string& base_dir);
+TrainingJob load_training_job(const std::string& path);
+
+}  // namespace tinynas::supernet

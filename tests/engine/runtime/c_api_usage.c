@@ -1,0 +1,56 @@
+/* Compiled as C: proves that engine/runtime/c_api.h is a C header, and drives the runtime the
+ * way C firmware would. c_api_test.cpp calls tnm_c_usage_run() and checks what it returns. */
+#include <string.h>
+
+#include "engine/runtime/c_api.h"
+
+struct op_counter {
+  uint32_t begins;
+  uint32_t ends;
+};
+
+static void count_begin(void* ctx, uint16_t op) {
+  (void)op;
+  ((struct op_counter*)ctx)->begins++;
+}
+
+static void count_end(void* ctx, uint16_t op) {
+  (void)op;
+  ((struct op_counter*)ctx)->ends++;
+}
+
+tnm_status tnm_c_usage_run(const uint8_t* model, uint32_t model_size, uint8_t* arena,
+                           uint32_t arena_size, uint8_t* scratch, uint32_t scratch_size,
+                           const int8_t* input, uint32_t input_size, int8_t* output,
+                           uint32_t output_size, uint32_t* ops_observed);
+
+tnm_status tnm_c_usage_run(const uint8_t* model, uint32_t model_size, uint8_t* arena,
+                           uint32_t arena_size, uint8_t* scratch, uint32_t scratch_size,
+                           const int8_t* input, uint32_t input_size, int8_t* output,
+                           uint32_t output_size, uint32_t* ops_observed) {
+  static tnm_interpreter interpreter;
+  tnm_model_info info;
+  tnm_tensor_info in_info;
+  tnm_tensor_info out_info;
+  struct op_counter counter = {0, 0};
+  tnm_op_observer observer;
+  tnm_status status = tnm_validate(model, model_size, &info, NULL);
+  if (status != TNM_OK) return status;
+  if (info.arena_size > arena_size) return TNM_ARENA_TOO_SMALL;
+  status = tnm_interpreter_init(&interpreter, model, model_size, arena, arena_size, scratch,
+                                scratch_size, NULL);
+  if (status != TNM_OK) return status;
+  int8_t* in = tnm_input(&interpreter, &in_info);
+  if (in == NULL || in_info.size_bytes != input_size) return TNM_NULL_ARGUMENT;
+  memcpy(in, input, input_size);
+  observer.begin = count_begin;
+  observer.end = count_end;
+  observer.ctx = &counter;
+  status = tnm_invoke(&interpreter, &observer);
+  if (status != TNM_OK) return status;
+  const int8_t* out = tnm_output(&interpreter, &out_info);
+  if (out == NULL || out_info.size_bytes != output_size) return TNM_NULL_ARGUMENT;
+  memcpy(output, out, output_size);
+  *ops_observed = counter.begins == counter.ends ? counter.begins : 0;
+  return TNM_OK;
+}

@@ -1,0 +1,53 @@
+// Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
+// op kind, in-place depthwise, stride 2 and models without bias.
+// Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "engine/compiler/model_writer.h"
+#include "tests/engine/compiler/model_test_graphs.h"
+
+namespace {
+
+using tinynas::compiler::testing::TestGraphOptions;
+
+void write_seed(const std::string& dir, const std::string& name, const TestGraphOptions& options) {
+  const tinynas::compiler::Graph graph = tinynas::compiler::testing::make_test_graph(options);
+  const auto plan =
+      tinynas::compiler::testing::make_sequential_plan(graph, options.in_place_depthwise);
+  tinynas::compiler::write_model_file(dir + "/" + name,
+                                      tinynas::compiler::write_model(graph, plan));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+    return 2;
+  }
+  const std::string dir = argv[1];
+  try {
+    TestGraphOptions residual;
+    residual.input_size = 4;
+    write_seed(dir, "seed-residual.tnm", residual);
+
+    TestGraphOptions in_place = residual;
+    in_place.in_place_depthwise = true;
+    in_place.seed = 2;
+    write_seed(dir, "seed-in-place.tnm", in_place);
+
+    TestGraphOptions strided;
+    strided.input_size = 8;
+    strided.depthwise_stride = 2;
+    strided.in_place_depthwise = true;
+    strided.with_bias = false;
+    strided.seed = 3;
+    write_seed(dir, "seed-stride2-no-bias.tnm", strided);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

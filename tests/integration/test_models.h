@@ -1,0 +1,103 @@
+// Small networks for the QEMU integration tests, written with the compiler (graph builder,
+// memory planner, model writer) exactly as `tinynas compile --random-weights` would. They are
+// sized to fit the smallest emulated board (qemu-netduinoplus2: 64 KiB model region, 80 KiB
+// arena) and to run in well under a second under QEMU -icount.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/compiler/graph_builder.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/model_writer.h"
+#include "engine/compiler/network_spec.h"
+
+namespace tinynas::profiler::testing {
+
+struct TestModel {
+  std::string name;
+  std::vector<uint8_t> bytes;
+  int64_t macs = 0;
+  int64_t planned_arena = 0;
+};
+
+inline compiler::BlockSpec block(int in, int out, int kernel, int stride, int mid,
+                                 bool residual) {
+  compiler::BlockSpec spec;
+  spec.in_channels = in;
+  spec.out_channels = out;
+  spec.kernel_size = kernel;
+  spec.stride = stride;
+  spec.mid_channels = mid;
+  spec.residual = residual;
+  return spec;
+}
+
+inline TestModel compile_test_model(const compiler::NetworkSpec& spec, uint32_t seed,
+                                    bool in_place_depthwise = true) {
+  compiler::BuildOptions options;
+  options.seed = seed;
+  const compiler::Graph graph = compiler::build_graph(spec, options);
+  compiler::PlannerOptions planner;
+  planner.in_place_depthwise = in_place_depthwise;
+  const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner);
+  return {spec.name, compiler::write_model(graph, plan), compiler::graph_macs(graph),
+          plan.arena_bytes};
+}
+
+// A MobileNetV2-style net with every op kind the builder emits (conv, depthwise, residual
+// add, pooling, classifier), strides 1 and 2, kernels 3 and 5.
+inline TestModel tiny_mobilenet() {
+  compiler::NetworkSpec spec;
+  spec.name = "tiny-mbv2";
+  spec.resolution = 32;
+  spec.input_channels = 3;
+  spec.first_conv.out_channels = 8;
+  spec.first_conv.kernel_size = 3;
+  spec.first_conv.stride = 2;
+  spec.blocks = {block(8, 8, 3, 1, 8, true), block(8, 16, 3, 2, 24, false),
+                 block(16, 16, 5, 1, 48, true)};
+  spec.num_classes = 10;
+  return compile_test_model(spec, 11);
+}
+
+// Mostly 1x1 convolutions: wide expansions, a feature-mix conv.
+inline TestModel pointwise_heavy() {
+  compiler::NetworkSpec spec;
+  spec.name = "pointwise-heavy";
+  spec.resolution = 16;
+  spec.input_channels = 3;
+  spec.first_conv.out_channels = 16;
+  spec.first_conv.kernel_size = 3;
+  spec.first_conv.stride = 2;
+  spec.blocks = {block(16, 24, 3, 1, 96, false), block(24, 24, 3, 1, 96, true)};
+  compiler::ConvLayerSpec mix;
+  mix.out_channels = 64;
+  mix.kernel_size = 1;
+  spec.feature_mix = mix;
+  spec.num_classes = 12;
+  return compile_test_model(spec, 22);
+}
+
+// Mostly depthwise: 7x7 kernels without expansion, planned without in-place depthwise (the
+// other planner mode).
+inline TestModel depthwise_heavy() {
+  compiler::NetworkSpec spec;
+  spec.name = "depthwise-heavy";
+  spec.resolution = 24;
+  spec.input_channels = 3;
+  spec.first_conv.out_channels = 16;
+  spec.first_conv.kernel_size = 3;
+  spec.first_conv.stride = 1;
+  spec.blocks = {block(16, 16, 7, 1, 16, true), block(16, 16, 7, 2, 16, false),
+                 block(16, 16, 5, 1, 16, true)};
+  spec.num_classes = 5;
+  return compile_test_model(spec, 33, /*in_place_depthwise=*/false);
+}
+
+inline std::vector<TestModel> integration_models() {
+  return {tiny_mobilenet(), pointwise_heavy(), depthwise_heavy()};
+}
+
+}  // namespace tinynas::profiler::testing
