@@ -30,6 +30,7 @@ class OFASupernetImpl : public torch::nn::Module {
   const nas::SearchSpace& space() const { return space_; }
   // blocks[stage][slot]
   const std::vector<std::vector<ElasticMBConvBlock>>& blocks() const { return blocks_; }
+  std::vector<std::vector<ElasticMBConvBlock>>& blocks() { return blocks_; }
 
   torch::nn::Conv2d first_conv{nullptr};
   ElasticBatchNorm first_bn{nullptr};

@@ -24,6 +24,7 @@ constexpr uint64_t kOrderSeedStride = 1000003;
 constexpr uint64_t kSubnetSeedStride = 7919;
 constexpr uint64_t kSubnetSeedOffset = 17;
 constexpr uint64_t kCalibrationSeedOffset = 29;
+constexpr double kPi = 3.14159265358979323846;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -35,7 +36,7 @@ double learning_rate_at(const PhaseConfig& phase, int epoch_in_phase, int step, 
   const double t = epoch_in_phase + static_cast<double>(step) / steps;
   if (t < phase.warmup_epochs) return phase.learning_rate * t / phase.warmup_epochs;
   const double progress = (t - phase.warmup_epochs) / (phase.epochs - phase.warmup_epochs);
-  return 0.5 * phase.learning_rate * (1.0 + std::cos(M_PI * progress));
+  return 0.5 * phase.learning_rate * (1.0 + std::cos(kPi * progress));
 }
 
 // OFA excludes batch-norm parameters, biases and kernel transforms from weight decay.
@@ -76,7 +77,6 @@ struct PhasePosition {
 };
 
 PhasePosition position_of(const TrainingJob& job, int epoch) {
-  PhasePosition position;
   int start = 0;
   for (size_t p = 0; p < job.phases.size(); ++p) {
     if (epoch < start + job.phases[p].epochs) return {static_cast<int>(p), epoch - start};

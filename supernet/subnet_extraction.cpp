@@ -49,10 +49,8 @@ StandaloneNetwork extract_subnet(OFASupernetImpl& net, const nas::SubnetConfig& 
   net.set_active_subnet(subnet);
   StandaloneNetwork network;
   network.spec = nas::to_network_spec(net.space(), subnet);
-  const auto& first = net.first_conv->options;
-  network.first_conv =
-      fold(net.first_conv->weight, *net.first_bn, static_cast<int>(first.stride()->at(0)),
-           net.space().first_conv_kernel_size / 2, 1, true);
+  network.first_conv = fold(net.first_conv->weight, *net.first_bn, net.space().first_conv_stride,
+                            net.space().first_conv_kernel_size / 2, 1, true);
   for (size_t s = 0; s < subnet.stages.size(); ++s) {
     for (size_t b = 0; b < subnet.stages[s].size(); ++b) {
       ElasticMBConvBlockImpl& block = *net.blocks()[s][b];

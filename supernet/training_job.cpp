@@ -59,6 +59,23 @@ std::vector<int> choice_list(const JsonObjectReader& reader, const std::string& 
 
 }  // namespace
 
+DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path) {
+  JsonObjectReader dataset(object, path);
+  dataset.reject_unknown_keys({"kind", "path", "validation_size", "synthetic_train_size",
+                               "synthetic_test_size", "horizontal_flip"});
+  DatasetConfig config;
+  config.kind = dataset.string("kind");
+  if (config.kind != "fashion-mnist" && config.kind != "synthetic") {
+    dataset.fail("kind", "\"fashion-mnist\" or \"synthetic\"", config.kind);
+  }
+  config.path = dataset.optional_string("path").value_or("");
+  config.validation_size = non_negative(dataset, "validation_size", 0);
+  config.synthetic_train_size = non_negative(dataset, "synthetic_train_size", 0);
+  config.synthetic_test_size = non_negative(dataset, "synthetic_test_size", 0);
+  config.horizontal_flip = dataset.optional_boolean("horizontal_flip").value_or(false);
+  return config;
+}
+
 int TrainingJob::total_epochs() const {
   int total = 0;
   for (const PhaseConfig& phase : phases) total += phase.epochs;
@@ -83,18 +100,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     throw SpecError(std::string("space: ") + e.what());
   }
 
-  JsonObjectReader dataset(root.at("dataset"), "dataset");
-  dataset.reject_unknown_keys({"kind", "path", "validation_size", "synthetic_train_size",
-                               "synthetic_test_size", "horizontal_flip"});
-  job.dataset.kind = dataset.string("kind");
-  if (job.dataset.kind != "fashion-mnist" && job.dataset.kind != "synthetic") {
-    dataset.fail("kind", "\"fashion-mnist\" or \"synthetic\"", job.dataset.kind);
-  }
-  job.dataset.path = dataset.optional_string("path").value_or("");
-  job.dataset.validation_size = non_negative(dataset, "validation_size", 0);
-  job.dataset.synthetic_train_size = non_negative(dataset, "synthetic_train_size", 0);
-  job.dataset.synthetic_test_size = non_negative(dataset, "synthetic_test_size", 0);
-  job.dataset.horizontal_flip = dataset.optional_boolean("horizontal_flip").value_or(false);
+  job.dataset = parse_dataset_config(root.at("dataset"), "dataset");
 
   job.output_dir = root.string("output_dir");
   job.seed = static_cast<uint64_t>(non_negative(root, "seed", 0));

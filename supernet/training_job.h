@@ -58,6 +58,9 @@ struct TrainingJob {
   int total_epochs() const;
 };
 
+// The "dataset" object of a job; `path` names it in errors.
+DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path);
+
 // `base_dir` resolves a relative "space" path (the job file's folder when loading a file).
 // Throws compiler::SpecError naming the JSON path.
 TrainingJob parse_training_job(const nlohmann::json& document, const std::string& base_dir);

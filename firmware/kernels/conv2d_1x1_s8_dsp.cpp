@@ -1,6 +1,7 @@
 // Pointwise 1x1 convolution, DSP path (replaces engine/runtime/conv2d_1x1_s8.cpp in Cortex-M4/M7
-// images): 2 pixels x 2 output channels per block, 4 input channels per SMLAD pair. Bit-exact
-// with the plain kernel: same int32 accumulators, same requantization.
+// images). Output channels in pairs (outer), pixels in pairs (inner): each pair of weight rows
+// gets its offset term bias + input_offset * sum(w) once and is then reused for every pixel
+// pair with the 2x2 SMLAD block. Bit-exact with the plain kernel (dot_product_dsp.h).
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/requantize.h"
 #include "firmware/kernels/dot_product_dsp.h"
@@ -8,9 +9,6 @@
 namespace tinynas::runtime {
 
 namespace {
-
-constexpr int kPixelBlock = 2;
-constexpr int kChannelBlock = 2;
 
 int8_t requantize(int32_t acc, const ConvParams& params, const PerChannelQuantization& quant,
                   int32_t channel) {
@@ -20,31 +18,13 @@ int8_t requantize(int32_t acc, const ConvParams& params, const PerChannelQuantiz
       clamp_i32(scaled + params.output_offset, params.activation_min, params.activation_max));
 }
 
-// One block of R pixels (rows of `input`) against every output channel.
-template <int R>
-void pixel_block(const ConvParams& params, const PerChannelQuantization& quant,
-                 const int8_t* const (&in)[R], int32_t input_c, const int8_t* filter,
-                 const int32_t* bias, int32_t output_c, int8_t* const (&out)[R]) {
-  int32_t oc = 0;
-  for (; oc + kChannelBlock <= output_c; oc += kChannelBlock) {
-    const int8_t* const w[kChannelBlock] = {filter + oc * input_c, filter + (oc + 1) * input_c};
-    int32_t acc[R][kChannelBlock];
-    for (int r = 0; r < R; ++r) {
-      for (int o = 0; o < kChannelBlock; ++o) acc[r][o] = bias != nullptr ? bias[oc + o] : 0;
-    }
-    firmware::dsp::dot_block<R, kChannelBlock>(in, w, input_c, params.input_offset, acc);
-    for (int r = 0; r < R; ++r) {
-      for (int o = 0; o < kChannelBlock; ++o)
-        out[r][oc + o] = requantize(acc[r][o], params, quant, oc + o);
-    }
-  }
-  for (; oc < output_c; ++oc) {
-    const int8_t* const w[1] = {filter + oc * input_c};
-    int32_t acc[R][1];
-    for (int r = 0; r < R; ++r) acc[r][0] = bias != nullptr ? bias[oc] : 0;
-    firmware::dsp::dot_block<R, 1>(in, w, input_c, params.input_offset, acc);
-    for (int r = 0; r < R; ++r) out[r][oc] = requantize(acc[r][0], params, quant, oc);
-  }
+// Accumulator start value of one output channel: bias + input_offset * sum of its weights.
+int32_t start_value(const ConvParams& params, const int32_t* bias, const int8_t* weights,
+                    int32_t depth, int32_t channel) {
+  const int32_t base = bias != nullptr ? bias[channel] : 0;
+  return static_cast<int32_t>(static_cast<uint32_t>(base) +
+                              static_cast<uint32_t>(params.input_offset) *
+                                  static_cast<uint32_t>(firmware::dsp::row_sum(weights, depth)));
 }
 
 }  // namespace
@@ -56,16 +36,38 @@ void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant
   const int32_t pixels = input_shape.h * input_shape.w;
   const int32_t input_c = input_shape.c;
   const int32_t output_c = output_shape.c;
-  int32_t p = 0;
-  for (; p + kPixelBlock <= pixels; p += kPixelBlock) {
-    const int8_t* const in[kPixelBlock] = {input + p * input_c, input + (p + 1) * input_c};
-    int8_t* const out[kPixelBlock] = {output + p * output_c, output + (p + 1) * output_c};
-    pixel_block<kPixelBlock>(params, quant, in, input_c, filter, bias, output_c, out);
+  int32_t oc = 0;
+  for (; oc + 2 <= output_c; oc += 2) {
+    const int8_t* w0 = filter + oc * input_c;
+    const int8_t* w1 = w0 + input_c;
+    const int32_t start0 = start_value(params, bias, w0, input_c, oc);
+    const int32_t start1 = start_value(params, bias, w1, input_c, oc + 1);
+    int32_t p = 0;
+    for (; p + 2 <= pixels; p += 2) {
+      const int8_t* x0 = input + p * input_c;
+      firmware::dsp::Block2x2 acc{start0, start1, start0, start1};
+      firmware::dsp::dot_2x2(x0, x0 + input_c, w0, w1, input_c, acc);
+      int8_t* out0 = output + p * output_c + oc;
+      int8_t* out1 = out0 + output_c;
+      out0[0] = requantize(acc.r0c0, params, quant, oc);
+      out0[1] = requantize(acc.r0c1, params, quant, oc + 1);
+      out1[0] = requantize(acc.r1c0, params, quant, oc);
+      out1[1] = requantize(acc.r1c1, params, quant, oc + 1);
+    }
+    if (p < pixels) {
+      int32_t acc0 = start0, acc1 = start1;
+      firmware::dsp::dot_1x2(input + p * input_c, w0, w1, input_c, acc0, acc1);
+      output[p * output_c + oc] = requantize(acc0, params, quant, oc);
+      output[p * output_c + oc + 1] = requantize(acc1, params, quant, oc + 1);
+    }
   }
-  if (p < pixels) {
-    const int8_t* const in[1] = {input + p * input_c};
-    int8_t* const out[1] = {output + p * output_c};
-    pixel_block<1>(params, quant, in, input_c, filter, bias, output_c, out);
+  if (oc < output_c) {
+    const int8_t* w = filter + oc * input_c;
+    const int32_t start = start_value(params, bias, w, input_c, oc);
+    for (int32_t p = 0; p < pixels; ++p) {
+      const int32_t acc = firmware::dsp::dot_1x1(input + p * input_c, w, input_c, start);
+      output[p * output_c + oc] = requantize(acc, params, quant, oc);
+    }
   }
 }
 

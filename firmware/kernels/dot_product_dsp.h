@@ -1,7 +1,10 @@
-// Dot products of int8 rows with the input offset added to one side, computed 4 elements per
-// step with SMLAD: shared by the pointwise convolution and the fully connected kernel (both are
-// matrix products of input rows with weight rows). Blocks of 2 rows x 2 weight rows reuse every
-// unpacked word twice, which is where the DSP path wins over the plain loops.
+// Raw int8 dot products, 4 elements per step with SMLAD: shared by the pointwise convolution and
+// the fully connected kernel (both are products of input rows with weight rows).
+//
+// The input offset is not added per element: sum((x + offset) * w) = sum(x * w) +
+// offset * sum(w), an identity in the wrapping int32 arithmetic the accumulators use, so the
+// caller folds offset * sum(w) into the start value once per weight row (see row_sum) and the
+// inner loop is SXTB16 + SMLAD only. Results are bit-exact with the plain kernels.
 #pragma once
 
 #include <stdint.h>
@@ -12,36 +15,90 @@ namespace tinynas::firmware::dsp {
 
 inline constexpr int32_t kElementsPerWord = 4;
 
-// acc[r][o] += sum_k (in_r[k] + offset) * w_o[k] for R input rows and O weight rows (1 or 2).
-template <int R, int O>
-inline void dot_block(const int8_t* const (&in)[R], const int8_t* const (&w)[O], int32_t depth,
-                      int32_t offset, int32_t (&acc)[R][O]) {
-  const int16x2_t offset2 = splat_offset(offset);
+// sum of a weight row, for the offset term.
+inline int32_t row_sum(const int8_t* w, int32_t depth) {
+  const int16x2_t ones = static_cast<int16x2_t>(0x00010001);
+  int32_t sum = 0;
   int32_t k = 0;
   for (; k + kElementsPerWord <= depth; k += kElementsPerWord) {
-    int16x2_t w_even[O], w_odd[O];
-    for (int o = 0; o < O; ++o) {
-      const int8x4_t word = load_int8x4(w[o] + k);
-      w_even[o] = even_pair(word);
-      w_odd[o] = odd_pair(word);
-    }
-    for (int r = 0; r < R; ++r) {
-      const int8x4_t word = load_int8x4(in[r] + k);
-      const int16x2_t in_even = __sadd16(even_pair(word), offset2);
-      const int16x2_t in_odd = __sadd16(odd_pair(word), offset2);
-      for (int o = 0; o < O; ++o) {
-        acc[r][o] = __smlad(in_even, w_even[o], acc[r][o]);
-        acc[r][o] = __smlad(in_odd, w_odd[o], acc[r][o]);
-      }
-    }
+    const int8x4_t word = load_int8x4(w + k);
+    sum = __smlad(even_pair(word), ones, sum);
+    sum = __smlad(odd_pair(word), ones, sum);
+  }
+  for (; k < depth; ++k) sum += w[k];
+  return sum;
+}
+
+// Two input rows x two weight rows: acc_rc += sum_k x_r[k] * w_c[k]. Every unpacked word is
+// used twice, which is what makes the DSP path cheaper per MAC than the plain loop.
+struct Block2x2 {
+  int32_t r0c0, r0c1, r1c0, r1c1;
+};
+inline void dot_2x2(const int8_t* x0, const int8_t* x1, const int8_t* w0, const int8_t* w1,
+                    int32_t depth, Block2x2& acc) {
+  int32_t a00 = acc.r0c0, a01 = acc.r0c1, a10 = acc.r1c0, a11 = acc.r1c1;
+  int32_t k = 0;
+  for (; k + kElementsPerWord <= depth; k += kElementsPerWord) {
+    const int8x4_t wa = load_int8x4(w0 + k);
+    const int8x4_t wb = load_int8x4(w1 + k);
+    const int8x4_t xa = load_int8x4(x0 + k);
+    const int8x4_t xb = load_int8x4(x1 + k);
+    const int16x2_t wa_even = even_pair(wa), wb_even = even_pair(wb);
+    const int16x2_t xa_even = even_pair(xa), xb_even = even_pair(xb);
+    a00 = __smlad(xa_even, wa_even, a00);
+    a01 = __smlad(xa_even, wb_even, a01);
+    a10 = __smlad(xb_even, wa_even, a10);
+    a11 = __smlad(xb_even, wb_even, a11);
+    const int16x2_t wa_odd = odd_pair(wa), wb_odd = odd_pair(wb);
+    const int16x2_t xa_odd = odd_pair(xa), xb_odd = odd_pair(xb);
+    a00 = __smlad(xa_odd, wa_odd, a00);
+    a01 = __smlad(xa_odd, wb_odd, a01);
+    a10 = __smlad(xb_odd, wa_odd, a10);
+    a11 = __smlad(xb_odd, wb_odd, a11);
   }
   for (; k < depth; ++k) {
-    for (int r = 0; r < R; ++r) {
-      for (int o = 0; o < O; ++o) {
-        acc[r][o] += (static_cast<int32_t>(in[r][k]) + offset) * static_cast<int32_t>(w[o][k]);
-      }
-    }
+    a00 += x0[k] * w0[k];
+    a01 += x0[k] * w1[k];
+    a10 += x1[k] * w0[k];
+    a11 += x1[k] * w1[k];
   }
+  acc = Block2x2{a00, a01, a10, a11};
+}
+
+// One input row x two weight rows (fully connected; the odd last pixel).
+inline void dot_1x2(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t depth,
+                    int32_t& acc0, int32_t& acc1) {
+  int32_t a0 = acc0, a1 = acc1;
+  int32_t k = 0;
+  for (; k + kElementsPerWord <= depth; k += kElementsPerWord) {
+    const int8x4_t xw = load_int8x4(x + k);
+    const int8x4_t wa = load_int8x4(w0 + k);
+    const int8x4_t wb = load_int8x4(w1 + k);
+    const int16x2_t x_even = even_pair(xw), x_odd = odd_pair(xw);
+    a0 = __smlad(x_even, even_pair(wa), a0);
+    a1 = __smlad(x_even, even_pair(wb), a1);
+    a0 = __smlad(x_odd, odd_pair(wa), a0);
+    a1 = __smlad(x_odd, odd_pair(wb), a1);
+  }
+  for (; k < depth; ++k) {
+    a0 += x[k] * w0[k];
+    a1 += x[k] * w1[k];
+  }
+  acc0 = a0;
+  acc1 = a1;
+}
+
+// One input row x one weight row (remainders).
+inline int32_t dot_1x1(const int8_t* x, const int8_t* w, int32_t depth, int32_t acc) {
+  int32_t k = 0;
+  for (; k + kElementsPerWord <= depth; k += kElementsPerWord) {
+    const int8x4_t xw = load_int8x4(x + k);
+    const int8x4_t ww = load_int8x4(w + k);
+    acc = __smlad(even_pair(xw), even_pair(ww), acc);
+    acc = __smlad(odd_pair(xw), odd_pair(ww), acc);
+  }
+  for (; k < depth; ++k) acc += x[k] * w[k];
+  return acc;
 }
 
 }  // namespace tinynas::firmware::dsp

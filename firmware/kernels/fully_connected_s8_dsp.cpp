@@ -1,5 +1,6 @@
 // Fully connected, DSP path (replaces engine/runtime/fully_connected_s8.cpp in Cortex-M4/M7
-// images): one input row against 2 weight rows at a time, 4 elements per SMLAD pair.
+// images): the input row against 2 weight rows at a time, 4 elements per SMLAD pair, the input
+// offset folded in as input_offset * sum(w) (dot_product_dsp.h). Bit-exact with the plain kernel.
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/requantize.h"
 #include "firmware/kernels/dot_product_dsp.h"
@@ -7,7 +8,6 @@
 namespace tinynas::runtime {
 
 namespace {
-constexpr int kRowBlock = 2;
 
 int8_t requantize(int32_t acc, const ConvParams& params, const PerChannelQuantization& quant,
                   int32_t channel) {
@@ -16,6 +16,15 @@ int8_t requantize(int32_t acc, const ConvParams& params, const PerChannelQuantiz
   return static_cast<int8_t>(
       clamp_i32(scaled + params.output_offset, params.activation_min, params.activation_max));
 }
+
+int32_t start_value(const ConvParams& params, const int32_t* bias, const int8_t* weights,
+                    int32_t depth, int32_t row) {
+  const int32_t base = bias != nullptr ? bias[row] : 0;
+  return static_cast<int32_t>(static_cast<uint32_t>(base) +
+                              static_cast<uint32_t>(params.input_offset) *
+                                  static_cast<uint32_t>(firmware::dsp::row_sum(weights, depth)));
+}
+
 }  // namespace
 
 void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& quant,
@@ -24,21 +33,21 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
                         const Shape& /*output_shape*/, int8_t* output) {
   const int32_t output_count = filter_shape.n;
   const int32_t depth = filter_shape.h * filter_shape.w * filter_shape.c;
-  const int8_t* const in[1] = {input};
   int32_t o = 0;
-  for (; o + kRowBlock <= output_count; o += kRowBlock) {
-    const int8_t* const w[kRowBlock] = {filter + o * depth, filter + (o + 1) * depth};
-    int32_t acc[1][kRowBlock] = {
-        {bias != nullptr ? bias[o] : 0, bias != nullptr ? bias[o + 1] : 0}};
-    firmware::dsp::dot_block<1, kRowBlock>(in, w, depth, params.input_offset, acc);
-    output[o] = requantize(acc[0][0], params, quant, o);
-    output[o + 1] = requantize(acc[0][1], params, quant, o + 1);
+  for (; o + 2 <= output_count; o += 2) {
+    const int8_t* w0 = filter + o * depth;
+    const int8_t* w1 = w0 + depth;
+    int32_t acc0 = start_value(params, bias, w0, depth, o);
+    int32_t acc1 = start_value(params, bias, w1, depth, o + 1);
+    firmware::dsp::dot_1x2(input, w0, w1, depth, acc0, acc1);
+    output[o] = requantize(acc0, params, quant, o);
+    output[o + 1] = requantize(acc1, params, quant, o + 1);
   }
   if (o < output_count) {
-    const int8_t* const w[1] = {filter + o * depth};
-    int32_t acc[1][1] = {{bias != nullptr ? bias[o] : 0}};
-    firmware::dsp::dot_block<1, 1>(in, w, depth, params.input_offset, acc);
-    output[o] = requantize(acc[0][0], params, quant, o);
+    const int8_t* w = filter + o * depth;
+    const int32_t acc =
+        firmware::dsp::dot_1x1(input, w, depth, start_value(params, bias, w, depth, o));
+    output[o] = requantize(acc, params, quant, o);
   }
 }
 

@@ -62,7 +62,7 @@ std::unique_ptr<QemuBoardLink> boot(const BoardUnderTest& b) {
                                          b.facts["emulator"]["icount_shift"].get<int>());
 }
 
-// input 12x12xCin -> pointwise -> depthwise 3x3 -> pointwise: the two kernels the DSP path
+// input 11x11xCin -> pointwise -> depthwise 3x3 -> pointwise: the two kernels the DSP path
 // replaces, with channel counts that exercise the 4-wide main loops and their remainders.
 std::vector<uint8_t> pointwise_depthwise_model(int input_c, int hidden_c, int output_c) {
   using namespace compiler;
@@ -82,7 +82,7 @@ std::vector<uint8_t> pointwise_depthwise_model(int input_c, int hidden_c, int ou
     t.data.assign(static_cast<size_t>(shape.elements()), 0);
     return graph.add_tensor(t);
   };
-  constexpr int kSide = 12;
+  constexpr int kSide = 11;  // odd pixel count: exercises the single-pixel remainder
   graph.input = activation("input", {1, kSide, kSide, input_c});
   auto conv = [&](OpKind kind, const char* name, int in, int out_c, int kernel, Activation act) {
     Op op;
@@ -177,7 +177,7 @@ TEST_P(QemuRunner, HelloReportsTheBoardFileFacts) {
 TEST_P(QemuRunner, RunsAModelBitExactWithRepeatableCyclesAndPlannedArena) {
   const BoardUnderTest b = board(GetParam());
   SKIP_WITHOUT_IMAGE(b);
-  const std::vector<uint8_t> model = pointwise_depthwise_model(64, 128, 64);
+  const std::vector<uint8_t> model = pointwise_depthwise_model(13, 38, 11);
   auto link = boot(b);
   const Reply loaded = upload(*link, model);
   ASSERT_EQ(loaded.header.status, p::ReplyStatus::kOk)

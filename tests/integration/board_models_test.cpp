@@ -26,20 +26,26 @@ TEST_P(BoardModels, OutputsBitExactCyclesDeterministicArenaAsPlanned) {
     options.runs = 2;
     options.seed = 7;
     const ProfileResult first = profile_model(board.client(), info, model.bytes, options);
-    const ProfileResult second = profile_model(board.client(), info, model.bytes, options);
+    // A second measurement of the loaded model (uploads through the emulated UART are the slow
+    // part, so the model is not uploaded again).
+    const auto again = board.client().run(options.runs, options.input_mode, options.seed);
+    const auto again_per_op = board.client().per_op_cycles(again.op_count);
 
     EXPECT_TRUE(first.output_matches_host) << "first mismatch at byte " << first.first_mismatch;
-    EXPECT_TRUE(second.output_matches_host);
-    EXPECT_EQ(first.output, second.output);
+    EXPECT_EQ(again.output_crc32, first.output_crc32);
 
     EXPECT_GT(first.cycles, 0u);
-    EXPECT_EQ(first.cycles, second.cycles);
+    EXPECT_EQ(first.cycles, again.last_cycles);
     EXPECT_EQ(first.min_cycles, first.max_cycles) << "iterations of one RUN differ";
-    EXPECT_EQ(first.per_op_cycles, second.per_op_cycles);
+    EXPECT_EQ(first.per_op_cycles, again_per_op);
     ASSERT_EQ(first.per_op_cycles.size(), first.op_count);
+    uint64_t op_sum = 0;
+    for (const uint32_t cycles : first.per_op_cycles) op_sum += cycles;
+    EXPECT_LE(op_sum, first.cycles) << "per-op cycles add up to more than the whole inference";
 
     EXPECT_EQ(first.planned_arena_bytes, model.planned_arena);
     EXPECT_EQ(first.arena_bytes, first.planned_arena_bytes);
+    EXPECT_EQ(again.arena_bytes_used, first.arena_bytes);
     EXPECT_GT(first.stack_bytes, 0u);
 
     // The figures of the report (ctest -V shows them).

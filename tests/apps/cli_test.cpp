@@ -1,0 +1,205 @@
+// The `tinynas` command as a user runs it: exit codes, the figures it prints, and the messages
+// it gives for bad input (each names the file and what is wrong).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_tinynas(const std::string& arguments) {
+  const std::string command = std::string(TINYNAS_EXECUTABLE) + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string source_path(const std::string& relative) {
+  return std::string(TINYNAS_SOURCE_DIR) + "/" + relative;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("tinynas-cli-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::string write_file(const std::string& name, const std::string& text) {
+    const fs::path path = directory_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  std::string path(const std::string& name) const { return (directory_ / name).string(); }
+
+  fs::path directory_;
+};
+
+constexpr const char* kMcunetIn3 = "configs/nets/mcunet-in3.json";
+constexpr const char* kSampleArch = "configs/nets/sample-fmnist.arch.json";
+
+TEST_F(CliTest, HelpListsTheEngineCommands) {
+  const CommandResult result = run_tinynas("--help");
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"compile", "memory", "run"}) {
+    EXPECT_NE(result.output.find(command), std::string::npos) << command;
+  }
+}
+
+TEST_F(CliTest, MemoryJsonOfMcunetIn3HasTheDocumentedKeysAndFigures) {
+  const CommandResult result =
+      run_tinynas("memory --net-config " + source_path(kMcunetIn3) + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json report = nlohmann::json::parse(result.output);
+  for (const char* key : {"peak_sram_bytes", "arena_bytes", "scratch_bytes", "flash_bytes", "macs",
+                          "params", "ops"}) {
+    EXPECT_TRUE(report.contains(key)) << key;
+  }
+  EXPECT_EQ(report["peak_sram_bytes"].get<int64_t>(),
+            report["arena_bytes"].get<int64_t>() + report["scratch_bytes"].get<int64_t>());
+  // MCUNet's 242 kB (TinyEngine) is the bound; see the compiler tests for the derivation.
+  EXPECT_LE(report["peak_sram_bytes"].get<int64_t>(), 243 * 1024);
+  EXPECT_EQ(report["ops"].size(), 67u);
+}
+
+TEST_F(CliTest, CompiledModelReportsTheSameMemoryAsItsDescription) {
+  const std::string model = path("sample.tnm");
+  const CommandResult compiled =
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model);
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  const CommandResult from_file = run_tinynas("memory " + model + " --json");
+  const CommandResult from_arch =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  ASSERT_EQ(from_arch.exit_code, 0) << from_arch.output;
+  const nlohmann::json file_report = nlohmann::json::parse(from_file.output);
+  const nlohmann::json arch_report = nlohmann::json::parse(from_arch.output);
+  for (const char* key :
+       {"peak_sram_bytes", "arena_bytes", "scratch_bytes", "flash_bytes", "macs"}) {
+    EXPECT_EQ(file_report[key], arch_report[key]) << key;
+  }
+  EXPECT_EQ(file_report["flash_bytes"].get<int64_t>(), static_cast<int64_t>(fs::file_size(model)));
+}
+
+TEST_F(CliTest, RunIsDeterministicAndPrintsTheOutputTensor) {
+  const std::string model = path("sample.tnm");
+  ASSERT_EQ(
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
+          .exit_code,
+      0);
+  const CommandResult first = run_tinynas("run " + model + " --pattern random --seed 7 --json");
+  const CommandResult second = run_tinynas("run " + model + " --pattern random --seed 7 --json");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const nlohmann::json a = nlohmann::json::parse(first.output);
+  const nlohmann::json b = nlohmann::json::parse(second.output);
+  EXPECT_EQ(a["output"], b["output"]);
+  EXPECT_EQ(a["output"].size(), 10u);  // the sample network has 10 classes
+  EXPECT_NE(a["board"].get<std::string>().find("host"), std::string::npos);
+}
+
+TEST_F(CliTest, RunRejectsAnInputOfTheWrongSize) {
+  const std::string model = path("sample.tnm");
+  ASSERT_EQ(
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
+          .exit_code,
+      0);
+  const std::string input = write_file("input.bin", "short");
+  const CommandResult result = run_tinynas("run " + model + " --input " + input);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("5 bytes"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("784"), std::string::npos) << result.output;  // 28 x 28 x 1
+}
+
+TEST_F(CliTest, CompileWithoutWeightsExplainsWhatToPass) {
+  const CommandResult result =
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " -o " + path("x.tnm"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--random-weights"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, MissingFileIsNamed) {
+  const CommandResult result = run_tinynas("memory --arch " + path("nowhere.json"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("nowhere.json"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, InvalidJsonNamesFileAndLine) {
+  const std::string file =
+      write_file("broken.json", "{\n  \"format\": \"tinynas-arch/1\",\n  oops\n}");
+  const CommandResult result = run_tinynas("memory --arch " + file);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("broken.json:3"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, UnknownBlockNameIsNamedWithItsPath) {
+  const std::string file = write_file("net.json", R"({
+    "name": "ProxylessNASNets", "resolution": 32,
+    "first_conv": {"name": "ConvLayer", "in_channels": 3, "out_channels": 8, "kernel_size": 3,
+                   "stride": 2, "act_func": "relu6"},
+    "blocks": [{"name": "SqueezeExciteBlock"}],
+    "feature_mix_layer": null,
+    "classifier": {"name": "LinearLayer", "in_features": 8, "out_features": 10}})");
+  const CommandResult result = run_tinynas("memory --net-config " + file);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("blocks[0]"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("SqueezeExciteBlock"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, NegativeChannelsAndUnsupportedKernelAreNamedWithTheirPath) {
+  const std::string negative = write_file("negative.json", R"({
+    "format": "tinynas-arch/1", "resolution": 28, "input_channels": 1, "num_classes": 10,
+    "first_conv": {"out_channels": -4, "kernel_size": 3, "stride": 2}, "blocks": []})");
+  CommandResult result = run_tinynas("memory --arch " + negative);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("first_conv.out_channels"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("-4"), std::string::npos) << result.output;
+
+  const std::string kernel = write_file("kernel.json", R"({
+    "format": "tinynas-arch/1", "resolution": 28, "input_channels": 1, "num_classes": 10,
+    "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2},
+    "blocks": [{"out_channels": 8, "kernel_size": 4, "expand_ratio": 3}]})");
+  result = run_tinynas("memory --arch " + kernel);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("blocks[0].kernel_size"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
+  const std::string model = path("sample.tnm");
+  ASSERT_EQ(
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
+          .exit_code,
+      0);
+  {
+    std::fstream file(model, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(200);
+    file.put('\x5a');
+  }
+  for (const char* command : {"memory ", "run "}) {
+    const CommandResult result = run_tinynas(command + model);
+    EXPECT_NE(result.exit_code, 0) << command;
+    EXPECT_NE(result.output.find("sample.tnm"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("checksum"), std::string::npos) << result.output;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,112 @@
+#include "supernet/progressive_shrinking.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "supernet/checkpoint.h"
+#include "tests/supernet/tiny_space.h"
+
+namespace tinynas::supernet {
+namespace {
+
+namespace fs = std::filesystem;
+
+TrainingJob tiny_job(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "space.json") << nas::search_space_to_json(testing::tiny_space()).dump();
+  const nlohmann::json document = {
+      {"format", kTrainJobFormat},
+      {"space", "space.json"},
+      {"dataset",
+       {{"kind", "synthetic"},
+        {"synthetic_train_size", 320},
+        {"synthetic_test_size", 64},
+        {"validation_size", 64}}},
+      {"output_dir", (dir / "run").string()},
+      {"seed", 3},
+      {"threads", 1},
+      {"batch_size", 32},
+      {"eval_batch_size", 64},
+      {"bn_calibration_batches", 2},
+      {"optimizer", {{"kind", "sgd"}, {"momentum", 0.9}, {"nesterov", true}, {"weight_decay", 1e-5}}},
+      {"label_smoothing", 0.1},
+      {"distillation_weight", 1.0},
+      {"phases",
+       {{{"name", "full"}, {"epochs", 3}, {"learning_rate", 0.05}, {"subnets_per_step", 1}},
+        {{"name", "all"},
+         {"epochs", 2},
+         {"learning_rate", 0.02},
+         {"subnets_per_step", 2},
+         {"distillation", true},
+         {"sort_channels", true},
+         {"kernel_sizes", {3, 5, 7}},
+         {"depths", {1, 2}},
+         {"expand_ratios", {3, 4, 6}}}}}};
+  return parse_training_job(document, dir.string());
+}
+
+TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
+  const TrainingJob job = tiny_job("tinynas_ps_learn");
+  int epochs_seen = 0, steps_seen = 0;
+  TrainingCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochSummary&) { ++epochs_seen; };
+  callbacks.on_step = [&](const StepProgress& p) {
+    ++steps_seen;
+    EXPECT_GT(p.images_per_second, 0.0);
+  };
+  const TrainingResult result = train_supernet(job, {}, callbacks);
+  EXPECT_EQ(epochs_seen, 5);
+  EXPECT_EQ(steps_seen, 5 * (256 / 32));
+  ASSERT_EQ(result.history.size(), 5u);
+  // Four classes: chance is 25%.
+  EXPECT_GT(result.history.back().largest_validation_accuracy, 0.6);
+  EXPECT_GT(result.history.back().smallest_validation_accuracy, 0.6);
+  const nlohmann::json metadata = read_checkpoint_metadata(result.checkpoint_dir);
+  EXPECT_EQ(metadata.at("completed_epochs"), 5);
+  EXPECT_EQ(metadata.at("history").size(), 5u);
+}
+
+TEST(ProgressiveShrinking, ResumedRunEndsWhereAnUninterruptedRunEnds) {
+  const TrainingJob job = tiny_job("tinynas_ps_resume");
+  TrainingOptions whole;
+  whole.output_dir = job.output_dir + "-whole";
+  train_supernet(job, whole);
+
+  TrainingOptions first;
+  first.output_dir = job.output_dir + "-parts";
+  first.max_epochs = 4;  // stops inside the second phase
+  train_supernet(job, first);
+  TrainingOptions rest = first;
+  rest.max_epochs = 0;
+  rest.resume = true;
+  const TrainingResult resumed = train_supernet(job, rest);
+  EXPECT_EQ(resumed.history.size(), 5u);
+
+  OFASupernet a = load_supernet_checkpoint(whole.output_dir);
+  OFASupernet b = load_supernet_checkpoint(first.output_dir);
+  const auto pa = a->named_parameters();
+  const auto pb = b->named_parameters();
+  for (const auto& item : pa) {
+    EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-4, 1e-5)) << item.key();
+  }
+}
+
+TEST(TrainingJob, ErrorsNameTheJsonPath) {
+  nlohmann::json document = tiny_job("tinynas_ps_errors").document;
+  document["phases"][1]["kernel_sizes"] = {3, 4};
+  try {
+    parse_training_job(document, (fs::temp_directory_path() / "tinynas_ps_errors").string());
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("phases[1].kernel_sizes[1]"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tinynas::supernet

@@ -1,0 +1,86 @@
+#include "supernet/subnet_extraction.h"
+
+#include <gtest/gtest.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "supernet/subnet_evaluation.h"
+#include "supernet/synthetic_dataset.h"
+#include "tests/supernet/tiny_space.h"
+
+namespace tinynas::supernet {
+namespace {
+
+// A supernet whose BN statistics and affine parameters are not the identity, in eval mode.
+OFASupernet prepared_supernet(uint64_t seed) {
+  torch::manual_seed(static_cast<int64_t>(seed));
+  OFASupernet net(testing::tiny_space());
+  net->train();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.add_(torch::randn_like(p) * 0.05);
+    for (int i = 0; i < 3; ++i) net->forward(torch::randn({16, 1, 12, 12}));
+  }
+  net->eval();
+  return net;
+}
+
+TEST(SubnetExtraction, StandaloneNetworkEqualsTheElasticForward) {
+  OFASupernet net = prepared_supernet(11);
+  std::mt19937_64 rng(3);
+  for (int trial = 0; trial < 4; ++trial) {
+    const nas::SubnetConfig subnet = nas::sample_subnet(net->space(), rng);
+    const StandaloneNetwork network = extract_subnet(*net, subnet);
+    const torch::Tensor x = torch::randn({4, 1, 12, 12});
+    torch::NoGradGuard no_grad;
+    net->set_active_subnet(subnet);
+    EXPECT_TRUE(torch::allclose(net->forward(x), network.forward(x), 1e-4, 1e-4))
+        << nas::describe_subnet(subnet);
+  }
+}
+
+TEST(SubnetExtraction, SpecMatchesTheExtractedWeights) {
+  OFASupernet net = prepared_supernet(12);
+  const nas::SubnetConfig subnet = nas::smallest_subnet(net->space());
+  const StandaloneNetwork network = extract_subnet(*net, subnet);
+  ASSERT_EQ(network.blocks.size(), network.spec.blocks.size());
+  for (size_t i = 0; i < network.blocks.size(); ++i) {
+    EXPECT_EQ(network.blocks[i].expand.weight.size(0), network.spec.blocks[i].mid_channels);
+    EXPECT_EQ(network.blocks[i].depthwise.weight.size(-1), network.spec.blocks[i].kernel_size);
+    EXPECT_EQ(network.blocks[i].project.weight.size(0), network.spec.blocks[i].out_channels);
+  }
+}
+
+TEST(SubnetExtraction, TorchScriptFileComputesTheSameLogits) {
+  OFASupernet net = prepared_supernet(13);
+  const nas::SubnetConfig subnet = nas::sample_subnet(net->space(), uint64_t{5});
+  const StandaloneNetwork network = extract_subnet(*net, subnet);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "tinynas_subnet_test.pt").string();
+  save_torchscript(network, path);
+  torch::jit::Module loaded = torch::jit::load(path);
+  const torch::Tensor x = torch::randn({2, 1, 12, 12});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor y = loaded.forward({x}).toTensor();
+  EXPECT_TRUE(torch::allclose(y, network.forward(x), 1e-5, 1e-5));
+  std::filesystem::remove(path);
+}
+
+TEST(BatchNormRecalibration, MatchesStatisticsOfTheCalibrationData) {
+  torch::manual_seed(14);
+  OFASupernet net(testing::tiny_space());
+  const ImageDataset data = make_synthetic_dataset(64, 1, 12, 4, 1);
+  recalibrate_batch_norm(*net, data, 4, 16, 1);
+  EXPECT_FALSE(net->is_training());
+  // The first BN sees the first conv's output over the calibration images: its running mean is
+  // the mean over all of them (equal-weight average of 4 equal-size batches).
+  const std::vector<size_t> order = shuffled_order(data.size(), 1);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor conv = net->first_conv(make_batch(data, order, 0, 64).images);
+  EXPECT_TRUE(torch::allclose(net->first_bn->running_mean, conv.mean({0, 2, 3}), 1e-4, 1e-4));
+}
+
+}  // namespace
+}  // namespace tinynas::supernet
