@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -22,6 +23,8 @@ namespace {
 constexpr double kHzPerMhz = 1e6;
 constexpr double kPercent = 100.0;
 constexpr int kJsonIndent = 2;
+constexpr double kDefaultRunTimeoutSeconds = 120.0;
+constexpr double kMillisecondsPerSecond = 1000.0;
 
 struct ProfileCommandOptions {
   std::string model_path;
@@ -31,6 +34,7 @@ struct ProfileCommandOptions {
   std::string firmware_path;
   uint32_t runs = 1;
   uint32_t seed = 1;
+  double run_timeout_seconds = kDefaultRunTimeoutSeconds;
   bool zeros = false;
   bool json = false;
 };
@@ -84,6 +88,8 @@ void run_profile(const ProfileCommandOptions& options) {
   if (!options.port.empty()) connection_options.port = options.port;
   if (options.baud != 0) connection_options.baud = options.baud;
   connection_options.firmware_path = options.firmware_path;
+  connection_options.client.run_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(options.run_timeout_seconds * kMillisecondsPerSecond));
   if (options.port.empty()) profiler::install_interrupt_cleanup();
   profiler::BoardConnection board(options.board, connection_options);
 
@@ -128,6 +134,10 @@ void register_profile_command(CLI::App& app) {
                       "runner image for an emulated board (default: the build's, or "
                       "$TINYNAS_FIRMWARE_DIR/<board>/tinynas-runner.elf)");
   command->add_option("--runs", options->runs, "inferences per measurement (>= 1)")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--timeout", options->run_timeout_seconds,
+                   "seconds to wait for RUN to finish (emulated boards are slow)")
       ->check(CLI::PositiveNumber);
   command->add_option("--seed", options->seed, "seed of the pseudo-random input");
   command->add_flag("--zeros", options->zeros, "all-zero input instead of pseudo-random");

@@ -57,7 +57,8 @@ std::string describe_error_reply(protocol::ReplyStatus status, const protocol::E
   const std::string expected = std::to_string(error.expected);
   const std::string found = std::to_string(error.found);
   switch (status) {
-    case ReplyStatus::kOk: return "ok";
+    case ReplyStatus::kOk:
+      return "ok";
     case ReplyStatus::kBadFrame:
       return std::string("frame rejected: ") +
              protocol::frame_error_name(static_cast<protocol::FrameError>(error.detail));
@@ -70,12 +71,15 @@ std::string describe_error_reply(protocol::ReplyStatus status, const protocol::E
       return "bad request length: expected " + expected + " bytes, found " + found;
     case ReplyStatus::kOutOfRange:
       return "out of range: limit " + expected + ", found " + found;
-    case ReplyStatus::kNoModel: return "no model loaded";
-    case ReplyStatus::kBusy: return "busy: a model upload is in progress";
+    case ReplyStatus::kNoModel:
+      return "no model loaded";
+    case ReplyStatus::kBusy:
+      return "busy: a model upload is in progress";
     case ReplyStatus::kModelTooLarge:
       return "model too large: " + found + " bytes do not fit the model region of " + expected +
              " bytes";
-    case ReplyStatus::kNoLoadInProgress: return "no model upload in progress";
+    case ReplyStatus::kNoLoadInProgress:
+      return "no model upload in progress";
     case ReplyStatus::kChunkOutOfOrder:
       return "chunk out of order: expected offset " + expected + ", found " + found;
     case ReplyStatus::kIncompleteModel:
@@ -91,7 +95,8 @@ std::string describe_error_reply(protocol::ReplyStatus status, const protocol::E
              runtime::status_message(runtime_status);
     case ReplyStatus::kBadArgument:
       return "bad argument: expected " + expected + ", found " + found;
-    case ReplyStatus::kNoRunYet: return "no run yet (RUN must succeed first)";
+    case ReplyStatus::kNoRunYet:
+      return "no run yet (RUN must succeed first)";
   }
   return std::string("error status ") + std::to_string(static_cast<int>(status));
 }
@@ -223,8 +228,8 @@ RawReply BoardClient::request(protocol::Command command, const uint8_t* body, st
       protocol::ByteReader in(reply.body.data(), reply.body.size());
       protocol::decode(in, error);
       needs_resync_ = true;
-      throw BoardRejectedError(prefix() + command_label(command) + " rejected: " +
-                                   describe_error_reply(header.status, error),
+      throw BoardRejectedError(prefix() + command_label(command) +
+                                   " rejected: " + describe_error_reply(header.status, error),
                                command, header.status, error);
     }
     if (header.sequence != sequence) {
@@ -249,8 +254,8 @@ RawReply BoardClient::request(protocol::Command command, const uint8_t* body, st
                                  " and a malformed error body of " +
                                  std::to_string(reply.body.size()) + " bytes");
       }
-      throw BoardRejectedError(prefix() + command_label(command) + " rejected: " +
-                                   describe_error_reply(header.status, error),
+      throw BoardRejectedError(prefix() + command_label(command) +
+                                   " rejected: " + describe_error_reply(header.status, error),
                                command, header.status, error);
     }
     return reply;
@@ -382,8 +387,7 @@ void BoardClient::upload_input(const std::vector<uint8_t>& input) {
   }
 }
 
-protocol::RunReply BoardClient::run(uint32_t iterations, protocol::InputMode mode,
-                                    uint32_t seed) {
+protocol::RunReply BoardClient::run(uint32_t iterations, protocol::InputMode mode, uint32_t seed) {
   protocol::RunRequest run_request;
   run_request.iterations = iterations;
   run_request.input_mode = mode;
@@ -398,8 +402,8 @@ std::vector<uint32_t> BoardClient::per_op_cycles(uint16_t op_count) {
   for (uint32_t first = 0; first < op_count; first += protocol::kMaxPerOpCount) {
     protocol::PerOpRequest per_op;
     per_op.first_op = static_cast<uint16_t>(first);
-    per_op.count = static_cast<uint16_t>(
-        std::min<uint32_t>(protocol::kMaxPerOpCount, op_count - first));
+    per_op.count =
+        static_cast<uint16_t>(std::min<uint32_t>(protocol::kMaxPerOpCount, op_count - first));
     const auto raw = request_body(protocol::Command::kPerOp, per_op, options_.request_timeout);
     const auto reply = decode_reply<protocol::PerOpReply>(protocol::Command::kPerOp, raw);
     if (reply.first_op != per_op.first_op || reply.count != per_op.count) {
@@ -427,18 +431,15 @@ std::vector<uint8_t> BoardClient::output(uint32_t output_bytes) {
     if (reply.offset != offset || reply.size != chunk.length) {
       needs_resync_ = true;
       throw BoardProtocolError(prefix() + "OUTPUT reply has " + std::to_string(reply.size) +
-                               " bytes at offset " + std::to_string(reply.offset) +
-                               ", requested " + std::to_string(chunk.length) + " at " +
-                               std::to_string(offset));
+                               " bytes at offset " + std::to_string(reply.offset) + ", requested " +
+                               std::to_string(chunk.length) + " at " + std::to_string(offset));
     }
     bytes.insert(bytes.end(), reply.data, reply.data + reply.size);
   }
   return bytes;
 }
 
-void BoardClient::reset() {
-  request_empty(protocol::Command::kReset, options_.request_timeout);
-}
+void BoardClient::reset() { request_empty(protocol::Command::kReset, options_.request_timeout); }
 
 RawReply BoardClient::exchange_raw(const std::vector<uint8_t>& bytes, milliseconds timeout) {
   if (needs_resync_) resync();

@@ -134,8 +134,7 @@ class BoardClient {
   template <typename Reply>
   Reply decode_reply(protocol::Command command, const RawReply& raw);
   // Reads until a complete frame arrives (true) or the deadline passes (false).
-  bool next_frame(std::chrono::steady_clock::time_point deadline, RawReply& reply,
-                  int& bad_frames);
+  bool next_frame(std::chrono::steady_clock::time_point deadline, RawReply& reply, int& bad_frames);
   void write_all(const uint8_t* data, std::size_t size);
   uint8_t next_sequence();
   [[noreturn]] void fail_link(const std::string& what);

@@ -57,8 +57,8 @@ class FieldReader {
   int int_in_range(const std::string& field, int low, int high) const {
     const json& value = require(field);
     if (!value.is_number_integer() || value.get<int64_t>() < low || value.get<int64_t>() > high) {
-      fail(field, "expected an integer in [" + std::to_string(low) + ", " +
-                      std::to_string(high) + "], found " + value.dump());
+      fail(field, "expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) +
+                      "], found " + value.dump());
     }
     return value.get<int>();
   }
@@ -89,8 +89,8 @@ EmulatorSpec parse_emulator(const json& object, const std::string& path) {
   if (const json* extra = fields.find("extra_args")) {
     if (!extra->is_array()) fields.fail("extra_args", "expected an array of strings");
     for (const json& argument : *extra) {
-      if (!argument.is_string()) fields.fail("extra_args", "expected strings, found " +
-                                                               argument.dump());
+      if (!argument.is_string())
+        fields.fail("extra_args", "expected strings, found " + argument.dump());
       emulator.extra_args.push_back(argument.get<std::string>());
     }
   }
@@ -120,8 +120,8 @@ BoardSpec load_board_spec(const std::string& path) {
   spec.flash_bytes = fields.positive_u32("flash_bytes");
   spec.model_region = fields.string("model_region");
   if (spec.model_region != "ram" && spec.model_region != "flash") {
-    fields.fail("model_region", "expected \"ram\" or \"flash\", found \"" + spec.model_region +
-                                    "\"");
+    fields.fail("model_region",
+                "expected \"ram\" or \"flash\", found \"" + spec.model_region + "\"");
   }
   spec.model_region_bytes = fields.positive_u32("model_region_bytes");
   spec.arena_capacity_bytes = fields.optional_u32("arena_capacity_bytes");
@@ -183,8 +183,8 @@ BoardSpec find_board_spec(const std::string& kind, const std::string& boards_dir
   for (const BoardSpec& spec : list_board_specs(boards_dir)) {
     known += (known.empty() ? "" : ", ") + spec.kind;
   }
-  throw BoardSpecError("unknown board kind '" + kind + "' (known in " + boards_dir +
-                       ": " + (known.empty() ? "none" : known) + ")");
+  throw BoardSpecError("unknown board kind '" + kind + "' (known in " + boards_dir + ": " +
+                       (known.empty() ? "none" : known) + ")");
 }
 
 }  // namespace tinynas::profiler

@@ -24,23 +24,23 @@ struct EmulatorSpec {
 };
 
 struct BoardSpec {
-  std::string kind;             // "qemu-mps2-an386"
+  std::string kind;  // "qemu-mps2-an386"
   std::string description;
-  std::string core;             // "cortex-m4"
+  std::string core;  // "cortex-m4"
   uint32_t clock_hz = 0;
   uint32_t sram_bytes = 0;
   uint32_t flash_bytes = 0;
-  std::string model_region;     // "ram" or "flash"
+  std::string model_region;  // "ram" or "flash"
   uint32_t model_region_bytes = 0;
   uint32_t arena_capacity_bytes = 0;    // largest planned arena the runner accepts (0: unknown)
   uint32_t scratch_capacity_bytes = 0;  // largest planned scratch (0: unknown)
   bool dsp = false;
-  std::string kernels;          // "dsp" or "plain": the kernel path the firmware is built with
-  std::string timer;            // "systick" or "dwt"
-  std::string firmware;         // the firmware build's board target name
+  std::string kernels;   // "dsp" or "plain": the kernel path the firmware is built with
+  std::string timer;     // "systick" or "dwt"
+  std::string firmware;  // the firmware build's board target name
   std::optional<EmulatorSpec> emulator;  // present for emulated boards only
   std::optional<int> baud;               // "serial": {"baud": N} of real boards
-  std::string source_path;      // the JSON file it came from
+  std::string source_path;               // the JSON file it came from
 
   bool emulated() const { return emulator.has_value(); }
 };

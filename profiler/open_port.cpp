@@ -36,8 +36,7 @@ std::unique_ptr<Transport> open_port(const std::string& port, int baud,
       parsed = 0;
     }
     if (parsed != number.size() || tcp_port <= 0 || tcp_port > kMaxTcpPort) {
-      throw TransportError("port '" + port + "': TCP port must be 1..65535, got '" + number +
-                           "'");
+      throw TransportError("port '" + port + "': TCP port must be 1..65535, got '" + number + "'");
     }
     return connect_tcp(rest.substr(0, colon), tcp_port, connect_timeout);
   }

@@ -12,8 +12,8 @@ namespace tinynas::profiler {
 
 inline constexpr std::chrono::milliseconds kDefaultConnectTimeout{5000};
 
-std::unique_ptr<Transport> open_port(const std::string& port, int baud,
-                                     std::chrono::milliseconds connect_timeout =
-                                         kDefaultConnectTimeout);
+std::unique_ptr<Transport> open_port(
+    const std::string& port, int baud,
+    std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout);
 
 }  // namespace tinynas::profiler

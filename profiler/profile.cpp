@@ -16,9 +16,12 @@ constexpr double kMillisecondsPerSecond = 1000.0;
 
 compiler::InputPattern host_pattern(protocol::InputMode mode) {
   switch (mode) {
-    case protocol::InputMode::kZeros: return compiler::InputPattern::kZeros;
-    case protocol::InputMode::kPseudoRandom: return compiler::InputPattern::kPseudoRandom;
-    case protocol::InputMode::kUploaded: break;
+    case protocol::InputMode::kZeros:
+      return compiler::InputPattern::kZeros;
+    case protocol::InputMode::kPseudoRandom:
+      return compiler::InputPattern::kPseudoRandom;
+    case protocol::InputMode::kUploaded:
+      break;
   }
   throw std::invalid_argument("profile: input mode must be zeros or pseudo-random");
 }
@@ -32,12 +35,18 @@ std::string input_label(const ProfileOptions& options) {
 
 const char* op_kind_name(uint8_t kind) {
   switch (static_cast<runtime::OpKind>(kind)) {
-    case runtime::OpKind::kConv2d: return "conv2d";
-    case runtime::OpKind::kDepthwiseConv2d: return "depthwise_conv2d";
-    case runtime::OpKind::kAdd: return "add";
-    case runtime::OpKind::kAveragePool2d: return "average_pool2d";
-    case runtime::OpKind::kGlobalAveragePool: return "global_average_pool";
-    case runtime::OpKind::kFullyConnected: return "fully_connected";
+    case runtime::OpKind::kConv2d:
+      return "conv2d";
+    case runtime::OpKind::kDepthwiseConv2d:
+      return "depthwise_conv2d";
+    case runtime::OpKind::kAdd:
+      return "add";
+    case runtime::OpKind::kAveragePool2d:
+      return "average_pool2d";
+    case runtime::OpKind::kGlobalAveragePool:
+      return "global_average_pool";
+    case runtime::OpKind::kFullyConnected:
+      return "fully_connected";
   }
   return "unknown";
 }
@@ -51,8 +60,7 @@ const char* timer_name(protocol::TimerKind timer) {
 }
 
 double ProfileResult::latency_ms() const {
-  return clock_hz == 0 ? 0.0
-                       : static_cast<double>(cycles) * kMillisecondsPerSecond / clock_hz;
+  return clock_hz == 0 ? 0.0 : static_cast<double>(cycles) * kMillisecondsPerSecond / clock_hz;
 }
 
 ProfileResult profile_model(BoardClient& client, const BoardInfo& info,
@@ -107,16 +115,16 @@ ProfileResult profile_model(BoardClient& client, const BoardInfo& info,
     host_options.seed = options.seed;
     const compiler::HostRunResult host = compiler::run_on_host(host_model, host_options);
     result.host_compared = true;
-    result.host_output_crc32 = runtime::crc32(reinterpret_cast<const uint8_t*>(host.output.data()),
-                                              host.output.size());
+    result.host_output_crc32 =
+        runtime::crc32(reinterpret_cast<const uint8_t*>(host.output.data()), host.output.size());
     result.output_matches_host = host.output == result.output;
     if (!result.output_matches_host) {
       const std::size_t common = std::min(host.output.size(), result.output.size());
       const auto mismatch =
           std::mismatch(host.output.begin(), host.output.begin() + common, result.output.begin());
       result.first_mismatch = mismatch.first - host.output.begin();
-      spdlog::warn("board {}: output differs from the host engine at byte {} (of {})",
-                   result.board, result.first_mismatch, host.output.size());
+      spdlog::warn("board {}: output differs from the host engine at byte {} (of {})", result.board,
+                   result.first_mismatch, host.output.size());
     }
   }
   return result;

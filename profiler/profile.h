@@ -48,12 +48,12 @@ struct ProfileResult {
   uint32_t stack_bytes = 0;          // stack high-water mark on the board
   // Output.
   uint32_t output_bytes = 0;
-  uint32_t output_crc32 = 0;       // as the board reports it
-  std::vector<int8_t> output;      // as fetched from the board
+  uint32_t output_crc32 = 0;   // as the board reports it
+  std::vector<int8_t> output;  // as fetched from the board
   bool host_compared = false;
   uint32_t host_output_crc32 = 0;
   bool output_matches_host = false;
-  int64_t first_mismatch = -1;     // byte index of the first difference, -1 when none
+  int64_t first_mismatch = -1;  // byte index of the first difference, -1 when none
 
   double latency_ms() const;
 };

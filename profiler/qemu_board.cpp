@@ -25,8 +25,9 @@ using std::chrono::milliseconds;
 constexpr char kSocketName[] = "serial.sock";
 constexpr char kLogName[] = "qemu.log";
 constexpr std::size_t kLogTailBytes = 2000;
-// While the runner boots, HELLO is retried with this (short) timeout.
-constexpr milliseconds kHelloRetryTimeout{500};
+// While the runner boots, HELLO is retried while at least this much boot time is left.
+constexpr milliseconds kHelloRetryMargin{500};
+constexpr milliseconds kConnectAttemptTimeout{100};
 
 }  // namespace
 
@@ -45,20 +46,12 @@ std::vector<std::string> qemu_command_line(const BoardSpec& spec, const std::str
                          "' has no 'emulator' section: it is a real board, reach it with --port");
   }
   const EmulatorSpec& emulator = *spec.emulator;
-  std::vector<std::string> argv = {emulator.qemu,
-                                   "-machine",
-                                   emulator.machine,
-                                   "-nographic",
-                                   "-monitor",
-                                   "none",
-                                   "-serial",
-                                   "unix:" + socket_path + ",server=on,wait=off",
-                                   // Deterministic time: one instruction = 2^shift ns, so
-                                   // SysTick cycle counts repeat exactly from run to run.
-                                   "-icount",
-                                   "shift=" + std::to_string(emulator.icount_shift),
-                                   "-kernel",
-                                   firmware};
+  std::vector<std::string> argv = {
+      emulator.qemu, "-machine", emulator.machine, "-nographic", "-monitor", "none", "-serial",
+      "unix:" + socket_path + ",server=on,wait=off",
+      // Deterministic time: one instruction = 2^shift ns, so
+      // SysTick cycle counts repeat exactly from run to run.
+      "-icount", "shift=" + std::to_string(emulator.icount_shift), "-kernel", firmware};
   argv.insert(argv.end(), emulator.extra_args.begin(), emulator.extra_args.end());
   return argv;
 }
@@ -114,7 +107,15 @@ void QemuBoard::start() {
   const auto deadline = Clock::now() + options_.boot_timeout;
   std::string last_error;
   try {
-    auto transport = connect_unix_socket(socket_path_, options_.boot_timeout);
+    // Connect in short attempts so that a QEMU that exits at once is reported at once.
+    std::unique_ptr<SocketTransport> transport;
+    while (!transport) {
+      try {
+        transport = connect_unix_socket(socket_path_, kConnectAttemptTimeout);
+      } catch (const TransportError&) {
+        if (!process_->running() || Clock::now() >= deadline) throw;
+      }
+    }
     if (client_) {
       client_->replace_transport(std::move(transport));
     } else {
@@ -128,7 +129,7 @@ void QemuBoard::start() {
         break;
       } catch (const BoardTimeoutError& e) {
         last_error = e.what();
-        if (Clock::now() + kHelloRetryTimeout >= deadline) throw;
+        if (Clock::now() + kHelloRetryMargin >= deadline) throw;
       }
     }
   } catch (const std::exception& e) {
@@ -136,6 +137,7 @@ void QemuBoard::start() {
   }
   if (!process_->running()) {
     const std::string how = process_->exit_description();
+    stop();
     throw ProcessError("board " + spec_.kind + ": QEMU " + how + " during boot; its output:\n" +
                        log_tail());
   }
@@ -148,8 +150,8 @@ void QemuBoard::start() {
   if (info_.board != spec_.kind) {
     const std::string reported = info_.board;
     stop();
-    throw BoardError("board " + spec_.kind + ": firmware " + firmware_path_ +
-                     " reports board '" + reported + "'");
+    throw BoardError("board " + spec_.kind + ": firmware " + firmware_path_ + " reports board '" +
+                     reported + "'");
   }
   spdlog::debug("board {}: up (pid {}, firmware {})", spec_.kind, process_->pid(),
                 info_.firmware_version);

@@ -48,8 +48,7 @@ SerialPortTransport::SerialPortTransport(const std::string& port_name, int baud)
     check(sp_set_bits(port_, kDataBits), port_name, "cannot set 8 data bits");
     check(sp_set_parity(port_, SP_PARITY_NONE), port_name, "cannot disable parity");
     check(sp_set_stopbits(port_, kStopBits), port_name, "cannot set 1 stop bit");
-    check(sp_set_flowcontrol(port_, SP_FLOWCONTROL_NONE), port_name,
-          "cannot disable flow control");
+    check(sp_set_flowcontrol(port_, SP_FLOWCONTROL_NONE), port_name, "cannot disable flow control");
     check(sp_flush(port_, SP_BUF_BOTH), port_name, "cannot flush buffers");
   } catch (...) {
     close();
@@ -73,9 +72,9 @@ void SerialPortTransport::write(const uint8_t* data, std::size_t size,
   const sp_return written = sp_blocking_write(port_, data, size, bounded_timeout_ms(timeout));
   check(written, port_name_, "write failed");
   if (static_cast<std::size_t>(written) != size) {
-    throw TransportError(port_name_ + ": write timed out after " +
-                         std::to_string(timeout.count()) + " ms (" + std::to_string(written) +
-                         " of " + std::to_string(size) + " bytes sent)");
+    throw TransportError(port_name_ + ": write timed out after " + std::to_string(timeout.count()) +
+                         " ms (" + std::to_string(written) + " of " + std::to_string(size) +
+                         " bytes sent)");
   }
 }
 
@@ -101,9 +100,15 @@ std::vector<SerialPortInfo> list_serial_ports() {
     const char* description = sp_get_port_description(*p);
     info.description = description != nullptr ? description : "";
     switch (sp_get_port_transport(*p)) {
-      case SP_TRANSPORT_USB: info.transport = "usb"; break;
-      case SP_TRANSPORT_BLUETOOTH: info.transport = "bluetooth"; break;
-      default: info.transport = "native"; break;
+      case SP_TRANSPORT_USB:
+        info.transport = "usb";
+        break;
+      case SP_TRANSPORT_BLUETOOTH:
+        info.transport = "bluetooth";
+        break;
+      default:
+        info.transport = "native";
+        break;
     }
     result.push_back(std::move(info));
   }

@@ -32,8 +32,8 @@ int remaining_ms(Clock::time_point deadline) {
 void set_non_blocking(int fd, const std::string& description) {
   const int flags = ::fcntl(fd, F_GETFL, 0);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    throw TransportError(description + ": cannot make the socket non-blocking: " +
-                         errno_text(errno));
+    throw TransportError(description +
+                         ": cannot make the socket non-blocking: " + errno_text(errno));
   }
 }
 
@@ -76,6 +76,10 @@ void SocketTransport::write(const uint8_t* data, std::size_t size, milliseconds 
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+      throw TransportError(description_ + ": connection closed by the board side (" +
+                           errno_text(errno) + ")");
+    }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!wait_for(fd_, POLLOUT, deadline, description_)) {
         throw TransportError(description_ + ": write timed out after " +
@@ -96,6 +100,9 @@ ReadResult SocketTransport::read(uint8_t* buffer, std::size_t capacity, millisec
     if (n > 0) return {ReadResult::Kind::kData, static_cast<std::size_t>(n)};
     if (n == 0) throw TransportError(description_ + ": connection closed by the board side");
     if (errno == EINTR) continue;
+    if (errno == ECONNRESET) {
+      throw TransportError(description_ + ": connection closed by the board side (reset)");
+    }
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       throw TransportError(description_ + ": read failed: " + errno_text(errno));
     }

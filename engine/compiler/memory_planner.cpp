@@ -11,7 +11,10 @@
 //    that is live at the same time. Finding the smallest arena is NP-hard (dynamic storage
 //    allocation), so several greedy heuristics are run and the smallest result is kept: orders by
 //    size (TFLite Micro's GreedyMemoryPlanner), by birth, by size x lifetime and by lifetime, each
-//    with first-fit (lowest offset) and best-fit (tightest gap) placement.
+//    with first-fit (lowest offset) and best-fit (tightest gap) placement; a two-sided placement
+//    under a cap (producer/consumer chains alternate between the arena's ends); and, if none
+//    reached the lower bound (most bytes live at once), a short seeded local search over
+//    first-fit orders. Every run of the planner on the same graph gives the same plan.
 // 4. Scratch: each op's need comes from the runtime's own kernel_scratch_bytes(), so plan and
 //    kernel cannot disagree; one shared buffer holds the largest.
 #include <algorithm>
@@ -379,7 +382,8 @@ Placement improve_by_local_search(const std::vector<Buffer>& buffers, Placement 
   return best;
 }
 
-// `lower_bound`: the most bytes live at any one time; no placement can be smaller.
+// `lower_bound`: no placement can be smaller (the most bytes live at any one time, with
+// alignment).
 Placement best_placement(const std::vector<Buffer>& buffers, int64_t lower_bound) {
   const std::vector<BufferOrder> orders = {
       // Largest first (TFLite Micro GreedyMemoryPlanner).
@@ -407,6 +411,7 @@ Placement best_placement(const std::vector<Buffer>& buffers, int64_t lower_bound
         best = std::move(candidate);
         have_best = true;
       }
+      if (best.arena_bytes <= lower_bound) return best;
     }
   }
   // Two-sided placement for a few caps between the lower bound and the best so far.
@@ -487,18 +492,29 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
     }
   }
 
-  // Live bytes per op: an in-place buffer counts once, at its larger member's size.
+  // Live bytes per op: an in-place buffer counts once, at its larger member's size. With aligned
+  // offsets, every live buffer but the topmost also occupies its size rounded up to the alignment,
+  // which gives a tighter bound to stop searching at.
   std::vector<int64_t> live_bytes(op_count, 0);
+  std::vector<int64_t> aligned_live_bytes(op_count, 0);
+  std::vector<int64_t> largest_alignment_slack(op_count, 0);
   for (const Buffer& buffer : buffers) {
     for (int i = std::max(buffer.first, 0); i <= buffer.last; ++i) {
       int64_t bytes_now = 0;
       for (const Segment& segment : buffer.segments) {
         if (segment.first <= i && i <= segment.last) bytes_now = std::max(bytes_now, segment.bytes);
       }
+      if (bytes_now == 0) continue;
+      const int64_t aligned = align_up(bytes_now, kTensorAlignment);
       live_bytes[i] += bytes_now;
+      aligned_live_bytes[i] += aligned;
+      largest_alignment_slack[i] = std::max(largest_alignment_slack[i], aligned - bytes_now);
     }
   }
-  const int64_t lower_bound = *std::max_element(live_bytes.begin(), live_bytes.end());
+  int64_t lower_bound = 0;
+  for (int i = 0; i < op_count; ++i) {
+    lower_bound = std::max(lower_bound, aligned_live_bytes[i] - largest_alignment_slack[i]);
+  }
 
   // Placement.
   const Placement placement = best_placement(buffers, lower_bound);

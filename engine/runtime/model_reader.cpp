@@ -153,7 +153,7 @@ class Validator {
     if (!produced_before(header_.output, header_.op_count)) {
       return fail(Status::kBadOperandIndex, ModelSection::kHeader, 0, header::kOutputTensor);
     }
-    return Status::kOk;
+    return check_arena_sharing();
   }
 
   const Header& header() const { return header_; }
@@ -198,15 +198,6 @@ class Validator {
     }
     return false;
   }
-  // Something still needs the tensor after op `op` has run.
-  bool read_after(uint16_t t, uint16_t op) const {
-    if (t == header_.output) return true;
-    for (uint32_t k = uint32_t{op} + 1; k < header_.op_count; ++k) {
-      if (op_reads(static_cast<uint16_t>(k), t)) return true;
-    }
-    return false;
-  }
-
   Status check_header();
   Status check_table_layout();
   Status check_tensor(uint16_t i);
@@ -222,7 +213,7 @@ class Validator {
   Status check_in_place(uint16_t i, const OpInfo& op);
   Status check_scratch(uint16_t i, const OpInfo& op);
   Status check_dataflow(uint16_t i, const OpInfo& op);
-  Status check_arena_overlap(uint16_t i, const OpInfo& op);
+  Status check_arena_sharing();
   Status check_constant_array(uint16_t i, uint32_t field, uint32_t offset, uint32_t count);
 
   const uint8_t* data_;
@@ -420,7 +411,6 @@ Status Validator::check_op(uint16_t i) {
   if (status == Status::kOk) status = check_in_place(i, op);
   if (status == Status::kOk) status = check_scratch(i, op);
   if (status == Status::kOk) status = check_dataflow(i, op);
-  if (status == Status::kOk) status = check_arena_overlap(i, op);
   return status;
 }
 
@@ -734,28 +724,40 @@ Status Validator::check_dataflow(uint16_t i, const OpInfo& op) {
   return Status::kOk;
 }
 
-// The output of op i may share arena bytes only with tensors nobody needs any more. Every pair
-// of tensors with overlapping lifetimes is seen here once: when the later of the two is
-// produced. The exceptions are an input that dies at this op and that the kernel may overwrite:
-// the in-place depthwise input (same start), and an add input covering exactly the output.
-Status Validator::check_arena_overlap(uint16_t i, const OpInfo& op) {
-  const TensorInfo out = tensor(op.output);
-  for (uint32_t j = 0; j <= i; ++j) {
-    // Candidates: the model input (j == i) and the outputs of the ops before i.
-    const uint16_t t = j == i ? header_.input : op_output(static_cast<uint16_t>(j));
-    if (t == op.output) continue;
-    const TensorInfo other = tensor(t);
-    if (!ranges_overlap(out.offset, out.size_bytes, other.offset, other.size_bytes)) continue;
-    const bool is_input = t == op.input0 || (op.input1 != kNoTensor && t == op.input1);
-    const bool needed_later = read_after(t, i);
-    if (!is_input && !needed_later) continue;  // already dead
-    const bool dies_here = is_input && !needed_later;
-    const bool in_place_input = op.in_place() && t == op.input0;
-    const bool add_alias =
-        op.kind == OpKind::kAdd && other.offset == out.offset && other.size_bytes == out.size_bytes;
-    if (!(dies_here && (in_place_input || add_alias))) {
-      return op_error(Status::kTensorOutOfBounds, i, op_record::kOutput);
+// Two tensors whose lifetimes overlap share no arena byte. A tensor t lives from the op that
+// produces it (the model input: from the start) to its last reader (the model output: to the
+// end); every op i in (producer, last reader] writes its output while t is live, so that output
+// must miss t — unless t dies at op i and the kernel may overwrite it: the in-place depthwise
+// input (same start), or an add input covering exactly the output's bytes. One pass per tensor
+// finds its last reader, so the whole check is O(ops^2). The error names the earliest op whose
+// output overlaps a live tensor.
+Status Validator::check_arena_sharing() {
+  const int32_t op_count = header_.op_count;
+  int32_t first_bad_op = op_count;
+  for (int32_t j = -1; j < op_count; ++j) {
+    // The tensor made by op j (j == -1: the model input).
+    const uint16_t t = j < 0 ? header_.input : op_output(static_cast<uint16_t>(j));
+    const bool model_output = t == header_.output;
+    int32_t last = j;
+    for (int32_t k = j + 1; k < op_count; ++k) {
+      if (op_reads(static_cast<uint16_t>(k), t)) last = k;
     }
+    if (model_output) last = op_count - 1;
+    const TensorInfo live = tensor(t);
+    for (int32_t i = j + 1; i <= last && i < first_bad_op; ++i) {
+      const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(i)));
+      const TensorInfo out = tensor(op.output);
+      if (!ranges_overlap(out.offset, out.size_bytes, live.offset, live.size_bytes)) continue;
+      const bool dies_here = i == last && !model_output;  // op `last` reads t
+      const bool in_place_input = op.in_place() && op.input0 == t;
+      const bool add_alias =
+          op.kind == OpKind::kAdd && live.offset == out.offset && live.size_bytes == out.size_bytes;
+      if (!(dies_here && (in_place_input || add_alias))) first_bad_op = i;
+    }
+  }
+  if (first_bad_op < op_count) {
+    return op_error(Status::kTensorOutOfBounds, static_cast<uint16_t>(first_bad_op),
+                    op_record::kOutput);
   }
   return Status::kOk;
 }

@@ -11,6 +11,7 @@ namespace {
 
 constexpr int kMaxPort = 65535;
 constexpr int kMaxBoardsPerEntry = 64;
+constexpr int64_t kMaxCount = 1000000000;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& field,
                        const std::string& what) {
@@ -62,7 +63,6 @@ void parse_limits(const nlohmann::json& object, FarmLimits& limits, const std::s
                       origin, where);
   constexpr int64_t kMaxBody = int64_t{1} << 30;
   constexpr int64_t kMaxMilliseconds = int64_t{24} * 3600 * 1000;
-  constexpr int64_t kMaxCount = 1000000000;
   auto ms = [&](const char* key, std::chrono::milliseconds& target) {
     if (object.contains(key)) {
       target = std::chrono::milliseconds(get_integer(object, key, 1, kMaxMilliseconds, origin,

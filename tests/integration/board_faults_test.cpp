@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/model_format.h"
@@ -53,10 +54,9 @@ TEST(BoardFaults, TruncatedUploadIsRejectedAndTheNextUploadWorks) {
     FAIL() << "LOAD_END of a truncated upload was accepted";
   } catch (const BoardRejectedError& e) {
     EXPECT_EQ(e.status(), protocol::ReplyStatus::kIncompleteModel);
-    EXPECT_EQ(std::string(e.what()), "board " + std::string(kBoard) +
-                                         ": LOAD_END rejected: upload incomplete: expected " +
-                                         std::to_string(model.size()) + " bytes, received " +
-                                         std::to_string(half));
+    EXPECT_EQ(std::string(e.what()),
+              "board " + std::string(kBoard) + ": LOAD_END rejected: upload incomplete: expected " +
+                  std::to_string(model.size()) + " bytes, received " + std::to_string(half));
   }
   expect_board_serves(board);
 }
@@ -105,8 +105,8 @@ TEST(BoardFaults, LineNoiseBeforeARequestDoesNotBreakIt) {
 std::vector<uint8_t> model_with_bad_kernel_size(std::vector<uint8_t> model, uint16_t op) {
   const uint32_t op_table = runtime::load_u32(model.data() + runtime::header::kOpTableOffset);
   model[op_table + op * runtime::kOpRecordSize + runtime::op_record::kKernelH] = 0;
-  const uint32_t crc = runtime::crc32(model.data() + runtime::kHeaderSize,
-                                      model.size() - runtime::kHeaderSize);
+  const uint32_t crc =
+      runtime::crc32(model.data() + runtime::kHeaderSize, model.size() - runtime::kHeaderSize);
   for (int i = 0; i < 4; ++i) {
     model[runtime::header::kCrc32 + i] = static_cast<uint8_t>(crc >> (8 * i));
   }
@@ -155,8 +155,7 @@ TEST(BoardFaults, BoardThatStopsAnsweringTimesOutAndRecoversAfterRestart) {
   QemuBoard board(find_board_spec(kBoard), fault_options());
   board.suspend();  // QEMU frozen: the socket stays open, nothing answers
   const std::string message = message_of([&] { board.client().hello(); });
-  EXPECT_NE(message.find("board " + std::string(kBoard) + ": no reply to HELLO"),
-            std::string::npos)
+  EXPECT_NE(message.find("board " + std::string(kBoard) + ": no reply to HELLO"), std::string::npos)
       << message;
   board.restart();
   expect_board_serves(board);
@@ -171,6 +170,11 @@ TEST(BoardFaults, KilledEmulatorIsALinkErrorAndRestartRecovers) {
     FAIL() << "a dead board answered";
   } catch (const BoardLinkError& e) {
     EXPECT_NE(std::string(e.what()).find("connection closed"), std::string::npos) << e.what();
+  }
+  // The kernel reaps QEMU a moment after its socket closes.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (board.running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_FALSE(board.running());
   board.restart();
@@ -189,6 +193,27 @@ TEST(BoardFaults, NoLeftoverProcessOrTempDir) {
   }
   EXPECT_NE(::kill(pid, 0), 0);
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(socket).parent_path()));
+}
+
+// QEMU refusing to start (here: an unknown machine) is reported with QEMU's own words.
+TEST(BoardFaults, EmulatorThatFailsToStartIsReportedWithItsOutput) {
+  BoardSpec spec = find_board_spec(kBoard);
+  spec.emulator->machine = "tinynas-no-such-machine";
+  const std::string message = message_of([&] { QemuBoard board(spec, fault_options()); });
+  EXPECT_NE(message.find("board " + std::string(kBoard) + ": QEMU exited with status"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("its output:\nqemu-system-arm: "), std::string::npos) << message;
+}
+
+TEST(BoardFaults, MissingFirmwareImageNamesThePath) {
+  QemuBoardOptions options = fault_options();
+  options.firmware_path = "/nonexistent/tinynas-runner.elf";
+  const std::string message =
+      message_of([&] { QemuBoard board(find_board_spec(kBoard), options); });
+  EXPECT_NE(message.find("firmware image /nonexistent/tinynas-runner.elf not found"),
+            std::string::npos)
+      << message;
 }
 
 TEST(BoardFaults, RealBoardCannotBeLaunched) {

@@ -50,8 +50,8 @@ TEST_P(BoardModels, OutputsBitExactCyclesDeterministicArenaAsPlanned) {
 
     // The figures of the report (ctest -V shows them).
     std::cout << "[figures] board=" << info.board << " firmware=\"" << info.firmware_version
-              << "\" model=" << model.name << " macs=" << model.macs
-              << " cycles=" << first.cycles << " macs_per_cycle="
+              << "\" model=" << model.name << " macs=" << model.macs << " cycles=" << first.cycles
+              << " macs_per_cycle="
               << static_cast<double>(model.macs) / static_cast<double>(first.cycles)
               << " arena=" << first.arena_bytes << " planned_arena=" << first.planned_arena_bytes
               << " stack=" << first.stack_bytes << " bytes=" << model.bytes.size() << "\n";

@@ -1,10 +1,16 @@
 // `tinynas profile` and `tinynas boards` end to end: the command launches the emulated board
 // itself and prints the JSON fields the issue promises.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "engine/compiler/model_writer.h"
 #include "profiler/qemu_board.h"
@@ -72,6 +78,83 @@ TEST(CliProfile, RealBoardWithoutPortIsAClearError) {
                                "--port"),
             std::string::npos)
       << result.output;
+}
+
+// Reaching a board through --port: a QEMU board whose socket this test frees for the command.
+TEST(CliProfile, PortReachesARunnerBehindASocket) {
+  QemuBoard board(find_board_spec("qemu-mps2-an386"));
+  board.client().transport().close();  // QEMU's socket server takes one client at a time
+  TempDir dir("tinynas-cli-");
+  const std::string model = dir.path() + "/tiny.tnm";
+  compiler::write_model_file(model, testing::tiny_mobilenet().bytes);
+  const auto result =
+      run_command(std::string(TINYNAS_CLI) + " profile " + model +
+                  " --board qemu-mps2-an386 --json --port unix:" + board.socket_path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::json::parse(result.output);
+  EXPECT_EQ(json.at("port"), "unix:" + board.socket_path());
+  EXPECT_EQ(json.at("output_matches_host"), true);
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the parenthesised command: state, ppid, ...
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
+      children.push_back(std::stoi(name));
+    }
+  }
+  return children;
+}
+
+bool process_gone(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::kill(pid, 0) != 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Ctrl-C during a long profile: QEMU dies with the command and its temp dir is removed.
+TEST(CliProfile, InterruptLeavesNoQemuAndNoTempDir) {
+  TempDir dir("tinynas-cli-");
+  const std::string model = dir.path() + "/tiny.tnm";
+  compiler::write_model_file(model, testing::tiny_mobilenet().bytes);
+  const std::string private_tmp = dir.path() + "/tmp";
+  std::filesystem::create_directory(private_tmp);
+  const std::string cli = TINYNAS_CLI;
+  const pid_t command = ::fork();
+  ASSERT_GE(command, 0);
+  if (command == 0) {
+    ::setenv("TMPDIR", private_tmp.c_str(), 1);
+    ::execl(cli.c_str(), cli.c_str(), "profile", model.c_str(), "--board", "qemu-mps2-an386",
+            "--runs", "100000", "--json", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until the command has launched QEMU.
+  std::vector<pid_t> qemu;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (qemu.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    qemu = children_of(command);
+  }
+  ASSERT_EQ(qemu.size(), 1u) << "the command did not launch QEMU";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(::kill(command, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(command, &status, 0), command);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+  EXPECT_TRUE(process_gone(qemu[0])) << "QEMU " << qemu[0] << " outlived the command";
+  EXPECT_TRUE(std::filesystem::is_empty(private_tmp)) << "temp dir left in " << private_tmp;
 }
 
 TEST(CliBoards, ListsEveryBoardKind) {

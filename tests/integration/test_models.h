@@ -22,8 +22,7 @@ struct TestModel {
   int64_t planned_arena = 0;
 };
 
-inline compiler::BlockSpec block(int in, int out, int kernel, int stride, int mid,
-                                 bool residual) {
+inline compiler::BlockSpec block(int in, int out, int kernel, int stride, int mid, bool residual) {
   compiler::BlockSpec spec;
   spec.in_channels = in;
   spec.out_channels = out;

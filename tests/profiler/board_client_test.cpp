@@ -5,8 +5,8 @@
 #include <atomic>
 
 #include "engine/runtime/crc32.h"
-#include "engine/runtime/status.h"
 #include "engine/runtime/model_format.h"
+#include "engine/runtime/status.h"
 #include "tests/profiler/fake_board.h"
 
 namespace tinynas::profiler {
@@ -201,8 +201,7 @@ TEST(BoardClient, BoardHangingUpIsALinkErrorNamingThePort) {
     client.hello();
     FAIL() << "expected a link error";
   } catch (const BoardLinkError& e) {
-    EXPECT_NE(std::string(e.what()).find("board gone: fake:board"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("board gone: fake:board"), std::string::npos) << e.what();
   }
 }
 
@@ -213,7 +212,8 @@ TEST(BoardClient, UploadsInChunksOfTheBoardsSizeWithTheFinalCrc) {
   FakeBoard board([&](const FakeRequest& request) -> std::vector<uint8_t> {
     protocol::ByteReader in(request.body.data(), request.body.size());
     switch (static_cast<protocol::Command>(request.command)) {
-      case protocol::Command::kHello: return hello_reply(request);
+      case protocol::Command::kHello:
+        return hello_reply(request);
       case protocol::Command::kLoadBegin: {
         protocol::LoadBeginRequest begin;
         EXPECT_TRUE(protocol::decode(in, begin));
@@ -237,7 +237,8 @@ TEST(BoardClient, UploadsInChunksOfTheBoardsSizeWithTheFinalCrc) {
         reply.op_count = 2;
         return ok_reply(request, reply);
       }
-      default: return empty_ok_reply(request);
+      default:
+        return empty_ok_reply(request);
     }
   });
   BoardClient client(board.host_transport(), "b", fast_options());
@@ -258,8 +259,8 @@ TEST(BoardClient, FailedUploadResetsTheBoardAndKeepsTheOriginalError) {
       protocol::ErrorReply error;
       error.expected = 100;
       error.found = 1000;
-      return error_reply(request.command, request.sequence,
-                         protocol::ReplyStatus::kModelTooLarge, error);
+      return error_reply(request.command, request.sequence, protocol::ReplyStatus::kModelTooLarge,
+                         error);
     }
     return empty_ok_reply(request);
   });
@@ -269,8 +270,7 @@ TEST(BoardClient, FailedUploadResetsTheBoardAndKeepsTheOriginalError) {
     FAIL() << "expected a rejection";
   } catch (const BoardRejectedError& e) {
     EXPECT_EQ(e.status(), protocol::ReplyStatus::kModelTooLarge);
-    EXPECT_NE(std::string(e.what()).find("LOAD_BEGIN rejected: model too large"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("LOAD_BEGIN rejected: model too large"), std::string::npos)
         << e.what();
   }
   ASSERT_EQ(commands.size(), 2u);

@@ -33,8 +33,7 @@ TEST(ChildProcess, MissingProgramIsAnErrorNamingIt) {
     ChildProcess process({"tinynas-no-such-program"}, dir.path() + "/log");
     FAIL() << "expected ProcessError";
   } catch (const ProcessError& e) {
-    EXPECT_NE(std::string(e.what()).find("tinynas-no-such-program"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("tinynas-no-such-program"), std::string::npos) << e.what();
   }
 }
 

@@ -120,8 +120,7 @@ class FakeBoard {
           requests_.push_back(request);
         }
         const std::vector<uint8_t> reply = handler_(request);
-        if (!reply.empty() &&
-            ::send(board_fd_, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) {
+        if (!reply.empty() && ::send(board_fd_, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) {
           return;
         }
       }

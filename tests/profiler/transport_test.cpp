@@ -1,4 +1,6 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +100,30 @@ TEST(ConnectUnixSocket, MissingSocketFailsAfterTheTimeoutNamingThePath) {
   }
 }
 
+TEST(ConnectTcp, ReachesALoopbackListener) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  auto transport = open_port("tcp:127.0.0.1:" + std::to_string(port), 0, milliseconds(2000));
+  EXPECT_EQ(transport->description(), "tcp:127.0.0.1:" + std::to_string(port));
+  const int peer = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(peer, 0);
+  const uint8_t byte = 0x5A;
+  transport->write(&byte, 1, milliseconds(1000));
+  uint8_t received = 0;
+  ASSERT_EQ(::read(peer, &received, 1), 1);
+  EXPECT_EQ(received, 0x5A);
+  ::close(peer);
+  ::close(listener);
+}
+
 TEST(OpenPort, RejectsMalformedTcpPorts) {
   EXPECT_THROW(open_port("tcp:localhost", 0), TransportError);
   EXPECT_THROW(open_port("tcp:localhost:99999", 0), TransportError);
@@ -114,9 +140,7 @@ TEST(OpenPort, MissingSerialDeviceIsAnErrorNamingIt) {
   }
 }
 
-TEST(ListSerialPorts, EnumeratesWithoutError) {
-  EXPECT_NO_THROW(list_serial_ports());
-}
+TEST(ListSerialPorts, EnumeratesWithoutError) { EXPECT_NO_THROW(list_serial_ports()); }
 
 }  // namespace
 }  // namespace tinynas::profiler

@@ -193,6 +193,11 @@ inline Graph make_test_graph(const TestGraphOptions& options = {}) {
 
 inline int64_t kernel_scratch_need(const Graph& g, const Op& op, bool in_place) {
   if (op.kind != OpKind::kConv2d && op.kind != OpKind::kDepthwiseConv2d) return 0;
+  const int tensors = static_cast<int>(g.tensors.size());
+  if (op.inputs.empty() || op.inputs[0] < 0 || op.inputs[0] >= tensors || op.weights < 0 ||
+      op.weights >= tensors) {
+    return 0;  // a deliberately broken graph: the writer reports it
+  }
   const runtime::Shape in = to_runtime_shape(g.tensors[op.inputs[0]].shape);
   const runtime::Shape w = to_runtime_shape(g.tensors[op.weights].shape);
   if (op.kind == OpKind::kDepthwiseConv2d) {
@@ -215,7 +220,8 @@ inline MemoryPlan make_sequential_plan(const Graph& g, bool in_place_depthwise) 
   std::vector<int> in_place_source(g.tensors.size(), -1);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
-    if (in_place_depthwise && op.kind == OpKind::kDepthwiseConv2d && op.allow_in_place) {
+    if (in_place_depthwise && op.kind == OpKind::kDepthwiseConv2d && op.allow_in_place &&
+        op.output >= 0 && !op.inputs.empty()) {
       plan.in_place[i] = true;
       in_place_source[op.output] = op.inputs[0];
     }

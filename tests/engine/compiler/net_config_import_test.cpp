@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "engine/compiler/arch_json.h"
+#include "tests/engine/compiler/random_network.h"
+
 namespace tinynas::compiler {
 namespace {
 
@@ -74,6 +77,13 @@ TEST(NetConfigImport, ReadsMcunetIn3) {
     EXPECT_EQ(block.activation, Activation::kRelu6);
   }
   EXPECT_EQ(residual_blocks, 11);
+}
+
+TEST(NetConfigImport, AgreesWithOurArchFileOfTheSameNetwork) {
+  const NetworkSpec imported = load_net_config(mcunet_in3_path());
+  const NetworkSpec written =
+      load_arch_file(std::string(TINYNAS_SOURCE_DIR) + "/configs/nets/mcunet-in3.arch.json");
+  EXPECT_TRUE(testing::same_spec(imported, written));
 }
 
 TEST(NetConfigImport, ReadsBlocksFeatureMixAndClassifier) {

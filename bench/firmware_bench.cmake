@@ -1,0 +1,12 @@
+# MACs per cycle of the firmware runner on qemu-mps2-an386, DSP vs plain kernels (issue 3).
+# Included from bench/CMakeLists.txt; run build/bench/firmware_macs_per_cycle (boots QEMU).
+add_executable(firmware_macs_per_cycle ${CMAKE_CURRENT_LIST_DIR}/firmware_macs_per_cycle.cpp)
+target_link_libraries(firmware_macs_per_cycle PRIVATE tinynas::profiler tinynas::compiler
+                      tinynas_warnings)
+target_compile_definitions(firmware_macs_per_cycle PRIVATE
+                           TINYNAS_BENCH_NETS_DIR="${PROJECT_SOURCE_DIR}/configs/nets")
+# The images it measures (firmware/ is added before bench/; the target exists only when
+# arm-none-eabi-gcc was found).
+if(TARGET tinynas_firmware)
+  add_dependencies(firmware_macs_per_cycle tinynas_firmware)
+endif()

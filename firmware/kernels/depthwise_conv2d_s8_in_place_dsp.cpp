@@ -1,0 +1,138 @@
+// In-place depthwise convolution, DSP path (replaces engine/runtime/depthwise_conv2d_s8_in_place.cpp
+// in Cortex-M4/M7 images). Bit-exact with the plain kernel and with the same scratch contract
+// (kernel_h * input_w bytes, the figure the memory planner used).
+//
+// The plain kernel works one channel at a time with a ring of kernel_h input rows of that
+// channel in the scratch buffer; see its header comment for why no input byte is overwritten
+// before it has been copied. That argument is per channel and holds unchanged for a group of 4
+// adjacent channels: writing the group's output bytes (one word per pixel) only overwrites the
+// group's own input bytes, and its rows are copied before they are damaged. So the DSP path
+// processes 4 channels at a time with a ring of kernel_h rows x input_w pixels x 4 channels on
+// the stack (one word per pixel, ready for SXTB16), and computes with the same 4-channel window
+// code as the out-of-place kernel (depthwise_dsp.h). When that ring does not fit kRingBytes
+// (very wide inputs), and for the C % 4 leftover channels, it runs the per-channel algorithm of
+// the plain kernel with the caller's scratch.
+#include "engine/runtime/kernels.h"
+#include "firmware/kernels/depthwise_dsp.h"
+
+namespace tinynas::runtime {
+
+namespace {
+
+namespace dsp = firmware::dsp;
+
+// Stack bytes for the 4-channel ring: covers a 7-row kernel on 88-pixel-wide inputs and a 3-row
+// kernel on 176-pixel-wide ones (MCUNet's first stages).
+constexpr int32_t kRingBytes = 2560;
+
+struct InPlaceShape {
+  int32_t input_h, input_w, channels, kernel_h, kernel_w, output_h, output_w;
+};
+
+// The plain kernel's algorithm for channel c (the ring of one channel's rows is in `scratch`).
+void in_place_channel(const ConvParams& params, const dsp::ChannelRequant& requant,
+                      const InPlaceShape& s, const int8_t* filter, int32_t channel_bias,
+                      int8_t* buffer, int8_t* scratch, int32_t c) {
+  int8_t taps[kMaxKernelSize * kMaxKernelSize];
+  const int8_t* window_rows[kMaxKernelSize];
+  for (int32_t t = 0; t < s.kernel_h * s.kernel_w; ++t) taps[t] = filter[t * s.channels + c];
+  const int32_t input_row_stride = s.input_w * s.channels;
+  int32_t next_row_to_copy = 0;
+  for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
+    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
+    const int32_t last_needed_row = dsp::min_i32(s.input_h - 1, in_y_origin + s.kernel_h - 1);
+    next_row_to_copy = dsp::max_i32(next_row_to_copy, in_y_origin);
+    for (; next_row_to_copy <= last_needed_row; ++next_row_to_copy) {
+      int8_t* slot = scratch + (next_row_to_copy % s.kernel_h) * s.input_w;
+      const int8_t* src = buffer + next_row_to_copy * input_row_stride + c;
+      for (int32_t x = 0; x < s.input_w; ++x) slot[x] = src[x * s.channels];
+    }
+    const int32_t ky_begin = dsp::max_i32(0, -in_y_origin);
+    const int32_t ky_end = dsp::min_i32(s.kernel_h, s.input_h - in_y_origin);
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      window_rows[ky] = scratch + ((in_y_origin + ky) % s.kernel_h) * s.input_w;
+    }
+    int8_t* out = buffer + out_y * s.output_w * s.channels + c;
+    for (int32_t out_x = 0; out_x < s.output_w; ++out_x) {
+      const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
+      const int32_t kx_begin = dsp::max_i32(0, -in_x_origin);
+      const int32_t kx_end = dsp::min_i32(s.kernel_w, s.input_w - in_x_origin);
+      int32_t acc = channel_bias;
+      for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+        const int8_t* row = window_rows[ky] + in_x_origin;
+        const int8_t* row_taps = taps + ky * s.kernel_w;
+        for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          acc += (static_cast<int32_t>(row[kx]) + params.input_offset) *
+                 static_cast<int32_t>(row_taps[kx]);
+        }
+      }
+      *out = dsp::requantize_one(acc, requant, params);
+      out += s.channels;
+    }
+  }
+}
+
+// Channels [c, c + 4) with the 4-channel ring `ring` (kernel_h * input_w words).
+void in_place_group(const ConvParams& params, const dsp::DepthwiseGroup& group,
+                    const InPlaceShape& s, int8_t* buffer, int8_t* ring, int32_t c,
+                    const dsp::ActivationRange4& range) {
+  const int32_t input_row_stride = s.input_w * s.channels;
+  const int32_t ring_row_bytes = s.input_w * dsp::kGroupChannels;
+  const int8_t* window_rows[kMaxKernelSize];
+  int32_t next_row_to_copy = 0;
+  for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
+    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
+    const int32_t last_needed_row = dsp::min_i32(s.input_h - 1, in_y_origin + s.kernel_h - 1);
+    next_row_to_copy = dsp::max_i32(next_row_to_copy, in_y_origin);
+    for (; next_row_to_copy <= last_needed_row; ++next_row_to_copy) {
+      int8_t* slot = ring + (next_row_to_copy % s.kernel_h) * ring_row_bytes;
+      const int8_t* src = buffer + next_row_to_copy * input_row_stride + c;
+      for (int32_t x = 0; x < s.input_w; ++x) {
+        memcpy(slot, src, dsp::kGroupChannels);  // one unaligned word
+        slot += dsp::kGroupChannels;
+        src += s.channels;
+      }
+    }
+    const int32_t ky_begin = dsp::max_i32(0, -in_y_origin);
+    const int32_t ky_end = dsp::min_i32(s.kernel_h, s.input_h - in_y_origin);
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+      window_rows[ky] = ring + ((in_y_origin + ky) % s.kernel_h) * ring_row_bytes;
+    }
+    dsp::depthwise_group_row(params, group, window_rows, dsp::kGroupChannels, ky_begin, ky_end,
+                             s.kernel_h, s.kernel_w, s.input_w, s.output_w,
+                             buffer + out_y * s.output_w * s.channels + c, s.channels, range);
+  }
+}
+
+}  // namespace
+
+void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuantization& quant,
+                                  const Shape& input_shape, const Shape& filter_shape,
+                                  const int8_t* filter, const int32_t* bias,
+                                  const Shape& output_shape, int8_t* buffer, int8_t* scratch) {
+  const InPlaceShape s{input_shape.h,   input_shape.w,  input_shape.c, filter_shape.h,
+                       filter_shape.w,  output_shape.h, output_shape.w};
+  int32_t c = 0;
+  if (s.kernel_h * s.input_w * dsp::kGroupChannels <= kRingBytes) {
+    const dsp::ActivationRange4 range = dsp::activation_range4(params);
+    alignas(4) int8_t ring[kRingBytes];
+    dsp::DepthwiseGroup group;
+    for (; c + dsp::kGroupChannels <= s.channels; c += dsp::kGroupChannels) {
+      dsp::load_depthwise_group(params, quant, filter, bias, s.kernel_h * s.kernel_w, s.channels,
+                                c, group);
+      in_place_group(params, group, s, buffer, ring, c, range);
+    }
+  }
+  for (; c < s.channels; ++c) {
+    in_place_channel(params, dsp::channel_requant(quant, c), s, filter, dsp::bias_or_zero(bias, c),
+                     buffer, scratch, c);
+  }
+}
+
+// Must equal the runtime's value: the memory planner sized scratch with the host's copy.
+int32_t depthwise_conv2d_s8_in_place_get_buffer_size(const Shape& input_shape,
+                                                     const Shape& filter_shape) {
+  return filter_shape.h * input_shape.w;
+}
+
+}  // namespace tinynas::runtime

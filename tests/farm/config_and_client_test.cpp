@@ -1,0 +1,139 @@
+// Farm files, farm URLs, SHA-256 and the JSON round trip of a profile result.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "profiler/farm/farm_client.h"
+#include "profiler/farm/farm_config.h"
+#include "profiler/farm/sha256.h"
+
+namespace tinynas::profiler::farm {
+namespace {
+
+std::string config_error(const nlohmann::json& document) {
+  try {
+    parse_farm_config(document, "farm.json");
+  } catch (const FarmConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FarmConfig, TheShippedLocalQemuFarmHasTwoEmulatedCortexM4Boards) {
+  const FarmConfig config =
+      load_farm_config(std::string(TINYNAS_SOURCE_DIR) + "/configs/farms/local-qemu.json");
+  ASSERT_EQ(config.boards.size(), 1u);
+  EXPECT_EQ(config.boards[0].kind, "qemu-mps2-an386");
+  EXPECT_EQ(config.boards[0].count, 2);
+  EXPECT_TRUE(is_loopback_address(config.listen));
+}
+
+TEST(FarmConfig, ParsesBoardsAndLimits) {
+  const FarmConfig config = parse_farm_config(
+      nlohmann::json::parse(R"({"listen": "0.0.0.0", "port": 9000, "token": "t",
+        "database": "x.sqlite",
+        "boards": [{"kind": "qemu-mps2-an386", "count": 3},
+                   {"kind": "stm32f746g-disco", "port": "/dev/ttyACM0", "baud": 115200}],
+        "limits": {"max_body_bytes": 1000, "run_timeout_ms": 5000, "max_attempts": 2}})"),
+      "farm.json");
+  EXPECT_EQ(config.port, 9000);
+  ASSERT_EQ(config.boards.size(), 2u);
+  EXPECT_EQ(config.boards[0].count, 3);
+  EXPECT_EQ(*config.boards[1].port, "/dev/ttyACM0");
+  EXPECT_EQ(*config.boards[1].baud, 115200);
+  EXPECT_EQ(config.limits.max_body_bytes, 1000u);
+  EXPECT_EQ(config.limits.run_timeout.count(), 5000);
+  EXPECT_EQ(config.limits.max_attempts, 2);
+  EXPECT_FALSE(is_loopback_address(config.listen));
+}
+
+TEST(FarmConfig, NamesTheFieldThatIsWrong) {
+  EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": []})")).find("boards"),
+            std::string::npos);
+  EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "prot": 1})"))
+                .find("prot: unknown field"),
+            std::string::npos);
+  EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k", "count": 0}]})"))
+                .find("boards[0].count"),
+            std::string::npos);
+  EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "port": 70000})"))
+                .find("port: expected an integer in [0, 65535], found 70000"),
+            std::string::npos);
+  EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "listen": "x.y"})"))
+                .find("listen"),
+            std::string::npos);
+  EXPECT_NE(config_error(nlohmann::json::parse(
+                             R"({"boards": [{"kind": "k"}], "limits": {"max_body": 5}})"))
+                .find("limits.max_body"),
+            std::string::npos);
+}
+
+TEST(FarmUrl, ParsesHostAndPort) {
+  EXPECT_EQ(parse_farm_url("http://127.0.0.1:8470").port, "8470");
+  EXPECT_EQ(parse_farm_url("http://farm.local:1/").host, "farm.local");
+  EXPECT_EQ(parse_farm_url("http://[::1]:8470").host, "::1");
+  EXPECT_EQ(parse_farm_url("http://[::1]:8470").port, "8470");
+  EXPECT_THROW(parse_farm_url("https://x:1"), FarmClientError);
+  EXPECT_THROW(parse_farm_url("http://x:1/v1/jobs"), FarmClientError);
+  EXPECT_THROW(parse_farm_url("http://:1"), FarmClientError);
+}
+
+TEST(Sha256, MatchesTheFipsExamples) {
+  const std::string abc = "abc";
+  EXPECT_EQ(sha256_hex(reinterpret_cast<const uint8_t*>(abc.data()), abc.size()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(nullptr, 0),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(sha256_hex(reinterpret_cast<const uint8_t*>(two_blocks.data()), two_blocks.size()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  const std::vector<uint8_t> million(1000000, 'a');
+  EXPECT_EQ(sha256_hex(million),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_TRUE(is_sha256_hex(sha256_hex(million)));
+  EXPECT_FALSE(is_sha256_hex("CDC76E"));
+}
+
+TEST(ProfileResultJson, RoundTripsEveryFigure) {
+  ProfileResult r;
+  r.board = "qemu-mps2-an386";
+  r.firmware_version = "tinynas-runner 0.1.0";
+  r.core = "cortex-m4";
+  r.clock_hz = 25000000;
+  r.kernel_path = "dsp";
+  r.timer = "systick";
+  r.port = "unix:/tmp/x";
+  r.model_bytes = 1234;
+  r.model_crc32 = 0xDEADBEEF;
+  r.input = "zeros";
+  r.runs = 3;
+  r.cycles = 5000000000ull;
+  r.total_cycles = 15000000000ull;
+  r.min_cycles = 10;
+  r.max_cycles = 20;
+  r.op_count = 2;
+  r.per_op_cycles = {7, 8};
+  r.op_kinds = {"conv2d", "add"};
+  r.arena_bytes = 100;
+  r.planned_arena_bytes = 100;
+  r.scratch_bytes = 4;
+  r.stack_bytes = 900;
+  r.output_bytes = 10;
+  r.output_crc32 = 42;
+  r.host_compared = true;
+  r.output_matches_host = true;
+  r.host_output_crc32 = 42;
+  const ProfileResult back = profile_result_from_json(to_json(r));
+  EXPECT_EQ(to_json(back), to_json(r));
+  nlohmann::json broken = to_json(r);
+  broken.erase("cycles");
+  try {
+    profile_result_from_json(broken);
+    FAIL();
+  } catch (const FarmClientError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"cycles\""), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tinynas::profiler::farm

@@ -1,0 +1,213 @@
+// The HTTP API on loopback with fake boards: many concurrent clients, the status codes and
+// messages of bad requests, and the bearer token.
+#include "profiler/farm/farm_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "profiler/farm/farm_client.h"
+#include "profiler/farm/sha256.h"
+#include "tests/farm/fake_farm_board.h"
+#include "tests/farm/farm_test_models.h"
+#include "tests/farm/farm_test_support.h"
+
+namespace tinynas::profiler::farm {
+namespace {
+
+using testing::FakeFarmControl;
+using testing::fake_board_factory;
+using testing::test_config;
+using testing::tiny_model;
+
+constexpr int kOk = 200;
+constexpr int kBadRequest = 400;
+constexpr int kUnauthorized = 401;
+constexpr int kNotFound = 404;
+constexpr int kMethodNotAllowed = 405;
+constexpr int kPayloadTooLarge = 413;
+constexpr int kUnprocessable = 422;
+
+struct RunningFarm {
+  explicit RunningFarm(FarmConfig config, std::shared_ptr<FakeFarmControl> control =
+                                              std::make_shared<FakeFarmControl>())
+      : control(control), farm(config, fake_board_factory(control)), server(farm, config) {}
+  std::shared_ptr<FakeFarmControl> control;
+  Farm farm;
+  FarmServer server;
+};
+
+std::string error_of(const HttpReply& reply) {
+  return nlohmann::json::parse(reply.body).at("error").get<std::string>();
+}
+
+TEST(FarmServer, ConcurrentClientsGetEveryJobAnsweredOnce) {
+  TempDir dir("farm-server-test");
+  RunningFarm running(test_config(dir.path(), 2));
+  constexpr int kClients = 8;
+  constexpr int kJobsPerClient = 25;
+  std::vector<std::thread> clients;
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::set<int64_t> ids;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      FarmClient client(running.server.url());
+      std::vector<std::pair<int64_t, std::vector<uint8_t>>> mine;
+      for (int j = 0; j < kJobsPerClient; ++j) {
+        auto model = tiny_model(static_cast<uint32_t>(1 + c * kJobsPerClient + j));
+        mine.emplace_back(client.submit(model, testing::kTestKind).at("id").get<int64_t>(), model);
+      }
+      for (const auto& [id, model] : mine) {
+        const nlohmann::json job = client.wait_for_job(id, std::chrono::seconds(60),
+                                                       std::chrono::milliseconds(5));
+        std::lock_guard lock(mutex);
+        ids.insert(id);
+        if (job["state"] != "done" || job["model"] != sha256_hex(model) ||
+            job["measurement"]["result"]["model_bytes"] != model.size()) {
+          failures.push_back(job.dump());
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kClients * kJobsPerClient));
+  std::lock_guard lock(running.control->mutex);
+  EXPECT_EQ(running.control->measured.size(), static_cast<std::size_t>(kClients * kJobsPerClient));
+  for (const auto& [sha, count] : running.control->measured) EXPECT_EQ(count, 1);
+}
+
+TEST(FarmServer, ServesBoardsMeasurementsAndTheStatusPage) {
+  TempDir dir("farm-server-test");
+  RunningFarm running(test_config(dir.path(), 2));
+  FarmClient client(running.server.url());
+  const auto model = tiny_model(3);
+  const int64_t id = client.submit(model, testing::kTestKind, 3).at("id");
+  EXPECT_EQ(client.wait_for_job(id, std::chrono::seconds(20))["state"], "done");
+
+  const nlohmann::json boards = client.boards();
+  ASSERT_EQ(boards["boards"].size(), 2u);
+  EXPECT_EQ(boards["boards"][0]["kind"], testing::kTestKind);
+  EXPECT_TRUE(boards["boards"][0].contains("state"));
+  EXPECT_TRUE(boards["boards"][0].contains("jobs_done"));
+  EXPECT_TRUE(boards["boards"][0].contains("last_error"));
+
+  const nlohmann::json found = client.measurements(sha256_hex(model), testing::kTestKind);
+  ASSERT_EQ(found["measurements"].size(), 1u);
+  EXPECT_EQ(found["measurements"][0]["board_kind"], testing::kTestKind);
+  EXPECT_EQ(found["measurements"][0]["firmware_version"], testing::kFakeFirmware);
+  EXPECT_EQ(found["measurements"][0]["runs"], 3);
+
+  const HttpReply page = client.request("GET", "/");
+  EXPECT_EQ(page.status, kOk);
+  EXPECT_NE(page.body.find("<html"), std::string::npos);
+  EXPECT_NE(page.body.find("qemu-mps2-an386/1"), std::string::npos);
+
+  const nlohmann::json status = client.status();
+  EXPECT_EQ(status["jobs"]["done"], 1);
+  EXPECT_EQ(status["measurements"], 1);
+}
+
+TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
+  TempDir dir("farm-server-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.limits.max_body_bytes = 16 * 1024;
+  RunningFarm running(config);
+  FarmClient client(running.server.url());
+
+  const HttpReply oversize = client.request(
+      "POST", "/v1/jobs?board=qemu-mps2-an386", std::string(config.limits.max_body_bytes + 1, 'x'));
+  EXPECT_EQ(oversize.status, kPayloadTooLarge);
+  EXPECT_NE(error_of(oversize).find("16384"), std::string::npos) << oversize.body;
+
+  const HttpReply garbage = client.request("POST", "/v1/jobs?board=qemu-mps2-an386", "not a model");
+  EXPECT_EQ(garbage.status, kUnprocessable);
+  EXPECT_FALSE(error_of(garbage).empty());
+
+  EXPECT_EQ(client.request("POST", "/v1/jobs").status, kBadRequest);
+  const HttpReply bad_runs = client.request("POST", "/v1/jobs?board=qemu-mps2-an386&runs=lots",
+                                            std::string(10, 'x'));
+  EXPECT_EQ(bad_runs.status, kBadRequest);
+  EXPECT_NE(error_of(bad_runs).find("runs"), std::string::npos);
+  const HttpReply unknown_kind = client.request("POST", "/v1/jobs?board=nope", std::string(10, 'x'));
+  EXPECT_EQ(unknown_kind.status, kNotFound);
+  EXPECT_NE(error_of(unknown_kind).find("qemu-mps2-an386"), std::string::npos);
+  EXPECT_EQ(client.request("GET", "/v1/jobs/abc").status, kBadRequest);
+  EXPECT_EQ(client.request("GET", "/v1/jobs/999999").status, kNotFound);
+  EXPECT_EQ(client.request("GET", "/v1/measurements?model=xyz").status, kBadRequest);
+  EXPECT_EQ(client.request("GET", "/v1/nothing").status, kNotFound);
+  EXPECT_EQ(client.request("DELETE", "/v1/boards").status, kMethodNotAllowed);
+  EXPECT_EQ(client.request("GET", "/v1/boards?model=%zz").status, kBadRequest);
+
+  // Not HTTP at all: the server answers 400 instead of hanging up silently.
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::socket socket(context);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), running.server.port()});
+  const std::string junk = "HELLO THERE\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(junk));
+  std::string reply;
+  boost::system::error_code error;
+  std::array<char, 4096> buffer{};
+  while (!error) {
+    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), error);
+    reply.append(buffer.data(), n);
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("malformed HTTP request"), std::string::npos) << reply;
+}
+
+TEST(FarmServer, RequiresTheBearerTokenWhenOneIsSet) {
+  TempDir dir("farm-server-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.token = "s3cret";
+  RunningFarm running(config);
+  FarmClient wrong(running.server.url(), "x-wrong");
+  const HttpReply missing = wrong.request("GET", "/v1/boards");
+  EXPECT_EQ(missing.status, kUnauthorized);
+  EXPECT_EQ(error_of(missing), "wrong bearer token");
+  FarmClient right(running.server.url(), "s3cret");
+  EXPECT_EQ(right.request("GET", "/v1/boards").status, kOk);
+  EXPECT_EQ(right.request("GET", "/").status, kOk);
+}
+
+TEST(FarmServer, RejectsARequestWithoutAnyTokenWith401) {
+  TempDir dir("farm-server-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.token = "s3cret";
+  RunningFarm running(config);
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::socket socket(context);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), running.server.port()});
+  const std::string request = "GET /v1/boards HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::string reply;
+  boost::system::error_code error;
+  std::array<char, 4096> buffer{};
+  while (!error) {
+    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), error);
+    reply.append(buffer.data(), n);
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 401", 0), 0u) << reply;
+  EXPECT_NE(reply.find("requires a bearer token"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("WWW-Authenticate"), std::string::npos) << reply;
+}
+
+TEST(FarmServer, RefusesToListenBeyondLoopbackWithoutAToken) {
+  TempDir dir("farm-server-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.listen = "0.0.0.0";
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(config, fake_board_factory(control));
+  try {
+    FarmServer server(farm, config);
+    FAIL() << "a server on 0.0.0.0 without a token started";
+  } catch (const FarmConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("token"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tinynas::profiler::farm

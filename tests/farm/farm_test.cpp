@@ -1,0 +1,214 @@
+// The farm core with fake boards: every job answered once with its own figures, retries on
+// another board, quarantine, model rejections, the store as a cache, and restart recovery.
+#include "profiler/farm/farm.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <stdexcept>
+
+#include "profiler/farm/sha256.h"
+#include "tests/farm/fake_farm_board.h"
+#include "tests/farm/farm_test_models.h"
+#include "tests/farm/farm_test_support.h"
+
+namespace tinynas::profiler::farm {
+namespace {
+
+using testing::FakeFarmControl;
+using testing::fake_board_factory;
+using testing::test_config;
+using testing::tiny_model;
+using testing::wait_for_job;
+using testing::wait_until;
+
+constexpr int kHttpBadRequest = 400;
+constexpr int kHttpNotFound = 404;
+constexpr int kHttpUnprocessable = 422;
+
+TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(test_config(dir.path(), 3), fake_board_factory(control));
+  constexpr int kJobs = 30;
+  std::vector<std::pair<int64_t, std::vector<uint8_t>>> jobs;
+  for (int i = 0; i < kJobs; ++i) {
+    auto model = tiny_model(static_cast<uint32_t>(i + 1));
+    jobs.emplace_back(farm.submit(model, testing::kTestKind, 2).id, model);
+  }
+  std::set<int64_t> ids;
+  for (const auto& [id, model] : jobs) {
+    ids.insert(id);
+    const nlohmann::json job = wait_for_job(farm, id);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+    EXPECT_EQ(job["model"], sha256_hex(model));
+    EXPECT_EQ(job["attempts"], 1);
+    const auto& result = job["measurement"]["result"];
+    EXPECT_EQ(result["model_bytes"], model.size());
+    EXPECT_EQ(result["runs"], 2);
+    EXPECT_EQ(result["per_op_cycles"][0], testing::fake_op_cycles(model.size(), 0));
+    EXPECT_EQ(job["measurement"]["firmware_version"], testing::kFakeFirmware);
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kJobs));
+  std::lock_guard lock(control->mutex);
+  EXPECT_EQ(control->measured.size(), static_cast<std::size_t>(kJobs));
+  for (const auto& [sha, count] : control->measured) EXPECT_EQ(count, 1) << sha;
+  EXPECT_EQ(farm.store().measurement_count(), kJobs);
+}
+
+TEST(Farm, RetriesAFailedJobOnAnotherBoardAndResetsTheFailingBoard) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->fault = [](int board, const std::string&) {
+    if (board == 0) throw BoardTimeoutError("board fake/0: RUN timed out");
+  };
+  FarmConfig config = test_config(dir.path(), 2);
+  config.limits.quarantine_after_failures = 100;
+  Farm farm(config, fake_board_factory(control));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+  for (int64_t id : ids) {
+    const nlohmann::json job = wait_for_job(farm, id);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+    EXPECT_EQ(job["measurement"]["board"], "qemu-mps2-an386/1");
+    EXPECT_LE(job["attempts"].get<int>(), 2);
+  }
+  EXPECT_GE(control->recover_calls.load(), 1);
+  const auto boards = farm.boards();
+  EXPECT_GE(boards[0].failures, 1);
+  EXPECT_NE(boards[0].last_error.find("timed out"), std::string::npos);
+}
+
+TEST(Farm, QuarantinesABoardThatKeepsFailing) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->fault = [](int board, const std::string&) {
+    if (board == 0) throw BoardLinkError("board fake/0: link lost");
+  };
+  FarmConfig config = test_config(dir.path(), 2);
+  config.limits.quarantine_after_failures = 2;
+  config.limits.max_attempts = 10;
+  Farm farm(config, fake_board_factory(control));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+  for (int64_t id : ids) EXPECT_EQ(wait_for_job(farm, id)["state"], "done");
+  ASSERT_TRUE(wait_until([&] { return farm.boards()[0].state == BoardState::kQuarantined; }));
+  EXPECT_EQ(farm.boards()[1].state, BoardState::kIdle);
+  EXPECT_EQ(farm.boards()[1].jobs_done, 10);
+}
+
+TEST(Farm, FailsAJobAfterMaxAttemptsWithTheBoardsReason) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->fault = [](int board, const std::string&) {
+    throw BoardLinkError("board fake/" + std::to_string(board) + ": link lost");
+  };
+  FarmConfig config = test_config(dir.path(), 2);
+  config.limits.max_attempts = 3;
+  config.limits.quarantine_after_failures = 100;
+  Farm farm(config, fake_board_factory(control));
+  const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
+  const nlohmann::json job = wait_for_job(farm, id);
+  EXPECT_EQ(job["state"], "failed");
+  EXPECT_EQ(job["attempts"], 3);
+  EXPECT_NE(job["error"].get<std::string>().find("link lost"), std::string::npos) << job.dump();
+  EXPECT_FALSE(job.contains("measurement"));
+}
+
+TEST(Farm, AModelTheBoardRejectsFailsAtOnceWithoutBlamingTheBoard) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->fault = [](int, const std::string&) {
+    throw BoardRejectedError("board fake: LOAD_BEGIN: model too large", protocol::Command::kLoadBegin,
+                             protocol::ReplyStatus::kModelTooLarge, {});
+  };
+  Farm farm(test_config(dir.path(), 2), fake_board_factory(control));
+  const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
+  const nlohmann::json job = wait_for_job(farm, id);
+  EXPECT_EQ(job["state"], "failed");
+  EXPECT_EQ(job["attempts"], 1);
+  EXPECT_NE(job["error"].get<std::string>().find("too large"), std::string::npos);
+  for (const auto& board : farm.boards()) EXPECT_EQ(board.consecutive_failures, 0);
+}
+
+TEST(Farm, AnswersAKnownModelFromTheStoreWithoutRunningIt) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
+  const auto model = tiny_model(5);
+  const int64_t first = farm.submit(model, testing::kTestKind, 1).id;
+  ASSERT_EQ(wait_for_job(farm, first)["state"], "done");
+  const SubmitResult second = farm.submit(model, testing::kTestKind, 1);
+  EXPECT_TRUE(second.from_store);
+  const nlohmann::json job = *farm.job_json(second.id);
+  EXPECT_EQ(job["state"], "done");
+  EXPECT_EQ(job["from_store"], true);
+  EXPECT_EQ(job["measurement_id"], (*farm.job_json(first))["measurement_id"]);
+  EXPECT_EQ(control->measure_calls.load(), 1);
+}
+
+TEST(Farm, RefusesBadSubmissionsWithTheRightStatus) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
+  const auto status_of = [&](const std::vector<uint8_t>& model, const std::string& kind,
+                             uint32_t runs) {
+    try {
+      farm.submit(model, kind, runs);
+    } catch (const SubmitError& e) {
+      return std::make_pair(e.http_status(), std::string(e.what()));
+    }
+    return std::make_pair(0, std::string());
+  };
+  auto model = tiny_model(1);
+  EXPECT_EQ(status_of(model, "no-such-board", 1).first, kHttpNotFound);
+  EXPECT_EQ(status_of(model, testing::kTestKind, 0).first, kHttpBadRequest);
+  EXPECT_EQ(status_of({}, testing::kTestKind, 1).first, kHttpBadRequest);
+  model[model.size() / 2] ^= 0xFF;  // breaks the CRC
+  const auto corrupt = status_of(model, testing::kTestKind, 1);
+  EXPECT_EQ(corrupt.first, kHttpUnprocessable);
+  EXPECT_NE(corrupt.second.find("uploaded model"), std::string::npos) << corrupt.second;
+  EXPECT_EQ(control->measure_calls.load(), 0);
+}
+
+TEST(Farm, RunsJobsLeftQueuedOrRunningAfterARestart) {
+  TempDir dir("farm-test");
+  const FarmConfig config = test_config(dir.path(), 2);
+  constexpr int kJobs = 8;
+  std::vector<int64_t> ids;
+  {
+    auto control = std::make_shared<FakeFarmControl>();
+    control->set_hold(true);  // boards take jobs but never finish them
+    Farm farm(config, fake_board_factory(control));
+    for (int i = 0; i < kJobs; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+    ASSERT_TRUE(wait_until([&] { return control->measure_calls.load() == 2; }));
+    farm.stop();
+    for (int64_t id : ids) EXPECT_EQ((*farm.job_json(id))["state"], "queued");
+  }
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(config, fake_board_factory(control));
+  for (int64_t id : ids) {
+    const nlohmann::json job = wait_for_job(farm, id);
+    EXPECT_EQ(job["state"], "done") << job.dump();
+  }
+  std::lock_guard lock(control->mutex);
+  EXPECT_EQ(control->measured.size(), static_cast<std::size_t>(kJobs));
+}
+
+TEST(Farm, ABoardThatDoesNotComeUpIsQuarantinedAndTheOthersWork) {
+  TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->start_fault = [](int board) {
+    if (board == 0) throw BoardTimeoutError("board fake/0: no HELLO within 15000 ms");
+  };
+  FarmConfig config = test_config(dir.path(), 2);
+  config.limits.quarantine_after_failures = 1;
+  Farm farm(config, fake_board_factory(control));
+  const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
+  EXPECT_EQ(wait_for_job(farm, id)["state"], "done");
+  ASSERT_TRUE(wait_until([&] { return farm.boards()[0].state == BoardState::kQuarantined; }));
+  EXPECT_NE(farm.boards()[0].last_error.find("HELLO"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tinynas::profiler::farm

@@ -1,0 +1,304 @@
+// Bit-exactness of the firmware's DSP kernels (firmware/kernels/*_dsp.cpp) against the host
+// engine, on QEMU: single-op models of pointwise, depthwise and in-place depthwise convolution
+// over shapes that hit every fast path and every fallback (odd pixel and channel counts, input
+// depths that are not a multiple of 4 or exceed one packing chunk, output channel counts beyond
+// one requantization block, kernels larger than the input, strides 1 and 2, valid and same
+// padding, inputs too wide for the in-place ring), with zero points at -128 and 127, all three
+// activations and requantization shifts of both signs. One QEMU boot per board serves every
+// model. Skipped when the runner images or qemu-system-arm are missing.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/compiler/graph.h"
+#include "engine/compiler/graph_builder.h"
+#include "engine/compiler/host_runner.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/model_writer.h"
+#include "engine/runtime/crc32.h"
+#include "tests/firmware/qemu_board_link.h"
+
+#ifndef TINYNAS_FIRMWARE_DIR
+#define TINYNAS_FIRMWARE_DIR ""
+#endif
+
+namespace tinynas::firmware {
+namespace {
+
+namespace p = protocol;
+using compiler::Activation;
+using compiler::Graph;
+using compiler::Op;
+using compiler::OpKind;
+using compiler::Tensor;
+using compiler::TensorShape;
+using testing::decode_body;
+using testing::encode_body;
+using testing::QemuBoardLink;
+using testing::Reply;
+
+constexpr int32_t kZeroPointMin = -128;
+constexpr int32_t kZeroPointMax = 127;
+
+struct KernelCase {
+  OpKind kind;
+  int h, w, in_c, out_c;  // out_c == in_c for depthwise
+  int kernel = 1, stride = 1;
+  bool same_padding = true;
+  bool in_place = false;
+  int32_t input_zero_point = 0;
+  int32_t output_zero_point = 0;
+  Activation activation = Activation::kNone;
+  float output_scale_factor = 1.0f;  // < 1 pushes the shift positive (left shift path)
+
+  std::string describe() const {
+    const char* kind_name = kind == OpKind::kConv2d ? "pointwise" : "depthwise";
+    return std::string(kind_name) + (in_place ? " in-place" : "") + " " + std::to_string(h) +
+           "x" + std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) +
+           " k" + std::to_string(kernel) + " s" + std::to_string(stride) +
+           (same_padding ? " same" : " valid") + " zp " + std::to_string(input_zero_point) + "/" +
+           std::to_string(output_zero_point) + " act " +
+           std::to_string(static_cast<int>(activation)) + " scale x" +
+           std::to_string(output_scale_factor);
+  }
+};
+
+struct BuiltModel {
+  std::vector<uint8_t> bytes;
+  bool in_place = false;
+};
+
+BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, k.h, k.w, k.in_c};
+  graph.input = graph.add_tensor(input);
+  const int pad = k.same_padding ? k.kernel / 2 : 0;
+  const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
+  const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
+  Tensor weights;
+  weights.name = "op.weight";
+  weights.is_constant = true;
+  weights.shape = k.kind == OpKind::kDepthwiseConv2d ? TensorShape{1, k.kernel, k.kernel, k.in_c}
+                                                     : TensorShape{k.out_c, 1, 1, k.in_c};
+  Tensor output;
+  output.name = "op";
+  output.shape = {1, out_h, out_w, k.out_c};
+  Op op;
+  op.kind = k.kind;
+  op.name = "op";
+  op.inputs = {graph.input};
+  op.weights = graph.add_tensor(weights);
+  op.output = graph.add_tensor(output);
+  op.kernel_h = op.kernel_w = k.kernel;
+  op.stride_h = op.stride_w = k.stride;
+  op.pad_top = op.pad_left = pad;
+  op.pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
+  op.pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
+  op.activation = k.activation;
+  op.allow_in_place = k.in_place;
+  graph.output = op.output;
+  graph.add_op(op);
+  compiler::fill_random_weights(graph, seed);
+
+  // Quantization at the edges of what the format allows.
+  graph.tensors[graph.input].zero_point = k.input_zero_point;
+  Tensor& out = graph.tensors[graph.output];
+  out.zero_point = k.output_zero_point;
+  out.scale *= k.output_scale_factor;
+
+  compiler::PlannerOptions options;
+  options.in_place_depthwise = k.in_place;
+  const compiler::MemoryPlan plan = compiler::plan_memory(graph, options);
+  BuiltModel built;
+  built.in_place = !plan.in_place.empty() && plan.in_place[0];
+  built.bytes = compiler::write_model(graph, plan);
+  return built;
+}
+
+// A deterministic spread of cases: fixed shapes for every path, then seeded random ones.
+std::vector<KernelCase> kernel_cases() {
+  std::vector<KernelCase> cases;
+  const Activation activations[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6};
+  const int32_t zero_points[] = {kZeroPointMin, kZeroPointMax, 0, -3, 77};
+  const float scale_factors[] = {1.0f, 0.25f, 0.01f, 4.0f};
+  size_t variant = 0;
+  auto add = [&](KernelCase k) {
+    k.input_zero_point = zero_points[variant % std::size(zero_points)];
+    k.output_zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+    k.activation = activations[variant % std::size(activations)];
+    k.output_scale_factor = scale_factors[(variant / 2) % std::size(scale_factors)];
+    ++variant;
+    cases.push_back(k);
+  };
+  // Pointwise: {h, w, in_c, out_c}.
+  const int pointwise[][4] = {{1, 1, 1, 1},   {3, 7, 3, 5},   {4, 4, 8, 8},    {7, 5, 17, 33},
+                              {2, 3, 260, 6}, {3, 1, 521, 9}, {1, 3, 64, 65},  {6, 6, 64, 96},
+                              {5, 5, 16, 2},  {2, 2, 4, 31},  {9, 9, 24, 48},  {1, 2, 12, 1}};
+  for (const auto& s : pointwise) add({OpKind::kConv2d, s[0], s[1], s[2], s[3]});
+  // Depthwise: {h, w, c, kernel, stride, same padding}.
+  const int depthwise[][6] = {{6, 6, 4, 3, 1, 1},   {7, 5, 13, 3, 2, 1},  {9, 9, 8, 5, 1, 1},
+                              {10, 11, 16, 7, 2, 1}, {2, 2, 5, 7, 1, 1},   {8, 8, 36, 3, 1, 0},
+                              {12, 7, 1, 5, 2, 0},   {3, 9, 20, 3, 1, 1},  {11, 11, 12, 7, 1, 1}};
+  for (const auto& s : depthwise) {
+    for (const bool in_place : {false, true}) {
+      KernelCase k{OpKind::kDepthwiseConv2d, s[0], s[1], s[2], s[2], s[3], s[4], s[5] != 0};
+      k.in_place = in_place;
+      add(k);
+    }
+  }
+  // In-place inputs too wide for the 4-channel ring on the stack: the per-channel fallback.
+  KernelCase wide{OpKind::kDepthwiseConv2d, 4, 250, 6, 6, 3, 1, true, true};
+  add(wide);
+  KernelCase wide7{OpKind::kDepthwiseConv2d, 9, 96, 8, 8, 7, 2, true, true};
+  add(wide7);
+
+  std::mt19937 random(20240531u);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
+  for (int i = 0; i < 4; ++i) {
+    add({OpKind::kConv2d, pick(1, 8), pick(1, 8), pick(1, 70), pick(1, 70)});
+  }
+  for (int i = 0; i < 4; ++i) {
+    const int kernel = 2 * pick(1, 3) + 1;
+    const int c = pick(1, 24);
+    KernelCase k{OpKind::kDepthwiseConv2d, pick(1, 12), pick(1, 12), c, c, kernel, pick(1, 2)};
+    k.same_padding = true;
+    k.in_place = (i % 2) == 1;
+    add(k);
+  }
+  return cases;
+}
+
+struct BoardUnderTest {
+  std::string kind;
+  nlohmann::json facts;
+  std::string elf;
+};
+
+BoardUnderTest board(const std::string& kind) {
+  BoardUnderTest b;
+  b.kind = kind;
+  std::ifstream in(std::string(TINYNAS_SOURCE_DIR) + "/configs/boards/" + kind + ".json");
+  b.facts = nlohmann::json::parse(in);
+  b.elf = std::string(TINYNAS_FIRMWARE_DIR) + "/" + kind + "/tinynas-runner.elf";
+  return b;
+}
+
+bool image_and_qemu_present(const BoardUnderTest& b) {
+  return std::ifstream(b.elf).good() &&
+         std::system("qemu-system-arm --version > /dev/null 2>&1") == 0;
+}
+
+p::ReplyStatus upload(QemuBoardLink& link, const std::vector<uint8_t>& model) {
+  Reply r = link.request(p::Command::kLoadBegin,
+                         encode_body(p::LoadBeginRequest{static_cast<uint32_t>(model.size())}));
+  if (r.header.status != p::ReplyStatus::kOk) return r.header.status;
+  for (size_t offset = 0; offset < model.size(); offset += p::kMaxChunk) {
+    const size_t size = std::min(p::kMaxChunk, model.size() - offset);
+    r = link.request(p::Command::kLoadChunk,
+                     encode_body(p::LoadChunkRequest{static_cast<uint32_t>(offset),
+                                                     model.data() + offset, size}));
+    if (r.header.status != p::ReplyStatus::kOk) return r.header.status;
+  }
+  r = link.request(p::Command::kLoadEnd,
+                   encode_body(p::LoadEndRequest{runtime::crc32(model.data(), model.size())}));
+  return r.header.status;
+}
+
+std::vector<int8_t> read_output(QemuBoardLink& link, uint32_t size) {
+  std::vector<int8_t> output;
+  while (output.size() < size) {
+    const uint16_t length =
+        static_cast<uint16_t>(std::min<size_t>(p::kMaxOutputChunk, size - output.size()));
+    const Reply r =
+        link.request(p::Command::kOutput,
+                     encode_body(p::OutputRequest{static_cast<uint32_t>(output.size()), length}));
+    p::OutputReply chunk;
+    if (r.header.status != p::ReplyStatus::kOk || !decode_body(r, chunk)) break;
+    output.insert(output.end(), reinterpret_cast<const int8_t*>(chunk.data),
+                  reinterpret_cast<const int8_t*>(chunk.data) + chunk.size);
+  }
+  return output;
+}
+
+// Every request costs a few tens of milliseconds of emulated serial line, so the other DSP image
+// (Cortex-M7) runs every `case_stride`-th case only.
+struct DspBoard {
+  const char* kind;
+  size_t case_stride;
+};
+
+class DspKernels : public ::testing::TestWithParam<DspBoard> {};
+
+TEST_P(DspKernels, MatchTheHostEngineBitForBit) {
+  const BoardUnderTest b = board(GetParam().kind);
+  if (!image_and_qemu_present(b)) {
+    GTEST_SKIP() << "no runner image at " << b.elf << " or no qemu-system-arm";
+  }
+  QemuBoardLink link(b.elf, b.facts["emulator"]["machine"].get<std::string>(),
+                     b.facts["emulator"]["icount_shift"].get<int>());
+  const std::vector<KernelCase> cases = kernel_cases();
+  int in_place_models = 0;
+  for (size_t i = 0; i < cases.size(); i += GetParam().case_stride) {
+    const KernelCase& k = cases[i];
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + k.describe());
+    const uint32_t seed = static_cast<uint32_t>(1000 + i);
+
+    const BuiltModel model = single_op_model(k, seed);
+    if (k.in_place) {
+      EXPECT_TRUE(model.in_place) << "the planner did not run the depthwise conv in place";
+    }
+    in_place_models += model.in_place ? 1 : 0;
+    ASSERT_EQ(upload(link, model.bytes), p::ReplyStatus::kOk);
+
+    const Reply r = link.request(
+        p::Command::kRun, encode_body(p::RunRequest{1, p::InputMode::kPseudoRandom, seed}));
+    ASSERT_EQ(r.header.status, p::ReplyStatus::kOk) << p::reply_status_name(r.header.status);
+    p::RunReply run;
+    ASSERT_TRUE(decode_body(r, run));
+
+    compiler::HostRunOptions options;
+    options.pattern = compiler::InputPattern::kPseudoRandom;
+    options.seed = seed;
+    const compiler::LoadedModel host_model(model.bytes, "dsp-kernel-case");
+    const compiler::HostRunResult host = compiler::run_on_host(host_model, options);
+    const std::vector<int8_t> board_output = read_output(link, run.output_bytes);
+    ASSERT_EQ(board_output.size(), host.output.size());
+    size_t mismatches = 0;
+    size_t first = board_output.size();
+    for (size_t j = 0; j < board_output.size(); ++j) {
+      if (board_output[j] != host.output[j]) {
+        ++mismatches;
+        first = std::min(first, j);
+      }
+    }
+    EXPECT_EQ(mismatches, 0u) << "first mismatch at byte " << first << ": board "
+                              << int{board_output[first]} << ", host " << int{host.output[first]};
+  }
+  EXPECT_GT(in_place_models, 0);
+}
+
+std::string board_test_name(const ::testing::TestParamInfo<DspBoard>& param) {
+  std::string name = param.param.kind;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name;
+}
+
+// The Cortex-M4 DSP image (every case) and the Cortex-M7 DSP image.
+INSTANTIATE_TEST_SUITE_P(Boards, DspKernels,
+                         ::testing::Values(DspBoard{"qemu-mps2-an386", 1},
+                                           DspBoard{"qemu-mps2-an500", 2}),
+                         board_test_name);
+
+}  // namespace
+}  // namespace tinynas::firmware
