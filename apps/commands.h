@@ -13,6 +13,9 @@ void register_memory_command(CLI::App& app);
 void register_run_command(CLI::App& app);
 void register_profile_command(CLI::App& app);
 void register_boards_command(CLI::App& app);
+void register_farm_command(CLI::App& app);
+void register_calibrate_command(CLI::App& app);
+void register_predict_command(CLI::App& app);
 #ifdef TINYNAS_WITH_SUPERNET
 void register_train_command(CLI::App& app);
 void register_eval_command(CLI::App& app);

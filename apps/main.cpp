@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   register_run_command(app);
   register_profile_command(app);
   register_boards_command(app);
+  register_farm_command(app);
+  register_calibrate_command(app);
+  register_predict_command(app);
   // Registration lines of later commands go here, one per command.
 
   try {

@@ -113,8 +113,8 @@ void check_fits(const BuiltNet& net, const profiler::BoardSpec& board) {
   if (board.arena_capacity_bytes != 0 &&
       net.plan.arena_bytes > static_cast<int64_t>(board.arena_capacity_bytes)) {
     throw std::runtime_error(net.source.label + ": planned arena of " +
-                             std::to_string(net.plan.arena_bytes) + " bytes exceeds " +
-                             board.kind + "'s " + std::to_string(board.arena_capacity_bytes));
+                             std::to_string(net.plan.arena_bytes) + " bytes exceeds " + board.kind +
+                             "'s " + std::to_string(board.arena_capacity_bytes));
   }
 }
 
@@ -191,8 +191,8 @@ int run(int argc, char** argv) {
     const BuiltNet net = build_net(*source);
     const Measurement plain = measure(net, kPlainBoard);
     const Measurement dsp = measure(net, kDspBoard);
-    const double speedup = ratio(static_cast<double>(plain.result.cycles),
-                                 static_cast<double>(dsp.result.cycles));
+    const double speedup =
+        ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {
       const profiler::ProfileResult& r = m->result;
       std::printf("%-16s %-22s %-6s %12lld %12llu %10.4f %9s %9s\n", source->label.c_str(),
@@ -215,14 +215,15 @@ int run(int argc, char** argv) {
     }
     for (const auto& [kind, figures] : dsp.per_kind) {
       const KindFigures& base = plain.per_kind.at(kind);
-      std::printf("  %-30s %12lld MACs  plain %11llu cyc (%7.4f MAC/cyc)  dsp %11llu cyc "
-                  "(%7.4f MAC/cyc)  %5.2fx\n",
-                  kind.c_str(), static_cast<long long>(figures.macs),
-                  static_cast<unsigned long long>(base.cycles),
-                  ratio(static_cast<double>(base.macs), static_cast<double>(base.cycles)),
-                  static_cast<unsigned long long>(figures.cycles),
-                  ratio(static_cast<double>(figures.macs), static_cast<double>(figures.cycles)),
-                  ratio(static_cast<double>(base.cycles), static_cast<double>(figures.cycles)));
+      std::printf(
+          "  %-30s %12lld MACs  plain %11llu cyc (%7.4f MAC/cyc)  dsp %11llu cyc "
+          "(%7.4f MAC/cyc)  %5.2fx\n",
+          kind.c_str(), static_cast<long long>(figures.macs),
+          static_cast<unsigned long long>(base.cycles),
+          ratio(static_cast<double>(base.macs), static_cast<double>(base.cycles)),
+          static_cast<unsigned long long>(figures.cycles),
+          ratio(static_cast<double>(figures.macs), static_cast<double>(figures.cycles)),
+          ratio(static_cast<double>(base.cycles), static_cast<double>(figures.cycles)));
     }
     notes.push_back(source->label + ": " + std::to_string(net.model.size()) + " B model, " +
                     std::to_string(net.plan.arena_bytes) + " B arena + " +
@@ -230,17 +231,18 @@ int run(int argc, char** argv) {
                     std::to_string(dsp.result.stack_bytes) + " / " +
                     std::to_string(plain.result.stack_bytes) + " B stack (dsp / plain)");
     if (notes.size() == 1) {
-      notes.push_back("firmware dsp:   " + dsp.result.firmware_version + " on " +
-                      dsp.result.board + " (" + dsp.result.core + ", " + dsp.result.timer + ")");
+      notes.push_back("firmware dsp:   " + dsp.result.firmware_version + " on " + dsp.result.board +
+                      " (" + dsp.result.core + ", " + dsp.result.timer + ")");
       notes.push_back("firmware plain: " + plain.result.firmware_version + " on " +
                       plain.result.board + " (" + plain.result.core + ", " + plain.result.timer +
                       ")");
     }
     std::fflush(stdout);
   }
-  std::printf("\ncycles: SysTick under QEMU -icount (instruction-count based), one inference, "
-              "pseudo-random input (seed %u), weights seed %u\n",
-              kInputSeed, kWeightSeed);
+  std::printf(
+      "\ncycles: SysTick under QEMU -icount (instruction-count based), one inference, "
+      "pseudo-random input (seed %u), weights seed %u\n",
+      kInputSeed, kWeightSeed);
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   if (!json_path.empty()) {
     std::ofstream out(json_path);

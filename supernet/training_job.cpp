@@ -44,7 +44,8 @@ std::vector<int> choice_list(const JsonObjectReader& reader, const std::string& 
   }
   std::vector<int> result;
   for (size_t i = 0; i < value.size(); ++i) {
-    const std::string path = compiler::json_index_path(compiler::json_key_path(reader.path(), key), i);
+    const std::string path =
+        compiler::json_index_path(compiler::json_key_path(reader.path(), key), i);
     if (!value[i].is_number_integer() ||
         std::find(allowed.begin(), allowed.end(), value[i].get<int>()) == allowed.end()) {
       std::string list;
@@ -61,8 +62,8 @@ std::vector<int> choice_list(const JsonObjectReader& reader, const std::string& 
 
 DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path) {
   JsonObjectReader dataset(object, path);
-  dataset.reject_unknown_keys({"kind", "path", "validation_size", "synthetic_train_size",
-                               "synthetic_test_size", "horizontal_flip"});
+  dataset.reject_unknown_keys({"kind", "path", "validation_size", "train_size",
+                               "synthetic_train_size", "synthetic_test_size", "horizontal_flip"});
   DatasetConfig config;
   config.kind = dataset.string("kind");
   if (config.kind != "fashion-mnist" && config.kind != "synthetic") {
@@ -70,6 +71,7 @@ DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::stri
   }
   config.path = dataset.optional_string("path").value_or("");
   config.validation_size = non_negative(dataset, "validation_size", 0);
+  config.train_size = non_negative(dataset, "train_size", 0);
   config.synthetic_train_size = non_negative(dataset, "synthetic_train_size", 0);
   config.synthetic_test_size = non_negative(dataset, "synthetic_test_size", 0);
   config.horizontal_flip = dataset.optional_boolean("horizontal_flip").value_or(false);
@@ -88,7 +90,8 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
                             "batch_size", "optimizer", "label_smoothing", "distillation_weight",
                             "bn_calibration_batches", "eval_batch_size", "phases"});
   const std::string format = root.string("format");
-  if (format != kTrainJobFormat) root.fail("format", std::string("\"") + kTrainJobFormat + "\"", format);
+  if (format != kTrainJobFormat)
+    root.fail("format", std::string("\"") + kTrainJobFormat + "\"", format);
 
   TrainingJob job;
   job.document = document;
@@ -126,16 +129,18 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
   for (size_t i = 0; i < phases.size(); ++i) {
     JsonObjectReader phase(phases[i], compiler::json_index_path("phases", i));
     phase.reject_unknown_keys({"name", "epochs", "learning_rate", "warmup_epochs",
-                               "subnets_per_step", "distillation", "kernel_sizes",
-                               "expand_ratios", "depths", "sort_channels"});
+                               "subnets_per_step", "distillation", "kernel_sizes", "expand_ratios",
+                               "depths", "sort_channels"});
     PhaseConfig config;
     config.name = phase.string("name");
     config.epochs = positive(phase, "epochs");
     config.learning_rate = number_in(phase, "learning_rate", 0.0, 10.0, 0.0);
-    if (!(config.learning_rate > 0.0)) phase.fail("learning_rate", "a number > 0", phase.at("learning_rate"));
+    if (!(config.learning_rate > 0.0))
+      phase.fail("learning_rate", "a number > 0", phase.at("learning_rate"));
     config.warmup_epochs = non_negative(phase, "warmup_epochs", 0);
     if (config.warmup_epochs >= config.epochs) {
-      phase.fail("warmup_epochs", "fewer than the phase's " + std::to_string(config.epochs) + " epochs",
+      phase.fail("warmup_epochs",
+                 "fewer than the phase's " + std::to_string(config.epochs) + " epochs",
                  config.warmup_epochs);
     }
     config.subnets_per_step = positive(phase, "subnets_per_step");

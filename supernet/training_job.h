@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "nas/space/search_space.h"
 #include "nas/space/subnet_config.h"
@@ -19,6 +18,7 @@ struct DatasetConfig {
   std::string kind = "fashion-mnist";  // "fashion-mnist" or "synthetic"
   std::string path;                    // folder of the IDX .gz files (fashion-mnist)
   int validation_size = 0;             // images held out of the training set
+  int train_size = 0;                  // > 0: train on this many (seeded) images of the rest
   int synthetic_train_size = 0;        // synthetic: images in train (before the split)
   int synthetic_test_size = 0;         // synthetic: images in test
   bool horizontal_flip = false;        // augmentation of training batches
@@ -30,21 +30,21 @@ struct PhaseConfig {
   std::string name;
   int epochs = 0;
   double learning_rate = 0.0;
-  int warmup_epochs = 0;             // linear warm-up from 0 at the start of the phase
-  int subnets_per_step = 1;          // gradients of this many sampled subnets are accumulated
-  bool distillation = false;         // soft targets from the largest subnet
-  nas::ChoiceSet choices;            // a dimension not given in the file: largest only
-  bool sort_channels = false;        // re-sort middle channels by importance at phase start
+  int warmup_epochs = 0;       // linear warm-up from 0 at the start of the phase
+  int subnets_per_step = 1;    // gradients of this many sampled subnets are accumulated
+  bool distillation = false;   // soft targets from the largest subnet
+  nas::ChoiceSet choices;      // a dimension not given in the file: largest only
+  bool sort_channels = false;  // re-sort middle channels by importance at phase start
 };
 
 struct TrainingJob {
-  std::string job_path;        // the file it was read from ("" when parsed from JSON)
-  nlohmann::json document;     // as read, stored in checkpoints
+  std::string job_path;     // the file it was read from ("" when parsed from JSON)
+  nlohmann::json document;  // as read, stored in checkpoints
   nas::SearchSpace space;
   DatasetConfig dataset;
   std::string output_dir;
   uint64_t seed = 0;
-  int threads = 0;             // 0: LibTorch's default
+  int threads = 0;  // 0: LibTorch's default
   int batch_size = 0;
   double momentum = 0.0;
   bool nesterov = false;

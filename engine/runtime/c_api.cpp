@@ -109,11 +109,10 @@ tnm_status tnm_interpreter_init(tnm_interpreter* interpreter, const uint8_t* mod
 
 tnm_status tnm_invoke(tnm_interpreter* interpreter, const tnm_op_observer* observer) {
   if (interpreter == nullptr) return TNM_NULL_ARGUMENT;
-  if (observer == nullptr)
-    return tinynas::runtime::to_c(tinynas::runtime::as_interpreter(interpreter)->invoke(nullptr));
+  Interpreter* state = tinynas::runtime::as_interpreter(interpreter);
+  if (observer == nullptr) return tinynas::runtime::to_c(state->invoke(nullptr));
   const OpObserver op_observer{observer->begin, observer->end, observer->ctx};
-  return tinynas::runtime::to_c(
-      tinynas::runtime::as_interpreter(interpreter)->invoke(&op_observer));
+  return tinynas::runtime::to_c(state->invoke(&op_observer));
 }
 
 int8_t* tnm_input(tnm_interpreter* interpreter, tnm_tensor_info* info) {

@@ -27,8 +27,9 @@ constexpr uint32_t kWindowFieldsEnd = op_record::kBiasOffset;
 // |x - zero_point| <= 255 for int8 x and a zero point in [-128, 127]; 256 also bounds the
 // partial sums of kernels that add the offset term separately (sum x*w + offset * sum w).
 constexpr int64_t kMaxInputMagnitude = 256;
-// A requantized value still has an int8 zero point added to it.
-constexpr int64_t kRequantizedLimit = kInt32Max - 128;
+// A requantized value still has an int8 zero point (magnitude <= 128) added to it.
+constexpr int64_t kMaxZeroPointMagnitude = 128;
+constexpr int64_t kRequantizedLimit = kInt32Max - kMaxZeroPointMagnitude;
 
 constexpr uint32_t kFloatExponentShift = 23;
 constexpr uint32_t kFloatExponentMask = 0xFFu;
@@ -756,8 +757,7 @@ Status Validator::check_arena_sharing() {
     }
   }
   if (first_bad_op < op_count) {
-    return op_error(Status::kTensorOutOfBounds, static_cast<uint16_t>(first_bad_op),
-                    op_record::kOutput);
+    return op_error(Status::kArenaOverlap, static_cast<uint16_t>(first_bad_op), op_record::kOutput);
   }
   return Status::kOk;
 }

@@ -40,6 +40,8 @@ const char* status_message(Status status) {
       return "scratch smaller than the model's plan";
     case Status::kNotInitialized:
       return "interpreter not initialized";
+    case Status::kArenaOverlap:
+      return "tensors live at the same time overlap in the arena";
   }
   return "unknown status";
 }

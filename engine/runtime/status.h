@@ -25,6 +25,7 @@ enum class Status : uint8_t {
   kArenaTooSmall,        // the caller's arena is smaller than the model's planned arena
   kScratchTooSmall,      // the caller's scratch is smaller than the model's planned scratch
   kNotInitialized,
+  kArenaOverlap,  // two arena tensors live at the same time share bytes
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").

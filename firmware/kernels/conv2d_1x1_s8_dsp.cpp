@@ -65,8 +65,8 @@ void pack_pixel_pair(const int8_t* x0, const int8_t* x1, int32_t groups, PackedP
     const int8x4_t b = dsp::load_int8x4(x1);
     x0 += dsp::kElementsPerWord;
     x1 += dsp::kElementsPerWord;
-    out[g] = PackedPixelPair{dsp::even_pair(a), dsp::odd_pair(a), dsp::even_pair(b),
-                             dsp::odd_pair(b)};
+    out[g] =
+        PackedPixelPair{dsp::even_pair(a), dsp::odd_pair(a), dsp::even_pair(b), dsp::odd_pair(b)};
   }
 }
 
@@ -78,22 +78,22 @@ struct Acc2x2 {
 // loop is written in assembly because it needs 14 registers (4 accumulators, 3 pointers, the
 // end, 6 temporaries), all of the Cortex-M's allocatable ones, and the compiler's own version
 // spills the packed inputs to the stack on every step.
-#define TINYNAS_MAC_2X2_GROUP                           \
-  "ldr %[wa], [%[w0]], #4\n\t"                          \
-  "ldrd %[x0e], %[x0o], [%[x]], #8\n\t"                  \
-  "ldrd %[x1e], %[x1o], [%[x]], #8\n\t"                  \
-  "sxtb16 %[t], %[wa]\n\t"                              \
-  "smlad %[a00], %[x0e], %[t], %[a00]\n\t"               \
-  "smlad %[a10], %[x1e], %[t], %[a10]\n\t"               \
-  "sxtb16 %[wa], %[wa], ror #8\n\t"                     \
-  "smlad %[a00], %[x0o], %[wa], %[a00]\n\t"              \
-  "smlad %[a10], %[x1o], %[wa], %[a10]\n\t"              \
-  "ldr %[wa], [%[w1]], #4\n\t"                          \
-  "sxtb16 %[t], %[wa]\n\t"                              \
-  "smlad %[a01], %[x0e], %[t], %[a01]\n\t"               \
-  "smlad %[a11], %[x1e], %[t], %[a11]\n\t"               \
-  "sxtb16 %[wa], %[wa], ror #8\n\t"                     \
-  "smlad %[a01], %[x0o], %[wa], %[a01]\n\t"              \
+#define TINYNAS_MAC_2X2_GROUP               \
+  "ldr %[wa], [%[w0]], #4\n\t"              \
+  "ldrd %[x0e], %[x0o], [%[x]], #8\n\t"     \
+  "ldrd %[x1e], %[x1o], [%[x]], #8\n\t"     \
+  "sxtb16 %[t], %[wa]\n\t"                  \
+  "smlad %[a00], %[x0e], %[t], %[a00]\n\t"  \
+  "smlad %[a10], %[x1e], %[t], %[a10]\n\t"  \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
+  "smlad %[a00], %[x0o], %[wa], %[a00]\n\t" \
+  "smlad %[a10], %[x1o], %[wa], %[a10]\n\t" \
+  "ldr %[wa], [%[w1]], #4\n\t"              \
+  "sxtb16 %[t], %[wa]\n\t"                  \
+  "smlad %[a01], %[x0e], %[t], %[a01]\n\t"  \
+  "smlad %[a11], %[x1e], %[t], %[a11]\n\t"  \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
+  "smlad %[a01], %[x0o], %[wa], %[a01]\n\t" \
   "smlad %[a11], %[x1o], %[wa], %[a11]\n\t"
 
 // acc += packed pixel pair x weight rows w0, w1 over `groups` groups of 4 input channels, two
@@ -115,13 +115,13 @@ inline void mac_2x2(const PackedPixelPair* x, const int8_t* w0, const int8_t* w1
         : "cc", "memory");
   }
   if ((groups & 1) != 0) {
-    __asm__ volatile(TINYNAS_MAC_2X2_GROUP
-                     : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                       [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e),
-                       [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [wa] "=&r"(wa),
-                       [t] "=&r"(t)
-                     :
-                     : "memory");
+    __asm__ volatile(
+        TINYNAS_MAC_2X2_GROUP
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+          [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),
+          [x1o] "=&r"(x1o), [wa] "=&r"(wa), [t] "=&r"(t)
+        :
+        : "memory");
   }
   acc = Acc2x2{a00, a01, a10, a11};
 }
@@ -205,10 +205,9 @@ class PointwiseConv {
     for (; i + 2 <= block_.count; i += 2) {
       const int8_t* w0 = filter_ + (block_.begin + i) * depth_;
       const int8_t* w1 = w0 + depth_;
-      Acc2x2 acc = first ? Acc2x2{block_.start[i], block_.start[i + 1], block_.start[i],
-                                  block_.start[i + 1]}
-                         : Acc2x2{partial_[i][0], partial_[i + 1][0], partial_[i][1],
-                                  partial_[i + 1][1]};
+      Acc2x2 acc =
+          first ? Acc2x2{block_.start[i], block_.start[i + 1], block_.start[i], block_.start[i + 1]}
+                : Acc2x2{partial_[i][0], partial_[i + 1][0], partial_[i][1], partial_[i + 1][1]};
       mac_2x2(packed_, w0 + k, w1 + k, groups, acc);
       if (!last) {
         partial_[i][0] = acc.p0c0;
@@ -227,10 +226,9 @@ class PointwiseConv {
       const dsp::ChannelRequant& q1 = block_.requant[i + 1];
       const int32_t offset = params_.output_offset;
       const uint32_t word = dsp::clamp_int8x4(
-          dsp::pack_int8x4(dsp::scale_to_int8(acc.p0c0, q0, offset),
-                           dsp::scale_to_int8(acc.p0c1, q1, offset),
-                           dsp::scale_to_int8(acc.p1c0, q0, offset),
-                           dsp::scale_to_int8(acc.p1c1, q1, offset)),
+          dsp::pack_int8x4(
+              dsp::scale_to_int8(acc.p0c0, q0, offset), dsp::scale_to_int8(acc.p0c1, q1, offset),
+              dsp::scale_to_int8(acc.p1c0, q0, offset), dsp::scale_to_int8(acc.p1c1, q1, offset)),
           range_);
       store_int8x2(out0 + i, word);
       store_int8x2(out1 + i, word >> 16);
@@ -266,9 +264,8 @@ class PointwiseConv {
     }
     if (i < block_.count) {
       const int8_t* w = filter_ + (block_.begin + i) * depth_;
-      out[i] =
-          dsp::requantize_one(dsp::dot_1x1(x, w, depth_, block_.start[i]), block_.requant[i],
-                              params_);
+      out[i] = dsp::requantize_one(dsp::dot_1x1(x, w, depth_, block_.start[i]), block_.requant[i],
+                                   params_);
     }
   }
 

@@ -60,8 +60,7 @@ void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization&
   const int8_t* rows[kMaxKernelSize];
   int32_t c = 0;
   for (; c + dsp::kGroupChannels <= channels; c += dsp::kGroupChannels) {
-    dsp::load_depthwise_group(params, quant, filter, bias, kernel_h * kernel_w, channels, c,
-                              group);
+    dsp::load_depthwise_group(params, quant, filter, bias, kernel_h * kernel_w, channels, c, group);
     for (int32_t out_y = 0; out_y < output_shape.h; ++out_y) {
       const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
       const int32_t ky_begin = dsp::max_i32(0, -in_y_origin);
@@ -69,9 +68,9 @@ void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization&
       for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
         rows[ky] = input + (in_y_origin + ky) * input_row_bytes + c;
       }
-      dsp::depthwise_group_row(params, group, rows, channels, ky_begin, ky_end, kernel_h,
-                               kernel_w, input_shape.w, output_shape.w,
-                               output + out_y * output_row_bytes + c, channels, range);
+      dsp::depthwise_group_row(params, group, rows, channels, ky_begin, ky_end, kernel_h, kernel_w,
+                               input_shape.w, output_shape.w, output + out_y * output_row_bytes + c,
+                               channels, range);
     }
   }
   for (; c < channels; ++c) {

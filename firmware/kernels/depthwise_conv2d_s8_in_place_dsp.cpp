@@ -1,6 +1,7 @@
-// In-place depthwise convolution, DSP path (replaces engine/runtime/depthwise_conv2d_s8_in_place.cpp
-// in Cortex-M4/M7 images). Bit-exact with the plain kernel and with the same scratch contract
-// (kernel_h * input_w bytes, the figure the memory planner used).
+// In-place depthwise convolution, DSP path (replaces
+// engine/runtime/depthwise_conv2d_s8_in_place.cpp in Cortex-M4/M7 images). Bit-exact with the plain
+// kernel and with the same scratch contract (kernel_h * input_w bytes, the figure the memory
+// planner used).
 //
 // The plain kernel works one channel at a time with a ring of kernel_h input rows of that
 // channel in the scratch buffer; see its header comment for why no input byte is overwritten
@@ -110,16 +111,16 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
                                   const Shape& input_shape, const Shape& filter_shape,
                                   const int8_t* filter, const int32_t* bias,
                                   const Shape& output_shape, int8_t* buffer, int8_t* scratch) {
-  const InPlaceShape s{input_shape.h,   input_shape.w,  input_shape.c, filter_shape.h,
-                       filter_shape.w,  output_shape.h, output_shape.w};
+  const InPlaceShape s{input_shape.h,  input_shape.w,  input_shape.c, filter_shape.h,
+                       filter_shape.w, output_shape.h, output_shape.w};
   int32_t c = 0;
   if (s.kernel_h * s.input_w * dsp::kGroupChannels <= kRingBytes) {
     const dsp::ActivationRange4 range = dsp::activation_range4(params);
     alignas(4) int8_t ring[kRingBytes];
     dsp::DepthwiseGroup group;
     for (; c + dsp::kGroupChannels <= s.channels; c += dsp::kGroupChannels) {
-      dsp::load_depthwise_group(params, quant, filter, bias, s.kernel_h * s.kernel_w, s.channels,
-                                c, group);
+      dsp::load_depthwise_group(params, quant, filter, bias, s.kernel_h * s.kernel_w, s.channels, c,
+                                group);
       in_place_group(params, group, s, buffer, ring, c, range);
     }
   }

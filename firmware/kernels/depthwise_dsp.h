@@ -46,15 +46,14 @@ inline int32_t bias_or_zero(const int32_t* bias, int32_t channel) {
 
 inline int32_t fold_offset(int32_t start, int32_t input_offset, int32_t tap_sum) {
   return static_cast<int32_t>(static_cast<uint32_t>(start) +
-                              static_cast<uint32_t>(input_offset) *
-                                  static_cast<uint32_t>(tap_sum));
+                              static_cast<uint32_t>(input_offset) * static_cast<uint32_t>(tap_sum));
 }
 
 // Channels [c, c + 4) of a depthwise filter (1, KH, KW, C).
 inline void load_depthwise_group(const runtime::ConvParams& params,
-                                 const runtime::PerChannelQuantization& quant,
-                                 const int8_t* filter, const int32_t* bias, int32_t taps,
-                                 int32_t channels, int32_t c, DepthwiseGroup& group) {
+                                 const runtime::PerChannelQuantization& quant, const int8_t* filter,
+                                 const int32_t* bias, int32_t taps, int32_t channels, int32_t c,
+                                 DepthwiseGroup& group) {
   int32_t sum[kGroupChannels] = {0, 0, 0, 0};
   for (int32_t t = 0; t < taps; ++t) {
     const int8_t* w = filter + t * channels + c;
@@ -65,10 +64,9 @@ inline void load_depthwise_group(const runtime::ConvParams& params,
   group.bias = Acc4{bias_or_zero(bias, c), bias_or_zero(bias, c + 1), bias_or_zero(bias, c + 2),
                     bias_or_zero(bias, c + 3)};
   const int32_t offset = params.input_offset;
-  group.folded = Acc4{fold_offset(group.bias.c0, offset, sum[0]),
-                      fold_offset(group.bias.c1, offset, sum[1]),
-                      fold_offset(group.bias.c2, offset, sum[2]),
-                      fold_offset(group.bias.c3, offset, sum[3])};
+  group.folded =
+      Acc4{fold_offset(group.bias.c0, offset, sum[0]), fold_offset(group.bias.c1, offset, sum[1]),
+           fold_offset(group.bias.c2, offset, sum[2]), fold_offset(group.bias.c3, offset, sum[3])};
   for (int32_t j = 0; j < kGroupChannels; ++j) group.requant[j] = channel_requant(quant, c + j);
 }
 
@@ -89,9 +87,8 @@ inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 // ky (channel c); consecutive columns are `pixel_stride` bytes apart. kAddOffset: add the input
 // offset to every value (clipped windows); otherwise it is folded into acc already.
 template <bool kAddOffset>
-inline void accumulate_window(const int8_t* const* rows, int32_t pixel_stride,
-                              const TapPair* taps, int32_t kernel_w, const Window& win,
-                              int16x2_t offset2, Acc4& acc) {
+inline void accumulate_window(const int8_t* const* rows, int32_t pixel_stride, const TapPair* taps,
+                              int32_t kernel_w, const Window& win, int16x2_t offset2, Acc4& acc) {
   int32_t a0 = acc.c0, a1 = acc.c1, a2 = acc.c2, a3 = acc.c3;
   const int32_t columns = win.kx_end - win.kx_begin;
   for (int32_t ky = win.ky_begin; ky < win.ky_end; ++ky) {

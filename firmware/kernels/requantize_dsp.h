@@ -84,11 +84,12 @@ inline ActivationRange4 activation_range4(const runtime::ConvParams& params) {
 // Four int8 values (in the low bytes of b0..b3) as one word, b0 in the lowest byte.
 inline uint32_t pack_int8x4(int32_t b0, int32_t b1, int32_t b2, int32_t b3) {
   uint32_t word = static_cast<uint32_t>(b0);
-  __asm__("bfi %0, %1, #8, #8\n\t"
-          "bfi %0, %2, #16, #8\n\t"
-          "bfi %0, %3, #24, #8"
-          : "+r"(word)
-          : "r"(b1), "r"(b2), "r"(b3));
+  __asm__(
+      "bfi %0, %1, #8, #8\n\t"
+      "bfi %0, %2, #16, #8\n\t"
+      "bfi %0, %3, #24, #8"
+      : "+r"(word)
+      : "r"(b1), "r"(b2), "r"(b3));
   return word;
 }
 

@@ -40,12 +40,18 @@ std::string known_kinds(const std::vector<std::string>& kinds) {
 
 const char* board_state_name(BoardState state) {
   switch (state) {
-    case BoardState::kStarting: return "starting";
-    case BoardState::kIdle: return "idle";
-    case BoardState::kBusy: return "busy";
-    case BoardState::kRestarting: return "restarting";
-    case BoardState::kQuarantined: return "quarantined";
-    case BoardState::kStopped: return "stopped";
+    case BoardState::kStarting:
+      return "starting";
+    case BoardState::kIdle:
+      return "idle";
+    case BoardState::kBusy:
+      return "busy";
+    case BoardState::kRestarting:
+      return "restarting";
+    case BoardState::kQuarantined:
+      return "quarantined";
+    case BoardState::kStopped:
+      return "stopped";
   }
   return "unknown";
 }

@@ -58,7 +58,7 @@ struct BoardStatus {
   int64_t failures = 0;
   int consecutive_failures = 0;
   std::string last_error;
-  int pid = -1;                       // emulated boards: QEMU's pid
+  int pid = -1;                        // emulated boards: QEMU's pid
   std::optional<int64_t> current_job;  // while busy
 };
 nlohmann::json to_json(const BoardStatus& status);

@@ -133,8 +133,8 @@ ApiResponse post_job(Farm& farm, const Target& target, const std::string& body) 
   uint32_t runs = 1;
   if (const auto it = target.query.find("runs"); it != target.query.end()) {
     if (!all_digits(it->second) || it->second.size() > static_cast<std::size_t>(kMaxIdDigits)) {
-      return error_response(kBadRequest,
-                            "query: runs: expected a positive integer, found \"" + it->second + "\"");
+      return error_response(
+          kBadRequest, "query: runs: expected a positive integer, found \"" + it->second + "\"");
     }
     const unsigned long long value = std::stoull(it->second);
     if (value > UINT32_MAX) {
@@ -191,9 +191,9 @@ ApiResponse route(Farm& farm, const ApiRequest& request, const Target& target) {
     if (!get) return wrong_method("GET");
     ApiResponse response;
     response.content_type = "text/html; charset=utf-8";
-    response.body = render_status_page(farm.boards(), farm.queue_lengths(),
-                                        farm.store().job_counts(),
-                                        farm.store().recent_jobs(kRecentJobsOnStatusPage));
+    response.body =
+        render_status_page(farm.boards(), farm.queue_lengths(), farm.store().job_counts(),
+                           farm.store().recent_jobs(kRecentJobsOnStatusPage));
     return response;
   }
   if (target.path == "/v1/status") {
@@ -215,7 +215,8 @@ ApiResponse route(Farm& farm, const ApiRequest& request, const Target& target) {
     if (!get) return wrong_method("GET");
     const std::string id = target.path.substr(sizeof(kJobsPrefix) - 1);
     if (!all_digits(id) || id.size() > static_cast<std::size_t>(kMaxIdDigits)) {
-      return error_response(kBadRequest, "job id: expected a positive integer, found \"" + id + "\"");
+      return error_response(kBadRequest,
+                            "job id: expected a positive integer, found \"" + id + "\"");
     }
     const auto job = farm.job_json(std::stoll(id));
     if (!job) return error_response(kNotFound, "no job " + id);

@@ -78,8 +78,7 @@ FarmEndpoint parse_farm_url(const std::string& url) {
   return endpoint;
 }
 
-FarmClient::FarmClient(const std::string& url, std::string token,
-                       std::chrono::milliseconds timeout)
+FarmClient::FarmClient(const std::string& url, std::string token, std::chrono::milliseconds timeout)
     : url_(url), endpoint_(parse_farm_url(url)), token_(std::move(token)), timeout_(timeout) {
   if (token_.empty()) {
     if (const char* env = std::getenv(kTokenEnvironmentVariable); env != nullptr) token_ = env;
@@ -145,8 +144,7 @@ nlohmann::json FarmClient::status() { return get_json("/v1/status"); }
 nlohmann::json FarmClient::boards() { return get_json("/v1/boards"); }
 nlohmann::json FarmClient::job(int64_t id) { return get_json("/v1/jobs/" + std::to_string(id)); }
 
-nlohmann::json FarmClient::measurements(const std::string& model_sha256,
-                                        const std::string& kind) {
+nlohmann::json FarmClient::measurements(const std::string& model_sha256, const std::string& kind) {
   std::string target = "/v1/measurements?model=" + model_sha256;
   if (!kind.empty()) target += "&board=" + kind;
   return get_json(target);

@@ -75,7 +75,7 @@ class FarmClient {
 
 struct FarmProfileOptions {
   uint32_t runs = 1;
-  std::string token;  // empty: $TINYNAS_FARM_TOKEN
+  std::string token;                                            // empty: $TINYNAS_FARM_TOKEN
   std::chrono::milliseconds timeout{std::chrono::minutes(30)};  // queueing included
 };
 

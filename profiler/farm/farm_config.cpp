@@ -65,8 +65,8 @@ void parse_limits(const nlohmann::json& object, FarmLimits& limits, const std::s
   constexpr int64_t kMaxMilliseconds = int64_t{24} * 3600 * 1000;
   auto ms = [&](const char* key, std::chrono::milliseconds& target) {
     if (object.contains(key)) {
-      target = std::chrono::milliseconds(get_integer(object, key, 1, kMaxMilliseconds, origin,
-                                                     where));
+      target =
+          std::chrono::milliseconds(get_integer(object, key, 1, kMaxMilliseconds, origin, where));
     }
   };
   if (object.contains("max_body_bytes")) {
@@ -99,7 +99,8 @@ void parse_limits(const nlohmann::json& object, FarmLimits& limits, const std::s
 BoardEntry parse_board_entry(const nlohmann::json& object, std::size_t index,
                              const std::string& origin) {
   const std::string where = "boards[" + std::to_string(index) + "].";
-  if (!object.is_object()) fail(origin, "boards[" + std::to_string(index) + "]", "expected an object");
+  if (!object.is_object())
+    fail(origin, "boards[" + std::to_string(index) + "]", "expected an object");
   reject_unknown_keys(object, {"kind", "count", "port", "baud"}, origin, where);
   if (!object.contains("kind")) fail(origin, where + "kind", "missing");
   BoardEntry entry;

@@ -39,11 +39,11 @@ struct BoardEntry {
 };
 
 struct FarmLimits {
-  std::size_t max_body_bytes = 4u << 20;  // a .tnm upload; larger bodies get 413
-  uint32_t max_runs = 1000;               // RUN iterations per job
-  std::size_t max_queued_jobs = 100000;   // further submissions get 503
-  int max_attempts = 3;                   // boards a job may fail on before it fails
-  int quarantine_after_failures = 3;      // consecutive failures that quarantine a board
+  std::size_t max_body_bytes = 4u << 20;             // a .tnm upload; larger bodies get 413
+  uint32_t max_runs = 1000;                          // RUN iterations per job
+  std::size_t max_queued_jobs = 100000;              // further submissions get 503
+  int max_attempts = 3;                              // boards a job may fail on before it fails
+  int quarantine_after_failures = 3;                 // consecutive failures that quarantine a board
   std::chrono::milliseconds quarantine_time{30000};  // before a quarantined board is retried
   std::chrono::milliseconds request_timeout{3000};   // every board request except RUN
   std::chrono::milliseconds run_timeout{120000};     // RUN
@@ -56,8 +56,8 @@ struct FarmConfig {
   uint16_t port = kDefaultPort;  // 0: any free port (tests)
   std::string token;             // empty: none (allowed on loopback only)
   std::string database = kDefaultDatabase;
-  std::string firmware_dir;      // empty: the profiler's default
-  std::string boards_dir;        // empty: the profiler's default
+  std::string firmware_dir;  // empty: the profiler's default
+  std::string boards_dir;    // empty: the profiler's default
   std::vector<BoardEntry> boards;
   FarmLimits limits;
   std::string source_path;  // the file it came from, for messages

@@ -62,14 +62,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error == beast::error::timeout) {
       if (parser_->got_some()) {
-        return send(error_response(kRequestTimeout, "request not complete in time"), false,
-                    false);
+        return send(error_response(kRequestTimeout, "request not complete in time"), false, false);
       }
       return close();
     }
     if (error && is_http_parse_error(error)) {
-      return send(error_response(kBadRequest, "malformed HTTP request: " + error.message()),
-                  false, false);
+      return send(error_response(kBadRequest, "malformed HTTP request: " + error.message()), false,
+                  false);
     }
     if (error) return close();
     http::request<http::string_body> request = parser_->release();
@@ -101,14 +100,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(api.body);
     response_.prepare_payload();
     stream_.expires_after(config_.limits.http_timeout);
-    http::async_write(stream_, response_,
-                      [self = shared_from_this(), keep_alive, drain_after](
-                          beast::error_code error, std::size_t) {
-                        if (error) return self->close();
-                        if (drain_after) return self->start_drain();
-                        if (!keep_alive) return self->close();
-                        self->read();
-                      });
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this(), keep_alive, drain_after](beast::error_code error, std::size_t) {
+          if (error) return self->close();
+          if (drain_after) return self->start_drain();
+          if (!keep_alive) return self->close();
+          self->read();
+        });
   }
 
   void start_drain() {
@@ -149,16 +148,16 @@ struct FarmServer::Impl {
   Impl(Farm& f, const FarmConfig& c) : farm(f), config(c), acceptor(context) {}
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(context), [this](beast::error_code error,
-                                                             tcp::socket socket) {
-      if (error) {
-        if (error == asio::error::operation_aborted) return;
-        spdlog::warn("farm: accept failed: {}", error.message());
-      } else {
-        std::make_shared<Session>(std::move(socket), farm, config)->start();
-      }
-      if (acceptor.is_open()) accept();
-    });
+    acceptor.async_accept(asio::make_strand(context),
+                          [this](beast::error_code error, tcp::socket socket) {
+                            if (error) {
+                              if (error == asio::error::operation_aborted) return;
+                              spdlog::warn("farm: accept failed: {}", error.message());
+                            } else {
+                              std::make_shared<Session>(std::move(socket), farm, config)->start();
+                            }
+                            if (acceptor.is_open()) accept();
+                          });
   }
 
   Farm& farm;
@@ -186,8 +185,8 @@ FarmServer::FarmServer(Farm& farm, const FarmConfig& config, int threads)
   if (!error) acceptor.bind(endpoint, error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    throw std::runtime_error("farm: cannot listen on " + host + ":" +
-                             std::to_string(config.port) + ": " + error.message());
+    throw std::runtime_error("farm: cannot listen on " + host + ":" + std::to_string(config.port) +
+                             ": " + error.message());
   }
   impl_->port = acceptor.local_endpoint().port();
   impl_->accept();
@@ -222,9 +221,8 @@ void FarmServer::stop() {
 void serve_farm_until_signal(const FarmConfig& config) {
   Farm farm(config);
   FarmServer server(farm, config);
-  spdlog::info("farm: serving {} boards on {} (database {}){}", farm.boards().size(),
-               server.url(), config.database,
-               config.token.empty() ? "" : "; bearer token required");
+  spdlog::info("farm: serving {} boards on {} (database {}){}", farm.boards().size(), server.url(),
+               config.database, config.token.empty() ? "" : "; bearer token required");
   asio::io_context signals_context;
   asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   signals.async_wait([](const beast::error_code&, int signal) {

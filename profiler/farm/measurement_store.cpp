@@ -156,10 +156,14 @@ uint32_t json_u32(const nlohmann::json& result, const char* key) {
 
 const char* job_state_name(JobState state) {
   switch (state) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kDone: return "done";
-    case JobState::kFailed: return "failed";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kDone:
+      return "done";
+    case JobState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -175,8 +179,9 @@ JobState parse_job_state(const std::string& name) {
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          now.time_since_epoch()).count() % kMillisecondsPerSecond;
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+      kMillisecondsPerSecond;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[32];
@@ -188,8 +193,8 @@ std::string utc_timestamp() {
 }
 
 MeasurementStore::MeasurementStore(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                              SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -292,8 +297,8 @@ bool MeasurementStore::start_job(int64_t id, const std::string& board) {
 
 bool MeasurementStore::requeue_job(int64_t id, const std::string& error) {
   std::lock_guard lock(mutex_);
-  Statement update(db_,
-                   "UPDATE jobs SET state = 'queued', error = ? WHERE id = ? AND state = 'running'");
+  Statement update(
+      db_, "UPDATE jobs SET state = 'queued', error = ? WHERE id = ? AND state = 'running'");
   update.bind(1, error).bind(2, id);
   update.step();
   return sqlite3_changes(db_) == 1;
@@ -402,8 +407,7 @@ std::map<std::string, int64_t> MeasurementStore::job_counts() {
 }
 
 std::optional<MeasurementRecord> MeasurementStore::find_measurement(
-    const std::string& sha256, const std::string& board_kind,
-    const std::string& firmware_version) {
+    const std::string& sha256, const std::string& board_kind, const std::string& firmware_version) {
   std::lock_guard lock(mutex_);
   Statement select(db_, (std::string("SELECT ") + kMeasurementColumns +
                          " FROM measurements WHERE model_sha256 = ? AND board_kind = ? AND "

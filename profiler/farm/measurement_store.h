@@ -33,9 +33,9 @@ struct JobRecord {
   std::string board_kind;
   uint32_t runs = 1;
   JobState state = JobState::kQueued;
-  int attempts = 0;          // boards the job has been started on
-  std::string board;         // the board that ran it (or runs it)
-  std::string error;         // why it failed, or the last failure before a retry
+  int attempts = 0;   // boards the job has been started on
+  std::string board;  // the board that ran it (or runs it)
+  std::string error;  // why it failed, or the last failure before a retry
   std::optional<int64_t> measurement_id;
   bool from_store = false;   // answered from an earlier measurement without running
   std::string submitted_at;  // ISO 8601 UTC

@@ -21,12 +21,23 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -47,9 +58,9 @@ std::string render_status_page(const std::vector<BoardStatus>& boards,
   for (const BoardStatus& b : boards) {
     const std::string state = board_state_name(b.state);
     html << "<tr><td>" << html_escape(b.name) << "</td><td>" << html_escape(b.kind) << "</td><td>"
-         << html_escape(b.location) << "</td><td class=\"" << state << "\">" << state
-         << "</td><td>" << html_escape(b.firmware_version) << "</td><td>" << b.jobs_done
-         << "</td><td>" << b.failures << "</td><td>"
+         << html_escape(b.location) << "</td><td class=\"" << state << "\">" << state << "</td><td>"
+         << html_escape(b.firmware_version) << "</td><td>" << b.jobs_done << "</td><td>"
+         << b.failures << "</td><td>"
          << (b.current_job ? std::to_string(*b.current_job) : std::string()) << "</td><td>"
          << html_escape(b.last_error) << "</td></tr>";
   }
@@ -71,8 +82,8 @@ std::string render_status_page(const std::vector<BoardStatus>& boards,
          << "</td><td title=\"" << html_escape(j.model_sha256) << "\">"
          << html_escape(j.model_sha256.substr(0, kShortHash)) << "</td><td>" << j.runs
          << "</td><td>" << j.attempts << "</td><td>" << html_escape(j.board) << "</td><td>"
-         << html_escape(j.submitted_at) << "</td><td>" << html_escape(j.finished_at)
-         << "</td><td>" << html_escape(j.error) << "</td></tr>";
+         << html_escape(j.submitted_at) << "</td><td>" << html_escape(j.finished_at) << "</td><td>"
+         << html_escape(j.error) << "</td></tr>";
   }
   html << "</table></body></html>\n";
   return html.str();

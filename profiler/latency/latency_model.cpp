@@ -72,8 +72,8 @@ ModelMeasurement make_measurement(std::string name, std::vector<OpFeatures> ops,
                                   std::vector<uint32_t> per_op_cycles, uint64_t total_cycles) {
   if (ops.size() != per_op_cycles.size()) {
     throw LatencyModelError(name + ": the model has " + std::to_string(ops.size()) +
-                            " ops but the measurement has " +
-                            std::to_string(per_op_cycles.size()) + " per-op cycle counts");
+                            " ops but the measurement has " + std::to_string(per_op_cycles.size()) +
+                            " per-op cycle counts");
   }
   return {std::move(name), std::move(ops), std::move(per_op_cycles), total_cycles};
 }
@@ -201,7 +201,8 @@ nlohmann::json to_json(const LatencyModel& model) {
     entry["samples"] = c.samples;
     entry["residual_rms_cycles"] = c.residual_rms;
     entry["coefficients"] = nlohmann::json::object();
-    for (int f = 0; f < kFeatureCount; ++f) entry["coefficients"][feature_name(f)] = c.coefficients[f];
+    for (int f = 0; f < kFeatureCount; ++f)
+      entry["coefficients"][feature_name(f)] = c.coefficients[f];
     json["op_classes"][name] = entry;
   }
   if (model.holdout) {
@@ -220,8 +221,8 @@ LatencyModel latency_model_from_json(const nlohmann::json& json, const std::stri
   if (!json.is_object()) fail(origin, "(top level)", "expected an object");
   const auto format = read_field<std::string>(json, "format", origin, "");
   if (format != kLatencyModelFormat) {
-    fail(origin, "format", std::string("expected \"") + kLatencyModelFormat + "\", found \"" +
-                               format + "\"");
+    fail(origin, "format",
+         std::string("expected \"") + kLatencyModelFormat + "\", found \"" + format + "\"");
   }
   LatencyModel model;
   model.board_kind = read_field<std::string>(json, "board_kind", origin, "");
@@ -230,12 +231,12 @@ LatencyModel latency_model_from_json(const nlohmann::json& json, const std::stri
   model.model_samples = read_field<int64_t>(json, "model_samples", origin, "");
   model.op_samples = read_field<int64_t>(json, "op_samples", origin, "");
   const auto overhead = read_field<nlohmann::json>(json, "overhead", origin, "");
-  model.overhead_fixed_cycles = non_negative(
-      read_field<double>(overhead, "fixed_cycles", origin, "overhead."), origin,
-      "overhead.fixed_cycles");
-  model.overhead_cycles_per_op = non_negative(
-      read_field<double>(overhead, "cycles_per_op", origin, "overhead."), origin,
-      "overhead.cycles_per_op");
+  model.overhead_fixed_cycles =
+      non_negative(read_field<double>(overhead, "fixed_cycles", origin, "overhead."), origin,
+                   "overhead.fixed_cycles");
+  model.overhead_cycles_per_op =
+      non_negative(read_field<double>(overhead, "cycles_per_op", origin, "overhead."), origin,
+                   "overhead.cycles_per_op");
   const auto classes = read_field<nlohmann::json>(json, "op_classes", origin, "");
   if (!classes.is_object()) fail(origin, "op_classes", "expected an object");
   for (const auto& item : classes.items()) {
@@ -243,7 +244,8 @@ LatencyModel latency_model_from_json(const nlohmann::json& json, const std::stri
     OpClassModel c;
     c.samples = read_field<int64_t>(item.value(), "samples", origin, where);
     c.residual_rms = read_field<double>(item.value(), "residual_rms_cycles", origin, where);
-    const auto coefficients = read_field<nlohmann::json>(item.value(), "coefficients", origin, where);
+    const auto coefficients =
+        read_field<nlohmann::json>(item.value(), "coefficients", origin, where);
     for (int f = 0; f < kFeatureCount; ++f) {
       c.coefficients[f] = non_negative(
           read_field<double>(coefficients, feature_name(f), origin, where + "coefficients."),
@@ -260,13 +262,16 @@ LatencyModel latency_model_from_json(const nlohmann::json& json, const std::stri
     const auto& h = json.at("holdout");
     HoldoutReport report;
     report.models = read_field<int>(h, "models", origin, "holdout.");
-    report.share_within_5_percent = read_field<double>(h, "share_within_5_percent", origin, "holdout.");
+    report.share_within_5_percent =
+        read_field<double>(h, "share_within_5_percent", origin, "holdout.");
     report.share_within_10_percent =
         read_field<double>(h, "share_within_10_percent", origin, "holdout.");
-    report.max_abs_relative_error = read_field<double>(h, "max_abs_relative_error", origin, "holdout.");
+    report.max_abs_relative_error =
+        read_field<double>(h, "max_abs_relative_error", origin, "holdout.");
     report.mean_abs_relative_error =
         read_field<double>(h, "mean_abs_relative_error", origin, "holdout.");
-    report.relative_errors = read_field<std::vector<double>>(h, "relative_errors", origin, "holdout.");
+    report.relative_errors =
+        read_field<std::vector<double>>(h, "relative_errors", origin, "holdout.");
     model.holdout = report;
   }
   return model;

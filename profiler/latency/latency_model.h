@@ -48,7 +48,7 @@ struct HoldoutReport {
   double share_within_10_percent = 0.0;  // [0, 1]
   double max_abs_relative_error = 0.0;   // |predicted - measured| / measured
   double mean_abs_relative_error = 0.0;
-  std::vector<double> relative_errors;   // signed, per held-out model
+  std::vector<double> relative_errors;  // signed, per held-out model
 };
 
 struct LatencyModel {

@@ -35,8 +35,8 @@ Eigen::VectorXd solve_passive(const Eigen::MatrixXd& a, const Eigen::VectorXd& b
 NnlsResult solve_nnls(const Eigen::MatrixXd& a_in, const Eigen::VectorXd& b,
                       const NnlsOptions& options) {
   if (a_in.rows() != b.size()) {
-    throw std::invalid_argument("nnls: A has " + std::to_string(a_in.rows()) +
-                                " rows but b has " + std::to_string(b.size()) + " entries");
+    throw std::invalid_argument("nnls: A has " + std::to_string(a_in.rows()) + " rows but b has " +
+                                std::to_string(b.size()) + " entries");
   }
   if (!a_in.allFinite() || !b.allFinite()) {
     throw std::invalid_argument("nnls: A and b must be finite");
@@ -52,9 +52,10 @@ NnlsResult solve_nnls(const Eigen::MatrixXd& a_in, const Eigen::VectorXd& b,
       scale(j) = 1.0;
     }
   }
-  const int max_iterations = options.max_iterations > 0
-                                 ? options.max_iterations
-                                 : kIterationsPerColumn * static_cast<int>(std::max<Eigen::Index>(n, 1));
+  const int max_iterations =
+      options.max_iterations > 0
+          ? options.max_iterations
+          : kIterationsPerColumn * static_cast<int>(std::max<Eigen::Index>(n, 1));
 
   NnlsResult result;
   Eigen::VectorXd x = Eigen::VectorXd::Zero(n);

@@ -12,12 +12,18 @@ double elements(const runtime::TensorInfo& t) {
 
 std::string kind_name(runtime::OpKind kind) {
   switch (kind) {
-    case runtime::OpKind::kConv2d: return "conv2d";
-    case runtime::OpKind::kDepthwiseConv2d: return "depthwise_conv2d";
-    case runtime::OpKind::kAdd: return "add";
-    case runtime::OpKind::kAveragePool2d: return "average_pool2d";
-    case runtime::OpKind::kGlobalAveragePool: return "global_average_pool";
-    case runtime::OpKind::kFullyConnected: return "fully_connected";
+    case runtime::OpKind::kConv2d:
+      return "conv2d";
+    case runtime::OpKind::kDepthwiseConv2d:
+      return "depthwise_conv2d";
+    case runtime::OpKind::kAdd:
+      return "add";
+    case runtime::OpKind::kAveragePool2d:
+      return "average_pool2d";
+    case runtime::OpKind::kGlobalAveragePool:
+      return "global_average_pool";
+    case runtime::OpKind::kFullyConnected:
+      return "fully_connected";
   }
   throw std::invalid_argument("latency features: unknown op kind " +
                               std::to_string(static_cast<int>(kind)));
@@ -31,15 +37,24 @@ std::string geometry(const runtime::OpInfo& op) {
 
 const char* feature_name(int feature) {
   switch (feature) {
-    case kMacs: return "macs";
-    case kInputBytes: return "input_bytes";
-    case kOutputBytes: return "output_bytes";
-    case kWeightBytes: return "weight_bytes";
-    case kOutputPixels: return "output_pixels";
-    case kKernelSize: return "kernel_size";
-    case kStride: return "stride";
-    case kConstant: return "constant";
-    default: return "unknown";
+    case kMacs:
+      return "macs";
+    case kInputBytes:
+      return "input_bytes";
+    case kOutputBytes:
+      return "output_bytes";
+    case kWeightBytes:
+      return "weight_bytes";
+    case kOutputPixels:
+      return "output_pixels";
+    case kKernelSize:
+      return "kernel_size";
+    case kStride:
+      return "stride";
+    case kConstant:
+      return "constant";
+    default:
+      return "unknown";
   }
 }
 
@@ -56,8 +71,7 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
     f.op_class = f.op_kind;
     double weight_bytes = 0.0;
     double macs = 0.0;
-    const double output_pixels =
-        static_cast<double>(output.shape.h) * output.shape.w;
+    const double output_pixels = static_cast<double>(output.shape.h) * output.shape.w;
     double input_bytes = input.size_bytes;
     switch (op.kind) {
       case runtime::OpKind::kConv2d: {

@@ -29,13 +29,13 @@ TEST(FarmConfig, TheShippedLocalQemuFarmHasTwoEmulatedCortexM4Boards) {
 }
 
 TEST(FarmConfig, ParsesBoardsAndLimits) {
-  const FarmConfig config = parse_farm_config(
-      nlohmann::json::parse(R"({"listen": "0.0.0.0", "port": 9000, "token": "t",
+  const FarmConfig config =
+      parse_farm_config(nlohmann::json::parse(R"({"listen": "0.0.0.0", "port": 9000, "token": "t",
         "database": "x.sqlite",
         "boards": [{"kind": "qemu-mps2-an386", "count": 3},
                    {"kind": "stm32f746g-disco", "port": "/dev/ttyACM0", "baud": 115200}],
         "limits": {"max_body_bytes": 1000, "run_timeout_ms": 5000, "max_attempts": 2}})"),
-      "farm.json");
+                        "farm.json");
   EXPECT_EQ(config.port, 9000);
   ASSERT_EQ(config.boards.size(), 2u);
   EXPECT_EQ(config.boards[0].count, 3);
@@ -62,8 +62,8 @@ TEST(FarmConfig, NamesTheFieldThatIsWrong) {
   EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "listen": "x.y"})"))
                 .find("listen"),
             std::string::npos);
-  EXPECT_NE(config_error(nlohmann::json::parse(
-                             R"({"boards": [{"kind": "k"}], "limits": {"max_body": 5}})"))
+  EXPECT_NE(config_error(
+                nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "limits": {"max_body": 5}})"))
                 .find("limits.max_body"),
             std::string::npos);
 }

@@ -71,7 +71,8 @@ class FakeFarmBoard : public FarmBoard {
     {
       std::unique_lock lock(control_->mutex);
       control_->changed.wait(lock, [&] { return !control_->hold || interrupted_; });
-      if (interrupted_) throw BoardLinkError("board fake/" + std::to_string(index_) + ": interrupted");
+      if (interrupted_)
+        throw BoardLinkError("board fake/" + std::to_string(index_) + ": interrupted");
     }
     if (control_->fault) control_->fault(index_, sha);
     const compiler::LoadedModel loaded(model, "fake board upload");

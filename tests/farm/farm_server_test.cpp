@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <set>
 #include <thread>
 
@@ -17,8 +20,8 @@
 namespace tinynas::profiler::farm {
 namespace {
 
-using testing::FakeFarmControl;
 using testing::fake_board_factory;
+using testing::FakeFarmControl;
 using testing::test_config;
 using testing::tiny_model;
 
@@ -31,13 +34,29 @@ constexpr int kPayloadTooLarge = 413;
 constexpr int kUnprocessable = 422;
 
 struct RunningFarm {
-  explicit RunningFarm(FarmConfig config, std::shared_ptr<FakeFarmControl> control =
-                                              std::make_shared<FakeFarmControl>())
-      : control(control), farm(config, fake_board_factory(control)), server(farm, config) {}
+  explicit RunningFarm(const FarmConfig& config,
+                       std::shared_ptr<FakeFarmControl> fake = std::make_shared<FakeFarmControl>())
+      : control(fake), farm(config, fake_board_factory(fake)), server(farm, config) {}
   std::shared_ptr<FakeFarmControl> control;
   Farm farm;
   FarmServer server;
 };
+
+// Sends `bytes` on a fresh connection and returns everything the server answers.
+std::string raw_exchange(uint16_t port, const std::string& bytes) {
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::socket socket(context);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::asio::write(socket, boost::asio::buffer(bytes));
+  std::string reply;
+  boost::system::error_code error;
+  std::array<char, 4096> buffer{};
+  while (!error) {
+    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), error);
+    reply.append(buffer.data(), n);
+  }
+  return reply;
+}
 
 std::string error_of(const HttpReply& reply) {
   return nlohmann::json::parse(reply.body).at("error").get<std::string>();
@@ -61,8 +80,8 @@ TEST(FarmServer, ConcurrentClientsGetEveryJobAnsweredOnce) {
         mine.emplace_back(client.submit(model, testing::kTestKind).at("id").get<int64_t>(), model);
       }
       for (const auto& [id, model] : mine) {
-        const nlohmann::json job = client.wait_for_job(id, std::chrono::seconds(60),
-                                                       std::chrono::milliseconds(5));
+        const nlohmann::json job =
+            client.wait_for_job(id, std::chrono::seconds(60), std::chrono::milliseconds(5));
         std::lock_guard lock(mutex);
         ids.insert(id);
         if (job["state"] != "done" || job["model"] != sha256_hex(model) ||
@@ -118,8 +137,8 @@ TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
   RunningFarm running(config);
   FarmClient client(running.server.url());
 
-  const HttpReply oversize = client.request(
-      "POST", "/v1/jobs?board=qemu-mps2-an386", std::string(config.limits.max_body_bytes + 1, 'x'));
+  const HttpReply oversize = client.request("POST", "/v1/jobs?board=qemu-mps2-an386",
+                                            std::string(config.limits.max_body_bytes + 1, 'x'));
   EXPECT_EQ(oversize.status, kPayloadTooLarge);
   EXPECT_NE(error_of(oversize).find("16384"), std::string::npos) << oversize.body;
 
@@ -128,11 +147,12 @@ TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
   EXPECT_FALSE(error_of(garbage).empty());
 
   EXPECT_EQ(client.request("POST", "/v1/jobs").status, kBadRequest);
-  const HttpReply bad_runs = client.request("POST", "/v1/jobs?board=qemu-mps2-an386&runs=lots",
-                                            std::string(10, 'x'));
+  const HttpReply bad_runs =
+      client.request("POST", "/v1/jobs?board=qemu-mps2-an386&runs=lots", std::string(10, 'x'));
   EXPECT_EQ(bad_runs.status, kBadRequest);
   EXPECT_NE(error_of(bad_runs).find("runs"), std::string::npos);
-  const HttpReply unknown_kind = client.request("POST", "/v1/jobs?board=nope", std::string(10, 'x'));
+  const HttpReply unknown_kind =
+      client.request("POST", "/v1/jobs?board=nope", std::string(10, 'x'));
   EXPECT_EQ(unknown_kind.status, kNotFound);
   EXPECT_NE(error_of(unknown_kind).find("qemu-mps2-an386"), std::string::npos);
   EXPECT_EQ(client.request("GET", "/v1/jobs/abc").status, kBadRequest);
@@ -143,18 +163,7 @@ TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
   EXPECT_EQ(client.request("GET", "/v1/boards?model=%zz").status, kBadRequest);
 
   // Not HTTP at all: the server answers 400 instead of hanging up silently.
-  boost::asio::io_context context;
-  boost::asio::ip::tcp::socket socket(context);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), running.server.port()});
-  const std::string junk = "HELLO THERE\r\n\r\n";
-  boost::asio::write(socket, boost::asio::buffer(junk));
-  std::string reply;
-  boost::system::error_code error;
-  std::array<char, 4096> buffer{};
-  while (!error) {
-    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), error);
-    reply.append(buffer.data(), n);
-  }
+  const std::string reply = raw_exchange(running.server.port(), "HELLO THERE\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
   EXPECT_NE(reply.find("malformed HTTP request"), std::string::npos) << reply;
 }
@@ -178,18 +187,8 @@ TEST(FarmServer, RejectsARequestWithoutAnyTokenWith401) {
   FarmConfig config = test_config(dir.path(), 1);
   config.token = "s3cret";
   RunningFarm running(config);
-  boost::asio::io_context context;
-  boost::asio::ip::tcp::socket socket(context);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), running.server.port()});
-  const std::string request = "GET /v1/boards HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  boost::asio::write(socket, boost::asio::buffer(request));
-  std::string reply;
-  boost::system::error_code error;
-  std::array<char, 4096> buffer{};
-  while (!error) {
-    const std::size_t n = socket.read_some(boost::asio::buffer(buffer), error);
-    reply.append(buffer.data(), n);
-  }
+  const std::string reply = raw_exchange(
+      running.server.port(), "GET /v1/boards HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 401", 0), 0u) << reply;
   EXPECT_NE(reply.find("requires a bearer token"), std::string::npos) << reply;
   EXPECT_NE(reply.find("WWW-Authenticate"), std::string::npos) << reply;

@@ -15,8 +15,8 @@
 namespace tinynas::profiler::farm {
 namespace {
 
-using testing::FakeFarmControl;
 using testing::fake_board_factory;
+using testing::FakeFarmControl;
 using testing::test_config;
 using testing::tiny_model;
 using testing::wait_for_job;
@@ -66,7 +66,8 @@ TEST(Farm, RetriesAFailedJobOnAnotherBoardAndResetsTheFailingBoard) {
   config.limits.quarantine_after_failures = 100;
   Farm farm(config, fake_board_factory(control));
   std::vector<int64_t> ids;
-  for (int i = 0; i < 6; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
   for (int64_t id : ids) {
     const nlohmann::json job = wait_for_job(farm, id);
     ASSERT_EQ(job["state"], "done") << job.dump();
@@ -90,7 +91,8 @@ TEST(Farm, QuarantinesABoardThatKeepsFailing) {
   config.limits.max_attempts = 10;
   Farm farm(config, fake_board_factory(control));
   std::vector<int64_t> ids;
-  for (int i = 0; i < 10; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+  for (int i = 0; i < 10; ++i)
+    ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
   for (int64_t id : ids) EXPECT_EQ(wait_for_job(farm, id)["state"], "done");
   ASSERT_TRUE(wait_until([&] { return farm.boards()[0].state == BoardState::kQuarantined; }));
   EXPECT_EQ(farm.boards()[1].state, BoardState::kIdle);
@@ -119,8 +121,9 @@ TEST(Farm, AModelTheBoardRejectsFailsAtOnceWithoutBlamingTheBoard) {
   TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   control->fault = [](int, const std::string&) {
-    throw BoardRejectedError("board fake: LOAD_BEGIN: model too large", protocol::Command::kLoadBegin,
-                             protocol::ReplyStatus::kModelTooLarge, {});
+    throw BoardRejectedError("board fake: LOAD_BEGIN: model too large",
+                             protocol::Command::kLoadBegin, protocol::ReplyStatus::kModelTooLarge,
+                             {});
   };
   Farm farm(test_config(dir.path(), 2), fake_board_factory(control));
   const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
@@ -180,7 +183,8 @@ TEST(Farm, RunsJobsLeftQueuedOrRunningAfterARestart) {
     auto control = std::make_shared<FakeFarmControl>();
     control->set_hold(true);  // boards take jobs but never finish them
     Farm farm(config, fake_board_factory(control));
-    for (int i = 0; i < kJobs; ++i) ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
+    for (int i = 0; i < kJobs; ++i)
+      ids.push_back(farm.submit(tiny_model(i + 1), testing::kTestKind, 1).id);
     ASSERT_TRUE(wait_until([&] { return control->measure_calls.load() == 2; }));
     farm.stop();
     for (int64_t id : ids) EXPECT_EQ((*farm.job_json(id))["state"], "queued");

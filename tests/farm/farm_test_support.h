@@ -13,7 +13,8 @@ namespace tinynas::profiler::farm::testing {
 
 inline constexpr char kTestKind[] = "qemu-mps2-an386";
 
-inline FarmConfig test_config(const std::string& dir, int boards, const std::string& kind = kTestKind) {
+inline FarmConfig test_config(const std::string& dir, int boards,
+                              const std::string& kind = kTestKind) {
   FarmConfig config;
   config.port = 0;
   config.database = dir + "/farm.sqlite";

@@ -60,9 +60,9 @@ struct KernelCase {
 
   std::string describe() const {
     const char* kind_name = kind == OpKind::kConv2d ? "pointwise" : "depthwise";
-    return std::string(kind_name) + (in_place ? " in-place" : "") + " " + std::to_string(h) +
-           "x" + std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) +
-           " k" + std::to_string(kernel) + " s" + std::to_string(stride) +
+    return std::string(kind_name) + (in_place ? " in-place" : "") + " " + std::to_string(h) + "x" +
+           std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) + " k" +
+           std::to_string(kernel) + " s" + std::to_string(stride) +
            (same_padding ? " same" : " valid") + " zp " + std::to_string(input_zero_point) + "/" +
            std::to_string(output_zero_point) + " act " +
            std::to_string(static_cast<int>(activation)) + " scale x" +
@@ -140,14 +140,14 @@ std::vector<KernelCase> kernel_cases() {
     cases.push_back(k);
   };
   // Pointwise: {h, w, in_c, out_c}.
-  const int pointwise[][4] = {{1, 1, 1, 1},   {3, 7, 3, 5},   {4, 4, 8, 8},    {7, 5, 17, 33},
-                              {2, 3, 260, 6}, {3, 1, 521, 9}, {1, 3, 64, 65},  {6, 6, 64, 96},
-                              {5, 5, 16, 2},  {2, 2, 4, 31},  {9, 9, 24, 48},  {1, 2, 12, 1}};
+  const int pointwise[][4] = {{1, 1, 1, 1},   {3, 7, 3, 5},   {4, 4, 8, 8},   {7, 5, 17, 33},
+                              {2, 3, 260, 6}, {3, 1, 521, 9}, {1, 3, 64, 65}, {6, 6, 64, 96},
+                              {5, 5, 16, 2},  {2, 2, 4, 31},  {9, 9, 24, 48}, {1, 2, 12, 1}};
   for (const auto& s : pointwise) add({OpKind::kConv2d, s[0], s[1], s[2], s[3]});
   // Depthwise: {h, w, c, kernel, stride, same padding}.
-  const int depthwise[][6] = {{6, 6, 4, 3, 1, 1},   {7, 5, 13, 3, 2, 1},  {9, 9, 8, 5, 1, 1},
-                              {10, 11, 16, 7, 2, 1}, {2, 2, 5, 7, 1, 1},   {8, 8, 36, 3, 1, 0},
-                              {12, 7, 1, 5, 2, 0},   {3, 9, 20, 3, 1, 1},  {11, 11, 12, 7, 1, 1}};
+  const int depthwise[][6] = {{6, 6, 4, 3, 1, 1},    {7, 5, 13, 3, 2, 1}, {9, 9, 8, 5, 1, 1},
+                              {10, 11, 16, 7, 2, 1}, {2, 2, 5, 7, 1, 1},  {8, 8, 36, 3, 1, 0},
+                              {12, 7, 1, 5, 2, 0},   {3, 9, 20, 3, 1, 1}, {11, 11, 12, 7, 1, 1}};
   for (const auto& s : depthwise) {
     for (const bool in_place : {false, true}) {
       KernelCase k{OpKind::kDepthwiseConv2d, s[0], s[1], s[2], s[2], s[3], s[4], s[5] != 0};
@@ -259,8 +259,8 @@ TEST_P(DspKernels, MatchTheHostEngineBitForBit) {
     in_place_models += model.in_place ? 1 : 0;
     ASSERT_EQ(upload(link, model.bytes), p::ReplyStatus::kOk);
 
-    const Reply r = link.request(
-        p::Command::kRun, encode_body(p::RunRequest{1, p::InputMode::kPseudoRandom, seed}));
+    const Reply r = link.request(p::Command::kRun,
+                                 encode_body(p::RunRequest{1, p::InputMode::kPseudoRandom, seed}));
     ASSERT_EQ(r.header.status, p::ReplyStatus::kOk) << p::reply_status_name(r.header.status);
     p::RunReply run;
     ASSERT_TRUE(decode_body(r, run));

@@ -122,7 +122,8 @@ TEST(LatencyModel, ReportsTheShareOfHeldOutModelsWithinFiveAndTenPercent) {
   const LatencyModel model = fit_latency_model(synthetic_set(1, 20), "synthetic", "fw 1", 1);
   // A board whose depthwise kernels are 30% slower than the calibrated one.
   std::vector<ModelMeasurement> slower;
-  for (int i = 0; i < 4; ++i) slower.push_back(synthetic_measurement(small_model(8, 7, 50 + i), 1.3));
+  for (int i = 0; i < 4; ++i)
+    slower.push_back(synthetic_measurement(small_model(8, 7, 50 + i), 1.3));
   const HoldoutReport report = evaluate_latency_model(model, slower);
   EXPECT_LT(report.share_within_5_percent, 1.0);
   EXPECT_GT(report.max_abs_relative_error, 0.05);
@@ -144,8 +145,8 @@ TEST(LatencyModel, UnknownClassFallsBackToItsKindAndUnknownKindIsAnError) {
 }
 
 TEST(LatencyModel, RoundTripsThroughJson) {
-  LatencyModel model = fit_latency_model(synthetic_set(1, 10), "qemu-mps2-an386",
-                                         "tinynas-runner 0.1.0", 25000000);
+  LatencyModel model =
+      fit_latency_model(synthetic_set(1, 10), "qemu-mps2-an386", "tinynas-runner 0.1.0", 25000000);
   model.holdout = evaluate_latency_model(model, synthetic_set(40, 3));
   const std::string path = ::testing::TempDir() + "/latency-model.json";
   save_latency_model(model, path);
@@ -158,7 +159,8 @@ TEST(LatencyModel, RoundTripsThroughJson) {
   ASSERT_TRUE(back.holdout.has_value());
   EXPECT_EQ(back.holdout->models, 3);
   const auto ops = extract_op_features(small_model().view());
-  EXPECT_DOUBLE_EQ(predict_latency(back, ops).total_cycles, predict_latency(model, ops).total_cycles);
+  EXPECT_DOUBLE_EQ(predict_latency(back, ops).total_cycles,
+                   predict_latency(model, ops).total_cycles);
 }
 
 TEST(LatencyModel, JsonErrorsNameTheField) {

@@ -696,6 +696,31 @@ TEST(ModelReaderOpTest, GlobalPoolParameters) {
                   op_record::kOutputShift);
 }
 
+TEST(ModelReaderOpTest, GlobalPoolSumsMustFitInt32) {
+  compiler::Graph graph;
+  graph.input = compiler::testing::add_activation(graph, "x", 2, 2, 1, 0.1f, 0);
+  graph.output = compiler::testing::add_activation(graph, "mean", 1, 1, 1, 0.1f, 0);
+  compiler::Op gap;
+  gap.kind = OpKind::kGlobalAveragePool;
+  gap.inputs.push_back(graph.input);
+  gap.output = graph.output;
+  graph.add_op(gap);
+  Bytes b = compiler::write_model(graph, make_sequential_plan(graph, false));
+  ASSERT_EQ(validate(b).status, Status::kOk);
+  // 4096 x 4096 pixels: 256 * H * W no longer fits an int32 sum.
+  constexpr uint32_t kSide = 4096;
+  put_u16(b, tensor_field(0, tensor_record::kDims + 2), kSide);
+  put_u16(b, tensor_field(0, tensor_record::kDims + 4), kSide);
+  put_u32(b, tensor_field(0, tensor_record::kSizeBytes), kSide * kSide);
+  put_u32(b, header::kArenaSize, kSide * kSide + 8);
+  fix_crc(b);
+  const ValidationError e = validate(b);
+  EXPECT_EQ(e.status, Status::kShapeMismatch) << describe(e);
+  EXPECT_EQ(e.section, ModelSection::kOpTable);
+  EXPECT_EQ(e.index, 0);
+  EXPECT_EQ(e.field, op_record::kInput0);
+}
+
 TEST(ModelReaderOpTest, InPlaceOnlyOnDepthwiseAtTheInputOffset) {
   // On a convolution.
   expect_op_error(
@@ -753,18 +778,18 @@ void move_tensor(Bytes& b, uint16_t tensor, uint16_t onto, int32_t delta = 0) {
 
 TEST(ModelReaderOpTest, LiveTensorsDoNotShareArenaBytes) {
   // The project output over the block input, which the add still needs.
-  expect_op_error([](Bytes& b) { move_tensor(b, kProject, kStem); }, Status::kTensorOutOfBounds,
+  expect_op_error([](Bytes& b) { move_tensor(b, kProject, kStem); }, Status::kArenaOverlap,
                   kProjectOp, op_record::kOutput);
   // The stem output over the model input that the stem conv is reading.
-  expect_op_error([](Bytes& b) { move_tensor(b, kStem, kInputTensor); }, Status::kTensorOutOfBounds,
+  expect_op_error([](Bytes& b) { move_tensor(b, kStem, kInputTensor); }, Status::kArenaOverlap,
                   kStemOp, op_record::kOutput);
   // The add output overlapping an input it does not exactly cover.
-  expect_op_error([](Bytes& b) { move_tensor(b, kResidual, kProject, 1); },
-                  Status::kTensorOutOfBounds, kAddOp, op_record::kOutput);
+  expect_op_error([](Bytes& b) { move_tensor(b, kResidual, kProject, 1); }, Status::kArenaOverlap,
+                  kAddOp, op_record::kOutput);
   // In place, but the depthwise input is read again later.
   expect_op_error(
       [](Bytes& b) { put_u16(b, op_field(b, kProjectOp, op_record::kInput0), kExpand); },
-      Status::kTensorOutOfBounds, kDepthwiseOp, op_record::kOutput, /*in_place=*/true);
+      Status::kArenaOverlap, kDepthwiseOp, op_record::kOutput, /*in_place=*/true);
 }
 
 TEST(ModelReaderOpTest, DeadTensorsAndAddAliasesMayShareArenaBytes) {

@@ -1,0 +1,60 @@
+#include "nas/search/board_measurers.h"
+
+#include <stdexcept>
+
+#include "profiler/farm/farm_client.h"
+#include "profiler/profile.h"
+
+namespace tinynas::nas {
+
+QemuBoardMeasurer::QemuBoardMeasurer(profiler::BoardSpec spec, uint32_t runs)
+    : spec_(std::move(spec)), runs_(runs) {
+  if (!spec_.emulated()) {
+    throw std::invalid_argument("board " + spec_.kind +
+                                " is not emulated: give the job a \"farm\" URL that owns it");
+  }
+}
+
+QemuBoardMeasurer::~QemuBoardMeasurer() = default;
+
+profiler::ProfileResult QemuBoardMeasurer::measure(const std::vector<uint8_t>& model,
+                                                   const std::string& name) {
+  profiler::ProfileOptions options;
+  options.runs = runs_;
+  try {
+    if (!board_) board_ = std::make_unique<profiler::QemuBoard>(spec_);
+    return profiler::profile_model(board_->client(), board_->info(), model, options);
+  } catch (const profiler::BoardRejectedError&) {
+    throw;  // the board refused the model: retrying cannot help
+  } catch (const profiler::BoardError& first) {
+    // A hung or dead emulator: one hard reset, then the error stands.
+    if (!board_) throw;
+    try {
+      board_->restart();
+      return profiler::profile_model(board_->client(), board_->info(), model, options);
+    } catch (const std::exception& second) {
+      throw std::runtime_error("measuring " + name + " on " + spec_.kind + ": " + first.what() +
+                               "; after a restart: " + second.what());
+    }
+  }
+}
+
+std::string QemuBoardMeasurer::description() const { return "QEMU board " + spec_.kind; }
+
+FarmBoardMeasurer::FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs)
+    : url_(std::move(url)), kind_(std::move(kind)), runs_(runs) {}
+
+profiler::ProfileResult FarmBoardMeasurer::measure(const std::vector<uint8_t>& model,
+                                                   const std::string& name) {
+  profiler::farm::FarmProfileOptions options;
+  options.runs = runs_;
+  try {
+    return profiler::farm::profile_on_farm(url_, kind_, model, options);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("measuring " + name + " on farm " + url_ + ": " + e.what());
+  }
+}
+
+std::string FarmBoardMeasurer::description() const { return "farm " + url_ + " (" + kind_ + ")"; }
+
+}  // namespace tinynas::nas

@@ -1,0 +1,43 @@
+// The two BoardMeasurer implementations: a QEMU board this process launches (the embedded
+// default when the job names no farm) and a farm reached over HTTP.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "nas/search/search_interfaces.h"
+#include "profiler/board_spec.h"
+#include "profiler/qemu_board.h"
+
+namespace tinynas::nas {
+
+// Boots the board lazily on the first measurement; a board failure restarts QEMU and retries
+// once before the error propagates.
+class QemuBoardMeasurer : public BoardMeasurer {
+ public:
+  explicit QemuBoardMeasurer(profiler::BoardSpec spec, uint32_t runs = 1);
+  ~QemuBoardMeasurer() override;
+  profiler::ProfileResult measure(const std::vector<uint8_t>& model,
+                                  const std::string& name) override;
+  std::string description() const override;
+
+ private:
+  profiler::BoardSpec spec_;
+  uint32_t runs_;
+  std::unique_ptr<profiler::QemuBoard> board_;
+};
+
+class FarmBoardMeasurer : public BoardMeasurer {
+ public:
+  FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs = 1);
+  profiler::ProfileResult measure(const std::vector<uint8_t>& model,
+                                  const std::string& name) override;
+  std::string description() const override;
+
+ private:
+  std::string url_;
+  std::string kind_;
+  uint32_t runs_;
+};
+
+}  // namespace tinynas::nas

@@ -1,0 +1,10 @@
+#include "nas/search/search_interfaces.h"
+#include "nas/search/subnet_cost.h"
+
+namespace tinynas::nas {
+
+std::vector<uint8_t> RandomWeightsCompiler::compile(const SubnetConfig& subnet) {
+  return compile_random_weights(space_, subnet, seed_);
+}
+
+}  // namespace tinynas::nas

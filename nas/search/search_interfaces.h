@@ -1,0 +1,55 @@
+// What the evolutionary search needs from the outside world, as interfaces so that the search
+// core is tested without LibTorch and without boards:
+//   AccuracyEvaluator  the accuracy of a subnet (supernet-backed: BN recalibration + validation
+//                      subset, nas/supernet_backend; tests: a deterministic fake)
+//   SubnetCompiler     the int8 .tnm bytes of a subnet (the trained weights, or random ones)
+//   BoardMeasurer      one model run on a board (a launched QEMU board, or a farm)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nas/space/search_space.h"
+#include "nas/space/subnet_config.h"
+#include "profiler/profile.h"
+
+namespace tinynas::nas {
+
+class AccuracyEvaluator {
+ public:
+  virtual ~AccuracyEvaluator() = default;
+  // Fraction correct in [0, 1]. Deterministic for a given subnet (the search caches it).
+  virtual double accuracy(const SubnetConfig& subnet) = 0;
+  virtual std::string description() const = 0;  // "supernet <ckpt>, fashion-mnist/validation"
+};
+
+class SubnetCompiler {
+ public:
+  virtual ~SubnetCompiler() = default;
+  virtual std::vector<uint8_t> compile(const SubnetConfig& subnet) = 0;
+  virtual std::string description() const = 0;
+};
+
+// Random weights: the structure (memory plan, op features, latency) of the real model.
+class RandomWeightsCompiler : public SubnetCompiler {
+ public:
+  RandomWeightsCompiler(SearchSpace space, uint32_t seed) : space_(std::move(space)), seed_(seed) {}
+  std::vector<uint8_t> compile(const SubnetConfig& subnet) override;
+  std::string description() const override { return "random int8 weights"; }
+
+ private:
+  SearchSpace space_;
+  uint32_t seed_;
+};
+
+class BoardMeasurer {
+ public:
+  virtual ~BoardMeasurer() = default;
+  // Runs the model on a board of the job's kind; throws on failure (board or farm message).
+  virtual profiler::ProfileResult measure(const std::vector<uint8_t>& model,
+                                          const std::string& name) = 0;
+  virtual std::string description() const = 0;  // "QEMU qemu-mps2-an386", "farm http://..."
+};
+
+}  // namespace tinynas::nas

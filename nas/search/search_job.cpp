@@ -1,0 +1,287 @@
+#include "nas/search/search_job.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/compiler/json_reader.h"
+#include "profiler/farm/farm_client.h"
+
+namespace tinynas::nas {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kMaxBytesLimit = int64_t{1} << 32;  // 4 GiB: far above any MCU
+constexpr double kMaxLatencyMs = 1.0e7;
+constexpr double kMinWidthMultiplier = 0.05;
+constexpr double kMaxWidthMultiplier = 4.0;
+constexpr int kMinResolution = 8;
+constexpr int kMaxResolution = 1024;
+constexpr int kMaxStage1Samples = 1000000;
+constexpr int kMinPopulation = 2;
+constexpr int kMaxPopulation = 100000;
+constexpr int kMaxGenerations = 1000000;
+constexpr int kMaxTries = 10000000;
+constexpr int kMaxTopK = 1000;
+constexpr int kMaxCalibrationSamples = 10000;
+constexpr int kMaxRuns = 1000;
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxCalibrationBatches = 100000;
+constexpr int64_t kMaxSeed = INT64_MAX;
+constexpr int kMaxDatasetSize = 100000000;
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  fs::path p(path);
+  if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
+  return p.lexically_normal().string();
+}
+
+std::string width_suffix(double width) {
+  std::ostringstream out;
+  out << width;
+  return out.str();
+}
+
+void parse_constraints(const ObjectFields& root, SearchJob& job) {
+  const nlohmann::json* object = root.object("constraints");
+  if (object == nullptr) return;
+  ObjectFields c(*object, "constraints", root.errors());
+  c.reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms"});
+  job.constraints.peak_sram_bytes = c.integer("peak_sram_bytes", 1, kMaxBytesLimit, false);
+  job.constraints.flash_bytes = c.integer("flash_bytes", 1, kMaxBytesLimit, false);
+  job.constraints.latency_ms = c.number("latency_ms", 0.0, kMaxLatencyMs, false);
+  if (job.constraints.latency_ms && !(*job.constraints.latency_ms > 0.0)) {
+    root.errors().add("constraints.latency_ms", "a number > 0", *c.get("latency_ms"));
+  }
+  if (!c.has("peak_sram_bytes") && !c.has("flash_bytes") && !c.has("latency_ms")) {
+    root.errors().add("constraints",
+                      "at least one of \"peak_sram_bytes\", \"flash_bytes\", \"latency_ms\"",
+                      *object);
+  }
+}
+
+void parse_dataset(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
+  const nlohmann::json* object = root.object("dataset");
+  if (object == nullptr) return;
+  ObjectFields d(*object, "dataset", root.errors());
+  d.reject_unknown_keys({"kind", "path", "validation_size", "train_size", "synthetic_train_size",
+                         "synthetic_test_size", "horizontal_flip"});
+  const auto kind = d.one_of("kind", {"fashion-mnist", "synthetic"});
+  job.dataset = *object;
+  const auto path = d.string("path", kind && *kind == "fashion-mnist");
+  if (path) {
+    const std::string resolved = resolve(base_dir, *path);
+    std::error_code error;
+    if (!fs::is_directory(resolved, error)) {
+      root.errors().add("dataset.path", "an existing folder of the dataset files",
+                        "\"" + resolved + "\" (no such folder)");
+    }
+    job.dataset["path"] = resolved;
+  }
+  d.integer("validation_size", 1, kMaxDatasetSize, false);
+  d.integer("train_size", 0, kMaxDatasetSize, false);
+  d.integer("synthetic_train_size", 1, kMaxDatasetSize, kind && *kind == "synthetic");
+  d.integer("synthetic_test_size", 1, kMaxDatasetSize, kind && *kind == "synthetic");
+  d.boolean("horizontal_flip", false);
+}
+
+bool parse_space(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
+  const auto path = root.string("space");
+  if (!path) return false;
+  job.space_path = resolve(base_dir, *path);
+  try {
+    job.space = load_search_space(job.space_path);
+    return true;
+  } catch (const std::exception& e) {
+    root.errors().add("space", "a readable search-space file (tinynas-space/1)",
+                      std::string(e.what()));
+    return false;
+  }
+}
+
+void parse_stage1(const ObjectFields& root, bool space_ok, SearchJob& job) {
+  const nlohmann::json* object = root.object("stage1", false);
+  if (object == nullptr) return;
+  ObjectFields s(*object, "stage1", root.errors());
+  s.reject_unknown_keys({"width_multipliers", "resolutions", "samples"});
+  job.stage1.enabled = true;
+  const auto widths =
+      s.ascending_numbers("width_multipliers", kMinWidthMultiplier, kMaxWidthMultiplier);
+  const auto resolutions = s.ascending_integers("resolutions", kMinResolution, kMaxResolution);
+  if (const auto n = s.integer("samples", 1, kMaxStage1Samples)) job.stage1.samples = int(*n);
+  if (widths) job.stage1.width_multipliers = *widths;
+  if (resolutions) job.stage1.resolutions = *resolutions;
+  if (!space_ok || !widths || !resolutions) return;
+  // Every grid point must be a valid space (a resolution must survive all strides).
+  for (size_t r = 0; r < resolutions->size(); ++r) {
+    try {
+      parse_search_space(search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
+    } catch (const std::exception& e) {
+      root.errors().add(index_path("stage1.resolutions", r),
+                        "a resolution the space accepts (" + std::string(e.what()) + ")",
+                        std::to_string((*resolutions)[r]));
+    }
+  }
+}
+
+void parse_supernet(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
+  const nlohmann::json* object = root.object("supernet");
+  if (object == nullptr) return;
+  ObjectFields s(*object, "supernet", root.errors());
+  s.reject_unknown_keys({"checkpoint", "train", "threads", "accuracy_calibration_batches"});
+  const bool has_checkpoint = s.has("checkpoint");
+  const bool has_train = s.has("train");
+  if (has_checkpoint == has_train) {
+    root.errors().add("supernet", "exactly one of \"checkpoint\" and \"train\"", *object);
+  }
+  if (has_checkpoint) {
+    if (const auto path = s.string("checkpoint")) {
+      job.supernet.checkpoint = resolve(base_dir, *path);
+      std::error_code error;
+      if (!fs::exists(job.supernet.checkpoint, error)) {
+        root.errors().add("supernet.checkpoint", "an existing checkpoint folder",
+                          "\"" + job.supernet.checkpoint + "\" (no such file or folder)");
+      }
+    }
+  }
+  if (has_train) {
+    if (const nlohmann::json* train = s.object("train")) {
+      job.supernet.train = *train;
+      for (const char* owned : {"format", "space", "dataset", "output_dir", "seed"}) {
+        if (train->contains(owned)) {
+          root.errors().add(join_path("supernet.train", owned),
+                            "no such key (the search job sets it)", (*train)[owned]);
+        }
+      }
+    }
+  }
+  if (const auto t = s.integer("threads", 0, kMaxThreads, false)) job.supernet.threads = int(*t);
+  if (const auto b = s.integer("accuracy_calibration_batches", 1, kMaxCalibrationBatches, false)) {
+    job.supernet.accuracy_calibration_batches = int(*b);
+  }
+}
+
+void parse_evolution(const ObjectFields& root, SearchJob& job) {
+  const nlohmann::json* object = root.object("evolution", false);
+  if (object == nullptr) return;
+  ObjectFields e(*object, "evolution", root.errors());
+  e.reject_unknown_keys({"population", "generations", "parent_ratio", "mutation_ratio",
+                         "mutation_probability", "max_tries", "hardware_every", "hardware_top_k",
+                         "calibration_samples", "measure_runs"});
+  EvolutionSettings& s = job.evolution;
+  auto set_int = [&](const char* key, int& target, int64_t min, int64_t max) {
+    if (const auto v = e.integer(key, min, max, false)) target = static_cast<int>(*v);
+  };
+  auto set_number = [&](const char* key, double& target, double min, double max) {
+    if (const auto v = e.number(key, min, max, false)) target = *v;
+  };
+  set_int("population", s.population, kMinPopulation, kMaxPopulation);
+  set_int("generations", s.generations, 1, kMaxGenerations);
+  set_number("parent_ratio", s.parent_ratio, 0.0, 1.0);
+  set_number("mutation_ratio", s.mutation_ratio, 0.0, 1.0);
+  set_number("mutation_probability", s.mutation_probability, 0.0, 1.0);
+  set_int("max_tries", s.max_tries, 1, kMaxTries);
+  set_int("hardware_every", s.hardware_every, 1, kMaxGenerations);
+  set_int("hardware_top_k", s.hardware_top_k, 1, kMaxTopK);
+  set_int("calibration_samples", s.calibration_samples, 1, kMaxCalibrationSamples);
+  set_int("measure_runs", s.measure_runs, 1, kMaxRuns);
+  // At least one parent, and room for at least one child.
+  const int parents = static_cast<int>(std::lround(s.parent_ratio * s.population));
+  if (parents < 1 || parents >= s.population) {
+    root.errors().add("evolution.parent_ratio",
+                      "a ratio leaving between 1 and population - 1 parents (" +
+                          std::to_string(s.population) + " x ratio, rounded)",
+                      nlohmann::json(s.parent_ratio));
+  }
+}
+
+void check_against_board(const ObjectFields& root, SearchJob& job) {
+  const Constraints& c = job.constraints;
+  const auto& board = job.board;
+  if (c.peak_sram_bytes && board.sram_bytes > 0 &&
+      *c.peak_sram_bytes > static_cast<int64_t>(board.sram_bytes)) {
+    root.errors().add("constraints.peak_sram_bytes",
+                      "at most the board's SRAM (" + std::to_string(board.sram_bytes) +
+                          " bytes, " + board.kind + ")",
+                      std::to_string(*c.peak_sram_bytes));
+  }
+  if (c.flash_bytes && board.model_region_bytes > 0 &&
+      *c.flash_bytes > static_cast<int64_t>(board.model_region_bytes)) {
+    root.errors().add("constraints.flash_bytes",
+                      "at most the board's model region (" +
+                          std::to_string(board.model_region_bytes) + " bytes, " + board.kind +
+                          ")",
+                      std::to_string(*c.flash_bytes));
+  }
+}
+
+}  // namespace
+
+SearchSpace space_at(const SearchSpace& family, double width_multiplier, int resolution) {
+  SearchSpace space = family;
+  space.width_multiplier = width_multiplier;
+  space.resolution = resolution;
+  space.name = family.name + "-r" + std::to_string(resolution) + "-w" +
+               width_suffix(width_multiplier);
+  return space;
+}
+
+SearchJob parse_search_job(const nlohmann::json& document, const std::string& base_dir,
+                           const std::string& boards_dir, const std::string& origin) {
+  FieldCollector errors;
+  SearchJob job;
+  job.document = document;
+  ObjectFields root(document, "", errors);
+  root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space",
+                            "stage1", "supernet", "evolution", "farm", "output_dir", "seed"});
+  if (const auto format = root.string("format"); format && *format != kSearchJobFormat) {
+    errors.add("format", std::string("\"") + kSearchJobFormat + "\"", "\"" + *format + "\"");
+  }
+  if (const auto name = root.string("name", false)) job.name = *name;
+  bool board_ok = false;
+  if (const auto kind = root.string("board")) {
+    try {
+      job.board = profiler::find_board_spec(*kind, boards_dir);
+      board_ok = true;
+    } catch (const std::exception& e) {
+      errors.add("board", "a known board kind (" + std::string(e.what()) + ")",
+                 "\"" + *kind + "\"");
+    }
+  }
+  parse_constraints(root, job);
+  if (board_ok) check_against_board(root, job);
+  parse_dataset(root, base_dir, job);
+  const bool space_ok = parse_space(root, base_dir, job);
+  parse_stage1(root, space_ok, job);
+  parse_supernet(root, base_dir, job);
+  parse_evolution(root, job);
+  if (root.has("farm")) {
+    if (const auto url = root.string("farm")) {
+      try {
+        profiler::farm::parse_farm_url(*url);
+        job.farm_url = *url;
+      } catch (const std::exception& e) {
+        errors.add("farm", "a farm URL http://HOST:PORT", "\"" + *url + "\" (" + e.what() + ")");
+      }
+    }
+  }
+  if (const auto out = root.string("output_dir")) job.output_dir = *out;
+  if (const auto seed = root.integer("seed", 0, kMaxSeed, false)) {
+    job.seed = static_cast<uint64_t>(*seed);
+  }
+  if (job.name.empty() && space_ok) job.name = job.space.name;
+  errors.throw_if_any(origin);
+  return job;
+}
+
+SearchJob load_search_job(const std::string& path, const std::string& boards_dir) {
+  const nlohmann::json document = compiler::read_json_file(path);
+  SearchJob job = parse_search_job(document, fs::path(path).parent_path().string(), boards_dir,
+                                   path);
+  job.job_path = path;
+  return job;
+}
+
+}  // namespace tinynas::nas

@@ -1,0 +1,99 @@
+// The search job file ("tinynas-search/1"): the board and its limits, the dataset, the space
+// family and the stage-1 grid, the supernet (train one or load a checkpoint), the evolution
+// settings, the farm and where results go. parse_search_job() checks every field before any work
+// starts and reports all problems at once (FieldErrorList), each with its JSON path, what was
+// expected and what was found.
+//
+//   {"format": "tinynas-search/1", "board": "qemu-mps2-an386",
+//    "constraints": {"peak_sram_bytes": 65536, "flash_bytes": 262144, "latency_ms": 300},
+//    "dataset": {"kind": "fashion-mnist", "path": "...", "validation_size": 2000, ...},
+//    "space": "../spaces/fmnist-r28-w1.0.json",
+//    "stage1": {"width_multipliers": [0.5, 0.75, 1.0], "resolutions": [20, 24, 28],
+//               "samples": 1000},
+//    "supernet": {"checkpoint": "runs/x/supernet"} | {"train": {<tinynas-train/1 fields>}},
+//    "evolution": {"population": 100, "generations": 500, ...},
+//    "farm": "http://127.0.0.1:8470", "output_dir": "runs/quickstart", "seed": 1}
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nas/search/field_errors.h"
+#include "nas/space/search_space.h"
+#include "profiler/board_spec.h"
+
+namespace tinynas::nas {
+
+inline constexpr const char* kSearchJobFormat = "tinynas-search/1";
+
+// Any subset; an absent limit is not checked.
+struct Constraints {
+  std::optional<int64_t> peak_sram_bytes;  // arena + scratch, from the memory planner
+  std::optional<int64_t> flash_bytes;      // the .tnm file size
+  std::optional<double> latency_ms;        // on the job's board
+};
+
+struct Stage1Settings {
+  bool enabled = false;  // false: the space file is searched as it is
+  std::vector<double> width_multipliers;
+  std::vector<int> resolutions;
+  int samples = 1000;  // random subnets per (width, resolution)
+};
+
+// Defaults as once-for-all's evolution finder (Cai et al., ICLR 2020): population 100, 500
+// generations, parent ratio 0.25, mutation ratio 0.5, mutation probability 0.1.
+struct EvolutionSettings {
+  int population = 100;
+  int generations = 500;
+  double parent_ratio = 0.25;
+  double mutation_ratio = 0.5;       // share of children made by mutation (rest: crossover)
+  double mutation_probability = 0.1;  // per gene
+  int max_tries = 1000;               // draws per child before the search gives up
+  int hardware_every = 1;             // generations between hardware rounds
+  int hardware_top_k = 3;             // best unmeasured candidates measured per round
+  int calibration_samples = 16;       // random subnets measured to fit the first latency model
+  int measure_runs = 1;               // RUN iterations per board measurement
+};
+
+struct SupernetSettings {
+  std::string checkpoint;  // a trained checkpoint (folder), or empty ...
+  nlohmann::json train;    // ... then the training settings (tinynas-train/1 minus space,
+                           // dataset, output_dir and seed, which come from this job)
+  int threads = 0;         // LibTorch threads, 0: default
+  int accuracy_calibration_batches = 0;  // BN recalibration batches per candidate (0: train's)
+};
+
+struct SearchJob {
+  std::string job_path;  // "" when parsed from a document
+  nlohmann::json document;
+  std::string name;
+  profiler::BoardSpec board;
+  Constraints constraints;
+  nlohmann::json dataset;  // passed to the training job as its "dataset"
+  std::string space_path;  // absolute or relative to the working directory
+  SearchSpace space;       // the space family (stage 1 varies its width and resolution)
+  Stage1Settings stage1;
+  SupernetSettings supernet;
+  EvolutionSettings evolution;
+  std::string farm_url;  // empty: boards are launched in-process (QEMU)
+  std::string output_dir;
+  uint64_t seed = 1;
+};
+
+// The space of the family at one grid point (width multiplier and resolution replaced, name
+// suffixed "-r<res>-w<width>").
+SearchSpace space_at(const SearchSpace& family, double width_multiplier, int resolution);
+
+// `base_dir` resolves relative "space", "dataset.path" and "supernet.checkpoint" paths (the job
+// file's folder). `boards_dir` holds the board files. Throws FieldErrorList with every error.
+SearchJob parse_search_job(const nlohmann::json& document, const std::string& base_dir,
+                           const std::string& boards_dir = profiler::default_boards_dir(),
+                           const std::string& origin = "job");
+// Reads the file (syntax errors name line and column) and parses it; origin = the path.
+SearchJob load_search_job(const std::string& path,
+                          const std::string& boards_dir = profiler::default_boards_dir());
+
+}  // namespace tinynas::nas

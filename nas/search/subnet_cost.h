@@ -1,0 +1,40 @@
+// What a subnet costs on the MCU, from the engine itself: the graph builder lowers it, the
+// memory planner lays out its arena (the exact peak SRAM the board will use), the model writer's
+// size rule gives its flash. Constraint checks against a job's limits.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nas/search/search_job.h"
+#include "nas/space/search_space.h"
+#include "nas/space/subnet_config.h"
+
+namespace tinynas::nas {
+
+struct SubnetCost {
+  int64_t peak_sram_bytes = 0;  // arena + scratch (memory planner)
+  int64_t arena_bytes = 0;
+  int64_t scratch_bytes = 0;
+  int64_t flash_bytes = 0;  // .tnm file size
+  int64_t macs = 0;
+  int64_t params = 0;
+};
+
+// Structure only (no weights): fast enough for stage 1's thousands of samples.
+SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet);
+
+// True when the planner's SRAM and the file size are within the limits that are set.
+bool fits_memory(const SubnetCost& cost, const Constraints& constraints);
+
+// The .tnm bytes of the subnet with seeded random weights: the structure (and so the memory
+// plan, the op features and the latency) of the trained model, without needing the supernet.
+std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const SubnetConfig& subnet,
+                                            uint32_t seed);
+
+nlohmann::json to_json(const SubnetCost& cost);
+SubnetCost subnet_cost_from_json(const nlohmann::json& json);
+
+}  // namespace tinynas::nas
