@@ -1,4 +1,4 @@
-// tinynas profile MODEL.tnm --board KIND [--port DEV] [--baud B] [--runs N] [--json]
+// tinynas profile MODEL.tnm --board KIND [--port DEV | --farm URL] [--baud B] [--runs N] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +13,7 @@
 
 #include "apps/commands.h"
 #include "profiler/board_connection.h"
+#include "profiler/farm/farm_client.h"
 #include "profiler/interrupt_cleanup.h"
 #include "profiler/profile.h"
 
@@ -30,7 +31,9 @@ struct ProfileCommandOptions {
   std::string model_path;
   std::string board;
   std::string port;
-  int baud = 0;  // 0: the board file's
+  std::string farm_url;
+  std::string farm_token;  // empty: $TINYNAS_FARM_TOKEN
+  int baud = 0;            // 0: the board file's
   std::string firmware_path;
   uint32_t runs = 1;
   uint32_t seed = 1;
@@ -82,8 +85,8 @@ void print_human(const profiler::ProfileResult& r, const std::string& model_path
   }
 }
 
-void run_profile(const ProfileCommandOptions& options) {
-  const std::vector<uint8_t> model = read_model_bytes(options.model_path);
+profiler::ProfileResult profile_on_board(const ProfileCommandOptions& options,
+                                         const std::vector<uint8_t>& model) {
   profiler::BoardConnectionOptions connection_options;
   if (!options.port.empty()) connection_options.port = options.port;
   if (options.baud != 0) connection_options.baud = options.baud;
@@ -98,8 +101,20 @@ void run_profile(const ProfileCommandOptions& options) {
   profile_options.seed = options.seed;
   profile_options.input_mode = options.zeros ? profiler::protocol::InputMode::kZeros
                                              : profiler::protocol::InputMode::kPseudoRandom;
-  const profiler::ProfileResult result =
-      profiler::profile_model(board.client(), board.info(), model, profile_options);
+  return profiler::profile_model(board.client(), board.info(), model, profile_options);
+}
+
+void run_profile(const ProfileCommandOptions& options) {
+  const std::vector<uint8_t> model = read_model_bytes(options.model_path);
+  profiler::ProfileResult result;
+  if (options.farm_url.empty()) {
+    result = profile_on_board(options, model);
+  } else {
+    profiler::farm::FarmProfileOptions farm_options;
+    farm_options.runs = options.runs;
+    farm_options.token = options.farm_token;
+    result = profiler::farm::profile_on_farm(options.farm_url, options.board, model, farm_options);
+  }
   if (options.json) {
     nlohmann::json json = profiler::to_json(result);
     json["model"] = options.model_path;
@@ -125,9 +140,19 @@ void register_profile_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
-  command->add_option("--port", options->port,
-                      "serial device of a real board, or unix:PATH / tcp:HOST:PORT of a runner "
-                      "behind a socket");
+  CLI::Option* port =
+      command->add_option("--port", options->port,
+                          "serial device of a real board, or unix:PATH / tcp:HOST:PORT of a runner "
+                          "behind a socket");
+  CLI::Option* farm =
+      command
+          ->add_option("--farm", options->farm_url,
+                       "measure on a board farm (`tinynas farm serve`), e.g. http://127.0.0.1:8470")
+          ->excludes(port);
+  command
+      ->add_option("--token", options->farm_token,
+                   "bearer token of the farm (default: $TINYNAS_FARM_TOKEN)")
+      ->needs(farm);
   command->add_option("--baud", options->baud, "baud rate (default: the board file's)")
       ->check(CLI::PositiveNumber);
   command->add_option("--firmware", options->firmware_path,

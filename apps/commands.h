@@ -16,6 +16,10 @@ void register_boards_command(CLI::App& app);
 void register_farm_command(CLI::App& app);
 void register_calibrate_command(CLI::App& app);
 void register_predict_command(CLI::App& app);
+void register_export_command(CLI::App& app);
+#ifdef TINYNAS_WITH_SEARCH
+void register_search_command(CLI::App& app);
+#endif
 #ifdef TINYNAS_WITH_SUPERNET
 void register_train_command(CLI::App& app);
 void register_eval_command(CLI::App& app);

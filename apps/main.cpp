@@ -26,6 +26,14 @@ int main(int argc, char** argv) {
   register_farm_command(app);
   register_calibrate_command(app);
   register_predict_command(app);
+  register_export_command(app);
+#ifdef TINYNAS_WITH_SUPERNET
+  register_train_command(app);
+  register_eval_command(app);
+#endif
+#ifdef TINYNAS_WITH_SEARCH
+  register_search_command(app);
+#endif
   // Registration lines of later commands go here, one per command.
 
   try {

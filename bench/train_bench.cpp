@@ -30,7 +30,8 @@ double images_per_second(tinynas::supernet::OFASupernet& net, const SubnetConfig
   net->train();
   net->set_active_subnet(subnet);
   const auto& space = net->space();
-  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(kLearningRate).momentum(kMomentum));
+  torch::optim::SGD sgd(net->parameters(),
+                        torch::optim::SGDOptions(kLearningRate).momentum(kMomentum));
   const torch::Tensor images =
       torch::randn({batch_size, space.input_channels, space.resolution, space.resolution});
   const torch::Tensor labels = torch::randint(space.num_classes, {batch_size}, torch::kInt64);
@@ -69,9 +70,8 @@ int main(int argc, char** argv) {
   std::printf("space %s, %d threads, %d steps per figure\n", space.name.c_str(),
               torch::get_num_threads(), steps);
   std::printf("%-10s %8s %14s\n", "subnet", "batch", "images/s");
-  for (const auto& [name, subnet] :
-       {std::pair{"largest", tinynas::nas::largest_subnet(space)},
-        std::pair{"smallest", tinynas::nas::smallest_subnet(space)}}) {
+  for (const auto& [name, subnet] : {std::pair{"largest", tinynas::nas::largest_subnet(space)},
+                                     std::pair{"smallest", tinynas::nas::smallest_subnet(space)}}) {
     for (int batch : kBatchSizes) {
       std::printf("%-10s %8d %14.0f\n", name, batch, images_per_second(net, subnet, batch, steps));
       std::fflush(stdout);

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <vector>
 
 #include "engine/compiler/json_reader.h"
 
@@ -36,6 +38,13 @@ void save_checkpoint(const std::string& dir, OFASupernet& net, torch::optim::Opt
 void load_supernet_weights(const std::string& dir, OFASupernet& net) {
   const fs::path path = fs::path(dir) / kWeightsFile;
   if (!fs::exists(path)) throw std::runtime_error(path.string() + ": checkpoint weights not found");
+  // torch::load replaces every tensor with the stored one without comparing shapes, so the
+  // shapes of this space's supernet are taken first and checked afterwards.
+  std::map<std::string, std::vector<int64_t>> expected_shapes;
+  for (const auto& item : net->named_parameters())
+    expected_shapes[item.key()] = item.value().sizes().vec();
+  for (const auto& item : net->named_buffers())
+    expected_shapes[item.key()] = item.value().sizes().vec();
   try {
     torch::load(net, path.string());
   } catch (const c10::Error& e) {
@@ -43,6 +52,17 @@ void load_supernet_weights(const std::string& dir, OFASupernet& net) {
                              ": weights do not match the supernet of the checkpoint's space: " +
                              e.what_without_backtrace());
   }
+  auto check_shape = [&](const std::string& name, const torch::Tensor& tensor) {
+    const std::vector<int64_t>& expected = expected_shapes[name];
+    if (tensor.sizes().vec() != expected) {
+      throw std::runtime_error(
+          path.string() + ": weights do not match the supernet of the checkpoint's space: " + name +
+          " has shape " + c10::str(tensor.sizes()) + ", expected " +
+          c10::str(c10::IntArrayRef(expected)));
+    }
+  };
+  for (const auto& item : net->named_parameters()) check_shape(item.key(), item.value());
+  for (const auto& item : net->named_buffers()) check_shape(item.key(), item.value());
 }
 
 bool load_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer) {

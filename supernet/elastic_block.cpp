@@ -41,9 +41,7 @@ void ElasticMBConvBlockImpl::sort_channels_by_importance() {
   torch::NoGradGuard no_grad;
   const torch::Tensor importance = expand->weight.abs().sum({1, 2, 3});
   const torch::Tensor order = std::get<1>(importance.sort(/*dim=*/0, /*descending=*/true));
-  auto permute = [&order](torch::Tensor& t, int64_t dim) {
-    t.copy_(t.index_select(dim, order));
-  };
+  auto permute = [&order](torch::Tensor& t, int64_t dim) { t.copy_(t.index_select(dim, order)); };
   permute(expand->weight, 0);
   for (ElasticBatchNorm* bn : {&expand_bn, &depthwise_bn}) {
     permute((*bn)->weight, 0);

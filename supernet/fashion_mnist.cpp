@@ -21,8 +21,9 @@ using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 
 GzFile open_gzip(const std::string& path) {
   if (!std::filesystem::exists(path)) {
-    throw DatasetError(path + ": dataset file not found (install the Debian package "
-                              "dataset-fashion-mnist or set dataset.path in the job)");
+    throw DatasetError(path +
+                       ": dataset file not found (install the Debian package "
+                       "dataset-fashion-mnist or set dataset.path in the job)");
   }
   GzFile file(gzopen(path.c_str(), "rb"));
   if (!file) throw DatasetError(path + ": cannot open file");

@@ -63,7 +63,8 @@ ImageDataset resize_images(const ImageDataset& dataset, int resolution) {
   const float scale_x = static_cast<float>(dataset.width) / resolution;
   for (size_t n = 0; n < dataset.size(); ++n) {
     for (int c = 0; c < dataset.channels; ++c) {
-      const uint8_t* src = dataset.image(n) + static_cast<size_t>(c) * dataset.height * dataset.width;
+      const uint8_t* src =
+          dataset.image(n) + static_cast<size_t>(c) * dataset.height * dataset.width;
       uint8_t* dst = result.pixels.data() + n * result.image_bytes() +
                      static_cast<size_t>(c) * resolution * resolution;
       for (int y = 0; y < resolution; ++y) {
@@ -76,7 +77,8 @@ ImageDataset resize_images(const ImageDataset& dataset, int resolution) {
           const int x0 = std::min(static_cast<int>(sx), dataset.width - 1);
           const int x1 = std::min(x0 + 1, dataset.width - 1);
           const float fx = sx - x0;
-          const float top = src[y0 * dataset.width + x0] * (1 - fx) + src[y0 * dataset.width + x1] * fx;
+          const float top =
+              src[y0 * dataset.width + x0] * (1 - fx) + src[y0 * dataset.width + x1] * fx;
           const float bottom =
               src[y1 * dataset.width + x0] * (1 - fx) + src[y1 * dataset.width + x1] * fx;
           const float value = top * (1 - fy) + bottom * fy;

@@ -37,8 +37,7 @@ void observe(Ranges& ranges, const std::string& name, const torch::Tensor& t) {
 
 // The forward of StandaloneNetwork with the non-ReLU6 outputs observed, named like the ops of
 // compiler::build_graph_structure.
-void observe_forward(const StandaloneNetwork& network, const torch::Tensor& input,
-                     Ranges& ranges) {
+void observe_forward(const StandaloneNetwork& network, const torch::Tensor& input, Ranges& ranges) {
   torch::Tensor x = network.first_conv.forward(input);
   for (size_t i = 0; i < network.blocks.size(); ++i) {
     const StandaloneBlock& block = network.blocks[i];
@@ -74,8 +73,8 @@ void set_weights(compiler::Graph& graph, compiler::Op& op, const torch::Tensor& 
   compiler::Tensor& tensor = graph.tensors.at(static_cast<size_t>(op.weights));
   const compiler::Tensor& input = graph.tensors.at(static_cast<size_t>(op.inputs.at(0)));
   const bool depthwise = op.kind == compiler::OpKind::kDepthwiseConv2d;
-  const torch::Tensor w4 = weight.dim() == 2 ? weight.reshape({weight.size(0), weight.size(1), 1, 1})
-                                             : weight;
+  const torch::Tensor w4 =
+      weight.dim() == 2 ? weight.reshape({weight.size(0), weight.size(1), 1, 1}) : weight;
   const int64_t out_channels = w4.size(0);
   // Symmetric per output channel: scale_c = max|w_c| / 127.
   const torch::Tensor max_abs = w4.abs().amax({1, 2, 3}).clamp_min(1e-12);
@@ -158,7 +157,8 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
   // Activation quantization first: bias scales depend on each op's input scale.
   for (const auto& [name, range] : ranges) {
     const int tensor = compiler::find_tensor(graph, name);
-    if (tensor < 0) throw std::invalid_argument("lowering: the engine graph has no tensor '" + name + "'");
+    if (tensor < 0)
+      throw std::invalid_argument("lowering: the engine graph has no tensor '" + name + "'");
     set_activation_quantization(graph.tensors[static_cast<size_t>(tensor)], range.first,
                                 range.second);
   }

@@ -7,12 +7,11 @@ namespace tinynas::supernet {
 OFASupernetImpl::OFASupernetImpl(const nas::SearchSpace& space) : space_(space) {
   const int first_channels = space.first_conv_channels();
   first_conv = register_module(
-      "first_conv",
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(space.input_channels, first_channels,
-                                                 space.first_conv_kernel_size)
-                            .stride(space.first_conv_stride)
-                            .padding(space.first_conv_kernel_size / 2)
-                            .bias(false)));
+      "first_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(space.input_channels, first_channels,
+                                                               space.first_conv_kernel_size)
+                                          .stride(space.first_conv_stride)
+                                          .padding(space.first_conv_kernel_size / 2)
+                                          .bias(false)));
   torch::nn::init::kaiming_normal_(first_conv->weight, 0.0, torch::kFanOut, torch::kReLU);
   first_bn = register_module("first_bn", ElasticBatchNorm(first_channels));
 
@@ -22,22 +21,21 @@ OFASupernetImpl::OFASupernetImpl(const nas::SearchSpace& space) : space_(space) 
     std::vector<ElasticMBConvBlock> stage;
     for (int b = 0; b < space.max_depth(); ++b) {
       const int stride = b == 0 ? space.stages[s].stride : 1;
-      stage.push_back(register_module(
-          "stage" + std::to_string(s) + "_block" + std::to_string(b),
-          ElasticMBConvBlock(channels, out_channels, stride, space.kernel_sizes,
-                             space.expand_ratios)));
+      stage.push_back(register_module("stage" + std::to_string(s) + "_block" + std::to_string(b),
+                                      ElasticMBConvBlock(channels, out_channels, stride,
+                                                         space.kernel_sizes, space.expand_ratios)));
       channels = out_channels;
     }
     blocks_.push_back(std::move(stage));
   }
   if (space.feature_mix_channels() > 0) {
     feature_mix = register_module(
-        "feature_mix", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                             channels, space.feature_mix_channels(), 1)
-                                             .bias(false)));
+        "feature_mix",
+        torch::nn::Conv2d(
+            torch::nn::Conv2dOptions(channels, space.feature_mix_channels(), 1).bias(false)));
     torch::nn::init::kaiming_normal_(feature_mix->weight, 0.0, torch::kFanOut, torch::kReLU);
-    feature_mix_bn = register_module("feature_mix_bn",
-                                     ElasticBatchNorm(space.feature_mix_channels()));
+    feature_mix_bn =
+        register_module("feature_mix_bn", ElasticBatchNorm(space.feature_mix_channels()));
     channels = space.feature_mix_channels();
   }
   classifier = register_module("classifier", torch::nn::Linear(channels, space.num_classes));

@@ -179,24 +179,23 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
       if (position.epoch_in_phase > 0 && options.resume) load_optimizer_state(dir, *optimizer);
       optimizer_phase = position.phase;
       message("phase " + std::to_string(position.phase + 1) + "/" +
-              std::to_string(job.phases.size()) + " '" + phase.name + "': " +
-              std::to_string(phase.epochs) + " epochs, " +
+              std::to_string(job.phases.size()) + " '" + phase.name +
+              "': " + std::to_string(phase.epochs) + " epochs, " +
               std::to_string(phase.subnets_per_step) + " subnet(s) per step");
     }
 
     net->train();
     const auto epoch_start = Clock::now();
-    const std::vector<size_t> order =
-        shuffled_order(data.train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
+    const std::vector<size_t> order = shuffled_order(
+        data.train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
     std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
                                kSubnetSeedStride * static_cast<uint64_t>(epoch));
     std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
     const Augmentation augmentation{job.dataset.horizontal_flip};
     const int steps = static_cast<int>(data.train.size() / static_cast<size_t>(job.batch_size));
     if (steps == 0) {
-      throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) +
-                                  " exceeds the " + std::to_string(data.train.size()) +
-                                  " training images");
+      throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) + " exceeds the " +
+                                  std::to_string(data.train.size()) + " training images");
     }
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0;
@@ -206,9 +205,9 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
       const double lr = learning_rate_at(phase, position.epoch_in_phase, step, steps);
       set_learning_rate(*optimizer, lr);
       const size_t begin = static_cast<size_t>(step) * static_cast<size_t>(job.batch_size);
-      const Batch batch = make_batch(data.train, order, begin,
-                                     begin + static_cast<size_t>(job.batch_size), augmentation,
-                                     &augment_rng);
+      const Batch batch =
+          make_batch(data.train, order, begin, begin + static_cast<size_t>(job.batch_size),
+                     augmentation, &augment_rng);
       optimizer->zero_grad();
       torch::Tensor teacher_probs;
       if (distill) {
@@ -219,10 +218,11 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
       for (int k = 0; k < phase.subnets_per_step; ++k) {
         net->set_active_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng));
         const torch::Tensor logits = net->forward(batch.images);
-        torch::Tensor loss = F::cross_entropy(
-            logits, batch.labels,
-            F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
-        if (distill) loss = loss + job.distillation_weight * distillation_loss(logits, teacher_probs);
+        torch::Tensor loss =
+            F::cross_entropy(logits, batch.labels,
+                             F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
+        if (distill)
+          loss = loss + job.distillation_weight * distillation_loss(logits, teacher_probs);
         loss.backward();  // gradients of all sampled subnets accumulate (OFA)
         loss_sum += loss.item<double>();
         correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
@@ -259,8 +259,8 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
                           job.eval_batch_size, calibration_seed)
               .accuracy;
       summary.smallest_validation_accuracy =
-          evaluate_subnet(*net, smallest, data.train, data.validation,
-                          job.bn_calibration_batches, job.eval_batch_size, calibration_seed)
+          evaluate_subnet(*net, smallest, data.train, data.validation, job.bn_calibration_batches,
+                          job.eval_batch_size, calibration_seed)
               .accuracy;
     }
     summary.seconds = seconds_since(epoch_start);

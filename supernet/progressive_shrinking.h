@@ -5,10 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "supernet/training_job.h"
 
@@ -19,9 +18,9 @@ struct StepProgress {
   int phase_index = 0, phase_count = 0;
   int epoch = 0, total_epochs = 0;  // epoch counts from 1
   int step = 0, steps_per_epoch = 0;
-  double loss = 0.0;                // running mean over the epoch so far
-  double accuracy = 0.0;            // of the sampled subnets on their training batches
-  double images_per_second = 0.0;   // subnet forward+backward images per second
+  double loss = 0.0;               // running mean over the epoch so far
+  double accuracy = 0.0;           // of the sampled subnets on their training batches
+  double images_per_second = 0.0;  // subnet forward+backward images per second
   double learning_rate = 0.0;
 };
 
@@ -44,9 +43,9 @@ struct TrainingCallbacks {
 };
 
 struct TrainingOptions {
-  bool resume = false;      // continue from the checkpoint in the output folder
-  std::string output_dir;   // overrides the job's output_dir when not empty
-  int max_epochs = 0;       // stop after this many epochs of this call (0: all); for tests
+  bool resume = false;     // continue from the checkpoint in the output folder
+  std::string output_dir;  // overrides the job's output_dir when not empty
+  int max_epochs = 0;      // stop after this many epochs of this call (0: all); for tests
 };
 
 struct TrainingResult {

@@ -14,19 +14,19 @@
 namespace tinynas::supernet {
 
 struct AccuracyOptions {
-  std::string split = "test";   // "test" or "validation"
-  std::string dataset_path;     // overrides the job's dataset path when not empty
-  int calibration_batches = 0;  // BN recalibration batches; 0: the job's
-  int batch_size = 0;           // 0: the job's eval batch size
+  std::string split = "test";        // "test" or "validation"
+  std::string dataset_path;          // overrides the job's dataset path when not empty
+  int calibration_batches = 0;       // BN recalibration batches; 0: the job's
+  int batch_size = 0;                // 0: the job's eval batch size
   int int8_calibration_batches = 8;  // activation-range batches for int8 quantization
-  int threads = 0;              // 0: LibTorch's default
+  int threads = 0;                   // 0: LibTorch's default
 };
 
 struct SubnetAccuracy {
-  double float_accuracy = 0.0;           // [0, 1]
-  std::optional<double> int8_accuracy;   // host engine, when asked for
+  double float_accuracy = 0.0;          // [0, 1]
+  std::optional<double> int8_accuracy;  // host engine, when asked for
   int64_t images = 0;
-  std::string dataset;                   // e.g. "fashion-mnist/test"
+  std::string dataset;  // e.g. "fashion-mnist/test"
 };
 
 class SubnetAccuracyEvaluator {

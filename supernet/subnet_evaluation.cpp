@@ -11,7 +11,8 @@ void recalibrate_batch_norm(OFASupernetImpl& net, const ImageDataset& train, int
   torch::NoGradGuard no_grad;
   const std::vector<size_t> order = shuffled_order(train.size(), seed);
   const size_t available = train.size() / static_cast<size_t>(batch_size);
-  const size_t count = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(batches), available));
+  const size_t count =
+      std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(batches), available));
   net.eval();
   net.start_batch_norm_recalibration();
   for (size_t b = 0; b < count; ++b) {

@@ -18,8 +18,7 @@ FoldedConv fold(const torch::Tensor& weight, ElasticBatchNormImpl& bn, int strid
       bn.weight.narrow(0, 0, c) / torch::sqrt(bn.running_var.narrow(0, 0, c) + bn.eps);
   FoldedConv conv;
   conv.weight = (weight * scale.reshape({c, 1, 1, 1})).detach().clone();
-  conv.bias =
-      (bn.bias.narrow(0, 0, c) - bn.running_mean.narrow(0, 0, c) * scale).detach().clone();
+  conv.bias = (bn.bias.narrow(0, 0, c) - bn.running_mean.narrow(0, 0, c) * scale).detach().clone();
   conv.stride = stride;
   conv.padding = padding;
   conv.groups = groups;
@@ -105,8 +104,8 @@ void save_torchscript(const StandaloneNetwork& network, const std::string& path)
     module.define(code.str());
     module.save(path);
   } catch (const c10::Error& e) {
-    throw std::runtime_error(path + ": cannot write TorchScript module: " +
-                             e.what_without_backtrace());
+    throw std::runtime_error(path +
+                             ": cannot write TorchScript module: " + e.what_without_backtrace());
   }
 }
 

@@ -8,15 +8,16 @@ namespace {
 constexpr int kBackgroundMax = 60;   // background noise in [0, kBackgroundMax]
 constexpr int kForegroundMin = 180;  // square pixels in [kForegroundMin, 255]
 constexpr int kPixelMax = 255;
-constexpr int kSquareFraction = 4;   // square side = resolution / kSquareFraction
+constexpr int kSquareFraction = 4;  // square side = resolution / kSquareFraction
 }  // namespace
 
 ImageDataset make_synthetic_dataset(int count, int channels, int resolution, int num_classes,
                                     uint64_t seed) {
   if (count <= 0 || channels <= 0 || resolution < kSquareFraction || num_classes <= 0) {
-    throw std::invalid_argument("synthetic dataset: count, channels, num_classes must be "
-                                "positive and resolution at least " +
-                                std::to_string(kSquareFraction));
+    throw std::invalid_argument(
+        "synthetic dataset: count, channels, num_classes must be "
+        "positive and resolution at least " +
+        std::to_string(kSquareFraction));
   }
   ImageDataset dataset;
   dataset.name = "synthetic";

@@ -20,14 +20,14 @@ std::string range_text(const std::string& what, double min, double max) {
 }  // namespace
 
 std::string FieldError::message() const {
-  return (path.empty() ? std::string("(document)") : path) + ": expected " + expected +
-         ", found " + found;
+  return (path.empty() ? std::string("(document)") : path) + ": expected " + expected + ", found " +
+         found;
 }
 
 namespace {
 std::string join_messages(const std::string& origin, const std::vector<FieldError>& errors) {
-  std::string text = origin + ": " + std::to_string(errors.size()) + " error" +
-                     (errors.size() == 1 ? "" : "s");
+  std::string text =
+      origin + ": " + std::to_string(errors.size()) + " error" + (errors.size() == 1 ? "" : "s");
   for (const FieldError& e : errors) text += "\n  " + e.message();
   return text;
 }
@@ -86,8 +86,8 @@ std::optional<int64_t> ObjectFields::integer(const std::string& key, int64_t min
                                              bool required) const {
   if (!valid()) return std::nullopt;
   const nlohmann::json* v = get(key);
-  const std::string expected = range_text("an integer", static_cast<double>(min),
-                                          static_cast<double>(max));
+  const std::string expected =
+      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   if (v == nullptr) {
     if (required) errors_.add(path_of(key), expected, std::string("missing"));
     return std::nullopt;
@@ -96,9 +96,8 @@ std::optional<int64_t> ObjectFields::integer(const std::string& key, int64_t min
     errors_.add(path_of(key), expected, *v);
     return std::nullopt;
   }
-  const int64_t i = v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX
-                        ? INT64_MAX
-                        : v->get<int64_t>();
+  const int64_t i =
+      v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX ? INT64_MAX : v->get<int64_t>();
   if (i < min || i > max) {
     errors_.add(path_of(key), expected, *v);
     return std::nullopt;
@@ -252,8 +251,8 @@ void ObjectFields::reject_unknown_keys(const std::vector<std::string>& allowed) 
     if (!known) {
       std::string expected = "a known key (";
       for (size_t i = 0; i < allowed.size(); ++i) expected += (i ? ", " : "") + allowed[i];
-      errors_.add(path_of(it.key()), expected + ")", std::string("unknown key \"") + it.key() +
-                                                         "\"");
+      errors_.add(path_of(it.key()), expected + ")",
+                  std::string("unknown key \"") + it.key() + "\"");
     }
   }
 }

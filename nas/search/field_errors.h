@@ -13,9 +13,9 @@
 namespace tinynas::nas {
 
 struct FieldError {
-  std::string path;      // "evolution.population"
-  std::string expected;  // "an integer in [2, 100000]"
-  std::string found;     // "0", "missing", "\"abc\""
+  std::string path;             // "evolution.population"
+  std::string expected;         // "an integer in [2, 100000]"
+  std::string found;            // "0", "missing", "\"abc\""
   std::string message() const;  // "<path>: expected <expected>, found <found>"
 };
 

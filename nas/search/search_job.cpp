@@ -117,7 +117,8 @@ void parse_stage1(const ObjectFields& root, bool space_ok, SearchJob& job) {
   // Every grid point must be a valid space (a resolution must survive all strides).
   for (size_t r = 0; r < resolutions->size(); ++r) {
     try {
-      parse_search_space(search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
+      parse_search_space(
+          search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
     } catch (const std::exception& e) {
       root.errors().add(index_path("stage1.resolutions", r),
                         "a resolution the space accepts (" + std::string(e.what()) + ")",
@@ -203,16 +204,15 @@ void check_against_board(const ObjectFields& root, SearchJob& job) {
   if (c.peak_sram_bytes && board.sram_bytes > 0 &&
       *c.peak_sram_bytes > static_cast<int64_t>(board.sram_bytes)) {
     root.errors().add("constraints.peak_sram_bytes",
-                      "at most the board's SRAM (" + std::to_string(board.sram_bytes) +
-                          " bytes, " + board.kind + ")",
+                      "at most the board's SRAM (" + std::to_string(board.sram_bytes) + " bytes, " +
+                          board.kind + ")",
                       std::to_string(*c.peak_sram_bytes));
   }
   if (c.flash_bytes && board.model_region_bytes > 0 &&
       *c.flash_bytes > static_cast<int64_t>(board.model_region_bytes)) {
     root.errors().add("constraints.flash_bytes",
                       "at most the board's model region (" +
-                          std::to_string(board.model_region_bytes) + " bytes, " + board.kind +
-                          ")",
+                          std::to_string(board.model_region_bytes) + " bytes, " + board.kind + ")",
                       std::to_string(*c.flash_bytes));
   }
 }
@@ -223,8 +223,8 @@ SearchSpace space_at(const SearchSpace& family, double width_multiplier, int res
   SearchSpace space = family;
   space.width_multiplier = width_multiplier;
   space.resolution = resolution;
-  space.name = family.name + "-r" + std::to_string(resolution) + "-w" +
-               width_suffix(width_multiplier);
+  space.name =
+      family.name + "-r" + std::to_string(resolution) + "-w" + width_suffix(width_multiplier);
   return space;
 }
 
@@ -234,8 +234,8 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   SearchJob job;
   job.document = document;
   ObjectFields root(document, "", errors);
-  root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space",
-                            "stage1", "supernet", "evolution", "farm", "output_dir", "seed"});
+  root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space", "stage1",
+                            "supernet", "evolution", "farm", "output_dir", "seed"});
   if (const auto format = root.string("format"); format && *format != kSearchJobFormat) {
     errors.add("format", std::string("\"") + kSearchJobFormat + "\"", "\"" + *format + "\"");
   }
@@ -278,8 +278,8 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
 
 SearchJob load_search_job(const std::string& path, const std::string& boards_dir) {
   const nlohmann::json document = compiler::read_json_file(path);
-  SearchJob job = parse_search_job(document, fs::path(path).parent_path().string(), boards_dir,
-                                   path);
+  SearchJob job =
+      parse_search_job(document, fs::path(path).parent_path().string(), boards_dir, path);
   job.job_path = path;
   return job;
 }

@@ -49,7 +49,7 @@ struct EvolutionSettings {
   int population = 100;
   int generations = 500;
   double parent_ratio = 0.25;
-  double mutation_ratio = 0.5;       // share of children made by mutation (rest: crossover)
+  double mutation_ratio = 0.5;        // share of children made by mutation (rest: crossover)
   double mutation_probability = 0.1;  // per gene
   int max_tries = 1000;               // draws per child before the search gives up
   int hardware_every = 1;             // generations between hardware rounds

@@ -20,9 +20,9 @@ Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& set
                             const Constraints& constraints, uint64_t seed,
                             const ProgressCallback& progress) {
   Stage1Result result;
-  const int64_t total = static_cast<int64_t>(settings.width_multipliers.size() *
-                                             settings.resolutions.size()) *
-                        settings.samples;
+  const int64_t total =
+      static_cast<int64_t>(settings.width_multipliers.size() * settings.resolutions.size()) *
+      settings.samples;
   int64_t done = 0;
   for (double width : settings.width_multipliers) {
     for (int resolution : settings.resolutions) {
@@ -42,9 +42,9 @@ Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& set
       std::sort(point.satisfying_macs.begin(), point.satisfying_macs.end());
       point.satisfying = static_cast<int>(point.satisfying_macs.size());
       if (point.satisfying > 0) {
-        point.mean_macs = std::accumulate(point.satisfying_macs.begin(),
-                                          point.satisfying_macs.end(), 0.0) /
-                          point.satisfying;
+        point.mean_macs =
+            std::accumulate(point.satisfying_macs.begin(), point.satisfying_macs.end(), 0.0) /
+            point.satisfying;
         point.median_macs = point.satisfying_macs[point.satisfying_macs.size() / 2];
       }
       result.points.push_back(std::move(point));

@@ -37,9 +37,12 @@ std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const Subn
 }
 
 nlohmann::json to_json(const SubnetCost& cost) {
-  return {{"peak_sram_bytes", cost.peak_sram_bytes}, {"arena_bytes", cost.arena_bytes},
-          {"scratch_bytes", cost.scratch_bytes},     {"flash_bytes", cost.flash_bytes},
-          {"macs", cost.macs},                       {"params", cost.params}};
+  return {{"peak_sram_bytes", cost.peak_sram_bytes},
+          {"arena_bytes", cost.arena_bytes},
+          {"scratch_bytes", cost.scratch_bytes},
+          {"flash_bytes", cost.flash_bytes},
+          {"macs", cost.macs},
+          {"params", cost.params}};
 }
 
 SubnetCost subnet_cost_from_json(const nlohmann::json& json) {

@@ -124,14 +124,15 @@ SearchSpace parse_search_space(const nlohmann::json& document) {
   for (size_t i = 0; i < stages.size(); ++i) {
     JsonObjectReader stage(stages[i], compiler::json_index_path("stages", i));
     stage.reject_unknown_keys({"channels", "stride"});
-    space.stages.push_back({read_positive(stage, "channels", kMaxChannels),
-                            read_stride(stage, "stride")});
+    space.stages.push_back(
+        {read_positive(stage, "channels", kMaxChannels), read_stride(stage, "stride")});
   }
   if (root.has_non_null("feature_mix_channels")) {
     space.feature_mix_base_channels = read_positive(root, "feature_mix_channels", kMaxChannels);
   }
   space.kernel_sizes = read_ascending_list(root, "kernel_sizes", 1, runtime::kMaxKernelSize, true);
-  space.expand_ratios = read_ascending_list(root, "expand_ratios", kMinExpandRatio, kMaxExpandRatio, false);
+  space.expand_ratios =
+      read_ascending_list(root, "expand_ratios", kMinExpandRatio, kMaxExpandRatio, false);
   space.depths = read_ascending_list(root, "depths", 1, kMaxDepth, false);
 
   // Every stride-2 step must leave at least one pixel.

@@ -4,10 +4,9 @@
 // No LibTorch here: nas/ and supernet/ both read this description.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace tinynas::nas {
 

@@ -190,8 +190,7 @@ compiler::NetworkSpec to_network_spec(const SearchSpace& space, const SubnetConf
   return spec;
 }
 
-SubnetConfig subnet_from_network_spec(const SearchSpace& space,
-                                      const compiler::NetworkSpec& spec) {
+SubnetConfig subnet_from_network_spec(const SearchSpace& space, const compiler::NetworkSpec& spec) {
   auto mismatch = [&](const std::string& what, int expected, int found) {
     return std::invalid_argument("network '" + spec.name + "' is not in space '" + space.name +
                                  "': " + what + " expected " + std::to_string(expected) +
@@ -226,10 +225,9 @@ SubnetConfig subnet_from_network_spec(const SearchSpace& space,
       ++stage;
     }
     if (stage == space.stages.size()) {
-      throw std::invalid_argument("network '" + spec.name + "' is not in space '" + space.name +
-                                  "': " + where + ".out_channels " +
-                                  std::to_string(block.out_channels) +
-                                  " matches no remaining stage");
+      throw std::invalid_argument(
+          "network '" + spec.name + "' is not in space '" + space.name + "': " + where +
+          ".out_channels " + std::to_string(block.out_channels) + " matches no remaining stage");
     }
     int expand = 0;
     for (int ratio : space.expand_ratios) {
@@ -240,13 +238,13 @@ SubnetConfig subnet_from_network_spec(const SearchSpace& space,
     if (expand == 0) {
       throw std::invalid_argument("network '" + spec.name + "' is not in space '" + space.name +
                                   "': " + where + ".mid_channels " +
-                                  std::to_string(block.mid_channels) +
-                                  " is no expand ratio of " + list_to_string(space.expand_ratios));
+                                  std::to_string(block.mid_channels) + " is no expand ratio of " +
+                                  list_to_string(space.expand_ratios));
     }
     subnet.stages[stage].push_back({block.kernel_size, expand});
     const int expected_stride = subnet.stages[stage].size() == 1 ? space.stages[stage].stride : 1;
-    if (block.stride != expected_stride) throw mismatch(where + ".stride", expected_stride,
-                                                        block.stride);
+    if (block.stride != expected_stride)
+      throw mismatch(where + ".stride", expected_stride, block.stride);
   }
   validate_subnet(space, subnet);
   // Round trip: the spec must be exactly what the space makes of this subnet.
@@ -262,8 +260,8 @@ SubnetConfig subnet_from_network_spec(const SearchSpace& space,
   return subnet;
 }
 
-void save_subnet_arch(const SearchSpace& space, const SubnetConfig& subnet,
-                      const std::string& path, const std::string& name) {
+void save_subnet_arch(const SearchSpace& space, const SubnetConfig& subnet, const std::string& path,
+                      const std::string& name) {
   compiler::save_arch_file(to_network_spec(space, subnet, name), path);
 }
 

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "engine/compiler/network_spec.h"
 #include "nas/space/search_space.h"
@@ -57,12 +56,11 @@ compiler::NetworkSpec to_network_spec(const SearchSpace& space, const SubnetConf
                                       const std::string& name = "subnet");
 // The inverse: which subnet of `space` `spec` is. Throws std::invalid_argument naming the block
 // and the mismatch when `spec` is not a member of the space.
-SubnetConfig subnet_from_network_spec(const SearchSpace& space,
-                                      const compiler::NetworkSpec& spec);
+SubnetConfig subnet_from_network_spec(const SearchSpace& space, const compiler::NetworkSpec& spec);
 
 // Our architecture file (engine/compiler/arch_json.h) of a subnet, and back.
-void save_subnet_arch(const SearchSpace& space, const SubnetConfig& subnet,
-                      const std::string& path, const std::string& name = "subnet");
+void save_subnet_arch(const SearchSpace& space, const SubnetConfig& subnet, const std::string& path,
+                      const std::string& name = "subnet");
 SubnetConfig load_subnet_arch(const SearchSpace& space, const std::string& path);
 
 // Short human-readable form: "k7e6 k5e4 | k3e3 k3e3 | ...".

@@ -28,9 +28,15 @@ using testing::tiny_model;
 constexpr int kDefaultClients = 8;
 constexpr int kDefaultJobsPerClient = 25;
 constexpr std::chrono::minutes kJobTimeout{4};
+constexpr std::chrono::seconds kStartTimeout{30};
 // A job for the fault tests should run for about this long on the board, so that it can be
 // interrupted in the middle.
-constexpr std::chrono::milliseconds kLongJob{2000};
+constexpr std::chrono::milliseconds kLongJob{4000};
+// The QEMU is killed this long after its board took the job.
+constexpr std::chrono::milliseconds kKillDelay{300};
+constexpr uint32_t kSizingRuns = 20;
+constexpr uint32_t kSizingSeed = 990;
+constexpr uint32_t kMaxLongRuns = 1000;
 constexpr int kLongModelResolution = 24;
 
 int env_int(const char* name, int fallback) {
@@ -63,16 +69,24 @@ struct Daemon {
   FarmServer server;
 };
 
-// Runs needed for one job of the long model to take about kLongJob on this machine.
-uint32_t runs_for_long_job(FarmClient& client) {
-  const auto model = tiny_model(999, kLongModelResolution);
+// Wall time of one job of the long model with `runs` runs (the seed keeps it out of the store).
+double job_seconds(FarmClient& client, uint32_t seed, uint32_t runs) {
+  const auto model = tiny_model(seed, kLongModelResolution);
   const auto start = std::chrono::steady_clock::now();
-  const int64_t id = client.submit(model, testing::kTestKind, 1).at("id");
-  expect_correct(client.wait_for_job(id, kJobTimeout), model);
-  const auto one = std::chrono::steady_clock::now() - start;
-  const double ratio = std::chrono::duration<double>(kLongJob).count() /
-                       std::max(1e-3, std::chrono::duration<double>(one).count());
-  return static_cast<uint32_t>(std::clamp(ratio, 2.0, 500.0));
+  const int64_t id = client.submit(model, testing::kTestKind, runs).at("id");
+  expect_correct(client.wait_for_job(id, kJobTimeout, std::chrono::milliseconds(1)), model);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs needed for one job of the long model to take about kLongJob on this machine: the
+// difference of a short and a longer job gives the wall time per run without the per-job
+// overhead (upload, host comparison, HTTP).
+uint32_t runs_for_long_job(FarmClient& client) {
+  const double one = job_seconds(client, kSizingSeed, 1);
+  const double many = job_seconds(client, kSizingSeed + 1, kSizingRuns + 1);
+  const double per_run = std::max(1e-4, (many - one) / kSizingRuns);
+  const double runs = std::chrono::duration<double>(kLongJob).count() / per_run;
+  return static_cast<uint32_t>(std::clamp(runs, double{kSizingRuns}, double{kMaxLongRuns}));
 }
 
 TEST(FarmQemu, ConcurrentClientsGetEveryJobAnsweredOnceWithCorrectResults) {
@@ -125,16 +139,17 @@ TEST(FarmQemu, AJobWhoseQemuIsKilledMidJobStillCompletes) {
   int victim_pid = -1;
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        for (const auto& board : client.boards()["boards"]) {
-          if (board["current_job"] == id && board["pid"].is_number()) {
-            victim_pid = board["pid"].get<int>();
+        for (const auto& board : daemon.farm.boards()) {
+          if (board.current_job == id && board.pid > 0) {
+            victim_pid = board.pid;
             return true;
           }
         }
         return false;
       },
-      kJobTimeout));
-  std::this_thread::sleep_for(kLongJob / 4);
+      kStartTimeout))
+      << client.job(id).dump();
+  std::this_thread::sleep_for(kKillDelay);
   ASSERT_EQ(::kill(victim_pid, SIGKILL), 0);
   const nlohmann::json job = client.wait_for_job(id, kJobTimeout);
   expect_correct(job, model);
@@ -150,12 +165,13 @@ TEST(FarmQemu, AJobWhoseQemuIsKilledMidJobStillCompletes) {
 TEST(FarmQemu, JobsQueuedWhenTheDaemonStopsCompleteAfterItRestarts) {
   TempDir dir("farm-qemu-test");
   const FarmConfig config = test_config(dir.path(), 2);
-  constexpr int kJobs = 6;
+  constexpr int kJobs = 4;
   std::vector<std::pair<int64_t, std::vector<uint8_t>>> jobs;
   {
     Daemon daemon(config);
     FarmClient client(daemon.server.url());
-    const uint32_t runs = runs_for_long_job(client);
+    // Shorter jobs than the kill test's: only the first ones need to be caught running.
+    const uint32_t runs = std::max(kSizingRuns, runs_for_long_job(client) / 2);
     for (int i = 0; i < kJobs; ++i) {
       auto model = tiny_model(static_cast<uint32_t>(7000 + i), kLongModelResolution);
       jobs.emplace_back(client.submit(model, testing::kTestKind, runs).at("id").get<int64_t>(),
@@ -180,8 +196,8 @@ TEST(FarmQemu, JobsQueuedWhenTheDaemonStopsCompleteAfterItRestarts) {
     measurement_ids.insert(job["measurement_id"].get<int64_t>());
   }
   EXPECT_EQ(measurement_ids.size(), static_cast<std::size_t>(kJobs));
-  // 1 sizing job + kJobs: every job measured exactly once across both daemon lives.
-  EXPECT_EQ(restarted.farm.store().measurement_count(), kJobs + 1);
+  // 2 sizing jobs + kJobs: every job measured exactly once across both daemon lives.
+  EXPECT_EQ(restarted.farm.store().measurement_count(), kJobs + 2);
 }
 
 }  // namespace

@@ -24,6 +24,11 @@ namespace tinynas::firmware::testing {
 namespace {
 constexpr int kConnectAttempts = 200;
 constexpr auto kConnectRetryDelay = std::chrono::milliseconds(25);
+// Boot can outlast the socket: QEMU's STM32 USART drops bytes that arrive before the firmware
+// enables it, so the first HELLO is repeated until the board answers.
+constexpr int kReadyAttempts = 100;
+constexpr int kReadyPollMs = 100;
+constexpr int kQuietMs = 300;  // no stray probe reply for this long: the line is clean
 }  // namespace
 
 QemuBoardLink::QemuBoardLink(const std::string& elf, const std::string& machine, int icount_shift) {
@@ -48,13 +53,40 @@ QemuBoardLink::QemuBoardLink(const std::string& elf, const std::string& machine,
   std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
   for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
     socket_ = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) return;
+    if (connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+      wait_until_ready();
+      return;
+    }
     close(socket_);
     socket_ = -1;
     std::this_thread::sleep_for(kConnectRetryDelay);
   }
   this->~QemuBoardLink();
   throw std::runtime_error("QEMU serial socket " + socket_path + " did not come up");
+}
+
+void QemuBoardLink::wait_until_ready() {
+  const std::vector<uint8_t> probe = {static_cast<uint8_t>(protocol::Command::kHello), 0};
+  for (int attempt = 0; attempt < kReadyAttempts; ++attempt) {
+    send_raw({0});  // ends any half frame a byte lost during boot left behind
+    send_payload(probe);
+    try {
+      receive(kReadyPollMs);
+    } catch (const std::runtime_error&) {
+      continue;  // not up yet (timeout), or a frame cut by the boot (corrupt)
+    }
+    // Probes sent while the board was booting may still be answered: drain until quiet.
+    while (true) {
+      try {
+        receive(kQuietMs);
+      } catch (const std::runtime_error&) {
+        pending_.clear();
+        return;
+      }
+    }
+  }
+  throw std::runtime_error("QEMU board did not answer HELLO after " +
+                           std::to_string(kReadyAttempts * kReadyPollMs) + " ms");
 }
 
 QemuBoardLink::~QemuBoardLink() {

@@ -30,6 +30,8 @@ class QemuBoardLink {
   Reply request(protocol::Command command, const std::vector<uint8_t>& body);
 
  private:
+  void wait_until_ready();  // throws when the board never answers HELLO
+
   int pid_ = -1;
   int socket_ = -1;
   std::string directory_;

@@ -60,9 +60,8 @@ TEST(FashionMnist, ReadsImagesAndLabelsFromGzipIdx) {
 }
 
 TEST(FashionMnist, MissingFileNamesThePath) {
-  expect_error_mentions(
-      [] { load_fashion_mnist("/nonexistent/fmnist", FashionMnistPart::kTrain); },
-      "/nonexistent/fmnist/train-images-idx3-ubyte.gz");
+  expect_error_mentions([] { load_fashion_mnist("/nonexistent/fmnist", FashionMnistPart::kTrain); },
+                        "/nonexistent/fmnist/train-images-idx3-ubyte.gz");
 }
 
 TEST(FashionMnist, CorruptFilesAreRejected) {

@@ -12,16 +12,17 @@ namespace {
 
 TEST(ElasticDepthwiseConv, IdentityTransformsGiveTheCentreCrop) {
   torch::manual_seed(1);
-  ElasticDepthwiseConv conv(4, {3, 5, 7});
+  ElasticDepthwiseConv conv(4, std::vector<int>{3, 5, 7});
   const torch::Tensor full = conv->weight.detach();
   EXPECT_TRUE(torch::equal(conv->active_weight(7, 4), conv->weight));
   EXPECT_TRUE(torch::allclose(conv->active_weight(5, 4), full.slice(2, 1, 6).slice(3, 1, 6)));
-  EXPECT_TRUE(torch::allclose(conv->active_weight(3, 2), full.slice(0, 0, 2).slice(2, 2, 5).slice(3, 2, 5)));
+  EXPECT_TRUE(torch::allclose(conv->active_weight(3, 2),
+                              full.slice(0, 0, 2).slice(2, 2, 5).slice(3, 2, 5)));
 }
 
 TEST(ElasticDepthwiseConv, SmallKernelsPassThroughTheLearnedTransforms) {
   torch::manual_seed(2);
-  ElasticDepthwiseConv conv(3, {3, 5, 7});
+  ElasticDepthwiseConv conv(3, std::vector<int>{3, 5, 7});
   torch::NoGradGuard no_grad;
   const torch::Tensor t5 = torch::randn({25, 25});
   const torch::Tensor t3 = torch::randn({9, 9});
@@ -31,19 +32,19 @@ TEST(ElasticDepthwiseConv, SmallKernelsPassThroughTheLearnedTransforms) {
   const torch::Tensor k5 = torch::matmul(crop5, t5).reshape({3, 1, 5, 5});
   EXPECT_TRUE(torch::allclose(conv->active_weight(5, 3), k5));
   const torch::Tensor crop3 = k5.slice(2, 1, 4).slice(3, 1, 4).reshape({3, 9});
-  EXPECT_TRUE(torch::allclose(conv->active_weight(3, 3), torch::matmul(crop3, t3).reshape({3, 1, 3, 3}),
-                              1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(conv->active_weight(3, 3),
+                              torch::matmul(crop3, t3).reshape({3, 1, 3, 3}), 1e-5, 1e-5));
 }
 
 TEST(ElasticDepthwiseConv, KernelTransformsReceiveGradients) {
-  ElasticDepthwiseConv conv(2, {3, 5, 7});
+  ElasticDepthwiseConv conv(2, std::vector<int>{3, 5, 7});
   conv->forward(torch::randn({1, 2, 6, 6}), 3, 1).sum().backward();
   EXPECT_TRUE(conv->named_parameters()["transform_3x3"].grad().defined());
   EXPECT_TRUE(conv->named_parameters()["transform_5x5"].grad().defined());
 }
 
 TEST(ElasticDepthwiseConv, RejectsKernelSizesOutsideItsChoices) {
-  ElasticDepthwiseConv conv(2, {3, 5, 7});
+  ElasticDepthwiseConv conv(2, std::vector<int>{3, 5, 7});
   EXPECT_THROW(conv->active_weight(4, 2), std::invalid_argument);
 }
 
@@ -83,7 +84,7 @@ TEST(WeightSharing, SubnetWeightsAreSlicesOfTheSupernetWeights) {
 
 TEST(ChannelSorting, KeepsTheFunctionOfTheLargestBlock) {
   torch::manual_seed(4);
-  ElasticMBConvBlock block(8, 8, 1, {3, 5, 7}, {3, 4, 6});
+  ElasticMBConvBlock block(8, 8, 1, std::vector<int>{3, 5, 7}, std::vector<int>{3, 4, 6});
   {
     // Non-trivial BN statistics so the permutation of buffers is exercised too.
     torch::NoGradGuard no_grad;

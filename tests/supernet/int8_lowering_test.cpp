@@ -47,7 +47,8 @@ TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
   const InputQuantization input = input_quantization(data);
   const std::vector<size_t> order = sequential_order(data.size());
   torch::NoGradGuard no_grad;
-  const torch::Tensor float_logits = network.forward(make_batch(data, order, 0, data.size()).images);
+  const torch::Tensor float_logits =
+      network.forward(make_batch(data, order, 0, data.size()).images);
   const double range = (float_logits.max() - float_logits.min()).item<double>();
   int agree = 0;
   double worst = 0.0;
@@ -59,8 +60,10 @@ TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
     ASSERT_EQ(result.output.size(), 4u);
     torch::Tensor dequantized = torch::empty({4});
     for (int c = 0; c < 4; ++c) dequantized[c] = out_scale * (result.output[c] - out_zero);
-    worst = std::max(worst, (dequantized - float_logits[static_cast<int64_t>(i)]).abs().max().item<double>());
-    agree += dequantized.argmax().item<int64_t>() == float_logits[static_cast<int64_t>(i)].argmax().item<int64_t>();
+    worst = std::max(
+        worst, (dequantized - float_logits[static_cast<int64_t>(i)]).abs().max().item<double>());
+    agree += dequantized.argmax().item<int64_t>() ==
+             float_logits[static_cast<int64_t>(i)].argmax().item<int64_t>();
   }
   EXPECT_LT(worst, 0.1 * range) << "float logit range " << range;
   EXPECT_GE(agree, kImages * 9 / 10);

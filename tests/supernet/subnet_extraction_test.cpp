@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "supernet/data_batches.h"
 #include "supernet/subnet_evaluation.h"
 #include "supernet/synthetic_dataset.h"
 #include "tests/supernet/tiny_space.h"

@@ -399,9 +399,10 @@ TEST(ModelWriterErrorsTest, ModelsTheValidatorRefusesAreNotWritten) {
   Broken c;
   MemoryPlan plan = c.plan();
   plan.offsets[4] = plan.offsets[1];
-  expect_invalid_argument([&] { write_model(c.graph, plan); },
-                          "op 3 (field 10): tensor outside the arena or constant pool (op 3 "
-                          "'block.project')");
+  expect_invalid_argument(
+      [&] { write_model(c.graph, plan); },
+      "op 3 (field 10): tensors live at the same time overlap in the arena (op 3 "
+      "'block.project')");
 }
 
 TEST(ModelFileTest, WritesTheBytesToDisk) {

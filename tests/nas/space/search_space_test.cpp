@@ -10,7 +10,8 @@
 namespace tinynas::nas {
 namespace {
 
-const std::string kFmnistSpace = std::string(TINYNAS_SOURCE_DIR) + "/configs/spaces/fmnist-r28-w1.0.json";
+const std::string kFmnistSpace =
+    std::string(TINYNAS_SOURCE_DIR) + "/configs/spaces/fmnist-r28-w1.0.json";
 
 std::string error_of(const nlohmann::json& document) {
   try {

@@ -11,7 +11,8 @@ namespace tinynas::nas {
 namespace {
 
 SearchSpace fmnist_space() {
-  return load_search_space(std::string(TINYNAS_SOURCE_DIR) + "/configs/spaces/fmnist-r28-w1.0.json");
+  return load_search_space(std::string(TINYNAS_SOURCE_DIR) +
+                           "/configs/spaces/fmnist-r28-w1.0.json");
 }
 
 TEST(SubnetConfig, SamplingIsSeededAndCoversTheChoices) {

@@ -1,0 +1,159 @@
+// tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--build] [--verify N] [--port DEV]
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "apps/commands.h"
+#include "profiler/board_spec.h"
+#include "profiler/export/export_build.h"
+#include "profiler/export/export_project.h"
+#include "profiler/export/export_verify.h"
+#include "profiler/interrupt_cleanup.h"
+
+namespace tinynas::apps {
+
+namespace {
+
+constexpr double kPercent = 100.0;
+constexpr double kHzPerMhz = 1e6;
+constexpr double kMillisecondsPerSecond = 1000.0;
+constexpr double kBytesPerKib = 1024.0;
+
+struct ExportCommandOptions {
+  std::string input;
+  std::string board;
+  std::string out_dir;
+  bool build = false;
+  std::size_t verify = 0;
+  std::string port;
+  std::string dataset_dir;
+};
+
+std::string kib(uint64_t bytes) {
+  return fmt::format("{} B ({:.1f} KiB)", bytes, static_cast<double>(bytes) / kBytesPerKib);
+}
+
+void print_sizes(const profiler::ExportProject& project, const profiler::ImageSize& size) {
+  const uint64_t planned_sram = uint64_t{project.arena_bytes} + project.scratch_bytes;
+  fmt::print("image size (arm-none-eabi-size -A), board {}:\n", project.board_kind);
+  fmt::print("  flash       {}\n", kib(size.flash_bytes));
+  fmt::print("    model     {}   planned {} (.tnm file){}\n", kib(size.model_array_bytes),
+             kib(project.model_bytes),
+             size.model_array_bytes == project.model_bytes ? "  equal" : "  DIFFERENT");
+  fmt::print("    code etc. {}   runtime, drivers, application\n",
+             kib(size.flash_bytes - size.model_array_bytes));
+  fmt::print("  static RAM  {}\n", kib(size.static_ram_bytes));
+  fmt::print("    arena     {}   planned {}{}\n", kib(size.arena_bytes), kib(project.arena_bytes),
+             size.arena_bytes == project.arena_bytes ? "  equal" : "  DIFFERENT");
+  fmt::print("    scratch   {}   planned {}{}\n", kib(size.scratch_bytes),
+             kib(project.scratch_bytes),
+             size.scratch_bytes == project.scratch_bytes ? "  equal" : "  DIFFERENT");
+  fmt::print("    stack     {}   the board's reservation\n", kib(size.stack_bytes));
+  fmt::print("    data+bss  {}   runtime and application state\n",
+             kib(size.data_bytes + size.bss_bytes));
+  fmt::print("  planner's peak SRAM (arena + scratch): {}\n", kib(planned_sram));
+}
+
+void print_verify(const profiler::VerifyResult& r, const std::optional<double>& search_accuracy) {
+  const std::string tag = fmt::format("[{} | {}]", r.board, r.firmware_version);
+  fmt::print("verify {}: {} samples, {}\n", tag, r.samples, r.sample_source);
+  if (r.bit_exact()) {
+    fmt::print("  outputs: bit-exact with the host engine on all {} samples\n", r.samples);
+  } else {
+    fmt::print("  outputs: {} of {} samples DIFFER from the host engine (first: sample {})\n",
+               r.mismatches, r.samples, *r.first_mismatch);
+  }
+  if (r.labeled && r.samples > 0) {
+    const double n = static_cast<double>(r.samples);
+    fmt::print("  int8 top-1 accuracy on the board : {:.2f}% ({}/{})\n",
+               kPercent * static_cast<double>(r.board_correct) / n, r.board_correct, r.samples);
+    fmt::print("  int8 top-1 accuracy, host engine : {:.2f}% ({}/{})\n",
+               kPercent * static_cast<double>(r.host_correct) / n, r.host_correct, r.samples);
+    if (search_accuracy) {
+      fmt::print(
+          "  float accuracy (search)          : {} (best/summary.json: the supernet's own "
+          "evaluation on the job's validation split, not these samples)\n",
+          *search_accuracy);
+    } else {
+      fmt::print(
+          "  float accuracy                   : n/a (no float reference in the export input)\n");
+    }
+  }
+  if (r.samples > 0 && r.clock_hz > 0) {
+    const double mean_cycles = static_cast<double>(r.total_cycles) / static_cast<double>(r.samples);
+    fmt::print(
+        "  latency: {:.0f} cycles per inference = {:.2f} ms at {:.0f} MHz; stack used {} B\n",
+        mean_cycles, kMillisecondsPerSecond * mean_cycles / r.clock_hz, r.clock_hz / kHzPerMhz,
+        r.max_stack_bytes);
+  }
+}
+
+void run_export(const ExportCommandOptions& options) {
+  const profiler::BoardSpec spec = profiler::find_board_spec(options.board);
+  if (options.verify > 0 && options.port.empty() && !spec.emulated()) {
+    throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
+                             "' is a real board: --verify needs its serial port (--port DEV)");
+  }
+  const profiler::ExportSource source = profiler::resolve_export_source(options.input);
+  const profiler::ExportProject project =
+      profiler::write_export_project(source, spec, options.out_dir);
+  fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
+             project.files.size());
+  fmt::print("  model {} B in flash; arena {} B + scratch {} B static RAM (planned)\n",
+             project.model_bytes, project.arena_bytes, project.scratch_bytes);
+  if (!options.build && options.verify == 0) return;
+
+  const profiler::ExportBuild build = profiler::build_export_project(project.dir);
+  fmt::print("built {} and {}\n", build.elf, build.bin);
+  print_sizes(project, profiler::read_image_size(build.elf));
+  if (options.verify == 0) return;
+
+  profiler::VerifyOptions verify;
+  verify.samples = options.verify;
+  verify.port = options.port;
+  verify.dataset_dir = options.dataset_dir;
+  if (verify.dataset_dir.empty() && source.dataset_kind == "fashion-mnist") {
+    verify.dataset_dir = source.dataset_path;
+  }
+  if (options.port.empty()) profiler::install_interrupt_cleanup();
+  const profiler::VerifyResult result =
+      profiler::verify_export(source.model, spec, build.elf, verify);
+  print_verify(result, source.search_accuracy);
+  if (!result.bit_exact()) {
+    throw std::runtime_error("board " + result.board + " (firmware " + result.firmware_version +
+                             "): " + std::to_string(result.mismatches) +
+                             " outputs differ from the host engine");
+  }
+}
+
+}  // namespace
+
+void register_export_command(CLI::App& app) {
+  auto options = std::make_shared<ExportCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "export",
+      "Write a self-contained firmware project (model as C++ sources, serial application, "
+      "runtime, linker script, CMakeLists.txt) for a board; optionally build and verify it");
+  command->add_option("input", options->input, "a .tnm model file or a search result directory")
+      ->required();
+  command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
+  command->add_option("--out", options->out_dir, "project directory to write")->required();
+  command->add_flag("--build", options->build,
+                    "build the image with cmake + arm-none-eabi-gcc and report flash/RAM");
+  command->add_option("--verify", options->verify,
+                      "run N samples on the board (implies --build) and compare with the host "
+                      "engine bit for bit");
+  command->add_option("--port", options->port,
+                      "serial device of a real board (or unix:/tcp: socket); default: QEMU");
+  command->add_option("--dataset", options->dataset_dir,
+                      "Fashion-MNIST directory for --verify (default: the result's job dataset, "
+                      "else /usr/share/datasets/fashion-mnist)");
+  command->callback([options] { run_export(*options); });
+}
+
+}  // namespace tinynas::apps

@@ -1,0 +1,51 @@
+// `tinynas search JOB.json`: stage 1 (choose the space), the supernet of that space (trained or
+// loaded by a SupernetProvider), stage 2 (evolution with hardware in the loop), then the result
+// directory: best/, pareto.json, history.jsonl, report.html.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "nas/search/evolution_search.h"
+#include "nas/search/search_interfaces.h"
+#include "nas/search/search_job.h"
+#include "nas/search/space_optimizer.h"
+
+namespace tinynas::nas {
+
+// Where accuracy and the int8 models of the chosen space come from.
+class SupernetProvider {
+ public:
+  virtual ~SupernetProvider() = default;
+  // Trains (or loads) the supernet of `space`; `dir` is the place for its files. With `resume`,
+  // an interrupted training continues.
+  virtual void prepare(const SearchJob& job, const SearchSpace& space, const std::string& dir,
+                       bool resume, const SearchObserver& observer) = 0;
+  virtual AccuracyEvaluator& accuracy() = 0;
+  virtual SubnetCompiler& compiler() = 0;
+  // Writes the subnet's own weights (e.g. a TorchScript file) into `dir`; may do nothing.
+  virtual void export_subnet(const SubnetConfig& subnet, const std::string& dir) = 0;
+};
+
+struct PipelineOptions {
+  bool resume = false;
+  int stop_after_generation = -1;  // tests: interrupt after this generation
+};
+
+struct PipelineResult {
+  std::string output_dir;
+  std::optional<Stage1Result> stage1;
+  SearchSpace space;  // the searched space
+  EvolutionOutcome outcome;
+};
+
+// Throws std::runtime_error when output_dir already holds a search and `resume` is false.
+PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, BoardMeasurer& board,
+                          const PipelineOptions& options, const SearchObserver& observer = {});
+
+// The result files (called by run_search when the evolution finished).
+void write_search_results(const SearchJob& job, const PipelineResult& result,
+                          SupernetProvider& supernet);
+
+}  // namespace tinynas::nas

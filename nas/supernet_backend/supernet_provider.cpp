@@ -1,0 +1,199 @@
+#include "nas/supernet_backend/supernet_provider.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include "supernet/checkpoint.h"
+#include "supernet/int8_lowering.h"
+#include "supernet/job_datasets.h"
+#include "supernet/progressive_shrinking.h"
+#include "supernet/subnet_evaluation.h"
+#include "supernet/subnet_extraction.h"
+#include "supernet/training_job.h"
+
+namespace tinynas::nas {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPhaseTraining = "supernet training";
+constexpr int kJsonIndent = 2;
+// BN recalibration batches draw from this seed offset (fixed: accuracy is cached per subnet).
+constexpr uint64_t kRecalibrationSeedOffset = 29;
+constexpr int kInt8CalibrationBatches = 8;
+
+// The tinynas-train/1 document of the chosen space: the job's "supernet.train" settings plus
+// the fields the search owns.
+nlohmann::json training_document(const SearchJob& job, const std::string& space_path,
+                                 const std::string& output_dir) {
+  nlohmann::json doc = job.supernet.train;
+  doc["format"] = supernet::kTrainJobFormat;
+  doc["space"] = space_path;
+  doc["dataset"] = job.dataset;
+  doc["output_dir"] = output_dir;
+  doc["seed"] = job.seed;
+  return doc;
+}
+
+void write_json(const fs::path& path, const nlohmann::json& json) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path);
+  out << json.dump(kJsonIndent) << "\n";
+  if (!out.flush()) throw std::runtime_error(path.string() + ": write failed");
+}
+
+}  // namespace
+
+struct SupernetBackedProvider::State {
+  supernet::OFASupernet net{nullptr};
+  supernet::JobDatasets data;
+  int calibration_batches = 0;
+  int batch_size = 0;
+  uint64_t seed = 0;
+  std::string checkpoint;
+
+  class Accuracy : public AccuracyEvaluator {
+   public:
+    explicit Accuracy(State& s) : s_(s) {}
+    double accuracy(const SubnetConfig& subnet) override {
+      return supernet::evaluate_subnet(*s_.net, subnet, s_.data.train, s_.data.validation,
+                                       s_.calibration_batches, s_.batch_size,
+                                       s_.seed + kRecalibrationSeedOffset)
+          .accuracy;
+    }
+    std::string description() const override {
+      return "supernet " + s_.checkpoint + ", BN recalibrated, " + s_.data.validation.name;
+    }
+
+   private:
+    State& s_;
+  };
+
+  class Int8Compiler : public SubnetCompiler {
+   public:
+    explicit Int8Compiler(State& s) : s_(s) {}
+    std::vector<uint8_t> compile(const SubnetConfig& subnet) override {
+      torch::NoGradGuard no_grad;
+      const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s_.net);
+      s_.net->set_active_subnet(subnet);
+      supernet::recalibrate_batch_norm(*s_.net, s_.data.train, s_.calibration_batches,
+                                       s_.batch_size, s_.seed + kRecalibrationSeedOffset);
+      const supernet::StandaloneNetwork network = supernet::extract_subnet(*s_.net, subnet);
+      supernet::restore_buffers(*s_.net, saved);
+      const compiler::Graph graph = supernet::lower_to_int8_graph(
+          network, s_.data.train, kInt8CalibrationBatches, s_.batch_size);
+      return supernet::write_int8_model(graph);
+    }
+    std::string description() const override { return "trained weights, int8 PTQ"; }
+
+   private:
+    State& s_;
+  };
+
+  std::unique_ptr<Accuracy> accuracy;
+  std::unique_ptr<Int8Compiler> compiler;
+};
+
+SupernetBackedProvider::SupernetBackedProvider() : state_(std::make_unique<State>()) {}
+SupernetBackedProvider::~SupernetBackedProvider() = default;
+
+void SupernetBackedProvider::validate(const SearchJob& job) {
+  if (!job.supernet.checkpoint.empty()) return;
+  try {
+    supernet::parse_training_job(training_document(job, job.space_path, "supernet"), "");
+  } catch (const std::exception& e) {
+    FieldCollector errors;
+    errors.add("supernet.train", "settings the supernet trainer accepts (tinynas-train/1)",
+               std::string(e.what()));
+    errors.throw_if_any(job.job_path.empty() ? "job" : job.job_path);
+  }
+}
+
+void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& space,
+                                     const std::string& dir, bool resume,
+                                     const SearchObserver& observer) {
+  State& s = *state_;
+  if (job.supernet.threads > 0) torch::set_num_threads(job.supernet.threads);
+  std::string checkpoint = job.supernet.checkpoint;
+  if (checkpoint.empty()) {
+    const fs::path space_path = fs::path(dir) / "space.json";
+    write_json(space_path, search_space_to_json(space));
+    const nlohmann::json doc = training_document(job, space_path.string(), dir);
+    write_json(fs::path(dir) / "train-job.json", doc);
+    const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
+    const bool done = fs::exists(fs::path(dir) / supernet::kMetadataFile) &&
+                      supernet::read_checkpoint_metadata(dir).value("completed_epochs", 0) >=
+                          training.total_epochs();
+    if (!done) {
+      supernet::TrainingOptions options;
+      options.output_dir = dir;
+      options.resume = resume && fs::exists(fs::path(dir) / supernet::kMetadataFile);
+      supernet::TrainingCallbacks callbacks;
+      callbacks.on_step = [&observer, &training](const supernet::StepProgress& p) {
+        if (!observer.progress) return;
+        const int64_t total = int64_t{training.total_epochs()} * p.steps_per_epoch;
+        observer.progress(kPhaseTraining, int64_t{p.epoch - 1} * p.steps_per_epoch + p.step, total);
+      };
+      callbacks.on_epoch = [&observer](const supernet::EpochSummary& e) {
+        if (observer.message) {
+          observer.message(
+              "supernet: epoch " + std::to_string(e.epoch) + " (" + e.phase + "): largest " +
+              std::to_string(e.largest_validation_accuracy * 100.0).substr(0, 5) + "%, smallest " +
+              std::to_string(e.smallest_validation_accuracy * 100.0).substr(0, 5) +
+              "% on validation");
+        }
+      };
+      callbacks.on_message = [&observer](const std::string& m) {
+        if (observer.message) observer.message("supernet: " + m);
+      };
+      supernet::train_supernet(training, options, callbacks);
+    }
+    checkpoint = dir;
+  }
+  const std::string ckpt_dir = supernet::checkpoint_dir(checkpoint);
+  const nlohmann::json metadata = supernet::read_checkpoint_metadata(ckpt_dir);
+  s.net = supernet::load_supernet_checkpoint(ckpt_dir);
+  if (search_space_to_json(s.net->space()) != search_space_to_json(space)) {
+    throw std::runtime_error("supernet checkpoint " + ckpt_dir + " was trained on space \"" +
+                             s.net->space().name + "\", the search needs \"" + space.name +
+                             "\" (drop stage1 from the job, or train a new supernet)");
+  }
+  const nlohmann::json& train_job = metadata.at("job");
+  const supernet::DatasetConfig dataset =
+      supernet::parse_dataset_config(train_job.at("dataset"), "job.dataset");
+  s.seed = train_job.value("seed", uint64_t{0});
+  s.data = supernet::load_job_datasets(dataset, space, s.seed);
+  if (s.data.validation.size() == 0) {
+    throw std::runtime_error("supernet checkpoint " + ckpt_dir +
+                             ": dataset.validation_size is 0, the search needs a validation "
+                             "split held out of training");
+  }
+  s.calibration_batches = job.supernet.accuracy_calibration_batches > 0
+                              ? job.supernet.accuracy_calibration_batches
+                              : train_job.at("bn_calibration_batches").get<int>();
+  s.batch_size = train_job.at("eval_batch_size").get<int>();
+  s.checkpoint = ckpt_dir;
+  s.accuracy = std::make_unique<State::Accuracy>(s);
+  s.compiler = std::make_unique<State::Int8Compiler>(s);
+}
+
+AccuracyEvaluator& SupernetBackedProvider::accuracy() { return *state_->accuracy; }
+SubnetCompiler& SupernetBackedProvider::compiler() { return *state_->compiler; }
+
+void SupernetBackedProvider::export_subnet(const SubnetConfig& subnet, const std::string& dir) {
+  torch::NoGradGuard no_grad;
+  State& s = *state_;
+  const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s.net);
+  s.net->set_active_subnet(subnet);
+  supernet::recalibrate_batch_norm(*s.net, s.data.train, s.calibration_batches, s.batch_size,
+                                   s.seed + kRecalibrationSeedOffset);
+  const supernet::StandaloneNetwork network = supernet::extract_subnet(*s.net, subnet);
+  supernet::restore_buffers(*s.net, saved);
+  supernet::save_torchscript(network, (fs::path(dir) / "subnet.pt").string());
+}
+
+}  // namespace tinynas::nas

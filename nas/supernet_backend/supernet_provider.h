@@ -1,0 +1,35 @@
+// The supernet-backed SupernetProvider of `tinynas search`: trains the once-for-all supernet of
+// the chosen space (or loads the job's checkpoint), then answers the search's questions with it:
+// accuracy = BN recalibration on training batches + accuracy on the validation split (held out
+// of training), the int8 model = the subnet's trained weights, post-training quantized and
+// lowered to the engine. LibTorch stays in the .cpp (pimpl).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "nas/search/search_pipeline.h"
+
+namespace tinynas::nas {
+
+class SupernetBackedProvider : public SupernetProvider {
+ public:
+  SupernetBackedProvider();
+  ~SupernetBackedProvider() override;
+
+  // Checks the "supernet.train" settings with the trainer's own parser (before any work
+  // starts); throws FieldErrorList naming "supernet.train.<field>".
+  static void validate(const SearchJob& job);
+
+  void prepare(const SearchJob& job, const SearchSpace& space, const std::string& dir, bool resume,
+               const SearchObserver& observer) override;
+  AccuracyEvaluator& accuracy() override;
+  SubnetCompiler& compiler() override;
+  void export_subnet(const SubnetConfig& subnet, const std::string& dir) override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tinynas::nas

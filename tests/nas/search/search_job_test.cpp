@@ -1,0 +1,173 @@
+#include "nas/search/search_job.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "search_fakes.h"
+
+namespace tinynas::nas {
+namespace {
+
+const std::string kSource = TINYNAS_SOURCE_DIR;
+
+nlohmann::json valid_job() {
+  return {
+      {"format", "tinynas-search/1"},
+      {"board", "qemu-mps2-an386"},
+      {"constraints", {{"peak_sram_bytes", 65536}, {"flash_bytes", 262144}}},
+      {"dataset",
+       {{"kind", "synthetic"},
+        {"synthetic_train_size", 64},
+        {"synthetic_test_size", 32},
+        {"validation_size", 16}}},
+      {"space", kSource + "/configs/spaces/fmnist-r28-w1.0.json"},
+      {"stage1", {{"width_multipliers", {0.5, 1.0}}, {"resolutions", {20, 28}}, {"samples", 10}}},
+      {"supernet", {{"train", nlohmann::json::object()}}},
+      {"evolution", {{"population", 8}, {"generations", 3}}},
+      {"output_dir", "runs/test"},
+      {"seed", 3}};
+}
+
+std::string messages(const FieldErrorList& e) {
+  std::string all;
+  for (const FieldError& f : e.errors()) all += f.message() + "\n";
+  return all;
+}
+
+TEST(SearchJob, ValidJobParsesWithOnceForAllDefaults) {
+  const SearchJob job = parse_search_job(valid_job(), "");
+  EXPECT_EQ(job.board.kind, "qemu-mps2-an386");
+  EXPECT_EQ(*job.constraints.peak_sram_bytes, 65536);
+  EXPECT_FALSE(job.constraints.latency_ms.has_value());
+  EXPECT_TRUE(job.stage1.enabled);
+  EXPECT_EQ(job.stage1.resolutions, (std::vector<int>{20, 28}));
+  EXPECT_EQ(job.evolution.population, 8);
+  EXPECT_DOUBLE_EQ(job.evolution.parent_ratio, 0.25);
+  EXPECT_DOUBLE_EQ(job.evolution.mutation_probability, 0.1);
+  EXPECT_DOUBLE_EQ(job.evolution.mutation_ratio, 0.5);
+  EXPECT_EQ(job.seed, 3u);
+  EXPECT_TRUE(job.farm_url.empty());
+}
+
+TEST(SearchJob, ShippedJobFilesParse) {
+  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/configs/jobs")) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("search-", 0) != 0 && name != "quickstart.json") continue;
+    try {
+      const nlohmann::json doc = compiler::read_json_file(entry.path().string());
+      // Dataset folders may be absent on a build machine: check everything else.
+      nlohmann::json relaxed = doc;
+      relaxed["dataset"] = valid_job()["dataset"];
+      parse_search_job(relaxed, entry.path().parent_path().string(), profiler::default_boards_dir(),
+                       name);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+}
+
+TEST(SearchJob, EveryBadFieldIsReportedAtOnceWithPathExpectedAndFound) {
+  nlohmann::json doc = valid_job();
+  doc["format"] = "tinynas-search/0";
+  doc["board"] = "no-such-board";
+  doc["constraints"]["peak_sram_bytes"] = -5;
+  doc["constraints"]["latency_ms"] = "fast";
+  doc["dataset"]["kind"] = "imagenet";
+  doc["stage1"]["width_multipliers"] = {1.0, 0.5};
+  doc["stage1"]["resolutions"] = {20, "28"};
+  doc["evolution"]["population"] = 0;
+  doc["evolution"]["mutation_probability"] = 1.5;
+  doc["evolution"]["populaton"] = 10;
+  doc["farm"] = "ftp://x";
+  doc.erase("output_dir");
+  try {
+    parse_search_job(doc, "", profiler::default_boards_dir(), "bad.json");
+    FAIL() << "expected FieldErrorList";
+  } catch (const FieldErrorList& e) {
+    const std::string all = messages(e);
+    for (const char* path :
+         {"format: expected \"tinynas-search/1\", found \"tinynas-search/0\"", "board: expected",
+          "constraints.peak_sram_bytes: expected an integer in [1, ", "found -5",
+          "constraints.latency_ms: expected a number", "found \"fast\"",
+          "dataset.kind: expected one of",
+          "stage1.width_multipliers[1]: expected a value above the previous one",
+          "stage1.resolutions[1]: expected an integer, found \"28\"",
+          "evolution.population: expected an integer in [2, ", "found 0",
+          "evolution.mutation_probability: expected a number in [0, 1], found 1.5",
+          "evolution.populaton: expected a known key", "farm: expected a farm URL",
+          "output_dir: expected a string, found missing"}) {
+      EXPECT_NE(all.find(path), std::string::npos) << "missing \"" << path << "\" in:\n" << all;
+    }
+    EXPECT_GE(e.errors().size(), 12u);
+    EXPECT_NE(std::string(e.what()).find("bad.json: "), std::string::npos);
+  }
+}
+
+TEST(SearchJob, ConstraintsNeedAtLeastOneLimitAndFitTheBoard) {
+  nlohmann::json doc = valid_job();
+  doc["constraints"] = nlohmann::json::object();
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    EXPECT_NE(messages(e).find("constraints: expected at least one of"), std::string::npos);
+  }
+  doc["constraints"] = {{"peak_sram_bytes", int64_t{1} << 30}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    EXPECT_NE(messages(e).find("constraints.peak_sram_bytes: expected at most the board's SRAM"),
+              std::string::npos)
+        << messages(e);
+  }
+}
+
+TEST(SearchJob, SupernetNeedsExactlyOneSourceAndTrainMustNotOverrideJobFields) {
+  nlohmann::json doc = valid_job();
+  doc["supernet"] = {{"checkpoint", "/no/such/ckpt"}, {"train", {{"seed", 4}}}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    const std::string all = messages(e);
+    EXPECT_NE(all.find("supernet: expected exactly one of"), std::string::npos) << all;
+    EXPECT_NE(all.find("supernet.checkpoint: expected an existing checkpoint folder"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("supernet.train.seed: expected no such key"), std::string::npos) << all;
+  }
+}
+
+TEST(SearchJob, ResolutionsTheSpaceCannotTakeAreErrors) {
+  nlohmann::json doc = valid_job();
+  doc["space"] = "missing-space.json";
+  try {
+    parse_search_job(doc, "/nonexistent");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    EXPECT_NE(messages(e).find("space: expected a readable search-space file"), std::string::npos);
+  }
+}
+
+TEST(SearchJob, SyntaxErrorsNameTheFile) {
+  testing::ScratchDir dir("job-syntax");
+  const std::string path = dir.sub("job.json");
+  std::ofstream(path) << "{\"format\": ";
+  EXPECT_THROW(
+      {
+        try {
+          load_search_job(path);
+        } catch (const std::exception& e) {
+          EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+          throw;
+        }
+      },
+      std::exception);
+}
+
+}  // namespace
+}  // namespace tinynas::nas
