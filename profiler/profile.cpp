@@ -8,6 +8,7 @@
 #include "engine/compiler/host_runner.h"
 #include "engine/compiler/model_file.h"
 #include "engine/runtime/crc32.h"
+#include "engine/runtime/op_kind_name.h"
 
 namespace tinynas::profiler {
 namespace {
@@ -32,24 +33,6 @@ std::string input_label(const ProfileOptions& options) {
 }
 
 }  // namespace
-
-const char* op_kind_name(uint8_t kind) {
-  switch (static_cast<runtime::OpKind>(kind)) {
-    case runtime::OpKind::kConv2d:
-      return "conv2d";
-    case runtime::OpKind::kDepthwiseConv2d:
-      return "depthwise_conv2d";
-    case runtime::OpKind::kAdd:
-      return "add";
-    case runtime::OpKind::kAveragePool2d:
-      return "average_pool2d";
-    case runtime::OpKind::kGlobalAveragePool:
-      return "global_average_pool";
-    case runtime::OpKind::kFullyConnected:
-      return "fully_connected";
-  }
-  return "unknown";
-}
 
 const char* kernel_path_name(protocol::KernelPath path) {
   return path == protocol::KernelPath::kDsp ? "dsp" : "plain";
@@ -107,7 +90,7 @@ ProfileResult profile_model(BoardClient& client, const BoardInfo& info,
   // The host engine validates the same bytes; its view also names the op kinds.
   const compiler::LoadedModel host_model(model, "model uploaded to " + client.name());
   for (uint16_t i = 0; i < host_model.view().op_count(); ++i) {
-    result.op_kinds.push_back(op_kind_name(static_cast<uint8_t>(host_model.view().op(i).kind)));
+    result.op_kinds.push_back(runtime::op_kind_name(host_model.view().op(i).kind));
   }
   if (options.compare_with_host) {
     compiler::HostRunOptions host_options;

@@ -65,8 +65,6 @@ ProfileResult profile_model(BoardClient& client, const BoardInfo& info,
 
 nlohmann::json to_json(const ProfileResult& result);
 
-// "conv2d", "depthwise_conv2d", ... for an op kind byte.
-const char* op_kind_name(uint8_t kind);
 const char* kernel_path_name(protocol::KernelPath path);
 const char* timer_name(protocol::TimerKind timer);
 

@@ -10,6 +10,7 @@
 
 #include "engine/compiler/graph.h"
 #include "engine/compiler/memory_plan.h"
+#include "engine/runtime/op_kind_name.h"
 
 namespace tinynas::compiler {
 
@@ -53,7 +54,7 @@ int64_t model_file_bytes(const Graph& graph);
 // weights + biases (graph_params) are 0.730M.
 int64_t reported_params(const Graph& graph);
 
-const char* op_kind_name(OpKind kind);  // "conv2d", "depthwise_conv2d", ...
+using runtime::op_kind_name;  // "conv2d", "depthwise_conv2d", ...
 
 nlohmann::ordered_json to_json(const MemoryReport& report);
 // A human-readable summary and per-op table with aligned columns; bytes also in kB (1024 B).

@@ -3,30 +3,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/runtime/op_kind_name.h"
+
 namespace tinynas::profiler::latency {
 namespace {
 
 double elements(const runtime::TensorInfo& t) {
   return static_cast<double>(t.shape.n) * t.shape.h * t.shape.w * t.shape.c;
-}
-
-std::string kind_name(runtime::OpKind kind) {
-  switch (kind) {
-    case runtime::OpKind::kConv2d:
-      return "conv2d";
-    case runtime::OpKind::kDepthwiseConv2d:
-      return "depthwise_conv2d";
-    case runtime::OpKind::kAdd:
-      return "add";
-    case runtime::OpKind::kAveragePool2d:
-      return "average_pool2d";
-    case runtime::OpKind::kGlobalAveragePool:
-      return "global_average_pool";
-    case runtime::OpKind::kFullyConnected:
-      return "fully_connected";
-  }
-  throw std::invalid_argument("latency features: unknown op kind " +
-                              std::to_string(static_cast<int>(kind)));
 }
 
 std::string geometry(const runtime::OpInfo& op) {
@@ -67,7 +50,7 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
     const runtime::TensorInfo input = model.tensor(op.input0);
     const runtime::TensorInfo output = model.tensor(op.output);
     OpFeatures f;
-    f.op_kind = kind_name(op.kind);
+    f.op_kind = runtime::op_kind_name(op.kind);
     f.op_class = f.op_kind;
     double weight_bytes = 0.0;
     double macs = 0.0;

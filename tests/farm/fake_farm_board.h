@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/compiler/model_file.h"
+#include "engine/runtime/op_kind_name.h"
 #include "profiler/farm/farm.h"
 #include "profiler/farm/sha256.h"
 
@@ -91,7 +92,7 @@ class FakeFarmBoard : public FarmBoard {
     result.cycles = kFakeOverheadCycles;
     for (uint16_t i = 0; i < loaded.view().op_count(); ++i) {
       result.per_op_cycles.push_back(fake_op_cycles(result.model_bytes, i));
-      result.op_kinds.push_back(op_kind_name(static_cast<uint8_t>(loaded.view().op(i).kind)));
+      result.op_kinds.push_back(runtime::op_kind_name(loaded.view().op(i).kind));
       result.cycles += result.per_op_cycles.back();
     }
     result.total_cycles = result.cycles * options.runs;
