@@ -15,6 +15,11 @@
 #include "profiler/export/export_verify.h"
 #include "profiler/interrupt_cleanup.h"
 
+#ifdef TINYNAS_WITH_SUPERNET
+#include "nas/space/subnet_config.h"
+#include "supernet/subnet_accuracy.h"
+#endif
+
 namespace tinynas::apps {
 
 namespace {
@@ -59,7 +64,35 @@ void print_sizes(const profiler::ExportProject& project, const profiler::ImageSi
   fmt::print("  planner's peak SRAM (arena + scratch): {}\n", kib(planned_sram));
 }
 
-void print_verify(const profiler::VerifyResult& r, const std::optional<double>& search_accuracy) {
+// The float accuracy of the exported subnet on the very images the board classified: the
+// supernet checkpoint of a search result dir (<dir>/supernet) with BN recalibrated for
+// <dir>/best/arch.json. Empty when the input is not such a dir or this build has no LibTorch.
+std::optional<double> float_accuracy_on_verified_images(const std::string& input,
+                                                        const std::string& dataset_dir,
+                                                        std::size_t images) {
+#ifdef TINYNAS_WITH_SUPERNET
+  namespace fs = std::filesystem;
+  const fs::path checkpoint = fs::path(input) / "supernet";
+  const fs::path arch = fs::path(input) / "best" / "arch.json";
+  if (!fs::is_directory(input) || !fs::exists(checkpoint / "metadata.json") || !fs::exists(arch)) {
+    return std::nullopt;
+  }
+  supernet::AccuracyOptions options;
+  options.split = "test";
+  options.dataset_path = dataset_dir;
+  options.first_images = static_cast<int64_t>(images);
+  supernet::SubnetAccuracyEvaluator evaluator(checkpoint.string(), options);
+  return evaluator.evaluate(nas::load_subnet_arch(evaluator.space(), arch.string())).float_accuracy;
+#else
+  (void)input;
+  (void)dataset_dir;
+  (void)images;
+  return std::nullopt;
+#endif
+}
+
+void print_verify(const profiler::VerifyResult& r, const std::optional<double>& search_accuracy,
+                  const std::optional<double>& float_accuracy) {
   const std::string tag = fmt::format("[{} | {}]", r.board, r.firmware_version);
   fmt::print("verify {}: {} samples, {}\n", tag, r.samples, r.sample_source);
   if (r.bit_exact()) {
@@ -74,12 +107,16 @@ void print_verify(const profiler::VerifyResult& r, const std::optional<double>& 
                kPercent * static_cast<double>(r.board_correct) / n, r.board_correct, r.samples);
     fmt::print("  int8 top-1 accuracy, host engine : {:.2f}% ({}/{})\n",
                kPercent * static_cast<double>(r.host_correct) / n, r.host_correct, r.samples);
+    if (float_accuracy) {
+      fmt::print("  float accuracy, supernet         : {:.2f}% (same images, BN recalibrated)\n",
+                 kPercent * *float_accuracy);
+    }
     if (search_accuracy) {
       fmt::print(
-          "  float accuracy (search)          : {} (best/summary.json: the supernet's own "
-          "evaluation on the job's validation split, not these samples)\n",
-          *search_accuracy);
-    } else {
+          "  float accuracy during the search : {:.2f}% (best/summary.json: on the job's "
+          "validation split, not these samples)\n",
+          kPercent * *search_accuracy);
+    } else if (!float_accuracy) {
       fmt::print(
           "  float accuracy                   : n/a (no float reference in the export input)\n");
     }
@@ -123,7 +160,11 @@ void run_export(const ExportCommandOptions& options) {
   if (options.port.empty()) profiler::install_interrupt_cleanup();
   const profiler::VerifyResult result =
       profiler::verify_export(source.model, spec, build.elf, verify);
-  print_verify(result, source.search_accuracy);
+  const std::optional<double> float_accuracy =
+      result.labeled
+          ? float_accuracy_on_verified_images(options.input, verify.dataset_dir, result.samples)
+          : std::nullopt;
+  print_verify(result, source.search_accuracy, float_accuracy);
   if (!result.bit_exact()) {
     throw std::runtime_error("board " + result.board + " (firmware " + result.firmware_version +
                              "): " + std::to_string(result.mismatches) +

@@ -66,6 +66,14 @@ void set_learning_rate(torch::optim::SGD& optimizer, double learning_rate) {
   }
 }
 
+// Drops the gradients instead of zeroing them (PyTorch's set_to_none). A zeroed gradient of a
+// parameter that the sampled subnets do not use would still receive momentum and weight decay,
+// so updates would depend on which parameters a previous step happened to touch, and a resumed
+// run (starting with no gradients) would diverge from an uninterrupted one.
+void drop_gradients(OFASupernet& net) {
+  for (torch::Tensor& parameter : net->parameters()) parameter.mutable_grad() = torch::Tensor();
+}
+
 // Cross entropy against the teacher's soft targets (Hinton et al. 2015, temperature 1, as OFA).
 torch::Tensor distillation_loss(const torch::Tensor& logits, const torch::Tensor& teacher_probs) {
   return -(teacher_probs * torch::log_softmax(logits, 1)).sum(1).mean();
@@ -208,7 +216,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
       const Batch batch =
           make_batch(data.train, order, begin, begin + static_cast<size_t>(job.batch_size),
                      augmentation, &augment_rng);
-      optimizer->zero_grad();
+      drop_gradients(net);
       torch::Tensor teacher_probs;
       if (distill) {
         torch::NoGradGuard no_grad;
@@ -269,6 +277,9 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     net->set_active_subnet(largest);
     save_checkpoint(dir, net, optimizer.get(),
                     make_metadata(job, epoch + 1, result.history, result.wall_seconds));
+    // The two subnets every epoch reports on, ready for `tinynas eval --arch` and `memory`.
+    nas::save_subnet_arch(job.space, largest, dir + "/" + kLargestArchFile, "largest");
+    nas::save_subnet_arch(job.space, smallest, dir + "/" + kSmallestArchFile, "smallest");
     if (callbacks.on_epoch) callbacks.on_epoch(summary);
   }
   result.wall_seconds = previous_wall_seconds + seconds_since(start);

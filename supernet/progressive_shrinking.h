@@ -13,6 +13,10 @@
 
 namespace tinynas::supernet {
 
+// Architecture files written next to every checkpoint.
+inline constexpr const char* kLargestArchFile = "largest.arch.json";
+inline constexpr const char* kSmallestArchFile = "smallest.arch.json";
+
 struct StepProgress {
   std::string phase;
   int phase_index = 0, phase_count = 0;

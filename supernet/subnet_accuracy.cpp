@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "engine/compiler/host_runner.h"
 #include "engine/compiler/model_file.h"
@@ -24,6 +25,7 @@ struct SubnetAccuracyEvaluator::State {
   OFASupernet net{nullptr};
   JobDatasets data;
   const ImageDataset* evaluation = nullptr;
+  ImageDataset first_images;  // the evaluated prefix when AccuracyOptions::first_images > 0
   int calibration_batches = 0;
   int batch_size = 0;
   int int8_calibration_batches = 0;
@@ -49,6 +51,19 @@ SubnetAccuracyEvaluator::SubnetAccuracyEvaluator(const std::string& checkpoint,
   } else {
     throw std::invalid_argument("split: expected \"test\" or \"validation\", found \"" +
                                 options.split + "\"");
+  }
+  if (options.first_images < 0 ||
+      options.first_images > static_cast<int64_t>(state_->evaluation->size())) {
+    throw std::invalid_argument(
+        "first_images: expected 0.." + std::to_string(state_->evaluation->size()) + " (the " +
+        state_->evaluation->name + " images), found " + std::to_string(options.first_images));
+  }
+  if (options.first_images > 0) {
+    std::vector<size_t> first(static_cast<size_t>(options.first_images));
+    std::iota(first.begin(), first.end(), size_t{0});
+    state_->first_images = subset(*state_->evaluation, first);
+    state_->first_images.name = state_->evaluation->name;
+    state_->evaluation = &state_->first_images;
   }
   state_->calibration_batches = options.calibration_batches > 0
                                     ? options.calibration_batches

@@ -13,20 +13,35 @@ constexpr double kMarginRight = 20.0;
 constexpr double kMarginTop = 34.0;
 constexpr double kMarginBottom = 52.0;
 constexpr int kTicks = 5;
-constexpr double kPadFraction = 0.05;
 constexpr double kLegendRow = 16.0;
 constexpr double kLegendWidth = 190.0;
+constexpr double kLegendGap = 12.0;
 constexpr double kCategoryLabelAngle = -45.0;
 constexpr size_t kMaxCategoryLabels = 60;
+constexpr double kCategoryCharWidth = 5.5;  // of the 9 px category labels
+constexpr double kCategoryLabelGap = 8.0;
+constexpr double kSin45 = 0.70710678;
+
+// A tick step of 1, 2 or 5 times a power of ten that cuts `span` into about kTicks intervals
+// (Heckbert, "Nice numbers for graph labels", Graphics Gems, 1990).
+double nice_step(double span) {
+  const double raw = span / kTicks;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double fraction = raw / magnitude;
+  const double nice = fraction < 1.5 ? 1.0 : fraction < 3.0 ? 2.0 : fraction < 7.0 ? 5.0 : 10.0;
+  return nice * magnitude;
+}
 
 struct Range {
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
+  double step = 1.0;  // between ticks, set by snap()
   void add(double v) {
     min = std::min(min, v);
     max = std::max(max, v);
   }
-  void pad() {
+  // Widens the range to whole tick steps, so that every tick label is a round number.
+  void snap() {
     if (!(min <= max)) {
       min = 0.0;
       max = 1.0;
@@ -35,9 +50,17 @@ struct Range {
       max += 1.0;
       min -= 1.0;
     }
-    const double d = (max - min) * kPadFraction;
-    min -= d;
-    max += d;
+    step = nice_step(max - min);
+    // A data point within this share of a step of a tick sits on it (rounding of the data).
+    constexpr double kOnTick = 1e-9;
+    min = std::floor(min / step + kOnTick) * step;
+    max = std::ceil(max / step - kOnTick) * step;
+  }
+  std::vector<double> ticks() const {
+    std::vector<double> out;
+    const int count = static_cast<int>(std::lround((max - min) / step));
+    for (int i = 0; i <= count; ++i) out.push_back(min + step * i);
+    return out;
   }
 };
 
@@ -58,36 +81,37 @@ std::string format_tick(double v) {
 
 class Frame {
  public:
-  Frame(const ChartOptions& o, Range x, Range y) : o_(o), x_(x), y_(y) {}
+  // `bottom`: room below the plot for tick labels and the axis title.
+  Frame(const ChartOptions& o, Range x, Range y, double bottom = kMarginBottom)
+      : o_(o), x_(x), y_(y), bottom_(bottom) {}
+  double plot_bottom() const { return o_.height - bottom_; }
   double px(double v) const {
     return kMarginLeft + (v - x_.min) / (x_.max - x_.min) * (o_.width - kMarginLeft - kMarginRight);
   }
   double py(double v) const {
-    return o_.height - kMarginBottom -
-           (v - y_.min) / (y_.max - y_.min) * (o_.height - kMarginTop - kMarginBottom);
+    return plot_bottom() - (v - y_.min) / (y_.max - y_.min) * (plot_bottom() - kMarginTop);
   }
   void axes(std::ostringstream& s, bool x_ticks) const {
     s << "<rect x='" << kMarginLeft << "' y='" << kMarginTop << "' width='"
-      << o_.width - kMarginLeft - kMarginRight << "' height='"
-      << o_.height - kMarginTop - kMarginBottom << "' fill='#fff' stroke='#888'/>";
-    for (int i = 0; i <= kTicks; ++i) {
-      const double yv = y_.min + (y_.max - y_.min) * i / kTicks;
+      << o_.width - kMarginLeft - kMarginRight << "' height='" << plot_bottom() - kMarginTop
+      << "' fill='#fff' stroke='#888'/>";
+    for (const double yv : y_.ticks()) {
       s << "<line x1='" << kMarginLeft << "' x2='" << o_.width - kMarginRight << "' y1='" << py(yv)
         << "' y2='" << py(yv) << "' stroke='#eee'/>";
       s << "<text x='" << kMarginLeft - 6 << "' y='" << py(yv) + 4
         << "' text-anchor='end' font-size='11'>" << format_tick(yv) << "</text>";
-      if (!x_ticks) continue;
-      const double xv = x_.min + (x_.max - x_.min) * i / kTicks;
-      s << "<line y1='" << kMarginTop << "' y2='" << o_.height - kMarginBottom << "' x1='" << px(xv)
-        << "' x2='" << px(xv) << "' stroke='#eee'/>";
-      s << "<text x='" << px(xv) << "' y='" << o_.height - kMarginBottom + 16
+    }
+    for (const double xv : x_ticks ? x_.ticks() : std::vector<double>{}) {
+      s << "<line y1='" << kMarginTop << "' y2='" << plot_bottom() << "' x1='" << px(xv) << "' x2='"
+        << px(xv) << "' stroke='#eee'/>";
+      s << "<text x='" << px(xv) << "' y='" << plot_bottom() + 16
         << "' text-anchor='middle' font-size='11'>" << format_tick(xv) << "</text>";
     }
     s << "<text x='" << o_.width / 2.0 << "' y='20' text-anchor='middle' font-size='14' "
       << "font-weight='bold'>" << html_escape(o_.title) << "</text>";
     s << "<text x='" << (kMarginLeft + o_.width - kMarginRight) / 2 << "' y='" << o_.height - 8
       << "' text-anchor='middle' font-size='12'>" << html_escape(o_.x_label) << "</text>";
-    s << "<text transform='translate(16," << (kMarginTop + o_.height - kMarginBottom) / 2
+    s << "<text transform='translate(16," << (kMarginTop + plot_bottom()) / 2
       << ") rotate(-90)' text-anchor='middle' font-size='12'>" << html_escape(o_.y_label)
       << "</text>";
   }
@@ -95,12 +119,14 @@ class Frame {
  private:
   const ChartOptions& o_;
   Range x_, y_;
+  double bottom_;
 };
 
 void legend(std::ostringstream& s, const ChartOptions& o,
             const std::vector<std::pair<std::string, std::string>>& entries) {
+  // Right of the plot, in the room open_svg() added, so it never hides data.
   double y = kMarginTop + 8;
-  const double x = o.width - kMarginRight - kLegendWidth;
+  const double x = o.width - kMarginRight + kLegendGap;
   for (const auto& [label, color] : entries) {
     if (label.empty()) continue;
     s << "<rect x='" << x << "' y='" << y - 8 << "' width='10' height='10' fill='" << color
@@ -110,10 +136,17 @@ void legend(std::ostringstream& s, const ChartOptions& o,
   }
 }
 
-std::string open_svg(const ChartOptions& o) {
+template <typename Series>
+bool has_legend(const std::vector<Series>& series) {
+  return std::any_of(series.begin(), series.end(),
+                     [](const Series& one) { return !one.label.empty(); });
+}
+
+std::string open_svg(const ChartOptions& o, bool with_legend) {
+  const double width = o.width + (with_legend ? kLegendWidth : 0.0);
   std::ostringstream s;
-  s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << o.width << "' height='" << o.height
-    << "' viewBox='0 0 " << o.width << " " << o.height
+  s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << o.height
+    << "' viewBox='0 0 " << width << " " << o.height
     << "' font-family='sans-serif' role='img'><title>" << html_escape(o.title) << "</title>";
   return s.str();
 }
@@ -159,11 +192,11 @@ std::string svg_chart(const ChartOptions& o, const std::vector<ChartSeries>& ser
     const double lo = std::min(x.min, y.min), hi = std::max(x.max, y.max);
     x.add(lo), x.add(hi), y.add(lo), y.add(hi);
   }
-  x.pad();
-  y.pad();
+  x.snap();
+  y.snap();
   const Frame f(o, x, y);
   std::ostringstream s;
-  s << open_svg(o);
+  s << open_svg(o, has_legend(series));
   f.axes(s, true);
   if (o.diagonal) {
     const double lo = std::max(x.min, y.min), hi = std::min(x.max, y.max);
@@ -238,10 +271,16 @@ std::string svg_bar_chart(const ChartOptions& o, const std::vector<std::string>&
   for (const ReferenceLine& r : o.references) {
     if (!r.vertical) y.add(r.value);
   }
-  y.max += (y.max - y.min) * kPadFraction;
-  const Frame f(o, x, y);
+  y.snap();
+  // The rotated category labels get a band of their own under the plot.
+  size_t longest = 0;
+  for (const std::string& c : categories) longest = std::max(longest, c.size());
+  const double label_band = static_cast<double>(longest) * kCategoryCharWidth * kSin45;
+  ChartOptions taller = o;
+  taller.height = o.height + static_cast<int>(std::ceil(label_band));
+  const Frame f(taller, x, y, kMarginBottom + label_band);
   std::ostringstream s;
-  s << open_svg(o);
+  s << open_svg(taller, has_legend(series));
   f.axes(s, false);
   const double group = f.px(1.0) - f.px(0.0);
   const double bar = group * 0.8 / static_cast<double>(std::max<size_t>(series.size(), 1));
@@ -258,7 +297,7 @@ std::string svg_bar_chart(const ChartOptions& o, const std::vector<std::string>&
   const size_t every = categories.size() / kMaxCategoryLabels + 1;
   for (size_t c = 0; c < categories.size(); c += every) {
     const double cx = f.px(c + 0.5);
-    const double cy = o.height - kMarginBottom + 8;
+    const double cy = f.plot_bottom() + kCategoryLabelGap;
     s << "<text transform='translate(" << cx << "," << cy << ") rotate(" << kCategoryLabelAngle
       << ")' text-anchor='end' font-size='9'>" << html_escape(categories[c]) << "</text>";
   }
