@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -77,6 +78,20 @@ void drop_gradients(OFASupernet& net) {
 // Cross entropy against the teacher's soft targets (Hinton et al. 2015, temperature 1, as OFA).
 torch::Tensor distillation_loss(const torch::Tensor& logits, const torch::Tensor& teacher_probs) {
   return -(teacher_probs * torch::log_softmax(logits, 1)).sum(1).mean();
+}
+
+// The smallest subnet a phase samples: its smallest depth, kernel and expand ratio everywhere.
+nas::SubnetConfig smallest_in_phase(const TrainingJob& job, const PhaseConfig& phase) {
+  const auto smallest = [](const std::vector<int>& values) {
+    return *std::min_element(values.begin(), values.end());
+  };
+  const nas::BlockChoice block{smallest(phase.choices.kernel_sizes),
+                               smallest(phase.choices.expand_ratios)};
+  nas::SubnetConfig subnet;
+  subnet.stages.assign(
+      job.space.stages.size(),
+      std::vector<nas::BlockChoice>(static_cast<size_t>(smallest(phase.choices.depths)), block));
+  return subnet;
 }
 
 struct PhasePosition {
@@ -206,7 +221,8 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
                                   std::to_string(data.train.size()) + " training images");
     }
     double loss_sum = 0.0;
-    int64_t correct = 0, seen = 0;
+    int64_t correct = 0, seen = 0, subnets_trained = 0;
+    const nas::SubnetConfig phase_smallest = smallest_in_phase(job, phase);
     const bool distill = phase.distillation && job.distillation_weight > 0.0;
 
     for (int step = 0; step < steps; ++step) {
@@ -217,24 +233,34 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
           make_batch(data.train, order, begin, begin + static_cast<size_t>(job.batch_size),
                      augmentation, &augment_rng);
       drop_gradients(net);
+      const auto train_subnet = [&](const nas::SubnetConfig& subnet,
+                                    const torch::Tensor& soft_targets) {
+        net->set_active_subnet(subnet);
+        const torch::Tensor logits = net->forward(batch.images);
+        torch::Tensor loss =
+            F::cross_entropy(logits, batch.labels,
+                             F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
+        if (soft_targets.defined())
+          loss = loss + job.distillation_weight * distillation_loss(logits, soft_targets);
+        loss.backward();  // gradients of all sampled subnets accumulate (OFA)
+        loss_sum += loss.item<double>();
+        correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
+        seen += batch.labels.size(0);
+        ++subnets_trained;
+        return logits;
+      };
       torch::Tensor teacher_probs;
-      if (distill) {
+      if (phase.sandwich) {
+        const torch::Tensor logits = train_subnet(largest, torch::Tensor());
+        if (distill) teacher_probs = torch::softmax(logits.detach(), 1);
+        train_subnet(phase_smallest, teacher_probs);
+      } else if (distill) {
         torch::NoGradGuard no_grad;
         net->set_active_subnet(largest);
         teacher_probs = torch::softmax(net->forward(batch.images), 1);
       }
       for (int k = 0; k < phase.subnets_per_step; ++k) {
-        net->set_active_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng));
-        const torch::Tensor logits = net->forward(batch.images);
-        torch::Tensor loss =
-            F::cross_entropy(logits, batch.labels,
-                             F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
-        if (distill)
-          loss = loss + job.distillation_weight * distillation_loss(logits, teacher_probs);
-        loss.backward();  // gradients of all sampled subnets accumulate (OFA)
-        loss_sum += loss.item<double>();
-        correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-        seen += batch.labels.size(0);
+        train_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng), teacher_probs);
       }
       optimizer->step();
       if (callbacks.on_step) {
@@ -246,7 +272,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
         progress.total_epochs = total_epochs;
         progress.step = step + 1;
         progress.steps_per_epoch = steps;
-        progress.loss = loss_sum / ((step + 1) * phase.subnets_per_step);
+        progress.loss = loss_sum / static_cast<double>(subnets_trained);
         progress.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
         progress.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
         progress.learning_rate = lr;
@@ -257,7 +283,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     EpochSummary summary;
     summary.epoch = epoch + 1;
     summary.phase = phase.name;
-    summary.train_loss = loss_sum / (steps * phase.subnets_per_step);
+    summary.train_loss = loss_sum / static_cast<double>(subnets_trained);
     summary.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     summary.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
     if (data.validation.size() > 0) {

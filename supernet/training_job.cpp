@@ -130,7 +130,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     JsonObjectReader phase(phases[i], compiler::json_index_path("phases", i));
     phase.reject_unknown_keys({"name", "epochs", "learning_rate", "warmup_epochs",
                                "subnets_per_step", "distillation", "kernel_sizes", "expand_ratios",
-                               "depths", "sort_channels"});
+                               "depths", "sort_channels", "sandwich"});
     PhaseConfig config;
     config.name = phase.string("name");
     config.epochs = positive(phase, "epochs");
@@ -146,6 +146,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     config.subnets_per_step = positive(phase, "subnets_per_step");
     config.distillation = phase.optional_boolean("distillation").value_or(false);
     config.sort_channels = phase.optional_boolean("sort_channels").value_or(false);
+    config.sandwich = phase.optional_boolean("sandwich").value_or(false);
     config.choices.kernel_sizes = choice_list(phase, "kernel_sizes", job.space.kernel_sizes);
     config.choices.expand_ratios = choice_list(phase, "expand_ratios", job.space.expand_ratios);
     config.choices.depths = choice_list(phase, "depths", job.space.depths);

@@ -35,6 +35,10 @@ struct PhaseConfig {
   bool distillation = false;   // soft targets from the largest subnet
   nas::ChoiceSet choices;      // a dimension not given in the file: largest only
   bool sort_channels = false;  // re-sort middle channels by importance at phase start
+  // Sandwich rule with in-place distillation (Yu et al., "BigNAS", ECCV 2020): every step also
+  // trains the largest subnet on the labels and the phase's smallest subnet, and the largest's
+  // predictions are the soft targets of the others (no separate teacher pass).
+  bool sandwich = false;
 };
 
 struct TrainingJob {

@@ -7,52 +7,15 @@
 #include <fstream>
 
 #include "supernet/checkpoint.h"
-#include "tests/supernet/tiny_space.h"
+#include "tests/supernet/tiny_training_job.h"
 
 namespace tinynas::supernet {
 namespace {
 
 namespace fs = std::filesystem;
 
-TrainingJob tiny_job(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "space.json") << nas::search_space_to_json(testing::tiny_space()).dump();
-  const nlohmann::json document = {
-      {"format", kTrainJobFormat},
-      {"space", "space.json"},
-      {"dataset",
-       {{"kind", "synthetic"},
-        {"synthetic_train_size", 320},
-        {"synthetic_test_size", 64},
-        {"validation_size", 64}}},
-      {"output_dir", (dir / "run").string()},
-      {"seed", 3},
-      {"threads", 1},
-      {"batch_size", 32},
-      {"eval_batch_size", 64},
-      {"bn_calibration_batches", 2},
-      {"optimizer",
-       {{"kind", "sgd"}, {"momentum", 0.9}, {"nesterov", true}, {"weight_decay", 1e-5}}},
-      {"label_smoothing", 0.1},
-      {"distillation_weight", 1.0},
-      {"phases",
-       {{{"name", "full"}, {"epochs", 3}, {"learning_rate", 0.05}, {"subnets_per_step", 1}},
-        {{"name", "all"},
-         {"epochs", 2},
-         {"learning_rate", 0.02},
-         {"subnets_per_step", 2},
-         {"distillation", true},
-         {"sort_channels", true},
-         {"kernel_sizes", {3, 5, 7}},
-         {"depths", {1, 2}},
-         {"expand_ratios", {3, 4, 6}}}}}};
-  return parse_training_job(document, dir.string());
-}
-
 TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
-  const TrainingJob job = tiny_job("tinynas_ps_learn");
+  const TrainingJob job = testing::tiny_training_job("tinynas_ps_learn");
   int epochs_seen = 0, steps_seen = 0;
   TrainingCallbacks callbacks;
   callbacks.on_epoch = [&](const EpochSummary&) { ++epochs_seen; };
@@ -80,8 +43,8 @@ TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
       nas::describe_subnet(nas::smallest_subnet(job.space)));
 }
 
-TEST(ProgressiveShrinking, ResumedRunEndsWhereAnUninterruptedRunEnds) {
-  const TrainingJob job = tiny_job("tinynas_ps_resume");
+void expect_resumed_run_ends_where_an_uninterrupted_run_ends(bool sandwich) {
+  const TrainingJob job = testing::tiny_training_job("tinynas_ps_resume", sandwich);
   TrainingOptions whole;
   whole.output_dir = job.output_dir + "-whole";
   train_supernet(job, whole);
@@ -105,8 +68,26 @@ TEST(ProgressiveShrinking, ResumedRunEndsWhereAnUninterruptedRunEnds) {
   }
 }
 
+TEST(ProgressiveShrinking, ResumedRunEndsWhereAnUninterruptedRunEnds) {
+  expect_resumed_run_ends_where_an_uninterrupted_run_ends(/*sandwich=*/false);
+}
+
+TEST(ProgressiveShrinking, ResumedSandwichRunEndsWhereAnUninterruptedRunEnds) {
+  expect_resumed_run_ends_where_an_uninterrupted_run_ends(/*sandwich=*/true);
+}
+
+TEST(ProgressiveShrinking, SandwichRuleTrainsLargestAndSmallestToo) {
+  const TrainingJob job = testing::tiny_training_job("tinynas_ps_sandwich", /*sandwich=*/true);
+  ASSERT_TRUE(job.phases[1].sandwich);
+  const TrainingResult result = train_supernet(job, {});
+  ASSERT_EQ(result.history.size(), 5u);
+  // Four classes: chance is 25%.
+  EXPECT_GT(result.history.back().largest_validation_accuracy, 0.6);
+  EXPECT_GT(result.history.back().smallest_validation_accuracy, 0.6);
+}
+
 TEST(TrainingJob, ErrorsNameTheJsonPath) {
-  nlohmann::json document = tiny_job("tinynas_ps_errors").document;
+  nlohmann::json document = testing::tiny_training_job("tinynas_ps_errors").document;
   document["phases"][1]["kernel_sizes"] = {3, 4};
   try {
     parse_training_job(document, (fs::temp_directory_path() / "tinynas_ps_errors").string());
