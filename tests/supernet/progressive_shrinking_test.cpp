@@ -44,7 +44,9 @@ TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
 }
 
 void expect_resumed_run_ends_where_an_uninterrupted_run_ends(bool sandwich) {
-  const TrainingJob job = testing::tiny_training_job("tinynas_ps_resume", sandwich);
+  // Own folders per variant: ctest runs the two variants in parallel.
+  const TrainingJob job = testing::tiny_training_job(
+      sandwich ? "tinynas_ps_resume_sandwich" : "tinynas_ps_resume", sandwich);
   TrainingOptions whole;
   whole.output_dir = job.output_dir + "-whole";
   train_supernet(job, whole);

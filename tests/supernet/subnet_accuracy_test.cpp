@@ -11,25 +11,25 @@
 namespace tinynas::supernet {
 namespace {
 
-// One trained tiny checkpoint for the whole suite (training takes about a second).
-const std::string& trained_checkpoint() {
-  static const std::string dir = [] {
-    const TrainingJob job = testing::tiny_training_job("tinynas_subnet_accuracy");
-    return train_supernet(job, {}).checkpoint_dir;
-  }();
-  return dir;
+// A trained tiny checkpoint (about a second of training) in a folder of the running test's own:
+// ctest runs the tests of this file in parallel processes.
+std::string trained_checkpoint() {
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const TrainingJob job = testing::tiny_training_job("tinynas_subnet_accuracy_" + test);
+  return train_supernet(job, {}).checkpoint_dir;
 }
 
 TEST(SubnetAccuracy, FirstImagesEvaluatesThatPrefixOfTheSplit) {
   AccuracyOptions all_options;
-  SubnetAccuracyEvaluator all(trained_checkpoint(), all_options);
+  const std::string checkpoint = trained_checkpoint();
+  SubnetAccuracyEvaluator all(checkpoint, all_options);
   const nas::SubnetConfig largest = nas::largest_subnet(all.space());
   const SubnetAccuracy whole = all.evaluate(largest);
   EXPECT_EQ(whole.images, 64);  // the synthetic test split
 
   AccuracyOptions prefix_options;
   prefix_options.first_images = 16;
-  SubnetAccuracyEvaluator prefix(trained_checkpoint(), prefix_options);
+  SubnetAccuracyEvaluator prefix(checkpoint, prefix_options);
   const SubnetAccuracy first = prefix.evaluate(largest, /*int8=*/true);
   EXPECT_EQ(first.images, 16);
   EXPECT_EQ(first.dataset, whole.dataset);
