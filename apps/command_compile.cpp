@@ -37,9 +37,10 @@ void run_compile(const CompileOptions& options) {
   compiler::write_model_file(options.output_path, bytes);
   fmt::print(
       "wrote {}: {} ops, {} tensors, {} bytes (flash), peak SRAM {} bytes "
-      "(arena {} + scratch {}), {} MACs\n",
+      "(arena {} + scratch {}), {} MACs, schedule {}\n",
       options.output_path, graph.ops.size(), graph.tensors.size(), bytes.size(),
-      plan.peak_sram_bytes(), plan.arena_bytes, plan.scratch_bytes, compiler::graph_macs(graph));
+      plan.peak_sram_bytes(), plan.arena_bytes, plan.scratch_bytes, compiler::graph_macs(graph),
+      compiler::schedule_name(plan.schedule));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--json]
+// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--schedule plain|fused|auto] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -28,7 +28,11 @@ compiler::MemoryReport report_for(const MemoryOptions& options, std::string* sub
     const compiler::LoadedModel model = compiler::load_model_file(options.model_path);
     const compiler::ImportedModel imported = compiler::import_model(model.view());
     *subject = options.model_path;
-    return compiler::make_memory_report(imported.graph, imported.plan);
+    // The file's own plan, unless another schedule is asked for: then plan its graph anew.
+    if (!options.source.schedule)
+      return compiler::make_memory_report(imported.graph, imported.plan);
+    return compiler::make_memory_report(
+        imported.graph, compiler::plan_memory(imported.graph, planner_options(options.source)));
   }
   const compiler::NetworkSpec spec = load_network_spec(options.source);
   // Memory does not depend on weight values; random weights give every tensor its quantization.

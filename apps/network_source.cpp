@@ -25,6 +25,12 @@ NetworkSourceFlags add_network_source_options(CLI::App& command, NetworkSourceOp
       ->check(CLI::Range(1, 4096));
   command.add_flag("--no-in-place", options.no_in_place,
                    "plan without in-place depthwise convolution (to see what it saves)");
+  command
+      .add_option("--schedule", options.schedule,
+                  "how inverted-residual blocks run: plain (op by op), fused (expand -> depthwise "
+                  "-> project row-streamed, no expanded tensor in the arena) or auto (the smaller "
+                  "peak); default plain")
+      ->check(CLI::IsMember({"plain", "fused", "auto"}));
   command.add_option("--seed", options.seed, "seed of the random weights")->capture_default_str();
   return flags;
 }
@@ -50,6 +56,7 @@ compiler::NetworkSpec load_network_spec(const NetworkSourceOptions& options) {
 compiler::PlannerOptions planner_options(const NetworkSourceOptions& options) {
   compiler::PlannerOptions planner;
   planner.in_place_depthwise = !options.no_in_place;
+  if (options.schedule) planner.schedule = compiler::parse_schedule(*options.schedule);
   return planner;
 }
 

@@ -22,9 +22,11 @@ struct NetworkSourceOptions {
   std::optional<int> resolution;  // overrides / supplies a net config's resolution
   bool no_in_place = false;
   uint32_t seed = 1;
+  std::optional<std::string> schedule;  // --schedule plain|fused|auto; unset: plain
 };
 
-// Adds --arch, --net-config, --resolution, --no-in-place and --seed to `command`; returns the
+// Adds --arch, --net-config, --resolution, --no-in-place, --schedule and --seed to `command`;
+// returns the
 // --arch and --net-config options so a command can relate them to its own inputs.
 struct NetworkSourceFlags {
   CLI::Option* arch;

@@ -17,6 +17,12 @@
 //    first-fit orders. Every run of the planner on the same graph gives the same plan.
 // 4. Scratch: each op's need comes from the runtime's own kernel_scratch_bytes(), so plan and
 //    kernel cannot disagree; one shared buffer holds the largest.
+// 5. Fused schedule (MCUNetV2, Lin et al., NeurIPS 2021, section 3: the peak sits in the early
+//    blocks' expanded tensors): an expand -> depthwise -> project triple runs row-streamed. Its
+//    two inner tensors get no buffer; the group reads its input and writes its output during all
+//    three ops, so the input lives to the group's last op and the output from its first; the
+//    group's scratch (a ring of kernel_h expanded rows plus one depthwise row) comes from
+//    inverted_residual_rows_s8_get_buffer_size and is charged to the expand op.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -145,6 +151,19 @@ runtime::Shape runtime_shape(const TensorShape& shape) {
   s.w = shape.w;
   s.c = shape.c;
   return s;
+}
+
+bool is_pointwise(const Op& op) {
+  return op.kind == OpKind::kConv2d && op.kernel_h == 1 && op.kernel_w == 1 && op.stride_h == 1 &&
+         op.stride_w == 1 && op.pad_top == 0 && op.pad_left == 0 && op.pad_bottom == 0 &&
+         op.pad_right == 0;
+}
+
+int64_t fused_group_scratch_bytes(const Graph& graph, const Op& depthwise) {
+  return runtime::inverted_residual_rows_s8_get_buffer_size(
+      runtime_shape(graph.tensors[depthwise.inputs[0]].shape),
+      runtime_shape(graph.tensors[depthwise.weights].shape),
+      runtime_shape(graph.tensors[depthwise.output].shape));
 }
 
 int64_t op_scratch_bytes(const Graph& graph, const Op& op, bool in_place) {
@@ -433,17 +452,80 @@ Placement best_placement(const std::vector<Buffer>& buffers, int64_t lower_bound
 
 }  // namespace
 
-MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
+const char* schedule_name(Schedule schedule) {
+  switch (schedule) {
+    case Schedule::kPlain:
+      return "plain";
+    case Schedule::kFused:
+      return "fused";
+    case Schedule::kAuto:
+      return "auto";
+  }
+  return "plain";
+}
+
+Schedule parse_schedule(const std::string& name) {
+  for (Schedule schedule : {Schedule::kPlain, Schedule::kFused, Schedule::kAuto}) {
+    if (name == schedule_name(schedule)) return schedule;
+  }
+  throw std::invalid_argument("unknown schedule '" + name + "' (expected plain, fused or auto)");
+}
+
+std::vector<int> find_fused_groups(const Graph& graph) {
+  const int op_count = static_cast<int>(graph.ops.size());
+  const int tensor_count = static_cast<int>(graph.tensors.size());
+  std::vector<int> readers(tensor_count, 0);
+  for (const Op& op : graph.ops) {
+    for (int input : op.inputs) {
+      if (input >= 0 && input < tensor_count) ++readers[input];
+    }
+  }
+  // An inner tensor of a group: read once (by the next op of the group), not the graph output.
+  auto streamable = [&](int tensor) {
+    return tensor >= 0 && tensor < tensor_count && readers[tensor] == 1 && tensor != graph.output;
+  };
+  std::vector<int> groups;
+  for (int i = 0; i + runtime::kFusedGroupOpCount <= op_count; ++i) {
+    const Op& expand = graph.ops[i];
+    const Op& depthwise = graph.ops[i + 1];
+    const Op& project = graph.ops[i + 2];
+    const bool matches = is_pointwise(expand) && depthwise.kind == OpKind::kDepthwiseConv2d &&
+                         is_pointwise(project) && depthwise.inputs.size() == 1 &&
+                         depthwise.inputs[0] == expand.output && project.inputs.size() == 1 &&
+                         project.inputs[0] == depthwise.output && streamable(expand.output) &&
+                         streamable(depthwise.output);
+    if (!matches) continue;
+    groups.push_back(i);
+    i += runtime::kFusedGroupOpCount - 1;
+  }
+  return groups;
+}
+
+namespace {
+
+// The plan with exactly `fused_groups` (expand op indices from find_fused_groups) row-streamed.
+MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
+                            const std::vector<int>& fused_groups) {
   const std::vector<int> producer = check_graph_and_find_producers(graph);
   const int tensor_count = static_cast<int>(graph.tensors.size());
   const int op_count = static_cast<int>(graph.ops.size());
 
   MemoryPlan plan;
+  plan.schedule = fused_groups.empty() ? Schedule::kPlain : Schedule::kFused;
   plan.offsets.assign(tensor_count, -1);
   plan.first_use.assign(tensor_count, -1);
   plan.last_use.assign(tensor_count, -1);
   plan.in_place.assign(op_count, false);
   plan.op_scratch.assign(op_count, 0);
+  plan.fused_rows.assign(op_count, false);
+
+  // Fused groups: which ops run row-streamed and which tensors are never materialised.
+  std::vector<bool> streamed(tensor_count, false);
+  for (int first : fused_groups) {
+    for (int k = 0; k < runtime::kFusedGroupOpCount; ++k) plan.fused_rows[first + k] = true;
+    streamed[graph.ops[first].output] = true;
+    streamed[graph.ops[first + 1].output] = true;
+  }
 
   // Lifetimes.
   for (int t = 0; t < tensor_count; ++t) {
@@ -455,6 +537,12 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
     for (int input : graph.ops[i].inputs) plan.last_use[input] = std::max(plan.last_use[input], i);
   }
   plan.last_use[graph.output] = op_count - 1;
+  for (int first : fused_groups) {
+    const int last = first + runtime::kFusedGroupOpCount - 1;
+    const int input = graph.ops[first].inputs[0];
+    plan.last_use[input] = std::max(plan.last_use[input], last);
+    plan.first_use[graph.ops[last].output] = first;
+  }
 
   // In-place depthwise: the output joins its input's buffer.
   std::vector<int> buffer_of(tensor_count, kNoTensorIndex);
@@ -468,7 +556,8 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
   for (int i = 0; i < op_count; ++i) {
     const Op& op = graph.ops[i];
     const int input = op.inputs[0];
-    const bool in_place = options.in_place_depthwise && op.allow_in_place &&
+    if (streamed[op.output]) continue;  // no buffer: lives row by row in the group's scratch
+    const bool in_place = !plan.fused_rows[i] && options.in_place_depthwise && op.allow_in_place &&
                           op.kind == OpKind::kDepthwiseConv2d && plan.last_use[input] == i &&
                           graph.tensors[op.output].bytes() <= graph.tensors[input].bytes();
     plan.in_place[i] = in_place;
@@ -526,12 +615,18 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
   // Scratch and the per-op report.
   for (int i = 0; i < op_count; ++i) {
     plan.op_scratch[i] = op_scratch_bytes(graph, graph.ops[i], plan.in_place[i]);
+    if (plan.fused_rows[i]) {
+      const bool group_start =
+          std::find(fused_groups.begin(), fused_groups.end(), i) != fused_groups.end();
+      plan.op_scratch[i] = group_start ? fused_group_scratch_bytes(graph, graph.ops[i + 1]) : 0;
+    }
     plan.scratch_bytes = std::max(plan.scratch_bytes, plan.op_scratch[i]);
 
     OpMemory memory;
     memory.op = i;
     memory.scratch_bytes = plan.op_scratch[i];
     memory.in_place = plan.in_place[i];
+    memory.fused_rows = plan.fused_rows[i];
     memory.live_bytes = live_bytes[i];
     for (int t = 0; t < tensor_count; ++t) {
       if (buffer_of[t] != kNoTensorIndex && plan.first_use[t] <= i && i <= plan.last_use[t]) {
@@ -541,6 +636,49 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
     plan.per_op.push_back(std::move(memory));
   }
   return plan;
+}
+
+// Auto, per block: start from every group fused and give groups back to the plain schedule,
+// largest ring first, whenever that does not raise the peak. A ring only costs while it is the
+// largest scratch, and fusing only pays where the expanded tensor sets the arena's peak, so
+// usually just the peak-setting blocks stay fused. The result is never worse than plain or
+// all-fused (both are candidates); ties go to the plainer plan.
+MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
+  MemoryPlan plain = plan_with_groups(graph, options, {});
+  std::vector<int> groups = find_fused_groups(graph);
+  if (groups.empty()) return plain;
+  MemoryPlan best = plan_with_groups(graph, options, groups);
+  std::vector<int> by_ring = groups;
+  std::stable_sort(by_ring.begin(), by_ring.end(),
+                   [&](int a, int b) { return best.op_scratch[a] > best.op_scratch[b]; });
+  for (int group : by_ring) {
+    std::vector<int> fewer;
+    for (int g : groups) {
+      if (g != group) fewer.push_back(g);
+    }
+    MemoryPlan candidate = plan_with_groups(graph, options, fewer);
+    if (candidate.peak_sram_bytes() <= best.peak_sram_bytes()) {
+      best = std::move(candidate);
+      groups = std::move(fewer);
+    }
+  }
+  return best.peak_sram_bytes() < plain.peak_sram_bytes() ? std::move(best) : std::move(plain);
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
+  switch (options.schedule) {
+    case Schedule::kPlain:
+      return plan_with_groups(graph, options, {});
+    case Schedule::kFused:
+      check_graph_and_find_producers(graph);  // names the problem before the groups are sought
+      return plan_with_groups(graph, options, find_fused_groups(graph));
+    case Schedule::kAuto:
+      check_graph_and_find_producers(graph);
+      return plan_auto(graph, options);
+  }
+  return plan_with_groups(graph, options, {});
 }
 
 }  // namespace tinynas::compiler

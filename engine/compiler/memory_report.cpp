@@ -118,6 +118,8 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
   report.macs = graph_macs(graph);
   report.params = reported_params(graph);
   report.deployed_params = graph_params(graph);
+  report.schedule = plan.schedule;
+  report.mac_overhead = plan.mac_overhead;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const Op& op = graph.ops[i];
     OpReportRow row;
@@ -129,6 +131,7 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
       row.live_bytes = plan.per_op[i].live_bytes;
       row.scratch_bytes = plan.per_op[i].scratch_bytes;
       row.in_place = plan.per_op[i].in_place;
+      row.fused_rows = plan.per_op[i].fused_rows;
     }
     report.ops.push_back(std::move(row));
   }
@@ -148,6 +151,8 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
   json["macs"] = report.macs;
   json["params"] = report.params;
   json["deployed_params"] = report.deployed_params;
+  json["schedule"] = schedule_name(report.schedule);
+  json["mac_overhead"] = report.mac_overhead;
   nlohmann::ordered_json ops = nlohmann::ordered_json::array();
   for (const OpReportRow& row : report.ops) {
     nlohmann::ordered_json entry;
@@ -159,6 +164,7 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
     entry["live_bytes"] = row.live_bytes;
     entry["scratch_bytes"] = row.scratch_bytes;
     entry["in_place"] = row.in_place;
+    entry["fused"] = row.fused_rows;
     ops.push_back(entry);
   }
   json["ops"] = ops;
@@ -177,17 +183,19 @@ std::string format_memory_report(const MemoryReport& report) {
   out << "MACs       " << with_thousands(report.macs) << " (" << millions(report.macs) << ")\n";
   out << "params     " << with_thousands(report.params) << " (" << millions(report.params)
       << ", with BatchNorm; deployed weights + biases " << with_thousands(report.deployed_params)
-      << ")\n\n";
+      << ")\n";
+  out << "schedule   " << schedule_name(report.schedule) << " (MAC overhead "
+      << with_thousands(report.mac_overhead) << ": row streaming recomputes nothing)\n\n";
 
-  const std::vector<std::string> header = {"#",    "op",   "kind",    "output",
-                                           "MACs", "live", "scratch", "in-place"};
+  const std::vector<std::string> header = {"#",    "op",      "kind",     "output", "MACs",
+                                           "live", "scratch", "in-place", "fused"};
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < report.ops.size(); ++i) {
     const OpReportRow& row = report.ops[i];
     rows.push_back({std::to_string(i), row.name, op_kind_name(row.kind),
                     shape_text(row.output_shape), with_thousands(row.macs),
                     kilobytes(row.live_bytes), with_thousands(row.scratch_bytes),
-                    row.in_place ? "yes" : ""});
+                    row.in_place ? "yes" : "", row.fused_rows ? "yes" : ""});
   }
   std::vector<size_t> widths(header.size());
   for (size_t c = 0; c < header.size(); ++c) {
@@ -195,7 +203,9 @@ std::string format_memory_report(const MemoryReport& report) {
     for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
   }
   // Names and kinds read left-aligned, numbers right-aligned.
-  auto left_aligned = [](size_t column) { return column == 1 || column == 2 || column == 7; };
+  auto left_aligned = [](size_t column) {
+    return column == 1 || column == 2 || column == 7 || column == 8;
+  };
   auto emit = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t c = 0; c < cells.size(); ++c) {

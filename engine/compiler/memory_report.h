@@ -22,20 +22,23 @@ struct OpReportRow {
   int64_t live_bytes = 0;     // arena bytes live while the op runs
   int64_t scratch_bytes = 0;  // this op's scratch need
   bool in_place = false;
+  bool fused_rows = false;  // part of a row-streamed inverted-residual group
 };
 
 struct MemoryReport {
   int64_t peak_sram_bytes = 0;  // arena + scratch
   int64_t arena_bytes = 0;
   int64_t scratch_bytes = 0;
-  int64_t flash_bytes = 0;           // == the .tnm file size, == the four parts below
-  int64_t weights_bytes = 0;         // int8 weights
-  int64_t bias_bytes = 0;            // int32 biases
-  int64_t quant_params_bytes = 0;    // int32 multiplier + shift per output channel
-  int64_t model_overhead_bytes = 0;  // header, tensor and op tables, alignment padding
-  int64_t macs = 0;                  // conv, depthwise and fully-connected multiply-accumulates
-  int64_t params = 0;                // as papers count them: see reported_params()
-  int64_t deployed_params = 0;       // int8 weights + int32 biases in the file (graph_params())
+  int64_t flash_bytes = 0;               // == the .tnm file size, == the four parts below
+  int64_t weights_bytes = 0;             // int8 weights
+  int64_t bias_bytes = 0;                // int32 biases
+  int64_t quant_params_bytes = 0;        // int32 multiplier + shift per output channel
+  int64_t model_overhead_bytes = 0;      // header, tensor and op tables, alignment padding
+  int64_t macs = 0;                      // conv, depthwise and fully-connected multiply-accumulates
+  int64_t params = 0;                    // as papers count them: see reported_params()
+  int64_t deployed_params = 0;           // int8 weights + int32 biases in the file (graph_params())
+  Schedule schedule = Schedule::kPlain;  // how inverted-residual blocks run (memory_plan.h)
+  int64_t mac_overhead = 0;              // MACs beyond `macs` the schedule computes (0: none)
   std::vector<OpReportRow> ops;
 };
 

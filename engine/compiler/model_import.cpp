@@ -33,6 +33,10 @@ ImportedModel import_model(const runtime::ModelView& model) {
   graph.input = model.input_tensor();
   graph.output = model.output_tensor();
 
+  std::vector<bool> streamed(graph.tensors.size(), false);
+  for (uint16_t i = 0; i < model.tensor_count(); ++i) {
+    streamed[i] = model.tensor(i).storage == runtime::Storage::kStreamed;
+  }
   plan.first_use.assign(graph.tensors.size(), -1);
   plan.last_use.assign(graph.tensors.size(), -1);
   for (uint16_t i = 0; i < model.op_count(); ++i) {
@@ -61,11 +65,23 @@ ImportedModel import_model(const runtime::ModelView& model) {
     plan.first_use[op.output] = i;
     plan.last_use[op.output] = std::max(plan.last_use[op.output], static_cast<int>(i));
     plan.in_place.push_back(info.in_place());
+    plan.fused_rows.push_back(info.fused_rows());
     plan.op_scratch.push_back(info.scratch_bytes);
     graph.add_op(std::move(op));
   }
   // The graph output is read after the last op.
   if (!graph.ops.empty()) plan.last_use[graph.output] = static_cast<int>(graph.ops.size()) - 1;
+  // Fused groups (validated triples): the input is read and the output written throughout.
+  const int op_count = static_cast<int>(graph.ops.size());
+  for (int i = 0; i < op_count; ++i) {
+    if (!plan.fused_rows[i]) continue;
+    const int last = i + runtime::kFusedGroupOpCount - 1;
+    const int input = graph.ops[i].inputs[0];
+    plan.last_use[input] = std::max(plan.last_use[input], last);
+    plan.first_use[graph.ops[last].output] = i;
+    plan.schedule = Schedule::kFused;
+    i = last;
+  }
 
   plan.arena_bytes = model.arena_size();
   plan.scratch_bytes = model.scratch_size();
@@ -74,9 +90,10 @@ ImportedModel import_model(const runtime::ModelView& model) {
     memory.op = static_cast<int>(i);
     memory.scratch_bytes = plan.op_scratch[i];
     memory.in_place = plan.in_place[i];
+    memory.fused_rows = plan.fused_rows[i];
     const int op_index = static_cast<int>(i);
     for (size_t t = 0; t < graph.tensors.size(); ++t) {
-      if (graph.tensors[t].is_constant) continue;
+      if (graph.tensors[t].is_constant || streamed[t]) continue;
       const bool live = plan.first_use[t] <= op_index && op_index <= plan.last_use[t];
       if (!live) continue;
       // An in-place output shares its input's bytes: count the larger (input) once.

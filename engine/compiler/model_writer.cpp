@@ -1,5 +1,6 @@
 #include "engine/compiler/model_writer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -257,9 +258,51 @@ void check_op(const Graph& graph, int index) {
   }
 }
 
+// Tensors a plan does not materialise: the inner tensors (expand and depthwise outputs) of its
+// fused groups.
+std::vector<bool> streamed_tensors(const Graph& graph, const MemoryPlan& plan) {
+  std::vector<bool> streamed(graph.tensors.size(), false);
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const Op& op = graph.ops[i];
+    if (plan.op_fused(static_cast<int>(i)) && op.kind != OpKind::kConv2d) {
+      streamed[op.output] = true;                // the depthwise output
+      streamed[graph.ops[i - 1].output] = true;  // the expand output
+    }
+  }
+  return streamed;
+}
+
+// The plan's fused ops come in triples that find_fused_groups() would form.
+void check_fused_groups(const Graph& graph, const MemoryPlan& plan) {
+  const int ops = static_cast<int>(graph.ops.size());
+  if (plan.fused_rows.empty()) return;
+  if (static_cast<int>(plan.fused_rows.size()) != ops) {
+    fail("memory plan marks " + std::to_string(plan.fused_rows.size()) +
+         " ops fused or not, but the graph has " + std::to_string(ops) + " ops");
+  }
+  const std::vector<int> groups = find_fused_groups(graph);
+  for (int i = 0; i < ops;) {
+    if (!plan.fused_rows[i]) {
+      ++i;
+      continue;
+    }
+    const bool is_group = std::find(groups.begin(), groups.end(), i) != groups.end();
+    bool whole = i + rt::kFusedGroupOpCount <= ops;
+    for (int k = 0; whole && k < rt::kFusedGroupOpCount; ++k) whole = plan.fused_rows[i + k];
+    if (!is_group || !whole) {
+      fail("memory plan runs " + op_name(graph, i) +
+           " fused, but it does not start an expand 1x1 -> depthwise -> project 1x1 group whose "
+           "inner tensors only the group reads");
+    }
+    i += rt::kFusedGroupOpCount;
+  }
+}
+
 void check_plan(const Graph& graph, const MemoryPlan& plan) {
   const size_t tensors = graph.tensors.size();
   const size_t ops = graph.ops.size();
+  check_fused_groups(graph, plan);
+  const std::vector<bool> streamed = streamed_tensors(graph, plan);
   if (plan.offsets.size() != tensors || plan.in_place.size() != ops ||
       plan.op_scratch.size() != ops) {
     fail("memory plan covers " + std::to_string(plan.offsets.size()) + " tensors and " +
@@ -273,7 +316,7 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
          std::to_string(plan.scratch_bytes) + " B out of range [0, 2^31 - 1]");
   }
   for (size_t t = 0; t < tensors; ++t) {
-    if (graph.tensors[t].is_constant) continue;
+    if (graph.tensors[t].is_constant || streamed[t]) continue;
     const int64_t offset = plan.offsets[t];
     if (offset < 0 || offset + graph.tensors[t].bytes() > plan.arena_bytes) {
       fail("memory plan puts " + tensor_name(graph, static_cast<int>(t)) + " (" +
@@ -283,6 +326,9 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
     }
   }
   for (size_t i = 0; i < ops; ++i) {
+    if (plan.in_place[i] && plan.op_fused(static_cast<int>(i))) {
+      fail("memory plan runs " + op_name(graph, static_cast<int>(i)) + " both in place and fused");
+    }
     if (plan.in_place[i] && graph.ops[i].kind != OpKind::kDepthwiseConv2d) {
       fail("memory plan runs " + op_name(graph, static_cast<int>(i)) +
            " in place, but only depthwise convolutions can run in place");
@@ -390,11 +436,14 @@ int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
   return size;
 }
 
-void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t offset) {
+void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t offset,
+                         bool streamed) {
   namespace tr = rt::tensor_record;
   out.u8(at + tr::kDType, static_cast<uint8_t>(rt::DType::kInt8));
-  out.u8(at + tr::kStorage,
-         static_cast<uint8_t>(t.is_constant ? rt::Storage::kConstant : rt::Storage::kArena));
+  const rt::Storage storage = t.is_constant ? rt::Storage::kConstant
+                              : streamed    ? rt::Storage::kStreamed
+                                            : rt::Storage::kArena;
+  out.u8(at + tr::kStorage, static_cast<uint8_t>(storage));
   const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
   for (uint32_t d = 0; d < 4; ++d) out.u16(at + tr::kDims + 2 * d, static_cast<uint32_t>(dims[d]));
   out.u32(at + tr::kOffset, offset);
@@ -412,7 +461,9 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
   const Tensor& in = graph.tensors[op.inputs[0]];
   const Tensor& o = graph.tensors[op.output];
   out.u8(at + orc::kKind, static_cast<uint8_t>(op.kind));
-  out.u8(at + orc::kFlags, plan.in_place[index] ? rt::kOpFlagInPlace : 0);
+  const uint8_t flags = (plan.in_place[index] ? rt::kOpFlagInPlace : 0) |
+                        (plan.op_fused(index) ? rt::kOpFlagFusedRows : 0);
+  out.u8(at + orc::kFlags, flags);
   const ActivationRange range = activation_range(op.activation, o.scale, o.zero_point);
   out.i8(at + orc::kActivationMin, range.min);
   out.i8(at + orc::kActivationMax, range.max);
@@ -511,17 +562,20 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
 
   std::vector<uint8_t> bytes(static_cast<size_t>(file_size), 0);
   ByteWriter out(&bytes);
+  const std::vector<bool> streamed = streamed_tensors(graph, plan);
   for (uint32_t t = 0; t < tensor_count; ++t) {
     const Tensor& tensor = graph.tensors[t];
-    uint32_t offset = static_cast<uint32_t>(plan.offsets[t]);
+    // Streamed tensors have no arena bytes: offset 0 by the format's rule.
+    uint32_t offset = streamed[t] ? 0u : static_cast<uint32_t>(plan.offsets[t]);
     if (tensor.is_constant) {
       for (uint32_t i = 0; i < op_count; ++i) {
         if (graph.ops[i].weights == static_cast<int>(t)) offset = constants[i].weights;
       }
     }
-    write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset);
+    write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset, streamed[t]);
   }
   bool any_in_place = false;
+  bool any_fused = false;
   for (uint32_t i = 0; i < op_count; ++i) {
     try {
       write_op_record(out, op_table + i * rt::kOpRecordSize, graph, static_cast<int>(i), plan,
@@ -530,6 +584,7 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
       fail(op_name(graph, static_cast<int>(i)) + ": " + e.what());
     }
     any_in_place = any_in_place || plan.in_place[i];
+    any_fused = any_fused || plan.op_fused(static_cast<int>(i));
   }
 
   namespace h = rt::header;
@@ -547,7 +602,8 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
   out.u32(h::kScratchSize, static_cast<uint32_t>(plan.scratch_bytes));
   out.u16(h::kInputTensor, static_cast<uint32_t>(graph.input));
   out.u16(h::kOutputTensor, static_cast<uint32_t>(graph.output));
-  out.u32(h::kFlags, any_in_place ? rt::kModelFlagInPlaceDepthwise : 0u);
+  out.u32(h::kFlags, (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
+                         (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u));
   out.u32(h::kCrc32, rt::crc32(bytes.data() + rt::kHeaderSize, bytes.size() - rt::kHeaderSize));
 
   self_check(graph, bytes);

@@ -18,6 +18,32 @@ ConvParams conv_params(const OpInfo& op, const TensorInfo& input, const TensorIn
 
 }  // namespace
 
+ConvStage Interpreter::conv_stage(const OpInfo& op) const {
+  const TensorInfo weights = model_.tensor(op.weights);
+  ConvStage stage;
+  stage.params = conv_params(op, model_.tensor(op.input0), model_.tensor(op.output));
+  stage.quant = PerChannelQuantization{model_.constant_int32(op.multiplier_offset),
+                                       model_.constant_int32(op.shift_offset)};
+  stage.filter_shape = weights.shape;
+  stage.filter = model_.constant_int8(weights.offset);
+  stage.bias = model_.constant_int32(op.bias_offset);
+  return stage;
+}
+
+// The validator has made ops first .. first + 2 an expand -> depthwise -> project group.
+void Interpreter::run_fused_group(uint16_t first) {
+  const OpInfo expand = model_.op(first);
+  const OpInfo depthwise = model_.op(static_cast<uint16_t>(first + 1));
+  const OpInfo project = model_.op(static_cast<uint16_t>(first + 2));
+  InvertedResidualShapes shapes;
+  shapes.input = model_.tensor(expand.input0).shape;
+  shapes.expanded = model_.tensor(expand.output).shape;
+  shapes.depthwise_output = model_.tensor(depthwise.output).shape;
+  shapes.output = model_.tensor(project.output).shape;
+  inverted_residual_rows_s8(conv_stage(expand), conv_stage(depthwise), conv_stage(project), shapes,
+                            arena_tensor(expand.input0), arena_tensor(project.output), scratch_);
+}
+
 Status Interpreter::init(const ModelView& model, uint8_t* arena, uint32_t arena_size,
                          uint8_t* scratch, uint32_t scratch_size) {
   initialized_ = false;
@@ -54,9 +80,20 @@ TensorInfo Interpreter::output_info() const {
 
 Status Interpreter::invoke(const OpObserver* observer) {
   if (!initialized_) return Status::kNotInitialized;
+  // Ops of a fused group left to run: the whole group runs when its expand op comes up, its
+  // depthwise and project ops then have nothing left to do.
+  int fused_ops_pending = 0;
   for (uint16_t i = 0; i < model_.op_count(); ++i) {
     if (observer != nullptr && observer->begin != nullptr) observer->begin(observer->ctx, i);
-    run_op(model_.op(i));
+    const OpInfo op = model_.op(i);
+    if (fused_ops_pending > 0) {
+      --fused_ops_pending;
+    } else if (op.fused_rows()) {
+      run_fused_group(i);
+      fused_ops_pending = kFusedGroupOpCount - 1;
+    } else {
+      run_op(op);
+    }
     if (observer != nullptr && observer->end != nullptr) observer->end(observer->ctx, i);
   }
   return Status::kOk;

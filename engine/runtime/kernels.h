@@ -67,6 +67,41 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
 int32_t depthwise_conv2d_s8_in_place_get_buffer_size(const Shape& input_shape,
                                                      const Shape& filter_shape);
 
+// One convolution of a fused inverted-residual group: parameters, requantization, weights.
+struct ConvStage {
+  ConvParams params;
+  PerChannelQuantization quant;
+  Shape filter_shape;    // expand / project: Cout,1,1,Cin; depthwise: 1,KH,KW,C
+  const int8_t* filter;  // layout as filter_shape
+  const int32_t* bias;   // int32[out channels], or nullptr for none
+};
+
+// The tensors of a fused inverted-residual group. `expanded` and `depthwise_output` are never
+// stored whole: they exist only row by row in the kernel's scratch.
+struct InvertedResidualShapes {
+  Shape input;             // H x W x Cin, each dim [1, 65535]
+  Shape expanded;          // H x W x Cmid (the expand 1x1's output)
+  Shape depthwise_output;  // OH x OW x Cmid, OH/OW from the depthwise window, [1, H] / [1, W]
+  Shape output;            // OH x OW x Cout (the project 1x1's output)
+};
+
+// Fused inverted residual (MobileNetV2 expand 1x1 -> depthwise k x k, stride s -> project 1x1),
+// streamed row by row so the expanded tensor never exists in full (the per-block memory idea of
+// MCUNetV2, Lin et al., NeurIPS 2021, section 3, applied along rows inside one block). Every
+// value is computed once, with exactly the arithmetic of conv2d_1x1_s8 and depthwise_conv2d_s8,
+// so the output is bit-exact with running the three ops one after the other, and no MAC is
+// repeated. `expand` and `project` are 1x1, stride 1, unpadded; `depthwise.params` holds the
+// depthwise stride ([1, kMaxStride]) and top/left padding ([0, kernel - 1]). `output` must not
+// overlap `input` or `scratch`; `scratch` holds the *_get_buffer_size bytes (no alignment).
+void inverted_residual_rows_s8(const ConvStage& expand, const ConvStage& depthwise,
+                               const ConvStage& project, const InvertedResidualShapes& shapes,
+                               const int8_t* input, int8_t* output, int8_t* scratch);
+// A ring of kernel_h expanded rows (kernel_h * W * Cmid) plus one depthwise output row
+// (OW * Cmid). Saturates at INT32_MAX when the product does not fit an int32.
+int32_t inverted_residual_rows_s8_get_buffer_size(const Shape& expanded_shape,
+                                                  const Shape& depthwise_filter_shape,
+                                                  const Shape& depthwise_output_shape);
+
 struct AddParams {
   int32_t input0_offset;      // -zero_point of input 0, [-127, 128]
   int32_t input0_multiplier;  // Q31

@@ -48,10 +48,13 @@ inline constexpr uint32_t kReserved = 52;           // 12 bytes, must be zero
 
 enum ModelFlags : uint32_t {
   kModelFlagInPlaceDepthwise = 1u << 0,  // the plan uses in-place depthwise convolutions
+  kModelFlagFusedRows = 1u << 1,         // the plan runs inverted-residual groups row-streamed
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };
-enum class Storage : uint8_t { kArena = 0, kConstant = 1 };
+// kStreamed: an activation inside a fused group (kOpFlagFusedRows) that is never stored whole;
+// it has no arena bytes (offset 0) and lives only row by row in the group kernel's scratch.
+enum class Storage : uint8_t { kArena = 0, kConstant = 1, kStreamed = 2 };
 
 // Byte offsets within a 32-byte tensor record.
 namespace tensor_record {
@@ -80,7 +83,12 @@ inline constexpr uint8_t kOpKindCount = 7;  // one past the largest kind
 
 enum OpFlags : uint8_t {
   kOpFlagInPlace = 1u << 0,  // depthwise only: output tensor starts at the input's arena offset
+  // On all three ops of a fused inverted-residual group: expand 1x1 conv -> depthwise ->
+  // project 1x1 conv, consecutive, run together by inverted_residual_rows_s8 when the expand op
+  // comes up (the other two then do nothing). The two inner tensors are Storage::kStreamed.
+  kOpFlagFusedRows = 1u << 1,
 };
+inline constexpr int kFusedGroupOpCount = 3;  // expand, depthwise, project
 
 // Byte offsets within a 64-byte op record. Unused fields are zero (or kNoTensor/kNoOffset).
 namespace op_record {

@@ -105,6 +105,43 @@ OpRoles roles_of(OpKind kind) {
   return {false, false, false, false, false};
 }
 
+// Where an op sits in a fused inverted-residual group (kOpFlagFusedRows).
+enum class FusedRole : uint8_t { kNone, kExpand, kDepthwise, kProject };
+
+// The role a flagged op takes after an op of role `previous` (a finished group or an unflagged
+// op is followed by a new group's expand op).
+FusedRole next_fused_role(FusedRole previous) {
+  switch (previous) {
+    case FusedRole::kExpand:
+      return FusedRole::kDepthwise;
+    case FusedRole::kDepthwise:
+      return FusedRole::kProject;
+    case FusedRole::kNone:
+    case FusedRole::kProject:
+      return FusedRole::kExpand;
+  }
+  return FusedRole::kExpand;
+}
+
+// The previous op left a group unfinished.
+bool inside_fused_group(FusedRole previous) {
+  return previous == FusedRole::kExpand || previous == FusedRole::kDepthwise;
+}
+
+// Storage of an op's input0 and output by its place in a fused group: the two tensors inside a
+// group are streamed, everything else lives in the arena.
+Storage fused_input_storage(FusedRole role) {
+  return role == FusedRole::kDepthwise || role == FusedRole::kProject ? Storage::kStreamed
+                                                                      : Storage::kArena;
+}
+Storage fused_output_storage(FusedRole role) {
+  return role == FusedRole::kExpand || role == FusedRole::kDepthwise ? Storage::kStreamed
+                                                                     : Storage::kArena;
+}
+
+constexpr uint32_t kKnownModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows;
+constexpr uint32_t kKnownOpFlags = kOpFlagInPlace | kOpFlagFusedRows;
+
 struct Header {
   uint32_t magic, file_size, crc;
   uint16_t version, header_size, tensor_count, op_count, input, output;
@@ -150,6 +187,10 @@ class Validator {
     for (uint16_t i = 0; i < header_.op_count; ++i) {
       status = check_op(i);
       if (status != Status::kOk) return status;
+    }
+    if (inside_fused_group(fused_role_)) {  // the last group is cut short by the end of the table
+      return op_error(Status::kBadFusedGroup, static_cast<uint16_t>(header_.op_count - 1),
+                      op_record::kFlags);
     }
     if (!produced_before(header_.output, header_.op_count)) {
       return fail(Status::kBadOperandIndex, ModelSection::kHeader, 0, header::kOutputTensor);
@@ -200,11 +241,23 @@ class Validator {
     return false;
   }
   Status check_header();
+  // Some op carries kOpFlagFusedRows (the table layout has been checked).
+  bool any_fused_op() const {
+    for (uint16_t i = 0; i < header_.op_count; ++i) {
+      if ((op_record(i)[op_record::kFlags] & kOpFlagFusedRows) != 0) return true;
+    }
+    return false;
+  }
   Status check_table_layout();
   Status check_tensor(uint16_t i);
   Status check_model_io();
   Status check_op(uint16_t i);
-  Status check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles);
+  Status check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles, FusedRole fused);
+  Status check_fused_role(uint16_t i, const OpInfo& op, FusedRole fused);
+  Status check_fused_group(uint16_t project);
+  // The op that reads tensor t last, with a fused group's input read until the group's end
+  // (the group writes its output row by row while it still reads its input).
+  int32_t last_reader(uint16_t t, int32_t produced_by) const;
   Status check_unused_fields(uint16_t i, const OpRoles& roles);
   Status check_window(uint16_t i, const OpInfo& op);
   Status check_shapes(uint16_t i, const OpInfo& op);
@@ -221,6 +274,7 @@ class Validator {
   uint32_t size_;
   ValidationError* error_;
   Header header_{};
+  FusedRole fused_role_ = FusedRole::kNone;  // role of the last op checked
 };
 
 Status Validator::check_header() {
@@ -244,7 +298,7 @@ Status Validator::check_header() {
       return header_error(Status::kBadHeader, header::kReserved + b);
     }
   }
-  if ((header_.flags & ~static_cast<uint32_t>(kModelFlagInPlaceDepthwise)) != 0) {
+  if ((header_.flags & ~kKnownModelFlags) != 0) {
     return header_error(Status::kBadHeader, header::kFlags);
   }
   if (crc32(data_ + kHeaderSize, size_ - kHeaderSize) != header_.crc) {
@@ -258,6 +312,9 @@ Status Validator::check_header() {
   }
   Status status = check_table_layout();
   if (status != Status::kOk) return status;
+  if ((header_.flags & kModelFlagFusedRows) != 0 && !any_fused_op()) {
+    return header_error(Status::kBadHeader, header::kFlags);  // the flag means "has groups"
+  }
   if (header_.arena_size > kMaxTensorBytes) {
     return header_error(Status::kBadHeader, header::kArenaSize);
   }
@@ -328,8 +385,10 @@ Status Validator::check_tensor(uint16_t i) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kDType);
   }
   const uint8_t storage = load_u8(record + tensor_record::kStorage);
+  const bool is_streamed = storage == static_cast<uint8_t>(Storage::kStreamed);
   if (storage != static_cast<uint8_t>(Storage::kArena) &&
-      storage != static_cast<uint8_t>(Storage::kConstant)) {
+      storage != static_cast<uint8_t>(Storage::kConstant) &&
+      !(is_streamed && (header_.flags & kModelFlagFusedRows) != 0)) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kStorage);
   }
   const bool is_constant = storage == static_cast<uint8_t>(Storage::kConstant);
@@ -370,6 +429,8 @@ Status Validator::check_tensor(uint16_t i) {
     if (uint64_t{offset} + size_bytes > header_.constants_size) {
       return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
     }
+  } else if (is_streamed) {
+    if (offset != 0) return tensor_error(Status::kBadTensor, i, tensor_record::kOffset);
   } else if (uint64_t{offset} + size_bytes > header_.arena_size) {
     return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
   }
@@ -394,13 +455,21 @@ Status Validator::check_op(uint16_t i) {
   }
   const OpInfo op = decode_op_record(record);
   const OpRoles roles = roles_of(op.kind);
-  if ((op.flags & ~static_cast<uint32_t>(kOpFlagInPlace)) != 0) {
+  if ((op.flags & ~kKnownOpFlags) != 0 ||
+      (op.fused_rows() && (header_.flags & kModelFlagFusedRows) == 0)) {
     return op_error(Status::kBadOpParameter, i, op_record::kFlags);
   }
+  // Flagged ops form consecutive triples; an unflagged op ends nothing half-done.
+  const FusedRole fused = op.fused_rows() ? next_fused_role(fused_role_) : FusedRole::kNone;
+  if (!op.fused_rows() && inside_fused_group(fused_role_)) {
+    return op_error(Status::kBadFusedGroup, i, op_record::kFlags);
+  }
+  fused_role_ = fused;
   if (op.activation_min > op.activation_max) {
     return op_error(Status::kBadOpParameter, i, op_record::kActivationMax);
   }
-  Status status = check_operands(i, op, roles);
+  Status status = check_operands(i, op, roles, fused);
+  if (status == Status::kOk) status = check_fused_role(i, op, fused);
   if (status == Status::kOk) status = check_unused_fields(i, roles);
   if (status == Status::kOk && roles.has_window) status = check_window(i, op);
   if (status == Status::kOk) status = check_shapes(i, op);
@@ -412,10 +481,12 @@ Status Validator::check_op(uint16_t i) {
   if (status == Status::kOk) status = check_in_place(i, op);
   if (status == Status::kOk) status = check_scratch(i, op);
   if (status == Status::kOk) status = check_dataflow(i, op);
+  if (status == Status::kOk && fused == FusedRole::kProject) status = check_fused_group(i);
   return status;
 }
 
-Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles) {
+Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& roles,
+                                 FusedRole fused) {
   struct Operand {
     uint16_t index;
     uint32_t field;
@@ -423,19 +494,26 @@ Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& ro
     Storage storage;
   };
   const Operand operands[] = {
-      {op.input0, op_record::kInput0, true, Storage::kArena},
+      {op.input0, op_record::kInput0, true, fused_input_storage(fused)},
       {op.input1, op_record::kInput1, roles.has_input1, Storage::kArena},
       {op.weights, op_record::kWeights, roles.has_weights, Storage::kConstant},
-      {op.output, op_record::kOutput, true, Storage::kArena},
+      {op.output, op_record::kOutput, true, fused_output_storage(fused)},
   };
   for (const Operand& operand : operands) {
     if (!operand.used) {
       if (operand.index != kNoTensor) return op_error(Status::kBadOperandIndex, i, operand.field);
       continue;
     }
-    if (operand.index >= header_.tensor_count || tensor(operand.index).storage != operand.storage) {
+    if (operand.index >= header_.tensor_count) {
       return op_error(Status::kBadOperandIndex, i, operand.field);
     }
+    const Storage storage = tensor(operand.index).storage;
+    if (storage == operand.storage) continue;
+    // A streamed tensor where an arena one belongs (or the reverse) breaks a fused group.
+    const bool streamed_mixup =
+        storage == Storage::kStreamed || operand.storage == Storage::kStreamed;
+    return op_error(streamed_mixup ? Status::kBadFusedGroup : Status::kBadOperandIndex, i,
+                    operand.field);
   }
   if (op.output == op.input0 || (roles.has_input1 && op.output == op.input1)) {
     return op_error(Status::kBadOperandIndex, i, op_record::kOutput);
@@ -700,6 +778,49 @@ Status Validator::check_in_place(uint16_t i, const OpInfo& op) {
   return Status::kOk;
 }
 
+// Each op of a fused group on its own (check_op has seen the model's fused flag and
+// check_operands the storages): the expand and project ops are pointwise convs, the depthwise op
+// is not also in place, and the second and third op read the previous op's output.
+Status Validator::check_fused_role(uint16_t i, const OpInfo& op, FusedRole fused) {
+  if (fused == FusedRole::kNone) return Status::kOk;
+  if (op.in_place()) return op_error(Status::kBadFusedGroup, i, op_record::kFlags);
+  const bool pointwise_role = fused == FusedRole::kExpand || fused == FusedRole::kProject;
+  const bool kind_ok = pointwise_role ? is_pointwise_conv(op) : op.kind == OpKind::kDepthwiseConv2d;
+  if (!kind_ok) return op_error(Status::kBadFusedGroup, i, op_record::kKind);
+  if (fused != FusedRole::kExpand && op.input0 != op_output(static_cast<uint16_t>(i - 1))) {
+    return op_error(Status::kBadFusedGroup, i, op_record::kInput0);
+  }
+  return Status::kOk;
+}
+
+// The whole group, once its last op has passed its own checks: the ring the kernel needs fits
+// an int32 and the expand op's scratch (which check_scratch bounded by the header's).
+Status Validator::check_fused_group(uint16_t project) {
+  const uint16_t expand = static_cast<uint16_t>(project - 2);
+  const OpInfo expand_op = decode_op_record(op_record(expand));
+  const OpInfo depthwise_op = decode_op_record(op_record(static_cast<uint16_t>(project - 1)));
+  const int32_t need = fused_group_scratch_bytes(
+      tensor(depthwise_op.input0), tensor(depthwise_op.weights), tensor(depthwise_op.output));
+  if (static_cast<uint64_t>(need) >= kMaxTensorBytes ||
+      expand_op.scratch_bytes < static_cast<uint32_t>(need)) {
+    return op_error(Status::kBadOpParameter, expand, op_record::kScratchBytes);
+  }
+  return Status::kOk;
+}
+
+int32_t Validator::last_reader(uint16_t t, int32_t produced_by) const {
+  int32_t last = produced_by;
+  FusedRole role = FusedRole::kNone;
+  for (int32_t k = 0; k < header_.op_count; ++k) {
+    const bool fused =
+        (load_u8(op_record(static_cast<uint16_t>(k)) + op_record::kFlags) & kOpFlagFusedRows) != 0;
+    role = fused ? next_fused_role(role) : FusedRole::kNone;
+    if (k <= produced_by || !op_reads(static_cast<uint16_t>(k), t)) continue;
+    last = role == FusedRole::kExpand ? k + kFusedGroupOpCount - 1 : k;
+  }
+  return last;
+}
+
 Status Validator::check_scratch(uint16_t i, const OpInfo& op) {
   if (op.scratch_bytes > header_.scratch_size) {
     return op_error(Status::kBadOpParameter, i, op_record::kScratchBytes);
@@ -738,16 +859,15 @@ Status Validator::check_arena_sharing() {
   for (int32_t j = -1; j < op_count; ++j) {
     // The tensor made by op j (j == -1: the model input).
     const uint16_t t = j < 0 ? header_.input : op_output(static_cast<uint16_t>(j));
-    const bool model_output = t == header_.output;
-    int32_t last = j;
-    for (int32_t k = j + 1; k < op_count; ++k) {
-      if (op_reads(static_cast<uint16_t>(k), t)) last = k;
-    }
-    if (model_output) last = op_count - 1;
     const TensorInfo live = tensor(t);
+    if (live.storage == Storage::kStreamed) continue;  // no arena bytes
+    const bool model_output = t == header_.output;
+    int32_t last = last_reader(t, j);
+    if (model_output) last = op_count - 1;
     for (int32_t i = j + 1; i <= last && i < first_bad_op; ++i) {
       const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(i)));
       const TensorInfo out = tensor(op.output);
+      if (out.storage == Storage::kStreamed) continue;
       if (!ranges_overlap(out.offset, out.size_bytes, live.offset, live.size_bytes)) continue;
       const bool dies_here = i == last && !model_output;  // op `last` reads t
       const bool in_place_input = op.in_place() && op.input0 == t;
@@ -853,6 +973,12 @@ int32_t kernel_scratch_bytes(const OpInfo& op, const TensorInfo& input, const Te
       return 0;
   }
   return 0;
+}
+
+int32_t fused_group_scratch_bytes(const TensorInfo& expanded, const TensorInfo& depthwise_weights,
+                                  const TensorInfo& depthwise_output) {
+  return inverted_residual_rows_s8_get_buffer_size(expanded.shape, depthwise_weights.shape,
+                                                   depthwise_output.shape);
 }
 
 TensorInfo ModelView::tensor(uint16_t index) const {

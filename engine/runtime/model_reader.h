@@ -48,6 +48,7 @@ struct OpInfo {
   int32_t left_shift = 0;
   uint32_t scratch_bytes = 0;
   bool in_place() const { return (flags & kOpFlagInPlace) != 0; }
+  bool fused_rows() const { return (flags & kOpFlagFusedRows) != 0; }
 };
 
 // Decoding of raw records (no checks; validate_model() is what makes their values safe to use).
@@ -58,6 +59,11 @@ OpInfo decode_op_record(const uint8_t* record);
 bool is_pointwise_conv(const OpInfo& op);
 // Scratch bytes the kernel that runs `op` asks for (its *_get_buffer_size).
 int32_t kernel_scratch_bytes(const OpInfo& op, const TensorInfo& input, const TensorInfo& weights);
+
+// Scratch bytes inverted_residual_rows_s8 needs for the fused group whose depthwise op is
+// `depthwise` (its input is the group's expanded tensor, its output the depthwise output).
+int32_t fused_group_scratch_bytes(const TensorInfo& expanded, const TensorInfo& depthwise_weights,
+                                  const TensorInfo& depthwise_output);
 
 // A validated model, read in place from the caller's buffer (which must outlive the view).
 class ModelView {

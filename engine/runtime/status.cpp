@@ -42,6 +42,8 @@ const char* status_message(Status status) {
       return "interpreter not initialized";
     case Status::kArenaOverlap:
       return "tensors live at the same time overlap in the arena";
+    case Status::kBadFusedGroup:
+      return "malformed fused inverted-residual group";
   }
   return "unknown status";
 }

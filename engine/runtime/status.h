@@ -25,7 +25,9 @@ enum class Status : uint8_t {
   kArenaTooSmall,        // the caller's arena is smaller than the model's planned arena
   kScratchTooSmall,      // the caller's scratch is smaller than the model's planned scratch
   kNotInitialized,
-  kArenaOverlap,  // two arena tensors live at the same time share bytes
+  kArenaOverlap,   // two arena tensors live at the same time share bytes
+  kBadFusedGroup,  // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
+                   // streamed tensors, or a streamed tensor is used outside its group
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").

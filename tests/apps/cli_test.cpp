@@ -117,6 +117,52 @@ TEST_F(CliTest, RunIsDeterministicAndPrintsTheOutputTensor) {
   EXPECT_NE(a["board"].get<std::string>().find("host"), std::string::npos);
 }
 
+TEST_F(CliTest, MemoryScheduleReportsPlainFusedAndAutoPeaks) {
+  const std::string net = "memory --net-config " + source_path(kMcunetIn3) + " --json";
+  const CommandResult plain = run_tinynas(net);
+  const CommandResult explicit_plain = run_tinynas(net + " --schedule plain");
+  const CommandResult fused = run_tinynas(net + " --schedule fused");
+  const CommandResult automatic = run_tinynas(net + " --schedule auto");
+  for (const CommandResult* result : {&plain, &explicit_plain, &fused, &automatic}) {
+    ASSERT_EQ(result->exit_code, 0) << result->output;
+  }
+  const nlohmann::json p = nlohmann::json::parse(plain.output);
+  const nlohmann::json f = nlohmann::json::parse(fused.output);
+  const nlohmann::json a = nlohmann::json::parse(automatic.output);
+  EXPECT_EQ(p, nlohmann::json::parse(explicit_plain.output));  // plain is the default
+  EXPECT_EQ(p["schedule"], "plain");
+  EXPECT_EQ(f["schedule"], "fused");
+  EXPECT_EQ(f["mac_overhead"], 0);
+  EXPECT_EQ(f["macs"], p["macs"]);
+  EXPECT_LT(f["peak_sram_bytes"].get<int64_t>(), p["peak_sram_bytes"].get<int64_t>());
+  EXPECT_LE(a["peak_sram_bytes"].get<int64_t>(), f["peak_sram_bytes"].get<int64_t>());
+  EXPECT_NE(run_tinynas(net + " --schedule patch").exit_code, 0);
+}
+
+TEST_F(CliTest, FusedModelCompilesRunsAndMatchesThePlainModel) {
+  const std::string plain = path("plain.tnm");
+  const std::string fused = path("fused.tnm");
+  const std::string compile = "compile --arch " + source_path(kSampleArch) + " --random-weights";
+  ASSERT_EQ(run_tinynas(compile + " -o " + plain).exit_code, 0);
+  const CommandResult compiled = run_tinynas(compile + " --schedule fused -o " + fused);
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  EXPECT_NE(compiled.output.find("schedule fused"), std::string::npos) << compiled.output;
+  const CommandResult from_file = run_tinynas("memory " + fused + " --json");
+  const CommandResult from_arch =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --schedule fused --json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  const nlohmann::json file_report = nlohmann::json::parse(from_file.output);
+  const nlohmann::json arch_report = nlohmann::json::parse(from_arch.output);
+  for (const char* key : {"peak_sram_bytes", "arena_bytes", "scratch_bytes", "schedule"}) {
+    EXPECT_EQ(file_report[key], arch_report[key]) << key;
+  }
+  const CommandResult run_plain = run_tinynas("run " + plain + " --pattern random --seed 3 --json");
+  const CommandResult run_fused = run_tinynas("run " + fused + " --pattern random --seed 3 --json");
+  ASSERT_EQ(run_fused.exit_code, 0) << run_fused.output;
+  EXPECT_EQ(nlohmann::json::parse(run_fused.output)["output"],
+            nlohmann::json::parse(run_plain.output)["output"]);
+}
+
 TEST_F(CliTest, RunRejectsAnInputOfTheWrongSize) {
   const std::string model = path("sample.tnm");
   ASSERT_EQ(

@@ -1,10 +1,11 @@
 // Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
-// op kind, in-place depthwise, stride 2 and models without bias.
+// op kind, in-place depthwise, stride 2, models without bias and a fused inverted-residual group.
 // Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
 #include <cstdio>
 #include <exception>
 #include <string>
 
+#include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "tests/engine/compiler/model_test_graphs.h"
 
@@ -18,6 +19,17 @@ void write_seed(const std::string& dir, const std::string& name, const TestGraph
       tinynas::compiler::testing::make_sequential_plan(graph, options.in_place_depthwise);
   tinynas::compiler::write_model_file(dir + "/" + name,
                                       tinynas::compiler::write_model(graph, plan));
+}
+
+// The same graph planned with the fused schedule (expand -> depthwise -> project row-streamed).
+void write_fused_seed(const std::string& dir, const std::string& name,
+                      const TestGraphOptions& options) {
+  const tinynas::compiler::Graph graph = tinynas::compiler::testing::make_test_graph(options);
+  tinynas::compiler::PlannerOptions planner;
+  planner.schedule = tinynas::compiler::Schedule::kFused;
+  tinynas::compiler::write_model_file(
+      dir + "/" + name,
+      tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
 }
 
 }  // namespace
@@ -45,6 +57,10 @@ int main(int argc, char** argv) {
     strided.with_bias = false;
     strided.seed = 3;
     write_seed(dir, "seed-stride2-no-bias.tnm", strided);
+
+    TestGraphOptions fused = residual;
+    fused.seed = 4;
+    write_fused_seed(dir, "seed-fused.tnm", fused);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
     return 1;
