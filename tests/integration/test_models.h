@@ -34,12 +34,14 @@ inline compiler::BlockSpec block(int in, int out, int kernel, int stride, int mi
 }
 
 inline TestModel compile_test_model(const compiler::NetworkSpec& spec, uint32_t seed,
-                                    bool in_place_depthwise = true) {
+                                    bool in_place_depthwise = true,
+                                    compiler::Schedule schedule = compiler::Schedule::kPlain) {
   compiler::BuildOptions options;
   options.seed = seed;
   const compiler::Graph graph = compiler::build_graph(spec, options);
   compiler::PlannerOptions planner;
   planner.in_place_depthwise = in_place_depthwise;
+  planner.schedule = schedule;
   const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner);
   return {spec.name, compiler::write_model(graph, plan), compiler::graph_macs(graph),
           plan.arena_bytes};
@@ -47,7 +49,7 @@ inline TestModel compile_test_model(const compiler::NetworkSpec& spec, uint32_t 
 
 // A MobileNetV2-style net with every op kind the builder emits (conv, depthwise, residual
 // add, pooling, classifier), strides 1 and 2, kernels 3 and 5.
-inline TestModel tiny_mobilenet() {
+inline compiler::NetworkSpec tiny_mobilenet_spec() {
   compiler::NetworkSpec spec;
   spec.name = "tiny-mbv2";
   spec.resolution = 32;
@@ -58,8 +60,10 @@ inline TestModel tiny_mobilenet() {
   spec.blocks = {block(8, 8, 3, 1, 8, true), block(8, 16, 3, 2, 24, false),
                  block(16, 16, 5, 1, 48, true)};
   spec.num_classes = 10;
-  return compile_test_model(spec, 11);
+  return spec;
 }
+
+inline TestModel tiny_mobilenet() { return compile_test_model(tiny_mobilenet_spec(), 11); }
 
 // Mostly 1x1 convolutions: wide expansions, a feature-mix conv.
 inline TestModel pointwise_heavy() {
@@ -95,8 +99,16 @@ inline TestModel depthwise_heavy() {
   return compile_test_model(spec, 33, /*in_place_depthwise=*/false);
 }
 
+// tiny_mobilenet's network with every expand -> depthwise -> project block fused (row-streamed
+// through a ring in the scratch: inverted_residual_rows_s8), stride 1 and 2, kernels 3 and 5.
+inline TestModel tiny_mobilenet_fused() {
+  compiler::NetworkSpec spec = tiny_mobilenet_spec();
+  spec.name = "tiny-mbv2-fused";
+  return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kFused);
+}
+
 inline std::vector<TestModel> integration_models() {
-  return {tiny_mobilenet(), pointwise_heavy(), depthwise_heavy()};
+  return {tiny_mobilenet(), pointwise_heavy(), depthwise_heavy(), tiny_mobilenet_fused()};
 }
 
 }  // namespace tinynas::profiler::testing
