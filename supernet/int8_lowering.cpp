@@ -189,8 +189,10 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
   return graph;
 }
 
-std::vector<uint8_t> write_int8_model(const compiler::Graph& graph) {
-  return compiler::write_model(graph, compiler::plan_memory(graph));
+std::vector<uint8_t> write_int8_model(const compiler::Graph& graph, compiler::Schedule schedule) {
+  compiler::PlannerOptions options;
+  options.schedule = schedule;
+  return compiler::write_model(graph, compiler::plan_memory(graph, options));
 }
 
 }  // namespace tinynas::supernet

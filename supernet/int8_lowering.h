@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/compiler/graph.h"
+#include "engine/compiler/memory_plan.h"
 #include "supernet/image_dataset.h"
 #include "supernet/subnet_extraction.h"
 
@@ -35,6 +36,7 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
                                     int batch_size);
 
 // Plans memory and serialises: the bytes of a .tnm file the runtime accepts.
-std::vector<uint8_t> write_int8_model(const compiler::Graph& graph);
+std::vector<uint8_t> write_int8_model(const compiler::Graph& graph,
+                                      compiler::Schedule schedule = compiler::Schedule::kPlain);
 
 }  // namespace tinynas::supernet

@@ -249,8 +249,8 @@ const std::vector<profiler::latency::OpFeatures>& EvolutionSearch::features(
     const CandidateRecord& record) {
   auto it = features_.find(record.key);
   if (it == features_.end()) {
-    const std::vector<uint8_t> bytes =
-        compile_random_weights(space_, record.subnet, static_cast<uint32_t>(seed_));
+    const std::vector<uint8_t> bytes = compile_random_weights(
+        space_, record.subnet, static_cast<uint32_t>(seed_), record.cost.schedule);
     it = features_.emplace(record.key, model_op_features(bytes, describe_subnet(record.subnet)))
              .first;
   }
@@ -277,7 +277,9 @@ CandidateRecord* EvolutionSearch::consider(const Genome& genome, int generation)
   auto it = records_.find(key);
   if (it != records_.end()) return predicted_feasible(it->second) ? &it->second : nullptr;
   auto cost = costs_.find(key);
-  if (cost == costs_.end()) cost = costs_.emplace(key, subnet_cost(space_, subnet)).first;
+  if (cost == costs_.end()) {
+    cost = costs_.emplace(key, subnet_cost(space_, subnet, constraints_)).first;
+  }
   if (!fits_memory(cost->second, constraints_)) return nullptr;
   CandidateRecord record;
   record.key = key;
@@ -296,6 +298,8 @@ void EvolutionSearch::calibrate() {
   say("latency: measuring " + std::to_string(count) + " random subnets on " + board_.description() +
       " to fit the first latency model");
   std::mt19937_64 rng(seed_ ^ 0xC0FFEEull);
+  const bool may_fuse =
+      constraints_.schedule == ScheduleChoice::kJoint && constraints_.peak_sram_bytes.has_value();
   int measured = 0;
   int64_t tries = 0;
   const int64_t max_tries = int64_t{settings_.max_tries} * count;
@@ -305,9 +309,14 @@ void EvolutionSearch::calibrate() {
                                std::to_string(max_tries) + " draws");
     }
     const SubnetConfig subnet = sample_subnet(space_, rng);
-    if (!fits_memory(subnet_cost(space_, subnet), constraints_)) continue;
+    const SubnetCost cost = subnet_cost(space_, subnet, constraints_);
+    if (!fits_memory(cost, constraints_)) continue;
+    // Under a joint schedule every other calibration model runs all its blocks fused, so the
+    // fused kernel's cost law is known before a candidate needs it.
+    const bool fused_sample = may_fuse && measured % 2 == 1;
     const std::vector<uint8_t> bytes =
-        compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + measured));
+        compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + measured),
+                               fused_sample ? compiler::Schedule::kFused : cost.schedule);
     const std::string name = "calibration " + describe_subnet(subnet);
     latency_.add(name, bytes, board_.measure(bytes, name), -1.0, 0);
     report_progress(kPhaseCalibration, ++measured, count);
@@ -402,7 +411,7 @@ void EvolutionSearch::next_generation(int generation) {
 
 void EvolutionSearch::measure(CandidateRecord& record, int generation) {
   const std::string name = describe_subnet(record.subnet);
-  const std::vector<uint8_t> bytes = compiler_.compile(record.subnet);
+  const std::vector<uint8_t> bytes = compiler_.compile(record.subnet, record.cost.schedule);
   const profiler::ProfileResult result = board_.measure(bytes, name);
   const fs::path models = fs::path(options_.state_dir) / kModelsDir;
   fs::create_directories(models);

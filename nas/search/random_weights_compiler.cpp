@@ -3,8 +3,9 @@
 
 namespace tinynas::nas {
 
-std::vector<uint8_t> RandomWeightsCompiler::compile(const SubnetConfig& subnet) {
-  return compile_random_weights(space_, subnet, seed_);
+std::vector<uint8_t> RandomWeightsCompiler::compile(const SubnetConfig& subnet,
+                                                    compiler::Schedule schedule) {
+  return compile_random_weights(space_, subnet, seed_, schedule);
 }
 
 }  // namespace tinynas::nas

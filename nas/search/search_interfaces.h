@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/compiler/memory_plan.h"
 #include "nas/space/search_space.h"
 #include "nas/space/subnet_config.h"
 #include "profiler/profile.h"
@@ -27,7 +28,8 @@ class AccuracyEvaluator {
 class SubnetCompiler {
  public:
   virtual ~SubnetCompiler() = default;
-  virtual std::vector<uint8_t> compile(const SubnetConfig& subnet) = 0;
+  // `schedule` as SubnetCost::schedule: the plan the search checked against the limits.
+  virtual std::vector<uint8_t> compile(const SubnetConfig& subnet, compiler::Schedule schedule) = 0;
   virtual std::string description() const = 0;
 };
 
@@ -35,7 +37,7 @@ class SubnetCompiler {
 class RandomWeightsCompiler : public SubnetCompiler {
  public:
   RandomWeightsCompiler(SearchSpace space, uint32_t seed) : space_(std::move(space)), seed_(seed) {}
-  std::vector<uint8_t> compile(const SubnetConfig& subnet) override;
+  std::vector<uint8_t> compile(const SubnetConfig& subnet, compiler::Schedule schedule) override;
   std::string description() const override { return "random int8 weights"; }
 
  private:

@@ -48,7 +48,11 @@ void parse_constraints(const ObjectFields& root, SearchJob& job) {
   const nlohmann::json* object = root.object("constraints");
   if (object == nullptr) return;
   ObjectFields c(*object, "constraints", root.errors());
-  c.reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms"});
+  c.reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms", "schedule"});
+  if (const auto schedule = c.one_of("schedule", {"plain", "joint"}, false)) {
+    job.constraints.schedule =
+        *schedule == "plain" ? ScheduleChoice::kPlain : ScheduleChoice::kJoint;
+  }
   job.constraints.peak_sram_bytes = c.integer("peak_sram_bytes", 1, kMaxBytesLimit, false);
   job.constraints.flash_bytes = c.integer("flash_bytes", 1, kMaxBytesLimit, false);
   job.constraints.latency_ms = c.number("latency_ms", 0.0, kMaxLatencyMs, false);
@@ -226,6 +230,10 @@ SearchSpace space_at(const SearchSpace& family, double width_multiplier, int res
   space.name =
       family.name + "-r" + std::to_string(resolution) + "-w" + width_suffix(width_multiplier);
   return space;
+}
+
+const char* schedule_choice_name(ScheduleChoice choice) {
+  return choice == ScheduleChoice::kPlain ? "plain" : "joint";
 }
 
 SearchJob parse_search_job(const nlohmann::json& document, const std::string& base_dir,

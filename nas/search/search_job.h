@@ -5,7 +5,8 @@
 // expected and what was found.
 //
 //   {"format": "tinynas-search/1", "board": "qemu-mps2-an386",
-//    "constraints": {"peak_sram_bytes": 65536, "flash_bytes": 262144, "latency_ms": 300},
+//    "constraints": {"peak_sram_bytes": 65536, "flash_bytes": 262144, "latency_ms": 300,
+//                    "schedule": "joint"},
 //    "dataset": {"kind": "fashion-mnist", "path": "...", "validation_size": 2000, ...},
 //    "space": "../spaces/fmnist-r28-w1.0.json",
 //    "stage1": {"width_multipliers": [0.5, 0.75, 1.0], "resolutions": [20, 24, 28],
@@ -29,11 +30,22 @@ namespace tinynas::nas {
 
 inline constexpr const char* kSearchJobFormat = "tinynas-search/1";
 
+// How a candidate may meet the SRAM limit: the execution schedule is part of the candidate
+// (joint search, as in MCUNetV2: Lin et al., NeurIPS 2021).
+enum class ScheduleChoice {
+  kPlain,  // op by op only
+  kJoint,  // op by op where that fits (fastest), else the planner's smallest-peak schedule
+           // (compiler::Schedule::kAuto: fused inverted residuals where they lower the peak)
+};
+// "plain", "joint".
+const char* schedule_choice_name(ScheduleChoice choice);
+
 // Any subset; an absent limit is not checked.
 struct Constraints {
   std::optional<int64_t> peak_sram_bytes;  // arena + scratch, from the memory planner
   std::optional<int64_t> flash_bytes;      // the .tnm file size
   std::optional<double> latency_ms;        // on the job's board
+  ScheduleChoice schedule = ScheduleChoice::kJoint;
 };
 
 struct Stage1Settings {

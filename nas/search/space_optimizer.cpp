@@ -35,7 +35,7 @@ Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& set
       std::mt19937_64 rng(seed + kGridSeedStride * (result.points.size() + 1));
       for (int i = 0; i < settings.samples; ++i) {
         const SubnetConfig subnet = sample_subnet(space, rng);
-        const SubnetCost cost = subnet_cost(space, subnet);
+        const SubnetCost cost = subnet_cost(space, subnet, constraints);
         if (fits_memory(cost, constraints)) point.satisfying_macs.push_back(cost.macs);
         if (progress) progress(++done, total);
       }
@@ -73,6 +73,7 @@ nlohmann::json to_json(const Constraints& constraints) {
   if (constraints.peak_sram_bytes) out["peak_sram_bytes"] = *constraints.peak_sram_bytes;
   if (constraints.flash_bytes) out["flash_bytes"] = *constraints.flash_bytes;
   if (constraints.latency_ms) out["latency_ms"] = *constraints.latency_ms;
+  out["schedule"] = schedule_choice_name(constraints.schedule);
   return out;
 }
 

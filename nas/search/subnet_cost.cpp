@@ -7,10 +7,14 @@
 
 namespace tinynas::nas {
 
-SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet) {
-  const compiler::Graph graph = compiler::build_graph_structure(to_network_spec(space, subnet));
-  const compiler::MemoryPlan plan = compiler::plan_memory(graph);
+namespace {
+
+SubnetCost cost_of_plan(const compiler::Graph& graph, const compiler::MemoryPlan& plan,
+                        compiler::Schedule requested) {
   SubnetCost cost;
+  cost.schedule = requested;
+  cost.fused = plan.schedule == compiler::Schedule::kFused;
+  cost.mac_overhead = plan.mac_overhead;
   cost.arena_bytes = plan.arena_bytes;
   cost.scratch_bytes = plan.scratch_bytes;
   cost.peak_sram_bytes = plan.peak_sram_bytes();
@@ -18,6 +22,34 @@ SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet) {
   cost.macs = compiler::graph_macs(graph);
   cost.params = compiler::graph_params(graph);
   return cost;
+}
+
+compiler::MemoryPlan plan_with(const compiler::Graph& graph, compiler::Schedule schedule) {
+  compiler::PlannerOptions options;
+  options.schedule = schedule;
+  return compiler::plan_memory(graph, options);
+}
+
+}  // namespace
+
+SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet) {
+  const compiler::Graph graph = compiler::build_graph_structure(to_network_spec(space, subnet));
+  return cost_of_plan(graph, compiler::plan_memory(graph), compiler::Schedule::kPlain);
+}
+
+SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet,
+                       const Constraints& constraints) {
+  const compiler::Graph graph = compiler::build_graph_structure(to_network_spec(space, subnet));
+  const compiler::MemoryPlan plain = compiler::plan_memory(graph);
+  const bool plain_fits =
+      !constraints.peak_sram_bytes || plain.peak_sram_bytes() <= *constraints.peak_sram_bytes;
+  if (constraints.schedule == ScheduleChoice::kPlain || plain_fits) {
+    return cost_of_plan(graph, plain, compiler::Schedule::kPlain);
+  }
+  // Fused blocks cost cycles (row-at-a-time loops), so they are only worth it when op by op does
+  // not fit; kAuto fuses just the blocks that lower the peak.
+  return cost_of_plan(graph, plan_with(graph, compiler::Schedule::kAuto),
+                      compiler::Schedule::kAuto);
 }
 
 bool fits_memory(const SubnetCost& cost, const Constraints& constraints) {
@@ -29,15 +61,18 @@ bool fits_memory(const SubnetCost& cost, const Constraints& constraints) {
 }
 
 std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const SubnetConfig& subnet,
-                                            uint32_t seed) {
+                                            uint32_t seed, compiler::Schedule schedule) {
   compiler::BuildOptions options;
   options.seed = seed;
   const compiler::Graph graph = compiler::build_graph(to_network_spec(space, subnet), options);
-  return compiler::write_model(graph, compiler::plan_memory(graph));
+  return compiler::write_model(graph, plan_with(graph, schedule));
 }
 
 nlohmann::json to_json(const SubnetCost& cost) {
-  return {{"peak_sram_bytes", cost.peak_sram_bytes},
+  return {{"schedule", compiler::schedule_name(cost.schedule)},
+          {"fused", cost.fused},
+          {"mac_overhead", cost.mac_overhead},
+          {"peak_sram_bytes", cost.peak_sram_bytes},
           {"arena_bytes", cost.arena_bytes},
           {"scratch_bytes", cost.scratch_bytes},
           {"flash_bytes", cost.flash_bytes},
@@ -47,6 +82,10 @@ nlohmann::json to_json(const SubnetCost& cost) {
 
 SubnetCost subnet_cost_from_json(const nlohmann::json& json) {
   SubnetCost cost;
+  // Searches saved before schedules were part of the candidate ran op by op.
+  cost.schedule = compiler::parse_schedule(json.value("schedule", std::string("plain")));
+  cost.fused = json.value("fused", false);
+  cost.mac_overhead = json.value("mac_overhead", int64_t{0});
   cost.peak_sram_bytes = json.at("peak_sram_bytes").get<int64_t>();
   cost.arena_bytes = json.at("arena_bytes").get<int64_t>();
   cost.scratch_bytes = json.at("scratch_bytes").get<int64_t>();

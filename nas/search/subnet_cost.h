@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/compiler/memory_plan.h"
 #include "nas/search/search_job.h"
 #include "nas/space/search_space.h"
 #include "nas/space/subnet_config.h"
@@ -15,6 +16,11 @@
 namespace tinynas::nas {
 
 struct SubnetCost {
+  // The planner schedule the subnet is compiled with (kPlain or kAuto; the same request gives
+  // the same plan) and whether that plan fuses any block.
+  compiler::Schedule schedule = compiler::Schedule::kPlain;
+  bool fused = false;
+  int64_t mac_overhead = 0;     // MACs the schedule computes beyond `macs`
   int64_t peak_sram_bytes = 0;  // arena + scratch (memory planner)
   int64_t arena_bytes = 0;
   int64_t scratch_bytes = 0;
@@ -23,16 +29,21 @@ struct SubnetCost {
   int64_t params = 0;
 };
 
-// Structure only (no weights): fast enough for stage 1's thousands of samples.
+// Structure only (no weights): fast enough for stage 1's thousands of samples. Op by op.
 SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet);
+// The schedule chosen as `constraints.schedule` says: under kJoint, op by op when that meets
+// the SRAM limit (no limit: op by op), else the planner's smallest-peak schedule.
+SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet,
+                       const Constraints& constraints);
 
 // True when the planner's SRAM and the file size are within the limits that are set.
 bool fits_memory(const SubnetCost& cost, const Constraints& constraints);
 
 // The .tnm bytes of the subnet with seeded random weights: the structure (and so the memory
 // plan, the op features and the latency) of the trained model, without needing the supernet.
-std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const SubnetConfig& subnet,
-                                            uint32_t seed);
+std::vector<uint8_t> compile_random_weights(
+    const SearchSpace& space, const SubnetConfig& subnet, uint32_t seed,
+    compiler::Schedule schedule = compiler::Schedule::kPlain);
 
 nlohmann::json to_json(const SubnetCost& cost);
 SubnetCost subnet_cost_from_json(const nlohmann::json& json);

@@ -16,6 +16,46 @@ std::string geometry(const runtime::OpInfo& op) {
   return "_k" + std::to_string(op.kernel_h) + "_s" + std::to_string(op.stride_h);
 }
 
+double op_macs(const runtime::ModelView& model, const runtime::OpInfo& op) {
+  const runtime::TensorInfo input = model.tensor(op.input0);
+  const runtime::TensorInfo output = model.tensor(op.output);
+  if (op.kind == runtime::OpKind::kDepthwiseConv2d) {
+    return elements(output) * op.kernel_h * op.kernel_w;
+  }
+  return elements(output) * op.kernel_h * op.kernel_w * input.shape.c;  // 1x1 conv
+}
+
+// A row-streamed group (expand 1x1 -> depthwise -> project 1x1) runs as one kernel when its
+// first op comes up, so the board charges all its cycles to that op: the first op carries the
+// group's features under a class of its own, the other two a class that costs only the
+// per-op dispatch.
+void add_fused_group_features(const runtime::ModelView& model, uint16_t first,
+                              std::vector<OpFeatures>& features) {
+  const runtime::OpInfo expand = model.op(first);
+  const runtime::OpInfo depthwise = model.op(static_cast<uint16_t>(first + 1));
+  const runtime::OpInfo project = model.op(static_cast<uint16_t>(first + 2));
+  const runtime::TensorInfo output = model.tensor(project.output);
+  OpFeatures group;
+  group.op_kind = "inverted_residual_rows";
+  group.op_class = group.op_kind + geometry(depthwise);
+  for (const runtime::OpInfo& op : {expand, depthwise, project}) {
+    group.values[kMacs] += op_macs(model, op);
+    group.values[kWeightBytes] += model.tensor(op.weights).size_bytes;
+  }
+  group.values[kInputBytes] = model.tensor(expand.input0).size_bytes;
+  group.values[kOutputBytes] = output.size_bytes;
+  group.values[kOutputPixels] = static_cast<double>(output.shape.h) * output.shape.w;
+  group.values[kKernelSize] = depthwise.kernel_h;
+  group.values[kStride] = depthwise.stride_h;
+  group.values[kConstant] = 1.0;
+  features.push_back(group);
+  OpFeatures member;
+  member.op_kind = "inverted_residual_rows_member";
+  member.op_class = member.op_kind;
+  member.values[kConstant] = 1.0;
+  for (int k = 1; k < runtime::kFusedGroupOpCount; ++k) features.push_back(member);
+}
+
 }  // namespace
 
 const char* feature_name(int feature) {
@@ -46,6 +86,12 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
   std::vector<OpFeatures> features;
   features.reserve(model.op_count());
   for (uint16_t i = 0; i < model.op_count(); ++i) {
+    if (model.op(i).fused_rows()) {
+      const uint16_t group_end = static_cast<uint16_t>(i + runtime::kFusedGroupOpCount);
+      add_fused_group_features(model, i, features);
+      i = static_cast<uint16_t>(group_end - 1);
+      continue;
+    }
     const runtime::OpInfo op = model.op(i);
     const runtime::TensorInfo input = model.tensor(op.input0);
     const runtime::TensorInfo output = model.tensor(op.output);

@@ -17,7 +17,8 @@ namespace {
 
 // First conv 3x3 (1 -> 8 channels) on 8x8, one inverted residual block 8 -> 16 -> 8 with a
 // shortcut, pooling, a 4-class classifier.
-compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t seed = 1) {
+compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t seed = 1,
+                                  compiler::Schedule schedule = compiler::Schedule::kPlain) {
   compiler::NetworkSpec spec;
   spec.name = "latency-test";
   spec.resolution = resolution;
@@ -37,7 +38,9 @@ compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t s
   compiler::BuildOptions options;
   options.seed = seed;
   const compiler::Graph graph = compiler::build_graph(spec, options);
-  return compiler::LoadedModel(compiler::write_model(graph, compiler::plan_memory(graph)),
+  compiler::PlannerOptions planner;
+  planner.schedule = schedule;
+  return compiler::LoadedModel(compiler::write_model(graph, compiler::plan_memory(graph, planner)),
                                "latency test model");
 }
 
@@ -68,6 +71,32 @@ TEST(OpFeatures, AreReadFromTheModelFile) {
   EXPECT_EQ(ops[6].op_class, "fully_connected");
   EXPECT_EQ(ops[6].values[kMacs], 8 * 4);
   EXPECT_EQ(ops[6].values[kWeightBytes], 8 * 4);
+}
+
+// The board runs a fused block as one kernel on its first op: that op carries the whole block
+// (a class of its own, MACs and weights of all three ops), the other two only a dispatch.
+TEST(OpFeatures, AFusedBlockIsOneClassCarriedByItsFirstOp) {
+  const compiler::LoadedModel plain = small_model();
+  const compiler::LoadedModel fused = small_model(8, 5, 1, compiler::Schedule::kFused);
+  const std::vector<OpFeatures> p = extract_op_features(plain.view());
+  const std::vector<OpFeatures> f = extract_op_features(fused.view());
+  ASSERT_EQ(f.size(), p.size());
+  EXPECT_EQ(f[0].op_class, "conv2d_k3_s1");
+  EXPECT_EQ(f[1].op_class, "inverted_residual_rows_k5_s1");
+  EXPECT_EQ(f[1].op_kind, "inverted_residual_rows");
+  const std::vector<OpFeatures> p5 = extract_op_features(small_model(8, 5).view());
+  EXPECT_EQ(f[1].values[kMacs], p5[1].values[kMacs] + p5[2].values[kMacs] + p5[3].values[kMacs]);
+  EXPECT_EQ(f[1].values[kWeightBytes],
+            p5[1].values[kWeightBytes] + p5[2].values[kWeightBytes] + p5[3].values[kWeightBytes]);
+  EXPECT_EQ(f[1].values[kInputBytes], 8 * 8 * 8);
+  EXPECT_EQ(f[1].values[kOutputBytes], 8 * 8 * 8);
+  EXPECT_EQ(f[1].values[kKernelSize], 5);
+  for (int member : {2, 3}) {
+    EXPECT_EQ(f[member].op_class, "inverted_residual_rows_member");
+    EXPECT_EQ(f[member].values[kMacs], 0);
+    EXPECT_EQ(f[member].values[kConstant], 1);
+  }
+  EXPECT_EQ(f[4].op_class, "add");
 }
 
 // A synthetic board: per class, cycles = 3 MACs + 0.5 output bytes + 200; overhead 1000 plus 50

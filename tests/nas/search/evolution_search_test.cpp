@@ -135,6 +135,54 @@ TEST(EvolutionSearch, CandidatesThatRunOverTheLimitAreNeverReported) {
   EXPECT_FALSE(r.outcome.front.empty());
 }
 
+// An SRAM limit below every subnet's op-by-op peak: only the joint search (schedule part of the
+// candidate) finds networks, all of them running fused blocks, measured within the limit.
+TEST(EvolutionSearch, JointScheduleFindsNetworksThatOnlyFitWithFusedBlocks) {
+  ScratchDir dir("joint");
+  SearchJob job = tiny_job(dir.sub("out"));
+  job.stage1.enabled = false;
+  std::mt19937_64 rng(11);
+  int64_t lowest_plain_peak = subnet_cost(job.space, smallest_subnet(job.space)).peak_sram_bytes;
+  for (int i = 0; i < 300; ++i) {
+    lowest_plain_peak = std::min(
+        lowest_plain_peak, subnet_cost(job.space, sample_subnet(job.space, rng)).peak_sram_bytes);
+  }
+  job.constraints.peak_sram_bytes = lowest_plain_peak - 1;
+  ASSERT_TRUE(fits_memory(subnet_cost(job.space, smallest_subnet(job.space), job.constraints),
+                          job.constraints))
+      << "the fused schedule must bring the smallest subnet under the limit";
+
+  FakeBoard board;
+  const PipelineResult r = run(job, board);
+  expect_only_verified_reported(job, r);
+  ASSERT_TRUE(r.outcome.best.has_value());
+  const CandidateRecord& best = r.outcome.records.at(*r.outcome.best);
+  EXPECT_TRUE(best.cost.fused);
+  EXPECT_EQ(best.cost.schedule, compiler::Schedule::kAuto);
+  for (const auto& [key, c] : r.outcome.records) {
+    if (c.measured) {
+      EXPECT_LE(c.measured->peak_sram_bytes(), lowest_plain_peak - 1) << key;
+    }
+  }
+  const compiler::LoadedModel shipped = compiler::load_model_file(r.output_dir + "/best/model.tnm");
+  bool any_fused = false;
+  for (uint16_t i = 0; i < shipped.view().op_count(); ++i) {
+    any_fused |= shipped.view().op(i).fused_rows();
+  }
+  EXPECT_TRUE(any_fused);
+  EXPECT_EQ(compiler::read_json_file(r.output_dir + "/best/summary.json")
+                .at("cost")
+                .at("schedule")
+                .get<std::string>(),
+            "auto");
+
+  SearchJob plain_only = job;
+  plain_only.output_dir = dir.sub("plain");
+  plain_only.constraints.schedule = ScheduleChoice::kPlain;
+  FakeBoard plain_board;
+  EXPECT_THROW(run(plain_only, plain_board), std::runtime_error);
+}
+
 TEST(EvolutionSearch, SameSeedSameResult) {
   ScratchDir dir("determinism");
   FakeBoard board_a, board_b;

@@ -50,6 +50,22 @@ TEST(SearchJob, ValidJobParsesWithOnceForAllDefaults) {
   EXPECT_DOUBLE_EQ(job.evolution.mutation_ratio, 0.5);
   EXPECT_EQ(job.seed, 3u);
   EXPECT_TRUE(job.farm_url.empty());
+  EXPECT_EQ(job.constraints.schedule, ScheduleChoice::kJoint);
+}
+
+TEST(SearchJob, ScheduleChoiceIsPlainOrJoint) {
+  nlohmann::json doc = valid_job();
+  doc["constraints"]["schedule"] = "plain";
+  EXPECT_EQ(parse_search_job(doc, "").constraints.schedule, ScheduleChoice::kPlain);
+  doc["constraints"]["schedule"] = "patch";
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    EXPECT_NE(messages(e).find("constraints.schedule: expected one of"), std::string::npos)
+        << messages(e);
+    EXPECT_NE(messages(e).find("\"patch\""), std::string::npos) << messages(e);
+  }
 }
 
 TEST(SearchJob, ShippedJobFilesParse) {

@@ -1,0 +1,81 @@
+// The search's cost of a subnet under a job's schedule choice: op by op whenever that meets the
+// SRAM limit, the planner's smallest-peak schedule (fused blocks) only when it does not, and the
+// model the search compiles is planned exactly as its cost says.
+#include "nas/search/subnet_cost.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "engine/compiler/model_file.h"
+#include "search_fakes.h"
+
+namespace tinynas::nas {
+namespace {
+
+Constraints sram_limit(int64_t bytes, ScheduleChoice choice = ScheduleChoice::kJoint) {
+  Constraints c;
+  c.peak_sram_bytes = bytes;
+  c.schedule = choice;
+  return c;
+}
+
+TEST(SubnetCost, JointKeepsOpByOpWhereItFits) {
+  const SearchSpace space = testing::tiny_space();
+  const SubnetConfig subnet = largest_subnet(space);
+  const SubnetCost plain = subnet_cost(space, subnet);
+  const SubnetCost joint = subnet_cost(space, subnet, sram_limit(plain.peak_sram_bytes));
+  EXPECT_EQ(joint.schedule, compiler::Schedule::kPlain);
+  EXPECT_FALSE(joint.fused);
+  EXPECT_EQ(joint.peak_sram_bytes, plain.peak_sram_bytes);
+  EXPECT_EQ(subnet_cost(space, subnet, Constraints{}).schedule, compiler::Schedule::kPlain);
+}
+
+// The smallest subnet's peak is its first block's expansion, which fusing removes.
+TEST(SubnetCost, JointFusesWhenOpByOpDoesNotFitAndTheModelIsPlannedTheSameWay) {
+  const SearchSpace space = testing::tiny_space();
+  const SubnetConfig subnet = smallest_subnet(space);
+  const SubnetCost plain = subnet_cost(space, subnet);
+  const Constraints tight = sram_limit(plain.peak_sram_bytes - 1);
+  const SubnetCost joint = subnet_cost(space, subnet, tight);
+  EXPECT_EQ(joint.schedule, compiler::Schedule::kAuto);
+  ASSERT_TRUE(joint.fused);
+  EXPECT_LT(joint.peak_sram_bytes, plain.peak_sram_bytes);
+  EXPECT_TRUE(fits_memory(joint, tight));
+  EXPECT_EQ(joint.mac_overhead, 0);
+  EXPECT_EQ(joint.macs, plain.macs);
+  EXPECT_EQ(joint.flash_bytes, plain.flash_bytes);
+
+  const compiler::LoadedModel model(compile_random_weights(space, subnet, 5, joint.schedule),
+                                    "joint");
+  EXPECT_EQ(static_cast<int64_t>(model.view().arena_size()), joint.arena_bytes);
+  EXPECT_EQ(static_cast<int64_t>(model.view().scratch_size()), joint.scratch_bytes);
+  bool any_fused = false;
+  for (uint16_t i = 0; i < model.view().op_count(); ++i)
+    any_fused |= model.view().op(i).fused_rows();
+  EXPECT_TRUE(any_fused);
+
+  const SubnetCost plain_only =
+      subnet_cost(space, subnet, sram_limit(plain.peak_sram_bytes - 1, ScheduleChoice::kPlain));
+  EXPECT_EQ(plain_only.schedule, compiler::Schedule::kPlain);
+  EXPECT_FALSE(fits_memory(plain_only, tight));
+}
+
+TEST(SubnetCost, JsonRoundTripKeepsTheScheduleAndOldFilesMeanOpByOp) {
+  const SearchSpace space = testing::tiny_space();
+  const SubnetConfig subnet = largest_subnet(space);
+  const SubnetCost joint =
+      subnet_cost(space, subnet, sram_limit(subnet_cost(space, subnet).peak_sram_bytes - 1));
+  const SubnetCost back = subnet_cost_from_json(to_json(joint));
+  EXPECT_EQ(back.schedule, joint.schedule);
+  EXPECT_EQ(back.fused, joint.fused);
+  EXPECT_EQ(back.peak_sram_bytes, joint.peak_sram_bytes);
+  nlohmann::json old = to_json(subnet_cost(space, subnet));
+  old.erase("schedule");
+  old.erase("fused");
+  old.erase("mac_overhead");
+  EXPECT_EQ(subnet_cost_from_json(old).schedule, compiler::Schedule::kPlain);
+}
+
+}  // namespace
+}  // namespace tinynas::nas
