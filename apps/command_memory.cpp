@@ -1,4 +1,5 @@
-// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--schedule plain|fused|auto] [--json]
+// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--schedule plain|fused|patch|auto]
+//                [--patch-grid N --patch-split S] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>

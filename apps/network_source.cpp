@@ -27,10 +27,19 @@ NetworkSourceFlags add_network_source_options(CLI::App& command, NetworkSourceOp
                    "plan without in-place depthwise convolution (to see what it saves)");
   command
       .add_option("--schedule", options.schedule,
-                  "how inverted-residual blocks run: plain (op by op), fused (expand -> depthwise "
-                  "-> project row-streamed, no expanded tensor in the arena) or auto (the smaller "
-                  "peak); default plain")
-      ->check(CLI::IsMember({"plain", "fused", "auto"}));
+                  "how the ops run: plain (op by op), fused (expand -> depthwise -> project "
+                  "row-streamed, no expanded tensor in the arena), patch (the first ops patch by "
+                  "patch up to a split layer, MCUNetV2; grid and split with the least peak unless "
+                  "--patch-grid/--patch-split say) or auto (the smallest peak); default plain")
+      ->check(CLI::IsMember({"plain", "fused", "patch", "auto"}));
+  command
+      .add_option("--patch-grid", options.patch_grid,
+                  "with --schedule patch: patches per side (with --patch-split)")
+      ->check(CLI::Range(2, 16));
+  command
+      .add_option("--patch-split", options.patch_split,
+                  "with --schedule patch: ops in the patch stage (with --patch-grid)")
+      ->check(CLI::Range(1, 32));
   command.add_option("--seed", options.seed, "seed of the random weights")->capture_default_str();
   return flags;
 }
@@ -57,6 +66,14 @@ compiler::PlannerOptions planner_options(const NetworkSourceOptions& options) {
   compiler::PlannerOptions planner;
   planner.in_place_depthwise = !options.no_in_place;
   if (options.schedule) planner.schedule = compiler::parse_schedule(*options.schedule);
+  if (options.patch_grid || options.patch_split) {
+    if (!options.patch_grid || !options.patch_split ||
+        planner.schedule != compiler::Schedule::kPatch) {
+      throw std::invalid_argument(
+          "--patch-grid and --patch-split go together, with --schedule patch");
+    }
+    planner.patch = compiler::PatchConfig{*options.patch_grid, *options.patch_split};
+  }
   return planner;
 }
 

@@ -22,7 +22,9 @@ struct NetworkSourceOptions {
   std::optional<int> resolution;  // overrides / supplies a net config's resolution
   bool no_in_place = false;
   uint32_t seed = 1;
-  std::optional<std::string> schedule;  // --schedule plain|fused|auto; unset: plain
+  std::optional<std::string> schedule;  // --schedule plain|fused|patch|auto; unset: plain
+  std::optional<int> patch_grid;        // --patch-grid (with --schedule patch)
+  std::optional<int> patch_split;       // --patch-split (with --schedule patch)
 };
 
 // Adds --arch, --net-config, --resolution, --no-in-place, --schedule and --seed to `command`;

@@ -12,23 +12,36 @@
 
 namespace tinynas::compiler {
 
-// How inverted-residual blocks (expand 1x1 -> depthwise -> project 1x1) run.
+// How the network's ops run.
 enum class Schedule {
   kPlain,  // op by op: the expanded tensor lives in the arena
-  kFused,  // every such triple row-streamed (inverted_residual_rows_s8): its two inner tensors
-           // get no arena bytes, the scratch holds a ring of kernel_h expanded rows instead
-  kAuto,   // per block: fused only where it lowers the network's peak SRAM (never above plain
-           // or all-fused; plain on a tie)
+  kFused,  // every inverted-residual triple (expand 1x1 -> depthwise -> project 1x1)
+           // row-streamed (inverted_residual_rows_s8): its two inner tensors get no arena bytes,
+           // the scratch holds a ring of kernel_h expanded rows instead
+  kPatch,  // the first ops run patch by patch up to a split layer (MCUNetV2, patch_planner.h),
+           // the rest op by op; grid and split as PlannerOptions::patch says, or (left at 0)
+           // the pair with the smallest peak
+  kAuto,   // the smallest peak of plain, fused (per block: fused only where it lowers the peak)
+           // and patch, also patch with fused blocks after the split; the plainer plan on a tie
 };
 
-// "plain", "fused", "auto".
+// "plain", "fused", "patch", "auto".
 const char* schedule_name(Schedule schedule);
 // The inverse of schedule_name; throws std::invalid_argument naming the accepted values.
 Schedule parse_schedule(const std::string& name);
 
+// Patch-based inference of ops [0, split): once per patch of a grid x grid split of op
+// split - 1's output (the split layer). 0 / 0: none (or, in PlannerOptions, "search").
+struct PatchConfig {
+  int grid = 0;
+  int split = 0;  // number of ops in the patch stage
+  bool enabled() const { return grid > 0 && split > 0; }
+};
+
 struct PlannerOptions {
   bool in_place_depthwise = true;  // run depthwise convs in place where the input dies there
   Schedule schedule = Schedule::kPlain;
+  PatchConfig patch;  // kPatch: this grid and split; 0 / 0: the candidates with the least peak
 };
 
 struct OpMemory {
@@ -54,10 +67,19 @@ struct MemoryPlan {
   // Per op: runs as part of a fused group (all three ops of each group; empty means none).
   // The group's inner tensors are not materialised: their offsets are -1.
   std::vector<bool> fused_rows;
-  Schedule schedule = Schedule::kPlain;  // kFused when some group runs fused (never kAuto)
+  // kPatch when there is a patch stage, else kFused when some group runs fused (never kAuto).
+  Schedule schedule = Schedule::kPlain;
   // MACs computed beyond the graph's own (graph_macs): row streaming with a ring of kernel_h
-  // rows computes every expanded row once, so 0 under both schedules.
+  // rows computes every expanded row once (0); a patch stage recomputes the overlap of
+  // neighbouring patches' receptive fields.
   int64_t mac_overhead = 0;
+  PatchConfig patch;  // the patch stage, if any
+  // Per tensor: bytes of one patch's region for tensors inside the patch stage (the arena holds
+  // only that much of them, Storage::kPatched); 0 for every other tensor (empty: no stage).
+  std::vector<int64_t> patch_region_bytes;
+  bool tensor_patched(int tensor) const {
+    return !patch_region_bytes.empty() && patch_region_bytes[tensor] > 0;
+  }
   int64_t peak_sram_bytes() const { return arena_bytes + scratch_bytes; }
   bool op_fused(int op) const { return !fused_rows.empty() && fused_rows[op]; }
 };

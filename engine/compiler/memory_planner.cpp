@@ -23,6 +23,12 @@
 //    three ops, so the input lives to the group's last op and the output from its first; the
 //    group's scratch (a ring of kernel_h expanded rows plus one depthwise row) comes from
 //    inverted_residual_rows_s8_get_buffer_size and is charged to the expand op.
+// 6. Patch stage (MCUNetV2, Lin et al., NeurIPS 2021, section 3.1; patch_planner.h): ops
+//    [0, split) run once per patch, so every stage tensor but the split output needs only its
+//    largest per-patch region in the arena, and the same lifetimes as in a plain schedule (a
+//    region lives within one patch); the graph input is read, and the split output written, by
+//    every patch, so both live through the whole stage. Stage ops' scratch is their largest
+//    gathered window; nothing in the stage runs in place or fused.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -33,6 +39,7 @@
 #include <vector>
 
 #include "engine/compiler/memory_plan.h"
+#include "engine/compiler/patch_planner.h"
 #include "engine/runtime/model_reader.h"
 
 namespace tinynas::compiler {
@@ -458,6 +465,8 @@ const char* schedule_name(Schedule schedule) {
       return "plain";
     case Schedule::kFused:
       return "fused";
+    case Schedule::kPatch:
+      return "patch";
     case Schedule::kAuto:
       return "auto";
   }
@@ -465,10 +474,12 @@ const char* schedule_name(Schedule schedule) {
 }
 
 Schedule parse_schedule(const std::string& name) {
-  for (Schedule schedule : {Schedule::kPlain, Schedule::kFused, Schedule::kAuto}) {
+  for (Schedule schedule :
+       {Schedule::kPlain, Schedule::kFused, Schedule::kPatch, Schedule::kAuto}) {
     if (name == schedule_name(schedule)) return schedule;
   }
-  throw std::invalid_argument("unknown schedule '" + name + "' (expected plain, fused or auto)");
+  throw std::invalid_argument("unknown schedule '" + name +
+                              "' (expected plain, fused, patch or auto)");
 }
 
 std::vector<int> find_fused_groups(const Graph& graph) {
@@ -503,15 +514,18 @@ std::vector<int> find_fused_groups(const Graph& graph) {
 
 namespace {
 
-// The plan with exactly `fused_groups` (expand op indices from find_fused_groups) row-streamed.
+// The plan with exactly `fused_groups` (expand op indices from find_fused_groups, none inside
+// the patch stage) row-streamed, and `patch` (none, or one without a patch_stage_problem).
 MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
-                            const std::vector<int>& fused_groups) {
+                            const std::vector<int>& fused_groups, const PatchConfig& patch = {}) {
   const std::vector<int> producer = check_graph_and_find_producers(graph);
   const int tensor_count = static_cast<int>(graph.tensors.size());
   const int op_count = static_cast<int>(graph.ops.size());
 
   MemoryPlan plan;
-  plan.schedule = fused_groups.empty() ? Schedule::kPlain : Schedule::kFused;
+  plan.schedule = patch.enabled()        ? Schedule::kPatch
+                  : fused_groups.empty() ? Schedule::kPlain
+                                         : Schedule::kFused;
   plan.offsets.assign(tensor_count, -1);
   plan.first_use.assign(tensor_count, -1);
   plan.last_use.assign(tensor_count, -1);
@@ -526,6 +540,23 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     streamed[graph.ops[first].output] = true;
     streamed[graph.ops[first + 1].output] = true;
   }
+
+  // Patch stage: region sizes and the MACs its overlap recomputes.
+  const int split = patch.enabled() ? patch.split : 0;
+  PatchStageFacts patch_facts;
+  if (patch.enabled()) {
+    patch_facts = patch_stage_facts(graph, patch);
+    plan.patch = patch;
+    plan.mac_overhead = patch_facts.mac_overhead;
+    plan.patch_region_bytes.assign(tensor_count, 0);
+    for (int k = 0; k + 1 < split; ++k) {
+      plan.patch_region_bytes[graph.ops[k].output] = patch_facts.region_bytes[k];
+    }
+  }
+  auto arena_bytes_of = [&](int tensor) {
+    return plan.tensor_patched(tensor) ? plan.patch_region_bytes[tensor]
+                                       : graph.tensors[tensor].bytes();
+  };
 
   // Lifetimes.
   for (int t = 0; t < tensor_count; ++t) {
@@ -543,6 +574,10 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     plan.last_use[input] = std::max(plan.last_use[input], last);
     plan.first_use[graph.ops[last].output] = first;
   }
+  if (split > 0) {
+    plan.last_use[graph.input] = std::max(plan.last_use[graph.input], split - 1);
+    plan.first_use[graph.ops[split - 1].output] = 0;
+  }
 
   // In-place depthwise: the output joins its input's buffer.
   std::vector<int> buffer_of(tensor_count, kNoTensorIndex);
@@ -557,8 +592,9 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     const Op& op = graph.ops[i];
     const int input = op.inputs[0];
     if (streamed[op.output]) continue;  // no buffer: lives row by row in the group's scratch
-    const bool in_place = !plan.fused_rows[i] && options.in_place_depthwise && op.allow_in_place &&
-                          op.kind == OpKind::kDepthwiseConv2d && plan.last_use[input] == i &&
+    const bool in_place = i >= split && !plan.fused_rows[i] && options.in_place_depthwise &&
+                          op.allow_in_place && op.kind == OpKind::kDepthwiseConv2d &&
+                          plan.last_use[input] == i &&
                           graph.tensors[op.output].bytes() <= graph.tensors[input].bytes();
     plan.in_place[i] = in_place;
     if (in_place) {
@@ -572,8 +608,7 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     buffer.first = std::numeric_limits<int>::max();
     buffer.last = std::numeric_limits<int>::min();
     for (int tensor : buffer.tensors) {
-      const Segment segment{plan.first_use[tensor], plan.last_use[tensor],
-                            graph.tensors[tensor].bytes()};
+      const Segment segment{plan.first_use[tensor], plan.last_use[tensor], arena_bytes_of(tensor)};
       buffer.segments.push_back(segment);
       buffer.first = std::min(buffer.first, segment.first);
       buffer.last = std::max(buffer.last, segment.last);
@@ -620,6 +655,7 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
           std::find(fused_groups.begin(), fused_groups.end(), i) != fused_groups.end();
       plan.op_scratch[i] = group_start ? fused_group_scratch_bytes(graph, graph.ops[i + 1]) : 0;
     }
+    if (i < split) plan.op_scratch[i] += patch_facts.op_scratch[i];
     plan.scratch_bytes = std::max(plan.scratch_bytes, plan.op_scratch[i]);
 
     OpMemory memory;
@@ -638,16 +674,34 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
   return plan;
 }
 
-// Auto, per block: start from every group fused and give groups back to the plain schedule,
-// largest ring first, whenever that does not raise the peak. A ring only costs while it is the
-// largest scratch, and fusing only pays where the expanded tensor sets the arena's peak, so
-// usually just the peak-setting blocks stay fused. The result is never worse than plain or
-// all-fused (both are candidates); ties go to the plainer plan.
-MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
-  MemoryPlan plain = plan_with_groups(graph, options, {});
-  std::vector<int> groups = find_fused_groups(graph);
+// The fused groups (expand op indices) that start after a patch stage of `split` ops.
+std::vector<int> groups_after(const std::vector<int>& groups, int split) {
+  std::vector<int> after;
+  for (int group : groups) {
+    if (group >= split) after.push_back(group);
+  }
+  return after;
+}
+
+// True when `candidate` beats `best`: a smaller peak, or the same peak with fewer MACs redone.
+bool better_plan(const MemoryPlan& candidate, const MemoryPlan& best) {
+  if (candidate.peak_sram_bytes() != best.peak_sram_bytes()) {
+    return candidate.peak_sram_bytes() < best.peak_sram_bytes();
+  }
+  return candidate.mac_overhead < best.mac_overhead;
+}
+
+// Fused per block (after the patch stage, if any): start from every group fused and give groups
+// back to the plain schedule, largest ring first, whenever that does not raise the peak. A ring
+// only costs while it is the largest scratch, and fusing only pays where the expanded tensor
+// sets the arena's peak, so usually just the peak-setting blocks stay fused. The result is never
+// worse than no or all groups fused (both are candidates); ties go to the plainer plan.
+MemoryPlan plan_fused_per_block(const Graph& graph, const PlannerOptions& options,
+                                const PatchConfig& patch) {
+  MemoryPlan plain = plan_with_groups(graph, options, {}, patch);
+  std::vector<int> groups = groups_after(find_fused_groups(graph), patch.split);
   if (groups.empty()) return plain;
-  MemoryPlan best = plan_with_groups(graph, options, groups);
+  MemoryPlan best = plan_with_groups(graph, options, groups, patch);
   std::vector<int> by_ring = groups;
   std::stable_sort(by_ring.begin(), by_ring.end(),
                    [&](int a, int b) { return best.op_scratch[a] > best.op_scratch[b]; });
@@ -656,13 +710,60 @@ MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
     for (int g : groups) {
       if (g != group) fewer.push_back(g);
     }
-    MemoryPlan candidate = plan_with_groups(graph, options, fewer);
+    MemoryPlan candidate = plan_with_groups(graph, options, fewer, patch);
     if (candidate.peak_sram_bytes() <= best.peak_sram_bytes()) {
       best = std::move(candidate);
       groups = std::move(fewer);
     }
   }
   return best.peak_sram_bytes() < plain.peak_sram_bytes() ? std::move(best) : std::move(plain);
+}
+
+// The patch schedule: options.patch if set, else the split and grid with the smallest peak
+// (fewest recomputed MACs on a tie), trying every split find_patch_splits() allows with every
+// grid patch_grids() offers. The ops after the split run plain, or (`fuse_rest`) with every
+// fused group there row-streamed. Throws std::invalid_argument when no stage is possible.
+MemoryPlan plan_patch(const Graph& graph, const PlannerOptions& options, bool fuse_rest) {
+  const std::vector<int> groups = fuse_rest ? find_fused_groups(graph) : std::vector<int>{};
+  if (options.patch.enabled()) {
+    const std::string problem = patch_stage_problem(graph, options.patch);
+    if (!problem.empty()) malformed("no patch stage of this grid and split: " + problem);
+    return plan_with_groups(graph, options, groups_after(groups, options.patch.split),
+                            options.patch);
+  }
+  MemoryPlan best;
+  bool have_best = false;
+  for (int split : find_patch_splits(graph)) {
+    for (int grid : patch_grids(graph, split)) {
+      const PatchConfig patch{grid, split};
+      MemoryPlan candidate = plan_with_groups(graph, options, groups_after(groups, split), patch);
+      if (!have_best || better_plan(candidate, best)) {
+        best = std::move(candidate);
+        have_best = true;
+      }
+    }
+  }
+  if (!have_best) {
+    malformed("no patch stage possible: op 0 (" + graph.ops[0].name + ") cannot start one (" +
+              patch_stage_problem(graph, PatchConfig{2, 1}) + ")");
+  }
+  return best;
+}
+
+// Auto: the smallest peak of plain, fused per block, patch, and patch with fused blocks after
+// the split (its blocks chosen per block like the fused candidate's). Ties go to the earlier.
+MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
+  MemoryPlan best = plan_fused_per_block(graph, options, {});  // plain when fusing never pays
+  if (find_patch_splits(graph).empty()) return best;
+  PlannerOptions patch_options = options;
+  MemoryPlan patched = plan_patch(graph, patch_options, false);
+  MemoryPlan patched_fused = plan_patch(graph, patch_options, true);
+  patch_options.patch = patched_fused.patch;
+  patched_fused = plan_fused_per_block(graph, patch_options, patched_fused.patch);
+  for (MemoryPlan* candidate : {&patched, &patched_fused}) {
+    if (candidate->peak_sram_bytes() < best.peak_sram_bytes()) best = std::move(*candidate);
+  }
+  return best;
 }
 
 }  // namespace
@@ -674,6 +775,9 @@ MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options) {
     case Schedule::kFused:
       check_graph_and_find_producers(graph);  // names the problem before the groups are sought
       return plan_with_groups(graph, options, find_fused_groups(graph));
+    case Schedule::kPatch:
+      check_graph_and_find_producers(graph);
+      return plan_patch(graph, options, false);
     case Schedule::kAuto:
       check_graph_and_find_producers(graph);
       return plan_auto(graph, options);

@@ -120,6 +120,7 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
   report.deployed_params = graph_params(graph);
   report.schedule = plan.schedule;
   report.mac_overhead = plan.mac_overhead;
+  report.patch = plan.patch;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const Op& op = graph.ops[i];
     OpReportRow row;
@@ -133,6 +134,7 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
       row.in_place = plan.per_op[i].in_place;
       row.fused_rows = plan.per_op[i].fused_rows;
     }
+    row.patched = static_cast<int>(i) < plan.patch.split;
     report.ops.push_back(std::move(row));
   }
   return report;
@@ -153,6 +155,11 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
   json["deployed_params"] = report.deployed_params;
   json["schedule"] = schedule_name(report.schedule);
   json["mac_overhead"] = report.mac_overhead;
+  if (report.patch.enabled()) {
+    json["patch"] = {{"grid", report.patch.grid}, {"split", report.patch.split}};
+  } else {
+    json["patch"] = nullptr;
+  }
   nlohmann::ordered_json ops = nlohmann::ordered_json::array();
   for (const OpReportRow& row : report.ops) {
     nlohmann::ordered_json entry;
@@ -165,6 +172,7 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
     entry["scratch_bytes"] = row.scratch_bytes;
     entry["in_place"] = row.in_place;
     entry["fused"] = row.fused_rows;
+    entry["patched"] = row.patched;
     ops.push_back(entry);
   }
   json["ops"] = ops;
@@ -184,18 +192,30 @@ std::string format_memory_report(const MemoryReport& report) {
   out << "params     " << with_thousands(report.params) << " (" << millions(report.params)
       << ", with BatchNorm; deployed weights + biases " << with_thousands(report.deployed_params)
       << ")\n";
-  out << "schedule   " << schedule_name(report.schedule) << " (MAC overhead "
-      << with_thousands(report.mac_overhead) << ": row streaming recomputes nothing)\n\n";
+  out << "schedule   " << schedule_name(report.schedule);
+  if (report.patch.enabled()) {
+    const double percent =
+        report.macs > 0 ? 100.0 * static_cast<double>(report.mac_overhead) / report.macs : 0.0;
+    std::ostringstream share;
+    share.precision(1);
+    share << std::fixed << percent;
+    out << " (ops 0-" << report.patch.split - 1 << " in " << report.patch.grid << " x "
+        << report.patch.grid << " patches; MAC overhead " << with_thousands(report.mac_overhead)
+        << " = " << share.str() << "% of the MACs, recomputed where patches overlap)\n\n";
+  } else {
+    out << " (MAC overhead " << with_thousands(report.mac_overhead)
+        << ": row streaming recomputes nothing)\n\n";
+  }
 
   const std::vector<std::string> header = {"#",    "op",      "kind",     "output", "MACs",
-                                           "live", "scratch", "in-place", "fused"};
+                                           "live", "scratch", "in-place", "fused",  "patch"};
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < report.ops.size(); ++i) {
     const OpReportRow& row = report.ops[i];
-    rows.push_back({std::to_string(i), row.name, op_kind_name(row.kind),
-                    shape_text(row.output_shape), with_thousands(row.macs),
-                    kilobytes(row.live_bytes), with_thousands(row.scratch_bytes),
-                    row.in_place ? "yes" : "", row.fused_rows ? "yes" : ""});
+    rows.push_back(
+        {std::to_string(i), row.name, op_kind_name(row.kind), shape_text(row.output_shape),
+         with_thousands(row.macs), kilobytes(row.live_bytes), with_thousands(row.scratch_bytes),
+         row.in_place ? "yes" : "", row.fused_rows ? "yes" : "", row.patched ? "yes" : ""});
   }
   std::vector<size_t> widths(header.size());
   for (size_t c = 0; c < header.size(); ++c) {
@@ -204,7 +224,7 @@ std::string format_memory_report(const MemoryReport& report) {
   }
   // Names and kinds read left-aligned, numbers right-aligned.
   auto left_aligned = [](size_t column) {
-    return column == 1 || column == 2 || column == 7 || column == 8;
+    return column == 1 || column == 2 || column == 7 || column == 8 || column == 9;
   };
   auto emit = [&](const std::vector<std::string>& cells) {
     std::string line;

@@ -23,6 +23,7 @@ struct OpReportRow {
   int64_t scratch_bytes = 0;  // this op's scratch need
   bool in_place = false;
   bool fused_rows = false;  // part of a row-streamed inverted-residual group
+  bool patched = false;     // runs patch by patch (inside the patch stage)
 };
 
 struct MemoryReport {
@@ -39,6 +40,7 @@ struct MemoryReport {
   int64_t deployed_params = 0;           // int8 weights + int32 biases in the file (graph_params())
   Schedule schedule = Schedule::kPlain;  // how inverted-residual blocks run (memory_plan.h)
   int64_t mac_overhead = 0;              // MACs beyond `macs` the schedule computes (0: none)
+  PatchConfig patch;                     // the patch stage (grid x grid patches, split ops)
   std::vector<OpReportRow> ops;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/compiler/patch_planner.h"
+
 namespace tinynas::compiler {
 
 namespace {
@@ -28,7 +30,9 @@ ImportedModel import_model(const runtime::ModelView& model) {
       tensor.data.assign(data, data + info.size_bytes);
     }
     graph.add_tensor(std::move(tensor));
-    plan.offsets.push_back(info.storage == runtime::Storage::kArena ? info.offset : -1);
+    const bool in_arena =
+        info.storage == runtime::Storage::kArena || info.storage == runtime::Storage::kPatched;
+    plan.offsets.push_back(in_arena ? info.offset : -1);
   }
   graph.input = model.input_tensor();
   graph.output = model.output_tensor();
@@ -82,6 +86,22 @@ ImportedModel import_model(const runtime::ModelView& model) {
     plan.schedule = Schedule::kFused;
     i = last;
   }
+  // The patch stage: the input is read and the split output written by every patch.
+  if (model.patch_split() > 0) {
+    plan.patch = PatchConfig{model.patch_grid(), model.patch_split()};
+    plan.schedule = Schedule::kPatch;
+    plan.patch_region_bytes.assign(graph.tensors.size(), 0);
+    for (uint16_t t = 0; t < model.tensor_count(); ++t) {
+      const runtime::TensorInfo info = model.tensor(t);
+      if (info.storage == runtime::Storage::kPatched) {
+        plan.patch_region_bytes[t] = info.patch_region_bytes;
+      }
+    }
+    const int split = plan.patch.split;
+    plan.last_use[graph.input] = std::max(plan.last_use[graph.input], split - 1);
+    plan.first_use[graph.ops[split - 1].output] = 0;
+    plan.mac_overhead = patch_stage_facts(graph, plan.patch).mac_overhead;
+  }
 
   plan.arena_bytes = model.arena_size();
   plan.scratch_bytes = model.scratch_size();
@@ -99,7 +119,8 @@ ImportedModel import_model(const runtime::ModelView& model) {
       // An in-place output shares its input's bytes: count the larger (input) once.
       if (memory.in_place && static_cast<int>(t) == graph.ops[i].output) continue;
       memory.live_tensors.push_back(static_cast<int>(t));
-      memory.live_bytes += graph.tensors[t].bytes();
+      memory.live_bytes += plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
+                                                                    : graph.tensors[t].bytes();
     }
     plan.per_op.push_back(std::move(memory));
   }

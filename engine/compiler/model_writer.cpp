@@ -7,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "engine/compiler/patch_planner.h"
 #include "engine/compiler/quantization.h"
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/model_reader.h"
@@ -298,10 +299,36 @@ void check_fused_groups(const Graph& graph, const MemoryPlan& plan) {
   }
 }
 
+// The plan's patch stage is one the graph can run, with the region sizes its geometry gives.
+void check_patch_stage(const Graph& graph, const MemoryPlan& plan) {
+  if (!plan.patch.enabled()) return;
+  const std::string problem = patch_stage_problem(graph, plan.patch);
+  if (!problem.empty()) fail("memory plan's patch stage: " + problem);
+  if (plan.patch_region_bytes.size() != graph.tensors.size()) {
+    fail("memory plan gives " + std::to_string(plan.patch_region_bytes.size()) +
+         " patch region sizes, but the graph has " + std::to_string(graph.tensors.size()) +
+         " tensors");
+  }
+  const PatchStageFacts facts = patch_stage_facts(graph, plan.patch);
+  for (int k = 0; k < plan.patch.split; ++k) {
+    const int tensor = graph.ops[k].output;
+    const int64_t expected = k + 1 < plan.patch.split ? facts.region_bytes[k] : 0;
+    if (plan.patch_region_bytes[tensor] != expected) {
+      fail("memory plan gives " + tensor_name(graph, tensor) + " " +
+           std::to_string(plan.patch_region_bytes[tensor]) + " B per patch, the patch geometry " +
+           std::to_string(expected) + " B");
+    }
+    if (plan.in_place[k] || plan.op_fused(k)) {
+      fail("memory plan runs " + op_name(graph, k) + " in place or fused inside the patch stage");
+    }
+  }
+}
+
 void check_plan(const Graph& graph, const MemoryPlan& plan) {
   const size_t tensors = graph.tensors.size();
   const size_t ops = graph.ops.size();
   check_fused_groups(graph, plan);
+  check_patch_stage(graph, plan);
   const std::vector<bool> streamed = streamed_tensors(graph, plan);
   if (plan.offsets.size() != tensors || plan.in_place.size() != ops ||
       plan.op_scratch.size() != ops) {
@@ -318,11 +345,12 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
   for (size_t t = 0; t < tensors; ++t) {
     if (graph.tensors[t].is_constant || streamed[t]) continue;
     const int64_t offset = plan.offsets[t];
-    if (offset < 0 || offset + graph.tensors[t].bytes() > plan.arena_bytes) {
+    const int64_t bytes = plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
+                                                                   : graph.tensors[t].bytes();
+    if (offset < 0 || offset + bytes > plan.arena_bytes) {
       fail("memory plan puts " + tensor_name(graph, static_cast<int>(t)) + " (" +
-           std::to_string(graph.tensors[t].bytes()) + " B) at arena offset " +
-           std::to_string(offset) + ", outside the " + std::to_string(plan.arena_bytes) +
-           " B arena");
+           std::to_string(bytes) + " B) at arena offset " + std::to_string(offset) +
+           ", outside the " + std::to_string(plan.arena_bytes) + " B arena");
     }
   }
   for (size_t i = 0; i < ops; ++i) {
@@ -436,13 +464,16 @@ int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
   return size;
 }
 
+// `patch_region_bytes` > 0: a tensor inside the patch stage, with that many bytes per patch.
 void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t offset,
-                         bool streamed) {
+                         bool streamed, int64_t patch_region_bytes) {
   namespace tr = rt::tensor_record;
   out.u8(at + tr::kDType, static_cast<uint8_t>(rt::DType::kInt8));
-  const rt::Storage storage = t.is_constant ? rt::Storage::kConstant
-                              : streamed    ? rt::Storage::kStreamed
-                                            : rt::Storage::kArena;
+  const rt::Storage storage = t.is_constant            ? rt::Storage::kConstant
+                              : streamed               ? rt::Storage::kStreamed
+                              : patch_region_bytes > 0 ? rt::Storage::kPatched
+                                                       : rt::Storage::kArena;
+  out.u32(at + tr::kPatchRegionBytes, static_cast<uint32_t>(patch_region_bytes));
   out.u8(at + tr::kStorage, static_cast<uint8_t>(storage));
   const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
   for (uint32_t d = 0; d < 4; ++d) out.u16(at + tr::kDims + 2 * d, static_cast<uint32_t>(dims[d]));
@@ -572,7 +603,8 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
         if (graph.ops[i].weights == static_cast<int>(t)) offset = constants[i].weights;
       }
     }
-    write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset, streamed[t]);
+    write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset, streamed[t],
+                        plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t] : 0);
   }
   bool any_in_place = false;
   bool any_fused = false;
@@ -602,8 +634,14 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
   out.u32(h::kScratchSize, static_cast<uint32_t>(plan.scratch_bytes));
   out.u16(h::kInputTensor, static_cast<uint32_t>(graph.input));
   out.u16(h::kOutputTensor, static_cast<uint32_t>(graph.output));
-  out.u32(h::kFlags, (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
-                         (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u));
+  out.u32(h::kFlags,
+          (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
+              (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u) |
+              (plan.patch.enabled() ? static_cast<uint32_t>(rt::kModelFlagPatchStage) : 0u));
+  if (plan.patch.enabled()) {
+    out.u16(h::kPatchGrid, static_cast<uint32_t>(plan.patch.grid));
+    out.u16(h::kPatchSplit, static_cast<uint32_t>(plan.patch.split));
+  }
   out.u32(h::kCrc32, rt::crc32(bytes.data() + rt::kHeaderSize, bytes.size() - rt::kHeaderSize));
 
   self_check(graph, bytes);

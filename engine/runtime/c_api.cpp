@@ -32,6 +32,9 @@ static_assert(TNM_CONSTANT_OUT_OF_BOUNDS == static_cast<int>(Status::kConstantOu
 static_assert(TNM_ARENA_TOO_SMALL == static_cast<int>(Status::kArenaTooSmall));
 static_assert(TNM_SCRATCH_TOO_SMALL == static_cast<int>(Status::kScratchTooSmall));
 static_assert(TNM_NOT_INITIALIZED == static_cast<int>(Status::kNotInitialized));
+static_assert(TNM_ARENA_OVERLAP == static_cast<int>(Status::kArenaOverlap));
+static_assert(TNM_BAD_FUSED_GROUP == static_cast<int>(Status::kBadFusedGroup));
+static_assert(TNM_BAD_PATCH_STAGE == static_cast<int>(Status::kBadPatchStage));
 
 // The C observer has the same members in the same order as OpObserver.
 static_assert(sizeof(tnm_op_observer) == sizeof(OpObserver));

@@ -39,7 +39,10 @@ typedef enum tnm_status {
   TNM_CONSTANT_OUT_OF_BOUNDS,
   TNM_ARENA_TOO_SMALL,
   TNM_SCRATCH_TOO_SMALL,
-  TNM_NOT_INITIALIZED
+  TNM_NOT_INITIALIZED,
+  TNM_ARENA_OVERLAP,
+  TNM_BAD_FUSED_GROUP,
+  TNM_BAD_PATCH_STAGE
 } tnm_status;
 
 /* Where validation failed: section 0 file, 1 header, 2 tensor table, 3 op table, 4 constant

@@ -1,5 +1,7 @@
 #include "engine/runtime/interpreter.h"
 
+#include "engine/runtime/patch_executor.h"
+
 namespace tinynas::runtime {
 namespace {
 
@@ -83,10 +85,14 @@ Status Interpreter::invoke(const OpObserver* observer) {
   // Ops of a fused group left to run: the whole group runs when its expand op comes up, its
   // depthwise and project ops then have nothing left to do.
   int fused_ops_pending = 0;
+  // Likewise the patch stage runs whole, patch by patch, when op 0 comes up.
+  const uint16_t patch_split = model_.patch_split();
   for (uint16_t i = 0; i < model_.op_count(); ++i) {
     if (observer != nullptr && observer->begin != nullptr) observer->begin(observer->ctx, i);
     const OpInfo op = model_.op(i);
-    if (fused_ops_pending > 0) {
+    if (i < patch_split) {
+      if (i == 0) run_patch_stage(model_, arena_, scratch_);
+    } else if (fused_ops_pending > 0) {
       --fused_ops_pending;
     } else if (op.fused_rows()) {
       run_fused_group(i);

@@ -43,18 +43,30 @@ inline constexpr uint32_t kScratchSize = 40;        // u32, bytes of the shared 
 inline constexpr uint32_t kInputTensor = 44;        // u16
 inline constexpr uint32_t kOutputTensor = 46;       // u16
 inline constexpr uint32_t kFlags = 48;              // u32, ModelFlags
-inline constexpr uint32_t kReserved = 52;           // 12 bytes, must be zero
+inline constexpr uint32_t kReserved = 52;           // 12 bytes, zero but for the two below
+// With kModelFlagPatchStage (else zero): ops [0, patch_split) run once per patch of a
+// patch_grid x patch_grid split of op patch_split - 1's output (see PatchStage below).
+inline constexpr uint32_t kPatchGrid = 60;   // u16, [2, kMaxPatchGrid]
+inline constexpr uint32_t kPatchSplit = 62;  // u16, [1, min(op_count - 1, kMaxPatchStageOps)]
 }  // namespace header
+
+// Patch-based inference (MCUNetV2, Lin et al., NeurIPS 2021, section 3.1): limits that keep the
+// runtime's per-patch bookkeeping on the stack.
+inline constexpr int32_t kMaxPatchGrid = 16;
+inline constexpr int32_t kMaxPatchStageOps = 32;
 
 enum ModelFlags : uint32_t {
   kModelFlagInPlaceDepthwise = 1u << 0,  // the plan uses in-place depthwise convolutions
   kModelFlagFusedRows = 1u << 1,         // the plan runs inverted-residual groups row-streamed
+  kModelFlagPatchStage = 1u << 2,        // ops [0, patch_split) run patch by patch
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };
 // kStreamed: an activation inside a fused group (kOpFlagFusedRows) that is never stored whole;
 // it has no arena bytes (offset 0) and lives only row by row in the group kernel's scratch.
-enum class Storage : uint8_t { kArena = 0, kConstant = 1, kStreamed = 2 };
+// kPatched: an activation inside the patch stage (kModelFlagPatchStage) other than the split
+// layer's output; the arena holds only one patch's region of it, patch_region_bytes at offset.
+enum class Storage : uint8_t { kArena = 0, kConstant = 1, kStreamed = 2, kPatched = 3 };
 
 // Byte offsets within a 32-byte tensor record.
 namespace tensor_record {
@@ -68,7 +80,9 @@ inline constexpr uint32_t kOffset = 12;     // u32, arena offset or constant-poo
 inline constexpr uint32_t kSizeBytes = 16;  // u32, == product(dims) * sizeof(dtype)
 inline constexpr uint32_t kZeroPoint = 20;  // i32, [-128, 127] for int8
 inline constexpr uint32_t kScale = 24;      // f32, informational (the runtime uses integers only)
-inline constexpr uint32_t kReserved1 = 28;  // u32, zero
+inline constexpr uint32_t kReserved1 = 28;  // u32, zero unless Storage::kPatched:
+inline constexpr uint32_t kPatchRegionBytes = 28;  // u32, kPatched: arena bytes of the largest
+                                                   // region any patch holds (the geometry's)
 }  // namespace tensor_record
 
 enum class OpKind : uint8_t {

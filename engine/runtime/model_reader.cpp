@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/runtime/crc32.h"
+#include "engine/runtime/patch_geometry.h"
 
 namespace tinynas::runtime {
 namespace {
@@ -139,7 +140,10 @@ Storage fused_output_storage(FusedRole role) {
                                                                      : Storage::kArena;
 }
 
-constexpr uint32_t kKnownModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows;
+constexpr uint32_t kKnownModelFlags =
+    kModelFlagInPlaceDepthwise | kModelFlagFusedRows | kModelFlagPatchStage;
+constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;  // reserved bytes before it stay zero
+constexpr int32_t kMinPatchGrid = 2;
 constexpr uint32_t kKnownOpFlags = kOpFlagInPlace | kOpFlagFusedRows;
 
 struct Header {
@@ -147,6 +151,7 @@ struct Header {
   uint16_t version, header_size, tensor_count, op_count, input, output;
   uint32_t tensor_table_offset, op_table_offset, constants_offset, constants_size;
   uint32_t arena_size, scratch_size, flags;
+  uint16_t patch_grid, patch_split;
 };
 
 Header decode_header(const uint8_t* p) {
@@ -167,6 +172,8 @@ Header decode_header(const uint8_t* p) {
   h.input = load_u16(p + header::kInputTensor);
   h.output = load_u16(p + header::kOutputTensor);
   h.flags = load_u32(p + header::kFlags);
+  h.patch_grid = load_u16(p + header::kPatchGrid);
+  h.patch_split = load_u16(p + header::kPatchSplit);
   return h;
 }
 
@@ -195,6 +202,8 @@ class Validator {
     if (!produced_before(header_.output, header_.op_count)) {
       return fail(Status::kBadOperandIndex, ModelSection::kHeader, 0, header::kOutputTensor);
     }
+    status = check_patch_stage();
+    if (status != Status::kOk) return status;
     return check_arena_sharing();
   }
 
@@ -249,6 +258,14 @@ class Validator {
     return false;
   }
   Status check_table_layout();
+  Status check_patch_header();
+  bool has_patch_stage() const { return (header_.flags & kModelFlagPatchStage) != 0; }
+  bool in_patch_stage(uint16_t op) const { return has_patch_stage() && op < header_.patch_split; }
+  // The storage an operand of op i must have, by its place in a fused group or the patch stage.
+  Storage expected_input_storage(uint16_t i, uint16_t tensor, FusedRole fused) const;
+  Storage expected_output_storage(uint16_t i, FusedRole fused) const;
+  Status check_patch_op(uint16_t i, const OpInfo& op);
+  Status check_patch_stage();
   Status check_tensor(uint16_t i);
   Status check_model_io();
   Status check_op(uint16_t i);
@@ -294,6 +311,8 @@ Status Validator::check_header() {
   if (header_.file_size > size_) return header_error(Status::kTruncated, header::kFileSize);
   if (header_.file_size < size_) return header_error(Status::kBadHeader, header::kFileSize);
   for (uint32_t b = 0; b < kReservedHeaderBytes; ++b) {
+    const bool patch_field = header::kReserved + b >= kPatchFieldsBegin;
+    if (patch_field && (header_.flags & kModelFlagPatchStage) != 0) continue;
     if (data_[header::kReserved + b] != 0) {
       return header_error(Status::kBadHeader, header::kReserved + b);
     }
@@ -315,6 +334,8 @@ Status Validator::check_header() {
   if ((header_.flags & kModelFlagFusedRows) != 0 && !any_fused_op()) {
     return header_error(Status::kBadHeader, header::kFlags);  // the flag means "has groups"
   }
+  status = check_patch_header();
+  if (status != Status::kOk) return status;
   if (header_.arena_size > kMaxTensorBytes) {
     return header_error(Status::kBadHeader, header::kArenaSize);
   }
@@ -326,6 +347,22 @@ Status Validator::check_header() {
   }
   if (header_.output >= header_.tensor_count || header_.output == header_.input) {
     return header_error(Status::kBadOperandIndex, header::kOutputTensor);
+  }
+  return Status::kOk;
+}
+
+// Patch grid and split op count: in range when the header has a patch stage (else zero, which
+// the reserved-bytes check has seen to).
+Status Validator::check_patch_header() {
+  if (!has_patch_stage()) return Status::kOk;
+  if (header_.patch_grid < kMinPatchGrid || header_.patch_grid > kMaxPatchGrid) {
+    return header_error(Status::kBadPatchStage, header::kPatchGrid);
+  }
+  const uint32_t max_split = header_.op_count - 1u < static_cast<uint32_t>(kMaxPatchStageOps)
+                                 ? header_.op_count - 1u
+                                 : static_cast<uint32_t>(kMaxPatchStageOps);
+  if (header_.patch_split < 1 || header_.patch_split > max_split) {
+    return header_error(Status::kBadPatchStage, header::kPatchSplit);
   }
   return Status::kOk;
 }
@@ -386,9 +423,11 @@ Status Validator::check_tensor(uint16_t i) {
   }
   const uint8_t storage = load_u8(record + tensor_record::kStorage);
   const bool is_streamed = storage == static_cast<uint8_t>(Storage::kStreamed);
+  const bool is_patched = storage == static_cast<uint8_t>(Storage::kPatched);
   if (storage != static_cast<uint8_t>(Storage::kArena) &&
       storage != static_cast<uint8_t>(Storage::kConstant) &&
-      !(is_streamed && (header_.flags & kModelFlagFusedRows) != 0)) {
+      !(is_streamed && (header_.flags & kModelFlagFusedRows) != 0) &&
+      !(is_patched && has_patch_stage())) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kStorage);
   }
   const bool is_constant = storage == static_cast<uint8_t>(Storage::kConstant);
@@ -418,7 +457,8 @@ Status Validator::check_tensor(uint16_t i) {
   const bool scale_ok = is_finite_float_bits(scale_bits) && (scale_bits & kFloatSignBit) == 0 &&
                         (is_constant || scale_bits != 0);
   if (!scale_ok) return tensor_error(Status::kBadTensor, i, tensor_record::kScale);
-  if (load_u32(record + tensor_record::kReserved1) != 0) {
+  const uint32_t patch_region_bytes = load_u32(record + tensor_record::kPatchRegionBytes);
+  if (!is_patched && patch_region_bytes != 0) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kReserved1);
   }
   const uint32_t offset = load_u32(record + tensor_record::kOffset);
@@ -431,6 +471,14 @@ Status Validator::check_tensor(uint16_t i) {
     }
   } else if (is_streamed) {
     if (offset != 0) return tensor_error(Status::kBadTensor, i, tensor_record::kOffset);
+  } else if (is_patched) {
+    // Exactly the geometry's region size is checked with the stage (check_patch_stage).
+    if (patch_region_bytes == 0 || patch_region_bytes > size_bytes) {
+      return tensor_error(Status::kBadPatchStage, i, tensor_record::kPatchRegionBytes);
+    }
+    if (uint64_t{offset} + patch_region_bytes > header_.arena_size) {
+      return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
+    }
   } else if (uint64_t{offset} + size_bytes > header_.arena_size) {
     return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
   }
@@ -468,7 +516,8 @@ Status Validator::check_op(uint16_t i) {
   if (op.activation_min > op.activation_max) {
     return op_error(Status::kBadOpParameter, i, op_record::kActivationMax);
   }
-  Status status = check_operands(i, op, roles, fused);
+  Status status = check_patch_op(i, op);
+  if (status == Status::kOk) status = check_operands(i, op, roles, fused);
   if (status == Status::kOk) status = check_fused_role(i, op, fused);
   if (status == Status::kOk) status = check_unused_fields(i, roles);
   if (status == Status::kOk && roles.has_window) status = check_window(i, op);
@@ -494,10 +543,11 @@ Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& ro
     Storage storage;
   };
   const Operand operands[] = {
-      {op.input0, op_record::kInput0, true, fused_input_storage(fused)},
-      {op.input1, op_record::kInput1, roles.has_input1, Storage::kArena},
+      {op.input0, op_record::kInput0, true, expected_input_storage(i, op.input0, fused)},
+      {op.input1, op_record::kInput1, roles.has_input1,
+       expected_input_storage(i, op.input1, FusedRole::kNone)},
       {op.weights, op_record::kWeights, roles.has_weights, Storage::kConstant},
-      {op.output, op_record::kOutput, true, fused_output_storage(fused)},
+      {op.output, op_record::kOutput, true, expected_output_storage(i, fused)},
   };
   for (const Operand& operand : operands) {
     if (!operand.used) {
@@ -509,14 +559,80 @@ Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& ro
     }
     const Storage storage = tensor(operand.index).storage;
     if (storage == operand.storage) continue;
-    // A streamed tensor where an arena one belongs (or the reverse) breaks a fused group.
+    // A streamed tensor where an arena one belongs (or the reverse) breaks a fused group; a
+    // patched one (or an arena one inside the stage) breaks the patch stage.
     const bool streamed_mixup =
         storage == Storage::kStreamed || operand.storage == Storage::kStreamed;
-    return op_error(streamed_mixup ? Status::kBadFusedGroup : Status::kBadOperandIndex, i,
-                    operand.field);
+    const bool patched_mixup = storage == Storage::kPatched || operand.storage == Storage::kPatched;
+    const Status status = patched_mixup    ? Status::kBadPatchStage
+                          : streamed_mixup ? Status::kBadFusedGroup
+                                           : Status::kBadOperandIndex;
+    return op_error(status, i, operand.field);
   }
   if (op.output == op.input0 || (roles.has_input1 && op.output == op.input1)) {
     return op_error(Status::kBadOperandIndex, i, op_record::kOutput);
+  }
+  return Status::kOk;
+}
+
+// Inside the patch stage an op reads the model input (whole in the arena) or an earlier stage
+// op's region (kPatched) and writes a region, except the split op, which writes its part of the
+// whole split output. No other op touches a patched tensor.
+Storage Validator::expected_input_storage(uint16_t i, uint16_t tensor, FusedRole fused) const {
+  if (in_patch_stage(i)) return tensor == header_.input ? Storage::kArena : Storage::kPatched;
+  return fused_input_storage(fused);
+}
+
+Storage Validator::expected_output_storage(uint16_t i, FusedRole fused) const {
+  if (in_patch_stage(i) && i + 1 < header_.patch_split) return Storage::kPatched;
+  return fused_output_storage(fused);
+}
+
+// An op of the patch stage is a convolution, depthwise convolution or add (the kinds the patch
+// executor runs on regions), neither in place nor fused.
+Status Validator::check_patch_op(uint16_t i, const OpInfo& op) {
+  if (!in_patch_stage(i)) return Status::kOk;
+  if (op.kind != OpKind::kConv2d && op.kind != OpKind::kDepthwiseConv2d &&
+      op.kind != OpKind::kAdd) {
+    return op_error(Status::kBadPatchStage, i, op_record::kKind);
+  }
+  if (op.flags != 0) return op_error(Status::kBadPatchStage, i, op_record::kFlags);
+  return Status::kOk;
+}
+
+// The stage as a whole, once every op has passed its own checks: every patch's tile is
+// non-empty, each patched tensor's region bytes are exactly the largest region the geometry
+// gives it, and each op's scratch holds its largest gathered window.
+Status Validator::check_patch_stage() {
+  if (!has_patch_stage()) return Status::kOk;
+  struct Records {
+    const Validator* validator;
+    OpInfo op(uint16_t k) const { return decode_op_record(validator->op_record(k)); }
+    TensorInfo tensor(uint16_t t) const { return validator->tensor(t); }
+  };
+  const Records records{this};
+  PatchStageOp ops[kMaxPatchStageOps];
+  PatchStage stage;
+  uint16_t bad_op = 0;
+  if (!describe_patch_stage(records, header_.input, header_.patch_split, header_.patch_grid, ops,
+                            &stage, &bad_op)) {
+    return op_error(Status::kBadPatchStage, bad_op, op_record::kInput0);
+  }
+  const Shape split_output = stage.split_output();
+  if (split_output.h < stage.grid || split_output.w < stage.grid) {
+    return header_error(Status::kBadPatchStage, header::kPatchGrid);
+  }
+  PatchStageNeeds needs;
+  patch_stage_needs(stage, &needs);
+  for (uint16_t k = 0; k < header_.patch_split; ++k) {
+    const OpInfo op = records.op(k);
+    if (op.scratch_bytes < needs.op_scratch[k]) {
+      return op_error(Status::kBadPatchStage, k, op_record::kScratchBytes);
+    }
+    if (k + 1 == header_.patch_split) continue;  // the split output is whole
+    if (tensor(op.output).patch_region_bytes != needs.region_bytes[k + 1]) {
+      return tensor_error(Status::kBadPatchStage, op.output, tensor_record::kPatchRegionBytes);
+    }
   }
   return Status::kOk;
 }
@@ -856,6 +972,13 @@ Status Validator::check_dataflow(uint16_t i, const OpInfo& op) {
 Status Validator::check_arena_sharing() {
   const int32_t op_count = header_.op_count;
   int32_t first_bad_op = op_count;
+  // The patch stage repeats ops [0, split) once per patch: the model input is read, and the
+  // split output written, until the stage's last op of the last patch, so both are live through
+  // the whole stage; a patched tensor's region lives within one patch, like a tensor of a plain
+  // schedule.
+  const int32_t patch_split = has_patch_stage() ? header_.patch_split : 0;
+  const int32_t split_output =
+      patch_split > 0 ? op_output(static_cast<uint16_t>(patch_split - 1)) : -1;
   for (int32_t j = -1; j < op_count; ++j) {
     // The tensor made by op j (j == -1: the model input).
     const uint16_t t = j < 0 ? header_.input : op_output(static_cast<uint16_t>(j));
@@ -864,15 +987,22 @@ Status Validator::check_arena_sharing() {
     const bool model_output = t == header_.output;
     int32_t last = last_reader(t, j);
     if (model_output) last = op_count - 1;
-    for (int32_t i = j + 1; i <= last && i < first_bad_op; ++i) {
+    if (j < 0 && last < patch_split - 1) last = patch_split - 1;
+    const int32_t first_writer = t == split_output ? 0 : j + 1;
+    for (int32_t i = first_writer; i <= last && i < first_bad_op; ++i) {
       const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(i)));
+      if (op.output == t) continue;  // the split op writing its own output
       const TensorInfo out = tensor(op.output);
       if (out.storage == Storage::kStreamed) continue;
-      if (!ranges_overlap(out.offset, out.size_bytes, live.offset, live.size_bytes)) continue;
+      if (!ranges_overlap(out.offset, out.arena_bytes(), live.offset, live.arena_bytes())) {
+        continue;
+      }
       const bool dies_here = i == last && !model_output;  // op `last` reads t
       const bool in_place_input = op.in_place() && op.input0 == t;
-      const bool add_alias =
-          op.kind == OpKind::kAdd && live.offset == out.offset && live.size_bytes == out.size_bytes;
+      // (Not inside the patch stage: there an add's input and output regions need not have
+      // the same shape, so sharing bytes would mix up pixels.)
+      const bool add_alias = op.kind == OpKind::kAdd && !in_patch_stage(static_cast<uint16_t>(i)) &&
+                             live.offset == out.offset && live.size_bytes == out.size_bytes;
       if (!(dies_here && (in_place_input || add_alias))) first_bad_op = i;
     }
   }
@@ -916,6 +1046,7 @@ TensorInfo decode_tensor_record(const uint8_t* record) {
   info.size_bytes = load_u32(record + tensor_record::kSizeBytes);
   info.zero_point = load_i32(record + tensor_record::kZeroPoint);
   info.scale = load_f32(record + tensor_record::kScale);
+  info.patch_region_bytes = load_u32(record + tensor_record::kPatchRegionBytes);
   return info;
 }
 
@@ -1019,6 +1150,10 @@ Status validate_model(const uint8_t* data, uint32_t size, ModelView* out, Valida
   out->input_tensor_ = h.input;
   out->output_tensor_ = h.output;
   out->flags_ = h.flags;
+  if ((h.flags & kModelFlagPatchStage) != 0) {
+    out->patch_grid_ = h.patch_grid;
+    out->patch_split_ = h.patch_split;
+  }
   return Status::kOk;
 }
 

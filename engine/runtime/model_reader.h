@@ -20,10 +20,15 @@ struct TensorInfo {
   DType dtype = DType::kInt8;
   Storage storage = Storage::kArena;
   Shape shape;          // N, H, W, C (weights: see model_format.h)
-  uint32_t offset = 0;  // arena offset (kArena) or constant-pool offset (kConstant)
+  uint32_t offset = 0;  // arena offset (kArena, kPatched) or constant-pool offset (kConstant)
   uint32_t size_bytes = 0;
   int32_t zero_point = 0;
-  float scale = 0.0f;  // informational
+  float scale = 0.0f;               // informational
+  uint32_t patch_region_bytes = 0;  // kPatched: the arena bytes of one patch's region
+  // Bytes the tensor occupies in the arena from `offset` (kArena and kPatched).
+  uint32_t arena_bytes() const {
+    return storage == Storage::kPatched ? patch_region_bytes : size_bytes;
+  }
 };
 
 // A decoded op record; fields an op kind does not use hold zero, kNoTensor or kNoOffset.
@@ -88,6 +93,9 @@ class ModelView {
   uint16_t input_tensor() const { return input_tensor_; }
   uint16_t output_tensor() const { return output_tensor_; }
   uint32_t flags() const { return flags_; }
+  // kModelFlagPatchStage: ops [0, patch_split()) run per patch of a patch_grid()^2 split (else 0).
+  uint16_t patch_grid() const { return patch_grid_; }
+  uint16_t patch_split() const { return patch_split_; }
 
  private:
   friend Status validate_model(const uint8_t* data, uint32_t size, ModelView* out,
@@ -106,6 +114,8 @@ class ModelView {
   uint16_t input_tensor_ = 0;
   uint16_t output_tensor_ = 0;
   uint32_t flags_ = 0;
+  uint16_t patch_grid_ = 0;
+  uint16_t patch_split_ = 0;
 };
 
 // Checks the whole model (see docs/model-format.md, "Validation rules"). On success fills *out

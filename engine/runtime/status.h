@@ -28,6 +28,9 @@ enum class Status : uint8_t {
   kArenaOverlap,   // two arena tensors live at the same time share bytes
   kBadFusedGroup,  // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
                    // streamed tensors, or a streamed tensor is used outside its group
+  kBadPatchStage,  // patch grid / split out of range, an op the patch stage cannot run, a
+                   // patched tensor used outside the stage, or region bytes / scratch that do
+                   // not match the stage's geometry
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").

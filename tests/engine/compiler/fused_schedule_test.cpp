@@ -128,10 +128,11 @@ Graph mcunet_in3() {
 }
 
 TEST(FusedSchedule, ParsesAndNamesSchedules) {
-  for (Schedule schedule : {Schedule::kPlain, Schedule::kFused, Schedule::kAuto}) {
+  for (Schedule schedule :
+       {Schedule::kPlain, Schedule::kFused, Schedule::kPatch, Schedule::kAuto}) {
     EXPECT_EQ(parse_schedule(schedule_name(schedule)), schedule);
   }
-  EXPECT_THROW(parse_schedule("patch"), std::invalid_argument);
+  EXPECT_THROW(parse_schedule("patches"), std::invalid_argument);
 }
 
 TEST(FusedSchedule, FusesEveryExpandDepthwiseProjectTriple) {
