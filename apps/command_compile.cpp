@@ -41,6 +41,10 @@ void run_compile(const CompileOptions& options) {
       options.output_path, graph.ops.size(), graph.tensors.size(), bytes.size(),
       plan.peak_sram_bytes(), plan.arena_bytes, plan.scratch_bytes, compiler::graph_macs(graph),
       compiler::schedule_name(plan.schedule));
+  if (plan.patch.enabled()) {
+    fmt::print("patch stage: ops 0-{} in {} x {} patches, MAC overhead {}\n", plan.patch.split - 1,
+               plan.patch.grid, plan.patch.grid, plan.mac_overhead);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
-// op kind, in-place depthwise, stride 2, models without bias and a fused inverted-residual group.
+// op kind, in-place depthwise, stride 2, models without bias, a fused inverted-residual group and
+// a patch stage.
 // Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
 #include <cstdio>
 #include <exception>
@@ -27,6 +28,18 @@ void write_fused_seed(const std::string& dir, const std::string& name,
   const tinynas::compiler::Graph graph = tinynas::compiler::testing::make_test_graph(options);
   tinynas::compiler::PlannerOptions planner;
   planner.schedule = tinynas::compiler::Schedule::kFused;
+  tinynas::compiler::write_model_file(
+      dir + "/" + name,
+      tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
+}
+
+// The same graph with its first five ops (stem conv through the residual add) in 2 x 2 patches.
+void write_patch_seed(const std::string& dir, const std::string& name,
+                      const TestGraphOptions& options) {
+  const tinynas::compiler::Graph graph = tinynas::compiler::testing::make_test_graph(options);
+  tinynas::compiler::PlannerOptions planner;
+  planner.schedule = tinynas::compiler::Schedule::kPatch;
+  planner.patch = tinynas::compiler::PatchConfig{2, 5};
   tinynas::compiler::write_model_file(
       dir + "/" + name,
       tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
@@ -61,6 +74,10 @@ int main(int argc, char** argv) {
     TestGraphOptions fused = residual;
     fused.seed = 4;
     write_fused_seed(dir, "seed-fused.tnm", fused);
+
+    TestGraphOptions patch = residual;
+    patch.seed = 5;
+    write_patch_seed(dir, "seed-patch.tnm", patch);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
     return 1;
