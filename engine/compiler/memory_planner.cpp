@@ -579,8 +579,12 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     plan.first_use[graph.ops[split - 1].output] = 0;
   }
 
-  // In-place depthwise: the output joins its input's buffer.
+  // In-place depthwise: the output joins its input's buffer. The split output of a patch stage
+  // joins the graph input's buffer, starting split_output_lead_bytes below it, when the input
+  // dies in the stage (runtime::split_output_may_overlap_input). A tensor starts `shift` bytes
+  // into its buffer.
   std::vector<int> buffer_of(tensor_count, kNoTensorIndex);
+  std::vector<int64_t> shift(tensor_count, 0);
   std::vector<Buffer> buffers;
   auto new_buffer = [&](int tensor) {
     buffer_of[tensor] = static_cast<int>(buffers.size());
@@ -597,9 +601,15 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
                           plan.last_use[input] == i &&
                           graph.tensors[op.output].bytes() <= graph.tensors[input].bytes();
     plan.in_place[i] = in_place;
+    const bool split_over_input = i + 1 == split && plan.last_use[graph.input] == split - 1;
     if (in_place) {
       buffer_of[op.output] = buffer_of[input];
+      shift[op.output] = shift[input];
       buffers[buffer_of[input]].tensors.push_back(op.output);
+    } else if (split_over_input) {
+      buffer_of[op.output] = buffer_of[graph.input];
+      shift[graph.input] = align_up(patch_facts.split_output_lead_bytes, kTensorAlignment);
+      buffers[buffer_of[graph.input]].tensors.push_back(op.output);
     } else {
       new_buffer(op.output);
     }
@@ -608,7 +618,8 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     buffer.first = std::numeric_limits<int>::max();
     buffer.last = std::numeric_limits<int>::min();
     for (int tensor : buffer.tensors) {
-      const Segment segment{plan.first_use[tensor], plan.last_use[tensor], arena_bytes_of(tensor)};
+      const Segment segment{plan.first_use[tensor], plan.last_use[tensor],
+                            shift[tensor] + arena_bytes_of(tensor)};
       buffer.segments.push_back(segment);
       buffer.first = std::min(buffer.first, segment.first);
       buffer.last = std::max(buffer.last, segment.last);
@@ -643,7 +654,9 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
   // Placement.
   const Placement placement = best_placement(buffers, lower_bound);
   for (int t = 0; t < tensor_count; ++t) {
-    if (buffer_of[t] != kNoTensorIndex) plan.offsets[t] = placement.offsets[buffer_of[t]];
+    if (buffer_of[t] != kNoTensorIndex) {
+      plan.offsets[t] = placement.offsets[buffer_of[t]] + shift[t];
+    }
   }
   plan.arena_bytes = placement.arena_bytes;
 

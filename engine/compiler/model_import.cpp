@@ -122,6 +122,17 @@ ImportedModel import_model(const runtime::ModelView& model) {
       memory.live_bytes += plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
                                                                     : graph.tensors[t].bytes();
     }
+    // Inside a patch stage the split output may be written over the graph input's dead rows:
+    // their shared bytes count once.
+    if (op_index < plan.patch.split) {
+      const int split_output = graph.ops[plan.patch.split - 1].output;
+      const int64_t input_begin = plan.offsets[graph.input];
+      const int64_t input_end = input_begin + graph.tensors[graph.input].bytes();
+      const int64_t split_begin = plan.offsets[split_output];
+      const int64_t split_end = split_begin + graph.tensors[split_output].bytes();
+      const int64_t shared = std::min(input_end, split_end) - std::max(input_begin, split_begin);
+      if (shared > 0) memory.live_bytes -= shared;
+    }
     plan.per_op.push_back(std::move(memory));
   }
   return imported;

@@ -140,6 +140,7 @@ PatchStageFacts patch_stage_facts(const Graph& graph, const PatchConfig& config)
   runtime::PatchStageNeeds needs;
   runtime::patch_stage_needs(description.stage, &needs);
   PatchStageFacts facts;
+  facts.split_output_lead_bytes = runtime::split_output_lead_bytes(description.stage);
   for (int k = 0; k < config.split; ++k) {
     const Op& op = graph.ops[k];
     const bool split_op = k + 1 == config.split;

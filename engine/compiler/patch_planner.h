@@ -23,6 +23,9 @@ struct PatchStageFacts {
   std::vector<int64_t> region_bytes;
   std::vector<int64_t> op_scratch;  // per stage op: the largest gathered window (patch executor)
   int64_t mac_overhead = 0;         // conv / depthwise MACs computed beyond graph_macs
+  // How far below the graph input the split output must start to share its bytes
+  // (runtime::split_output_lead_bytes; the planner does so when the input dies in the stage).
+  int64_t split_output_lead_bytes = 0;
 };
 
 // Why ops [0, config.split) of `graph` cannot run as a patch stage of config.grid^2 patches, or

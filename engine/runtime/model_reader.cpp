@@ -292,6 +292,8 @@ class Validator {
   ValidationError* error_;
   Header header_{};
   FusedRole fused_role_ = FusedRole::kNone;  // role of the last op checked
+  // The patch stage's geometry lets its split output share bytes with the model input.
+  bool split_may_overlap_input_ = false;
 };
 
 Status Validator::check_header() {
@@ -634,6 +636,9 @@ Status Validator::check_patch_stage() {
       return tensor_error(Status::kBadPatchStage, op.output, tensor_record::kPatchRegionBytes);
     }
   }
+  split_may_overlap_input_ = split_output_may_overlap_input(
+      stage, tensor(header_.input).offset,
+      tensor(op_output(static_cast<uint16_t>(header_.patch_split - 1))).offset);
   return Status::kOk;
 }
 
@@ -987,6 +992,9 @@ Status Validator::check_arena_sharing() {
     const bool model_output = t == header_.output;
     int32_t last = last_reader(t, j);
     if (model_output) last = op_count - 1;
+    // The split output may be written over the model input's dead rows when nothing after the
+    // stage reads the input and the geometry says the rows are dead (split_may_overlap_input_).
+    const bool input_dies_in_stage = j < 0 && patch_split > 0 && last <= patch_split - 1;
     if (j < 0 && last < patch_split - 1) last = patch_split - 1;
     const int32_t first_writer = t == split_output ? 0 : j + 1;
     for (int32_t i = first_writer; i <= last && i < first_bad_op; ++i) {
@@ -997,6 +1005,7 @@ Status Validator::check_arena_sharing() {
       if (!ranges_overlap(out.offset, out.arena_bytes(), live.offset, live.arena_bytes())) {
         continue;
       }
+      if (input_dies_in_stage && op.output == split_output && split_may_overlap_input_) continue;
       const bool dies_here = i == last && !model_output;  // op `last` reads t
       const bool in_place_input = op.in_place() && op.input0 == t;
       // (Not inside the patch stage: there an add's input and output regions need not have

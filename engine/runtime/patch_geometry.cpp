@@ -135,4 +135,56 @@ void patch_stage_needs(const PatchStage& stage, PatchStageNeeds* needs) {
   }
 }
 
+namespace {
+
+// first_row[r]: the first stage-input row that tile row r or a later one reads (input.h if
+// none), for r in [0, grid).
+void first_input_row_still_read(const PatchStage& stage, int32_t* first_row) {
+  Region regions[kMaxPatchStageOps + 1];
+  for (int32_t row = 0; row < stage.grid; ++row) {
+    first_row[row] = stage.input.h;
+    for (int32_t col = 0; col < stage.grid; ++col) {
+      patch_regions(stage, row, col, regions);
+      if (!regions[0].empty()) first_row[row] = min_i32(first_row[row], regions[0].y0);
+    }
+  }
+  for (int32_t row = stage.grid - 2; row >= 0; --row) {
+    first_row[row] = min_i32(first_row[row], first_row[row + 1]);
+  }
+}
+
+int64_t row_bytes(const Shape& shape) { return int64_t{shape.w} * shape.c; }
+
+}  // namespace
+
+bool split_output_may_overlap_input(const PatchStage& stage, uint32_t input_offset,
+                                    uint32_t split_offset) {
+  int32_t first_row[kMaxPatchGrid];
+  first_input_row_still_read(stage, first_row);
+  const Shape split = stage.split_output();
+  const int64_t input_end = int64_t{input_offset} + row_bytes(stage.input) * stage.input.h;
+  for (int32_t row = 0; row < stage.grid; ++row) {
+    const Region tile = patch_tile(split, stage.grid, row, 0);
+    const int64_t written_begin = int64_t{split_offset} + tile.y0 * row_bytes(split);
+    const int64_t written_end = int64_t{split_offset} + tile.y1 * row_bytes(split);
+    const int64_t still_read_begin =
+        int64_t{input_offset} + first_row[row] * row_bytes(stage.input);
+    if (written_begin < input_end && still_read_begin < written_end) return false;
+  }
+  return true;
+}
+
+uint32_t split_output_lead_bytes(const PatchStage& stage) {
+  int32_t first_row[kMaxPatchGrid];
+  first_input_row_still_read(stage, first_row);
+  const Shape split = stage.split_output();
+  int64_t lead = 0;
+  for (int32_t row = 0; row < stage.grid; ++row) {
+    const Region tile = patch_tile(split, stage.grid, row, 0);
+    const int64_t excess = tile.y1 * row_bytes(split) - first_row[row] * row_bytes(stage.input);
+    if (excess > lead) lead = excess;
+  }
+  return static_cast<uint32_t>(lead);
+}
+
 }  // namespace tinynas::runtime

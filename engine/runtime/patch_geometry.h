@@ -142,4 +142,17 @@ struct PatchStageNeeds {
 };
 void patch_stage_needs(const PatchStage& stage, PatchStageNeeds* needs);
 
+// The split output may share arena bytes with the stage input (MCUNetV2 writes the split layer's
+// output while the input is consumed): patches run row of tiles by row of tiles, so once a row
+// of tiles has been computed, the input rows above those the later rows read are dead. With the
+// input at `input_offset` and the split output at `split_offset` (whole tensors, the input read
+// by nothing after the stage), true when every row of tiles writes its split-output rows (whole
+// rows, conservatively) only on bytes of input rows that no patch of this or a later row of tiles
+// reads.
+bool split_output_may_overlap_input(const PatchStage& stage, uint32_t input_offset,
+                                    uint32_t split_offset);
+// The fewest bytes the split output must start below the input for that: the largest excess of
+// a row of tiles' split-output rows over the input rows that are dead by then (0 if none).
+uint32_t split_output_lead_bytes(const PatchStage& stage);
+
 }  // namespace tinynas::runtime
