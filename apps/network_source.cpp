@@ -32,6 +32,9 @@ NetworkSourceFlags add_network_source_options(CLI::App& command, NetworkSourceOp
                   "patch up to a split layer, MCUNetV2; grid and split with the least peak unless "
                   "--patch-grid/--patch-split say) or auto (the smallest peak); default plain")
       ->check(CLI::IsMember({"plain", "fused", "patch", "auto"}));
+  command.add_flag("--scratch-in-arena", options.scratch_in_arena,
+                   "put the scratch buffer inside the arena, time-shared with the tensors "
+                   "(auto tries it anyway)");
   command
       .add_option("--patch-grid", options.patch_grid,
                   "with --schedule patch: patches per side (with --patch-split)")
@@ -66,6 +69,7 @@ compiler::PlannerOptions planner_options(const NetworkSourceOptions& options) {
   compiler::PlannerOptions planner;
   planner.in_place_depthwise = !options.no_in_place;
   if (options.schedule) planner.schedule = compiler::parse_schedule(*options.schedule);
+  planner.scratch_in_arena = options.scratch_in_arena;
   if (options.patch_grid || options.patch_split) {
     if (!options.patch_grid || !options.patch_split ||
         planner.schedule != compiler::Schedule::kPatch) {

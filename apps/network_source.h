@@ -23,6 +23,7 @@ struct NetworkSourceOptions {
   bool no_in_place = false;
   uint32_t seed = 1;
   std::optional<std::string> schedule;  // --schedule plain|fused|patch|auto; unset: plain
+  bool scratch_in_arena = false;        // --scratch-in-arena
   std::optional<int> patch_grid;        // --patch-grid (with --schedule patch)
   std::optional<int> patch_split;       // --patch-split (with --schedule patch)
 };

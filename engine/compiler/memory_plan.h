@@ -42,6 +42,9 @@ struct PlannerOptions {
   bool in_place_depthwise = true;  // run depthwise convs in place where the input dies there
   Schedule schedule = Schedule::kPlain;
   PatchConfig patch;  // kPatch: this grid and split; 0 / 0: the candidates with the least peak
+  // Put the scratch buffer inside the arena, live only while an op that needs it runs (else it
+  // is a separate buffer next to the arena). Auto tries both.
+  bool scratch_in_arena = false;
 };
 
 struct OpMemory {
@@ -54,15 +57,18 @@ struct OpMemory {
 };
 
 struct MemoryPlan {
-  std::vector<int64_t> offsets;     // per graph tensor: arena offset, -1 for constants
-  std::vector<int> first_use;       // per tensor: op index that produces it (-1: graph input;
-                                    // a fused group's output: the group's first op)
-  std::vector<int> last_use;        // per tensor: last op index that reads it (a fused group's
-                                    // input: the group's last op)
-  std::vector<bool> in_place;       // per op: runs in place (depthwise only)
-  std::vector<int64_t> op_scratch;  // per op: scratch bytes
-  int64_t arena_bytes = 0;          // highest address used in the arena
-  int64_t scratch_bytes = 0;        // shared scratch buffer: max over op_scratch
+  std::vector<int64_t> offsets;       // per graph tensor: arena offset, -1 for constants
+  std::vector<int> first_use;         // per tensor: op index that produces it (-1: graph input;
+                                      // a fused group's output: the group's first op)
+  std::vector<int> last_use;          // per tensor: last op index that reads it (a fused group's
+                                      // input: the group's last op)
+  std::vector<bool> in_place;         // per op: runs in place (depthwise only)
+  std::vector<int64_t> op_scratch;    // per op: scratch bytes
+  int64_t arena_bytes = 0;            // highest address used in the arena
+  int64_t scratch_bytes = 0;          // shared scratch buffer: max over op_scratch (0 when the
+                                      // scratch is in the arena)
+  int64_t arena_scratch_offset = -1;  // the scratch's arena offset, -1: a separate buffer
+  int64_t arena_scratch_bytes = 0;    // its size in the arena: max over op_scratch
   std::vector<OpMemory> per_op;
   // Per op: runs as part of a fused group (all three ops of each group; empty means none).
   // The group's inner tensors are not materialised: their offsets are -1.
@@ -81,6 +87,7 @@ struct MemoryPlan {
     return !patch_region_bytes.empty() && patch_region_bytes[tensor] > 0;
   }
   int64_t peak_sram_bytes() const { return arena_bytes + scratch_bytes; }
+  bool scratch_in_arena() const { return arena_scratch_offset >= 0; }
   bool op_fused(int op) const { return !fused_rows.empty() && fused_rows[op]; }
 };
 

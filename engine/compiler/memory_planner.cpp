@@ -614,6 +614,25 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
       new_buffer(op.output);
     }
   }
+
+  // Scratch: each op's kernel need; in the arena (options.scratch_in_arena) one buffer that is
+  // live exactly while an op with a need runs, at that op's size, so tensors share its bytes the
+  // rest of the time.
+  for (int i = 0; i < op_count; ++i) {
+    plan.op_scratch[i] = op_scratch_bytes(graph, graph.ops[i], plan.in_place[i]);
+    if (plan.fused_rows[i]) {
+      const bool group_start =
+          std::find(fused_groups.begin(), fused_groups.end(), i) != fused_groups.end();
+      plan.op_scratch[i] = group_start ? fused_group_scratch_bytes(graph, graph.ops[i + 1]) : 0;
+    }
+    if (i < split) plan.op_scratch[i] += patch_facts.op_scratch[i];
+  }
+  const int64_t largest_scratch = *std::max_element(plan.op_scratch.begin(), plan.op_scratch.end());
+  int scratch_buffer = kNoTensorIndex;
+  if (options.scratch_in_arena && largest_scratch > 0) {
+    scratch_buffer = static_cast<int>(buffers.size());
+    buffers.emplace_back();
+  }
   for (Buffer& buffer : buffers) {
     buffer.first = std::numeric_limits<int>::max();
     buffer.last = std::numeric_limits<int>::min();
@@ -624,6 +643,16 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
       buffer.first = std::min(buffer.first, segment.first);
       buffer.last = std::max(buffer.last, segment.last);
       buffer.max_bytes = std::max(buffer.max_bytes, segment.bytes);
+    }
+  }
+  if (scratch_buffer != kNoTensorIndex) {
+    Buffer& buffer = buffers[scratch_buffer];
+    for (int i = 0; i < op_count; ++i) {
+      if (plan.op_scratch[i] == 0) continue;
+      buffer.segments.push_back(Segment{i, i, plan.op_scratch[i]});
+      buffer.first = std::min(buffer.first, i);
+      buffer.last = std::max(buffer.last, i);
+      buffer.max_bytes = std::max(buffer.max_bytes, plan.op_scratch[i]);
     }
   }
 
@@ -659,18 +688,15 @@ MemoryPlan plan_with_groups(const Graph& graph, const PlannerOptions& options,
     }
   }
   plan.arena_bytes = placement.arena_bytes;
+  if (scratch_buffer != kNoTensorIndex) {
+    plan.arena_scratch_offset = placement.offsets[scratch_buffer];
+    plan.arena_scratch_bytes = largest_scratch;
+  } else {
+    plan.scratch_bytes = largest_scratch;
+  }
 
   // Scratch and the per-op report.
   for (int i = 0; i < op_count; ++i) {
-    plan.op_scratch[i] = op_scratch_bytes(graph, graph.ops[i], plan.in_place[i]);
-    if (plan.fused_rows[i]) {
-      const bool group_start =
-          std::find(fused_groups.begin(), fused_groups.end(), i) != fused_groups.end();
-      plan.op_scratch[i] = group_start ? fused_group_scratch_bytes(graph, graph.ops[i + 1]) : 0;
-    }
-    if (i < split) plan.op_scratch[i] += patch_facts.op_scratch[i];
-    plan.scratch_bytes = std::max(plan.scratch_bytes, plan.op_scratch[i]);
-
     OpMemory memory;
     memory.op = i;
     memory.scratch_bytes = plan.op_scratch[i];
@@ -764,8 +790,9 @@ MemoryPlan plan_patch(const Graph& graph, const PlannerOptions& options, bool fu
 }
 
 // Auto: the smallest peak of plain, fused per block, patch, and patch with fused blocks after
-// the split (its blocks chosen per block like the fused candidate's). Ties go to the earlier.
-MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
+// the split (its blocks chosen per block like the fused candidate's), each with the scratch
+// apart and in the arena. Ties go to the earlier.
+MemoryPlan plan_auto_with(const Graph& graph, const PlannerOptions& options) {
   MemoryPlan best = plan_fused_per_block(graph, options, {});  // plain when fusing never pays
   if (find_patch_splits(graph).empty()) return best;
   PlannerOptions patch_options = options;
@@ -777,6 +804,17 @@ MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
     if (candidate->peak_sram_bytes() < best.peak_sram_bytes()) best = std::move(*candidate);
   }
   return best;
+}
+
+// Auto also tries the scratch inside the arena when the options keep it apart.
+MemoryPlan plan_auto(const Graph& graph, const PlannerOptions& options) {
+  MemoryPlan best = plan_auto_with(graph, options);
+  if (options.scratch_in_arena) return best;
+  PlannerOptions shared = options;
+  shared.scratch_in_arena = true;
+  MemoryPlan candidate = plan_auto_with(graph, shared);
+  return candidate.peak_sram_bytes() < best.peak_sram_bytes() ? std::move(candidate)
+                                                              : std::move(best);
 }
 
 }  // namespace

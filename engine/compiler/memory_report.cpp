@@ -121,6 +121,8 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
   report.schedule = plan.schedule;
   report.mac_overhead = plan.mac_overhead;
   report.patch = plan.patch;
+  report.scratch_in_arena = plan.scratch_in_arena();
+  report.arena_scratch_bytes = plan.arena_scratch_bytes;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const Op& op = graph.ops[i];
     OpReportRow row;
@@ -145,6 +147,7 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
   json["peak_sram_bytes"] = report.peak_sram_bytes;
   json["arena_bytes"] = report.arena_bytes;
   json["scratch_bytes"] = report.scratch_bytes;
+  json["scratch_in_arena"] = report.scratch_in_arena;
   json["flash_bytes"] = report.flash_bytes;
   json["flash"] = {{"weights_bytes", report.weights_bytes},
                    {"bias_bytes", report.bias_bytes},
@@ -183,7 +186,12 @@ std::string format_memory_report(const MemoryReport& report) {
   std::ostringstream out;
   out << "peak SRAM  " << bytes_and_kilobytes(report.peak_sram_bytes) << "  = arena "
       << bytes_and_kilobytes(report.arena_bytes) << " + scratch "
-      << bytes_and_kilobytes(report.scratch_bytes) << "\n";
+      << bytes_and_kilobytes(report.scratch_bytes);
+  if (report.scratch_in_arena) {
+    out << " (the " << with_thousands(report.arena_scratch_bytes)
+        << " B scratch is time-shared inside the arena)";
+  }
+  out << "\n";
   out << "flash      " << bytes_and_kilobytes(report.flash_bytes) << "  = weights "
       << with_thousands(report.weights_bytes) << " + bias " << with_thousands(report.bias_bytes)
       << " + quantization " << with_thousands(report.quant_params_bytes) << " + overhead "

@@ -41,6 +41,8 @@ struct MemoryReport {
   Schedule schedule = Schedule::kPlain;  // how inverted-residual blocks run (memory_plan.h)
   int64_t mac_overhead = 0;              // MACs beyond `macs` the schedule computes (0: none)
   PatchConfig patch;                     // the patch stage (grid x grid patches, split ops)
+  bool scratch_in_arena = false;         // the scratch is part of the arena (scratch_bytes 0)
+  int64_t arena_scratch_bytes = 0;       // then: its size inside the arena
   std::vector<OpReportRow> ops;
 };
 

@@ -105,6 +105,10 @@ ImportedModel import_model(const runtime::ModelView& model) {
 
   plan.arena_bytes = model.arena_size();
   plan.scratch_bytes = model.scratch_size();
+  if ((model.flags() & runtime::kModelFlagScratchInArena) != 0) {
+    plan.arena_scratch_offset = model.arena_scratch_offset();
+    plan.arena_scratch_bytes = model.arena_scratch_bytes();
+  }
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     OpMemory memory;
     memory.op = static_cast<int>(i);
@@ -133,6 +137,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
       const int64_t shared = std::min(input_end, split_end) - std::max(input_begin, split_begin);
       if (shared > 0) memory.live_bytes -= shared;
     }
+    if (plan.scratch_in_arena()) memory.live_bytes += memory.scratch_bytes;
     plan.per_op.push_back(std::move(memory));
   }
   return imported;

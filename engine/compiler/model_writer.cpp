@@ -361,10 +361,12 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
       fail("memory plan runs " + op_name(graph, static_cast<int>(i)) +
            " in place, but only depthwise convolutions can run in place");
     }
-    if (plan.op_scratch[i] < 0 || plan.op_scratch[i] > plan.scratch_bytes) {
+    const int64_t capacity =
+        plan.scratch_in_arena() ? plan.arena_scratch_bytes : plan.scratch_bytes;
+    if (plan.op_scratch[i] < 0 || plan.op_scratch[i] > capacity) {
       fail("memory plan gives " + op_name(graph, static_cast<int>(i)) + " " +
-           std::to_string(plan.op_scratch[i]) + " B of scratch, outside [0, scratch_bytes = " +
-           std::to_string(plan.scratch_bytes) + "]");
+           std::to_string(plan.op_scratch[i]) +
+           " B of scratch, outside [0, scratch_bytes = " + std::to_string(capacity) + "]");
     }
   }
 }
@@ -638,6 +640,19 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
           (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
               (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u) |
               (plan.patch.enabled() ? static_cast<uint32_t>(rt::kModelFlagPatchStage) : 0u));
+  if (plan.scratch_in_arena()) {
+    if (plan.scratch_bytes != 0 || plan.arena_scratch_bytes <= 0 ||
+        plan.arena_scratch_offset + plan.arena_scratch_bytes > plan.arena_bytes) {
+      fail("memory plan puts " + std::to_string(plan.arena_scratch_bytes) +
+           " B of scratch at arena offset " + std::to_string(plan.arena_scratch_offset) +
+           " (arena " + std::to_string(plan.arena_bytes) + " B, separate scratch " +
+           std::to_string(plan.scratch_bytes) + " B)");
+    }
+    out.u32(h::kFlags, rt::load_u32(bytes.data() + h::kFlags) |
+                           static_cast<uint32_t>(rt::kModelFlagScratchInArena));
+    out.u32(h::kArenaScratchOffset, static_cast<uint32_t>(plan.arena_scratch_offset));
+    out.u32(h::kArenaScratchBytes, static_cast<uint32_t>(plan.arena_scratch_bytes));
+  }
   if (plan.patch.enabled()) {
     out.u16(h::kPatchGrid, static_cast<uint32_t>(plan.patch.grid));
     out.u16(h::kPatchSplit, static_cast<uint32_t>(plan.patch.split));

@@ -56,6 +56,10 @@ Status Interpreter::init(const ModelView& model, uint8_t* arena, uint32_t arena_
   model_ = model;
   arena_ = arena;
   scratch_ = reinterpret_cast<int8_t*>(scratch);
+  // A plan may keep the scratch buffer inside the arena, time-shared with the tensors.
+  if ((model.flags() & kModelFlagScratchInArena) != 0) {
+    scratch_ = reinterpret_cast<int8_t*>(arena + model.arena_scratch_offset());
+  }
   initialized_ = true;
   return Status::kOk;
 }

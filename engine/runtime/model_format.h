@@ -43,7 +43,11 @@ inline constexpr uint32_t kScratchSize = 40;        // u32, bytes of the shared 
 inline constexpr uint32_t kInputTensor = 44;        // u16
 inline constexpr uint32_t kOutputTensor = 46;       // u16
 inline constexpr uint32_t kFlags = 48;              // u32, ModelFlags
-inline constexpr uint32_t kReserved = 52;           // 12 bytes, zero but for the two below
+inline constexpr uint32_t kReserved = 52;           // 12 bytes, zero but for the fields below
+// With kModelFlagScratchInArena (else zero): the scratch buffer is part of the arena (and
+// scratch_size is 0: the caller supplies none).
+inline constexpr uint32_t kArenaScratchOffset = 52;  // u32, arena offset, multiple of 4
+inline constexpr uint32_t kArenaScratchBytes = 56;   // u32, > 0, max over the ops' scratch_bytes
 // With kModelFlagPatchStage (else zero): ops [0, patch_split) run once per patch of a
 // patch_grid x patch_grid split of op patch_split - 1's output (see PatchStage below).
 inline constexpr uint32_t kPatchGrid = 60;   // u16, [2, kMaxPatchGrid]
@@ -59,6 +63,7 @@ enum ModelFlags : uint32_t {
   kModelFlagInPlaceDepthwise = 1u << 0,  // the plan uses in-place depthwise convolutions
   kModelFlagFusedRows = 1u << 1,         // the plan runs inverted-residual groups row-streamed
   kModelFlagPatchStage = 1u << 2,        // ops [0, patch_split) run patch by patch
+  kModelFlagScratchInArena = 1u << 3,    // the scratch buffer lives in the arena (time-shared)
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };

@@ -140,9 +140,10 @@ Storage fused_output_storage(FusedRole role) {
                                                                      : Storage::kArena;
 }
 
-constexpr uint32_t kKnownModelFlags =
-    kModelFlagInPlaceDepthwise | kModelFlagFusedRows | kModelFlagPatchStage;
-constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;  // reserved bytes before it stay zero
+constexpr uint32_t kKnownModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows |
+                                      kModelFlagPatchStage | kModelFlagScratchInArena;
+constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;
+constexpr uint32_t kArenaScratchFieldsBegin = header::kArenaScratchOffset;
 constexpr int32_t kMinPatchGrid = 2;
 constexpr uint32_t kKnownOpFlags = kOpFlagInPlace | kOpFlagFusedRows;
 
@@ -152,6 +153,7 @@ struct Header {
   uint32_t tensor_table_offset, op_table_offset, constants_offset, constants_size;
   uint32_t arena_size, scratch_size, flags;
   uint16_t patch_grid, patch_split;
+  uint32_t arena_scratch_offset, arena_scratch_bytes;
 };
 
 Header decode_header(const uint8_t* p) {
@@ -174,6 +176,8 @@ Header decode_header(const uint8_t* p) {
   h.flags = load_u32(p + header::kFlags);
   h.patch_grid = load_u16(p + header::kPatchGrid);
   h.patch_split = load_u16(p + header::kPatchSplit);
+  h.arena_scratch_offset = load_u32(p + header::kArenaScratchOffset);
+  h.arena_scratch_bytes = load_u32(p + header::kArenaScratchBytes);
   return h;
 }
 
@@ -204,7 +208,9 @@ class Validator {
     }
     status = check_patch_stage();
     if (status != Status::kOk) return status;
-    return check_arena_sharing();
+    status = check_arena_sharing();
+    if (status != Status::kOk) return status;
+    return check_arena_scratch_sharing();
   }
 
   const Header& header() const { return header_; }
@@ -259,6 +265,13 @@ class Validator {
   }
   Status check_table_layout();
   Status check_patch_header();
+  Status check_arena_scratch_header();
+  bool scratch_in_arena() const { return (header_.flags & kModelFlagScratchInArena) != 0; }
+  // Bytes of scratch an op may use: the arena's scratch region or the caller's buffer.
+  uint32_t scratch_capacity() const {
+    return scratch_in_arena() ? header_.arena_scratch_bytes : header_.scratch_size;
+  }
+  Status check_arena_scratch_sharing();
   bool has_patch_stage() const { return (header_.flags & kModelFlagPatchStage) != 0; }
   bool in_patch_stage(uint16_t op) const { return has_patch_stage() && op < header_.patch_split; }
   // The storage an operand of op i must have, by its place in a fused group or the patch stage.
@@ -313,8 +326,11 @@ Status Validator::check_header() {
   if (header_.file_size > size_) return header_error(Status::kTruncated, header::kFileSize);
   if (header_.file_size < size_) return header_error(Status::kBadHeader, header::kFileSize);
   for (uint32_t b = 0; b < kReservedHeaderBytes; ++b) {
-    const bool patch_field = header::kReserved + b >= kPatchFieldsBegin;
+    const uint32_t at = header::kReserved + b;
+    const bool patch_field = at >= kPatchFieldsBegin;
     if (patch_field && (header_.flags & kModelFlagPatchStage) != 0) continue;
+    const bool scratch_field = at >= kArenaScratchFieldsBegin && at < kPatchFieldsBegin;
+    if (scratch_field && (header_.flags & kModelFlagScratchInArena) != 0) continue;
     if (data_[header::kReserved + b] != 0) {
       return header_error(Status::kBadHeader, header::kReserved + b);
     }
@@ -337,6 +353,8 @@ Status Validator::check_header() {
     return header_error(Status::kBadHeader, header::kFlags);  // the flag means "has groups"
   }
   status = check_patch_header();
+  if (status != Status::kOk) return status;
+  status = check_arena_scratch_header();
   if (status != Status::kOk) return status;
   if (header_.arena_size > kMaxTensorBytes) {
     return header_error(Status::kBadHeader, header::kArenaSize);
@@ -365,6 +383,20 @@ Status Validator::check_patch_header() {
                                  : static_cast<uint32_t>(kMaxPatchStageOps);
   if (header_.patch_split < 1 || header_.patch_split > max_split) {
     return header_error(Status::kBadPatchStage, header::kPatchSplit);
+  }
+  return Status::kOk;
+}
+
+// Scratch in the arena: a non-empty, aligned region inside the arena, and no caller scratch.
+Status Validator::check_arena_scratch_header() {
+  if (!scratch_in_arena()) return Status::kOk;
+  if (header_.scratch_size != 0) return header_error(Status::kBadHeader, header::kScratchSize);
+  if (header_.arena_scratch_offset % kDataAlignment != 0) {
+    return header_error(Status::kMisaligned, header::kArenaScratchOffset);
+  }
+  if (header_.arena_scratch_bytes == 0 ||
+      uint64_t{header_.arena_scratch_offset} + header_.arena_scratch_bytes > header_.arena_size) {
+    return header_error(Status::kBadHeader, header::kArenaScratchBytes);
   }
   return Status::kOk;
 }
@@ -943,7 +975,7 @@ int32_t Validator::last_reader(uint16_t t, int32_t produced_by) const {
 }
 
 Status Validator::check_scratch(uint16_t i, const OpInfo& op) {
-  if (op.scratch_bytes > header_.scratch_size) {
+  if (op.scratch_bytes > scratch_capacity()) {
     return op_error(Status::kBadOpParameter, i, op_record::kScratchBytes);
   }
   if (op.kind == OpKind::kConv2d || op.kind == OpKind::kDepthwiseConv2d) {
@@ -1017,6 +1049,42 @@ Status Validator::check_arena_sharing() {
   }
   if (first_bad_op < op_count) {
     return op_error(Status::kArenaOverlap, static_cast<uint16_t>(first_bad_op), op_record::kOutput);
+  }
+  return Status::kOk;
+}
+
+// Scratch in the arena: while an op runs, the part of the scratch region it uses shares no byte
+// with a tensor that is live then. A tensor made by op j is live from j (a fused group's output
+// from the group's expand op, the split output from op 0: they are written from there on) to its
+// last reader (as in check_arena_sharing). O(op_count^2), like that check.
+Status Validator::check_arena_scratch_sharing() {
+  if (!scratch_in_arena()) return Status::kOk;
+  const int32_t op_count = header_.op_count;
+  const int32_t patch_split = has_patch_stage() ? header_.patch_split : 0;
+  int32_t first_bad_op = op_count;
+  for (int32_t j = -1; j < op_count; ++j) {
+    const uint16_t t = j < 0 ? header_.input : op_output(static_cast<uint16_t>(j));
+    const TensorInfo live = tensor(t);
+    if (live.storage == Storage::kStreamed) continue;
+    int32_t birth = j < 0 ? 0 : j;
+    if (patch_split > 0 && j == patch_split - 1) birth = 0;
+    if (j >= kFusedGroupOpCount - 1) {
+      const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(j)));
+      if (op.fused_rows()) birth = j - (kFusedGroupOpCount - 1);  // only the project op's
+    }                                                             // output is in the arena
+    int32_t last = t == header_.output ? op_count - 1 : last_reader(t, j);
+    if (j < 0 && last < patch_split - 1) last = patch_split - 1;
+    for (int32_t i = birth; i <= last && i < first_bad_op; ++i) {
+      const uint32_t used = decode_op_record(op_record(static_cast<uint16_t>(i))).scratch_bytes;
+      if (used == 0) continue;
+      if (ranges_overlap(header_.arena_scratch_offset, used, live.offset, live.arena_bytes())) {
+        first_bad_op = i;
+      }
+    }
+  }
+  if (first_bad_op < op_count) {
+    return op_error(Status::kArenaOverlap, static_cast<uint16_t>(first_bad_op),
+                    op_record::kScratchBytes);
   }
   return Status::kOk;
 }
@@ -1162,6 +1230,10 @@ Status validate_model(const uint8_t* data, uint32_t size, ModelView* out, Valida
   if ((h.flags & kModelFlagPatchStage) != 0) {
     out->patch_grid_ = h.patch_grid;
     out->patch_split_ = h.patch_split;
+  }
+  if ((h.flags & kModelFlagScratchInArena) != 0) {
+    out->arena_scratch_offset_ = h.arena_scratch_offset;
+    out->arena_scratch_bytes_ = h.arena_scratch_bytes;
   }
   return Status::kOk;
 }

@@ -95,6 +95,10 @@ class ModelView {
   uint32_t flags() const { return flags_; }
   // kModelFlagPatchStage: ops [0, patch_split()) run per patch of a patch_grid()^2 split (else 0).
   uint16_t patch_grid() const { return patch_grid_; }
+  // kModelFlagScratchInArena: the scratch buffer's arena offset and size (else 0, 0; the caller
+  // then supplies scratch_size() bytes).
+  uint32_t arena_scratch_offset() const { return arena_scratch_offset_; }
+  uint32_t arena_scratch_bytes() const { return arena_scratch_bytes_; }
   uint16_t patch_split() const { return patch_split_; }
 
  private:
@@ -116,6 +120,8 @@ class ModelView {
   uint32_t flags_ = 0;
   uint16_t patch_grid_ = 0;
   uint16_t patch_split_ = 0;
+  uint32_t arena_scratch_offset_ = 0;
+  uint32_t arena_scratch_bytes_ = 0;
 };
 
 // Checks the whole model (see docs/model-format.md, "Validation rules"). On success fills *out
