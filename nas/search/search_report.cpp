@@ -130,12 +130,14 @@ std::string memory_section(const SearchJob& job, const SearchSpace& space,
   compiler::PlannerOptions shipped_options;
   shipped_options.schedule = best.cost.schedule;
   const compiler::MemoryPlan shipped = compiler::plan_memory(graph, shipped_options);
-  const bool fused = shipped.schedule == compiler::Schedule::kFused;
+  const bool fused = shipped.schedule != compiler::Schedule::kPlain;
   std::vector<std::string> names;
   BarSeries a{"without in-place depthwise", "#ff9896", {}};
   BarSeries b{
       fused ? "with in-place depthwise" : "with in-place depthwise (shipped)", "#1f77b4", {}};
-  BarSeries c{"fused blocks, row-streamed (shipped)", "#2ca02c", {}};
+  BarSeries c{std::string(compiler::schedule_name(shipped.schedule)) + " schedule (shipped)",
+              "#2ca02c",
+              {}};
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     names.push_back(graph.ops[i].name);
     a.values.push_back(static_cast<double>(plain.per_op[i].live_bytes));
@@ -159,9 +161,10 @@ std::string memory_section(const SearchJob& job, const SearchSpace& space,
     << " op by op with in-place depthwise; " << kib(plain.peak_sram_bytes())
     << " without (saved: " << kib(plain.peak_sram_bytes() - in_place.peak_sram_bytes()) << ").";
   if (fused) {
-    s << " Shipped with fused blocks (expand, depthwise and project row-streamed, MAC overhead "
-      << shipped.mac_overhead << "): arena " << kib(shipped.arena_bytes) << " + scratch "
-      << kib(shipped.scratch_bytes) << " = " << kib(shipped.peak_sram_bytes()) << ".";
+    s << " Shipped with the " << compiler::schedule_name(shipped.schedule)
+      << " schedule (MAC overhead " << shipped.mac_overhead << "): arena "
+      << kib(shipped.arena_bytes) << " + scratch " << kib(shipped.scratch_bytes) << " = "
+      << kib(shipped.peak_sram_bytes()) << ".";
   }
   s << "</p>" << svg_bar_chart(o, names, series);
   return s.str();
@@ -265,9 +268,7 @@ std::string render_search_report(const SearchJob& job, const PipelineResult& res
       << kib(m.arena_bytes) << " painted on the board; scratch " << kib(m.scratch_bytes)
       << ")</td></tr>"
       << "<tr><th>flash (model file)</th><td>" << kib(m.model_bytes) << "</td></tr>"
-      << "<tr><th>schedule</th><td>"
-      << (b.cost.fused ? "fused inverted residuals where they lower the peak (row-streamed)"
-                       : "op by op")
+      << "<tr><th>schedule</th><td>" << schedule_description(b.cost)
       << "</td></tr><tr><th>MACs / params</th><td>" << fixed(b.cost.macs / 1e6, 2) << "M / "
       << fixed(b.cost.params / 1e3, 1) << "k</td></tr><tr><th>output vs host engine</th><td>"
       << (m.output_matches_host ? "bit-exact" : "differs") << "</td></tr></table></div>";

@@ -13,7 +13,7 @@ SubnetCost cost_of_plan(const compiler::Graph& graph, const compiler::MemoryPlan
                         compiler::Schedule requested) {
   SubnetCost cost;
   cost.schedule = requested;
-  cost.fused = plan.schedule == compiler::Schedule::kFused;
+  cost.plan = plan.schedule;
   cost.mac_overhead = plan.mac_overhead;
   cost.arena_bytes = plan.arena_bytes;
   cost.scratch_bytes = plan.scratch_bytes;
@@ -46,8 +46,9 @@ SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet,
   if (constraints.schedule == ScheduleChoice::kPlain || plain_fits) {
     return cost_of_plan(graph, plain, compiler::Schedule::kPlain);
   }
-  // Fused blocks cost cycles (row-at-a-time loops), so they are only worth it when op by op does
-  // not fit; kAuto fuses just the blocks that lower the peak.
+  // Fused blocks and patches cost cycles (row-at-a-time loops, recomputed overlaps), so they are
+  // only worth it when op by op does not fit; kAuto takes the smallest peak of plain, fused
+  // blocks and patch stages.
   return cost_of_plan(graph, plan_with(graph, compiler::Schedule::kAuto),
                       compiler::Schedule::kAuto);
 }
@@ -68,9 +69,20 @@ std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const Subn
   return compiler::write_model(graph, plan_with(graph, schedule));
 }
 
+std::string schedule_description(const SubnetCost& cost) {
+  switch (cost.plan) {
+    case compiler::Schedule::kFused:
+      return "fused blocks";
+    case compiler::Schedule::kPatch:
+      return "patch stage (MAC overhead " + std::to_string(cost.mac_overhead) + ")";
+    default:
+      return "op by op";
+  }
+}
+
 nlohmann::json to_json(const SubnetCost& cost) {
   return {{"schedule", compiler::schedule_name(cost.schedule)},
-          {"fused", cost.fused},
+          {"plan", compiler::schedule_name(cost.plan)},
           {"mac_overhead", cost.mac_overhead},
           {"peak_sram_bytes", cost.peak_sram_bytes},
           {"arena_bytes", cost.arena_bytes},
@@ -84,7 +96,7 @@ SubnetCost subnet_cost_from_json(const nlohmann::json& json) {
   SubnetCost cost;
   // Searches saved before schedules were part of the candidate ran op by op.
   cost.schedule = compiler::parse_schedule(json.value("schedule", std::string("plain")));
-  cost.fused = json.value("fused", false);
+  cost.plan = compiler::parse_schedule(json.value("plan", std::string("plain")));
   cost.mac_overhead = json.value("mac_overhead", int64_t{0});
   cost.peak_sram_bytes = json.at("peak_sram_bytes").get<int64_t>();
   cost.arena_bytes = json.at("arena_bytes").get<int64_t>();

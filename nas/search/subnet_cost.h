@@ -17,9 +17,10 @@ namespace tinynas::nas {
 
 struct SubnetCost {
   // The planner schedule the subnet is compiled with (kPlain or kAuto; the same request gives
-  // the same plan) and whether that plan fuses any block.
+  // the same plan) and what that plan does: kPlain, kFused (some blocks row-streamed) or kPatch
+  // (a patch stage first).
   compiler::Schedule schedule = compiler::Schedule::kPlain;
-  bool fused = false;
+  compiler::Schedule plan = compiler::Schedule::kPlain;
   int64_t mac_overhead = 0;     // MACs the schedule computes beyond `macs`
   int64_t peak_sram_bytes = 0;  // arena + scratch (memory planner)
   int64_t arena_bytes = 0;
@@ -44,6 +45,9 @@ bool fits_memory(const SubnetCost& cost, const Constraints& constraints);
 std::vector<uint8_t> compile_random_weights(
     const SearchSpace& space, const SubnetConfig& subnet, uint32_t seed,
     compiler::Schedule schedule = compiler::Schedule::kPlain);
+
+// "op by op", "fused blocks", "patch stage (MAC overhead N)": how the candidate runs.
+std::string schedule_description(const SubnetCost& cost);
 
 nlohmann::json to_json(const SubnetCost& cost);
 SubnetCost subnet_cost_from_json(const nlohmann::json& json);

@@ -107,8 +107,25 @@ inline TestModel tiny_mobilenet_fused() {
   return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kFused);
 }
 
+// tiny_mobilenet's network with a patch stage first (MCUNetV2; grid and split: the planner's
+// smallest peak), then op by op.
+inline TestModel tiny_mobilenet_patched() {
+  compiler::NetworkSpec spec = tiny_mobilenet_spec();
+  spec.name = "tiny-mbv2-patch";
+  return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kPatch);
+}
+
+// tiny_mobilenet's network under the planner's smallest-peak schedule (patches, fused blocks,
+// scratch time-shared inside the arena, whichever combination wins).
+inline TestModel tiny_mobilenet_auto() {
+  compiler::NetworkSpec spec = tiny_mobilenet_spec();
+  spec.name = "tiny-mbv2-auto";
+  return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kAuto);
+}
+
 inline std::vector<TestModel> integration_models() {
-  return {tiny_mobilenet(), pointwise_heavy(), depthwise_heavy(), tiny_mobilenet_fused()};
+  return {tiny_mobilenet(),       pointwise_heavy(),        depthwise_heavy(),
+          tiny_mobilenet_fused(), tiny_mobilenet_patched(), tiny_mobilenet_auto()};
 }
 
 }  // namespace tinynas::profiler::testing

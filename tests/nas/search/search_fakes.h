@@ -24,6 +24,15 @@
 
 namespace tinynas::nas::testing {
 
+// True when the model runs some blocks fused or a patch stage first.
+inline bool runs_other_than_op_by_op(const runtime::ModelView& model) {
+  if (model.patch_grid() > 0) return true;
+  for (uint16_t i = 0; i < model.op_count(); ++i) {
+    if (model.op(i).fused_rows()) return true;
+  }
+  return false;
+}
+
 inline SearchSpace tiny_space() {
   SearchSpace s;
   s.name = "tiny";

@@ -19,25 +19,8 @@ Stage1Settings grid() {
   return s;
 }
 
-TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMacs) {
-  const SearchSpace family = testing::tiny_space();
-  Constraints limits;
-  limits.peak_sram_bytes = 6000;
-  const Stage1Result r = optimize_space(family, grid(), limits, 5);
-  ASSERT_EQ(r.points.size(), 9u);
-  // Replay the sampling: the satisfying set is exactly what the planner accepts.
-  for (size_t i = 0; i < r.points.size(); ++i) {
-    const GridPointResult& p = r.points[i];
-    const SearchSpace space = space_at(family, p.width_multiplier, p.resolution);
-    std::mt19937_64 rng(5 + 0x9E3779B97F4A7C15ull * (i + 1));
-    std::vector<int64_t> expected;
-    for (int k = 0; k < p.samples; ++k) {
-      const SubnetCost cost = subnet_cost(space, sample_subnet(space, rng));
-      if (cost.peak_sram_bytes <= 6000) expected.push_back(cost.macs);
-    }
-    std::sort(expected.begin(), expected.end());
-    EXPECT_EQ(p.satisfying_macs, expected) << p.space_name;
-  }
+// The chosen pair has the largest mean MACs of the fitting subnets, and the limit bites.
+void check_choice(const Stage1Result& r) {
   ASSERT_GE(r.chosen, 0);
   for (const GridPointResult& p : r.points) {
     if (p.satisfying > 0) {
@@ -48,6 +31,39 @@ TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMac
   EXPECT_DOUBLE_EQ(r.chosen_space.width_multiplier, r.points[r.chosen].width_multiplier);
   // Not simply the biggest grid point: the limit must bite somewhere.
   EXPECT_LT(r.points.back().satisfying, r.points.back().samples);
+}
+
+// Under either schedule choice (op by op only, or joint: the smallest-peak schedule where op by op
+// does not fit), the satisfying set is exactly what the planner accepts.
+TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMacs) {
+  const SearchSpace family = testing::tiny_space();
+  int64_t satisfying[2] = {0, 0};
+  for (const ScheduleChoice choice : {ScheduleChoice::kPlain, ScheduleChoice::kJoint}) {
+    SCOPED_TRACE(schedule_choice_name(choice));
+    Constraints limits;
+    limits.peak_sram_bytes = 6000;
+    limits.schedule = choice;
+    const Stage1Result r = optimize_space(family, grid(), limits, 5);
+    ASSERT_EQ(r.points.size(), 9u);
+    // Replay the sampling.
+    for (size_t i = 0; i < r.points.size(); ++i) {
+      const GridPointResult& p = r.points[i];
+      const SearchSpace space = space_at(family, p.width_multiplier, p.resolution);
+      std::mt19937_64 rng(5 + 0x9E3779B97F4A7C15ull * (i + 1));
+      std::vector<int64_t> expected;
+      for (int k = 0; k < p.samples; ++k) {
+        const SubnetCost cost = subnet_cost(space, sample_subnet(space, rng), limits);
+        if (cost.peak_sram_bytes <= 6000) expected.push_back(cost.macs);
+      }
+      std::sort(expected.begin(), expected.end());
+      EXPECT_EQ(p.satisfying_macs, expected) << p.space_name;
+    }
+    check_choice(r);
+    for (const GridPointResult& p : r.points) satisfying[static_cast<int>(choice)] += p.satisfying;
+  }
+  // Same samples: every subnet that fits op by op also fits under the joint choice.
+  EXPECT_GE(satisfying[static_cast<int>(ScheduleChoice::kJoint)],
+            satisfying[static_cast<int>(ScheduleChoice::kPlain)]);
 }
 
 TEST(SpaceOptimizer, DeterministicAndRoundTripsThroughJson) {
