@@ -1,6 +1,6 @@
 // Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
 // op kind, in-place depthwise, stride 2, models without bias, a fused inverted-residual group and
-// a patch stage.
+// a patch stage, and the scratch inside the arena.
 // Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
 #include <cstdio>
 #include <exception>
@@ -45,6 +45,18 @@ void write_patch_seed(const std::string& dir, const std::string& name,
       tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
 }
 
+// The fused graph with its scratch (the group's ring) inside the arena.
+void write_arena_scratch_seed(const std::string& dir, const std::string& name,
+                              const TestGraphOptions& options) {
+  const tinynas::compiler::Graph graph = tinynas::compiler::testing::make_test_graph(options);
+  tinynas::compiler::PlannerOptions planner;
+  planner.schedule = tinynas::compiler::Schedule::kFused;
+  planner.scratch_in_arena = true;
+  tinynas::compiler::write_model_file(
+      dir + "/" + name,
+      tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,6 +90,10 @@ int main(int argc, char** argv) {
     TestGraphOptions patch = residual;
     patch.seed = 5;
     write_patch_seed(dir, "seed-patch.tnm", patch);
+
+    TestGraphOptions arena_scratch = residual;
+    arena_scratch.seed = 6;
+    write_arena_scratch_seed(dir, "seed-arena-scratch.tnm", arena_scratch);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
     return 1;
