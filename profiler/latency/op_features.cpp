@@ -56,6 +56,40 @@ void add_fused_group_features(const runtime::ModelView& model, uint16_t first,
   for (int k = 1; k < runtime::kFusedGroupOpCount; ++k) features.push_back(member);
 }
 
+// The patch stage (MCUNetV2) runs ops [0, split) once per patch and the board charges the whole
+// stage to op 0: op 0 carries the stage (MACs and weights of all its ops, without the overlap,
+// which grows with the grid, hence one class per grid), the other stage ops only a dispatch.
+void add_patch_stage_features(const runtime::ModelView& model, std::vector<OpFeatures>& features) {
+  const uint16_t split = model.patch_split();
+  const runtime::OpInfo first = model.op(0);
+  const runtime::OpInfo last = model.op(static_cast<uint16_t>(split - 1));
+  const runtime::TensorInfo output = model.tensor(last.output);
+  OpFeatures stage;
+  stage.op_kind = "patch_stage";
+  stage.op_class = stage.op_kind + "_g" + std::to_string(model.patch_grid());
+  for (uint16_t i = 0; i < split; ++i) {
+    const runtime::OpInfo op = model.op(i);
+    if (op.kind == runtime::OpKind::kConv2d || op.kind == runtime::OpKind::kDepthwiseConv2d) {
+      stage.values[kMacs] += op_macs(model, op);
+      stage.values[kWeightBytes] += model.tensor(op.weights).size_bytes;
+    } else if (op.kind == runtime::OpKind::kAdd) {
+      stage.values[kMacs] += elements(model.tensor(op.output));
+    }
+  }
+  stage.values[kInputBytes] = model.tensor(first.input0).size_bytes;
+  stage.values[kOutputBytes] = output.size_bytes;
+  stage.values[kOutputPixels] = static_cast<double>(output.shape.h) * output.shape.w;
+  stage.values[kKernelSize] = first.kernel_h;
+  stage.values[kStride] = first.stride_h;
+  stage.values[kConstant] = 1.0;
+  features.push_back(stage);
+  OpFeatures member;
+  member.op_kind = "patch_stage_member";
+  member.op_class = member.op_kind;
+  member.values[kConstant] = 1.0;
+  for (uint16_t i = 1; i < split; ++i) features.push_back(member);
+}
+
 }  // namespace
 
 const char* feature_name(int feature) {
@@ -85,7 +119,12 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
   if (!model.valid()) throw std::invalid_argument("latency features: model is not validated");
   std::vector<OpFeatures> features;
   features.reserve(model.op_count());
-  for (uint16_t i = 0; i < model.op_count(); ++i) {
+  uint16_t i = 0;
+  if (model.patch_grid() > 0) {
+    add_patch_stage_features(model, features);
+    i = model.patch_split();
+  }
+  for (; i < model.op_count(); ++i) {
     if (model.op(i).fused_rows()) {
       const uint16_t group_end = static_cast<uint16_t>(i + runtime::kFusedGroupOpCount);
       add_fused_group_features(model, i, features);

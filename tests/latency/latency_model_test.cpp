@@ -99,6 +99,29 @@ TEST(OpFeatures, AFusedBlockIsOneClassCarriedByItsFirstOp) {
   EXPECT_EQ(f[4].op_class, "add");
 }
 
+// The board charges a patch stage to op 0: op 0 carries the stage's MACs under a class per
+// patch grid, the other stage ops only a dispatch; the ops after the split keep their classes.
+TEST(OpFeatures, APatchStageIsOneClassCarriedByOp0) {
+  const compiler::LoadedModel plain = small_model(16, 3);
+  const compiler::LoadedModel patched = small_model(16, 3, 1, compiler::Schedule::kPatch);
+  const runtime::ModelView& view = patched.view();
+  ASSERT_GT(view.patch_grid(), 0);
+  const std::vector<OpFeatures> p = extract_op_features(plain.view());
+  const std::vector<OpFeatures> f = extract_op_features(view);
+  ASSERT_EQ(f.size(), p.size());
+  EXPECT_EQ(f[0].op_class, "patch_stage_g" + std::to_string(view.patch_grid()));
+  EXPECT_EQ(f[0].op_kind, "patch_stage");
+  double stage_macs = 0;
+  for (uint16_t i = 0; i < view.patch_split(); ++i) stage_macs += p[i].values[kMacs];
+  EXPECT_EQ(f[0].values[kMacs], stage_macs);
+  for (uint16_t i = 1; i < view.patch_split(); ++i) {
+    EXPECT_EQ(f[i].op_class, "patch_stage_member") << i;
+  }
+  for (size_t i = view.patch_split(); i < f.size(); ++i) {
+    EXPECT_EQ(f[i].op_class, p[i].op_class) << i;
+  }
+}
+
 // A synthetic board: per class, cycles = 3 MACs + 0.5 output bytes + 200; overhead 1000 plus 50
 // per op.
 constexpr double kCyclesPerMac = 3.0;
