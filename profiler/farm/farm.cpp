@@ -364,13 +364,15 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
   options.runs = job.runs;
   try {
     const ProfileResult result = worker.board->measure(*model, options);
-    store_.finish_job(job.id, worker.status.name, profiler::to_json(result));
+    // The board's record first: whoever sees the job done then sees the board that ran it idle
+    // and counted.
     {
       std::lock_guard lock(mutex_);
       ++worker.status.jobs_done;
       worker.status.consecutive_failures = 0;
     }
     set_state(worker, BoardState::kIdle);
+    store_.finish_job(job.id, worker.status.name, profiler::to_json(result));
   } catch (const BoardRejectedError& e) {
     if (stopping()) {
       store_.release_job(job.id);

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "profiler/farm/sha256.h"
 #include "tests/farm/fake_farm_board.h"
@@ -83,8 +86,18 @@ TEST(Farm, RetriesAFailedJobOnAnotherBoardAndResetsTheFailingBoard) {
 TEST(Farm, QuarantinesABoardThatKeepsFailing) {
   TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
-  control->fault = [](int board, const std::string&) {
-    if (board == 0) throw BoardLinkError("board fake/0: link lost");
+  auto board0_failures = std::make_shared<std::atomic<int>>(0);
+  control->fault = [board0_failures](int board, const std::string&) {
+    if (board == 0) {
+      ++*board0_failures;
+      throw BoardLinkError("board fake/0: link lost");
+    }
+    // Board 1 holds its jobs until board 0 has failed twice, so that board 0 gets its two jobs
+    // however the two workers happen to be scheduled.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (board0_failures->load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   };
   FarmConfig config = test_config(dir.path(), 2);
   config.limits.quarantine_after_failures = 2;
