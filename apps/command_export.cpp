@@ -16,6 +16,7 @@
 #include "profiler/interrupt_cleanup.h"
 
 #ifdef TINYNAS_WITH_SUPERNET
+#include "engine/compiler/json_reader.h"
 #include "nas/space/subnet_config.h"
 #include "supernet/subnet_accuracy.h"
 #endif
@@ -72,7 +73,15 @@ std::optional<double> float_accuracy_on_verified_images(const std::string& input
                                                         std::size_t images) {
 #ifdef TINYNAS_WITH_SUPERNET
   namespace fs = std::filesystem;
-  const fs::path checkpoint = fs::path(input) / "supernet";
+  // The shipped weights: the final training's when best/ holds its model, else the supernet's.
+  fs::path checkpoint = fs::path(input) / "supernet";
+  const fs::path summary = fs::path(input) / "best" / "summary.json";
+  if (fs::exists(summary)) {
+    const nlohmann::json s = compiler::read_json_file(summary.string());
+    if (s.contains("final_training")) {
+      checkpoint = fs::path(input) / s.at("final_training").at("checkpoint").get<std::string>();
+    }
+  }
   const fs::path arch = fs::path(input) / "best" / "arch.json";
   if (!fs::is_directory(input) || !fs::exists(checkpoint / "metadata.json") || !fs::exists(arch)) {
     return std::nullopt;
@@ -108,7 +117,7 @@ void print_verify(const profiler::VerifyResult& r, const std::optional<double>& 
     fmt::print("  int8 top-1 accuracy, host engine : {:.2f}% ({}/{})\n",
                kPercent * static_cast<double>(r.host_correct) / n, r.host_correct, r.samples);
     if (float_accuracy) {
-      fmt::print("  float accuracy, supernet         : {:.2f}% (same images, BN recalibrated)\n",
+      fmt::print("  float accuracy, trained weights  : {:.2f}% (same images, BN recalibrated)\n",
                  kPercent * *float_accuracy);
     }
     if (search_accuracy) {

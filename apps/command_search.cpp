@@ -97,11 +97,21 @@ void run_search_command(const SearchOptions& options) {
     return;
   }
   const nas::CandidateRecord& best = result.outcome.records.at(*result.outcome.best);
-  const nas::BoardRecord& m = *best.measured;
+  const std::optional<nas::FinalModel>& final_model = result.final_model;
+  const nas::BoardRecord& m = final_model ? final_model->measured : *best.measured;
+  const double accuracy = final_model ? final_model->accuracy : best.accuracy;
+  if (final_model) {
+    fmt::print(
+        "final training ({} epoch(s) from {}): validation {:.2f}%, supernet weights {:.2f}%\n",
+        final_model->settings.epochs,
+        final_model->settings.start == nas::FinalTrainingStart::kScratch ? "scratch"
+                                                                         : "the supernet's weights",
+        final_model->accuracy * kPercent, final_model->search_accuracy * kPercent);
+  }
   fmt::print(
       "best: {}\n  accuracy {:.2f}% | {:.2f} ms, peak SRAM {:.1f} KiB ({}), flash {:.1f} KiB, "
       "{:.2f}M MACs | measured on {} ({})\n  {}/best/  report: {}/report.html  ({:.1f} min)\n",
-      nas::describe_subnet(best.subnet), best.accuracy * kPercent, m.latency_ms,
+      nas::describe_subnet(best.subnet), accuracy * kPercent, m.latency_ms,
       m.peak_sram_bytes() / kKiB, nas::schedule_description(best.cost), m.model_bytes / kKiB,
       best.cost.macs / 1e6, m.board, m.firmware_version, result.output_dir, result.output_dir,
       minutes);

@@ -67,12 +67,18 @@ void run_train(const TrainOptions& options) {
   callbacks.on_step = [bar](const supernet::StepProgress& p) { bar->step(p); };
   callbacks.on_epoch = [bar](const supernet::EpochSummary& e) {
     bar->end_line();
+    std::string validation = "no validation split";
+    if (e.subnet_validation_accuracy) {
+      validation = fmt::format("validation {:.2f}%", *e.subnet_validation_accuracy * kPercent);
+    } else if (e.largest_validation_accuracy && e.smallest_validation_accuracy) {
+      validation = fmt::format("validation largest {:.2f}% smallest {:.2f}%",
+                               *e.largest_validation_accuracy * kPercent,
+                               *e.smallest_validation_accuracy * kPercent);
+    }
     fmt::print(stderr,
-               "epoch {} ({}): train loss {:.4f} acc {:.2f}% | validation largest {:.2f}% "
-               "smallest {:.2f}% | {:.0f} s, {:.0f} img/s\n",
-               e.epoch, e.phase, e.train_loss, e.train_accuracy * kPercent,
-               e.largest_validation_accuracy * kPercent, e.smallest_validation_accuracy * kPercent,
-               e.seconds, e.images_per_second);
+               "epoch {} ({}): train loss {:.4f} acc {:.2f}% | {} | {:.0f} s, {:.0f} img/s\n",
+               e.epoch, e.phase, e.train_loss, e.train_accuracy * kPercent, validation, e.seconds,
+               e.images_per_second);
   };
   callbacks.on_message = [](const std::string& text) { fmt::print(stderr, "train: {}\n", text); };
   const supernet::TrainingResult result = supernet::train_supernet(job, training, callbacks);

@@ -108,6 +108,15 @@ PhasePosition position_of(const TrainingJob& job, int epoch) {
   return {static_cast<int>(job.phases.size()), 0};
 }
 
+nlohmann::json optional_json(const std::optional<double>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+std::optional<double> optional_number(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key) || object.at(key).is_null()) return std::nullopt;
+  return object.at(key).get<double>();
+}
+
 nlohmann::json make_metadata(const TrainingJob& job, int completed_epochs,
                              const std::vector<EpochSummary>& history, double wall_seconds) {
   nlohmann::json epochs = nlohmann::json::array();
@@ -128,14 +137,17 @@ nlohmann::json make_metadata(const TrainingJob& job, int completed_epochs,
 }  // namespace
 
 nlohmann::json EpochSummary::to_json() const {
-  return {{"epoch", epoch},
-          {"phase", phase},
-          {"train_loss", train_loss},
-          {"train_accuracy", train_accuracy},
-          {"largest_validation_accuracy", largest_validation_accuracy},
-          {"smallest_validation_accuracy", smallest_validation_accuracy},
-          {"seconds", seconds},
-          {"images_per_second", images_per_second}};
+  nlohmann::json out = {
+      {"epoch", epoch},
+      {"phase", phase},
+      {"train_loss", train_loss},
+      {"train_accuracy", train_accuracy},
+      {"largest_validation_accuracy", optional_json(largest_validation_accuracy)},
+      {"smallest_validation_accuracy", optional_json(smallest_validation_accuracy)},
+      {"seconds", seconds},
+      {"images_per_second", images_per_second}};
+  if (subnet_validation_accuracy) out["subnet_validation_accuracy"] = *subnet_validation_accuracy;
+  return out;
 }
 
 TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& options,
@@ -169,13 +181,17 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
       summary.phase = e.at("phase");
       summary.train_loss = e.at("train_loss");
       summary.train_accuracy = e.at("train_accuracy");
-      summary.largest_validation_accuracy = e.at("largest_validation_accuracy");
-      summary.smallest_validation_accuracy = e.at("smallest_validation_accuracy");
+      summary.largest_validation_accuracy = optional_number(e, "largest_validation_accuracy");
+      summary.smallest_validation_accuracy = optional_number(e, "smallest_validation_accuracy");
+      summary.subnet_validation_accuracy = optional_number(e, "subnet_validation_accuracy");
       summary.seconds = e.at("seconds");
       summary.images_per_second = e.at("images_per_second");
       result.history.push_back(summary);
     }
     message("resuming " + dir + " after epoch " + std::to_string(completed_epochs));
+  } else if (!job.init_from.empty()) {
+    load_supernet_weights(job.init_from, net);
+    message("weights from " + job.init_from);
   }
 
   const auto start = Clock::now();
@@ -250,7 +266,9 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
         return logits;
       };
       torch::Tensor teacher_probs;
-      if (phase.sandwich) {
+      if (phase.subnet) {
+        train_subnet(*phase.subnet, torch::Tensor());
+      } else if (phase.sandwich) {
         const torch::Tensor logits = train_subnet(largest, torch::Tensor());
         if (distill) teacher_probs = torch::softmax(logits.detach(), 1);
         train_subnet(phase_smallest, teacher_probs);
@@ -259,7 +277,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
         net->set_active_subnet(largest);
         teacher_probs = torch::softmax(net->forward(batch.images), 1);
       }
-      for (int k = 0; k < phase.subnets_per_step; ++k) {
+      for (int k = 0; !phase.subnet && k < phase.subnets_per_step; ++k) {
         train_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng), teacher_probs);
       }
       optimizer->step();
@@ -288,14 +306,17 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     summary.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
     if (data.validation.size() > 0) {
       const uint64_t calibration_seed = job.seed + kCalibrationSeedOffset;
-      summary.largest_validation_accuracy =
-          evaluate_subnet(*net, largest, data.train, data.validation, job.bn_calibration_batches,
-                          job.eval_batch_size, calibration_seed)
-              .accuracy;
-      summary.smallest_validation_accuracy =
-          evaluate_subnet(*net, smallest, data.train, data.validation, job.bn_calibration_batches,
-                          job.eval_batch_size, calibration_seed)
-              .accuracy;
+      const auto validation_accuracy = [&](const nas::SubnetConfig& subnet) {
+        return evaluate_subnet(*net, subnet, data.train, data.validation,
+                               job.bn_calibration_batches, job.eval_batch_size, calibration_seed)
+            .accuracy;
+      };
+      if (phase.subnet) {
+        summary.subnet_validation_accuracy = validation_accuracy(*phase.subnet);
+      } else {
+        summary.largest_validation_accuracy = validation_accuracy(largest);
+        summary.smallest_validation_accuracy = validation_accuracy(smallest);
+      }
     }
     summary.seconds = seconds_since(epoch_start);
     result.history.push_back(summary);
@@ -306,6 +327,10 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     // The two subnets every epoch reports on, ready for `tinynas eval --arch` and `memory`.
     nas::save_subnet_arch(job.space, largest, dir + "/" + kLargestArchFile, "largest");
     nas::save_subnet_arch(job.space, smallest, dir + "/" + kSmallestArchFile, "smallest");
+    if (phase.subnet) {
+      nas::save_subnet_arch(job.space, *phase.subnet, dir + "/" + kTrainedSubnetArchFile,
+                            phase.name);
+    }
     if (callbacks.on_epoch) callbacks.on_epoch(summary);
   }
   result.wall_seconds = previous_wall_seconds + seconds_since(start);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace tinynas::supernet {
 // Architecture files written next to every checkpoint.
 inline constexpr const char* kLargestArchFile = "largest.arch.json";
 inline constexpr const char* kSmallestArchFile = "smallest.arch.json";
+// Written when the last phase run trains one fixed subnet: that subnet.
+inline constexpr const char* kTrainedSubnetArchFile = "subnet.arch.json";
 
 struct StepProgress {
   std::string phase;
@@ -33,8 +36,11 @@ struct EpochSummary {
   std::string phase;
   double train_loss = 0.0;
   double train_accuracy = 0.0;
-  double largest_validation_accuracy = 0.0;
-  double smallest_validation_accuracy = 0.0;
+  // Phases that sample subnets report the largest and the smallest; a phase that trains one
+  // fixed subnet reports that one only.
+  std::optional<double> largest_validation_accuracy;
+  std::optional<double> smallest_validation_accuracy;
+  std::optional<double> subnet_validation_accuracy;
   double seconds = 0.0;
   double images_per_second = 0.0;
   nlohmann::json to_json() const;

@@ -88,7 +88,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
   JsonObjectReader root(document, "");
   root.reject_unknown_keys({"format", "space", "dataset", "output_dir", "seed", "threads",
                             "batch_size", "optimizer", "label_smoothing", "distillation_weight",
-                            "bn_calibration_batches", "eval_batch_size", "phases"});
+                            "bn_calibration_batches", "eval_batch_size", "phases", "init_from"});
   const std::string format = root.string("format");
   if (format != kTrainJobFormat)
     root.fail("format", std::string("\"") + kTrainJobFormat + "\"", format);
@@ -106,6 +106,14 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
   job.dataset = parse_dataset_config(root.at("dataset"), "dataset");
 
   job.output_dir = root.string("output_dir");
+  if (const std::optional<std::string> init_from = root.optional_string("init_from")) {
+    std::filesystem::path path = *init_from;
+    if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+    job.init_from = path.lexically_normal().string();
+    if (!std::filesystem::exists(std::filesystem::path(job.init_from) / "metadata.json")) {
+      root.fail("init_from", "a checkpoint folder (with metadata.json)", *init_from);
+    }
+  }
   job.seed = static_cast<uint64_t>(non_negative(root, "seed", 0));
   job.threads = non_negative(root, "threads", 0);
   job.batch_size = positive(root, "batch_size");
@@ -130,7 +138,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     JsonObjectReader phase(phases[i], compiler::json_index_path("phases", i));
     phase.reject_unknown_keys({"name", "epochs", "learning_rate", "warmup_epochs",
                                "subnets_per_step", "distillation", "kernel_sizes", "expand_ratios",
-                               "depths", "sort_channels", "sandwich"});
+                               "depths", "sort_channels", "sandwich", "subnet"});
     PhaseConfig config;
     config.name = phase.string("name");
     config.epochs = positive(phase, "epochs");
@@ -150,6 +158,25 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     config.choices.kernel_sizes = choice_list(phase, "kernel_sizes", job.space.kernel_sizes);
     config.choices.expand_ratios = choice_list(phase, "expand_ratios", job.space.expand_ratios);
     config.choices.depths = choice_list(phase, "depths", job.space.depths);
+    if (phase.has_non_null("subnet")) {
+      for (const char* sampling : {"kernel_sizes", "expand_ratios", "depths", "sandwich",
+                                   "distillation", "sort_channels"}) {
+        if (phase.has_non_null(sampling)) {
+          phase.fail_message(sampling, "a phase that trains one fixed \"subnet\" samples nothing");
+        }
+      }
+      if (config.subnets_per_step != 1) {
+        phase.fail("subnets_per_step", "1 in a phase that trains one fixed \"subnet\"",
+                   config.subnets_per_step);
+      }
+      std::filesystem::path arch = phase.string("subnet");
+      if (arch.is_relative()) arch = std::filesystem::path(base_dir) / arch;
+      try {
+        config.subnet = nas::load_subnet_arch(job.space, arch.lexically_normal().string());
+      } catch (const std::exception& e) {
+        throw SpecError(compiler::json_key_path(phase.path(), "subnet") + ": " + e.what());
+      }
+    }
     job.phases.push_back(config);
   }
   return job;

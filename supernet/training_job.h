@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct PhaseConfig {
   // trains the largest subnet on the labels and the phase's smallest subnet, and the largest's
   // predictions are the soft targets of the others (no separate teacher pass).
   bool sandwich = false;
+  // One fixed subnet trained alone for the whole phase (no sampling, no teacher): fine-tuning a
+  // searched network with the weights it inherited, as once-for-all does before deployment
+  // (Cai et al., ICLR 2020, section 4), or training one network from scratch.
+  std::optional<nas::SubnetConfig> subnet;
 };
 
 struct TrainingJob {
@@ -47,6 +52,8 @@ struct TrainingJob {
   nas::SearchSpace space;
   DatasetConfig dataset;
   std::string output_dir;
+  // A checkpoint folder of the same space whose weights start a new run (not a resumed one).
+  std::string init_from;
   uint64_t seed = 0;
   int threads = 0;  // 0: LibTorch's default
   int batch_size = 0;

@@ -41,6 +41,8 @@ profiler::ProfileResult QemuBoardMeasurer::measure(const std::vector<uint8_t>& m
 
 std::string QemuBoardMeasurer::description() const { return "QEMU board " + spec_.kind; }
 
+void QemuBoardMeasurer::idle() { board_.reset(); }
+
 FarmBoardMeasurer::FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs)
     : url_(std::move(url)), kind_(std::move(kind)), runs_(runs) {}
 

@@ -20,6 +20,7 @@ class QemuBoardMeasurer : public BoardMeasurer {
   profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                   const std::string& name) override;
   std::string description() const override;
+  void idle() override;  // stops QEMU; the next measurement boots it again
 
  private:
   profiler::BoardSpec spec_;

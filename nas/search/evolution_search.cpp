@@ -63,26 +63,6 @@ nlohmann::json to_json(const EvolutionSettings& s) {
           {"measure_runs", s.measure_runs}};
 }
 
-nlohmann::json to_json(const BoardRecord& m) {
-  return {{"board", m.board},
-          {"firmware_version", m.firmware_version},
-          {"latency_ms", m.latency_ms},
-          {"cycles", m.cycles},
-          {"arena_bytes", m.arena_bytes},
-          {"planned_arena_bytes", m.planned_arena_bytes},
-          {"scratch_bytes", m.scratch_bytes},
-          {"stack_bytes", m.stack_bytes},
-          {"model_bytes", m.model_bytes},
-          {"peak_sram_bytes", m.peak_sram_bytes()},
-          {"output_matches_host", m.output_matches_host},
-          {"predicted_ms", m.predicted_ms},
-          {"within_limits", m.within_limits},
-          {"verdict", m.verdict},
-          {"model_file", m.model_file},
-          {"profile", m.profile},
-          {"generation", m.generation}};
-}
-
 BoardRecord board_record_from_json(const nlohmann::json& j) {
   BoardRecord m;
   m.board = j.at("board").get<std::string>();
@@ -166,6 +146,26 @@ GenerationSummary summary_from_json(const nlohmann::json& j) {
   return s;
 }
 }  // namespace
+
+nlohmann::json to_json(const BoardRecord& m) {
+  return {{"board", m.board},
+          {"firmware_version", m.firmware_version},
+          {"latency_ms", m.latency_ms},
+          {"cycles", m.cycles},
+          {"arena_bytes", m.arena_bytes},
+          {"planned_arena_bytes", m.planned_arena_bytes},
+          {"scratch_bytes", m.scratch_bytes},
+          {"stack_bytes", m.stack_bytes},
+          {"model_bytes", m.model_bytes},
+          {"peak_sram_bytes", m.peak_sram_bytes()},
+          {"output_matches_host", m.output_matches_host},
+          {"predicted_ms", m.predicted_ms},
+          {"within_limits", m.within_limits},
+          {"verdict", m.verdict},
+          {"model_file", m.model_file},
+          {"profile", m.profile},
+          {"generation", m.generation}};
+}
 
 nlohmann::json to_json(const CandidateRecord& r) {
   nlohmann::json out = {{"key", r.key},
@@ -321,6 +321,7 @@ void EvolutionSearch::calibrate() {
     latency_.add(name, bytes, board_.measure(bytes, name), -1.0, 0);
     report_progress(kPhaseCalibration, ++measured, count);
   }
+  board_.idle();  // the accuracy evaluations that follow need both cores
   latency_.refit();
 }
 
@@ -419,7 +420,12 @@ void EvolutionSearch::measure(CandidateRecord& record, int generation) {
   file << "m" << models_written_++ << ".tnm";
   compiler::write_model_file((models / file.str()).string(), bytes);
   latency_.add(name, bytes, result, record.predicted_ms, generation);
+  record.measured = make_board_record(result, constraints_, record.predicted_ms,
+                                      std::string(kModelsDir) + "/" + file.str(), generation);
+}
 
+BoardRecord make_board_record(const profiler::ProfileResult& result, const Constraints& limits,
+                              double predicted_ms, const std::string& model_file, int generation) {
   BoardRecord m;
   m.board = result.board;
   m.firmware_version = result.firmware_version;
@@ -432,14 +438,14 @@ void EvolutionSearch::measure(CandidateRecord& record, int generation) {
   m.model_bytes = result.model_bytes;
   // A farm does not return the output bytes but compares them on its side.
   m.output_matches_host = result.output_matches_host;
-  m.predicted_ms = record.predicted_ms;
-  m.model_file = std::string(kModelsDir) + "/" + file.str();
+  m.predicted_ms = predicted_ms;
+  m.model_file = model_file;
   m.profile = profiler::to_json(result);
   m.generation = generation;
-  const std::string violations = limit_violations(m, constraints_);
+  const std::string violations = limit_violations(m, limits);
   m.within_limits = violations.empty();
   m.verdict = violations.empty() ? "within limits" : violations;
-  record.measured = m;
+  return m;
 }
 
 int EvolutionSearch::hardware_round(const std::vector<std::string>& keys, int count,
@@ -456,6 +462,7 @@ int EvolutionSearch::hardware_round(const std::vector<std::string>& keys, int co
                     static_cast<int64_t>(chosen.size()));
   }
   if (!chosen.empty()) {
+    board_.idle();
     latency_.refit();
     update_predictions();
   }

@@ -49,6 +49,12 @@ struct BoardRecord {
   int64_t peak_sram_bytes() const;  // max(painted, planned) arena + scratch
 };
 
+// One board run of a model, judged against the limits (the output must also equal the host
+// engine's, and the painted arena must not exceed the planned one). `model_file` is relative to
+// the result directory.
+BoardRecord make_board_record(const profiler::ProfileResult& result, const Constraints& limits,
+                              double predicted_ms, const std::string& model_file, int generation);
+
 struct CandidateRecord {
   std::string key;  // the architecture encoding, "3,5,6,..."
   Genome genome;
@@ -148,6 +154,7 @@ class EvolutionSearch {
 // down); sorted by accuracy, best first.
 std::vector<std::string> pareto_front(const std::map<std::string, CandidateRecord>& records);
 
+nlohmann::json to_json(const BoardRecord& record);
 nlohmann::json to_json(const CandidateRecord& record);
 CandidateRecord candidate_from_json(const nlohmann::json& json);
 

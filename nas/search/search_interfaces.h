@@ -52,6 +52,10 @@ class BoardMeasurer {
   virtual profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                           const std::string& name) = 0;
   virtual std::string description() const = 0;  // "QEMU qemu-mps2-an386", "farm http://..."
+  // No measurement for a while (the search trains or evaluates): a board this process runs may
+  // stop, and the next measure() starts it again. An emulator waiting for the host spins a whole
+  // core, which training on a 2-core machine would otherwise lose.
+  virtual void idle() {}
 };
 
 }  // namespace tinynas::nas

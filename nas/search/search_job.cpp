@@ -31,6 +31,9 @@ constexpr int kMaxThreads = 1024;
 constexpr int kMaxCalibrationBatches = 100000;
 constexpr int64_t kMaxSeed = INT64_MAX;
 constexpr int kMaxDatasetSize = 100000000;
+constexpr int kMaxFinalEpochs = 10000;
+constexpr double kMinLearningRate = 1e-6;
+constexpr double kMaxLearningRate = 10.0;  // the trainer's bound
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
   fs::path p(path);
@@ -202,6 +205,42 @@ void parse_evolution(const ObjectFields& root, SearchJob& job) {
   }
 }
 
+void parse_final_training(const ObjectFields& root, SearchJob& job) {
+  const nlohmann::json* object = root.object("final_training", false);
+  if (object == nullptr) return;
+  ObjectFields f(*object, "final_training", root.errors());
+  f.reject_unknown_keys({"from", "epochs", "learning_rate", "warmup_epochs"});
+  if (job.supernet.train.is_null() && !job.supernet.checkpoint.empty()) {
+    root.errors().add("final_training",
+                      "a job that trains its supernet (\"supernet\": {\"train\": ...}): the final "
+                      "training uses those settings",
+                      *object);
+  }
+  FinalTrainingSettings settings;
+  if (const auto from = f.string("from")) {
+    if (*from == "supernet") {
+      settings.start = FinalTrainingStart::kSupernet;
+    } else if (*from == "scratch") {
+      settings.start = FinalTrainingStart::kScratch;
+    } else {
+      root.errors().add("final_training.from", "\"supernet\" or \"scratch\"", "\"" + *from + "\"");
+    }
+  }
+  if (const auto e = f.integer("epochs", 1, kMaxFinalEpochs)) settings.epochs = int(*e);
+  if (const auto lr = f.number("learning_rate", kMinLearningRate, kMaxLearningRate)) {
+    settings.learning_rate = *lr;
+  }
+  if (const auto w = f.integer("warmup_epochs", 0, kMaxFinalEpochs, false)) {
+    settings.warmup_epochs = int(*w);
+    if (settings.warmup_epochs >= settings.epochs) {
+      root.errors().add("final_training.warmup_epochs",
+                        "fewer than the " + std::to_string(settings.epochs) + " epochs",
+                        std::to_string(settings.warmup_epochs));
+    }
+  }
+  job.final_training = settings;
+}
+
 void check_against_board(const ObjectFields& root, SearchJob& job) {
   const Constraints& c = job.constraints;
   const auto& board = job.board;
@@ -232,6 +271,10 @@ SearchSpace space_at(const SearchSpace& family, double width_multiplier, int res
   return space;
 }
 
+const char* final_training_start_name(FinalTrainingStart start) {
+  return start == FinalTrainingStart::kSupernet ? "supernet" : "scratch";
+}
+
 const char* schedule_choice_name(ScheduleChoice choice) {
   return choice == ScheduleChoice::kPlain ? "plain" : "joint";
 }
@@ -243,7 +286,8 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   job.document = document;
   ObjectFields root(document, "", errors);
   root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space", "stage1",
-                            "supernet", "evolution", "farm", "output_dir", "seed"});
+                            "supernet", "evolution", "final_training", "farm", "output_dir",
+                            "seed"});
   if (const auto format = root.string("format"); format && *format != kSearchJobFormat) {
     errors.add("format", std::string("\"") + kSearchJobFormat + "\"", "\"" + *format + "\"");
   }
@@ -265,6 +309,7 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   parse_stage1(root, space_ok, job);
   parse_supernet(root, base_dir, job);
   parse_evolution(root, job);
+  parse_final_training(root, job);
   if (root.has("farm")) {
     if (const auto url = root.string("farm")) {
       try {

@@ -13,6 +13,7 @@
 //               "samples": 1000},
 //    "supernet": {"checkpoint": "runs/x/supernet"} | {"train": {<tinynas-train/1 fields>}},
 //    "evolution": {"population": 100, "generations": 500, ...},
+//    "final_training": {"from": "scratch", "epochs": 4, "learning_rate": 0.1},
 //    "farm": "http://127.0.0.1:8470", "output_dir": "runs/quickstart", "seed": 1}
 #pragma once
 
@@ -78,6 +79,22 @@ struct SupernetSettings {
   int accuracy_calibration_batches = 0;  // BN recalibration batches per candidate (0: train's)
 };
 
+// After the search, the best network's own training (the deployed weights): from the weights
+// it inherited from the supernet (once-for-all's fine-tuning, Cai et al., ICLR 2020, section
+// 4), or from scratch with the supernet's training settings (how NAS papers compare a searched
+// network with hand-designed ones: the same recipe for both). The search's "supernet.train"
+// settings (batch, optimizer, label smoothing, ...) apply; only the phase comes from here.
+enum class FinalTrainingStart { kSupernet, kScratch };
+// "supernet", "scratch".
+const char* final_training_start_name(FinalTrainingStart start);
+
+struct FinalTrainingSettings {
+  FinalTrainingStart start = FinalTrainingStart::kSupernet;
+  int epochs = 1;
+  double learning_rate = 0.0;
+  int warmup_epochs = 0;
+};
+
 struct SearchJob {
   std::string job_path;  // "" when parsed from a document
   nlohmann::json document;
@@ -90,6 +107,7 @@ struct SearchJob {
   Stage1Settings stage1;
   SupernetSettings supernet;
   EvolutionSettings evolution;
+  std::optional<FinalTrainingSettings> final_training;  // absent: ship the supernet's weights
   std::string farm_url;  // empty: boards are launched in-process (QEMU)
   std::string output_dir;
   uint64_t seed = 1;

@@ -1,10 +1,12 @@
 #include "nas/search/search_pipeline.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
 #include "engine/compiler/json_reader.h"
+#include "engine/compiler/model_writer.h"
 #include "nas/search/search_report.h"
 
 namespace tinynas::nas {
@@ -16,6 +18,10 @@ constexpr int kJsonIndent = 2;
 constexpr const char* kStateDir = "state";
 constexpr const char* kStage1Dir = "stage1";
 constexpr const char* kPhaseStage1 = "stage 1";
+constexpr const char* kFinalDir = "final";
+constexpr const char* kModelsDir = "models";
+constexpr const char* kFinalModelFile = "final.tnm";
+constexpr double kPercent = 100.0;
 
 void write_json(const fs::path& path, const nlohmann::json& json) {
   fs::create_directories(path.parent_path());
@@ -29,6 +35,48 @@ nlohmann::json candidate_summary(const CandidateRecord& r) {
   nlohmann::json out = to_json(r);
   out.erase("genome");
   return out;
+}
+
+// Trains the best network alone, then compiles and runs its int8 model on the board like every
+// candidate. Empty (the supernet's weights ship) when that run is not within the limits: the
+// architecture passed, so this would mean the trained weights broke something on the board.
+std::optional<FinalModel> train_final_model(const SearchJob& job, const CandidateRecord& best,
+                                            SupernetProvider& supernet, BoardMeasurer& board,
+                                            const fs::path& out, bool resume,
+                                            const SearchObserver& observer) {
+  const auto say = [&observer](const std::string& text) {
+    if (observer.message) observer.message(text);
+  };
+  FinalModel model;
+  model.settings = *job.final_training;
+  model.search_accuracy = best.accuracy;
+  say(std::string("final training: ") + describe_subnet(best.subnet) + ", " +
+      std::to_string(model.settings.epochs) + " epoch(s) from " +
+      (model.settings.start == FinalTrainingStart::kScratch ? "scratch"
+                                                            : "the supernet's weights"));
+  supernet.train_final(job, best.subnet, (out / kFinalDir).string(), resume, observer);
+  model.accuracy = supernet.accuracy().accuracy(best.subnet);
+  const std::vector<uint8_t> bytes = supernet.compiler().compile(best.subnet, best.cost.schedule);
+  const profiler::ProfileResult run = board.measure(bytes, describe_subnet(best.subnet) + " final");
+  board.idle();
+  const std::string model_file = std::string(kModelsDir) + "/" + kFinalModelFile;
+  compiler::write_model_file((out / kStateDir / model_file).string(), bytes);
+  const int generation = best.measured ? best.measured->generation : 0;
+  model.measured =
+      make_board_record(run, job.constraints, best.predicted_ms, model_file, generation);
+  char line[160];
+  std::snprintf(
+      line, sizeof(line),
+      "final training: validation %.2f%% (supernet weights %.2f%%); on the board %.3f ms, %s",
+      model.accuracy * kPercent, model.search_accuracy * kPercent, model.measured.latency_ms,
+      model.measured.verdict.c_str());
+  say(line);
+  if (!model.measured.within_limits) {
+    say("final training: the trained model is not within the limits on the board; best/ ships "
+        "the supernet's weights");
+    return std::nullopt;
+  }
+  return model;
 }
 
 }  // namespace
@@ -80,7 +128,12 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
                          supernet.accuracy(), supernet.compiler(), board, job.board,
                          evolution_options, observer);
   result.outcome = search.run();
-  if (result.outcome.finished) write_search_results(job, result, supernet);
+  if (!result.outcome.finished) return result;
+  if (job.final_training && result.outcome.best) {
+    result.final_model = train_final_model(job, result.outcome.records.at(*result.outcome.best),
+                                           supernet, board, out, options.resume, observer);
+  }
+  write_search_results(job, result, supernet);
   return result;
 }
 
@@ -110,10 +163,23 @@ void write_search_results(const SearchJob& job, const PipelineResult& result,
     fs::create_directories(best_dir);
     save_subnet_arch(result.space, best.subnet, (best_dir / "arch.json").string(),
                      job.name + "-best");
-    fs::copy_file(out / "state" / best.measured->model_file, best_dir / "model.tnm",
+    const BoardRecord& shipped = result.final_model ? result.final_model->measured : *best.measured;
+    fs::copy_file(out / kStateDir / shipped.model_file, best_dir / "model.tnm",
                   fs::copy_options::overwrite_existing);
-    write_json(best_dir / "profile.json", best.measured->profile);
-    write_json(best_dir / "summary.json", candidate_summary(best));
+    write_json(best_dir / "profile.json", shipped.profile);
+    nlohmann::json summary = candidate_summary(best);
+    if (result.final_model) {
+      const FinalModel& f = *result.final_model;
+      summary["accuracy"] = f.accuracy;
+      summary["search_accuracy"] = f.search_accuracy;
+      summary["measured"] = to_json(f.measured);
+      summary["final_training"] = {{"from", final_training_start_name(f.settings.start)},
+                                   {"epochs", f.settings.epochs},
+                                   {"learning_rate", f.settings.learning_rate},
+                                   {"warmup_epochs", f.settings.warmup_epochs},
+                                   {"checkpoint", kFinalDir}};  // in the result directory
+    }
+    write_json(best_dir / "summary.json", summary);
     supernet.export_subnet(best.subnet, best_dir.string());
   }
   write_search_report((out / "report.html").string(), job, result);

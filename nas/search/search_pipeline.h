@@ -26,6 +26,19 @@ class SupernetProvider {
   virtual SubnetCompiler& compiler() = 0;
   // Writes the subnet's own weights (e.g. a TorchScript file) into `dir`; may do nothing.
   virtual void export_subnet(const SubnetConfig& subnet, const std::string& dir) = 0;
+  // Trains `subnet` alone as job.final_training says, with its files in `dir`; from then on
+  // accuracy(), compiler() and export_subnet() use the trained weights. With `resume`, an
+  // interrupted training continues; a finished one is loaded.
+  virtual void train_final(const SearchJob& job, const SubnetConfig& subnet, const std::string& dir,
+                           bool resume, const SearchObserver& observer) = 0;
+};
+
+// The best network after its final training: what best/ ships.
+struct FinalModel {
+  FinalTrainingSettings settings;
+  double search_accuracy = 0.0;  // the supernet's weights (validation split)
+  double accuracy = 0.0;         // the trained weights (validation split)
+  BoardRecord measured;          // the trained int8 model on the job's board
 };
 
 struct PipelineOptions {
@@ -38,6 +51,8 @@ struct PipelineResult {
   std::optional<Stage1Result> stage1;
   SearchSpace space;  // the searched space
   EvolutionOutcome outcome;
+  // Set when the job has "final_training" and its model ran on the board within the limits.
+  std::optional<FinalModel> final_model;
 };
 
 // Throws std::runtime_error when output_dir already holds a search and `resume` is false.

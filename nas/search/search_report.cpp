@@ -257,16 +257,26 @@ std::string render_search_report(const SearchJob& job, const PipelineResult& res
     << " generations, seed " << job.seed << ".</p>";
   if (o.best) {
     const CandidateRecord& b = o.records.at(*o.best);
-    const BoardRecord& m = *b.measured;
+    const std::optional<FinalModel>& f = result.final_model;
+    const BoardRecord& m = f ? f->measured : *b.measured;
     s << "<div class='best'><h2>Best network (verified on the board)</h2><p><code>"
-      << html_escape(describe_subnet(b.subnet)) << "</code></p><table>"
-      << "<tr><th>accuracy</th><td>" << fixed(b.accuracy * kPercent, 2)
-      << "% (validation split)</td></tr><tr><th>latency</th><td>" << fixed(m.latency_ms, 3)
-      << " ms measured on " << html_escape(m.board) << " (" << html_escape(m.firmware_version)
-      << "), " << m.cycles << " cycles</td></tr><tr><th>peak SRAM</th><td>"
-      << kib(m.peak_sram_bytes()) << " (arena " << kib(m.planned_arena_bytes) << " planned, "
-      << kib(m.arena_bytes) << " painted on the board; scratch " << kib(m.scratch_bytes)
-      << ")</td></tr>"
+      << html_escape(describe_subnet(b.subnet)) << "</code></p><table>";
+    if (f) {
+      s << "<tr><th>Final training</th><td>" << f->settings.epochs << " epoch(s) from "
+        << (f->settings.start == FinalTrainingStart::kScratch ? "scratch"
+                                                              : "the supernet's weights")
+        << ", learning rate " << f->settings.learning_rate << "</td></tr><tr><th>accuracy</th><td>"
+        << fixed(f->accuracy * kPercent, 2) << "% (validation split; "
+        << fixed(f->search_accuracy * kPercent, 2) << "% with the supernet's weights)</td></tr>";
+    } else {
+      s << "<tr><th>accuracy</th><td>" << fixed(b.accuracy * kPercent, 2)
+        << "% (validation split, the supernet's weights)</td></tr>";
+    }
+    s << "<tr><th>latency</th><td>" << fixed(m.latency_ms, 3) << " ms measured on "
+      << html_escape(m.board) << " (" << html_escape(m.firmware_version) << "), " << m.cycles
+      << " cycles</td></tr><tr><th>peak SRAM</th><td>" << kib(m.peak_sram_bytes()) << " (arena "
+      << kib(m.planned_arena_bytes) << " planned, " << kib(m.arena_bytes)
+      << " painted on the board; scratch " << kib(m.scratch_bytes) << ")</td></tr>"
       << "<tr><th>flash (model file)</th><td>" << kib(m.model_bytes) << "</td></tr>"
       << "<tr><th>schedule</th><td>" << schedule_description(b.cost)
       << "</td></tr><tr><th>MACs / params</th><td>" << fixed(b.cost.macs / 1e6, 2) << "M / "

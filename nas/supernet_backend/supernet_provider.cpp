@@ -21,6 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kPhaseTraining = "supernet training";
+constexpr const char* kPhaseFinalTraining = "final training";
+constexpr const char* kFinalSubnetArchFile = "train-subnet.arch.json";
 constexpr int kJsonIndent = 2;
 // BN recalibration batches draw from this seed offset (fixed: accuracy is cached per subnet).
 constexpr uint64_t kRecalibrationSeedOffset = 29;
@@ -44,6 +46,44 @@ void write_json(const fs::path& path, const nlohmann::json& json) {
   std::ofstream out(path);
   out << json.dump(kJsonIndent) << "\n";
   if (!out.flush()) throw std::runtime_error(path.string() + ": write failed");
+}
+
+// Trains `training` into `dir` (continuing an interrupted run with `resume`; nothing when it is
+// complete), reporting progress as `phase` and epochs as "<label>: epoch ...".
+void train_checkpoint(const supernet::TrainingJob& training, const std::string& dir, bool resume,
+                      const std::string& phase, const std::string& label,
+                      const SearchObserver& observer) {
+  const bool done = fs::exists(fs::path(dir) / supernet::kMetadataFile) &&
+                    supernet::read_checkpoint_metadata(dir).value("completed_epochs", 0) >=
+                        training.total_epochs();
+  if (done) return;
+  supernet::TrainingOptions options;
+  options.output_dir = dir;
+  options.resume = resume && fs::exists(fs::path(dir) / supernet::kMetadataFile);
+  supernet::TrainingCallbacks callbacks;
+  callbacks.on_step = [&observer, &training, &phase](const supernet::StepProgress& p) {
+    if (!observer.progress) return;
+    const int64_t total = int64_t{training.total_epochs()} * p.steps_per_epoch;
+    observer.progress(phase, int64_t{p.epoch - 1} * p.steps_per_epoch + p.step, total);
+  };
+  callbacks.on_epoch = [&observer, &label](const supernet::EpochSummary& e) {
+    if (!observer.message) return;
+    const auto percent = [](double fraction) {
+      return std::to_string(fraction * 100.0).substr(0, 5) + "%";
+    };
+    std::string text = label + ": epoch " + std::to_string(e.epoch) + " (" + e.phase + "): ";
+    if (e.subnet_validation_accuracy) {
+      text += "trained subnet " + percent(*e.subnet_validation_accuracy) + " on validation";
+    } else if (e.largest_validation_accuracy && e.smallest_validation_accuracy) {
+      text += "largest " + percent(*e.largest_validation_accuracy) + ", smallest " +
+              percent(*e.smallest_validation_accuracy) + " on validation";
+    }
+    observer.message(text);
+  };
+  callbacks.on_message = [&observer, &label](const std::string& m) {
+    if (observer.message) observer.message(label + ": " + m);
+  };
+  supernet::train_supernet(training, options, callbacks);
 }
 
 }  // namespace
@@ -125,33 +165,7 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& sp
     const nlohmann::json doc = training_document(job, space_path.string(), dir);
     write_json(fs::path(dir) / "train-job.json", doc);
     const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
-    const bool done = fs::exists(fs::path(dir) / supernet::kMetadataFile) &&
-                      supernet::read_checkpoint_metadata(dir).value("completed_epochs", 0) >=
-                          training.total_epochs();
-    if (!done) {
-      supernet::TrainingOptions options;
-      options.output_dir = dir;
-      options.resume = resume && fs::exists(fs::path(dir) / supernet::kMetadataFile);
-      supernet::TrainingCallbacks callbacks;
-      callbacks.on_step = [&observer, &training](const supernet::StepProgress& p) {
-        if (!observer.progress) return;
-        const int64_t total = int64_t{training.total_epochs()} * p.steps_per_epoch;
-        observer.progress(kPhaseTraining, int64_t{p.epoch - 1} * p.steps_per_epoch + p.step, total);
-      };
-      callbacks.on_epoch = [&observer](const supernet::EpochSummary& e) {
-        if (observer.message) {
-          observer.message(
-              "supernet: epoch " + std::to_string(e.epoch) + " (" + e.phase + "): largest " +
-              std::to_string(e.largest_validation_accuracy * 100.0).substr(0, 5) + "%, smallest " +
-              std::to_string(e.smallest_validation_accuracy * 100.0).substr(0, 5) +
-              "% on validation");
-        }
-      };
-      callbacks.on_message = [&observer](const std::string& m) {
-        if (observer.message) observer.message("supernet: " + m);
-      };
-      supernet::train_supernet(training, options, callbacks);
-    }
+    train_checkpoint(training, dir, resume, kPhaseTraining, "supernet", observer);
     checkpoint = dir;
   }
   const std::string ckpt_dir = supernet::checkpoint_dir(checkpoint);
@@ -183,6 +197,32 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& sp
 
 AccuracyEvaluator& SupernetBackedProvider::accuracy() { return *state_->accuracy; }
 SubnetCompiler& SupernetBackedProvider::compiler() { return *state_->compiler; }
+
+void SupernetBackedProvider::train_final(const SearchJob& job, const SubnetConfig& subnet,
+                                         const std::string& dir, bool resume,
+                                         const SearchObserver& observer) {
+  State& s = *state_;
+  if (!job.final_training) throw std::logic_error("train_final: the job has no final_training");
+  const FinalTrainingSettings& settings = *job.final_training;
+  const SearchSpace space = s.net->space();
+  const fs::path space_path = fs::path(dir) / "space.json";
+  write_json(space_path, search_space_to_json(space));
+  const fs::path arch_path = fs::path(dir) / kFinalSubnetArchFile;
+  save_subnet_arch(space, subnet, arch_path.string(), "final");
+  nlohmann::json doc = training_document(job, space_path.string(), dir);
+  doc["phases"] = nlohmann::json::array({{{"name", "final"},
+                                          {"epochs", settings.epochs},
+                                          {"learning_rate", settings.learning_rate},
+                                          {"warmup_epochs", settings.warmup_epochs},
+                                          {"subnets_per_step", 1},
+                                          {"subnet", arch_path.string()}}});
+  if (settings.start == FinalTrainingStart::kSupernet) doc["init_from"] = s.checkpoint;
+  write_json(fs::path(dir) / "train-job.json", doc);
+  const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
+  train_checkpoint(training, dir, resume, kPhaseFinalTraining, "final training", observer);
+  s.net = supernet::load_supernet_checkpoint(dir);
+  s.checkpoint = supernet::checkpoint_dir(dir);
+}
 
 void SupernetBackedProvider::export_subnet(const SubnetConfig& subnet, const std::string& dir) {
   torch::NoGradGuard no_grad;

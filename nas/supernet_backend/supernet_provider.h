@@ -26,6 +26,8 @@ class SupernetBackedProvider : public SupernetProvider {
   AccuracyEvaluator& accuracy() override;
   SubnetCompiler& compiler() override;
   void export_subnet(const SubnetConfig& subnet, const std::string& dir) override;
+  void train_final(const SearchJob& job, const SubnetConfig& subnet, const std::string& dir,
+                   bool resume, const SearchObserver& observer) override;
 
  private:
   struct State;

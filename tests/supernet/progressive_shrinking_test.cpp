@@ -28,8 +28,8 @@ TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
   EXPECT_EQ(steps_seen, 5 * (256 / 32));
   ASSERT_EQ(result.history.size(), 5u);
   // Four classes: chance is 25%.
-  EXPECT_GT(result.history.back().largest_validation_accuracy, 0.6);
-  EXPECT_GT(result.history.back().smallest_validation_accuracy, 0.6);
+  EXPECT_GT(result.history.back().largest_validation_accuracy.value_or(0.0), 0.6);
+  EXPECT_GT(result.history.back().smallest_validation_accuracy.value_or(0.0), 0.6);
   const nlohmann::json metadata = read_checkpoint_metadata(result.checkpoint_dir);
   EXPECT_EQ(metadata.at("completed_epochs"), 5);
   EXPECT_EQ(metadata.at("history").size(), 5u);
@@ -84,8 +84,79 @@ TEST(ProgressiveShrinking, SandwichRuleTrainsLargestAndSmallestToo) {
   const TrainingResult result = train_supernet(job, {});
   ASSERT_EQ(result.history.size(), 5u);
   // Four classes: chance is 25%.
-  EXPECT_GT(result.history.back().largest_validation_accuracy, 0.6);
-  EXPECT_GT(result.history.back().smallest_validation_accuracy, 0.6);
+  EXPECT_GT(result.history.back().largest_validation_accuracy.value_or(0.0), 0.6);
+  EXPECT_GT(result.history.back().smallest_validation_accuracy.value_or(0.0), 0.6);
+}
+
+// The final training of a searched network: one fixed subnet, starting from a trained
+// checkpoint's weights.
+TEST(ProgressiveShrinking, FixedSubnetPhaseStartsFromInitAndTrainsOnlyThatSubnet) {
+  nlohmann::json base = testing::tiny_training_job("tinynas_ps_fixed").document;
+  const fs::path dir = fs::temp_directory_path() / "tinynas_ps_fixed";
+  base["phases"] = {base["phases"][0]};
+  const TrainingJob first = parse_training_job(base, dir.string());
+  train_supernet(first, {});
+
+  nlohmann::json tune = base;
+  tune["output_dir"] = (dir / "tuned").string();
+  tune["init_from"] = first.output_dir;
+  tune["phases"] = {{{"name", "tune"},
+                     {"epochs", 1},
+                     {"learning_rate", 0.05},
+                     {"subnets_per_step", 1},
+                     {"subnet", (fs::path(first.output_dir) / kSmallestArchFile).string()}}};
+  const TrainingJob job = parse_training_job(tune, dir.string());
+  ASSERT_TRUE(job.phases[0].subnet.has_value());
+  const TrainingResult result = train_supernet(job, {});
+  ASSERT_EQ(result.history.size(), 1u);
+  ASSERT_TRUE(result.history[0].subnet_validation_accuracy.has_value());
+  EXPECT_FALSE(result.history[0].largest_validation_accuracy.has_value());
+  EXPECT_GT(*result.history[0].subnet_validation_accuracy, 0.25);  // above chance (4 classes)
+  EXPECT_EQ(nas::describe_subnet(nas::load_subnet_arch(
+                job.space, (fs::path(job.output_dir) / kTrainedSubnetArchFile).string())),
+            nas::describe_subnet(nas::smallest_subnet(job.space)));
+
+  // Weights the smallest subnet does not use (deeper blocks) are exactly the initial
+  // checkpoint's; the ones it uses moved.
+  OFASupernet before = load_supernet_checkpoint(first.output_dir);
+  OFASupernet after = load_supernet_checkpoint(job.output_dir);
+  const auto pa = before->named_parameters();
+  const auto pb = after->named_parameters();
+  int same = 0, moved = 0;
+  for (const auto& item : pa) (torch::equal(item.value(), pb[item.key()]) ? same : moved)++;
+  EXPECT_GT(same, 0);
+  EXPECT_GT(moved, 0);
+}
+
+TEST(TrainingJob, FixedSubnetPhaseSamplesNothingAndInitMustExist) {
+  const fs::path dir = fs::temp_directory_path() / "tinynas_ps_fixed_errors";
+  nlohmann::json document = testing::tiny_training_job("tinynas_ps_fixed_errors").document;
+  nas::save_subnet_arch(testing::tiny_space(), nas::smallest_subnet(testing::tiny_space()),
+                        (dir / "small.arch.json").string(), "small");
+  document["phases"][1]["subnet"] = "small.arch.json";
+  const auto expect_error_at = [&](const std::string& where) {
+    try {
+      parse_training_job(document, dir.string());
+      FAIL() << "expected an error at " << where;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+    }
+  };
+  expect_error_at("phases[1].kernel_sizes");  // the phase also samples kernel sizes
+  for (const char* key : {"kernel_sizes", "expand_ratios", "depths", "sandwich", "sort_channels"}) {
+    document["phases"][1].erase(key);
+  }
+  expect_error_at("phases[1].distillation");
+  document["phases"][1].erase("distillation");
+  expect_error_at("phases[1].subnets_per_step");
+  document["phases"][1]["subnets_per_step"] = 1;
+  EXPECT_NO_THROW(parse_training_job(document, dir.string()));
+  document["phases"][0]["subnet"] = "missing.arch.json";
+  expect_error_at("phases[0].subnet");
+  document["phases"][0]["subnet"] = "small.arch.json";
+  EXPECT_NO_THROW(parse_training_job(document, dir.string()));
+  document["init_from"] = "no-such-checkpoint";
+  expect_error_at("init_from");
 }
 
 TEST(TrainingJob, ErrorsNameTheJsonPath) {

@@ -240,6 +240,71 @@ TEST(EvolutionSearch, ResumeRefusesACheckpointOfAnotherJob) {
   }
 }
 
+TEST(EvolutionSearch, FinalTrainingShipsTheTrainedWeightsAfterTheyRanOnTheBoard) {
+  ScratchDir dir("final");
+  FakeBoard plain_board;
+  const PipelineResult plain = run(tiny_job(dir.sub("plain")), plain_board);
+  ASSERT_TRUE(plain.outcome.best.has_value());
+  EXPECT_FALSE(plain.final_model.has_value());
+
+  SearchJob job = tiny_job(dir.sub("final"));
+  job.final_training = FinalTrainingSettings{FinalTrainingStart::kScratch, 3, 0.1, 0};
+  FakeBoard board;
+  FakeSupernet supernet;
+  // An emulated board would spin a core during the training: the search lets it stop first.
+  bool board_running_during_training = true;
+  supernet.on_train_final = [&] { board_running_during_training = board.running; };
+  const PipelineResult r = run_search(job, supernet, board, {});
+  EXPECT_FALSE(board_running_during_training);
+  EXPECT_FALSE(board.running);
+  ASSERT_TRUE(r.outcome.best.has_value());
+  const CandidateRecord& best = r.outcome.records.at(*r.outcome.best);
+  // The search itself is unchanged; the best network is trained once, then run on the board.
+  EXPECT_EQ(read_file(plain.output_dir + "/best/arch.json"),
+            read_file(r.output_dir + "/best/arch.json"));
+  EXPECT_EQ(supernet.final_trainings, 1);
+  EXPECT_EQ(describe_subnet(supernet.trained_subnet), describe_subnet(best.subnet));
+  EXPECT_EQ(board.calls, plain_board.calls + 1);
+  ASSERT_TRUE(r.final_model.has_value());
+  EXPECT_DOUBLE_EQ(r.final_model->search_accuracy, best.accuracy);
+  EXPECT_DOUBLE_EQ(r.final_model->accuracy, best.accuracy + FakeSupernet::kFinalTrainingBonus);
+  EXPECT_TRUE(r.final_model->measured.within_limits);
+
+  // best/ ships the trained model, the one that ran on the board, not the search's.
+  const std::string shipped = read_file(r.output_dir + "/best/model.tnm");
+  EXPECT_EQ(shipped, read_file(r.output_dir + "/state/" + r.final_model->measured.model_file));
+  EXPECT_NE(shipped, read_file(r.output_dir + "/state/" + best.measured->model_file));
+  const nlohmann::json summary = compiler::read_json_file(r.output_dir + "/best/summary.json");
+  EXPECT_DOUBLE_EQ(summary.at("accuracy").get<double>(), r.final_model->accuracy);
+  EXPECT_DOUBLE_EQ(summary.at("search_accuracy").get<double>(), best.accuracy);
+  EXPECT_EQ(summary.at("final_training").at("from"), "scratch");
+  EXPECT_EQ(summary.at("final_training").at("epochs"), 3);
+  EXPECT_EQ(summary.at("measured").at("model_file"), r.final_model->measured.model_file);
+  EXPECT_NE(read_file(r.output_dir + "/report.html").find("Final training"), std::string::npos);
+}
+
+TEST(EvolutionSearch, FinalModelOverTheLimitOnTheBoardIsNotShipped) {
+  ScratchDir dir("final-over");
+  SearchJob job = tiny_job(dir.sub("out"));
+  job.final_training = FinalTrainingSettings{FinalTrainingStart::kSupernet, 1, 0.01, 0};
+  FakeBoard board;
+  FakeSupernet supernet;
+  bool trained = false;
+  supernet.on_train_final = [&trained] { trained = true; };
+  // After the final training, the board runs everything ten times slower than predicted.
+  board.slowdown = [&trained](const std::vector<uint8_t>&) { return trained ? 10.0 : 0.0; };
+  const PipelineResult r = run_search(job, supernet, board, {});
+  ASSERT_TRUE(r.outcome.best.has_value());
+  EXPECT_EQ(supernet.final_trainings, 1);
+  EXPECT_FALSE(r.final_model.has_value());
+  const CandidateRecord& best = r.outcome.records.at(*r.outcome.best);
+  EXPECT_EQ(read_file(r.output_dir + "/best/model.tnm"),
+            read_file(r.output_dir + "/state/" + best.measured->model_file));
+  const nlohmann::json summary = compiler::read_json_file(r.output_dir + "/best/summary.json");
+  EXPECT_FALSE(summary.contains("final_training"));
+  EXPECT_TRUE(summary.at("measured").at("within_limits").get<bool>());
+}
+
 TEST(ParetoFront, KeepsNonDominatedVerifiedOnly) {
   std::map<std::string, CandidateRecord> records;
   auto add = [&](const std::string& key, double acc, double ms, int64_t sram, bool ok) {

@@ -54,7 +54,9 @@ inline SearchSpace tiny_space() {
 // Accuracy grows with MACs (with a deterministic per-architecture wobble), like a supernet's.
 class FakeAccuracy : public AccuracyEvaluator {
  public:
-  explicit FakeAccuracy(SearchSpace space) : space_(std::move(space)) {}
+  // `bonus`: added to every accuracy (a network's own training after the search).
+  explicit FakeAccuracy(SearchSpace space, double bonus = 0.0)
+      : space_(std::move(space)), bonus_(bonus) {}
   double accuracy(const SubnetConfig& subnet) override {
     ++calls;
     const SubnetCost cost = subnet_cost(space_, subnet);
@@ -63,13 +65,14 @@ class FakeAccuracy : public AccuracyEvaluator {
       h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
     const double wobble = static_cast<double>(h % 1000) / 1000.0 * 0.02;
     return 0.5 + 0.4 * static_cast<double>(cost.macs) / (static_cast<double>(cost.macs) + 2e5) +
-           wobble;
+           wobble + bonus_;
   }
   std::string description() const override { return "fake accuracy"; }
   int calls = 0;
 
  private:
   SearchSpace space_;
+  double bonus_ = 0.0;
 };
 
 // Cycles = 3 per MAC + 200 per op + 1000 (a law the latency model can learn), optionally slowed
@@ -81,6 +84,7 @@ class FakeBoard : public BoardMeasurer {
   profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                   const std::string& name) override {
     ++calls;
+    running = true;
     const compiler::LoadedModel loaded(model, name);
     const auto ops = model_op_features(model, name);
     profiler::ProfileResult r;
@@ -106,7 +110,9 @@ class FakeBoard : public BoardMeasurer {
     return r;
   }
   std::string description() const override { return "fake board"; }
+  void idle() override { running = false; }
   int calls = 0;
+  bool running = false;  // measured since the last idle()
 
  private:
   uint32_t clock_hz_;
@@ -116,14 +122,30 @@ class FakeSupernet : public SupernetProvider {
  public:
   void prepare(const SearchJob&, const SearchSpace& space, const std::string&, bool,
                const SearchObserver&) override {
+    space_ = space;
     accuracy_ = std::make_unique<FakeAccuracy>(space);
     compiler_ = std::make_unique<RandomWeightsCompiler>(space, 7);
   }
   AccuracyEvaluator& accuracy() override { return *accuracy_; }
   SubnetCompiler& compiler() override { return *compiler_; }
   void export_subnet(const SubnetConfig&, const std::string&) override {}
+  // The final training adds kFinalTrainingBonus to every accuracy and changes the weights (other
+  // random ones); `on_train_final` runs after it.
+  void train_final(const SearchJob&, const SubnetConfig& subnet, const std::string&, bool,
+                   const SearchObserver&) override {
+    ++final_trainings;
+    trained_subnet = subnet;
+    accuracy_ = std::make_unique<FakeAccuracy>(space_, kFinalTrainingBonus);
+    compiler_ = std::make_unique<RandomWeightsCompiler>(space_, 8);
+    if (on_train_final) on_train_final();
+  }
+  static constexpr double kFinalTrainingBonus = 0.05;
+  int final_trainings = 0;
+  SubnetConfig trained_subnet;
+  std::function<void()> on_train_final;
 
  private:
+  SearchSpace space_;
   std::unique_ptr<FakeAccuracy> accuracy_;
   std::unique_ptr<RandomWeightsCompiler> compiler_;
 };

@@ -142,6 +142,47 @@ TEST(SearchJob, ConstraintsNeedAtLeastOneLimitAndFitTheBoard) {
   }
 }
 
+TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
+  nlohmann::json doc = valid_job();
+  EXPECT_FALSE(parse_search_job(doc, "").final_training.has_value());
+  doc["final_training"] = {{"from", "scratch"}, {"epochs", 4}, {"learning_rate", 0.1}};
+  const SearchJob job = parse_search_job(doc, "");
+  ASSERT_TRUE(job.final_training.has_value());
+  EXPECT_EQ(job.final_training->start, FinalTrainingStart::kScratch);
+  EXPECT_EQ(job.final_training->epochs, 4);
+  EXPECT_DOUBLE_EQ(job.final_training->learning_rate, 0.1);
+  EXPECT_EQ(job.final_training->warmup_epochs, 0);
+
+  doc["final_training"] = {{"from", "imagenet"},
+                           {"epochs", 0},
+                           {"learning_rate", -1},
+                           {"warmup_epochs", 2},
+                           {"epoch", 3}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    const std::string all = messages(e);
+    EXPECT_NE(all.find("final_training.from: expected \"supernet\" or \"scratch\", found "
+                       "\"imagenet\""),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("final_training.epochs"), std::string::npos) << all;
+    EXPECT_NE(all.find("final_training.learning_rate"), std::string::npos) << all;
+    EXPECT_NE(all.find("final_training.epoch"), std::string::npos) << all;
+  }
+  doc["final_training"] = {
+      {"from", "supernet"}, {"epochs", 2}, {"learning_rate", 0.01}, {"warmup_epochs", 2}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const FieldErrorList& e) {
+    EXPECT_NE(messages(e).find("final_training.warmup_epochs: expected fewer than the 2 epochs"),
+              std::string::npos)
+        << messages(e);
+  }
+}
+
 TEST(SearchJob, SupernetNeedsExactlyOneSourceAndTrainMustNotOverrideJobFields) {
   nlohmann::json doc = valid_job();
   doc["supernet"] = {{"checkpoint", "/no/such/ckpt"}, {"train", {{"seed", 4}}}};
