@@ -151,7 +151,8 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
                  "fewer than the phase's " + std::to_string(config.epochs) + " epochs",
                  config.warmup_epochs);
     }
-    config.subnets_per_step = positive(phase, "subnets_per_step");
+    config.subnets_per_step =
+        phase.has_non_null("subnets_per_step") ? positive(phase, "subnets_per_step") : 1;
     config.distillation = phase.optional_boolean("distillation").value_or(false);
     config.sort_channels = phase.optional_boolean("sort_channels").value_or(false);
     config.sandwich = phase.optional_boolean("sandwich").value_or(false);

@@ -219,7 +219,13 @@ SubnetConfig subnet_from_network_spec(const SearchSpace& space, const compiler::
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
     const compiler::BlockSpec& block = spec.blocks[i];
     const std::string where = "blocks[" + std::to_string(i) + "]";
-    // A block belongs to the first stage whose width it has, after the current one fills.
+    // A block opens the next stage when it downsamples or the current stage is full (neighbouring
+    // stages may share a width, as MobileNetV2's do at small width multipliers); otherwise it
+    // belongs to the first stage from here whose width it has.
+    if (stage < space.stages.size() && !subnet.stages[stage].empty() &&
+        (block.stride != 1 || static_cast<int>(subnet.stages[stage].size()) == space.max_depth())) {
+      ++stage;
+    }
     while (stage < space.stages.size() &&
            block.out_channels != space.stage_channels(static_cast<int>(stage))) {
       ++stage;

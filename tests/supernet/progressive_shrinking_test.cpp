@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/compiler/json_reader.h"
 #include "supernet/checkpoint.h"
 #include "tests/supernet/tiny_training_job.h"
 
@@ -169,6 +170,24 @@ TEST(TrainingJob, ErrorsNameTheJsonPath) {
     EXPECT_NE(std::string(e.what()).find("phases[1].kernel_sizes[1]"), std::string::npos)
         << e.what();
   }
+}
+
+// The training jobs in configs/jobs (supernet runs and the README's baselines) stay valid as the
+// job format and the spaces they name evolve.
+TEST(TrainingJob, ShippedTrainingJobsParse) {
+  int parsed = 0;
+  for (const auto& entry :
+       fs::directory_iterator(std::string(TINYNAS_SOURCE_DIR) + "/configs/jobs")) {
+    const nlohmann::json document = compiler::read_json_file(entry.path().string());
+    if (document.value("format", "") != "tinynas-train/1") continue;
+    try {
+      parse_training_job(document, entry.path().parent_path().string());
+      ++parsed;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << entry.path().filename().string() << ": " << e.what();
+    }
+  }
+  EXPECT_GE(parsed, 3);
 }
 
 }  // namespace

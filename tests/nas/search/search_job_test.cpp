@@ -71,7 +71,7 @@ TEST(SearchJob, ScheduleChoiceIsPlainOrJoint) {
 TEST(SearchJob, ShippedJobFilesParse) {
   for (const auto& entry : std::filesystem::directory_iterator(kSource + "/configs/jobs")) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("search-", 0) != 0 && name != "quickstart.json") continue;
+    if (name.rfind("search-", 0) != 0 && name.rfind("quickstart", 0) != 0) continue;
     try {
       const nlohmann::json doc = compiler::read_json_file(entry.path().string());
       // Dataset folders may be absent on a build machine: check everything else.

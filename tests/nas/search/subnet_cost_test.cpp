@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "engine/compiler/json_reader.h"
 #include "engine/compiler/model_file.h"
 #include "search_fakes.h"
 
@@ -18,6 +19,33 @@ Constraints sram_limit(int64_t bytes, ScheduleChoice choice = ScheduleChoice::kJ
   c.peak_sram_bytes = bytes;
   c.schedule = choice;
   return c;
+}
+
+// The quickstart's hand-scaled MobileNetV2 baselines (configs/nets/mobilenetv2-w0.2-r*.arch.json)
+// must fit the quickstart's limits op by op, and the r68 one must be the largest input (in steps
+// of 4) that does: otherwise the comparison in the README is against the wrong network.
+TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitTheQuickstartLimits) {
+  const std::string source = TINYNAS_SOURCE_DIR;
+  const nlohmann::json limits =
+      compiler::read_json_file(source + "/configs/jobs/quickstart.json").at("constraints");
+  Constraints quickstart;
+  quickstart.peak_sram_bytes = limits.at("peak_sram_bytes").get<int64_t>();
+  quickstart.flash_bytes = limits.at("flash_bytes").get<int64_t>();
+  quickstart.schedule = ScheduleChoice::kPlain;
+  for (int resolution : {28, 68}) {
+    const std::string name = "mobilenetv2-w0.2-r" + std::to_string(resolution);
+    const SearchSpace space = load_search_space(source + "/configs/spaces/" + name + ".json");
+    const SubnetConfig network =
+        load_subnet_arch(space, source + "/configs/nets/" + name + ".arch.json");
+    const SubnetCost cost = subnet_cost(space, network, quickstart);
+    EXPECT_TRUE(fits_memory(cost, quickstart))
+        << name << ": peak " << cost.peak_sram_bytes << " B, flash " << cost.flash_bytes << " B";
+    if (resolution == 68) {
+      const SearchSpace larger = space_at(space, space.width_multiplier, resolution + 4);
+      EXPECT_GT(subnet_cost(larger, network, quickstart).peak_sram_bytes,
+                quickstart.peak_sram_bytes);
+    }
+  }
 }
 
 TEST(SubnetCost, JointKeepsOpByOpWhereItFits) {

@@ -98,6 +98,25 @@ TEST(SubnetConfig, NetworkSpecAndArchFileRoundTrip) {
   std::filesystem::remove(path);
 }
 
+TEST(SubnetConfig, StagesOfEqualWidthAreToldApartByStrideAndDepth) {
+  // MobileNetV2 at width 0.2: its first three stages all have 8 channels.
+  const SearchSpace space = load_search_space(std::string(TINYNAS_SOURCE_DIR) +
+                                              "/configs/spaces/mobilenetv2-w0.2-r28.json");
+  ASSERT_EQ(space.stage_channels(0), space.stage_channels(1));
+  ASSERT_EQ(space.stage_channels(1), space.stage_channels(2));
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 50; ++i) {
+    const SubnetConfig subnet = sample_subnet(space, rng);
+    EXPECT_EQ(subnet_from_network_spec(space, to_network_spec(space, subnet)), subnet)
+        << describe_subnet(subnet);
+  }
+  const SubnetConfig mobilenet_v2 = load_subnet_arch(
+      space, std::string(TINYNAS_SOURCE_DIR) + "/configs/nets/mobilenetv2-w0.2-r28.arch.json");
+  std::vector<int> depths;
+  for (const auto& stage : mobilenet_v2.stages) depths.push_back(static_cast<int>(stage.size()));
+  EXPECT_EQ(depths, (std::vector<int>{1, 2, 3, 4, 3, 3, 1}));
+}
+
 TEST(SubnetConfig, ForeignNetworksAreRejectedWithTheBlockNamed) {
   const SearchSpace space = fmnist_space();
   compiler::NetworkSpec spec = to_network_spec(space, largest_subnet(space));
