@@ -18,11 +18,11 @@
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_file.h"
 #include "engine/compiler/model_writer.h"
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
-#include "profiler/farm/farm_client.h"
-#include "profiler/latency/latency_model.h"
-#include "profiler/latency/op_features.h"
+#include "farm/farm_client.h"
+#include "latency/latency_model.h"
+#include "latency/op_features.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::apps {
 
@@ -51,11 +51,12 @@ struct CalibrateOptions {
 struct Candidate {
   std::string name;
   std::vector<uint8_t> bytes;
-  std::vector<profiler::latency::OpFeatures> ops;
+  std::vector<latency::OpFeatures> ops;
   int64_t job_id = 0;
 };
 
-std::vector<Candidate> sample_candidates(const nas::SearchSpace& space, int count, uint64_t seed) {
+std::vector<Candidate> sample_candidates(const space::SearchSpace& space, int count,
+                                         uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::set<std::vector<int>> seen;
   std::vector<Candidate> candidates;
@@ -66,33 +67,34 @@ std::vector<Candidate> sample_candidates(const nas::SearchSpace& space, int coun
                                " distinct subnets (found " + std::to_string(candidates.size()) +
                                ")");
     }
-    const nas::SubnetConfig subnet = nas::sample_subnet(space, rng);
-    if (!seen.insert(nas::encode_subnet(space, subnet)).second) continue;
+    const space::SubnetConfig subnet = space::sample_subnet(space, rng);
+    if (!seen.insert(space::encode_subnet(space, subnet)).second) continue;
     Candidate c;
-    c.name = nas::describe_subnet(subnet);
+    c.name = space::describe_subnet(subnet);
     compiler::BuildOptions build;
     build.seed = static_cast<uint32_t>(candidates.size() + 1);
-    const compiler::Graph graph = compiler::build_graph(nas::to_network_spec(space, subnet), build);
+    const compiler::Graph graph =
+        compiler::build_graph(space::to_network_spec(space, subnet), build);
     c.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
     const compiler::LoadedModel loaded(c.bytes, "subnet " + c.name);
-    c.ops = profiler::latency::extract_op_features(loaded.view());
+    c.ops = latency::extract_op_features(loaded.view());
     candidates.push_back(std::move(c));
   }
   return candidates;
 }
 
 void run_calibrate(const CalibrateOptions& options) {
-  const nas::SearchSpace space = nas::load_search_space(options.space_path);
+  const space::SearchSpace space = space::load_search_space(options.space_path);
   const int total = options.samples + options.holdout;
   std::vector<Candidate> candidates = sample_candidates(space, total, options.seed);
   fmt::print("calibrate: {} distinct subnets of {} ({} to fit, {} held out); submitting to {}\n",
              total, space.name, options.samples, options.holdout, options.farm_url);
 
-  profiler::farm::FarmClient client(options.farm_url, options.token);
+  farm::FarmClient client(options.farm_url, options.token);
   for (Candidate& c : candidates) {
     c.job_id = client.submit(c.bytes, options.board, options.runs).at("id").get<int64_t>();
   }
-  std::vector<profiler::latency::ModelMeasurement> measured;
+  std::vector<latency::ModelMeasurement> measured;
   std::string firmware;
   uint32_t clock_hz = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -103,7 +105,7 @@ void run_calibrate(const CalibrateOptions& options) {
                                c.name + ") failed: " + job.value("error", std::string()));
     }
     const profiler::ProfileResult r =
-        profiler::farm::profile_result_from_json(job.at("measurement").at("result"));
+        farm::profile_result_from_json(job.at("measurement").at("result"));
     if (firmware.empty()) {
       firmware = r.firmware_version;
       clock_hz = r.clock_hz;
@@ -112,22 +114,21 @@ void run_calibrate(const CalibrateOptions& options) {
                                " run different firmware (" + firmware + " and " +
                                r.firmware_version + "): calibrate one firmware at a time");
     }
-    measured.push_back(
-        profiler::latency::make_measurement(c.name, c.ops, r.per_op_cycles, r.cycles));
+    measured.push_back(latency::make_measurement(c.name, c.ops, r.per_op_cycles, r.cycles));
     if ((i + 1) % kProgressEvery == 0 || i + 1 == candidates.size()) {
       fmt::print("calibrate: measured {}/{}\n", i + 1, candidates.size());
     }
   }
-  const std::vector<profiler::latency::ModelMeasurement> fit_set(
-      measured.begin(), measured.begin() + options.samples);
-  const std::vector<profiler::latency::ModelMeasurement> held_out(
-      measured.begin() + options.samples, measured.end());
-  profiler::latency::LatencyModel model =
-      profiler::latency::fit_latency_model(fit_set, options.board, firmware, clock_hz);
-  if (!held_out.empty()) model.holdout = profiler::latency::evaluate_latency_model(model, held_out);
-  profiler::latency::save_latency_model(model, options.output_path);
+  const std::vector<latency::ModelMeasurement> fit_set(measured.begin(),
+                                                       measured.begin() + options.samples);
+  const std::vector<latency::ModelMeasurement> held_out(measured.begin() + options.samples,
+                                                        measured.end());
+  latency::LatencyModel model =
+      latency::fit_latency_model(fit_set, options.board, firmware, clock_hz);
+  if (!held_out.empty()) model.holdout = latency::evaluate_latency_model(model, held_out);
+  latency::save_latency_model(model, options.output_path);
   if (options.json) {
-    fmt::print("{}\n", profiler::latency::to_json(model).dump(kJsonIndent));
+    fmt::print("{}\n", latency::to_json(model).dump(kJsonIndent));
     return;
   }
   fmt::print("[{} | {}] latency model fitted on {} subnets ({} ops, {} op classes) -> {}\n",

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "apps/commands.h"
-#include "nas/space/subnet_config.h"
+#include "space/subnet_config.h"
 #include "supernet/subnet_accuracy.h"
 
 namespace tinynas::apps {
@@ -31,13 +31,13 @@ void run_eval(const EvalOptions& options) {
   accuracy_options.split = options.split;
   accuracy_options.dataset_path = options.dataset_path;
   supernet::SubnetAccuracyEvaluator evaluator(options.checkpoint, accuracy_options);
-  const nas::SubnetConfig subnet = nas::load_subnet_arch(evaluator.space(), options.arch_path);
+  const space::SubnetConfig subnet = space::load_subnet_arch(evaluator.space(), options.arch_path);
   const supernet::SubnetAccuracy result =
       evaluator.evaluate(subnet, options.int8, options.model_out);
   if (options.json) {
     nlohmann::json out = {{"checkpoint", options.checkpoint},
                           {"arch", options.arch_path},
-                          {"subnet", nas::describe_subnet(subnet)},
+                          {"subnet", space::describe_subnet(subnet)},
                           {"dataset", result.dataset},
                           {"images", result.images},
                           {"float_accuracy", result.float_accuracy}};
@@ -49,7 +49,7 @@ void run_eval(const EvalOptions& options) {
     return;
   }
   fmt::print("subnet:   {}\ndataset:  {} ({} images)\nfloat:    {:.2f}%\n",
-             nas::describe_subnet(subnet), result.dataset, result.images,
+             space::describe_subnet(subnet), result.dataset, result.images,
              result.float_accuracy * kPercent);
   if (result.int8_accuracy) {
     fmt::print("int8:     {:.2f}% (host engine)\n", *result.int8_accuracy * kPercent);

@@ -9,15 +9,15 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "deploy/export_build.h"
+#include "deploy/export_project.h"
+#include "deploy/export_verify.h"
 #include "profiler/board_spec.h"
-#include "profiler/export/export_build.h"
-#include "profiler/export/export_project.h"
-#include "profiler/export/export_verify.h"
 #include "profiler/interrupt_cleanup.h"
 
 #ifdef TINYNAS_WITH_SUPERNET
 #include "engine/compiler/json_reader.h"
-#include "nas/space/subnet_config.h"
+#include "space/subnet_config.h"
 #include "supernet/subnet_accuracy.h"
 #endif
 
@@ -44,7 +44,7 @@ std::string kib(uint64_t bytes) {
   return fmt::format("{} B ({:.1f} KiB)", bytes, static_cast<double>(bytes) / kBytesPerKib);
 }
 
-void print_sizes(const profiler::ExportProject& project, const profiler::ImageSize& size) {
+void print_sizes(const deploy::ExportProject& project, const deploy::ImageSize& size) {
   const uint64_t planned_sram = uint64_t{project.arena_bytes} + project.scratch_bytes;
   fmt::print("image size (arm-none-eabi-size -A), board {}:\n", project.board_kind);
   fmt::print("  flash       {}\n", kib(size.flash_bytes));
@@ -91,7 +91,8 @@ std::optional<double> float_accuracy_on_verified_images(const std::string& input
   options.dataset_path = dataset_dir;
   options.first_images = static_cast<int64_t>(images);
   supernet::SubnetAccuracyEvaluator evaluator(checkpoint.string(), options);
-  return evaluator.evaluate(nas::load_subnet_arch(evaluator.space(), arch.string())).float_accuracy;
+  return evaluator.evaluate(space::load_subnet_arch(evaluator.space(), arch.string()))
+      .float_accuracy;
 #else
   (void)input;
   (void)dataset_dir;
@@ -100,7 +101,7 @@ std::optional<double> float_accuracy_on_verified_images(const std::string& input
 #endif
 }
 
-void print_verify(const profiler::VerifyResult& r, const std::optional<double>& search_accuracy,
+void print_verify(const deploy::VerifyResult& r, const std::optional<double>& search_accuracy,
                   const std::optional<double>& float_accuracy) {
   const std::string tag = fmt::format("[{} | {}]", r.board, r.firmware_version);
   fmt::print("verify {}: {} samples, {}\n", tag, r.samples, r.sample_source);
@@ -145,21 +146,20 @@ void run_export(const ExportCommandOptions& options) {
     throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
-  const profiler::ExportSource source = profiler::resolve_export_source(options.input);
-  const profiler::ExportProject project =
-      profiler::write_export_project(source, spec, options.out_dir);
+  const deploy::ExportSource source = deploy::resolve_export_source(options.input);
+  const deploy::ExportProject project = deploy::write_export_project(source, spec, options.out_dir);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
              project.files.size());
   fmt::print("  model {} B in flash; arena {} B + scratch {} B static RAM (planned)\n",
              project.model_bytes, project.arena_bytes, project.scratch_bytes);
   if (!options.build && options.verify == 0) return;
 
-  const profiler::ExportBuild build = profiler::build_export_project(project.dir);
+  const deploy::ExportBuild build = deploy::build_export_project(project.dir);
   fmt::print("built {} and {}\n", build.elf, build.bin);
-  print_sizes(project, profiler::read_image_size(build.elf));
+  print_sizes(project, deploy::read_image_size(build.elf));
   if (options.verify == 0) return;
 
-  profiler::VerifyOptions verify;
+  deploy::VerifyOptions verify;
   verify.samples = options.verify;
   verify.port = options.port;
   verify.dataset_dir = options.dataset_dir;
@@ -167,8 +167,7 @@ void run_export(const ExportCommandOptions& options) {
     verify.dataset_dir = source.dataset_path;
   }
   if (options.port.empty()) profiler::install_interrupt_cleanup();
-  const profiler::VerifyResult result =
-      profiler::verify_export(source.model, spec, build.elf, verify);
+  const deploy::VerifyResult result = deploy::verify_export(source.model, spec, build.elf, verify);
   const std::optional<double> float_accuracy =
       result.labeled
           ? float_accuracy_on_verified_images(options.input, verify.dataset_dir, result.samples)

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "apps/commands.h"
-#include "profiler/farm/farm_client.h"
-#include "profiler/farm/farm_config.h"
-#include "profiler/farm/farm_server.h"
+#include "farm/farm_client.h"
+#include "farm/farm_config.h"
+#include "farm/farm_server.h"
 
 namespace tinynas::apps {
 
@@ -30,14 +30,14 @@ struct FarmStatusOptions {
 };
 
 void run_farm_serve(const FarmServeOptions& options) {
-  profiler::farm::FarmConfig config = profiler::farm::load_farm_config(options.config_path);
+  farm::FarmConfig config = farm::load_farm_config(options.config_path);
   if (options.port >= 0) config.port = static_cast<uint16_t>(options.port);
   if (!options.listen.empty()) config.listen = options.listen;
-  profiler::farm::serve_farm_until_signal(config);
+  farm::serve_farm_until_signal(config);
 }
 
 void run_farm_status(const FarmStatusOptions& options) {
-  profiler::farm::FarmClient client(options.url, options.token);
+  farm::FarmClient client(options.url, options.token);
   const nlohmann::json status = client.status();
   if (options.json) {
     fmt::print("{}\n", status.dump(kJsonIndent));

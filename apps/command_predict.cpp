@@ -7,9 +7,9 @@
 
 #include "apps/commands.h"
 #include "engine/compiler/model_file.h"
+#include "latency/latency_model.h"
+#include "latency/op_features.h"
 #include "profiler/board_spec.h"
-#include "profiler/latency/latency_model.h"
-#include "profiler/latency/op_features.h"
 
 namespace tinynas::apps {
 
@@ -26,7 +26,7 @@ struct PredictOptions {
 };
 
 // The board file's clock (the latency model's own when the kind has no board file here).
-uint32_t clock_of(const profiler::latency::LatencyModel& model) {
+uint32_t clock_of(const latency::LatencyModel& model) {
   try {
     return profiler::find_board_spec(model.board_kind).clock_hz;
   } catch (const profiler::BoardSpecError&) {
@@ -36,10 +36,9 @@ uint32_t clock_of(const profiler::latency::LatencyModel& model) {
 
 void run_predict(const PredictOptions& options) {
   const compiler::LoadedModel loaded = compiler::load_model_file(options.model_path);
-  const profiler::latency::LatencyModel model =
-      profiler::latency::load_latency_model(options.latency_model_path);
-  const auto ops = profiler::latency::extract_op_features(loaded.view());
-  const auto prediction = profiler::latency::predict_latency(model, ops);
+  const latency::LatencyModel model = latency::load_latency_model(options.latency_model_path);
+  const auto ops = latency::extract_op_features(loaded.view());
+  const auto prediction = latency::predict_latency(model, ops);
   const uint32_t clock_hz = clock_of(model);
   if (options.json) {
     nlohmann::json json;
@@ -51,7 +50,7 @@ void run_predict(const PredictOptions& options) {
     json["milliseconds"] = prediction.milliseconds(clock_hz);
     json["overhead_cycles"] = prediction.overhead_cycles;
     json["per_op_cycles"] = prediction.per_op_cycles;
-    if (model.holdout) json["holdout"] = profiler::latency::to_json(model)["holdout"];
+    if (model.holdout) json["holdout"] = latency::to_json(model)["holdout"];
     fmt::print("{}\n", json.dump(kJsonIndent));
     return;
   }

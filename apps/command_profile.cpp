@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "farm/farm_client.h"
 #include "profiler/board_connection.h"
-#include "profiler/farm/farm_client.h"
 #include "profiler/interrupt_cleanup.h"
 #include "profiler/profile.h"
 
@@ -110,10 +110,10 @@ void run_profile(const ProfileCommandOptions& options) {
   if (options.farm_url.empty()) {
     result = profile_on_board(options, model);
   } else {
-    profiler::farm::FarmProfileOptions farm_options;
+    farm::FarmProfileOptions farm_options;
     farm_options.runs = options.runs;
     farm_options.token = options.farm_token;
-    result = profiler::farm::profile_on_farm(options.farm_url, options.board, model, farm_options);
+    result = farm::profile_on_farm(options.farm_url, options.board, model, farm_options);
   }
   if (options.json) {
     nlohmann::json json = profiler::to_json(result);

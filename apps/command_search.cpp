@@ -111,7 +111,7 @@ void run_search_command(const SearchOptions& options) {
   fmt::print(
       "best: {}\n  accuracy {:.2f}% | {:.2f} ms, peak SRAM {:.1f} KiB ({}), flash {:.1f} KiB, "
       "{:.2f}M MACs | measured on {} ({})\n  {}/best/  report: {}/report.html  ({:.1f} min)\n",
-      nas::describe_subnet(best.subnet), accuracy * kPercent, m.latency_ms,
+      space::describe_subnet(best.subnet), accuracy * kPercent, m.latency_ms,
       m.peak_sram_bytes() / kKiB, nas::schedule_description(best.cost), m.model_bytes / kKiB,
       best.cost.macs / 1e6, m.board, m.firmware_version, result.output_dir, result.output_dir,
       minutes);

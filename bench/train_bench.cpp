@@ -11,13 +11,13 @@
 #include <cstring>
 #include <string>
 
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 #include "supernet/ofa_supernet.h"
 
 namespace {
 
-using tinynas::nas::SubnetConfig;
+using tinynas::space::SubnetConfig;
 
 constexpr int kWarmupSteps = 3;
 constexpr int kDefaultSteps = 20;
@@ -64,14 +64,15 @@ int main(int argc, char** argv) {
     }
   }
   if (threads > 0) torch::set_num_threads(threads);
-  const tinynas::nas::SearchSpace space = tinynas::nas::load_search_space(space_path);
+  const tinynas::space::SearchSpace space = tinynas::space::load_search_space(space_path);
   torch::manual_seed(0);
   tinynas::supernet::OFASupernet net(space);
   std::printf("space %s, %d threads, %d steps per figure\n", space.name.c_str(),
               torch::get_num_threads(), steps);
   std::printf("%-10s %8s %14s\n", "subnet", "batch", "images/s");
-  for (const auto& [name, subnet] : {std::pair{"largest", tinynas::nas::largest_subnet(space)},
-                                     std::pair{"smallest", tinynas::nas::smallest_subnet(space)}}) {
+  for (const auto& [name, subnet] :
+       {std::pair{"largest", tinynas::space::largest_subnet(space)},
+        std::pair{"smallest", tinynas::space::smallest_subnet(space)}}) {
     for (int batch : kBatchSizes) {
       std::printf("%-10s %8d %14.0f\n", name, batch, images_per_second(net, subnet, batch, steps));
       std::fflush(stdout);

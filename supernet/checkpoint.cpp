@@ -90,7 +90,7 @@ std::string checkpoint_dir(const std::string& path) {
 OFASupernet load_supernet_checkpoint(const std::string& path) {
   const std::string dir = checkpoint_dir(path);
   const nlohmann::json metadata = read_checkpoint_metadata(dir);
-  OFASupernet net(nas::parse_search_space(metadata.at("space")));
+  OFASupernet net(space::parse_search_space(metadata.at("space")));
   load_supernet_weights(dir, net);
   return net;
 }

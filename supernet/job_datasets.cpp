@@ -9,7 +9,7 @@ namespace {
 constexpr uint64_t kSyntheticTestSeedOffset = 0x9E3779B97F4A7C15ull;
 }  // namespace
 
-JobDatasets load_job_datasets(const DatasetConfig& config, const nas::SearchSpace& space,
+JobDatasets load_job_datasets(const DatasetConfig& config, const space::SearchSpace& space,
                               uint64_t seed) {
   ImageDataset train_all, test;
   if (config.kind == "synthetic") {

@@ -14,7 +14,7 @@ struct JobDatasets {
 
 // Throws DatasetError when files are missing or corrupt, std::invalid_argument when the
 // dataset does not fit the space (channels, classes).
-JobDatasets load_job_datasets(const DatasetConfig& config, const nas::SearchSpace& space,
+JobDatasets load_job_datasets(const DatasetConfig& config, const space::SearchSpace& space,
                               uint64_t seed);
 
 }  // namespace tinynas::supernet

@@ -4,7 +4,7 @@
 
 namespace tinynas::supernet {
 
-OFASupernetImpl::OFASupernetImpl(const nas::SearchSpace& space) : space_(space) {
+OFASupernetImpl::OFASupernetImpl(const space::SearchSpace& space) : space_(space) {
   const int first_channels = space.first_conv_channels();
   first_conv = register_module(
       "first_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(space.input_channels, first_channels,
@@ -39,11 +39,11 @@ OFASupernetImpl::OFASupernetImpl(const nas::SearchSpace& space) : space_(space) 
     channels = space.feature_mix_channels();
   }
   classifier = register_module("classifier", torch::nn::Linear(channels, space.num_classes));
-  set_active_subnet(nas::largest_subnet(space));
+  set_active_subnet(space::largest_subnet(space));
 }
 
-void OFASupernetImpl::set_active_subnet(const nas::SubnetConfig& subnet) {
-  nas::validate_subnet(space_, subnet);
+void OFASupernetImpl::set_active_subnet(const space::SubnetConfig& subnet) {
+  space::validate_subnet(space_, subnet);
   for (size_t s = 0; s < subnet.stages.size(); ++s) {
     for (size_t b = 0; b < subnet.stages[s].size(); ++b) {
       blocks_[s][b]->set_active(subnet.stages[s][b].kernel_size, subnet.stages[s][b].expand_ratio);

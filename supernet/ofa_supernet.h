@@ -7,19 +7,19 @@
 
 #include <vector>
 
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 #include "supernet/elastic_block.h"
 
 namespace tinynas::supernet {
 
 class OFASupernetImpl : public torch::nn::Module {
  public:
-  explicit OFASupernetImpl(const nas::SearchSpace& space);
+  explicit OFASupernetImpl(const space::SearchSpace& space);
 
   // Throws std::invalid_argument when `subnet` is not in the space.
-  void set_active_subnet(const nas::SubnetConfig& subnet);
-  const nas::SubnetConfig& active_subnet() const { return active_; }
+  void set_active_subnet(const space::SubnetConfig& subnet);
+  const space::SubnetConfig& active_subnet() const { return active_; }
   torch::Tensor forward(const torch::Tensor& input);
 
   void sort_channels_by_importance();
@@ -27,7 +27,7 @@ class OFASupernetImpl : public torch::nn::Module {
   void start_batch_norm_recalibration();
   void stop_batch_norm_recalibration();
 
-  const nas::SearchSpace& space() const { return space_; }
+  const space::SearchSpace& space() const { return space_; }
   // blocks[stage][slot]
   const std::vector<std::vector<ElasticMBConvBlock>>& blocks() const { return blocks_; }
   std::vector<std::vector<ElasticMBConvBlock>>& blocks() { return blocks_; }
@@ -39,8 +39,8 @@ class OFASupernetImpl : public torch::nn::Module {
   torch::nn::Linear classifier{nullptr};
 
  private:
-  nas::SearchSpace space_;
-  nas::SubnetConfig active_;
+  space::SearchSpace space_;
+  space::SubnetConfig active_;
   std::vector<std::vector<ElasticMBConvBlock>> blocks_;
 };
 TORCH_MODULE(OFASupernet);

@@ -81,16 +81,16 @@ torch::Tensor distillation_loss(const torch::Tensor& logits, const torch::Tensor
 }
 
 // The smallest subnet a phase samples: its smallest depth, kernel and expand ratio everywhere.
-nas::SubnetConfig smallest_in_phase(const TrainingJob& job, const PhaseConfig& phase) {
+space::SubnetConfig smallest_in_phase(const TrainingJob& job, const PhaseConfig& phase) {
   const auto smallest = [](const std::vector<int>& values) {
     return *std::min_element(values.begin(), values.end());
   };
-  const nas::BlockChoice block{smallest(phase.choices.kernel_sizes),
-                               smallest(phase.choices.expand_ratios)};
-  nas::SubnetConfig subnet;
+  const space::BlockChoice block{smallest(phase.choices.kernel_sizes),
+                                 smallest(phase.choices.expand_ratios)};
+  space::SubnetConfig subnet;
   subnet.stages.assign(
       job.space.stages.size(),
-      std::vector<nas::BlockChoice>(static_cast<size_t>(smallest(phase.choices.depths)), block));
+      std::vector<space::BlockChoice>(static_cast<size_t>(smallest(phase.choices.depths)), block));
   return subnet;
 }
 
@@ -128,7 +128,7 @@ nlohmann::json make_metadata(const TrainingJob& job, int completed_epochs,
           {"next_phase", position.phase},
           {"wall_seconds", wall_seconds},
           {"seed", job.seed},
-          {"space", nas::search_space_to_json(job.space)},
+          {"space", space::search_space_to_json(job.space)},
           {"job", job.document},
           {"job_path", job.job_path},
           {"history", epochs}};
@@ -199,8 +199,8 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
   const int last_epoch = options.max_epochs > 0
                              ? std::min(total_epochs, completed_epochs + options.max_epochs)
                              : total_epochs;
-  const nas::SubnetConfig largest = nas::largest_subnet(job.space);
-  const nas::SubnetConfig smallest = nas::smallest_subnet(job.space);
+  const space::SubnetConfig largest = space::largest_subnet(job.space);
+  const space::SubnetConfig smallest = space::smallest_subnet(job.space);
   std::unique_ptr<torch::optim::SGD> optimizer;
   int optimizer_phase = -1;
 
@@ -238,7 +238,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     }
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0, subnets_trained = 0;
-    const nas::SubnetConfig phase_smallest = smallest_in_phase(job, phase);
+    const space::SubnetConfig phase_smallest = smallest_in_phase(job, phase);
     const bool distill = phase.distillation && job.distillation_weight > 0.0;
 
     for (int step = 0; step < steps; ++step) {
@@ -249,7 +249,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
           make_batch(data.train, order, begin, begin + static_cast<size_t>(job.batch_size),
                      augmentation, &augment_rng);
       drop_gradients(net);
-      const auto train_subnet = [&](const nas::SubnetConfig& subnet,
+      const auto train_subnet = [&](const space::SubnetConfig& subnet,
                                     const torch::Tensor& soft_targets) {
         net->set_active_subnet(subnet);
         const torch::Tensor logits = net->forward(batch.images);
@@ -278,7 +278,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
         teacher_probs = torch::softmax(net->forward(batch.images), 1);
       }
       for (int k = 0; !phase.subnet && k < phase.subnets_per_step; ++k) {
-        train_subnet(nas::sample_subnet(job.space, phase.choices, subnet_rng), teacher_probs);
+        train_subnet(space::sample_subnet(job.space, phase.choices, subnet_rng), teacher_probs);
       }
       optimizer->step();
       if (callbacks.on_step) {
@@ -306,7 +306,7 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     summary.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
     if (data.validation.size() > 0) {
       const uint64_t calibration_seed = job.seed + kCalibrationSeedOffset;
-      const auto validation_accuracy = [&](const nas::SubnetConfig& subnet) {
+      const auto validation_accuracy = [&](const space::SubnetConfig& subnet) {
         return evaluate_subnet(*net, subnet, data.train, data.validation,
                                job.bn_calibration_batches, job.eval_batch_size, calibration_seed)
             .accuracy;
@@ -325,11 +325,11 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
     save_checkpoint(dir, net, optimizer.get(),
                     make_metadata(job, epoch + 1, result.history, result.wall_seconds));
     // The two subnets every epoch reports on, ready for `tinynas eval --arch` and `memory`.
-    nas::save_subnet_arch(job.space, largest, dir + "/" + kLargestArchFile, "largest");
-    nas::save_subnet_arch(job.space, smallest, dir + "/" + kSmallestArchFile, "smallest");
+    space::save_subnet_arch(job.space, largest, dir + "/" + kLargestArchFile, "largest");
+    space::save_subnet_arch(job.space, smallest, dir + "/" + kSmallestArchFile, "smallest");
     if (phase.subnet) {
-      nas::save_subnet_arch(job.space, *phase.subnet, dir + "/" + kTrainedSubnetArchFile,
-                            phase.name);
+      space::save_subnet_arch(job.space, *phase.subnet, dir + "/" + kTrainedSubnetArchFile,
+                              phase.name);
     }
     if (callbacks.on_epoch) callbacks.on_epoch(summary);
   }

@@ -75,9 +75,9 @@ SubnetAccuracyEvaluator::SubnetAccuracyEvaluator(const std::string& checkpoint,
 
 SubnetAccuracyEvaluator::~SubnetAccuracyEvaluator() = default;
 
-const nas::SearchSpace& SubnetAccuracyEvaluator::space() const { return state_->net->space(); }
+const space::SearchSpace& SubnetAccuracyEvaluator::space() const { return state_->net->space(); }
 
-SubnetAccuracy SubnetAccuracyEvaluator::evaluate(const nas::SubnetConfig& subnet, bool int8,
+SubnetAccuracy SubnetAccuracyEvaluator::evaluate(const space::SubnetConfig& subnet, bool int8,
                                                  const std::string& model_path) {
   State& s = *state_;
   OFASupernetImpl& net = *s.net;
@@ -98,7 +98,7 @@ SubnetAccuracy SubnetAccuracyEvaluator::evaluate(const nas::SubnetConfig& subnet
         lower_to_int8_graph(network, s.data.train, s.int8_calibration_batches, s.batch_size);
     const std::vector<uint8_t> bytes = write_int8_model(graph);
     if (!model_path.empty()) compiler::write_model_file(model_path, bytes);
-    const compiler::LoadedModel model(bytes, "int8 subnet " + nas::describe_subnet(subnet));
+    const compiler::LoadedModel model(bytes, "int8 subnet " + space::describe_subnet(subnet));
     const InputQuantization input = input_quantization(*s.evaluation);
     compiler::HostRunOptions run;
     run.pattern = compiler::InputPattern::kBytes;

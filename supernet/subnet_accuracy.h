@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::supernet {
 
@@ -39,10 +39,10 @@ class SubnetAccuracyEvaluator {
   SubnetAccuracyEvaluator(const SubnetAccuracyEvaluator&) = delete;
   SubnetAccuracyEvaluator& operator=(const SubnetAccuracyEvaluator&) = delete;
 
-  const nas::SearchSpace& space() const;
+  const space::SearchSpace& space() const;
   // BN-recalibrated float accuracy; with `int8`, also the accuracy of the quantized model run
   // by the host engine. When `model_path` is given the .tnm file is written there.
-  SubnetAccuracy evaluate(const nas::SubnetConfig& subnet, bool int8 = false,
+  SubnetAccuracy evaluate(const space::SubnetConfig& subnet, bool int8 = false,
                           const std::string& model_path = "");
 
  private:

@@ -60,11 +60,11 @@ void restore_buffers(torch::nn::Module& module, const std::vector<torch::Tensor>
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved.at(i));
 }
 
-AccuracyResult evaluate_subnet(OFASupernetImpl& net, const nas::SubnetConfig& subnet,
+AccuracyResult evaluate_subnet(OFASupernetImpl& net, const space::SubnetConfig& subnet,
                                const ImageDataset& train, const ImageDataset& evaluation,
                                int calibration_batches, int batch_size, uint64_t seed) {
   const bool was_training = net.is_training();
-  const nas::SubnetConfig previous = net.active_subnet();
+  const space::SubnetConfig previous = net.active_subnet();
   const std::vector<torch::Tensor> saved = copy_buffers(net);
   net.set_active_subnet(subnet);
   recalibrate_batch_norm(net, train, calibration_batches, batch_size, seed);

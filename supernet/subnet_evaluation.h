@@ -30,7 +30,7 @@ AccuracyResult evaluate_accuracy(const ForwardFunction& forward, const ImageData
 
 // Recalibrate + evaluate the subnet; the supernet's BN buffers are restored afterwards so
 // evaluation does not disturb training.
-AccuracyResult evaluate_subnet(OFASupernetImpl& net, const nas::SubnetConfig& subnet,
+AccuracyResult evaluate_subnet(OFASupernetImpl& net, const space::SubnetConfig& subnet,
                                const ImageDataset& train, const ImageDataset& evaluation,
                                int calibration_batches, int batch_size, uint64_t seed);
 

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "nas/space/subnet_config.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::supernet {
 namespace {
@@ -43,11 +43,11 @@ torch::Tensor StandaloneNetwork::forward(const torch::Tensor& input) const {
   return torch::linear(x.mean({2, 3}), classifier_weight, classifier_bias);
 }
 
-StandaloneNetwork extract_subnet(OFASupernetImpl& net, const nas::SubnetConfig& subnet) {
+StandaloneNetwork extract_subnet(OFASupernetImpl& net, const space::SubnetConfig& subnet) {
   torch::NoGradGuard no_grad;
   net.set_active_subnet(subnet);
   StandaloneNetwork network;
-  network.spec = nas::to_network_spec(net.space(), subnet);
+  network.spec = space::to_network_spec(net.space(), subnet);
   network.first_conv = fold(net.first_conv->weight, *net.first_bn, net.space().first_conv_stride,
                             net.space().first_conv_kernel_size / 2, 1, true);
   for (size_t s = 0; s < subnet.stages.size(); ++s) {

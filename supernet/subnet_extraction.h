@@ -46,7 +46,7 @@ struct StandaloneNetwork {
 };
 
 // Uses the BN running statistics as they are: recalibrate the subnet first.
-StandaloneNetwork extract_subnet(OFASupernetImpl& net, const nas::SubnetConfig& subnet);
+StandaloneNetwork extract_subnet(OFASupernetImpl& net, const space::SubnetConfig& subnet);
 
 // A TorchScript module (torch.jit.load in Python) computing `network.forward`; input NCHW float
 // normalised like the training data. Throws std::runtime_error naming the path on failure.

@@ -98,7 +98,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
   std::filesystem::path space_path = root.string("space");
   if (space_path.is_relative()) space_path = std::filesystem::path(base_dir) / space_path;
   try {
-    job.space = nas::load_search_space(space_path.lexically_normal().string());
+    job.space = space::load_search_space(space_path.lexically_normal().string());
   } catch (const SpecError& e) {
     throw SpecError(std::string("space: ") + e.what());
   }
@@ -173,7 +173,7 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
       std::filesystem::path arch = phase.string("subnet");
       if (arch.is_relative()) arch = std::filesystem::path(base_dir) / arch;
       try {
-        config.subnet = nas::load_subnet_arch(job.space, arch.lexically_normal().string());
+        config.subnet = space::load_subnet_arch(job.space, arch.lexically_normal().string());
       } catch (const std::exception& e) {
         throw SpecError(compiler::json_key_path(phase.path(), "subnet") + ": " + e.what());
       }

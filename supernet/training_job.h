@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::supernet {
 
@@ -34,7 +34,7 @@ struct PhaseConfig {
   int warmup_epochs = 0;       // linear warm-up from 0 at the start of the phase
   int subnets_per_step = 1;    // gradients of this many sampled subnets are accumulated
   bool distillation = false;   // soft targets from the largest subnet
-  nas::ChoiceSet choices;      // a dimension not given in the file: largest only
+  space::ChoiceSet choices;    // a dimension not given in the file: largest only
   bool sort_channels = false;  // re-sort middle channels by importance at phase start
   // Sandwich rule with in-place distillation (Yu et al., "BigNAS", ECCV 2020): every step also
   // trains the largest subnet on the labels and the phase's smallest subnet, and the largest's
@@ -43,13 +43,13 @@ struct PhaseConfig {
   // One fixed subnet trained alone for the whole phase (no sampling, no teacher): fine-tuning a
   // searched network with the weights it inherited, as once-for-all does before deployment
   // (Cai et al., ICLR 2020, section 4), or training one network from scratch.
-  std::optional<nas::SubnetConfig> subnet;
+  std::optional<space::SubnetConfig> subnet;
 };
 
 struct TrainingJob {
   std::string job_path;     // the file it was read from ("" when parsed from JSON)
   nlohmann::json document;  // as read, stored in checkpoints
-  nas::SearchSpace space;
+  space::SearchSpace space;
   DatasetConfig dataset;
   std::string output_dir;
   // A checkpoint folder of the same space whose weights start a new run (not a resumed one).

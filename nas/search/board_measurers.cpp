@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "profiler/farm/farm_client.h"
+#include "farm/farm_client.h"
 #include "profiler/profile.h"
 
 namespace tinynas::nas {
@@ -48,10 +48,10 @@ FarmBoardMeasurer::FarmBoardMeasurer(std::string url, std::string kind, uint32_t
 
 profiler::ProfileResult FarmBoardMeasurer::measure(const std::vector<uint8_t>& model,
                                                    const std::string& name) {
-  profiler::farm::FarmProfileOptions options;
+  farm::FarmProfileOptions options;
   options.runs = runs_;
   try {
-    return profiler::farm::profile_on_farm(url_, kind_, model, options);
+    return farm::profile_on_farm(url_, kind_, model, options);
   } catch (const std::exception& e) {
     throw std::runtime_error("measuring " + name + " on farm " + url_ + ": " + e.what());
   }

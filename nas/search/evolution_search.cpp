@@ -31,9 +31,10 @@ const char* const kPhaseInitial = "initial population";
 const char* const kPhaseEvolution = "evolution";
 const char* const kPhaseHardware = "hardware";
 
-std::string encoding_key(const SearchSpace& space, const SubnetConfig& subnet) {
+std::string encoding_key(const space::SearchSpace& space, const space::SubnetConfig& subnet) {
   std::string key;
-  for (int v : encode_subnet(space, subnet)) key += (key.empty() ? "" : ",") + std::to_string(v);
+  for (int v : space::encode_subnet(space, subnet))
+    key += (key.empty() ? "" : ",") + std::to_string(v);
   return key;
 }
 
@@ -169,7 +170,7 @@ nlohmann::json to_json(const BoardRecord& m) {
 
 nlohmann::json to_json(const CandidateRecord& r) {
   nlohmann::json out = {{"key", r.key},
-                        {"subnet", describe_subnet(r.subnet)},
+                        {"subnet", space::describe_subnet(r.subnet)},
                         {"genome", to_json(r.genome)},
                         {"cost", to_json(r.cost)},
                         {"accuracy", r.accuracy},
@@ -219,7 +220,7 @@ std::vector<std::string> pareto_front(const std::map<std::string, CandidateRecor
   return keys;
 }
 
-EvolutionSearch::EvolutionSearch(SearchSpace space, Constraints constraints,
+EvolutionSearch::EvolutionSearch(space::SearchSpace space, Constraints constraints,
                                  EvolutionSettings settings, uint64_t seed,
                                  AccuracyEvaluator& accuracy, SubnetCompiler& compiler,
                                  BoardMeasurer& board, const profiler::BoardSpec& board_spec,
@@ -245,13 +246,13 @@ void EvolutionSearch::say(const std::string& text) const {
   if (observer_.message) observer_.message(text);
 }
 
-const std::vector<profiler::latency::OpFeatures>& EvolutionSearch::features(
-    const CandidateRecord& record) {
+const std::vector<latency::OpFeatures>& EvolutionSearch::features(const CandidateRecord& record) {
   auto it = features_.find(record.key);
   if (it == features_.end()) {
     const std::vector<uint8_t> bytes = compile_random_weights(
         space_, record.subnet, static_cast<uint32_t>(seed_), record.cost.schedule);
-    it = features_.emplace(record.key, model_op_features(bytes, describe_subnet(record.subnet)))
+    it = features_
+             .emplace(record.key, model_op_features(bytes, space::describe_subnet(record.subnet)))
              .first;
   }
   return it->second;
@@ -272,7 +273,7 @@ void EvolutionSearch::update_predictions() {
 // The record of the genome's subnet when it is (predicted) feasible, else nullptr. Accuracy is
 // evaluated once per architecture, and only for feasible ones.
 CandidateRecord* EvolutionSearch::consider(const Genome& genome, int generation) {
-  const SubnetConfig subnet = express(genome);
+  const space::SubnetConfig subnet = express(genome);
   const std::string key = encoding_key(space_, subnet);
   auto it = records_.find(key);
   if (it != records_.end()) return predicted_feasible(it->second) ? &it->second : nullptr;
@@ -308,7 +309,7 @@ void EvolutionSearch::calibrate() {
       throw std::runtime_error("latency calibration: no subnet fitting the memory limits in " +
                                std::to_string(max_tries) + " draws");
     }
-    const SubnetConfig subnet = sample_subnet(space_, rng);
+    const space::SubnetConfig subnet = space::sample_subnet(space_, rng);
     const SubnetCost cost = subnet_cost(space_, subnet, constraints_);
     if (!fits_memory(cost, constraints_)) continue;
     // Under a joint schedule every other calibration model runs all its blocks fused, so the
@@ -317,7 +318,7 @@ void EvolutionSearch::calibrate() {
     const std::vector<uint8_t> bytes =
         compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + measured),
                                fused_sample ? compiler::Schedule::kFused : cost.schedule);
-    const std::string name = "calibration " + describe_subnet(subnet);
+    const std::string name = "calibration " + space::describe_subnet(subnet);
     latency_.add(name, bytes, board_.measure(bytes, name), -1.0, 0);
     report_progress(kPhaseCalibration, ++measured, count);
   }
@@ -411,7 +412,7 @@ void EvolutionSearch::next_generation(int generation) {
 }
 
 void EvolutionSearch::measure(CandidateRecord& record, int generation) {
-  const std::string name = describe_subnet(record.subnet);
+  const std::string name = space::describe_subnet(record.subnet);
   const std::vector<uint8_t> bytes = compiler_.compile(record.subnet, record.cost.schedule);
   const profiler::ProfileResult result = board_.measure(bytes, name);
   const fs::path models = fs::path(options_.state_dir) / kModelsDir;
@@ -489,7 +490,7 @@ GenerationSummary EvolutionSearch::summarize(int generation) const {
 }
 
 nlohmann::json EvolutionSearch::fingerprint() const {
-  return {{"space", search_space_to_json(space_)},
+  return {{"space", space::search_space_to_json(space_)},
           {"constraints", to_json(constraints_)},
           {"evolution", to_json(settings_)},
           {"seed", seed_},

@@ -58,7 +58,7 @@ BoardRecord make_board_record(const profiler::ProfileResult& result, const Const
 struct CandidateRecord {
   std::string key;  // the architecture encoding, "3,5,6,..."
   Genome genome;
-  SubnetConfig subnet;
+  space::SubnetConfig subnet;
   SubnetCost cost;
   double accuracy = 0.0;
   double predicted_ms = -1.0;  // latest prediction (-1: no latency model yet)
@@ -103,7 +103,7 @@ struct EvolutionOutcome {
 
 class EvolutionSearch {
  public:
-  EvolutionSearch(SearchSpace space, Constraints constraints, EvolutionSettings settings,
+  EvolutionSearch(space::SearchSpace space, Constraints constraints, EvolutionSettings settings,
                   uint64_t seed, AccuracyEvaluator& accuracy, SubnetCompiler& compiler,
                   BoardMeasurer& board, const profiler::BoardSpec& board_spec,
                   EvolutionOptions options, SearchObserver observer = {});
@@ -113,7 +113,7 @@ class EvolutionSearch {
   CandidateRecord* consider(const Genome& genome, int generation);
   bool predicted_feasible(const CandidateRecord& record) const;
   void update_predictions();
-  const std::vector<profiler::latency::OpFeatures>& features(const CandidateRecord& record);
+  const std::vector<latency::OpFeatures>& features(const CandidateRecord& record);
   void calibrate();
   void initial_population();
   void next_generation(int generation);
@@ -128,7 +128,7 @@ class EvolutionSearch {
   void report_progress(const std::string& phase, int64_t done, int64_t total) const;
   void say(const std::string& text) const;
 
-  SearchSpace space_;
+  space::SearchSpace space_;
   Constraints constraints_;
   EvolutionSettings settings_;
   uint64_t seed_;
@@ -143,7 +143,7 @@ class EvolutionSearch {
   std::vector<Genome> population_;
   std::map<std::string, CandidateRecord> records_;
   // Caches of pure functions of the architecture (not saved: recomputed after a resume).
-  std::map<std::string, std::vector<profiler::latency::OpFeatures>> features_;
+  std::map<std::string, std::vector<latency::OpFeatures>> features_;
   std::map<std::string, SubnetCost> costs_;
   LatencyTracker latency_;
   std::vector<GenerationSummary> history_;

@@ -20,8 +20,8 @@ bool chance(double probability, std::mt19937_64& rng) {
   return static_cast<double>(rng() >> kMantissaShift) / kTwoPow53 < probability;
 }
 
-BlockChoice random_block(const SearchSpace& space, std::mt19937_64& rng) {
-  BlockChoice b;
+space::BlockChoice random_block(const space::SearchSpace& space, std::mt19937_64& rng) {
+  space::BlockChoice b;
   b.kernel_size = draw(space.kernel_sizes, rng);
   b.expand_ratio = draw(space.expand_ratios, rng);
   return b;
@@ -29,30 +29,30 @@ BlockChoice random_block(const SearchSpace& space, std::mt19937_64& rng) {
 
 }  // namespace
 
-Genome random_genome(const SearchSpace& space, std::mt19937_64& rng) {
+Genome random_genome(const space::SearchSpace& space, std::mt19937_64& rng) {
   Genome g;
   for (size_t s = 0; s < space.stages.size(); ++s) {
     g.depths.push_back(draw(space.depths, rng));
-    std::vector<BlockChoice> slots;
+    std::vector<space::BlockChoice> slots;
     for (int i = 0; i < space.max_depth(); ++i) slots.push_back(random_block(space, rng));
     g.slots.push_back(std::move(slots));
   }
   return g;
 }
 
-SubnetConfig express(const Genome& genome) {
-  SubnetConfig subnet;
+space::SubnetConfig express(const Genome& genome) {
+  space::SubnetConfig subnet;
   for (size_t s = 0; s < genome.depths.size(); ++s) {
     subnet.stages.emplace_back(genome.slots[s].begin(), genome.slots[s].begin() + genome.depths[s]);
   }
   return subnet;
 }
 
-Genome mutate(const SearchSpace& space, const Genome& parent, double probability,
+Genome mutate(const space::SearchSpace& space, const Genome& parent, double probability,
               std::mt19937_64& rng) {
   Genome child = parent;
   for (auto& stage : child.slots) {
-    for (BlockChoice& block : stage) {
+    for (space::BlockChoice& block : stage) {
       if (chance(probability, rng)) block.kernel_size = draw(space.kernel_sizes, rng);
       if (chance(probability, rng)) block.expand_ratio = draw(space.expand_ratios, rng);
     }
@@ -79,7 +79,7 @@ nlohmann::json to_json(const Genome& genome) {
   nlohmann::json slots = nlohmann::json::array();
   for (const auto& stage : genome.slots) {
     nlohmann::json s = nlohmann::json::array();
-    for (const BlockChoice& b : stage) s.push_back({b.kernel_size, b.expand_ratio});
+    for (const space::BlockChoice& b : stage) s.push_back({b.kernel_size, b.expand_ratio});
     slots.push_back(s);
   }
   return {{"depths", genome.depths}, {"slots", slots}};
@@ -89,7 +89,7 @@ Genome genome_from_json(const nlohmann::json& json) {
   Genome g;
   g.depths = json.at("depths").get<std::vector<int>>();
   for (const nlohmann::json& stage : json.at("slots")) {
-    std::vector<BlockChoice> slots;
+    std::vector<space::BlockChoice> slots;
     for (const nlohmann::json& b : stage) {
       slots.push_back({b.at(0).get<int>(), b.at(1).get<int>()});
     }

@@ -8,22 +8,22 @@
 #include <random>
 #include <vector>
 
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::nas {
 
 struct Genome {
-  std::vector<int> depths;                      // per stage
-  std::vector<std::vector<BlockChoice>> slots;  // per stage, max_depth slots
+  std::vector<int> depths;                             // per stage
+  std::vector<std::vector<space::BlockChoice>> slots;  // per stage, max_depth slots
   bool operator==(const Genome& o) const { return depths == o.depths && slots == o.slots; }
 };
 
-Genome random_genome(const SearchSpace& space, std::mt19937_64& rng);
+Genome random_genome(const space::SearchSpace& space, std::mt19937_64& rng);
 // The subnet the genome expresses (the first depths[s] slots of each stage).
-SubnetConfig express(const Genome& genome);
+space::SubnetConfig express(const Genome& genome);
 // Each kernel, expand ratio and depth gene is redrawn with `probability`.
-Genome mutate(const SearchSpace& space, const Genome& parent, double probability,
+Genome mutate(const space::SearchSpace& space, const Genome& parent, double probability,
               std::mt19937_64& rng);
 // Each gene from either parent with equal chance.
 Genome crossover(const Genome& a, const Genome& b, std::mt19937_64& rng);

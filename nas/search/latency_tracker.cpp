@@ -4,12 +4,12 @@
 #include <stdexcept>
 
 #include "engine/compiler/model_file.h"
-#include "profiler/latency/op_features.h"
+#include "latency/op_features.h"
 
 namespace tinynas::nas {
 namespace {
 
-nlohmann::json features_to_json(const std::vector<profiler::latency::OpFeatures>& ops) {
+nlohmann::json features_to_json(const std::vector<latency::OpFeatures>& ops) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& op : ops) {
     out.push_back({{"class", op.op_class}, {"kind", op.op_kind}, {"values", op.values}});
@@ -17,13 +17,13 @@ nlohmann::json features_to_json(const std::vector<profiler::latency::OpFeatures>
   return out;
 }
 
-std::vector<profiler::latency::OpFeatures> features_from_json(const nlohmann::json& json) {
-  std::vector<profiler::latency::OpFeatures> ops;
+std::vector<latency::OpFeatures> features_from_json(const nlohmann::json& json) {
+  std::vector<latency::OpFeatures> ops;
   for (const nlohmann::json& j : json) {
-    profiler::latency::OpFeatures op;
+    latency::OpFeatures op;
     op.op_class = j.at("class").get<std::string>();
     op.op_kind = j.at("kind").get<std::string>();
-    op.values = j.at("values").get<profiler::latency::FeatureVector>();
+    op.values = j.at("values").get<latency::FeatureVector>();
     ops.push_back(std::move(op));
   }
   return ops;
@@ -31,10 +31,10 @@ std::vector<profiler::latency::OpFeatures> features_from_json(const nlohmann::js
 
 }  // namespace
 
-std::vector<profiler::latency::OpFeatures> model_op_features(const std::vector<uint8_t>& model,
-                                                             const std::string& origin) {
+std::vector<latency::OpFeatures> model_op_features(const std::vector<uint8_t>& model,
+                                                   const std::string& origin) {
   const compiler::LoadedModel loaded(model, origin);
-  return profiler::latency::extract_op_features(loaded.view());
+  return latency::extract_op_features(loaded.view());
 }
 
 LatencyTracker::LatencyTracker(std::string board_kind, uint32_t clock_hz)
@@ -51,21 +51,20 @@ void LatencyTracker::add(const std::string& name, const std::vector<uint8_t>& mo
                              firmware_version_ + "\": one latency model per firmware");
   }
   if (result.clock_hz > 0) clock_hz_ = result.clock_hz;
-  measurements_.push_back(profiler::latency::make_measurement(name, model_op_features(model, name),
-                                                              result.per_op_cycles, result.cycles));
+  measurements_.push_back(latency::make_measurement(name, model_op_features(model, name),
+                                                    result.per_op_cycles, result.cycles));
   if (predicted_ms >= 0.0) {
     checks_.push_back({name, predicted_ms, result.latency_ms(), generation});
   }
 }
 
 void LatencyTracker::refit() {
-  model_ = profiler::latency::fit_latency_model(measurements_, board_kind_, firmware_version_,
-                                                clock_hz_);
+  model_ = latency::fit_latency_model(measurements_, board_kind_, firmware_version_, clock_hz_);
 }
 
-double LatencyTracker::predict_ms(const std::vector<profiler::latency::OpFeatures>& ops) const {
+double LatencyTracker::predict_ms(const std::vector<latency::OpFeatures>& ops) const {
   if (!model_) throw std::logic_error("latency model used before its first fit");
-  return profiler::latency::predict_latency(*model_, ops).milliseconds(clock_hz_);
+  return latency::predict_latency(*model_, ops).milliseconds(clock_hz_);
 }
 
 std::optional<double> LatencyTracker::mean_error(int generation) const {
@@ -107,7 +106,7 @@ void LatencyTracker::restore(const nlohmann::json& json) {
   firmware_version_ = json.at("firmware_version").get<std::string>();
   measurements_.clear();
   for (const nlohmann::json& m : json.at("measurements")) {
-    measurements_.push_back(profiler::latency::make_measurement(
+    measurements_.push_back(latency::make_measurement(
         m.at("name").get<std::string>(), features_from_json(m.at("ops")),
         m.at("per_op_cycles").get<std::vector<uint32_t>>(), m.at("total_cycles").get<uint64_t>()));
   }

@@ -1,6 +1,6 @@
 // The search's view of the board's latency: every measurement taken so far (calibration subnets
 // and hardware-in-the-loop candidates), the latency model refit on all of them after each
-// round (profiler/latency: per-op-class NNLS), and the error of each round's predictions on the
+// round (latency/: per-op-class NNLS), and the error of each round's predictions on the
 // models it had not seen yet.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "profiler/latency/latency_model.h"
+#include "latency/latency_model.h"
 #include "profiler/profile.h"
 
 namespace tinynas::nas {
@@ -36,8 +36,8 @@ class LatencyTracker {
   void refit();
   bool ready() const { return model_.has_value(); }
   // Milliseconds on the board; throws unless ready().
-  double predict_ms(const std::vector<profiler::latency::OpFeatures>& ops) const;
-  const profiler::latency::LatencyModel& model() const { return *model_; }
+  double predict_ms(const std::vector<latency::OpFeatures>& ops) const;
+  const latency::LatencyModel& model() const { return *model_; }
   const std::vector<PredictionCheck>& checks() const { return checks_; }
   size_t measurements() const { return measurements_.size(); }
   const std::string& firmware_version() const { return firmware_version_; }
@@ -51,13 +51,13 @@ class LatencyTracker {
   std::string board_kind_;
   uint32_t clock_hz_ = 0;
   std::string firmware_version_;
-  std::vector<profiler::latency::ModelMeasurement> measurements_;
+  std::vector<latency::ModelMeasurement> measurements_;
   std::vector<PredictionCheck> checks_;
-  std::optional<profiler::latency::LatencyModel> model_;
+  std::optional<latency::LatencyModel> model_;
 };
 
 // Op features of a model's bytes (validated by the runtime's validator first).
-std::vector<profiler::latency::OpFeatures> model_op_features(const std::vector<uint8_t>& model,
-                                                             const std::string& origin);
+std::vector<latency::OpFeatures> model_op_features(const std::vector<uint8_t>& model,
+                                                   const std::string& origin);
 
 }  // namespace tinynas::nas

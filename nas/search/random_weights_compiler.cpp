@@ -3,7 +3,7 @@
 
 namespace tinynas::nas {
 
-std::vector<uint8_t> RandomWeightsCompiler::compile(const SubnetConfig& subnet,
+std::vector<uint8_t> RandomWeightsCompiler::compile(const space::SubnetConfig& subnet,
                                                     compiler::Schedule schedule) {
   return compile_random_weights(space_, subnet, seed_, schedule);
 }

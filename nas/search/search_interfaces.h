@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "engine/compiler/memory_plan.h"
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
 #include "profiler/profile.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::nas {
 
@@ -21,7 +21,7 @@ class AccuracyEvaluator {
  public:
   virtual ~AccuracyEvaluator() = default;
   // Fraction correct in [0, 1]. Deterministic for a given subnet (the search caches it).
-  virtual double accuracy(const SubnetConfig& subnet) = 0;
+  virtual double accuracy(const space::SubnetConfig& subnet) = 0;
   virtual std::string description() const = 0;  // "supernet <ckpt>, fashion-mnist/validation"
 };
 
@@ -29,19 +29,22 @@ class SubnetCompiler {
  public:
   virtual ~SubnetCompiler() = default;
   // `schedule` as SubnetCost::schedule: the plan the search checked against the limits.
-  virtual std::vector<uint8_t> compile(const SubnetConfig& subnet, compiler::Schedule schedule) = 0;
+  virtual std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
+                                       compiler::Schedule schedule) = 0;
   virtual std::string description() const = 0;
 };
 
 // Random weights: the structure (memory plan, op features, latency) of the real model.
 class RandomWeightsCompiler : public SubnetCompiler {
  public:
-  RandomWeightsCompiler(SearchSpace space, uint32_t seed) : space_(std::move(space)), seed_(seed) {}
-  std::vector<uint8_t> compile(const SubnetConfig& subnet, compiler::Schedule schedule) override;
+  RandomWeightsCompiler(space::SearchSpace space, uint32_t seed)
+      : space_(std::move(space)), seed_(seed) {}
+  std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
+                               compiler::Schedule schedule) override;
   std::string description() const override { return "random int8 weights"; }
 
  private:
-  SearchSpace space_;
+  space::SearchSpace space_;
   uint32_t seed_;
 };
 

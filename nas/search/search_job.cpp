@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "engine/compiler/json_reader.h"
-#include "profiler/farm/farm_client.h"
+#include "farm/farm_client.h"
 
 namespace tinynas::nas {
 namespace {
@@ -99,7 +99,7 @@ bool parse_space(const ObjectFields& root, const std::string& base_dir, SearchJo
   if (!path) return false;
   job.space_path = resolve(base_dir, *path);
   try {
-    job.space = load_search_space(job.space_path);
+    job.space = space::load_search_space(job.space_path);
     return true;
   } catch (const std::exception& e) {
     root.errors().add("space", "a readable search-space file (tinynas-space/1)",
@@ -124,8 +124,8 @@ void parse_stage1(const ObjectFields& root, bool space_ok, SearchJob& job) {
   // Every grid point must be a valid space (a resolution must survive all strides).
   for (size_t r = 0; r < resolutions->size(); ++r) {
     try {
-      parse_search_space(
-          search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
+      space::parse_search_space(
+          space::search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
     } catch (const std::exception& e) {
       root.errors().add(index_path("stage1.resolutions", r),
                         "a resolution the space accepts (" + std::string(e.what()) + ")",
@@ -262,8 +262,9 @@ void check_against_board(const ObjectFields& root, SearchJob& job) {
 
 }  // namespace
 
-SearchSpace space_at(const SearchSpace& family, double width_multiplier, int resolution) {
-  SearchSpace space = family;
+space::SearchSpace space_at(const space::SearchSpace& family, double width_multiplier,
+                            int resolution) {
+  space::SearchSpace space = family;
   space.width_multiplier = width_multiplier;
   space.resolution = resolution;
   space.name =
@@ -313,7 +314,7 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   if (root.has("farm")) {
     if (const auto url = root.string("farm")) {
       try {
-        profiler::farm::parse_farm_url(*url);
+        farm::parse_farm_url(*url);
         job.farm_url = *url;
       } catch (const std::exception& e) {
         errors.add("farm", "a farm URL http://HOST:PORT", "\"" + *url + "\" (" + e.what() + ")");

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "nas/search/field_errors.h"
-#include "nas/space/search_space.h"
 #include "profiler/board_spec.h"
+#include "space/search_space.h"
 
 namespace tinynas::nas {
 
@@ -101,9 +101,9 @@ struct SearchJob {
   std::string name;
   profiler::BoardSpec board;
   Constraints constraints;
-  nlohmann::json dataset;  // passed to the training job as its "dataset"
-  std::string space_path;  // absolute or relative to the working directory
-  SearchSpace space;       // the space family (stage 1 varies its width and resolution)
+  nlohmann::json dataset;    // passed to the training job as its "dataset"
+  std::string space_path;    // absolute or relative to the working directory
+  space::SearchSpace space;  // the space family (stage 1 varies its width and resolution)
   Stage1Settings stage1;
   SupernetSettings supernet;
   EvolutionSettings evolution;
@@ -115,7 +115,8 @@ struct SearchJob {
 
 // The space of the family at one grid point (width multiplier and resolution replaced, name
 // suffixed "-r<res>-w<width>").
-SearchSpace space_at(const SearchSpace& family, double width_multiplier, int resolution);
+space::SearchSpace space_at(const space::SearchSpace& family, double width_multiplier,
+                            int resolution);
 
 // `base_dir` resolves relative "space", "dataset.path" and "supernet.checkpoint" paths (the job
 // file's folder). `boards_dir` holds the board files. Throws FieldErrorList with every error.

@@ -50,14 +50,15 @@ std::optional<FinalModel> train_final_model(const SearchJob& job, const Candidat
   FinalModel model;
   model.settings = *job.final_training;
   model.search_accuracy = best.accuracy;
-  say(std::string("final training: ") + describe_subnet(best.subnet) + ", " +
+  say(std::string("final training: ") + space::describe_subnet(best.subnet) + ", " +
       std::to_string(model.settings.epochs) + " epoch(s) from " +
       (model.settings.start == FinalTrainingStart::kScratch ? "scratch"
                                                             : "the supernet's weights"));
   supernet.train_final(job, best.subnet, (out / kFinalDir).string(), resume, observer);
   model.accuracy = supernet.accuracy().accuracy(best.subnet);
   const std::vector<uint8_t> bytes = supernet.compiler().compile(best.subnet, best.cost.schedule);
-  const profiler::ProfileResult run = board.measure(bytes, describe_subnet(best.subnet) + " final");
+  const profiler::ProfileResult run =
+      board.measure(bytes, space::describe_subnet(best.subnet) + " final");
   board.idle();
   const std::string model_file = std::string(kModelsDir) + "/" + kFinalModelFile;
   compiler::write_model_file((out / kStateDir / model_file).string(), bytes);
@@ -109,7 +110,7 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
       write_json(cdf, to_json(*result.stage1, job.constraints));
     }
     result.space = result.stage1->chosen_space;
-    write_json(out / kStage1Dir / "space.json", search_space_to_json(result.space));
+    write_json(out / kStage1Dir / "space.json", space::search_space_to_json(result.space));
     if (observer.message) {
       const GridPointResult& p = result.stage1->points[result.stage1->chosen];
       observer.message("stage 1: chose " + p.space_name + " (" + std::to_string(p.satisfying) +
@@ -161,8 +162,8 @@ void write_search_results(const SearchJob& job, const PipelineResult& result,
   if (o.best) {
     const CandidateRecord& best = o.records.at(*o.best);
     fs::create_directories(best_dir);
-    save_subnet_arch(result.space, best.subnet, (best_dir / "arch.json").string(),
-                     job.name + "-best");
+    space::save_subnet_arch(result.space, best.subnet, (best_dir / "arch.json").string(),
+                            job.name + "-best");
     const BoardRecord& shipped = result.final_model ? result.final_model->measured : *best.measured;
     fs::copy_file(out / kStateDir / shipped.model_file, best_dir / "model.tnm",
                   fs::copy_options::overwrite_existing);

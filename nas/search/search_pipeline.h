@@ -20,17 +20,17 @@ class SupernetProvider {
   virtual ~SupernetProvider() = default;
   // Trains (or loads) the supernet of `space`; `dir` is the place for its files. With `resume`,
   // an interrupted training continues.
-  virtual void prepare(const SearchJob& job, const SearchSpace& space, const std::string& dir,
-                       bool resume, const SearchObserver& observer) = 0;
+  virtual void prepare(const SearchJob& job, const space::SearchSpace& space,
+                       const std::string& dir, bool resume, const SearchObserver& observer) = 0;
   virtual AccuracyEvaluator& accuracy() = 0;
   virtual SubnetCompiler& compiler() = 0;
   // Writes the subnet's own weights (e.g. a TorchScript file) into `dir`; may do nothing.
-  virtual void export_subnet(const SubnetConfig& subnet, const std::string& dir) = 0;
+  virtual void export_subnet(const space::SubnetConfig& subnet, const std::string& dir) = 0;
   // Trains `subnet` alone as job.final_training says, with its files in `dir`; from then on
   // accuracy(), compiler() and export_subnet() use the trained weights. With `resume`, an
   // interrupted training continues; a finished one is loaded.
-  virtual void train_final(const SearchJob& job, const SubnetConfig& subnet, const std::string& dir,
-                           bool resume, const SearchObserver& observer) = 0;
+  virtual void train_final(const SearchJob& job, const space::SubnetConfig& subnet,
+                           const std::string& dir, bool resume, const SearchObserver& observer) = 0;
 };
 
 // The best network after its final training: what best/ ships.
@@ -49,7 +49,7 @@ struct PipelineOptions {
 struct PipelineResult {
   std::string output_dir;
   std::optional<Stage1Result> stage1;
-  SearchSpace space;  // the searched space
+  space::SearchSpace space;  // the searched space
   EvolutionOutcome outcome;
   // Set when the job has "final_training" and its model ran on the board within the limits.
   std::optional<FinalModel> final_model;

@@ -119,10 +119,10 @@ std::string tradeoff_chart(const SearchJob& job, const EvolutionOutcome& o, bool
   return svg_chart(opt, {verified, rejected, front});
 }
 
-std::string memory_section(const SearchJob& job, const SearchSpace& space,
+std::string memory_section(const SearchJob& job, const space::SearchSpace& space,
                            const CandidateRecord& best) {
   const compiler::Graph graph =
-      compiler::build_graph_structure(to_network_spec(space, best.subnet));
+      compiler::build_graph_structure(space::to_network_spec(space, best.subnet));
   compiler::PlannerOptions without;
   without.in_place_depthwise = false;
   const compiler::MemoryPlan in_place = compiler::plan_memory(graph);
@@ -220,7 +220,7 @@ std::string candidates_table(const EvolutionOutcome& o) {
   for (const CandidateRecord* r : measured) {
     const BoardRecord& m = *r->measured;
     s << "<tr class='" << (r->verified() ? (front.count(r->key) ? "front" : "ok") : "bad")
-      << "'><td><code>" << html_escape(describe_subnet(r->subnet)) << "</code></td><td>"
+      << "'><td><code>" << html_escape(space::describe_subnet(r->subnet)) << "</code></td><td>"
       << fixed(r->accuracy * kPercent, 2) << "%</td><td>" << fixed(m.latency_ms, 2) << " / "
       << (m.predicted_ms >= 0 ? fixed(m.predicted_ms, 2) : "-") << " ms</td><td>"
       << kib(m.peak_sram_bytes()) << "</td><td>" << kib(m.model_bytes) << "</td><td>"
@@ -260,7 +260,7 @@ std::string render_search_report(const SearchJob& job, const PipelineResult& res
     const std::optional<FinalModel>& f = result.final_model;
     const BoardRecord& m = f ? f->measured : *b.measured;
     s << "<div class='best'><h2>Best network (verified on the board)</h2><p><code>"
-      << html_escape(describe_subnet(b.subnet)) << "</code></p><table>";
+      << html_escape(space::describe_subnet(b.subnet)) << "</code></p><table>";
     if (f) {
       s << "<tr><th>Final training</th><td>" << f->settings.epochs << " epoch(s) from "
         << (f->settings.start == FinalTrainingStart::kScratch ? "scratch"

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "nas/search/subnet_cost.h"
-#include "nas/space/subnet_config.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::nas {
 namespace {
@@ -16,7 +16,7 @@ constexpr uint64_t kGridSeedStride = 0x9E3779B97F4A7C15ull;
 
 }  // namespace
 
-Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& settings,
+Stage1Result optimize_space(const space::SearchSpace& family, const Stage1Settings& settings,
                             const Constraints& constraints, uint64_t seed,
                             const ProgressCallback& progress) {
   Stage1Result result;
@@ -29,12 +29,12 @@ Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& set
       GridPointResult point;
       point.width_multiplier = width;
       point.resolution = resolution;
-      const SearchSpace space = space_at(family, width, resolution);
+      const space::SearchSpace space = space_at(family, width, resolution);
       point.space_name = space.name;
       point.samples = settings.samples;
       std::mt19937_64 rng(seed + kGridSeedStride * (result.points.size() + 1));
       for (int i = 0; i < settings.samples; ++i) {
-        const SubnetConfig subnet = sample_subnet(space, rng);
+        const space::SubnetConfig subnet = space::sample_subnet(space, rng);
         const SubnetCost cost = subnet_cost(space, subnet, constraints);
         if (fits_memory(cost, constraints)) point.satisfying_macs.push_back(cost.macs);
         if (progress) progress(++done, total);
@@ -98,7 +98,7 @@ nlohmann::json to_json(const Stage1Result& result, const Constraints& constraint
           {"points", points}};
 }
 
-Stage1Result stage1_result_from_json(const nlohmann::json& json, const SearchSpace& family) {
+Stage1Result stage1_result_from_json(const nlohmann::json& json, const space::SearchSpace& family) {
   Stage1Result result;
   for (const nlohmann::json& p : json.at("points")) {
     GridPointResult point;

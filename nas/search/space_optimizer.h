@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "nas/search/search_job.h"
-#include "nas/space/search_space.h"
+#include "space/search_space.h"
 
 namespace tinynas::nas {
 
@@ -30,7 +30,7 @@ struct GridPointResult {
 struct Stage1Result {
   std::vector<GridPointResult> points;  // grid order: widths outer, resolutions inner
   int chosen = -1;                      // index into points
-  SearchSpace chosen_space;
+  space::SearchSpace chosen_space;
 };
 
 // Called after each sample: (done, total).
@@ -38,14 +38,14 @@ using ProgressCallback = std::function<void(int64_t, int64_t)>;
 
 // Deterministic for a seed (each grid point draws from its own seeded generator). Throws
 // std::runtime_error when no subnet of any grid point fits.
-Stage1Result optimize_space(const SearchSpace& family, const Stage1Settings& settings,
+Stage1Result optimize_space(const space::SearchSpace& family, const Stage1Settings& settings,
                             const Constraints& constraints, uint64_t seed,
                             const ProgressCallback& progress = {});
 
 // {"rule", "constraints", "chosen", "points": [{"width_multiplier", "resolution", "space",
 //  "samples", "satisfying", "mean_macs", "median_macs", "macs": [...ascending]}]}
 nlohmann::json to_json(const Stage1Result& result, const Constraints& constraints);
-Stage1Result stage1_result_from_json(const nlohmann::json& json, const SearchSpace& family);
+Stage1Result stage1_result_from_json(const nlohmann::json& json, const space::SearchSpace& family);
 
 nlohmann::json to_json(const Constraints& constraints);
 

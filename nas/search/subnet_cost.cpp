@@ -32,14 +32,16 @@ compiler::MemoryPlan plan_with(const compiler::Graph& graph, compiler::Schedule 
 
 }  // namespace
 
-SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet) {
-  const compiler::Graph graph = compiler::build_graph_structure(to_network_spec(space, subnet));
+SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfig& subnet) {
+  const compiler::Graph graph =
+      compiler::build_graph_structure(space::to_network_spec(space, subnet));
   return cost_of_plan(graph, compiler::plan_memory(graph), compiler::Schedule::kPlain);
 }
 
-SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet,
+SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfig& subnet,
                        const Constraints& constraints) {
-  const compiler::Graph graph = compiler::build_graph_structure(to_network_spec(space, subnet));
+  const compiler::Graph graph =
+      compiler::build_graph_structure(space::to_network_spec(space, subnet));
   const compiler::MemoryPlan plain = compiler::plan_memory(graph);
   const bool plain_fits =
       !constraints.peak_sram_bytes || plain.peak_sram_bytes() <= *constraints.peak_sram_bytes;
@@ -61,11 +63,13 @@ bool fits_memory(const SubnetCost& cost, const Constraints& constraints) {
   return true;
 }
 
-std::vector<uint8_t> compile_random_weights(const SearchSpace& space, const SubnetConfig& subnet,
-                                            uint32_t seed, compiler::Schedule schedule) {
+std::vector<uint8_t> compile_random_weights(const space::SearchSpace& space,
+                                            const space::SubnetConfig& subnet, uint32_t seed,
+                                            compiler::Schedule schedule) {
   compiler::BuildOptions options;
   options.seed = seed;
-  const compiler::Graph graph = compiler::build_graph(to_network_spec(space, subnet), options);
+  const compiler::Graph graph =
+      compiler::build_graph(space::to_network_spec(space, subnet), options);
   return compiler::write_model(graph, plan_with(graph, schedule));
 }
 

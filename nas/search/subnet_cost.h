@@ -10,8 +10,8 @@
 
 #include "engine/compiler/memory_plan.h"
 #include "nas/search/search_job.h"
-#include "nas/space/search_space.h"
-#include "nas/space/subnet_config.h"
+#include "space/search_space.h"
+#include "space/subnet_config.h"
 
 namespace tinynas::nas {
 
@@ -31,10 +31,10 @@ struct SubnetCost {
 };
 
 // Structure only (no weights): fast enough for stage 1's thousands of samples. Op by op.
-SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet);
+SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfig& subnet);
 // The schedule chosen as `constraints.schedule` says: under kJoint, op by op when that meets
 // the SRAM limit (no limit: op by op), else the planner's smallest-peak schedule.
-SubnetCost subnet_cost(const SearchSpace& space, const SubnetConfig& subnet,
+SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfig& subnet,
                        const Constraints& constraints);
 
 // True when the planner's SRAM and the file size are within the limits that are set.
@@ -43,7 +43,7 @@ bool fits_memory(const SubnetCost& cost, const Constraints& constraints);
 // The .tnm bytes of the subnet with seeded random weights: the structure (and so the memory
 // plan, the op features and the latency) of the trained model, without needing the supernet.
 std::vector<uint8_t> compile_random_weights(
-    const SearchSpace& space, const SubnetConfig& subnet, uint32_t seed,
+    const space::SearchSpace& space, const space::SubnetConfig& subnet, uint32_t seed,
     compiler::Schedule schedule = compiler::Schedule::kPlain);
 
 // "op by op", "fused blocks", "patch stage (MAC overhead N)": how the candidate runs.

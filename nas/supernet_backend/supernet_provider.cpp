@@ -99,7 +99,7 @@ struct SupernetBackedProvider::State {
   class Accuracy : public AccuracyEvaluator {
    public:
     explicit Accuracy(State& s) : s_(s) {}
-    double accuracy(const SubnetConfig& subnet) override {
+    double accuracy(const space::SubnetConfig& subnet) override {
       return supernet::evaluate_subnet(*s_.net, subnet, s_.data.train, s_.data.validation,
                                        s_.calibration_batches, s_.batch_size,
                                        s_.seed + kRecalibrationSeedOffset)
@@ -116,7 +116,8 @@ struct SupernetBackedProvider::State {
   class Int8Compiler : public SubnetCompiler {
    public:
     explicit Int8Compiler(State& s) : s_(s) {}
-    std::vector<uint8_t> compile(const SubnetConfig& subnet, compiler::Schedule schedule) override {
+    std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
+                                 compiler::Schedule schedule) override {
       torch::NoGradGuard no_grad;
       const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s_.net);
       s_.net->set_active_subnet(subnet);
@@ -153,7 +154,7 @@ void SupernetBackedProvider::validate(const SearchJob& job) {
   }
 }
 
-void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& space,
+void SupernetBackedProvider::prepare(const SearchJob& job, const space::SearchSpace& space,
                                      const std::string& dir, bool resume,
                                      const SearchObserver& observer) {
   State& s = *state_;
@@ -161,7 +162,7 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& sp
   std::string checkpoint = job.supernet.checkpoint;
   if (checkpoint.empty()) {
     const fs::path space_path = fs::path(dir) / "space.json";
-    write_json(space_path, search_space_to_json(space));
+    write_json(space_path, space::search_space_to_json(space));
     const nlohmann::json doc = training_document(job, space_path.string(), dir);
     write_json(fs::path(dir) / "train-job.json", doc);
     const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
@@ -171,7 +172,7 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& sp
   const std::string ckpt_dir = supernet::checkpoint_dir(checkpoint);
   const nlohmann::json metadata = supernet::read_checkpoint_metadata(ckpt_dir);
   s.net = supernet::load_supernet_checkpoint(ckpt_dir);
-  if (search_space_to_json(s.net->space()) != search_space_to_json(space)) {
+  if (space::search_space_to_json(s.net->space()) != space::search_space_to_json(space)) {
     throw std::runtime_error("supernet checkpoint " + ckpt_dir + " was trained on space \"" +
                              s.net->space().name + "\", the search needs \"" + space.name +
                              "\" (drop stage1 from the job, or train a new supernet)");
@@ -198,17 +199,17 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const SearchSpace& sp
 AccuracyEvaluator& SupernetBackedProvider::accuracy() { return *state_->accuracy; }
 SubnetCompiler& SupernetBackedProvider::compiler() { return *state_->compiler; }
 
-void SupernetBackedProvider::train_final(const SearchJob& job, const SubnetConfig& subnet,
+void SupernetBackedProvider::train_final(const SearchJob& job, const space::SubnetConfig& subnet,
                                          const std::string& dir, bool resume,
                                          const SearchObserver& observer) {
   State& s = *state_;
   if (!job.final_training) throw std::logic_error("train_final: the job has no final_training");
   const FinalTrainingSettings& settings = *job.final_training;
-  const SearchSpace space = s.net->space();
+  const space::SearchSpace space = s.net->space();
   const fs::path space_path = fs::path(dir) / "space.json";
-  write_json(space_path, search_space_to_json(space));
+  write_json(space_path, space::search_space_to_json(space));
   const fs::path arch_path = fs::path(dir) / kFinalSubnetArchFile;
-  save_subnet_arch(space, subnet, arch_path.string(), "final");
+  space::save_subnet_arch(space, subnet, arch_path.string(), "final");
   nlohmann::json doc = training_document(job, space_path.string(), dir);
   doc["phases"] = nlohmann::json::array({{{"name", "final"},
                                           {"epochs", settings.epochs},
@@ -224,7 +225,8 @@ void SupernetBackedProvider::train_final(const SearchJob& job, const SubnetConfi
   s.checkpoint = supernet::checkpoint_dir(dir);
 }
 
-void SupernetBackedProvider::export_subnet(const SubnetConfig& subnet, const std::string& dir) {
+void SupernetBackedProvider::export_subnet(const space::SubnetConfig& subnet,
+                                           const std::string& dir) {
   torch::NoGradGuard no_grad;
   State& s = *state_;
   const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s.net);

@@ -21,12 +21,12 @@ class SupernetBackedProvider : public SupernetProvider {
   // starts); throws FieldErrorList naming "supernet.train.<field>".
   static void validate(const SearchJob& job);
 
-  void prepare(const SearchJob& job, const SearchSpace& space, const std::string& dir, bool resume,
-               const SearchObserver& observer) override;
+  void prepare(const SearchJob& job, const space::SearchSpace& space, const std::string& dir,
+               bool resume, const SearchObserver& observer) override;
   AccuracyEvaluator& accuracy() override;
   SubnetCompiler& compiler() override;
-  void export_subnet(const SubnetConfig& subnet, const std::string& dir) override;
-  void train_final(const SearchJob& job, const SubnetConfig& subnet, const std::string& dir,
+  void export_subnet(const space::SubnetConfig& subnet, const std::string& dir) override;
+  void train_final(const SearchJob& job, const space::SubnetConfig& subnet, const std::string& dir,
                    bool resume, const SearchObserver& observer) override;
 
  private:

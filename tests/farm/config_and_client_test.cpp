@@ -3,11 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "profiler/farm/farm_client.h"
-#include "profiler/farm/farm_config.h"
-#include "profiler/farm/sha256.h"
+#include "farm/farm_client.h"
+#include "farm/farm_config.h"
+#include "farm/sha256.h"
 
-namespace tinynas::profiler::farm {
+namespace tinynas::farm {
 namespace {
 
 std::string config_error(const nlohmann::json& document) {
@@ -95,7 +95,7 @@ TEST(Sha256, MatchesTheFipsExamples) {
 }
 
 TEST(ProfileResultJson, RoundTripsEveryFigure) {
-  ProfileResult r;
+  profiler::ProfileResult r;
   r.board = "qemu-mps2-an386";
   r.firmware_version = "tinynas-runner 0.1.0";
   r.core = "cortex-m4";
@@ -123,7 +123,7 @@ TEST(ProfileResultJson, RoundTripsEveryFigure) {
   r.host_compared = true;
   r.output_matches_host = true;
   r.host_output_crc32 = 42;
-  const ProfileResult back = profile_result_from_json(to_json(r));
+  const profiler::ProfileResult back = profile_result_from_json(to_json(r));
   EXPECT_EQ(to_json(back), to_json(r));
   nlohmann::json broken = to_json(r);
   broken.erase("cycles");
@@ -136,4 +136,4 @@ TEST(ProfileResultJson, RoundTripsEveryFigure) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::farm
+}  // namespace tinynas::farm

@@ -14,10 +14,10 @@
 
 #include "engine/compiler/model_file.h"
 #include "engine/runtime/op_kind_name.h"
-#include "profiler/farm/farm.h"
-#include "profiler/farm/sha256.h"
+#include "farm/farm.h"
+#include "farm/sha256.h"
 
-namespace tinynas::profiler::farm::testing {
+namespace tinynas::farm::testing {
 
 inline constexpr char kFakeFirmware[] = "fake-runner 1.0";
 inline constexpr uint32_t kFakeCyclesPerOp = 1000;
@@ -64,20 +64,21 @@ class FakeFarmBoard : public FarmBoard {
   void start() override {
     if (control_->start_fault) control_->start_fault(index_);
   }
-  const BoardInfo& info() const override { return info_; }
+  const profiler::BoardInfo& info() const override { return info_; }
 
-  ProfileResult measure(const std::vector<uint8_t>& model, const ProfileOptions& options) override {
+  profiler::ProfileResult measure(const std::vector<uint8_t>& model,
+                                  const profiler::ProfileOptions& options) override {
     ++control_->measure_calls;
     const std::string sha = sha256_hex(model);
     {
       std::unique_lock lock(control_->mutex);
       control_->changed.wait(lock, [&] { return !control_->hold || interrupted_; });
       if (interrupted_)
-        throw BoardLinkError("board fake/" + std::to_string(index_) + ": interrupted");
+        throw profiler::BoardLinkError("board fake/" + std::to_string(index_) + ": interrupted");
     }
     if (control_->fault) control_->fault(index_, sha);
     const compiler::LoadedModel loaded(model, "fake board upload");
-    ProfileResult result;
+    profiler::ProfileResult result;
     result.board = info_.board;
     result.firmware_version = info_.firmware_version;
     result.core = info_.core;
@@ -125,7 +126,7 @@ class FakeFarmBoard : public FarmBoard {
  private:
   std::shared_ptr<FakeFarmControl> control_;
   int index_;
-  BoardInfo info_;
+  profiler::BoardInfo info_;
   bool interrupted_ = false;  // guarded by control_->mutex
 };
 
@@ -135,4 +136,4 @@ inline BoardFactory fake_board_factory(std::shared_ptr<FakeFarmControl> control)
   };
 }
 
-}  // namespace tinynas::profiler::farm::testing
+}  // namespace tinynas::farm::testing

@@ -10,14 +10,14 @@
 #include <thread>
 
 #include "engine/compiler/model_file.h"
-#include "profiler/farm/farm.h"
-#include "profiler/farm/farm_client.h"
-#include "profiler/farm/farm_server.h"
-#include "profiler/farm/sha256.h"
+#include "farm/farm.h"
+#include "farm/farm_client.h"
+#include "farm/farm_server.h"
+#include "farm/sha256.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
 
-namespace tinynas::profiler::farm {
+namespace tinynas::farm {
 namespace {
 
 using testing::test_config;
@@ -90,7 +90,7 @@ uint32_t runs_for_long_job(FarmClient& client) {
 }
 
 TEST(FarmQemu, ConcurrentClientsGetEveryJobAnsweredOnceWithCorrectResults) {
-  TempDir dir("farm-qemu-test");
+  profiler::TempDir dir("farm-qemu-test");
   Daemon daemon(test_config(dir.path(), 2));
   const int clients = env_int("TINYNAS_FARM_TEST_CLIENTS", kDefaultClients);
   const int jobs_per_client = env_int("TINYNAS_FARM_TEST_JOBS", kDefaultJobsPerClient);
@@ -128,7 +128,7 @@ TEST(FarmQemu, ConcurrentClientsGetEveryJobAnsweredOnceWithCorrectResults) {
 }
 
 TEST(FarmQemu, AJobWhoseQemuIsKilledMidJobStillCompletes) {
-  TempDir dir("farm-qemu-test");
+  profiler::TempDir dir("farm-qemu-test");
   FarmConfig config = test_config(dir.path(), 2);
   config.limits.quarantine_after_failures = 5;
   Daemon daemon(config);
@@ -163,7 +163,7 @@ TEST(FarmQemu, AJobWhoseQemuIsKilledMidJobStillCompletes) {
 }
 
 TEST(FarmQemu, JobsQueuedWhenTheDaemonStopsCompleteAfterItRestarts) {
-  TempDir dir("farm-qemu-test");
+  profiler::TempDir dir("farm-qemu-test");
   const FarmConfig config = test_config(dir.path(), 2);
   constexpr int kJobs = 4;
   std::vector<std::pair<int64_t, std::vector<uint8_t>>> jobs;
@@ -201,4 +201,4 @@ TEST(FarmQemu, JobsQueuedWhenTheDaemonStopsCompleteAfterItRestarts) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::farm
+}  // namespace tinynas::farm

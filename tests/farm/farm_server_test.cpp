@@ -1,6 +1,6 @@
 // The HTTP API on loopback with fake boards: many concurrent clients, the status codes and
 // messages of bad requests, and the bearer token.
-#include "profiler/farm/farm_server.h"
+#include "farm/farm_server.h"
 
 #include <gtest/gtest.h>
 
@@ -11,13 +11,13 @@
 #include <set>
 #include <thread>
 
-#include "profiler/farm/farm_client.h"
-#include "profiler/farm/sha256.h"
+#include "farm/farm_client.h"
+#include "farm/sha256.h"
 #include "tests/farm/fake_farm_board.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
 
-namespace tinynas::profiler::farm {
+namespace tinynas::farm {
 namespace {
 
 using testing::fake_board_factory;
@@ -63,7 +63,7 @@ std::string error_of(const HttpReply& reply) {
 }
 
 TEST(FarmServer, ConcurrentClientsGetEveryJobAnsweredOnce) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   RunningFarm running(test_config(dir.path(), 2));
   constexpr int kClients = 8;
   constexpr int kJobsPerClient = 25;
@@ -100,7 +100,7 @@ TEST(FarmServer, ConcurrentClientsGetEveryJobAnsweredOnce) {
 }
 
 TEST(FarmServer, ServesBoardsMeasurementsAndTheStatusPage) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   RunningFarm running(test_config(dir.path(), 2));
   FarmClient client(running.server.url());
   const auto model = tiny_model(3);
@@ -131,7 +131,7 @@ TEST(FarmServer, ServesBoardsMeasurementsAndTheStatusPage) {
 }
 
 TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   FarmConfig config = test_config(dir.path(), 1);
   config.limits.max_body_bytes = 16 * 1024;
   RunningFarm running(config);
@@ -169,7 +169,7 @@ TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
 }
 
 TEST(FarmServer, RequiresTheBearerTokenWhenOneIsSet) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   FarmConfig config = test_config(dir.path(), 1);
   config.token = "s3cret";
   RunningFarm running(config);
@@ -183,7 +183,7 @@ TEST(FarmServer, RequiresTheBearerTokenWhenOneIsSet) {
 }
 
 TEST(FarmServer, RejectsARequestWithoutAnyTokenWith401) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   FarmConfig config = test_config(dir.path(), 1);
   config.token = "s3cret";
   RunningFarm running(config);
@@ -195,7 +195,7 @@ TEST(FarmServer, RejectsARequestWithoutAnyTokenWith401) {
 }
 
 TEST(FarmServer, RefusesToListenBeyondLoopbackWithoutAToken) {
-  TempDir dir("farm-server-test");
+  profiler::TempDir dir("farm-server-test");
   FarmConfig config = test_config(dir.path(), 1);
   config.listen = "0.0.0.0";
   auto control = std::make_shared<FakeFarmControl>();
@@ -209,4 +209,4 @@ TEST(FarmServer, RefusesToListenBeyondLoopbackWithoutAToken) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::farm
+}  // namespace tinynas::farm

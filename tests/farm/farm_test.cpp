@@ -1,6 +1,6 @@
 // The farm core with fake boards: every job answered once with its own figures, retries on
 // another board, quarantine, model rejections, the store as a cache, and restart recovery.
-#include "profiler/farm/farm.h"
+#include "farm/farm.h"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "profiler/farm/sha256.h"
+#include "farm/sha256.h"
 #include "tests/farm/fake_farm_board.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
 
-namespace tinynas::profiler::farm {
+namespace tinynas::farm {
 namespace {
 
 using testing::fake_board_factory;
@@ -30,7 +30,7 @@ constexpr int kHttpNotFound = 404;
 constexpr int kHttpUnprocessable = 422;
 
 TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   Farm farm(test_config(dir.path(), 3), fake_board_factory(control));
   constexpr int kJobs = 30;
@@ -60,10 +60,10 @@ TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
 }
 
 TEST(Farm, RetriesAFailedJobOnAnotherBoardAndResetsTheFailingBoard) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   control->fault = [](int board, const std::string&) {
-    if (board == 0) throw BoardTimeoutError("board fake/0: RUN timed out");
+    if (board == 0) throw profiler::BoardTimeoutError("board fake/0: RUN timed out");
   };
   FarmConfig config = test_config(dir.path(), 2);
   config.limits.quarantine_after_failures = 100;
@@ -84,13 +84,13 @@ TEST(Farm, RetriesAFailedJobOnAnotherBoardAndResetsTheFailingBoard) {
 }
 
 TEST(Farm, QuarantinesABoardThatKeepsFailing) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   auto board0_failures = std::make_shared<std::atomic<int>>(0);
   control->fault = [board0_failures](int board, const std::string&) {
     if (board == 0) {
       ++*board0_failures;
-      throw BoardLinkError("board fake/0: link lost");
+      throw profiler::BoardLinkError("board fake/0: link lost");
     }
     // Board 1 holds its jobs until board 0 has failed twice, so that board 0 gets its two jobs
     // however the two workers happen to be scheduled.
@@ -113,10 +113,10 @@ TEST(Farm, QuarantinesABoardThatKeepsFailing) {
 }
 
 TEST(Farm, FailsAJobAfterMaxAttemptsWithTheBoardsReason) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   control->fault = [](int board, const std::string&) {
-    throw BoardLinkError("board fake/" + std::to_string(board) + ": link lost");
+    throw profiler::BoardLinkError("board fake/" + std::to_string(board) + ": link lost");
   };
   FarmConfig config = test_config(dir.path(), 2);
   config.limits.max_attempts = 3;
@@ -131,12 +131,12 @@ TEST(Farm, FailsAJobAfterMaxAttemptsWithTheBoardsReason) {
 }
 
 TEST(Farm, AModelTheBoardRejectsFailsAtOnceWithoutBlamingTheBoard) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   control->fault = [](int, const std::string&) {
-    throw BoardRejectedError("board fake: LOAD_BEGIN: model too large",
-                             protocol::Command::kLoadBegin, protocol::ReplyStatus::kModelTooLarge,
-                             {});
+    throw profiler::BoardRejectedError("board fake: LOAD_BEGIN: model too large",
+                                       firmware::protocol::Command::kLoadBegin,
+                                       firmware::protocol::ReplyStatus::kModelTooLarge, {});
   };
   Farm farm(test_config(dir.path(), 2), fake_board_factory(control));
   const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
@@ -148,7 +148,7 @@ TEST(Farm, AModelTheBoardRejectsFailsAtOnceWithoutBlamingTheBoard) {
 }
 
 TEST(Farm, AnswersAKnownModelFromTheStoreWithoutRunningIt) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
   const auto model = tiny_model(5);
@@ -164,7 +164,7 @@ TEST(Farm, AnswersAKnownModelFromTheStoreWithoutRunningIt) {
 }
 
 TEST(Farm, RefusesBadSubmissionsWithTheRightStatus) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
   const auto status_of = [&](const std::vector<uint8_t>& model, const std::string& kind,
@@ -188,7 +188,7 @@ TEST(Farm, RefusesBadSubmissionsWithTheRightStatus) {
 }
 
 TEST(Farm, RunsJobsLeftQueuedOrRunningAfterARestart) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   const FarmConfig config = test_config(dir.path(), 2);
   constexpr int kJobs = 8;
   std::vector<int64_t> ids;
@@ -213,10 +213,10 @@ TEST(Farm, RunsJobsLeftQueuedOrRunningAfterARestart) {
 }
 
 TEST(Farm, ABoardThatDoesNotComeUpIsQuarantinedAndTheOthersWork) {
-  TempDir dir("farm-test");
+  profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   control->start_fault = [](int board) {
-    if (board == 0) throw BoardTimeoutError("board fake/0: no HELLO within 15000 ms");
+    if (board == 0) throw profiler::BoardTimeoutError("board fake/0: no HELLO within 15000 ms");
   };
   FarmConfig config = test_config(dir.path(), 2);
   config.limits.quarantine_after_failures = 1;
@@ -228,4 +228,4 @@ TEST(Farm, ABoardThatDoesNotComeUpIsQuarantinedAndTheOthersWork) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::farm
+}  // namespace tinynas::farm

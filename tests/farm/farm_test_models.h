@@ -10,7 +10,7 @@
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/network_spec.h"
 
-namespace tinynas::profiler::farm::testing {
+namespace tinynas::farm::testing {
 
 inline constexpr int kTinyResolution = 8;
 inline constexpr int kTinyChannels = 8;
@@ -41,4 +41,4 @@ inline std::vector<uint8_t> tiny_model(uint32_t seed, int resolution = kTinyReso
   return compiler::write_model(graph, compiler::plan_memory(graph));
 }
 
-}  // namespace tinynas::profiler::farm::testing
+}  // namespace tinynas::farm::testing

@@ -6,10 +6,10 @@
 #include <string>
 #include <thread>
 
-#include "profiler/farm/farm.h"
+#include "farm/farm.h"
 #include "profiler/qemu_board.h"
 
-namespace tinynas::profiler::farm::testing {
+namespace tinynas::farm::testing {
 
 inline constexpr char kTestKind[] = "qemu-mps2-an386";
 
@@ -46,4 +46,4 @@ bool wait_until(Predicate predicate, std::chrono::milliseconds timeout = std::ch
   return true;
 }
 
-}  // namespace tinynas::profiler::farm::testing
+}  // namespace tinynas::farm::testing

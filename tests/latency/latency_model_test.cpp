@@ -1,6 +1,6 @@
 // Op features read from a real .tnm, the fit on synthetic per-op cycles with known cost laws,
 // held-out error figures, and the JSON round trip.
-#include "profiler/latency/latency_model.h"
+#include "latency/latency_model.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_file.h"
 #include "engine/compiler/model_writer.h"
-#include "profiler/latency/op_features.h"
+#include "latency/op_features.h"
 
-namespace tinynas::profiler::latency {
+namespace tinynas::latency {
 namespace {
 
 // First conv 3x3 (1 -> 8 channels) on 8x8, one inverted residual block 8 -> 16 -> 8 with a
@@ -237,4 +237,4 @@ TEST(LatencyModel, MeasurementMustHaveOneCycleCountPerOp) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::latency
+}  // namespace tinynas::latency

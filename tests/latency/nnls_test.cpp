@@ -1,11 +1,11 @@
 // Lawson-Hanson NNLS on synthetic problems with known answers.
-#include "profiler/latency/nnls.h"
+#include "latency/nnls.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace tinynas::profiler::latency {
+namespace tinynas::latency {
 namespace {
 
 constexpr double kTight = 1e-8;
@@ -110,4 +110,4 @@ TEST(Nnls, RejectsMismatchedSizes) {
 }
 
 }  // namespace
-}  // namespace tinynas::profiler::latency
+}  // namespace tinynas::latency

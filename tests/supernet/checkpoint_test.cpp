@@ -20,7 +20,7 @@ TEST(Checkpoint, RoundTripRestoresWeightsStatisticsAndSpace) {
   net->forward(torch::randn({4, 1, 12, 12}));  // moves BN statistics away from their defaults
   net->sort_channels_by_importance();
   const nlohmann::json metadata = {{"format", kCheckpointFormat},
-                                   {"space", nas::search_space_to_json(net->space())},
+                                   {"space", space::search_space_to_json(net->space())},
                                    {"completed_epochs", 3}};
   save_checkpoint(dir, net, nullptr, metadata);
 

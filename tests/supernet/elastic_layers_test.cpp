@@ -72,7 +72,7 @@ TEST(WeightSharing, SubnetWeightsAreSlicesOfTheSupernetWeights) {
   const torch::Tensor y = block->expand->forward(x, mid);
   EXPECT_TRUE(torch::allclose(y, torch::conv2d(x, block->expand->weight.slice(0, 0, mid))));
   // Training a small subnet changes exactly the sliced part of the supernet's weights.
-  net->set_active_subnet(nas::smallest_subnet(net->space()));
+  net->set_active_subnet(space::smallest_subnet(net->space()));
   net->forward(torch::randn({2, 1, 12, 12})).sum().backward();
   const torch::Tensor grad = net->blocks()[1][0]->expand->weight.grad();
   ASSERT_TRUE(grad.defined());
@@ -106,7 +106,7 @@ TEST(OFASupernet, ElasticDepthRunsTheFirstBlocksOfEachStage) {
   torch::manual_seed(5);
   OFASupernet net(testing::tiny_space());
   net->eval();
-  nas::SubnetConfig subnet = nas::largest_subnet(net->space());
+  space::SubnetConfig subnet = space::largest_subnet(net->space());
   subnet.stages[0].pop_back();
   net->set_active_subnet(subnet);
   const torch::Tensor x = torch::randn({2, 1, 12, 12});

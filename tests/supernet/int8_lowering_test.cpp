@@ -34,7 +34,7 @@ TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
       sgd.step();
     }
   }
-  const nas::SubnetConfig subnet = nas::sample_subnet(net->space(), uint64_t{9});
+  const space::SubnetConfig subnet = space::sample_subnet(net->space(), uint64_t{9});
   net->set_active_subnet(subnet);
   recalibrate_batch_norm(*net, data, 3, 16, 1);
   const StandaloneNetwork network = extract_subnet(*net, subnet);

@@ -37,11 +37,11 @@ TEST(ProgressiveShrinking, LearnsTheSyntheticTaskAndCheckpointsEveryEpoch) {
   // The reported subnets' architecture files sit next to the checkpoint.
   const fs::path dir = result.checkpoint_dir;
   EXPECT_EQ(
-      nas::describe_subnet(nas::load_subnet_arch(job.space, (dir / kLargestArchFile).string())),
-      nas::describe_subnet(nas::largest_subnet(job.space)));
-  EXPECT_EQ(
-      nas::describe_subnet(nas::load_subnet_arch(job.space, (dir / kSmallestArchFile).string())),
-      nas::describe_subnet(nas::smallest_subnet(job.space)));
+      space::describe_subnet(space::load_subnet_arch(job.space, (dir / kLargestArchFile).string())),
+      space::describe_subnet(space::largest_subnet(job.space)));
+  EXPECT_EQ(space::describe_subnet(
+                space::load_subnet_arch(job.space, (dir / kSmallestArchFile).string())),
+            space::describe_subnet(space::smallest_subnet(job.space)));
 }
 
 void expect_resumed_run_ends_where_an_uninterrupted_run_ends(bool sandwich) {
@@ -113,9 +113,9 @@ TEST(ProgressiveShrinking, FixedSubnetPhaseStartsFromInitAndTrainsOnlyThatSubnet
   ASSERT_TRUE(result.history[0].subnet_validation_accuracy.has_value());
   EXPECT_FALSE(result.history[0].largest_validation_accuracy.has_value());
   EXPECT_GT(*result.history[0].subnet_validation_accuracy, 0.25);  // above chance (4 classes)
-  EXPECT_EQ(nas::describe_subnet(nas::load_subnet_arch(
+  EXPECT_EQ(space::describe_subnet(space::load_subnet_arch(
                 job.space, (fs::path(job.output_dir) / kTrainedSubnetArchFile).string())),
-            nas::describe_subnet(nas::smallest_subnet(job.space)));
+            space::describe_subnet(space::smallest_subnet(job.space)));
 
   // Weights the smallest subnet does not use (deeper blocks) are exactly the initial
   // checkpoint's; the ones it uses moved.
@@ -132,8 +132,8 @@ TEST(ProgressiveShrinking, FixedSubnetPhaseStartsFromInitAndTrainsOnlyThatSubnet
 TEST(TrainingJob, FixedSubnetPhaseSamplesNothingAndInitMustExist) {
   const fs::path dir = fs::temp_directory_path() / "tinynas_ps_fixed_errors";
   nlohmann::json document = testing::tiny_training_job("tinynas_ps_fixed_errors").document;
-  nas::save_subnet_arch(testing::tiny_space(), nas::smallest_subnet(testing::tiny_space()),
-                        (dir / "small.arch.json").string(), "small");
+  space::save_subnet_arch(testing::tiny_space(), space::smallest_subnet(testing::tiny_space()),
+                          (dir / "small.arch.json").string(), "small");
   document["phases"][1]["subnet"] = "small.arch.json";
   const auto expect_error_at = [&](const std::string& where) {
     try {

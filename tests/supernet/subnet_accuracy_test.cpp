@@ -23,7 +23,7 @@ TEST(SubnetAccuracy, FirstImagesEvaluatesThatPrefixOfTheSplit) {
   AccuracyOptions all_options;
   const std::string checkpoint = trained_checkpoint();
   SubnetAccuracyEvaluator all(checkpoint, all_options);
-  const nas::SubnetConfig largest = nas::largest_subnet(all.space());
+  const space::SubnetConfig largest = space::largest_subnet(all.space());
   const SubnetAccuracy whole = all.evaluate(largest);
   EXPECT_EQ(whole.images, 64);  // the synthetic test split
 

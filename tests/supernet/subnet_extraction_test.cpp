@@ -32,19 +32,19 @@ TEST(SubnetExtraction, StandaloneNetworkEqualsTheElasticForward) {
   OFASupernet net = prepared_supernet(11);
   std::mt19937_64 rng(3);
   for (int trial = 0; trial < 4; ++trial) {
-    const nas::SubnetConfig subnet = nas::sample_subnet(net->space(), rng);
+    const space::SubnetConfig subnet = space::sample_subnet(net->space(), rng);
     const StandaloneNetwork network = extract_subnet(*net, subnet);
     const torch::Tensor x = torch::randn({4, 1, 12, 12});
     torch::NoGradGuard no_grad;
     net->set_active_subnet(subnet);
     EXPECT_TRUE(torch::allclose(net->forward(x), network.forward(x), 1e-4, 1e-4))
-        << nas::describe_subnet(subnet);
+        << space::describe_subnet(subnet);
   }
 }
 
 TEST(SubnetExtraction, SpecMatchesTheExtractedWeights) {
   OFASupernet net = prepared_supernet(12);
-  const nas::SubnetConfig subnet = nas::smallest_subnet(net->space());
+  const space::SubnetConfig subnet = space::smallest_subnet(net->space());
   const StandaloneNetwork network = extract_subnet(*net, subnet);
   ASSERT_EQ(network.blocks.size(), network.spec.blocks.size());
   for (size_t i = 0; i < network.blocks.size(); ++i) {
@@ -56,7 +56,7 @@ TEST(SubnetExtraction, SpecMatchesTheExtractedWeights) {
 
 TEST(SubnetExtraction, TorchScriptFileComputesTheSameLogits) {
   OFASupernet net = prepared_supernet(13);
-  const nas::SubnetConfig subnet = nas::sample_subnet(net->space(), uint64_t{5});
+  const space::SubnetConfig subnet = space::sample_subnet(net->space(), uint64_t{5});
   const StandaloneNetwork network = extract_subnet(*net, subnet);
   const std::string path =
       (std::filesystem::temp_directory_path() / "tinynas_subnet_test.pt").string();

@@ -1,12 +1,12 @@
 // A search space small enough for tests that train or compare whole networks in milliseconds.
 #pragma once
 
-#include "nas/space/search_space.h"
+#include "space/search_space.h"
 
 namespace tinynas::supernet::testing {
 
-inline nas::SearchSpace tiny_space(int num_classes = 4) {
-  nas::SearchSpace space;
+inline space::SearchSpace tiny_space(int num_classes = 4) {
+  space::SearchSpace space;
   space.name = "tiny";
   space.resolution = 12;
   space.input_channels = 1;

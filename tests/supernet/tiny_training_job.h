@@ -18,7 +18,7 @@ inline TrainingJob tiny_training_job(const std::string& name, bool sandwich = fa
   const fs::path dir = fs::temp_directory_path() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::ofstream(dir / "space.json") << nas::search_space_to_json(tiny_space()).dump();
+  std::ofstream(dir / "space.json") << space::search_space_to_json(tiny_space()).dump();
   const nlohmann::json document = {
       {"format", kTrainJobFormat},
       {"space", "space.json"},

@@ -79,16 +79,16 @@ void expect_only_verified_reported(const SearchJob& job, const PipelineResult& r
 }
 
 TEST(GenomeOps, ExpressTruncatesToDepthAndJsonRoundTrips) {
-  const SearchSpace space = testing::tiny_space();
+  const space::SearchSpace space = testing::tiny_space();
   std::mt19937_64 rng(3);
   for (int i = 0; i < 20; ++i) {
     const Genome g = random_genome(space, rng);
-    const SubnetConfig s = express(g);
-    validate_subnet(space, s);
+    const space::SubnetConfig s = express(g);
+    space::validate_subnet(space, s);
     EXPECT_EQ(genome_from_json(to_json(g)), g);
     const Genome m = mutate(space, g, 1.0, rng);
-    validate_subnet(space, express(m));
-    validate_subnet(space, express(crossover(g, m, rng)));
+    space::validate_subnet(space, express(m));
+    space::validate_subnet(space, express(crossover(g, m, rng)));
     EXPECT_EQ(mutate(space, g, 0.0, rng), g);
   }
 }
@@ -142,14 +142,16 @@ TEST(EvolutionSearch, JointScheduleFindsNetworksThatOnlyFitWithoutOpByOp) {
   SearchJob job = tiny_job(dir.sub("out"));
   job.stage1.enabled = false;
   std::mt19937_64 rng(11);
-  int64_t lowest_plain_peak = subnet_cost(job.space, smallest_subnet(job.space)).peak_sram_bytes;
+  int64_t lowest_plain_peak =
+      subnet_cost(job.space, space::smallest_subnet(job.space)).peak_sram_bytes;
   for (int i = 0; i < 300; ++i) {
-    lowest_plain_peak = std::min(
-        lowest_plain_peak, subnet_cost(job.space, sample_subnet(job.space, rng)).peak_sram_bytes);
+    lowest_plain_peak =
+        std::min(lowest_plain_peak,
+                 subnet_cost(job.space, space::sample_subnet(job.space, rng)).peak_sram_bytes);
   }
   job.constraints.peak_sram_bytes = lowest_plain_peak - 1;
-  ASSERT_TRUE(fits_memory(subnet_cost(job.space, smallest_subnet(job.space), job.constraints),
-                          job.constraints))
+  ASSERT_TRUE(fits_memory(
+      subnet_cost(job.space, space::smallest_subnet(job.space), job.constraints), job.constraints))
       << "fused blocks or patches must bring the smallest subnet under the limit";
 
   FakeBoard board;
@@ -263,7 +265,7 @@ TEST(EvolutionSearch, FinalTrainingShipsTheTrainedWeightsAfterTheyRanOnTheBoard)
   EXPECT_EQ(read_file(plain.output_dir + "/best/arch.json"),
             read_file(r.output_dir + "/best/arch.json"));
   EXPECT_EQ(supernet.final_trainings, 1);
-  EXPECT_EQ(describe_subnet(supernet.trained_subnet), describe_subnet(best.subnet));
+  EXPECT_EQ(space::describe_subnet(supernet.trained_subnet), space::describe_subnet(best.subnet));
   EXPECT_EQ(board.calls, plain_board.calls + 1);
   ASSERT_TRUE(r.final_model.has_value());
   EXPECT_DOUBLE_EQ(r.final_model->search_accuracy, best.accuracy);

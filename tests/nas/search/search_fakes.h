@@ -15,12 +15,12 @@
 
 #include "engine/compiler/json_reader.h"
 #include "engine/compiler/model_file.h"
+#include "latency/op_features.h"
 #include "nas/search/latency_tracker.h"
 #include "nas/search/search_interfaces.h"
 #include "nas/search/search_pipeline.h"
 #include "nas/search/subnet_cost.h"
-#include "nas/space/search_space.h"
-#include "profiler/latency/op_features.h"
+#include "space/search_space.h"
 
 namespace tinynas::nas::testing {
 
@@ -33,8 +33,8 @@ inline bool runs_other_than_op_by_op(const runtime::ModelView& model) {
   return false;
 }
 
-inline SearchSpace tiny_space() {
-  SearchSpace s;
+inline space::SearchSpace tiny_space() {
+  space::SearchSpace s;
   s.name = "tiny";
   s.resolution = 16;
   s.input_channels = 1;
@@ -55,13 +55,13 @@ inline SearchSpace tiny_space() {
 class FakeAccuracy : public AccuracyEvaluator {
  public:
   // `bonus`: added to every accuracy (a network's own training after the search).
-  explicit FakeAccuracy(SearchSpace space, double bonus = 0.0)
+  explicit FakeAccuracy(space::SearchSpace space, double bonus = 0.0)
       : space_(std::move(space)), bonus_(bonus) {}
-  double accuracy(const SubnetConfig& subnet) override {
+  double accuracy(const space::SubnetConfig& subnet) override {
     ++calls;
     const SubnetCost cost = subnet_cost(space_, subnet);
     uint64_t h = 1469598103934665603ull;
-    for (int v : encode_subnet(space_, subnet))
+    for (int v : space::encode_subnet(space_, subnet))
       h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
     const double wobble = static_cast<double>(h % 1000) / 1000.0 * 0.02;
     return 0.5 + 0.4 * static_cast<double>(cost.macs) / (static_cast<double>(cost.macs) + 2e5) +
@@ -71,7 +71,7 @@ class FakeAccuracy : public AccuracyEvaluator {
   int calls = 0;
 
  private:
-  SearchSpace space_;
+  space::SearchSpace space_;
   double bonus_ = 0.0;
 };
 
@@ -95,7 +95,7 @@ class FakeBoard : public BoardMeasurer {
     r.op_count = static_cast<uint16_t>(ops.size());
     uint64_t total = 1000;
     for (const auto& op : ops) {
-      double c = 3.0 * op.values[profiler::latency::kMacs] + 200.0;
+      double c = 3.0 * op.values[latency::kMacs] + 200.0;
       if (slowdown) c *= 1.0 + slowdown(model);
       r.per_op_cycles.push_back(static_cast<uint32_t>(c));
       total += static_cast<uint32_t>(c);
@@ -120,7 +120,7 @@ class FakeBoard : public BoardMeasurer {
 
 class FakeSupernet : public SupernetProvider {
  public:
-  void prepare(const SearchJob&, const SearchSpace& space, const std::string&, bool,
+  void prepare(const SearchJob&, const space::SearchSpace& space, const std::string&, bool,
                const SearchObserver&) override {
     space_ = space;
     accuracy_ = std::make_unique<FakeAccuracy>(space);
@@ -128,10 +128,10 @@ class FakeSupernet : public SupernetProvider {
   }
   AccuracyEvaluator& accuracy() override { return *accuracy_; }
   SubnetCompiler& compiler() override { return *compiler_; }
-  void export_subnet(const SubnetConfig&, const std::string&) override {}
+  void export_subnet(const space::SubnetConfig&, const std::string&) override {}
   // The final training adds kFinalTrainingBonus to every accuracy and changes the weights (other
   // random ones); `on_train_final` runs after it.
-  void train_final(const SearchJob&, const SubnetConfig& subnet, const std::string&, bool,
+  void train_final(const SearchJob&, const space::SubnetConfig& subnet, const std::string&, bool,
                    const SearchObserver&) override {
     ++final_trainings;
     trained_subnet = subnet;
@@ -141,11 +141,11 @@ class FakeSupernet : public SupernetProvider {
   }
   static constexpr double kFinalTrainingBonus = 0.05;
   int final_trainings = 0;
-  SubnetConfig trained_subnet;
+  space::SubnetConfig trained_subnet;
   std::function<void()> on_train_final;
 
  private:
-  SearchSpace space_;
+  space::SearchSpace space_;
   std::unique_ptr<FakeAccuracy> accuracy_;
   std::unique_ptr<RandomWeightsCompiler> compiler_;
 };

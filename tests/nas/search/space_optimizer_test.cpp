@@ -36,7 +36,7 @@ void check_choice(const Stage1Result& r) {
 // Under either schedule choice (op by op only, or joint: the smallest-peak schedule where op by op
 // does not fit), the satisfying set is exactly what the planner accepts.
 TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMacs) {
-  const SearchSpace family = testing::tiny_space();
+  const space::SearchSpace family = testing::tiny_space();
   int64_t satisfying[2] = {0, 0};
   for (const ScheduleChoice choice : {ScheduleChoice::kPlain, ScheduleChoice::kJoint}) {
     SCOPED_TRACE(schedule_choice_name(choice));
@@ -48,11 +48,11 @@ TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMac
     // Replay the sampling.
     for (size_t i = 0; i < r.points.size(); ++i) {
       const GridPointResult& p = r.points[i];
-      const SearchSpace space = space_at(family, p.width_multiplier, p.resolution);
+      const space::SearchSpace space = space_at(family, p.width_multiplier, p.resolution);
       std::mt19937_64 rng(5 + 0x9E3779B97F4A7C15ull * (i + 1));
       std::vector<int64_t> expected;
       for (int k = 0; k < p.samples; ++k) {
-        const SubnetCost cost = subnet_cost(space, sample_subnet(space, rng), limits);
+        const SubnetCost cost = subnet_cost(space, space::sample_subnet(space, rng), limits);
         if (cost.peak_sram_bytes <= 6000) expected.push_back(cost.macs);
       }
       std::sort(expected.begin(), expected.end());
@@ -67,7 +67,7 @@ TEST(SpaceOptimizer, KeepsExactlyThePlannerFeasibleSubnetsAndPicksLargestMeanMac
 }
 
 TEST(SpaceOptimizer, DeterministicAndRoundTripsThroughJson) {
-  const SearchSpace family = testing::tiny_space();
+  const space::SearchSpace family = testing::tiny_space();
   Constraints limits;
   limits.peak_sram_bytes = 6000;
   limits.flash_bytes = 20000;

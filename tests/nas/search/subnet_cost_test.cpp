@@ -34,14 +34,15 @@ TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitTheQuickstartLimits) {
   quickstart.schedule = ScheduleChoice::kPlain;
   for (int resolution : {28, 68}) {
     const std::string name = "mobilenetv2-w0.2-r" + std::to_string(resolution);
-    const SearchSpace space = load_search_space(source + "/configs/spaces/" + name + ".json");
-    const SubnetConfig network =
-        load_subnet_arch(space, source + "/configs/nets/" + name + ".arch.json");
+    const space::SearchSpace space =
+        space::load_search_space(source + "/configs/spaces/" + name + ".json");
+    const space::SubnetConfig network =
+        space::load_subnet_arch(space, source + "/configs/nets/" + name + ".arch.json");
     const SubnetCost cost = subnet_cost(space, network, quickstart);
     EXPECT_TRUE(fits_memory(cost, quickstart))
         << name << ": peak " << cost.peak_sram_bytes << " B, flash " << cost.flash_bytes << " B";
     if (resolution == 68) {
-      const SearchSpace larger = space_at(space, space.width_multiplier, resolution + 4);
+      const space::SearchSpace larger = space_at(space, space.width_multiplier, resolution + 4);
       EXPECT_GT(subnet_cost(larger, network, quickstart).peak_sram_bytes,
                 quickstart.peak_sram_bytes);
     }
@@ -49,8 +50,8 @@ TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitTheQuickstartLimits) {
 }
 
 TEST(SubnetCost, JointKeepsOpByOpWhereItFits) {
-  const SearchSpace space = testing::tiny_space();
-  const SubnetConfig subnet = largest_subnet(space);
+  const space::SearchSpace space = testing::tiny_space();
+  const space::SubnetConfig subnet = space::largest_subnet(space);
   const SubnetCost plain = subnet_cost(space, subnet);
   const SubnetCost joint = subnet_cost(space, subnet, sram_limit(plain.peak_sram_bytes));
   EXPECT_EQ(joint.schedule, compiler::Schedule::kPlain);
@@ -61,8 +62,8 @@ TEST(SubnetCost, JointKeepsOpByOpWhereItFits) {
 
 // The smallest subnet's peak is its first block's expansion, which fusing removes.
 TEST(SubnetCost, JointFusesWhenOpByOpDoesNotFitAndTheModelIsPlannedTheSameWay) {
-  const SearchSpace space = testing::tiny_space();
-  const SubnetConfig subnet = smallest_subnet(space);
+  const space::SearchSpace space = testing::tiny_space();
+  const space::SubnetConfig subnet = space::smallest_subnet(space);
   const SubnetCost plain = subnet_cost(space, subnet);
   const Constraints tight = sram_limit(plain.peak_sram_bytes - 1);
   const SubnetCost joint = subnet_cost(space, subnet, tight);
@@ -89,8 +90,8 @@ TEST(SubnetCost, JointFusesWhenOpByOpDoesNotFitAndTheModelIsPlannedTheSameWay) {
 }
 
 TEST(SubnetCost, JsonRoundTripKeepsTheScheduleAndOldFilesMeanOpByOp) {
-  const SearchSpace space = testing::tiny_space();
-  const SubnetConfig subnet = largest_subnet(space);
+  const space::SearchSpace space = testing::tiny_space();
+  const space::SubnetConfig subnet = space::largest_subnet(space);
   const SubnetCost joint =
       subnet_cost(space, subnet, sram_limit(subnet_cost(space, subnet).peak_sram_bytes - 1));
   const SubnetCost back = subnet_cost_from_json(to_json(joint));

@@ -1,0 +1,79 @@
+// `tinynas export` as a user runs it: the project is written and its planned sizes printed;
+// an impossible request (verify a real board without its port) fails before anything is built.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/deploy/export_test_models.h"
+
+namespace tinynas {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult run_cli(const std::string& arguments) {
+  const std::string command = std::string(TINYNAS_CLI) + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  std::size_t got = 0;
+  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), got);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+fs::path write_test_model(const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::vector<uint8_t> bytes = testing::rgb_model().bytes();
+  const fs::path path = dir / "rgb.tnm";
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+TEST(CliExport, WritesTheProjectAndPrintsThePlannedSizes) {
+  const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / "cli";
+  fs::remove_all(dir);
+  const fs::path model = write_test_model(dir);
+  const compiler::LoadedModel loaded = testing::rgb_model();
+  const CommandResult result = run_cli("export " + model.string() +
+                                       " --board qemu-mps2-an386 --out " + (dir / "out").string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("model " + std::to_string(loaded.size()) + " B in flash"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("arena " + std::to_string(loaded.view().arena_size()) + " B"),
+            std::string::npos)
+      << result.output;
+  EXPECT_TRUE(fs::is_regular_file(dir / "out" / "model" / "model.cpp"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "out" / "CMakeLists.txt"));
+}
+
+TEST(CliExport, VerifyOnARealBoardWithoutItsPortFailsBeforeWritingAnything) {
+  const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / "cli-real";
+  fs::remove_all(dir);
+  const fs::path model = write_test_model(dir);
+  const CommandResult result =
+      run_cli("export " + model.string() + " --board stm32f746g-disco --out " +
+              (dir / "out").string() + " --verify 3");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("--port"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+}  // namespace
+}  // namespace tinynas

@@ -1,0 +1,191 @@
+// The project writer, result-dir resolution, size-report parsing, the IDX reader and the
+// Fashion-MNIST input quantization: everything of `tinynas export` that runs without a toolchain.
+#include "deploy/export_project.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "deploy/export_build.h"
+#include "deploy/export_verify.h"
+#include "deploy/idx_dataset.h"
+#include "tests/deploy/export_test_models.h"
+
+namespace tinynas::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write_model(const fs::path& path, const compiler::LoadedModel& model) {
+  fs::create_directories(path.parent_path());
+  const std::vector<uint8_t> bytes = model.bytes();
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
+  const fs::path dir = fresh_dir("project-disco");
+  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const ExportProject project =
+      write_export_project(source, profiler::find_board_spec("stm32f746g-disco"), dir.string());
+  EXPECT_EQ(project.model_bytes, source.model.size());
+  EXPECT_EQ(project.arena_bytes, source.model.view().arena_size());
+  for (const char* file :
+       {"CMakeLists.txt", "README.md", "board.cmake", "model.tnm", "model/model.h",
+        "model/model.cpp", "app/main.cpp", "tinynas/engine/runtime/c_api.cpp",
+        "tinynas/engine/runtime/interpreter.h", "tinynas/firmware/protocol/frame_decoder.cpp",
+        "tinynas/firmware/board/board_stm32f746g_disco.cpp", "tinynas/firmware/runner/runner.h",
+        "tinynas/firmware/startup/startup_cortex_m.cpp",
+        "tinynas/firmware/linker/stm32f746g-disco.ld", "tinynas/firmware/linker/sections.ld",
+        "tinynas/firmware/cmake/arm-none-eabi.cmake"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
+  }
+  EXPECT_EQ(read_file(dir / "model.tnm").size(), source.model.size());
+  const std::string board = read_file(dir / "board.cmake");
+  EXPECT_NE(board.find("set(TINYNAS_LINKER_SCRIPT stm32f746g-disco.ld)"), std::string::npos);
+  EXPECT_NE(board.find("firmware/board/dwt_cycle_counter.cpp"), std::string::npos);
+  EXPECT_NE(board.find("-mcpu=cortex-m7"), std::string::npos);
+  EXPECT_NE(board.find("set(TINYNAS_STACK_BYTES 8192)"), std::string::npos);
+}
+
+TEST(ExportProject, RecipeFollowsTheBoardFile) {
+  const BoardRecipe an386 = board_recipe(profiler::find_board_spec("qemu-mps2-an386"));
+  EXPECT_EQ(an386.linker_script, "qemu-mps2-an386.ld");
+  EXPECT_EQ(an386.kernels, "dsp");
+  EXPECT_EQ(an386.stack_bytes, 16384u);
+  const BoardRecipe plain = board_recipe(profiler::find_board_spec("qemu-mps2-an386-plain"));
+  EXPECT_EQ(plain.kernels, "plain");
+}
+
+TEST(ExportProject, UnknownFirmwareTargetIsRefusedNamingTheBoardFile) {
+  profiler::BoardSpec spec = profiler::find_board_spec("qemu-mps2-an386");
+  spec.firmware = "mystery-board";
+  try {
+    board_recipe(spec);
+    FAIL() << "expected profiler::BoardSpecError";
+  } catch (const profiler::BoardSpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("mystery-board"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(spec.source_path), std::string::npos) << e.what();
+  }
+}
+
+TEST(ExportSourceResolution, AcceptsAModelFileOrAResultDirWithOneBestModel) {
+  const fs::path dir = fresh_dir("result");
+  const compiler::LoadedModel model = testing::rgb_model();
+  write_model(dir / "best" / "subnet-0.tnm", model);
+  fs::create_directories(dir / "data" / "fmnist");
+  std::ofstream(dir / "job.json")
+      << R"({"dataset": {"kind": "fashion-mnist", "path": "data/fmnist"}})";
+  std::ofstream(dir / "best" / "summary.json") << R"({"key": "k", "accuracy": 0.8125})";
+  const ExportSource from_dir = resolve_export_source(dir.string());
+  EXPECT_EQ(from_dir.model.bytes(), model.bytes());
+  EXPECT_EQ(from_dir.dataset_kind, "fashion-mnist");
+  EXPECT_EQ(from_dir.dataset_path, (dir / "data/fmnist").string());
+  EXPECT_NE(from_dir.origin.find("best/subnet-0.tnm"), std::string::npos);
+  ASSERT_TRUE(from_dir.search_accuracy.has_value());
+  EXPECT_DOUBLE_EQ(*from_dir.search_accuracy, 0.8125);
+
+  const ExportSource from_file = resolve_export_source((dir / "best" / "subnet-0.tnm").string());
+  EXPECT_EQ(from_file.model.bytes(), model.bytes());
+  EXPECT_TRUE(from_file.dataset_kind.empty());
+  EXPECT_FALSE(from_file.search_accuracy.has_value());
+}
+
+TEST(ExportSourceResolution, RefusesAmbiguousOrMissingInput) {
+  const fs::path dir = fresh_dir("result-two");
+  write_model(dir / "best" / "a.tnm", testing::rgb_model());
+  write_model(dir / "best" / "b.tnm", testing::rgb_model());
+  EXPECT_THROW(resolve_export_source(dir.string()), std::runtime_error);
+  EXPECT_THROW(resolve_export_source((dir / "missing.tnm").string()), std::runtime_error);
+  const fs::path empty = fresh_dir("result-empty");
+  EXPECT_THROW(resolve_export_source(empty.string()), std::runtime_error);
+}
+
+TEST(ImageSizeReport, SplitsFlashAndStaticRamBySection) {
+  const std::string output =
+      "firmware.elf  :\n"
+      "section              size        addr\n"
+      ".vectors               64   134217728\n"
+      ".text              120000   134217856\n"
+      ".ARM.exidx              8   134337856\n"
+      ".init_array             4   134337864\n"
+      ".data                  16   536870912\n"
+      ".bss                 2048   536870928\n"
+      ".arena              40960   536872976\n"
+      ".scratch              512   536913936\n"
+      ".stack               8192   536914448\n"
+      ".ARM.attributes        46           0\n"
+      ".comment               73           0\n"
+      ".debug_info        100000           0\n"
+      "Total              280000\n";
+  const ImageSize size = parse_section_sizes(output);
+  EXPECT_EQ(size.flash_bytes, 64u + 120000u + 8u + 4u + 16u);
+  EXPECT_EQ(size.static_ram_bytes, 16u + 2048u + 40960u + 512u + 8192u);
+  EXPECT_EQ(size.arena_bytes, 40960u);
+  EXPECT_EQ(size.scratch_bytes, 512u);
+  EXPECT_EQ(size.stack_bytes, 8192u);
+  EXPECT_EQ(size.sections.count(".debug_info"), 0u);
+}
+
+TEST(ImageSizeReport, MalformedLineIsAnError) {
+  EXPECT_THROW(parse_section_sizes(".text abc 0\n"), ExportBuildError);
+  EXPECT_THROW(parse_section_sizes("nothing here\n"), ExportBuildError);
+}
+
+// The supernet's input quantization (supernet/int8_lowering.cpp): scale = 1 / (255 std),
+// zero point = round(255 mean) - 128, which makes q = pixel - 128 for every pixel.
+TEST(FashionMnistSamples, QuantizeToPixelMinus128UnderTheSupernetsInputQuantization) {
+  const float mean = 0.2860f;
+  const float std_dev = 0.3530f;
+  const float scale = 1.0f / (255.0f * std_dev);
+  const int32_t zero_point = static_cast<int32_t>(std::lround(mean * 255.0f)) - 128;
+  for (int pixel = 0; pixel <= 255; ++pixel) {
+    EXPECT_EQ(quantize_fashion_mnist_pixel(static_cast<uint8_t>(pixel), scale, zero_point),
+              pixel - 128)
+        << "pixel " << pixel;
+  }
+}
+
+TEST(FashionMnistSamples, ReadsTheTestSplit) {
+  const std::string dir = default_fashion_mnist_dir();
+  if (!fs::exists(fs::path(dir) / "t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "no Fashion-MNIST at " << dir;
+  }
+  const LabeledImages images = read_fashion_mnist_test(dir, 5);
+  EXPECT_EQ(images.count, 5u);
+  EXPECT_EQ(images.rows, 28);
+  EXPECT_EQ(images.cols, 28);
+  ASSERT_EQ(images.labels.size(), 5u);
+  for (uint8_t label : images.labels) EXPECT_LT(label, 10);
+  EXPECT_EQ(images.labels[0], 9);  // the first test image is an ankle boot
+}
+
+TEST(FashionMnistSamples, MissingFileIsNamed) {
+  try {
+    read_fashion_mnist_test("/nonexistent-dir", 1);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/t10k-images"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tinynas::deploy
