@@ -178,34 +178,34 @@ void check_bias_type(const std::string& where, const char* table, TensorType typ
 struct OptionsChecker {
   const std::string& where;
 
+  // The fields the sliding-window ops (convolutions, pools) share.
+  void check_window(const char* table, Padding padding, int32_t stride_w, int32_t stride_h,
+                    Activation activation) const {
+    check_padding(where, table, padding);
+    check_at_least(where, table, "stride_w", stride_w, 1);
+    check_at_least(where, table, "stride_h", stride_h, 1);
+    check_activation(where, table, activation);
+  }
+
   void operator()(const Conv2DOptions& o) const {
     const char* t = "Conv2DOptions";
-    check_padding(where, t, o.padding);
-    check_at_least(where, t, "stride_w", o.stride_w, 1);
-    check_at_least(where, t, "stride_h", o.stride_h, 1);
-    check_activation(where, t, o.activation);
+    check_window(t, o.padding, o.stride_w, o.stride_h, o.activation);
     check_at_least(where, t, "dilation_w_factor", o.dilation_w_factor, 1);
     check_at_least(where, t, "dilation_h_factor", o.dilation_h_factor, 1);
     check_bias_type(where, t, o.quantized_bias_type);
   }
   void operator()(const DepthwiseConv2DOptions& o) const {
     const char* t = "DepthwiseConv2DOptions";
-    check_padding(where, t, o.padding);
-    check_at_least(where, t, "stride_w", o.stride_w, 1);
-    check_at_least(where, t, "stride_h", o.stride_h, 1);
+    check_window(t, o.padding, o.stride_w, o.stride_h, o.activation);
     check_at_least(where, t, "depth_multiplier", o.depth_multiplier, 0);
-    check_activation(where, t, o.activation);
     check_at_least(where, t, "dilation_w_factor", o.dilation_w_factor, 1);
     check_at_least(where, t, "dilation_h_factor", o.dilation_h_factor, 1);
   }
   void operator()(const Pool2DOptions& o) const {
     const char* t = "Pool2DOptions";
-    check_padding(where, t, o.padding);
-    check_at_least(where, t, "stride_w", o.stride_w, 1);
-    check_at_least(where, t, "stride_h", o.stride_h, 1);
+    check_window(t, o.padding, o.stride_w, o.stride_h, o.activation);
     check_at_least(where, t, "filter_width", o.filter_width, 1);
     check_at_least(where, t, "filter_height", o.filter_height, 1);
-    check_activation(where, t, o.activation);
   }
   void operator()(const FullyConnectedOptions& o) const {
     const char* t = "FullyConnectedOptions";

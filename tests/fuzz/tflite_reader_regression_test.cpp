@@ -4,13 +4,11 @@
 // without crashing.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "tests/fuzz/corpus_files.h"
 #include "tests/fuzz/tflite_fuzz_target.h"
 
 namespace tinynas::fuzz {
@@ -18,21 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> corpus_files() {
-  const fs::path dir = fs::path(TINYNAS_SOURCE_DIR) / "tests/fuzz/corpus/tflite_reader";
-  std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::vector<uint8_t> read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)),
-                              std::istreambuf_iterator<char>());
-}
+constexpr const char* kTarget = "tflite_reader";
 
 bool starts_with(const fs::path& path, const std::string& prefix) {
   return path.filename().string().rfind(prefix, 0) == 0;
@@ -40,10 +24,10 @@ bool starts_with(const fs::path& path, const std::string& prefix) {
 
 TEST(TfliteReaderCorpusTest, SeedModelsReadAndRoundTrip) {
   int seeds = 0;
-  for (const fs::path& path : corpus_files()) {
+  for (const fs::path& path : corpus_files(kTarget)) {
     if (!starts_with(path, "seed-")) continue;
     ++seeds;
-    const std::vector<uint8_t> bytes = read_file(path);
+    const std::vector<uint8_t> bytes = file_bytes(path);
     const TfliteFuzzOutcome outcome = check_tflite_input(bytes.data(), bytes.size());
     EXPECT_TRUE(outcome.read) << path << ": " << outcome.error;
     EXPECT_TRUE(outcome.round_tripped) << path;
@@ -53,21 +37,21 @@ TEST(TfliteReaderCorpusTest, SeedModelsReadAndRoundTrip) {
 
 TEST(TfliteReaderCorpusTest, TruncatedVariantsAreRefused) {
   int truncated = 0;
-  for (const fs::path& path : corpus_files()) {
+  for (const fs::path& path : corpus_files(kTarget)) {
     if (!starts_with(path, "variant-truncated-")) continue;
     ++truncated;
-    const std::vector<uint8_t> bytes = read_file(path);
+    const std::vector<uint8_t> bytes = file_bytes(path);
     EXPECT_FALSE(check_tflite_input(bytes.data(), bytes.size()).read) << path;
   }
   EXPECT_GE(truncated, 4);
 }
 
 TEST(TfliteReaderCorpusTest, EveryCorpusFileIsHandledWithoutCrashing) {
-  const std::vector<fs::path> files = corpus_files();
+  const std::vector<fs::path> files = corpus_files(kTarget);
   ASSERT_FALSE(files.empty());
   for (const fs::path& path : files) {
     SCOPED_TRACE(path.string());
-    const std::vector<uint8_t> bytes = read_file(path);
+    const std::vector<uint8_t> bytes = file_bytes(path);
     check_tflite_input(bytes.data(), bytes.size());  // a crash or sanitizer report fails the run
   }
 }

@@ -118,68 +118,76 @@ std::vector<T> constant(const Model& model, const Tensor& tensor) {
   return values;
 }
 
-int8_t requantize(int32_t accumulator, double input_scale, double weight_scale,
-                  const Quantization& out, std::pair<int32_t, int32_t> range) {
-  const QuantizedMultiplier multiplier =
-      quantize_multiplier(input_scale * weight_scale / static_cast<double>(out.scales[0]));
-  const int32_t value = multiply_by_quantized_multiplier(accumulator, multiplier) +
-                        static_cast<int32_t>(out.zero_points[0]);
-  return static_cast<int8_t>(std::clamp(value, range.first, range.second));
-}
+// The one operator of a model, its tensors and its constants (weights input 1, bias input 2).
+struct SingleOperator {
+  explicit SingleOperator(const Model& model)
+      : op(model.subgraphs[0].operators[0]),
+        in(tensor(model, op.inputs[0])),
+        w(tensor(model, op.inputs[1])),
+        out(tensor(model, op.outputs[0])),
+        weights(constant<int8_t>(model, w)),
+        bias(constant<int32_t>(model, tensor(model, op.inputs[2]))) {}
 
-// The single FULLY_CONNECTED of make_fully_connected_model, per channel.
+  static const Tensor& tensor(const Model& model, int32_t index) {
+    return model.subgraphs[0].tensors[static_cast<size_t>(index)];
+  }
+
+  // The accumulator of output channel `channel` in output units: scaled by input scale times
+  // the channel's weight scale over the output scale, offset by the output zero point, clamped.
+  int8_t requantize(int32_t accumulator, int channel, std::pair<int32_t, int32_t> range) const {
+    const std::vector<float>& w_scales = w.quantization.scales;
+    const double weight_scale = w_scales[w_scales.size() == 1 ? 0 : static_cast<size_t>(channel)];
+    const QuantizedMultiplier multiplier = quantize_multiplier(
+        in.quantization.scales[0] * weight_scale / static_cast<double>(out.quantization.scales[0]));
+    const int32_t value = multiply_by_quantized_multiplier(accumulator, multiplier) +
+                          static_cast<int32_t>(out.quantization.zero_points[0]);
+    return static_cast<int8_t>(std::clamp(value, range.first, range.second));
+  }
+
+  const Operator& op;
+  const Tensor& in;
+  const Tensor& w;
+  const Tensor& out;
+  const std::vector<int8_t> weights;
+  const std::vector<int32_t> bias;
+};
+
+// The FULLY_CONNECTED of make_fully_connected_model, weights per channel or per tensor.
 std::vector<int8_t> reference_fully_connected(const Model& model, const std::vector<int8_t>& x) {
-  const SubGraph& graph = model.subgraphs[0];
-  const Operator& op = graph.operators[0];
-  const Tensor& in = graph.tensors[static_cast<size_t>(op.inputs[0])];
-  const Tensor& w = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  const Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
-  const std::vector<int8_t> weights = constant<int8_t>(model, w);
-  const std::vector<int32_t> bias =
-      constant<int32_t>(model, graph.tensors[static_cast<size_t>(op.inputs[2])]);
-  const int outputs = w.shape[0];
-  const int depth = w.shape[1];
-  const auto range =
-      activation_range(std::get<FullyConnectedOptions>(op.options).activation, out.quantization);
+  const SingleOperator fc(model);
+  const int outputs = fc.w.shape[0];
+  const int depth = fc.w.shape[1];
+  const int32_t in_zero = static_cast<int32_t>(fc.in.quantization.zero_points[0]);
+  const auto range = activation_range(std::get<FullyConnectedOptions>(fc.op.options).activation,
+                                      fc.out.quantization);
   std::vector<int8_t> y(static_cast<size_t>(outputs));
   for (int o = 0; o < outputs; ++o) {
-    int32_t acc = bias[static_cast<size_t>(o)];
+    int32_t acc = fc.bias[static_cast<size_t>(o)];
     for (int k = 0; k < depth; ++k) {
-      acc += (x[static_cast<size_t>(k)] - static_cast<int32_t>(in.quantization.zero_points[0])) *
-             weights[static_cast<size_t>(o * depth + k)];
+      acc += (x[static_cast<size_t>(k)] - in_zero) * fc.weights[static_cast<size_t>(o * depth + k)];
     }
-    const std::vector<float>& w_scales = w.quantization.scales;
-    y[static_cast<size_t>(o)] = requantize(
-        acc, in.quantization.scales[0], w_scales[w_scales.size() == 1 ? 0 : static_cast<size_t>(o)],
-        out.quantization, range);
+    y[static_cast<size_t>(o)] = fc.requantize(acc, o, range);
   }
   return y;
 }
 
-// The single CONV_2D of make_conv_model: NHWC input, OHWI weights, SAME padding.
+// The CONV_2D of make_conv_model: NHWC input, OHWI weights, SAME padding.
 std::vector<int8_t> reference_conv(const Model& model, const std::vector<int8_t>& x) {
-  const SubGraph& graph = model.subgraphs[0];
-  const Operator& op = graph.operators[0];
-  const auto& options = std::get<Conv2DOptions>(op.options);
-  const Tensor& in = graph.tensors[static_cast<size_t>(op.inputs[0])];
-  const Tensor& w = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  const Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
-  const std::vector<int8_t> weights = constant<int8_t>(model, w);
-  const std::vector<int32_t> bias =
-      constant<int32_t>(model, graph.tensors[static_cast<size_t>(op.inputs[2])]);
-  const int in_h = in.shape[1], in_w = in.shape[2], channels = in.shape[3];
-  const int filters = w.shape[0], k_h = w.shape[1], k_w = w.shape[2];
-  const int out_h = out.shape[1], out_w = out.shape[2];
+  const SingleOperator conv(model);
+  const auto& options = std::get<Conv2DOptions>(conv.op.options);
+  const int in_h = conv.in.shape[1], in_w = conv.in.shape[2], channels = conv.in.shape[3];
+  const int filters = conv.w.shape[0], k_h = conv.w.shape[1], k_w = conv.w.shape[2];
+  const int out_h = conv.out.shape[1], out_w = conv.out.shape[2];
   const int stride = options.stride_h;
   const int pad_top = std::max((out_h - 1) * stride + k_h - in_h, 0) / 2;
   const int pad_left = std::max((out_w - 1) * stride + k_w - in_w, 0) / 2;
-  const int32_t in_zero = static_cast<int32_t>(in.quantization.zero_points[0]);
-  const auto range = activation_range(options.activation, out.quantization);
+  const int32_t in_zero = static_cast<int32_t>(conv.in.quantization.zero_points[0]);
+  const auto range = activation_range(options.activation, conv.out.quantization);
   std::vector<int8_t> y(static_cast<size_t>(out_h * out_w * filters));
   for (int oy = 0; oy < out_h; ++oy) {
     for (int ox = 0; ox < out_w; ++ox) {
       for (int f = 0; f < filters; ++f) {
-        int32_t acc = bias[static_cast<size_t>(f)];
+        int32_t acc = conv.bias[static_cast<size_t>(f)];
         for (int ky = 0; ky < k_h; ++ky) {
           for (int kx = 0; kx < k_w; ++kx) {
             const int iy = oy * stride - pad_top + ky;
@@ -188,14 +196,12 @@ std::vector<int8_t> reference_conv(const Model& model, const std::vector<int8_t>
             for (int c = 0; c < channels; ++c) {
               const int32_t value = x[static_cast<size_t>((iy * in_w + ix) * channels + c)];
               const int32_t weight =
-                  weights[static_cast<size_t>(((f * k_h + ky) * k_w + kx) * channels + c)];
+                  conv.weights[static_cast<size_t>(((f * k_h + ky) * k_w + kx) * channels + c)];
               acc += (value - in_zero) * weight;
             }
           }
         }
-        y[static_cast<size_t>((oy * out_w + ox) * filters + f)] =
-            requantize(acc, in.quantization.scales[0],
-                       w.quantization.scales[static_cast<size_t>(f)], out.quantization, range);
+        y[static_cast<size_t>((oy * out_w + ox) * filters + f)] = conv.requantize(acc, f, range);
       }
     }
   }

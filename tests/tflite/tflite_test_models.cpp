@@ -20,14 +20,21 @@ SubGraph& main_graph(Model& model) {
   return model.subgraphs[0];
 }
 
-void add_operator(Model& model, BuiltinOperator code, std::vector<int32_t> inputs,
-                  std::vector<int32_t> outputs, BuiltinOptions options = NoOptions{}) {
+Operator& add_operator(Model& model, uint32_t opcode_index, std::vector<int32_t> inputs,
+                       std::vector<int32_t> outputs, BuiltinOptions options = NoOptions{}) {
   Operator op;
-  op.opcode_index = add_operator_code(model, code);
+  op.opcode_index = opcode_index;
   op.inputs = std::move(inputs);
   op.outputs = std::move(outputs);
   op.options = std::move(options);
   main_graph(model).operators.push_back(std::move(op));
+  return main_graph(model).operators.back();
+}
+
+Operator& add_operator(Model& model, BuiltinOperator code, std::vector<int32_t> inputs,
+                       std::vector<int32_t> outputs, BuiltinOptions options = NoOptions{}) {
+  return add_operator(model, add_operator_code(model, code), std::move(inputs), std::move(outputs),
+                      std::move(options));
 }
 
 // Per-channel weight scales around `base`, different for each channel.
@@ -252,32 +259,20 @@ Model make_cnn_model(uint32_t seed) {
 
 Model make_unsupported_ops_model() {
   Model model = make_fully_connected_model(4, 4, 7);
+  auto activation = [&](const std::string& name) {
+    return add_tensor(model, name, TensorType::kInt8, {1, 4}, per_tensor(0.1f, 5));
+  };
   const int32_t dense = model.subgraphs[0].outputs[0];
-  const int32_t swished =
-      add_tensor(model, "swished", TensorType::kInt8, {1, 4}, per_tensor(0.1f, 5));
-  Operator swish;
-  swish.opcode_index = add_operator_code(model, static_cast<BuiltinOperator>(117));
-  swish.inputs = {dense};
-  swish.outputs = {swished};
-  model.subgraphs[0].operators.push_back(swish);
-
-  const int32_t gelu_out =
-      add_tensor(model, "gelu", TensorType::kInt8, {1, 4}, per_tensor(0.1f, 5));
-  Operator gelu;
-  gelu.opcode_index = add_operator_code(model, static_cast<BuiltinOperator>(150));
-  gelu.inputs = {swished};
-  gelu.outputs = {gelu_out};
-  model.subgraphs[0].operators.push_back(gelu);
-
-  const int32_t custom_out =
-      add_tensor(model, "custom", TensorType::kInt8, {1, 4}, per_tensor(0.1f, 5));
-  Operator custom;
-  custom.opcode_index = add_operator_code(model, BuiltinOperator::kCustom, 2, "TinyNasTestOp");
-  custom.inputs = {gelu_out, -1};
-  custom.outputs = {custom_out};
-  custom.custom_options = {0x01, 0x02, 0x03, 0x04, 0x05};
-  model.subgraphs[0].operators.push_back(custom);
-  model.subgraphs[0].outputs = {custom_out};
+  const int32_t swished = activation("swished");
+  add_operator(model, static_cast<BuiltinOperator>(117), {dense}, {swished});  // HARD_SWISH
+  const int32_t gelu = activation("gelu");
+  add_operator(model, static_cast<BuiltinOperator>(150), {swished}, {gelu});  // GELU
+  const int32_t custom = activation("custom");
+  Operator& op =
+      add_operator(model, add_operator_code(model, BuiltinOperator::kCustom, 2, "TinyNasTestOp"),
+                   {gelu, -1}, {custom});
+  op.custom_options = {0x01, 0x02, 0x03, 0x04, 0x05};
+  model.subgraphs[0].outputs = {custom};
   return model;
 }
 
