@@ -27,9 +27,10 @@ void ProtocolSwitch::tinynas_byte(uint8_t byte) {
     if (byte == protocol::kFrameDelimiter) text_run_ = true;
     return;
   }
-  if (byte == kCommandTerminator && held_size_ > 0) {
-    // A whole command of text: the host speaks MLPerf Tiny. Replay it to the DUT (an over-long
-    // one is held only up to one byte past the limit, which is enough for the DUT to see it).
+  if (byte == kCommandTerminator) {
+    // A whole command of text (or a lone '%', the reference runner's flush): the host speaks
+    // MLPerf Tiny. Replay it to the DUT (an over-long one is held only up to one byte past the
+    // limit, which is enough for the DUT to see it).
     active_ = SerialProtocol::kMlperfTiny;
     for (size_t i = 0; i < held_size_; ++i) dut_.on_byte(held_[i]);
     held_size_ = 0;

@@ -2,9 +2,11 @@
 // MLPerf Tiny text protocol (MlperfDut). Every received byte goes to the active one; the line
 // switches by itself, so any host can talk to a board without a mode setting:
 //  - tinynas -> MLPerf Tiny: a complete MLPerf command, i.e. printable ASCII since the last
-//    frame delimiter (0x00) ending in '%'. A tinynas frame can never look like that: its second
-//    byte is the command byte (0x01..0x09), which is not printable. The bytes of a frame start
-//    are held back until that is clear and then given to the frame decoder unchanged.
+//    frame delimiter (0x00) ending in '%'. A tinynas request frame does not look like that: its
+//    second byte is the command byte (0x01..0x09), which is not printable, and its first (the
+//    COBS code byte) is '%' only when the payload starts with 36 non-zero bytes, which no request
+//    of protocol version 1 does (their offsets and counts hold zero bytes early). The bytes of a
+//    frame start are held back until that is clear and then given to the frame decoder as sent.
 //  - MLPerf Tiny -> tinynas: any byte that is neither printable ASCII nor CR, LF or TAB (a
 //    frame delimiter or a frame byte). Hosts of the binary protocol send a 0x00 first when they
 //    resync (profiler::BoardClient does), so their next frame arrives whole.

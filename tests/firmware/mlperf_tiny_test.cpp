@@ -328,6 +328,12 @@ TEST_F(ProtocolSwitchTest, AnMlperfCommandSwitchesAndAZeroByteSwitchesBack) {
   EXPECT_EQ(lines_of(g_written).back(), "m-ready");
 }
 
+TEST_F(ProtocolSwitchTest, ALonePercentIsAnEmptyCommand) {
+  feed("%");
+  EXPECT_EQ(line_.active(), SerialProtocol::kMlperfTiny);
+  EXPECT_EQ(g_written, "m-ready\r\n");
+}
+
 TEST_F(ProtocolSwitchTest, AnOverlongCommandInTinynasModeIsReportedAfterTheSwitch) {
   feed(std::string(500, 'x') + "%");
   EXPECT_EQ(line_.active(), SerialProtocol::kMlperfTiny);
