@@ -94,6 +94,12 @@ void run_benchmark(const BenchmarkCommandOptions& options) {
   dut.flush();  // a half-sent command of an earlier host is ended, its replies dropped
   const std::string name = dut.name();
   const auto [firmware, model_name] = dut.profile();
+  if (model_name == "none") {
+    throw std::runtime_error(name + " (" + firmware +
+                             ") has no model: a runner on --port gets none; flash firmware "
+                             "exported with `tinynas export --protocol mlperf-tiny`, or leave out "
+                             "--port to boot the QEMU runner with the model uploaded");
+  }
   const std::string machine = deploy::describe_host_machine();
   const std::string where = options.port.empty()
                                 ? "QEMU " + spec.emulator->machine + " (" + spec.kind + ")"

@@ -8,7 +8,9 @@ namespace tinynas::profiler {
 namespace {
 
 constexpr char kReady[] = "m-ready";
-constexpr std::chrono::milliseconds kFlushQuiet{200};
+constexpr std::chrono::milliseconds kFlushQuiet{300};
+constexpr std::chrono::milliseconds kFlushAnswer{1500};
+constexpr int kFlushAttempts = 3;
 
 bool starts_with(const std::string& text, const char* prefix) {
   return text.rfind(prefix, 0) == 0;
@@ -116,12 +118,24 @@ std::vector<std::string> MlperfClient::checked(const std::string& command) {
 }
 
 void MlperfClient::flush() {
+  // A freshly opened line may lose the first bytes (QEMU notices a pty client within a second):
+  // '%' again until the DUT answers one, then drop whatever else it still sends.
   const uint8_t terminator = '%';
-  transport_.write(&terminator, 1, options_.command_timeout);
-  uint8_t buffer[512];
-  while (!transport_.read(buffer, sizeof(buffer), kFlushQuiet).timed_out()) {
+  for (int attempt = 0; attempt < kFlushAttempts; ++attempt) {
+    transport_.write(&terminator, 1, options_.command_timeout);
+    const auto deadline = std::chrono::steady_clock::now() + kFlushAnswer;
+    std::string line;
+    while (read_line(line, deadline)) {
+      if (line.find(kReady) == std::string::npos) continue;
+      uint8_t buffer[512];
+      while (!transport_.read(buffer, sizeof(buffer), kFlushQuiet).timed_out()) {
+      }
+      pending_.clear();
+      return;
+    }
   }
-  pending_.clear();
+  throw MlperfError(port_ + ": no m-ready after " + std::to_string(kFlushAttempts) +
+                    " lone '%' (is a DUT speaking the MLPerf Tiny protocol there?)");
 }
 
 std::string MlperfClient::name() {

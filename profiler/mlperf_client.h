@@ -51,7 +51,9 @@ class MlperfClient {
   // command(), but an e-[...] line in the reply throws MlperfError with it.
   std::vector<std::string> checked(const std::string& command);
 
-  // A lone '%' (ends any half-sent command on the DUT) and everything the DUT sent before.
+  // A lone '%' (ends any half-sent command on the DUT) until the DUT answers m-ready, and
+  // everything else it sends dropped: a clean start on a line of unknown state. Throws
+  // MlperfError when nothing answers.
   void flush();
 
   std::string name();                                  // m-name-dut-[NAME]
