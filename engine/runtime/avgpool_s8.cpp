@@ -2,6 +2,7 @@
 // mean of the window cells that lie inside the input, rounded half away from zero.
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/requantize.h"
+#include "engine/runtime/window_span.h"
 
 namespace tinynas::runtime {
 
@@ -9,9 +10,6 @@ namespace {
 
 // Channels summed together: NHWC keeps them adjacent, so the inner loop reads contiguous bytes.
 constexpr int32_t kChannelBlock = 16;
-
-int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 // sum / count rounded to nearest, ties away from zero (count > 0).
 int32_t rounded_mean(int32_t sum, int32_t count) {
@@ -30,23 +28,21 @@ void avgpool_s8(const PoolParams& params, const Shape& input_shape, const int8_t
 
   int8_t* out = output;
   for (int32_t out_y = 0; out_y < output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(params.kernel_h, input_h - in_y_origin);
+    const WindowSpan rows =
+        window_span(out_y, params.stride_h, params.pad_top, params.kernel_h, input_h);
     for (int32_t out_x = 0; out_x < output_w; ++out_x) {
-      const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
-      const int32_t kx_begin = max_i32(0, -in_x_origin);
-      const int32_t kx_end = min_i32(params.kernel_w, input_w - in_x_origin);
+      const WindowSpan cols =
+          window_span(out_x, params.stride_w, params.pad_left, params.kernel_w, input_w);
       // Padding < kernel and a consistent output shape keep every window non-empty; the guard
       // only keeps a malformed call from dividing by zero.
-      const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+      const int32_t count = max_i32(1, (rows.end - rows.begin) * (cols.end - cols.begin));
       for (int32_t c0 = 0; c0 < channels; c0 += kChannelBlock) {
         const int32_t block = min_i32(kChannelBlock, channels - c0);
         int32_t sum[kChannelBlock] = {};
-        for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-          const int32_t in_y = in_y_origin + ky;
-          for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
-            const int8_t* in = input + (in_y * input_w + in_x_origin + kx) * channels + c0;
+        for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
+          const int32_t in_y = rows.origin + ky;
+          for (int32_t kx = cols.begin; kx < cols.end; ++kx) {
+            const int8_t* in = input + (in_y * input_w + cols.origin + kx) * channels + c0;
             for (int32_t j = 0; j < block; ++j) sum[j] += in[j];
           }
         }
