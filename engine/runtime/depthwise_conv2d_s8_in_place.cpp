@@ -59,19 +59,15 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
     const int32_t multiplier = quant.multiplier[c];
     const int32_t shift = quant.shift[c];
 
-    RowStream stream(kernel_h, input_h);
+    RowRing ring(scratch, input_w, kernel_h, input_h);
     for (int32_t out_y = 0; out_y < output_h; ++out_y) {
-      const WindowSpan rows =
-          window_span(out_y, params.stride_h, params.pad_top, kernel_h, input_h);
-      const RowStream::Rows load = stream.rows_for_window(rows.origin);
-      for (int32_t row = load.first; row < load.end; ++row) {
-        int8_t* slot = scratch + stream.slot(row) * input_w;
-        const int8_t* src = buffer + row * input_row_stride + c;
-        for (int32_t x = 0; x < input_w; ++x) slot[x] = src[x * channels];
-      }
-      for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
-        window_rows[ky] = scratch + stream.slot(rows.origin + ky) * input_w;
-      }
+      const WindowSpan rows = ring.window(out_y, params.stride_h, params.pad_top, window_rows,
+                                          [&](int32_t row, int8_t* slot) {
+                                            const int8_t* src = buffer + row * input_row_stride + c;
+                                            for (int32_t x = 0; x < input_w; ++x) {
+                                              slot[x] = src[x * channels];
+                                            }
+                                          });
 
       int8_t* out = buffer + out_y * output_w * channels + c;
       for (int32_t out_x = 0; out_x < output_w; ++out_x) {

@@ -64,19 +64,14 @@ void inverted_residual_rows_s8(const ConvStage& expand, const ConvStage& depthwi
   const Shape output_row = row_shape(output_w, output_c);
   const int8_t* window_rows[kMaxKernelSize];
 
-  RowStream stream(kernel_h, input_h);
+  RowRing expanded_rows(ring, ring_row_bytes, kernel_h, input_h);
   for (int32_t out_y = 0; out_y < output_h; ++out_y) {
-    const WindowSpan rows =
-        window_span(out_y, depthwise.params.stride_h, depthwise.params.pad_top, kernel_h, input_h);
-    const RowStream::Rows load = stream.rows_for_window(rows.origin);
-    for (int32_t row = load.first; row < load.end; ++row) {
-      conv2d_1x1_s8(expand.params, expand.quant, input_row, input + row * input_w * input_c,
-                    expand.filter_shape, expand.filter, expand.bias, expanded_row,
-                    ring + stream.slot(row) * ring_row_bytes);
-    }
-    for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
-      window_rows[ky] = ring + stream.slot(rows.origin + ky) * ring_row_bytes;
-    }
+    const WindowSpan rows = expanded_rows.window(
+        out_y, depthwise.params.stride_h, depthwise.params.pad_top, window_rows,
+        [&](int32_t row, int8_t* slot) {
+          conv2d_1x1_s8(expand.params, expand.quant, input_row, input + row * input_w * input_c,
+                        expand.filter_shape, expand.filter, expand.bias, expanded_row, slot);
+        });
     depthwise_row_s8(depthwise, window_rows, rows, input_w, output_w, mid_c, depthwise_out);
     conv2d_1x1_s8(project.params, project.quant, depthwise_row_shape, depthwise_out,
                   project.filter_shape, project.filter, project.bias, output_row,

@@ -22,32 +22,38 @@ inline WindowSpan window_span(int32_t out, int32_t stride, int32_t pad_before, i
   return {origin, max_i32(0, -origin), min_i32(kernel, input_extent - origin)};
 }
 
-// The input rows a row-streaming kernel (one that keeps a ring of kernel_h input rows) brings
-// in, window by window: each row once, in order, and none above a window (when the stride is
-// larger than the kernel) or below the input.
-class RowStream {
+// The ring of kernel_h input rows a row-streaming kernel keeps in its scratch (in-place
+// depthwise, fused inverted residual): input row r lives in slot r % kernel_h. Rows come in
+// window by window, each once and in order, none above a window (when the stride is larger than
+// the kernel) or below the input; a row is evicted only once no later window reads it.
+class RowRing {
  public:
-  RowStream(int32_t kernel_h, int32_t input_h) : kernel_h_(kernel_h), input_h_(input_h) {}
+  RowRing(int8_t* ring, int32_t row_bytes, int32_t kernel_h, int32_t input_h)
+      : ring_(ring), row_bytes_(row_bytes), kernel_h_(kernel_h), input_h_(input_h) {}
 
-  // Rows [first, end) to bring in before the window whose tap 0 is at input row `origin`.
-  struct Rows {
-    int32_t first;
-    int32_t end;
-  };
-  Rows rows_for_window(int32_t origin) {
-    const int32_t first = max_i32(next_, origin);
-    const int32_t end = min_i32(input_h_, origin + kernel_h_);
-    next_ = max_i32(first, end);
-    return {first, end};
+  // The window of output row `out_y`: brings in the input rows it needs that the ring does not
+  // hold yet (`fill(row, slot)` writes input row `row` into `slot`), points window_rows[ky] at
+  // the slot of each kernel row inside the input, and returns the window's rows.
+  template <typename Fill>
+  WindowSpan window(int32_t out_y, int32_t stride, int32_t pad_before, const int8_t** window_rows,
+                    Fill fill) {
+    const WindowSpan rows = window_span(out_y, stride, pad_before, kernel_h_, input_h_);
+    const int32_t first = max_i32(next_row_, rows.origin);
+    const int32_t end = min_i32(input_h_, rows.origin + kernel_h_);
+    for (int32_t row = first; row < end; ++row) fill(row, slot(row));
+    next_row_ = max_i32(first, end);
+    for (int32_t ky = rows.begin; ky < rows.end; ++ky) window_rows[ky] = slot(rows.origin + ky);
+    return rows;
   }
 
-  // Ring slot (0 .. kernel_h - 1) of input row `row`.
-  int32_t slot(int32_t row) const { return row % kernel_h_; }
-
  private:
+  int8_t* slot(int32_t row) const { return ring_ + (row % kernel_h_) * row_bytes_; }
+
+  int8_t* ring_;
+  int32_t row_bytes_;
   int32_t kernel_h_;
   int32_t input_h_;
-  int32_t next_ = 0;  // the first row not brought in yet
+  int32_t next_row_ = 0;  // the first input row not brought in yet
 };
 
 }  // namespace tinynas::runtime

@@ -39,19 +39,13 @@ void in_place_channel(const ConvParams& params, const dsp::ChannelRequant& requa
   const int8_t* window_rows[kMaxKernelSize];
   for (int32_t t = 0; t < s.kernel_h * s.kernel_w; ++t) taps[t] = filter[t * s.channels + c];
   const int32_t input_row_stride = s.input_w * s.channels;
-  RowStream stream(s.kernel_h, s.input_h);
+  RowRing channel_rows(scratch, s.input_w, s.kernel_h, s.input_h);
   for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
-    const WindowSpan rows =
-        window_span(out_y, params.stride_h, params.pad_top, s.kernel_h, s.input_h);
-    const RowStream::Rows load = stream.rows_for_window(rows.origin);
-    for (int32_t row = load.first; row < load.end; ++row) {
-      int8_t* slot = scratch + stream.slot(row) * s.input_w;
-      const int8_t* src = buffer + row * input_row_stride + c;
-      for (int32_t x = 0; x < s.input_w; ++x) slot[x] = src[x * s.channels];
-    }
-    for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
-      window_rows[ky] = scratch + stream.slot(rows.origin + ky) * s.input_w;
-    }
+    const WindowSpan rows = channel_rows.window(
+        out_y, params.stride_h, params.pad_top, window_rows, [&](int32_t row, int8_t* slot) {
+          const int8_t* src = buffer + row * input_row_stride + c;
+          for (int32_t x = 0; x < s.input_w; ++x) slot[x] = src[x * s.channels];
+        });
     int8_t* out = buffer + out_y * s.output_w * s.channels + c;
     for (int32_t out_x = 0; out_x < s.output_w; ++out_x) {
       const WindowSpan cols =
@@ -78,23 +72,17 @@ void in_place_group(const ConvParams& params, const dsp::DepthwiseGroup& group,
   const int32_t input_row_stride = s.input_w * s.channels;
   const int32_t ring_row_bytes = s.input_w * dsp::kGroupChannels;
   const int8_t* window_rows[kMaxKernelSize];
-  RowStream stream(s.kernel_h, s.input_h);
+  RowRing group_rows(ring, ring_row_bytes, s.kernel_h, s.input_h);
   for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
-    const WindowSpan rows =
-        window_span(out_y, params.stride_h, params.pad_top, s.kernel_h, s.input_h);
-    const RowStream::Rows load = stream.rows_for_window(rows.origin);
-    for (int32_t row = load.first; row < load.end; ++row) {
-      int8_t* slot = ring + stream.slot(row) * ring_row_bytes;
-      const int8_t* src = buffer + row * input_row_stride + c;
-      for (int32_t x = 0; x < s.input_w; ++x) {
-        memcpy(slot, src, dsp::kGroupChannels);  // one unaligned word
-        slot += dsp::kGroupChannels;
-        src += s.channels;
-      }
-    }
-    for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
-      window_rows[ky] = ring + stream.slot(rows.origin + ky) * ring_row_bytes;
-    }
+    const WindowSpan rows = group_rows.window(
+        out_y, params.stride_h, params.pad_top, window_rows, [&](int32_t row, int8_t* slot) {
+          const int8_t* src = buffer + row * input_row_stride + c;
+          for (int32_t x = 0; x < s.input_w; ++x) {
+            memcpy(slot, src, dsp::kGroupChannels);  // one unaligned word
+            slot += dsp::kGroupChannels;
+            src += s.channels;
+          }
+        });
     dsp::depthwise_group_row(params, group, window_rows, dsp::kGroupChannels, rows.begin, rows.end,
                              s.kernel_h, s.kernel_w, s.input_w, s.output_w,
                              buffer + out_y * s.output_w * s.channels + c, s.channels, range);
