@@ -3,8 +3,9 @@
 //   <out>/app/main.cpp, CMakeLists.txt, README.md   the template in firmware/export/
 //   <out>/board.cmake                 board numbers and sources, from configs/boards/<kind>.json
 //   <out>/model.tnm                   the embedded model file, for reference and re-verification
-//   <out>/tinynas/...                 the runtime, protocol, board support, startup, linker
-//                                     scripts and toolchain file, copied from the source tree
+//   <out>/tinynas/...                 the runtime, protocol, protocol server, board support,
+//                                     startup, linker scripts and CMake files (toolchain,
+//                                     firmware_image.cmake), copied from the source tree
 // The project builds with cmake + arm-none-eabi-gcc alone (no tinynas checkout needed).
 #pragma once
 
@@ -17,8 +18,9 @@
 
 namespace tinynas::deploy {
 
-// How the firmware build makes an image for a board kind: the same choices as
-// firmware/runner/CMakeLists.txt's tinynas_add_board() calls.
+// How the firmware build makes an image for a board kind: its target's entry in
+// firmware/targets.json (the runner images are built from the same table), picked by the board
+// file's "firmware", "core", "timer" and "kernels".
 struct BoardRecipe {
   std::string linker_script;               // in firmware/linker/
   std::vector<std::string> board_sources;  // repo-relative: board, UART, clock, cycle counter
@@ -27,9 +29,15 @@ struct BoardRecipe {
   uint32_t stack_bytes = 0;
 };
 
+// The tinynas source tree the exporter copies from: $TINYNAS_SOURCE_DIR, else the tree this
+// program was built from.
+std::string default_source_dir();
+
 // Throws BoardSpecError naming the board file when the exporter does not know how to build
-// for `spec` (unknown firmware target, core or timer, or no "stack_bytes" in the file).
-BoardRecipe board_recipe(const profiler::BoardSpec& spec);
+// for `spec` (unknown firmware target, core or timer, or no "stack_bytes" in the file), and
+// std::runtime_error when <source_dir>/firmware/targets.json cannot be read.
+BoardRecipe board_recipe(const profiler::BoardSpec& spec,
+                         const std::string& source_dir = default_source_dir());
 
 struct ExportSource {
   compiler::LoadedModel model;
@@ -54,10 +62,6 @@ struct ExportProject {
   uint32_t scratch_bytes = 0;      // planned scratch
   std::vector<std::string> files;  // written, relative to dir
 };
-
-// The tinynas source tree the exporter copies from: $TINYNAS_SOURCE_DIR, else the tree this
-// program was built from.
-std::string default_source_dir();
 
 // Writes the project into `out_dir` (created; existing files of the same names are replaced).
 // Throws std::runtime_error naming the file that could not be read or written.

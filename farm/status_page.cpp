@@ -2,8 +2,12 @@
 
 #include <sstream>
 
+#include "text/html_escape.h"
+
 namespace tinynas::farm {
 namespace {
+
+using text::html_escape;
 
 constexpr int kRefreshSeconds = 5;
 constexpr std::size_t kShortHash = 12;
@@ -16,32 +20,6 @@ constexpr char kStyle[] =
     ".restarting,.starting,.queued,.running{color:#a60}.done{color:#070}";
 
 }  // namespace
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string render_status_page(const std::vector<BoardStatus>& boards,
                                const std::map<std::string, std::size_t>& queues,

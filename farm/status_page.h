@@ -17,7 +17,4 @@ std::string render_status_page(const std::vector<BoardStatus>& boards,
                                const std::map<std::string, int64_t>& job_counts,
                                const std::vector<JobRecord>& recent_jobs);
 
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string html_escape(const std::string& text);
-
 }  // namespace tinynas::farm

@@ -299,22 +299,7 @@ Reply BoardClient::decode_reply(protocol::Command command, const RawReply& raw) 
 
 BoardInfo BoardClient::hello() {
   const RawReply raw = request_empty(protocol::Command::kHello, options_.request_timeout);
-  const auto reply = decode_reply<protocol::HelloReply>(protocol::Command::kHello, raw);
-  BoardInfo info;
-  info.protocol_version = reply.protocol_version;
-  info.format_version = reply.format_version;
-  info.firmware_version.assign(reply.firmware_version.data, reply.firmware_version.size);
-  info.board.assign(reply.board.data, reply.board.size);
-  info.core.assign(reply.core.data, reply.core.size);
-  info.clock_hz = reply.clock_hz;
-  info.sram_bytes = reply.sram_bytes;
-  info.flash_bytes = reply.flash_bytes;
-  info.model_region_bytes = reply.model_region_bytes;
-  info.arena_capacity_bytes = reply.arena_capacity_bytes;
-  info.scratch_capacity_bytes = reply.scratch_capacity_bytes;
-  info.max_chunk = reply.max_chunk;
-  info.timer = reply.timer;
-  info.kernel_path = reply.kernel_path;
+  const BoardInfo info = decode_reply<BoardInfo>(protocol::Command::kHello, raw);
   if (info.protocol_version != protocol::kProtocolVersion) {
     throw BoardProtocolError(prefix() + "speaks runner protocol version " +
                              std::to_string(info.protocol_version) + ", this host speaks " +

@@ -57,22 +57,7 @@ class BoardLinkError : public BoardError {
 };
 
 // HELLO reply with owned strings.
-struct BoardInfo {
-  uint16_t protocol_version = 0;
-  uint16_t format_version = 0;
-  std::string firmware_version;
-  std::string board;
-  std::string core;
-  uint32_t clock_hz = 0;
-  uint32_t sram_bytes = 0;
-  uint32_t flash_bytes = 0;
-  uint32_t model_region_bytes = 0;
-  uint32_t arena_capacity_bytes = 0;
-  uint32_t scratch_capacity_bytes = 0;
-  uint16_t max_chunk = 0;
-  protocol::TimerKind timer = protocol::TimerKind::kSysTick;
-  protocol::KernelPath kernel_path = protocol::KernelPath::kPlain;
-};
+using BoardInfo = protocol::BasicHelloReply<std::string>;
 
 // One decoded reply frame, for callers that drive the protocol by hand (fault tests).
 struct RawReply {

@@ -1,11 +1,13 @@
-// What a board provides to the runner. Exactly one board_<kind>.cpp is linked into each image;
-// the drivers it uses (UART, cycle counter, clocks) live in their own files next to it.
+// What a board provides to the runner and to exported firmware. Exactly one board_<kind>.cpp is
+// linked into each image; the drivers it uses (UART, cycle counter, clocks) live in their own files
+// next to it.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "firmware/runner/runner.h"
+#include "firmware/server/protocol_server.h"
 
 namespace tinynas::firmware {
 
@@ -25,5 +27,19 @@ uint64_t cycle_counter_read();
 // Stack high-water mark by painting (stack_paint.cpp).
 void stack_paint();
 uint32_t stack_bytes_used();
+
+// The functions above as the protocol server takes them.
+inline ServerPlatform server_platform() {
+  return ServerPlatform{serial_write, cycle_counter_restart, cycle_counter_read, stack_paint,
+                        stack_bytes_used};
+}
+
+// Feeds every byte the serial port receives to `server`, forever.
+[[noreturn]] inline void serve_serial_port(ProtocolServer& server) {
+  for (;;) {
+    uint8_t byte = 0;
+    if (serial_try_read(&byte)) server.on_byte(byte);
+  }
+}
 
 }  // namespace tinynas::firmware

@@ -2,7 +2,7 @@
 // configs/boards/<kind>.json so HELLO and the board file can never disagree.
 #pragma once
 
-#include "firmware/runner/runner.h"
+#include "firmware/server/protocol_server.h"
 
 #if !defined(TINYNAS_BOARD_KIND) || !defined(TINYNAS_BOARD_CORE) || !defined(TINYNAS_CLOCK_HZ) || \
     !defined(TINYNAS_SRAM_BYTES) || !defined(TINYNAS_FLASH_BYTES) || !defined(TINYNAS_KERNELS_DSP)

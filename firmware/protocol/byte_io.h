@@ -11,6 +11,8 @@ namespace tinynas::firmware::protocol {
 
 // A length-prefixed string on the wire (u8 length + bytes); points into the payload buffer.
 struct Text {
+  constexpr Text() = default;
+  constexpr Text(const char* text_data, size_t text_size) : data(text_data), size(text_size) {}
   const char* data = "";
   size_t size = 0;  // > kMaxTextSize fails to encode (nothing is truncated)
 };

@@ -59,23 +59,6 @@ void encode(ByteWriter& out, const HelloReply& m) {
   out.u8(static_cast<uint8_t>(m.timer));
   out.u8(static_cast<uint8_t>(m.kernel_path));
 }
-bool decode(ByteReader& in, HelloReply& m) {
-  m.protocol_version = in.u16();
-  m.format_version = in.u16();
-  m.firmware_version = in.text();
-  m.board = in.text();
-  m.core = in.text();
-  m.clock_hz = in.u32();
-  m.sram_bytes = in.u32();
-  m.flash_bytes = in.u32();
-  m.model_region_bytes = in.u32();
-  m.arena_capacity_bytes = in.u32();
-  m.scratch_capacity_bytes = in.u32();
-  m.max_chunk = in.u16();
-  m.timer = static_cast<TimerKind>(in.u8());
-  m.kernel_path = static_cast<KernelPath>(in.u8());
-  return in.finished();
-}
 
 void encode(ByteWriter& out, const LoadBeginRequest& m) { out.u32(m.total_size); }
 bool decode(ByteReader& in, LoadBeginRequest& m) {

@@ -28,12 +28,15 @@ void encode(ByteWriter& out, const ReplyHeader& header);
 bool decode(ByteReader& in, ReplyHeader& header);
 
 // ---- HELLO (0x01): empty request --------------------------------------------------------------
-struct HelloReply {
+// String is Text on the wire; a host that keeps the reply past the payload buffer holds its
+// texts as std::string (profiler::BoardInfo).
+template <typename String>
+struct BasicHelloReply {
   uint16_t protocol_version = 0;
   uint16_t format_version = 0;  // .tnm format version the bundled engine reads
-  Text firmware_version;
-  Text board;  // board kind, e.g. "qemu-mps2-an386"
-  Text core;   // e.g. "cortex-m4"
+  String firmware_version;
+  String board;  // board kind, e.g. "qemu-mps2-an386"
+  String core;   // e.g. "cortex-m4"
   uint32_t clock_hz = 0;
   uint32_t sram_bytes = 0;
   uint32_t flash_bytes = 0;
@@ -44,6 +47,7 @@ struct HelloReply {
   TimerKind timer = TimerKind::kSysTick;
   KernelPath kernel_path = KernelPath::kPlain;
 };
+using HelloReply = BasicHelloReply<Text>;
 
 // ---- LOAD_BEGIN (0x02) / LOAD_CHUNK (0x03) / LOAD_END (0x04) ------------------------------
 struct LoadBeginRequest {
@@ -140,7 +144,8 @@ struct ErrorReply {
 };
 
 void encode(ByteWriter& out, const HelloReply& message);
-bool decode(ByteReader& in, HelloReply& message);
+template <typename String>
+bool decode(ByteReader& in, BasicHelloReply<String>& message);
 void encode(ByteWriter& out, const LoadBeginRequest& message);
 bool decode(ByteReader& in, LoadBeginRequest& message);
 void encode(ByteWriter& out, const LoadBeginReply& message);
@@ -171,6 +176,29 @@ void encode(ByteWriter& out, const OutputReply& message);
 bool decode(ByteReader& in, OutputReply& message);
 void encode(ByteWriter& out, const ErrorReply& message);
 bool decode(ByteReader& in, ErrorReply& message);
+
+template <typename String>
+bool decode(ByteReader& in, BasicHelloReply<String>& m) {
+  auto text = [&in] {
+    const Text value = in.text();
+    return String(value.data, value.size);
+  };
+  m.protocol_version = in.u16();
+  m.format_version = in.u16();
+  m.firmware_version = text();
+  m.board = text();
+  m.core = text();
+  m.clock_hz = in.u32();
+  m.sram_bytes = in.u32();
+  m.flash_bytes = in.u32();
+  m.model_region_bytes = in.u32();
+  m.arena_capacity_bytes = in.u32();
+  m.scratch_capacity_bytes = in.u32();
+  m.max_chunk = in.u16();
+  m.timer = static_cast<TimerKind>(in.u8());
+  m.kernel_path = static_cast<KernelPath>(in.u8());
+  return in.finished();
+}
 
 // Convenience for both sides: header + body into `payload` (capacity kMaxPayload). Returns the
 // payload size, 0 when the body does not fit or a field is out of its wire range.

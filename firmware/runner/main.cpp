@@ -10,9 +10,7 @@ namespace tinynas::firmware {
 namespace {
 
 Runner& runner() {
-  static Runner instance(board_facts(), runner_memory(),
-                         RunnerPlatform{serial_write, cycle_counter_restart, cycle_counter_read,
-                                        stack_paint, stack_bytes_used},
+  static Runner instance(board_facts(), runner_memory(), server_platform(),
                          TINYNAS_FIRMWARE_VERSION);
   return instance;
 }
@@ -23,9 +21,5 @@ Runner& runner() {
 extern "C" void tinynas_firmware_main() {
   using namespace tinynas::firmware;
   board_init();
-  Runner& r = runner();
-  for (;;) {
-    uint8_t byte = 0;
-    if (serial_try_read(&byte)) r.on_byte(byte);
-  }
+  serve_serial_port(runner().server());
 }

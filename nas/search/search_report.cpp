@@ -10,9 +10,12 @@
 #include "engine/compiler/memory_plan.h"
 #include "nas/search/search_pipeline.h"
 #include "nas/search/svg_chart.h"
+#include "text/html_escape.h"
 
 namespace tinynas::nas {
 namespace {
+
+using text::html_escape;
 
 constexpr double kPercent = 100.0;
 constexpr double kKiB = 1024.0;

@@ -5,8 +5,12 @@
 #include <limits>
 #include <sstream>
 
+#include "text/html_escape.h"
+
 namespace tinynas::nas {
 namespace {
+
+using text::html_escape;
 
 constexpr double kMarginLeft = 70.0;
 constexpr double kMarginRight = 20.0;
@@ -152,32 +156,6 @@ std::string open_svg(const ChartOptions& o, bool with_legend) {
 }
 
 }  // namespace
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string svg_chart(const ChartOptions& o, const std::vector<ChartSeries>& series) {
   Range x, y;

@@ -44,6 +44,4 @@ struct BarSeries {
 std::string svg_bar_chart(const ChartOptions& options, const std::vector<std::string>& categories,
                           const std::vector<BarSeries>& series);
 
-std::string html_escape(const std::string& text);
-
 }  // namespace tinynas::nas

@@ -1,0 +1,59 @@
+# How a tinynas firmware image is built from the board build choices (firmware/targets.json):
+# shared by the runner images (firmware/runner/CMakeLists.txt) and exported projects
+# (firmware/export/CMakeLists.txt, which carry a copy under tinynas/firmware/cmake/).
+
+# tinynas_engine_sources(<out_var> ROOT <dir holding engine/ and firmware/> KERNELS dsp|plain)
+# The runtime sources plus the protocol server (firmware/protocol/, firmware/server/). DSP path:
+# firmware/kernels/<name>_dsp.cpp defines the same symbols as engine/runtime/<name>.cpp, which
+# is then left out of the image (link-time substitution; the runtime's API and sources stay
+# untouched).
+function(tinynas_engine_sources out_var)
+  cmake_parse_arguments(ARG "" "ROOT;KERNELS" "" ${ARGN})
+  file(GLOB runtime CONFIGURE_DEPENDS ${ARG_ROOT}/engine/runtime/*.cpp)
+  if(ARG_KERNELS STREQUAL "dsp")
+    file(GLOB dsp CONFIGURE_DEPENDS ${ARG_ROOT}/firmware/kernels/*_dsp.cpp)
+    foreach(kernel ${dsp})
+      get_filename_component(name ${kernel} NAME)
+      string(REGEX REPLACE "_dsp\\.cpp$" ".cpp" replaced ${name})
+      list(FILTER runtime EXCLUDE REGEX "/${replaced}$")
+    endforeach()
+    list(APPEND runtime ${dsp})
+  elseif(NOT ARG_KERNELS STREQUAL "plain")
+    message(FATAL_ERROR "tinynas_engine_sources: KERNELS must be dsp or plain, not '${ARG_KERNELS}'")
+  endif()
+  file(GLOB server CONFIGURE_DEPENDS ${ARG_ROOT}/firmware/protocol/*.cpp
+                                     ${ARG_ROOT}/firmware/server/*.cpp)
+  set(${out_var} ${runtime} ${server} PARENT_SCOPE)
+endfunction()
+
+# tinynas_firmware_image(<target> ROOT <dir> KERNELS dsp|plain CPU_FLAGS <flag>...
+#                        LINKER_SCRIPT <file in firmware/linker/> STACK_BYTES <n>
+#                        MAP <file> BIN <file>)
+# Compile and link options of an executable <target> that already has its sources, the
+# TINYNAS_KERNELS_DSP definition, and the .bin and size report after the link.
+function(tinynas_firmware_image target)
+  cmake_parse_arguments(ARG "" "ROOT;KERNELS;LINKER_SCRIPT;STACK_BYTES;MAP;BIN" "CPU_FLAGS"
+                        ${ARGN})
+  if(ARG_KERNELS STREQUAL "dsp")
+    set(dsp 1)
+  else()
+    set(dsp 0)
+  endif()
+  set(linker_dir ${ARG_ROOT}/firmware/linker)
+  target_include_directories(${target} PRIVATE ${ARG_ROOT})
+  target_compile_definitions(${target} PRIVATE TINYNAS_KERNELS_DSP=${dsp})
+  target_compile_options(${target} PRIVATE ${ARG_CPU_FLAGS} -O2 -g -ffunction-sections
+      -fdata-sections -fno-common -Wall -Wextra -Wpedantic -Wshadow -Werror
+      $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics
+                                 -fno-use-cxa-atexit>)
+  target_link_options(${target} PRIVATE ${ARG_CPU_FLAGS} -nostartfiles --specs=nano.specs
+      --specs=nosys.specs -Wl,--gc-sections -Wl,-L${linker_dir}
+      -Wl,-T${linker_dir}/${ARG_LINKER_SCRIPT} -Wl,--defsym=TINYNAS_STACK_BYTES=${ARG_STACK_BYTES}
+      -Wl,-Map=${ARG_MAP} -Wl,--no-warn-rwx-segments)
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
+               ${linker_dir}/${ARG_LINKER_SCRIPT} ${linker_dir}/sections.ld)
+  add_custom_command(TARGET ${target} POST_BUILD
+      COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${target}> ${ARG_BIN}
+      COMMAND ${CMAKE_SIZE} -A $<TARGET_FILE:${target}>
+      VERBATIM)
+endfunction()
