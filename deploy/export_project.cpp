@@ -9,6 +9,7 @@
 
 #include "engine/compiler/source_generator.h"
 #include "engine/runtime/crc32.h"
+#include "search_results/result_layout.h"
 
 #ifndef TINYNAS_SOURCE_DIR
 #error "TINYNAS_SOURCE_DIR must be defined by deploy/CMakeLists.txt"
@@ -24,9 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kModelExtension[] = ".tnm";
-constexpr char kResultBestDir[] = "best";
-constexpr char kResultJobFile[] = "job.json";
-constexpr char kResultSummaryFile[] = "summary.json";
 constexpr char kFirmwareTargetsFile[] = "firmware/targets.json";
 
 std::string read_text(const fs::path& path) {
@@ -185,7 +183,8 @@ ExportSource resolve_export_source(const std::string& path) {
   if (!fs::is_directory(input)) {
     throw std::runtime_error(path + ": no such model file or result directory");
   }
-  const fs::path best = input / kResultBestDir;
+  const search_results::ResultLayout layout(input);
+  const fs::path best = layout.best_dir();
   std::vector<fs::path> models;
   if (fs::is_directory(best)) {
     for (const fs::directory_entry& entry : fs::directory_iterator(best)) {
@@ -198,10 +197,12 @@ ExportSource resolve_export_source(const std::string& path) {
     throw std::runtime_error(path + ": expected a search result directory with exactly one " +
                              best.string() + "/*.tnm, found " + std::to_string(models.size()));
   }
-  ExportSource source{compiler::load_model_file(models.front().string()),
-                      path + " (best/" + models.front().filename().string() + ")", "", "",
-                      std::nullopt};
-  const fs::path summary = best / kResultSummaryFile;
+  ExportSource source{
+      compiler::load_model_file(models.front().string()),
+      path + " (" +
+          (search_results::ResultLayout().best_dir() / models.front().filename()).string() + ")",
+      "", "", std::nullopt};
+  const fs::path summary = layout.best_summary_file();
   if (fs::is_regular_file(summary)) {
     try {
       const nlohmann::json document = nlohmann::json::parse(read_text(summary));
@@ -213,7 +214,7 @@ ExportSource resolve_export_source(const std::string& path) {
       throw std::runtime_error(summary.string() + ": not valid JSON: " + e.what());
     }
   }
-  const fs::path job = input / kResultJobFile;
+  const fs::path job = layout.job_file();
   if (fs::is_regular_file(job)) {
     nlohmann::json document;
     try {

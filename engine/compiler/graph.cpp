@@ -12,6 +12,33 @@ int Graph::add_op(Op op) {
   return static_cast<int>(ops.size()) - 1;
 }
 
+bool op_has_weights(OpKind kind) {
+  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
+         kind == OpKind::kFullyConnected;
+}
+
+bool op_has_window(OpKind kind) {
+  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
+         kind == OpKind::kAveragePool2d;
+}
+
+std::string describe_op(const Graph& graph, int index) {
+  std::string text = "op " + std::to_string(index);
+  if (index >= 0 && index < static_cast<int>(graph.ops.size()) && !graph.ops[index].name.empty()) {
+    text += " '" + graph.ops[index].name + "'";
+  }
+  return text;
+}
+
+std::string describe_tensor(const Graph& graph, int index) {
+  std::string text = "tensor " + std::to_string(index);
+  if (index >= 0 && index < static_cast<int>(graph.tensors.size()) &&
+      !graph.tensors[index].name.empty()) {
+    text += " '" + graph.tensors[index].name + "'";
+  }
+  return text;
+}
+
 int64_t op_macs(const Graph& graph, const Op& op) {
   const TensorShape& out = graph.tensors[op.output].shape;
   switch (op.kind) {

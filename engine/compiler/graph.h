@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
 
 namespace tinynas::compiler {
@@ -20,6 +21,19 @@ struct TensorShape {
     return n == o.n && h == o.h && w == o.w && c == o.c;
   }
 };
+
+// The same shape in the runtime's terms, and back.
+inline runtime::Shape as_runtime_shape(const TensorShape& shape) {
+  runtime::Shape s;
+  s.n = shape.n;
+  s.h = shape.h;
+  s.w = shape.w;
+  s.c = shape.c;
+  return s;
+}
+inline TensorShape from_runtime_shape(const runtime::Shape& shape) {
+  return {shape.n, shape.h, shape.w, shape.c};
+}
 
 enum class Activation { kNone, kRelu, kRelu6 };
 
@@ -60,6 +74,16 @@ struct Graph {
   int add_tensor(Tensor tensor);
   int add_op(Op op);
 };
+
+// Kinds with a weights tensor (and per-channel bias, multipliers and shifts).
+bool op_has_weights(OpKind kind);
+// Kinds with a sliding window (kernel, stride, padding).
+bool op_has_window(OpKind kind);
+
+// "op 3 'blocks.0.expand'" and "tensor 5 'blocks.0.expand.weight'" (the name left out when it
+// is empty, or the index is not the graph's), how errors name them.
+std::string describe_op(const Graph& graph, int index);
+std::string describe_tensor(const Graph& graph, int index);
 
 // MACs of one op (multiply-accumulates; adds and pools count one per input element read).
 int64_t op_macs(const Graph& graph, const Op& op);

@@ -6,6 +6,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "engine/compiler/graph_validation.h"
 #include "engine/compiler/network_spec_validation.h"
 
 namespace tinynas::compiler {
@@ -328,6 +329,7 @@ Graph build_graph_structure(const NetworkSpec& spec, float input_scale, int32_t 
   x = builder.global_average_pool("pool", x);
   x = builder.fully_connected("classifier", x, spec.num_classes);
   graph.output = x;
+  validate_graph(graph, GraphUse::kPlanning, "build_graph");  // the lowering's own check
   return graph;
 }
 

@@ -2,6 +2,7 @@
 // one arena, in-place depthwise, and one shared scratch buffer sized by the largest kernel need
 // (the kernels' own *_get_buffer_size functions). This is the memory model of the whole
 // toolkit: the search asks it, the model file stores its result, the board runs on it.
+// plan_memory() chooses the schedule (schedule_choice.cpp); memory_planner.h plans one.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "engine/compiler/graph.h"
+#include "engine/compiler/graph_validation.h"
 
 namespace tinynas::compiler {
 
@@ -96,7 +98,12 @@ struct MemoryPlan {
 // nothing else reads and which are not the graph output. Non-overlapping, in schedule order.
 std::vector<int> find_fused_groups(const Graph& graph);
 
-// Throws std::invalid_argument naming the op/tensor when the graph is malformed.
+// A graph validated once (graph_validation.h) can be planned under many options without being
+// checked again (one not validated for GraphUse::kPlanning is validated for it first).
+MemoryPlan plan_memory(const ValidatedGraph& graph, const PlannerOptions& options = {});
+
+// Validates the graph (GraphUse::kPlanning; throws std::invalid_argument naming the op or
+// tensor when it is malformed) and plans it.
 MemoryPlan plan_memory(const Graph& graph, const PlannerOptions& options = {});
 
 }  // namespace tinynas::compiler

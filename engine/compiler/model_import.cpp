@@ -2,15 +2,12 @@
 
 #include <algorithm>
 
+#include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
+#include "engine/compiler/tensor_lifetimes.h"
+#include "engine/runtime/op_window.h"
 
 namespace tinynas::compiler {
-
-namespace {
-
-TensorShape to_shape(const runtime::Shape& shape) { return {shape.n, shape.h, shape.w, shape.c}; }
-
-}  // namespace
 
 ImportedModel import_model(const runtime::ModelView& model) {
   ImportedModel imported;
@@ -21,7 +18,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
     const runtime::TensorInfo info = model.tensor(i);
     Tensor tensor;
     tensor.name = "t" + std::to_string(i);
-    tensor.shape = to_shape(info.shape);
+    tensor.shape = from_runtime_shape(info.shape);
     tensor.is_constant = info.storage == runtime::Storage::kConstant;
     tensor.scale = info.scale;
     tensor.zero_point = info.zero_point;
@@ -41,8 +38,6 @@ ImportedModel import_model(const runtime::ModelView& model) {
   for (uint16_t i = 0; i < model.tensor_count(); ++i) {
     streamed[i] = model.tensor(i).storage == runtime::Storage::kStreamed;
   }
-  plan.first_use.assign(graph.tensors.size(), -1);
-  plan.last_use.assign(graph.tensors.size(), -1);
   for (uint16_t i = 0; i < model.op_count(); ++i) {
     const runtime::OpInfo info = model.op(i);
     Op op;
@@ -52,41 +47,31 @@ ImportedModel import_model(const runtime::ModelView& model) {
     if (info.input1 != runtime::kNoTensor) op.inputs.push_back(info.input1);
     op.weights = info.weights == runtime::kNoTensor ? -1 : info.weights;
     op.output = info.output;
-    op.kernel_h = info.kernel_h;
-    op.kernel_w = info.kernel_w;
-    op.stride_h = info.stride_h;
-    op.stride_w = info.stride_w;
-    op.pad_top = info.pad_top;
-    op.pad_left = info.pad_left;
-    op.pad_bottom = info.pad_bottom;
-    op.pad_right = info.pad_right;
+    runtime::copy_window(info, &op);
     op.allow_in_place = info.in_place();
     if (info.bias_offset != runtime::kNoOffset) {
       const int32_t* bias = model.constant_int32(info.bias_offset);
       op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
     }
-    for (int input : op.inputs) plan.last_use[input] = i;
-    plan.first_use[op.output] = i;
-    plan.last_use[op.output] = std::max(plan.last_use[op.output], static_cast<int>(i));
     plan.in_place.push_back(info.in_place());
     plan.fused_rows.push_back(info.fused_rows());
     plan.op_scratch.push_back(info.scratch_bytes);
     graph.add_op(std::move(op));
   }
-  // The graph output is read after the last op.
-  if (!graph.ops.empty()) plan.last_use[graph.output] = static_cast<int>(graph.ops.size()) - 1;
-  // Fused groups (validated triples): the input is read and the output written throughout.
+  // A model the runtime accepts is a graph the compiler accepts; the check names what broke if
+  // the two ever disagree.
+  const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning, "import_model");
+
+  // Fused groups: validated triples.
+  std::vector<int> fused_groups;
   const int op_count = static_cast<int>(graph.ops.size());
-  for (int i = 0; i < op_count; ++i) {
-    if (!plan.fused_rows[i]) continue;
-    const int last = i + runtime::kFusedGroupOpCount - 1;
-    const int input = graph.ops[i].inputs[0];
-    plan.last_use[input] = std::max(plan.last_use[input], last);
-    plan.first_use[graph.ops[last].output] = i;
-    plan.schedule = Schedule::kFused;
-    i = last;
+  for (int i = 0; i < op_count; i += plan.fused_rows[i] ? runtime::kFusedGroupOpCount : 1) {
+    if (plan.fused_rows[i]) fused_groups.push_back(i);
   }
-  // The patch stage: the input is read and the split output written by every patch.
+  if (!fused_groups.empty()) plan.schedule = Schedule::kFused;
+  const TensorLifetimes lifetimes = tensor_lifetimes(validated, fused_groups, model.patch_split());
+  plan.first_use = lifetimes.first_use;
+  plan.last_use = lifetimes.last_use;
   if (model.patch_split() > 0) {
     plan.patch = PatchConfig{model.patch_grid(), model.patch_split()};
     plan.schedule = Schedule::kPatch;
@@ -97,9 +82,6 @@ ImportedModel import_model(const runtime::ModelView& model) {
         plan.patch_region_bytes[t] = info.patch_region_bytes;
       }
     }
-    const int split = plan.patch.split;
-    plan.last_use[graph.input] = std::max(plan.last_use[graph.input], split - 1);
-    plan.first_use[graph.ops[split - 1].output] = 0;
     plan.mac_overhead = patch_stage_facts(graph, plan.patch).mac_overhead;
   }
 

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
 #include "engine/compiler/quantization.h"
 #include "engine/runtime/crc32.h"
@@ -17,247 +17,22 @@ namespace {
 
 namespace rt = runtime;
 
-constexpr int kMaxDim = 65535;  // dims are u16 in the tensor record
 constexpr int64_t kMaxTensorBytes = 2147483647;
 constexpr int64_t kMaxFileBytes = 0xFFFFFFFFll;
 constexpr uint32_t kWeightsAlignment = 4;
 constexpr uint32_t kInt32Bytes = 4;
-constexpr int32_t kInt8Min = -128;
-constexpr int32_t kInt8Max = 127;
-constexpr double kSameScaleTolerance = 1e-6;  // relative, for ops without requantization
 constexpr uint32_t kValidationMessageBytes = 128;
-
-std::string tensor_name(const Graph& graph, int index) {
-  std::string text = "tensor " + std::to_string(index);
-  if (index >= 0 && index < static_cast<int>(graph.tensors.size()) &&
-      !graph.tensors[index].name.empty()) {
-    text += " '" + graph.tensors[index].name + "'";
-  }
-  return text;
-}
-
-std::string op_name(const Graph& graph, int index) {
-  std::string text = "op " + std::to_string(index);
-  if (index >= 0 && index < static_cast<int>(graph.ops.size()) && !graph.ops[index].name.empty()) {
-    text += " '" + graph.ops[index].name + "'";
-  }
-  return text;
-}
 
 [[noreturn]] void fail(const std::string& message) {
   throw std::invalid_argument("write_model: " + message);
-}
-
-std::string shape_text(const TensorShape& s) {
-  return std::to_string(s.n) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
-         std::to_string(s.c);
-}
-
-bool has_weights(OpKind kind) {
-  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
-         kind == OpKind::kFullyConnected;
-}
-
-bool has_window(OpKind kind) {
-  return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
-         kind == OpKind::kAveragePool2d;
 }
 
 uint32_t align_up(uint32_t value, uint32_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
-int window_output(int in, int pad_before, int pad_after, int kernel, int stride) {
-  const int padded = in + pad_before + pad_after;
-  return padded < kernel ? 0 : (padded - kernel) / stride + 1;
-}
-
-void check_tensor(const Graph& graph, int index) {
-  const Tensor& t = graph.tensors[index];
-  const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
-  for (int d : dims) {
-    if (d < 1 || d > kMaxDim) {
-      fail(tensor_name(graph, index) + " has shape " + shape_text(t.shape) +
-           " (every dimension must be in [1, 65535])");
-    }
-  }
-  if (t.shape.elements() > kMaxTensorBytes) {
-    fail(tensor_name(graph, index) + " has " + std::to_string(t.shape.elements()) +
-         " elements (at most 2^31 - 1)");
-  }
-  if (t.is_constant) {
-    if (static_cast<int64_t>(t.data.size()) != t.shape.elements()) {
-      fail(tensor_name(graph, index) + " holds " + std::to_string(t.data.size()) +
-           " values for shape " + shape_text(t.shape) + " (expected " +
-           std::to_string(t.shape.elements()) + ")");
-    }
-    return;
-  }
-  if (t.shape.n != 1) {
-    fail(tensor_name(graph, index) + " has batch " + std::to_string(t.shape.n) +
-         " (the runtime runs batch 1)");
-  }
-  if (!(std::isfinite(t.scale) && t.scale > 0.0f)) {
-    fail(tensor_name(graph, index) + " has scale " + std::to_string(t.scale) +
-         " (expected a finite value > 0)");
-  }
-  if (t.zero_point < kInt8Min || t.zero_point > kInt8Max) {
-    fail(tensor_name(graph, index) + " has zero point " + std::to_string(t.zero_point) +
-         " (expected [-128, 127])");
-  }
-}
-
-const Tensor& activation_operand(const Graph& graph, int op_index, int tensor_index,
-                                 const char* role) {
-  if (tensor_index < 0 || tensor_index >= static_cast<int>(graph.tensors.size())) {
-    fail(op_name(graph, op_index) + " has " + role + " tensor index " +
-         std::to_string(tensor_index) + " (graph has " + std::to_string(graph.tensors.size()) +
-         " tensors)");
-  }
-  const Tensor& t = graph.tensors[tensor_index];
-  if (t.is_constant) {
-    fail(op_name(graph, op_index) + ": " + role + " " + tensor_name(graph, tensor_index) +
-         " is a constant (expected an activation)");
-  }
-  return t;
-}
-
-void check_window(const Graph& graph, int index) {
-  const Op& op = graph.ops[index];
-  const auto in_range = [](int v, int lo, int hi) { return v >= lo && v <= hi; };
-  if (!in_range(op.kernel_h, 1, rt::kMaxKernelSize) ||
-      !in_range(op.kernel_w, 1, rt::kMaxKernelSize)) {
-    fail(op_name(graph, index) + " has unsupported kernel size " + std::to_string(op.kernel_h) +
-         "x" + std::to_string(op.kernel_w) + " (expected 1.." + std::to_string(rt::kMaxKernelSize) +
-         ")");
-  }
-  if (!in_range(op.stride_h, 1, rt::kMaxStride) || !in_range(op.stride_w, 1, rt::kMaxStride)) {
-    fail(op_name(graph, index) + " has unsupported stride " + std::to_string(op.stride_h) + "x" +
-         std::to_string(op.stride_w) + " (expected 1.." + std::to_string(rt::kMaxStride) + ")");
-  }
-  if (!in_range(op.pad_top, 0, op.kernel_h - 1) || !in_range(op.pad_bottom, 0, op.kernel_h - 1) ||
-      !in_range(op.pad_left, 0, op.kernel_w - 1) || !in_range(op.pad_right, 0, op.kernel_w - 1)) {
-    fail(op_name(graph, index) + " has padding (top " + std::to_string(op.pad_top) + ", left " +
-         std::to_string(op.pad_left) + ", bottom " + std::to_string(op.pad_bottom) + ", right " +
-         std::to_string(op.pad_right) + ") not smaller than its kernel");
-  }
-}
-
-void check_spatial(const Graph& graph, int index, const TensorShape& in, const TensorShape& out) {
-  const Op& op = graph.ops[index];
-  const int h = window_output(in.h, op.pad_top, op.pad_bottom, op.kernel_h, op.stride_h);
-  const int w = window_output(in.w, op.pad_left, op.pad_right, op.kernel_w, op.stride_w);
-  if (h != out.h || w != out.w) {
-    fail(op_name(graph, index) + ": output " + tensor_name(graph, op.output) + " is " +
-         std::to_string(out.h) + "x" + std::to_string(out.w) + " but input " + shape_text(in) +
-         " with this kernel, stride and padding gives " + std::to_string(h) + "x" +
-         std::to_string(w));
-  }
-}
-
 // Output channels of an op (the length of its per-channel arrays).
 int output_channels(const Graph& graph, const Op& op) { return graph.tensors[op.output].shape.c; }
-
-void check_op(const Graph& graph, int index) {
-  const Op& op = graph.ops[index];
-  const int kind = static_cast<int>(op.kind);
-  if (kind < 1 || kind >= rt::kOpKindCount) {
-    fail(op_name(graph, index) + " has unknown kind " + std::to_string(kind));
-  }
-  if (op.output < 0) fail(op_name(graph, index) + " has no output");
-  const size_t expected_inputs = op.kind == OpKind::kAdd ? 2 : 1;
-  if (op.inputs.size() != expected_inputs) {
-    fail(op_name(graph, index) + " has " + std::to_string(op.inputs.size()) + " inputs (expected " +
-         std::to_string(expected_inputs) + ")");
-  }
-  const Tensor& in = activation_operand(graph, index, op.inputs[0], "input");
-  const Tensor& out = activation_operand(graph, index, op.output, "output");
-  for (int input : op.inputs) {
-    if (input == op.output) {
-      fail(op_name(graph, index) + " writes its own input " + tensor_name(graph, input));
-    }
-  }
-  if (has_window(op.kind)) check_window(graph, index);
-
-  if (!has_weights(op.kind)) {
-    if (op.weights >= 0) {
-      fail(op_name(graph, index) + " has weights " + tensor_name(graph, op.weights) +
-           " but its kind takes none");
-    }
-    if (!op.bias.empty()) fail(op_name(graph, index) + " has a bias but its kind takes none");
-  } else {
-    if (op.weights < 0 || op.weights >= static_cast<int>(graph.tensors.size()) ||
-        !graph.tensors[op.weights].is_constant) {
-      fail(op_name(graph, index) + " needs a constant weights tensor (has index " +
-           std::to_string(op.weights) + ")");
-    }
-    const int channels = output_channels(graph, op);
-    if (!op.bias.empty() && static_cast<int>(op.bias.size()) != channels) {
-      fail(op_name(graph, index) + " has " + std::to_string(op.bias.size()) + " bias values for " +
-           std::to_string(channels) + " output channels");
-    }
-  }
-
-  const TensorShape& is = in.shape;
-  const TensorShape& os = out.shape;
-  switch (op.kind) {
-    case OpKind::kConv2d: {
-      const TensorShape& ws = graph.tensors[op.weights].shape;
-      if (ws.h != op.kernel_h || ws.w != op.kernel_w || ws.c != is.c || ws.n != os.c) {
-        fail(op_name(graph, index) + ": weights " + shape_text(ws) + " do not match kernel " +
-             std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w) + ", " +
-             std::to_string(is.c) + " input and " + std::to_string(os.c) + " output channels");
-      }
-      check_spatial(graph, index, is, os);
-      break;
-    }
-    case OpKind::kDepthwiseConv2d: {
-      const TensorShape& ws = graph.tensors[op.weights].shape;
-      if (ws.n != 1 || ws.h != op.kernel_h || ws.w != op.kernel_w || ws.c != is.c || os.c != is.c) {
-        fail(op_name(graph, index) + ": depthwise weights " + shape_text(ws) + ", input " +
-             shape_text(is) + " and output " + shape_text(os) + " do not agree");
-      }
-      check_spatial(graph, index, is, os);
-      break;
-    }
-    case OpKind::kFullyConnected: {
-      const TensorShape& ws = graph.tensors[op.weights].shape;
-      if (ws.h != 1 || ws.w != 1 || ws.c != is.elements() || os.h != 1 || os.w != 1 ||
-          os.c != ws.n) {
-        fail(op_name(graph, index) + ": fully-connected weights " + shape_text(ws) +
-             " need shape O x 1 x 1 x K with K = " + std::to_string(is.elements()) +
-             " input values and O = output channels (output is " + shape_text(os) + ")");
-      }
-      break;
-    }
-    case OpKind::kAdd: {
-      const Tensor& in1 = activation_operand(graph, index, op.inputs[1], "input");
-      if (!(in1.shape == is) || !(os == is)) {
-        fail(op_name(graph, index) + ": add operands " + shape_text(is) + " + " +
-             shape_text(in1.shape) + " -> " + shape_text(os) + " must have equal shapes");
-      }
-      break;
-    }
-    case OpKind::kAveragePool2d:
-      if (os.c != is.c) fail(op_name(graph, index) + ": average pool changes the channel count");
-      check_spatial(graph, index, is, os);
-      if (in.zero_point != out.zero_point ||
-          std::fabs(in.scale - out.scale) > kSameScaleTolerance * in.scale) {
-        fail(op_name(graph, index) +
-             ": average pool needs the same quantization in and out (input scale " +
-             std::to_string(in.scale) + " zero point " + std::to_string(in.zero_point) +
-             ", output scale " + std::to_string(out.scale) + " zero point " +
-             std::to_string(out.zero_point) + ")");
-      }
-      break;
-    case OpKind::kGlobalAveragePool:
-      if (os.h != 1 || os.w != 1 || os.c != is.c) {
-        fail(op_name(graph, index) + ": global average pool of " + shape_text(is) +
-             " must output 1x1x1x" + std::to_string(is.c) + " (is " + shape_text(os) + ")");
-      }
-      break;
-  }
-}
 
 // Tensors a plan does not materialise: the inner tensors (expand and depthwise outputs) of its
 // fused groups.
@@ -291,7 +66,7 @@ void check_fused_groups(const Graph& graph, const MemoryPlan& plan) {
     bool whole = i + rt::kFusedGroupOpCount <= ops;
     for (int k = 0; whole && k < rt::kFusedGroupOpCount; ++k) whole = plan.fused_rows[i + k];
     if (!is_group || !whole) {
-      fail("memory plan runs " + op_name(graph, i) +
+      fail("memory plan runs " + describe_op(graph, i) +
            " fused, but it does not start an expand 1x1 -> depthwise -> project 1x1 group whose "
            "inner tensors only the group reads");
     }
@@ -314,12 +89,13 @@ void check_patch_stage(const Graph& graph, const MemoryPlan& plan) {
     const int tensor = graph.ops[k].output;
     const int64_t expected = k + 1 < plan.patch.split ? facts.region_bytes[k] : 0;
     if (plan.patch_region_bytes[tensor] != expected) {
-      fail("memory plan gives " + tensor_name(graph, tensor) + " " +
+      fail("memory plan gives " + describe_tensor(graph, tensor) + " " +
            std::to_string(plan.patch_region_bytes[tensor]) + " B per patch, the patch geometry " +
            std::to_string(expected) + " B");
     }
     if (plan.in_place[k] || plan.op_fused(k)) {
-      fail("memory plan runs " + op_name(graph, k) + " in place or fused inside the patch stage");
+      fail("memory plan runs " + describe_op(graph, k) +
+           " in place or fused inside the patch stage");
     }
   }
 }
@@ -348,64 +124,26 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
     const int64_t bytes = plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
                                                                    : graph.tensors[t].bytes();
     if (offset < 0 || offset + bytes > plan.arena_bytes) {
-      fail("memory plan puts " + tensor_name(graph, static_cast<int>(t)) + " (" +
+      fail("memory plan puts " + describe_tensor(graph, static_cast<int>(t)) + " (" +
            std::to_string(bytes) + " B) at arena offset " + std::to_string(offset) +
            ", outside the " + std::to_string(plan.arena_bytes) + " B arena");
     }
   }
   for (size_t i = 0; i < ops; ++i) {
     if (plan.in_place[i] && plan.op_fused(static_cast<int>(i))) {
-      fail("memory plan runs " + op_name(graph, static_cast<int>(i)) + " both in place and fused");
+      fail("memory plan runs " + describe_op(graph, static_cast<int>(i)) +
+           " both in place and fused");
     }
     if (plan.in_place[i] && graph.ops[i].kind != OpKind::kDepthwiseConv2d) {
-      fail("memory plan runs " + op_name(graph, static_cast<int>(i)) +
+      fail("memory plan runs " + describe_op(graph, static_cast<int>(i)) +
            " in place, but only depthwise convolutions can run in place");
     }
     const int64_t capacity =
         plan.scratch_in_arena() ? plan.arena_scratch_bytes : plan.scratch_bytes;
     if (plan.op_scratch[i] < 0 || plan.op_scratch[i] > capacity) {
-      fail("memory plan gives " + op_name(graph, static_cast<int>(i)) + " " +
+      fail("memory plan gives " + describe_op(graph, static_cast<int>(i)) + " " +
            std::to_string(plan.op_scratch[i]) +
            " B of scratch, outside [0, scratch_bytes = " + std::to_string(capacity) + "]");
-    }
-  }
-}
-
-void check_graph(const Graph& graph) {
-  if (graph.tensors.empty() || graph.tensors.size() > rt::kMaxTensors) {
-    fail("graph has " + std::to_string(graph.tensors.size()) + " tensors (expected 1.." +
-         std::to_string(rt::kMaxTensors) + ")");
-  }
-  if (graph.ops.empty() || graph.ops.size() > rt::kMaxOps) {
-    fail("graph has " + std::to_string(graph.ops.size()) + " ops (expected 1.." +
-         std::to_string(rt::kMaxOps) + ")");
-  }
-  const int tensor_count = static_cast<int>(graph.tensors.size());
-  if (graph.input < 0 || graph.input >= tensor_count || graph.tensors[graph.input].is_constant) {
-    fail("graph input " + std::to_string(graph.input) + " is not an activation tensor");
-  }
-  if (graph.output < 0 || graph.output >= tensor_count || graph.tensors[graph.output].is_constant ||
-      graph.output == graph.input) {
-    fail("graph output " + std::to_string(graph.output) +
-         " is not an activation tensor distinct from the input");
-  }
-  for (int t = 0; t < tensor_count; ++t) check_tensor(graph, t);
-  // Every constant is the weights of exactly one op: the pool holds each op's constants in op
-  // order without deduplication, which is what flash-size estimates count on.
-  std::vector<int> weights_owner(graph.tensors.size(), -1);
-  for (int i = 0; i < static_cast<int>(graph.ops.size()); ++i) {
-    check_op(graph, i);
-    const int w = graph.ops[i].weights;
-    if (w < 0) continue;
-    if (weights_owner[w] >= 0) {
-      fail(tensor_name(graph, w) + " is the weights of both " + op_name(graph, weights_owner[w]) +
-           " and " + op_name(graph, i) + " (each op needs its own weights tensor)");
-    }
-    weights_owner[w] = i;
-  }
-  for (int t = 0; t < tensor_count; ++t) {
-    if (graph.tensors[t].is_constant && weights_owner[t] < 0) {
-      fail(tensor_name(graph, t) + " is a constant that no op uses as weights");
     }
   }
 }
@@ -447,7 +185,7 @@ int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
   int64_t size = 0;
   for (const Op& op : graph.ops) {
     OpConstants c;
-    if (has_weights(op.kind)) {
+    if (op_has_weights(op.kind)) {
       const int64_t channels = output_channels(graph, op);
       c.weights = static_cast<uint32_t>(size);
       size += align_up(static_cast<uint32_t>(graph.tensors[op.weights].bytes()), kWeightsAlignment);
@@ -505,7 +243,7 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
           op.kind == OpKind::kAdd ? static_cast<uint32_t>(op.inputs[1]) : rt::kNoTensor);
   out.u16(at + orc::kWeights, op.weights >= 0 ? static_cast<uint32_t>(op.weights) : rt::kNoTensor);
   out.u16(at + orc::kOutput, static_cast<uint32_t>(op.output));
-  if (has_window(op.kind)) {
+  if (op_has_window(op.kind)) {
     out.u8(at + orc::kKernelH, static_cast<uint8_t>(op.kernel_h));
     out.u8(at + orc::kKernelW, static_cast<uint8_t>(op.kernel_w));
     out.u8(at + orc::kStrideH, static_cast<uint8_t>(op.stride_h));
@@ -521,7 +259,7 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
   out.u32(at + orc::kScratchBytes, static_cast<uint32_t>(plan.op_scratch[index]));
 
   ByteWriter pool(&bytes);
-  if (has_weights(op.kind)) {
+  if (op_has_weights(op.kind)) {
     const Tensor& w = graph.tensors[op.weights];
     const int channels = o.shape.c;
     std::memcpy(bytes.data() + pool_offset + constants.weights, w.data.data(), w.data.size());
@@ -565,9 +303,10 @@ void self_check(const Graph& graph, const std::vector<uint8_t>& bytes) {
   char message[kValidationMessageBytes];
   rt::format_validation_error(error, message, sizeof(message));
   std::string where;
-  if (error.section == rt::ModelSection::kOpTable) where = " (" + op_name(graph, error.index) + ")";
+  if (error.section == rt::ModelSection::kOpTable)
+    where = " (" + describe_op(graph, error.index) + ")";
   if (error.section == rt::ModelSection::kTensorTable) {
-    where = " (" + tensor_name(graph, error.index) + ")";
+    where = " (" + describe_tensor(graph, error.index) + ")";
   }
   fail(std::string("the model fails validation: ") + message + where);
 }
@@ -577,7 +316,15 @@ void self_check(const Graph& graph, const std::vector<uint8_t>& bytes) {
 int64_t constant_pool_bytes(const Graph& graph) { return layout_pool(graph, nullptr); }
 
 std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
-  check_graph(graph);
+  return write_model(validate_graph(graph, GraphUse::kModelFile, "write_model"), plan);
+}
+
+std::vector<uint8_t> write_model(const ValidatedGraph& validated, const MemoryPlan& plan) {
+  const ValidatedGraph checked =
+      validated.valid_for(GraphUse::kModelFile)
+          ? validated
+          : validate_graph(validated.graph(), GraphUse::kModelFile, "write_model");
+  const Graph& graph = checked.graph();
   check_plan(graph, plan);
 
   std::vector<OpConstants> constants;
@@ -615,7 +362,7 @@ std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan) {
       write_op_record(out, op_table + i * rt::kOpRecordSize, graph, static_cast<int>(i), plan,
                       constants[i], bytes, pool);
     } catch (const std::invalid_argument& e) {  // from quantization.h: add which op
-      fail(op_name(graph, static_cast<int>(i)) + ": " + e.what());
+      fail(describe_op(graph, static_cast<int>(i)) + ": " + e.what());
     }
     any_in_place = any_in_place || plan.in_place[i];
     any_fused = any_fused || plan.op_fused(static_cast<int>(i));

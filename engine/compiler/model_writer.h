@@ -1,6 +1,7 @@
 // Serialises a quantized graph and its memory plan into a .tnm model file (layout:
-// engine/runtime/model_format.h, prose: docs/model-format.md). The graph is checked first and
-// every problem is reported as std::invalid_argument naming the op or tensor; the finished
+// engine/runtime/model_format.h, prose: docs/model-format.md). The graph is validated first
+// (GraphUse::kModelFile), then the plan against it, and every problem is reported as
+// std::invalid_argument naming the op or tensor; the finished
 // bytes are then run through the runtime's own validator, so a file this writes is a file the
 // runtime accepts.
 #pragma once
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "engine/compiler/graph.h"
+#include "engine/compiler/graph_validation.h"
 #include "engine/compiler/memory_plan.h"
 
 namespace tinynas::compiler {
@@ -18,6 +20,10 @@ namespace tinynas::compiler {
 // the pool in op order (weights padded to 4 bytes, bias, then per-channel multipliers and
 // shifts), so constants_size == constant_pool_bytes(graph).
 std::vector<uint8_t> write_model(const Graph& graph, const MemoryPlan& plan);
+
+// The same for a graph already validated (graph_validation.h); one not validated for
+// GraphUse::kModelFile is validated for it first.
+std::vector<uint8_t> write_model(const ValidatedGraph& graph, const MemoryPlan& plan);
 
 // Bytes of the constant pool write_model() produces for this graph (the model's flash share
 // beside the tables).

@@ -7,8 +7,8 @@
 
 namespace tinynas::compiler {
 
-inline constexpr int kMaxChannels = 65535;  // tensor dims are u16 in the model file
-inline constexpr int kMaxResolution = 65535;
+inline constexpr int kMaxChannels = runtime::kMaxTensorDim;
+inline constexpr int kMaxResolution = runtime::kMaxTensorDim;
 inline constexpr int kMinBlockKernel = 3;  // inverted-residual depthwise kernels: 3, 5 or 7
 inline constexpr int kMaxBlockKernel = 7;
 inline constexpr int kMaxLayerStride = 2;  // strides 1 or 2

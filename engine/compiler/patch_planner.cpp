@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/op_window.h"
 #include "engine/runtime/patch_geometry.h"
 
 namespace tinynas::compiler {
@@ -60,15 +61,6 @@ struct StageDescription {
   runtime::PatchStage stage;
 };
 
-runtime::Shape runtime_shape(const TensorShape& shape) {
-  runtime::Shape s;
-  s.n = shape.n;
-  s.h = shape.h;
-  s.w = shape.w;
-  s.c = shape.c;
-  return s;
-}
-
 StageDescription describe(const Graph& graph, const PatchConfig& config) {
   StageDescription description;
   std::vector<int> slot(graph.tensors.size(), -1);
@@ -77,14 +69,7 @@ StageDescription describe(const Graph& graph, const PatchConfig& config) {
     const Op& op = graph.ops[k];
     runtime::PatchStageOp stage_op;
     stage_op.kind = op.kind;
-    if (op.kind != OpKind::kAdd) {
-      stage_op.kernel_h = static_cast<uint8_t>(op.kernel_h);
-      stage_op.kernel_w = static_cast<uint8_t>(op.kernel_w);
-      stage_op.stride_h = static_cast<uint8_t>(op.stride_h);
-      stage_op.stride_w = static_cast<uint8_t>(op.stride_w);
-      stage_op.pad_top = static_cast<uint8_t>(op.pad_top);
-      stage_op.pad_left = static_cast<uint8_t>(op.pad_left);
-    }
+    if (op.kind != OpKind::kAdd) runtime::copy_window_start(op, &stage_op);
     stage_op.input0 = static_cast<int8_t>(slot[op.inputs[0]]);
     if (op.inputs.size() > 1) stage_op.input1 = static_cast<int8_t>(slot[op.inputs[1]]);
     const TensorShape& output = graph.tensors[op.output].shape;
@@ -94,7 +79,7 @@ StageDescription describe(const Graph& graph, const PatchConfig& config) {
     description.ops.push_back(stage_op);
     slot[op.output] = k + 1;
   }
-  description.stage.input = runtime_shape(graph.tensors[graph.input].shape);
+  description.stage.input = as_runtime_shape(graph.tensors[graph.input].shape);
   description.stage.ops = description.ops.data();
   description.stage.op_count = config.split;
   description.stage.grid = config.grid;

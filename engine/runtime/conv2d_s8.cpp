@@ -1,15 +1,9 @@
 // General k x k int8 convolution (TFLite CONV_2D int8 arithmetic), plain loops and no scratch.
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/requantize.h"
+#include "engine/runtime/window_span.h"
 
 namespace tinynas::runtime {
-
-namespace {
-
-int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
-}  // namespace
 
 void conv2d_s8(const ConvParams& params, const PerChannelQuantization& quant,
                const Shape& input_shape, const int8_t* input, const Shape& filter_shape,
@@ -30,25 +24,21 @@ void conv2d_s8(const ConvParams& params, const PerChannelQuantization& quant,
 
   int8_t* out = output;
   for (int32_t out_y = 0; out_y < output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    // Padded cells contribute nothing, so the window is clipped to the input instead of read.
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(kernel_h, input_h - in_y_origin);
+    const WindowSpan rows = window_span(out_y, params.stride_h, params.pad_top, kernel_h, input_h);
     for (int32_t out_x = 0; out_x < output_w; ++out_x) {
-      const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
-      const int32_t kx_begin = max_i32(0, -in_x_origin);
-      const int32_t kx_end = min_i32(kernel_w, input_w - in_x_origin);
+      const WindowSpan cols =
+          window_span(out_x, params.stride_w, params.pad_left, kernel_w, input_w);
       // Within one kernel row the valid cells are consecutive pixels in the input and
       // consecutive taps in the OHWI filter: one contiguous span each.
-      const int32_t span = (kx_end - kx_begin) * input_c;
-      const int8_t* window_row0 =
-          input + (in_y_origin + ky_begin) * input_row_stride + (in_x_origin + kx_begin) * input_c;
-      const int32_t filter_window_start = ky_begin * filter_row_stride + kx_begin * input_c;
+      const int32_t span = (cols.end - cols.begin) * input_c;
+      const int8_t* window_row0 = input + (rows.origin + rows.begin) * input_row_stride +
+                                  (cols.origin + cols.begin) * input_c;
+      const int32_t filter_window_start = rows.begin * filter_row_stride + cols.begin * input_c;
       for (int32_t oc = 0; oc < output_c; ++oc) {
         int32_t acc = bias != nullptr ? bias[oc] : 0;
         const int8_t* in_row = window_row0;
         const int8_t* filter_row = filter + oc * filter_channel_stride + filter_window_start;
-        for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+        for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
           for (int32_t i = 0; i < span; ++i) {
             acc += (static_cast<int32_t>(in_row[i]) + input_offset) *
                    static_cast<int32_t>(filter_row[i]);

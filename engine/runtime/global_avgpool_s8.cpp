@@ -10,8 +10,6 @@ namespace {
 // Channels summed together: NHWC keeps them adjacent, so the inner loop reads contiguous bytes.
 constexpr int32_t kChannelBlock = 16;
 
-int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 }  // namespace
 
 void global_avgpool_s8(const GlobalPoolParams& params, const Shape& input_shape,

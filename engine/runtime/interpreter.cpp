@@ -1,25 +1,9 @@
 #include "engine/runtime/interpreter.h"
 
+#include "engine/runtime/kernel_params.h"
 #include "engine/runtime/patch_executor.h"
 
 namespace tinynas::runtime {
-namespace {
-
-ConvParams conv_params(const OpInfo& op, const TensorInfo& input, const TensorInfo& output) {
-  ConvParams params;
-  params.input_offset = -input.zero_point;
-  params.output_offset = output.zero_point;
-  params.stride_h = op.stride_h;
-  params.stride_w = op.stride_w;
-  params.pad_top = op.pad_top;
-  params.pad_left = op.pad_left;
-  params.activation_min = op.activation_min;
-  params.activation_max = op.activation_max;
-  return params;
-}
-
-}  // namespace
-
 ConvStage Interpreter::conv_stage(const OpInfo& op) const {
   const TensorInfo weights = model_.tensor(op.weights);
   ConvStage stage;
@@ -161,16 +145,7 @@ void Interpreter::run_op(const OpInfo& op) {
       return;
     }
     case OpKind::kAveragePool2d: {
-      PoolParams params;
-      params.kernel_h = op.kernel_h;
-      params.kernel_w = op.kernel_w;
-      params.stride_h = op.stride_h;
-      params.stride_w = op.stride_w;
-      params.pad_top = op.pad_top;
-      params.pad_left = op.pad_left;
-      params.activation_min = op.activation_min;
-      params.activation_max = op.activation_max;
-      avgpool_s8(params, input.shape, input_data, output.shape, output_data);
+      avgpool_s8(pool_params(op), input.shape, input_data, output.shape, output_data);
       return;
     }
     case OpKind::kGlobalAveragePool: {

@@ -22,6 +22,7 @@
 // accumulator bounds rule out overflow.
 #include <stdint.h>
 
+#include "engine/runtime/depthwise_row.h"
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
 #include "engine/runtime/requantize.h"
@@ -30,12 +31,7 @@ namespace tinynas::runtime {
 
 namespace {
 
-// Channels accumulated together (contiguous in NHWC), as in depthwise_conv2d_s8.
-constexpr int32_t kChannelBlock = 16;
 constexpr int64_t kInt32Max = 2147483647;
-
-int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 Shape row_shape(int32_t width, int32_t channels) {
   Shape shape;
@@ -43,45 +39,6 @@ Shape row_shape(int32_t width, int32_t channels) {
   shape.w = width;
   shape.c = channels;
   return shape;
-}
-
-// One depthwise output row from the window rows in the ring (window_rows[ky] for ky in
-// [ky_begin, ky_end), the rows inside the input).
-void depthwise_row(const ConvStage& depthwise, const int8_t* const* window_rows, int32_t ky_begin,
-                   int32_t ky_end, int32_t input_w, int32_t output_w, int32_t channels,
-                   int8_t* out) {
-  const ConvParams& params = depthwise.params;
-  const int32_t kernel_w = depthwise.filter_shape.w;
-  for (int32_t out_x = 0; out_x < output_w; ++out_x) {
-    const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
-    const int32_t kx_begin = max_i32(0, -in_x_origin);
-    const int32_t kx_end = min_i32(kernel_w, input_w - in_x_origin);
-    for (int32_t c0 = 0; c0 < channels; c0 += kChannelBlock) {
-      const int32_t block = min_i32(kChannelBlock, channels - c0);
-      int32_t acc[kChannelBlock];
-      for (int32_t j = 0; j < block; ++j) {
-        acc[j] = depthwise.bias != nullptr ? depthwise.bias[c0 + j] : 0;
-      }
-      for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-        for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
-          const int8_t* in = window_rows[ky] + (in_x_origin + kx) * channels + c0;
-          const int8_t* taps = depthwise.filter + (ky * kernel_w + kx) * channels + c0;
-          for (int32_t j = 0; j < block; ++j) {
-            acc[j] +=
-                (static_cast<int32_t>(in[j]) + params.input_offset) * static_cast<int32_t>(taps[j]);
-          }
-        }
-      }
-      for (int32_t j = 0; j < block; ++j) {
-        const int32_t c = c0 + j;
-        const int32_t scaled = multiply_by_quantized_multiplier(
-            acc[j], depthwise.quant.multiplier[c], depthwise.quant.shift[c]);
-        out[c] = static_cast<int8_t>(
-            clamp_i32(scaled + params.output_offset, params.activation_min, params.activation_max));
-      }
-    }
-    out += channels;
-  }
 }
 
 }  // namespace
@@ -107,23 +64,15 @@ void inverted_residual_rows_s8(const ConvStage& expand, const ConvStage& depthwi
   const Shape output_row = row_shape(output_w, output_c);
   const int8_t* window_rows[kMaxKernelSize];
 
-  int32_t next_row = 0;
+  RowRing expanded_rows(ring, ring_row_bytes, kernel_h, input_h);
   for (int32_t out_y = 0; out_y < output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * depthwise.params.stride_h - depthwise.params.pad_top;
-    const int32_t last_needed_row = min_i32(input_h - 1, in_y_origin + kernel_h - 1);
-    next_row = max_i32(next_row, in_y_origin);  // rows above the window are never needed
-    for (; next_row <= last_needed_row; ++next_row) {
-      conv2d_1x1_s8(expand.params, expand.quant, input_row, input + next_row * input_w * input_c,
-                    expand.filter_shape, expand.filter, expand.bias, expanded_row,
-                    ring + (next_row % kernel_h) * ring_row_bytes);
-    }
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(kernel_h, input_h - in_y_origin);
-    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      window_rows[ky] = ring + ((in_y_origin + ky) % kernel_h) * ring_row_bytes;
-    }
-    depthwise_row(depthwise, window_rows, ky_begin, ky_end, input_w, output_w, mid_c,
-                  depthwise_out);
+    const WindowSpan rows = expanded_rows.window(
+        out_y, depthwise.params.stride_h, depthwise.params.pad_top, window_rows,
+        [&](int32_t row, int8_t* slot) {
+          conv2d_1x1_s8(expand.params, expand.quant, input_row, input + row * input_w * input_c,
+                        expand.filter_shape, expand.filter, expand.bias, expanded_row, slot);
+        });
+    depthwise_row_s8(depthwise, window_rows, rows, input_w, output_w, mid_c, depthwise_out);
     conv2d_1x1_s8(project.params, project.quant, depthwise_row_shape, depthwise_out,
                   project.filter_shape, project.filter, project.bias, output_row,
                   output + out_y * output_w * output_c);

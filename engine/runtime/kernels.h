@@ -147,6 +147,10 @@ void global_avgpool_s8(const GlobalPoolParams& params, const Shape& input_shape,
                        const int8_t* input, int8_t* output);
 
 // Fully connected: input flattened to K = H*W*C values, weights O x K, per-channel quantization.
+// K from the weights' shape {O, 1, 1, K} (any split of K over H, W, C gives the same).
+inline int32_t fully_connected_depth(const Shape& filter_shape) {
+  return filter_shape.h * filter_shape.w * filter_shape.c;
+}
 void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& quant,
                         const Shape& input_shape, const int8_t* input, const Shape& filter_shape,
                         const int8_t* filter, const int32_t* bias, const Shape& output_shape,

@@ -22,7 +22,8 @@ inline constexpr uint16_t kNoTensor = 0xFFFF;
 inline constexpr uint32_t kNoOffset = 0xFFFFFFFFu;
 inline constexpr uint16_t kMaxTensors = 4096;
 inline constexpr uint16_t kMaxOps = 2048;
-inline constexpr int kMaxKernelSize = 11;  // largest kernel side any op may use
+inline constexpr int kMaxTensorDim = 65535;  // tensor dims are u16 in the tensor record
+inline constexpr int kMaxKernelSize = 11;    // largest kernel side any op may use
 inline constexpr int kMaxStride = 4;
 
 // Byte offsets of the header fields.

@@ -1,5 +1,6 @@
 #include "engine/runtime/patch_executor.h"
 
+#include "engine/runtime/kernel_params.h"
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/patch_geometry.h"
 
@@ -73,16 +74,7 @@ class PatchStageRunner {
   }
 
   ConvParams conv_params(const OpInfo& op) const {
-    ConvParams params;
-    params.input_offset = -model_.tensor(op.input0).zero_point;
-    params.output_offset = model_.tensor(op.output).zero_point;
-    params.stride_h = op.stride_h;
-    params.stride_w = op.stride_w;
-    params.pad_top = op.pad_top;
-    params.pad_left = op.pad_left;
-    params.activation_min = op.activation_min;
-    params.activation_max = op.activation_max;
-    return params;
+    return runtime::conv_params(op, model_.tensor(op.input0), model_.tensor(op.output));
   }
 
   void run_op(uint16_t k) {

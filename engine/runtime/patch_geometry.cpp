@@ -1,10 +1,9 @@
 #include "engine/runtime/patch_geometry.h"
 
+#include "engine/runtime/arithmetic.h"
+
 namespace tinynas::runtime {
 namespace {
-
-int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 Region union_of(const Region& a, const Region& b) {
   if (a.empty()) return b;

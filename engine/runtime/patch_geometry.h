@@ -15,6 +15,7 @@
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
 #include "engine/runtime/model_reader.h"
+#include "engine/runtime/op_window.h"
 
 namespace tinynas::runtime {
 
@@ -106,12 +107,7 @@ bool describe_patch_stage(const Model& model, uint16_t input_tensor, uint16_t sp
     const OpInfo info = model.op(k);
     PatchStageOp& op = ops[k];
     op.kind = info.kind;
-    op.kernel_h = info.kernel_h;
-    op.kernel_w = info.kernel_w;
-    op.stride_h = info.stride_h;
-    op.stride_w = info.stride_w;
-    op.pad_top = info.pad_top;
-    op.pad_left = info.pad_left;
+    copy_window_start(info, &op);
     if (info.kind == OpKind::kAdd) {  // no window: the identity geometry
       op.kernel_h = op.kernel_w = op.stride_h = op.stride_w = 1;
       op.pad_top = op.pad_left = 0;

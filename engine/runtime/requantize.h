@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "engine/runtime/arithmetic.h"  // clamp_i32 for the kernels' final clamp
+
 namespace tinynas::runtime {
 
 // round(a * b / 2^31) with ties rounded upwards (gemmlowp), saturating the single overflow case
@@ -34,10 +36,6 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift);
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier),
                                 right_shift);
-}
-
-inline int32_t clamp_i32(int32_t value, int32_t lo, int32_t hi) {
-  return value < lo ? lo : (value > hi ? hi : value);
 }
 
 }  // namespace tinynas::runtime

@@ -4,6 +4,7 @@
 // pixel; the remaining channels (C % 4) run the plain per-channel loop. Padded taps are skipped
 // by clipping the window, exactly like the plain kernel. Bit-exact with it.
 #include "engine/runtime/kernels.h"
+#include "engine/runtime/window_span.h"
 #include "firmware/kernels/depthwise_dsp.h"
 
 namespace tinynas::runtime {
@@ -21,18 +22,16 @@ void depthwise_channel(const ConvParams& params, const dsp::ChannelRequant& requ
   const int32_t kernel_w = filter_shape.w;
   int8_t* out = output + c;
   for (int32_t out_y = 0; out_y < output_shape.h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    const int32_t ky_begin = dsp::max_i32(0, -in_y_origin);
-    const int32_t ky_end = dsp::min_i32(filter_shape.h, input_shape.h - in_y_origin);
+    const WindowSpan rows =
+        window_span(out_y, params.stride_h, params.pad_top, filter_shape.h, input_shape.h);
     for (int32_t out_x = 0; out_x < output_shape.w; ++out_x) {
-      const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
-      const int32_t kx_begin = dsp::max_i32(0, -in_x_origin);
-      const int32_t kx_end = dsp::min_i32(kernel_w, input_shape.w - in_x_origin);
+      const WindowSpan cols =
+          window_span(out_x, params.stride_w, params.pad_left, kernel_w, input_shape.w);
       int32_t acc = channel_bias;
-      for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-        for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+      for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
+        for (int32_t kx = cols.begin; kx < cols.end; ++kx) {
           const int32_t in_index =
-              ((in_y_origin + ky) * input_shape.w + in_x_origin + kx) * channels + c;
+              ((rows.origin + ky) * input_shape.w + cols.origin + kx) * channels + c;
           acc += (static_cast<int32_t>(input[in_index]) + params.input_offset) *
                  static_cast<int32_t>(filter[(ky * kernel_w + kx) * channels + c]);
         }
@@ -62,15 +61,14 @@ void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization&
   for (; c + dsp::kGroupChannels <= channels; c += dsp::kGroupChannels) {
     dsp::load_depthwise_group(params, quant, filter, bias, kernel_h * kernel_w, channels, c, group);
     for (int32_t out_y = 0; out_y < output_shape.h; ++out_y) {
-      const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-      const int32_t ky_begin = dsp::max_i32(0, -in_y_origin);
-      const int32_t ky_end = dsp::min_i32(kernel_h, input_shape.h - in_y_origin);
-      for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-        rows[ky] = input + (in_y_origin + ky) * input_row_bytes + c;
+      const WindowSpan window =
+          window_span(out_y, params.stride_h, params.pad_top, kernel_h, input_shape.h);
+      for (int32_t ky = window.begin; ky < window.end; ++ky) {
+        rows[ky] = input + (window.origin + ky) * input_row_bytes + c;
       }
-      dsp::depthwise_group_row(params, group, rows, channels, ky_begin, ky_end, kernel_h, kernel_w,
-                               input_shape.w, output_shape.w, output + out_y * output_row_bytes + c,
-                               channels, range);
+      dsp::depthwise_group_row(params, group, rows, channels, window.begin, window.end, kernel_h,
+                               kernel_w, input_shape.w, output_shape.w,
+                               output + out_y * output_row_bytes + c, channels, range);
     }
   }
   for (; c < channels; ++c) {

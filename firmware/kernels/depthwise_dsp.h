@@ -14,6 +14,7 @@
 
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
+#include "engine/runtime/window_span.h"
 #include "firmware/kernels/requantize_dsp.h"
 #include "firmware/kernels/simd32_dsp.h"
 
@@ -80,9 +81,6 @@ struct Window {
   }
 };
 
-inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 // acc += the window's taps against input words. rows[ky] points at input column 0 of kernel row
 // ky (channel c); consecutive columns are `pixel_stride` bytes apart. kAddOffset: add the input
 // offset to every value (clipped windows); otherwise it is folded into acc already.
@@ -138,9 +136,11 @@ inline void depthwise_group_row(const runtime::ConvParams& params, const Depthwi
   win.ky_begin = ky_begin;
   win.ky_end = ky_end;
   for (int32_t out_x = 0; out_x < output_w; ++out_x) {
-    win.in_x_origin = out_x * params.stride_w - params.pad_left;
-    win.kx_begin = max_i32(0, -win.in_x_origin);
-    win.kx_end = min_i32(kernel_w, input_w - win.in_x_origin);
+    const runtime::WindowSpan cols =
+        runtime::window_span(out_x, params.stride_w, params.pad_left, kernel_w, input_w);
+    win.in_x_origin = cols.origin;
+    win.kx_begin = cols.begin;
+    win.kx_end = cols.end;
     Acc4 acc;
     if (win.full(kernel_h, kernel_w)) {
       acc = group.folded;
