@@ -64,8 +64,9 @@ void run_benchmark(const BenchmarkCommandOptions& options) {
   const compiler::LoadedModel model = compiler::load_model_file(options.model);
   const runtime::TensorInfo input = model.view().tensor(model.view().input_tensor());
   if (options.mode == "accuracy" && options.dataset.empty()) {
-    throw std::runtime_error("--mode accuracy needs --dataset DIR (Fashion-MNIST or a directory "
-                             "with y_labels.csv)");
+    throw std::runtime_error(
+        "--mode accuracy needs --dataset DIR (Fashion-MNIST or a directory "
+        "with y_labels.csv)");
   }
   if (options.port.empty() && !spec.emulated()) {
     throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
@@ -128,7 +129,8 @@ void run_benchmark(const BenchmarkCommandOptions& options) {
       sample = deploy::pseudo_random_input(input.size_bytes, kInputSeed);
       report["dataset"] = "pseudo-random input (xorshift32, seed 1)";
     }
-    const deploy::PerformanceResult result = deploy::run_performance(dut, sample, options.performance);
+    const deploy::PerformanceResult result =
+        deploy::run_performance(dut, sample, options.performance);
     for (std::size_t w = 0; w < result.windows.size(); ++w) {
       const deploy::PerformanceWindow& window = result.windows[w];
       fmt::print("  window {}: {} inferences in {:.3f} s: {:.3f} inf./s\n", w + 1,

@@ -293,8 +293,8 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
                  result.files);
   copy_dir_files(root / "firmware" / "server", copy / "firmware" / "server", code, project,
                  result.files);
-  copy_dir_files(root / "firmware" / "mlperf_tiny", copy / "firmware" / "mlperf_tiny", code, project,
-                 result.files);
+  copy_dir_files(root / "firmware" / "mlperf_tiny", copy / "firmware" / "mlperf_tiny", code,
+                 project, result.files);
   copy_dir_files(root / "firmware" / "board", copy / "firmware" / "board", code, project,
                  result.files);
   copy_dir_files(root / "firmware" / "kernels", copy / "firmware" / "kernels", code, project,

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "deploy/export_verify.h"
-#include "deploy/idx_dataset.h"
+#include "datasets/fashion_mnist.h"
 
 namespace tinynas::deploy {
 
@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kFashionMnistSide = 28;
 constexpr double kMicrosecondsPerSecond = 1e6;
 constexpr uint32_t kMaxIterations = 1000000;
 
@@ -59,17 +58,19 @@ BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo
       label = -1;
     }
     if (classes <= 0 || label < 0 || label >= std::max(classes, 2)) {
-      throw std::runtime_error(where + ": class count and label must be numbers with 0 <= LABEL < "
-                               "CLASS_COUNT, found '" + fields[1] + "', '" + fields[2] + "'");
+      throw std::runtime_error(where +
+                               ": class count and label must be numbers with 0 <= LABEL < "
+                               "CLASS_COUNT, found '" +
+                               fields[1] + "', '" + fields[2] + "'");
     }
     const fs::path file = dir / fields[0];
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error(where + ": cannot read " + file.string());
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
     if (bytes.size() != input.size_bytes) {
       throw std::runtime_error(file.string() + ": expected " + std::to_string(input.size_bytes) +
-                               " bytes (the model's input), found " +
-                               std::to_string(bytes.size()));
+                               " bytes (the model's input), found " + std::to_string(bytes.size()));
     }
     dataset.inputs.push_back(std::move(bytes));
     dataset.labels.push_back(label);
@@ -85,19 +86,20 @@ BenchmarkDataset load_benchmark_dataset(const std::string& dir, const runtime::T
   if (fs::is_regular_file(fs::path(dir) / kMlperfLabelsFile)) {
     return load_raw_dataset(dir, input, max_samples);
   }
-  if (input.shape.h != kFashionMnistSide || input.shape.w != kFashionMnistSide ||
+  if (input.shape.h != datasets::kFashionMnistSide || input.shape.w != datasets::kFashionMnistSide ||
       input.shape.c != 1) {
     throw std::runtime_error(dir + ": no " + kMlperfLabelsFile +
                              ", and Fashion-MNIST images need a 28x28x1 model input (this model "
-                             "takes " + std::to_string(input.shape.h) + "x" +
-                             std::to_string(input.shape.w) + "x" + std::to_string(input.shape.c) +
-                             ")");
+                             "takes " +
+                             std::to_string(input.shape.h) + "x" + std::to_string(input.shape.w) +
+                             "x" + std::to_string(input.shape.c) + ")");
   }
-  const LabeledImages images = read_fashion_mnist_test(dir, max_samples);
+  const datasets::LabeledImages images =
+      datasets::read_fashion_mnist(dir, datasets::FashionMnistPart::kTest, max_samples);
   BenchmarkDataset dataset;
   dataset.description = "fashion-mnist " + dir;
-  const std::size_t pixels = static_cast<std::size_t>(images.rows) * images.cols;
-  for (std::size_t i = 0; i < images.count; ++i) {
+  const std::size_t pixels = images.image_bytes();
+  for (std::size_t i = 0; i < images.size(); ++i) {
     std::vector<uint8_t> bytes(pixels);
     for (std::size_t k = 0; k < pixels; ++k) {
       bytes[k] = static_cast<uint8_t>(
@@ -124,8 +126,8 @@ PerformanceResult run_performance(profiler::MlperfClient& dut, const std::vector
     // One timed inference tells how many fill a window of DUT time.
     dut.load(input);
     const profiler::MlperfInference probe = dut.infer(1, 0);
-    const double seconds = std::max<double>(1.0, static_cast<double>(probe.elapsed_us())) /
-                           kMicrosecondsPerSecond;
+    const double seconds =
+        std::max<double>(1.0, static_cast<double>(probe.elapsed_us())) / kMicrosecondsPerSecond;
     iterations = static_cast<uint32_t>(
         std::clamp(std::ceil(options.window_seconds / seconds), 1.0, double{kMaxIterations}));
   }
@@ -147,9 +149,8 @@ PerformanceResult run_performance(profiler::MlperfClient& dut, const std::vector
     result.windows.push_back(std::move(window));
   }
   result.median_inferences_per_second = median(rates);
-  result.latency_ms = result.median_inferences_per_second > 0
-                          ? 1000.0 / result.median_inferences_per_second
-                          : 0.0;
+  result.latency_ms =
+      result.median_inferences_per_second > 0 ? 1000.0 / result.median_inferences_per_second : 0.0;
   return result;
 }
 
@@ -230,8 +231,7 @@ std::string describe_host_machine() {
   if (::uname(&system) == 0) {
     os = std::string(system.sysname) + " " + system.release + " " + system.machine;
   }
-  return os + ", " + cpu + " (" + std::to_string(std::thread::hardware_concurrency()) +
-         " cores)";
+  return os + ", " + cpu + " (" + std::to_string(std::thread::hardware_concurrency()) + " cores)";
 }
 
 }  // namespace tinynas::deploy

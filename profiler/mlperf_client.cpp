@@ -12,9 +12,7 @@ constexpr std::chrono::milliseconds kFlushQuiet{300};
 constexpr std::chrono::milliseconds kFlushAnswer{1500};
 constexpr int kFlushAttempts = 3;
 
-bool starts_with(const std::string& text, const char* prefix) {
-  return text.rfind(prefix, 0) == 0;
-}
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
 // The text between "<prefix>[" and the closing ']' of `line`, or false.
 bool bracketed(const std::string& line, const std::string& prefix, std::string& value) {
@@ -75,10 +73,10 @@ bool MlperfClient::read_line(std::string& line, std::chrono::steady_clock::time_
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return false;
     uint8_t buffer[512];
-    const ReadResult read = transport_.read(
-        buffer, sizeof(buffer),
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
-            std::chrono::milliseconds(1));
+    const ReadResult read =
+        transport_.read(buffer, sizeof(buffer),
+                        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                            std::chrono::milliseconds(1));
     if (!read.timed_out()) pending_.append(reinterpret_cast<const char*>(buffer), read.bytes);
   }
 }
@@ -97,9 +95,9 @@ std::vector<std::string> MlperfClient::exchange(const std::string& command,
   }
   std::string got;
   for (const std::string& l : lines) got += (got.empty() ? "" : " | ") + l;
-  throw MlperfError(port_ + ": no m-ready after '" + command + "' within " +
-                    std::to_string(timeout.count()) + " ms" +
-                    (got.empty() ? std::string(" (nothing received)") : " (received: " + got + ")"));
+  throw MlperfError(
+      port_ + ": no m-ready after '" + command + "' within " + std::to_string(timeout.count()) +
+      " ms" + (got.empty() ? std::string(" (nothing received)") : " (received: " + got + ")"));
 }
 
 std::vector<std::string> MlperfClient::command(const std::string& command) {
@@ -176,7 +174,8 @@ void MlperfClient::load(const std::vector<uint8_t>& bytes, std::size_t chunk) {
     }
     for (const std::string& line : checked(text)) done = done || line == "m-load-done";
   }
-  if (!done) throw MlperfError(port_ + ": no m-load-done after " + std::to_string(bytes.size()) + " bytes");
+  if (!done)
+    throw MlperfError(port_ + ": no m-load-done after " + std::to_string(bytes.size()) + " bytes");
 }
 
 MlperfInference MlperfClient::infer(uint32_t iterations, uint32_t warmups) {

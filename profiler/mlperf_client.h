@@ -56,8 +56,8 @@ class MlperfClient {
   // MlperfError when nothing answers.
   void flush();
 
-  std::string name();                                  // m-name-dut-[NAME]
-  std::pair<std::string, std::string> profile();       // m-profile-[...], m-model-[...]
+  std::string name();                             // m-name-dut-[NAME]
+  std::pair<std::string, std::string> profile();  // m-profile-[...], m-model-[...]
   void load(const std::vector<uint8_t>& bytes, std::size_t chunk = kMlperfDbChunkBytes);
   MlperfInference infer(uint32_t iterations, uint32_t warmups);
   std::vector<float> results();

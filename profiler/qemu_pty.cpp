@@ -31,8 +31,8 @@ QemuPty::QemuPty(const BoardSpec& spec, const std::string& firmware,
                  std::chrono::milliseconds timeout)
     : dir_("tinynas-pty-"), firmware_(firmware.empty() ? default_firmware_path(spec) : firmware) {
   const std::string log = dir_.path() + "/" + kLogName;
-  process_ = std::make_unique<ChildProcess>(qemu_command_line_with_serial(spec, firmware_, "pty"),
-                                            log);
+  process_ =
+      std::make_unique<ChildProcess>(qemu_command_line_with_serial(spec, firmware_, "pty"), log);
   static const char* const kFiles[] = {kLogName};
   cleanup_slot_ = register_cleanup(process_->pid(), dir_.path(), kFiles, 1);
   // QEMU says: "char device redirected to /dev/pts/N (label serial0)".

@@ -18,14 +18,22 @@ std::string errno_text(int error) { return std::strerror(error); }
 
 speed_t speed_of(int baud, const std::string& path) {
   switch (baud) {
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 921600: return B921600;
+    case 9600:
+      return B9600;
+    case 19200:
+      return B19200;
+    case 38400:
+      return B38400;
+    case 57600:
+      return B57600;
+    case 115200:
+      return B115200;
+    case 230400:
+      return B230400;
+    case 460800:
+      return B460800;
+    case 921600:
+      return B921600;
     default:
       throw TransportError(path + ": baud rate " + std::to_string(baud) +
                            " is not one termios knows (9600 ... 921600)");
@@ -68,7 +76,8 @@ void TtyTransport::close() {
 
 bool TtyTransport::wait(short events, Clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd entry{fd_, events, 0};
     const int ready = ::poll(&entry, 1, left.count() > 0 ? static_cast<int>(left.count()) : 0);
     if (ready > 0) {

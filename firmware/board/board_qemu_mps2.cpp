@@ -2,8 +2,8 @@
 // 0x40004000, wired to QEMU's first -serial. The FPGA clock is fixed (25 MHz): nothing to set up.
 #include "firmware/board/board.h"
 #include "firmware/board/board_facts.h"
-#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/cmsdk_apb_uart.h"
+#include "firmware/board/sleep_until_interrupt.h"
 
 namespace tinynas::firmware {
 

@@ -4,8 +4,8 @@
 // PLL would have to be set up first: the firmware would otherwise run at the 16 MHz HSI).
 #include "firmware/board/board.h"
 #include "firmware/board/board_facts.h"
-#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/mmio.h"
+#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/stm32f4_usart.h"
 
 namespace tinynas::firmware {

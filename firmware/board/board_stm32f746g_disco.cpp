@@ -3,8 +3,8 @@
 // Cycles from DWT CYCCNT.
 #include "firmware/board/board.h"
 #include "firmware/board/board_facts.h"
-#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/mmio.h"
+#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/stm32f7_clock.h"
 #include "firmware/board/stm32f7_usart.h"
 

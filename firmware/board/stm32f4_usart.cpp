@@ -22,8 +22,8 @@ void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
   reg(base, kCr1) = 0;
   // Oversampling by 16: BRR = f_ck / baud as a 12.4 fixed-point mantissa.fraction.
   reg(base, kBrr) = (peripheral_clock_hz + baud / 2) / baud;
-  reg(base, kCr1) = kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable |
-                    kCr1RxNotEmptyInterrupt;
+  reg(base, kCr1) =
+      kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable | kCr1RxNotEmptyInterrupt;
 }
 
 bool try_read(uint32_t base, uint8_t* byte) {

@@ -24,8 +24,8 @@ constexpr uint32_t kIcrOverrunClear = 1u << 3;
 void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
   reg(base, kCr1) = 0;
   reg(base, kBrr) = (peripheral_clock_hz + baud / 2) / baud;  // OVER8 = 0
-  reg(base, kCr1) = kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable |
-                    kCr1RxNotEmptyInterrupt;
+  reg(base, kCr1) =
+      kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable | kCr1RxNotEmptyInterrupt;
 }
 
 bool try_read(uint32_t base, uint8_t* byte) {

@@ -79,7 +79,11 @@ void MlperfDut::on_byte(uint8_t byte) {
       return;
     }
     case LineReader::Event::kOverlong:
-      TextLine(port_).text("e-[Command longer than ").decimal(kMaxCommand).text(" characters]").send();
+      TextLine(port_)
+          .text("e-[Command longer than ")
+          .decimal(kMaxCommand)
+          .text(" characters]")
+          .send();
       message("ready");
       return;
   }
@@ -95,7 +99,11 @@ void MlperfDut::execute(char* command) {
   } else if (equals(verb, "profile")) {
     TextLine(port_).text("m-profile-[").text(firmware_).text("]").send();
     ThModelFacts facts{};
-    TextLine(port_).text("m-model-[").text(model_facts(&facts) ? facts.name : "none").text("]").send();
+    TextLine(port_)
+        .text("m-model-[")
+        .text(model_facts(&facts) ? facts.name : "none")
+        .text("]")
+        .send();
   } else if (equals(verb, "help")) {
     help();
   } else if (equals(verb, "timestamp")) {
@@ -120,7 +128,9 @@ void MlperfDut::message(const char* text) { TextLine(port_).text("m-").text(text
 
 void MlperfDut::error(const char* text) { TextLine(port_).text("e-[").text(text).text("]").send(); }
 
-void MlperfDut::timestamp() { TextLine(port_).text("m-lap-us-").decimal(port_.timestamp_us()).send(); }
+void MlperfDut::timestamp() {
+  TextLine(port_).text("m-lap-us-").decimal(port_.timestamp_us()).send();
+}
 
 void MlperfDut::help() {
   static const char* const kLines[] = {
@@ -161,8 +171,16 @@ void MlperfDut::db_load(char* rest) {
     return;
   }
   uint32_t bytes = 0;
-  if (!parse_count(count, &bytes) || next_token(&rest) != nullptr) {
-    TextLine(port_).text("e-[Command 'db load' needs a byte count, not '").text(count).text("']").send();
+  if (next_token(&rest) != nullptr) {
+    error("Command 'db load' takes one number");
+    return;
+  }
+  if (!parse_count(count, &bytes)) {
+    TextLine(port_)
+        .text("e-[Command 'db load' needs a byte count, not '")
+        .text(count)
+        .text("']")
+        .send();
     return;
   }
   if (bytes == 0) {
@@ -300,7 +318,7 @@ void MlperfDut::infer(char* rest) {
   TextLine(port_).text("m-warmup-start-").decimal(warmups).send();
   for (uint32_t i = 0; i < warmups; ++i) {
     if (const int status = model_.infer(model_.context)) {
-      TextLine(port_).text("e-[Inference failed: runtime status ").decimal(static_cast<uint32_t>(status)).text("]").send();
+      inference_failed(status);
       return;
     }
   }
@@ -311,12 +329,20 @@ void MlperfDut::infer(char* rest) {
   for (uint32_t i = 0; i < iterations && status == 0; ++i) status = model_.infer(model_.context);
   timestamp();
   if (status != 0) {
-    TextLine(port_).text("e-[Inference failed: runtime status ").decimal(static_cast<uint32_t>(status)).text("]").send();
+    inference_failed(status);
     return;
   }
   message("infer-done");
   has_results_ = true;
   results();
+}
+
+void MlperfDut::inference_failed(int status) {
+  TextLine(port_)
+      .text("e-[Inference failed: runtime status ")
+      .decimal(static_cast<uint32_t>(status))
+      .text("]")
+      .send();
 }
 
 void MlperfDut::results() {

@@ -56,10 +56,11 @@ class MlperfDut {
   void db_print();
   void infer(char* rest);
   void results();
+  void inference_failed(int status);
   void help();
   void timestamp();
   void message(const char* text);  // "m-<text>"
-  void error(const char* text);     // "e-[<text>]"
+  void error(const char* text);    // "e-[<text>]"
   bool model_facts(ThModelFacts* facts);
 
   const char* name_;

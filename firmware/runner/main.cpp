@@ -23,8 +23,7 @@ Runner& runner() {
 
 mlperf_tiny::MlperfDut& mlperf_dut() {
   static mlperf_tiny::MlperfDut instance("tinynas-runner " TINYNAS_BOARD_KIND,
-                                         TINYNAS_FIRMWARE_VERSION, th_port(),
-                                         runner().th_model());
+                                         TINYNAS_FIRMWARE_VERSION, th_port(), runner().th_model());
   return instance;
 }
 

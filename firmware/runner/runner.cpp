@@ -210,7 +210,8 @@ int Runner::th_infer(void* self) {
 float Runner::th_result(void* self, uint32_t index) {
   const Runner& runner = *static_cast<const Runner*>(self);
   const int8_t q = static_cast<int8_t>(runner.served_.output[index]);
-  return runner.output_scale_ * static_cast<float>(static_cast<int32_t>(q) - runner.output_zero_point_);
+  return runner.output_scale_ *
+         static_cast<float>(static_cast<int32_t>(q) - runner.output_zero_point_);
 }
 
 void Runner::op_begin(void* ctx, uint16_t /*op*/) {

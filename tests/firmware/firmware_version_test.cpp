@@ -67,8 +67,9 @@ TEST_F(FirmwareVersion, ANewCommitChangesTheVersionAndAnUnchangedOneTouchesNothi
   commit("one");
   write_header();
   const std::string first = read(header());
-  EXPECT_NE(first.find("#define TINYNAS_FIRMWARE_VERSION \"tinynas-runner 9.9.9 (" + head() + ")\""),
-            std::string::npos)
+  EXPECT_NE(
+      first.find("#define TINYNAS_FIRMWARE_VERSION \"tinynas-runner 9.9.9 (" + head() + ")\""),
+      std::string::npos)
       << first;
 
   const fs::file_time_type written = fs::last_write_time(header());

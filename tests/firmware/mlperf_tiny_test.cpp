@@ -157,9 +157,8 @@ TEST_F(MlperfDutTest, InferRunsWarmupsThenTimedInferencesThenResults) {
   load_input();
   const Lines lines = send("infer 4 2");
   // Sum of 1..20 = 210: scores 2.10, 2.11, 2.12. The clock: 250 us per read, 1000 per inference.
-  EXPECT_EQ(lines, (Lines{"m-warmup-start-2", "m-warmup-done", "m-infer-start-4",
-                          "m-lap-us-2250", "m-lap-us-6500", "m-infer-done",
-                          "m-results-[2.100,2.110,2.120]"}));
+  EXPECT_EQ(lines, (Lines{"m-warmup-start-2", "m-warmup-done", "m-infer-start-4", "m-lap-us-2250",
+                          "m-lap-us-6500", "m-infer-done", "m-results-[2.100,2.110,2.120]"}));
   EXPECT_EQ(model_.infers, 6);
   EXPECT_EQ(send("results"), Lines{"m-results-[2.100,2.110,2.120]"});
 }
@@ -181,6 +180,9 @@ TEST_F(MlperfDutTest, BadInputGetsAnErrorAndTheDutStaysReady) {
   EXPECT_EQ(send("db load"), Lines{"e-[Command 'db load' requires the # of bytes]"});
   EXPECT_EQ(send("db load 0"), Lines{"e-[Command 'db load' must be >0 bytes]"});
   EXPECT_EQ(send("db load x1"), Lines{"e-[Command 'db load' needs a byte count, not 'x1']"});
+  EXPECT_EQ(send("db load 4 5"), Lines{"e-[Command 'db load' takes one number]"});
+  EXPECT_EQ(send("db 01 02"), Lines{"e-[Command 'db' takes one run of hex digits]"});
+  EXPECT_EQ(send("infer 1 2 3"), Lines{"e-[Command 'infer' takes at most 2 numbers]"});
   EXPECT_EQ(send("db load 21"), Lines{"e-[Supplied buffer size 21 exceeds maximum of 20]"});
   EXPECT_EQ(send("db load 4"), Lines{"m-[Expecting 4 bytes]"});
   EXPECT_EQ(send("db 010"), Lines{"e-[Insufficient number of hex digits]"});
@@ -189,10 +191,12 @@ TEST_F(MlperfDutTest, BadInputGetsAnErrorAndTheDutStaysReady) {
   EXPECT_EQ(send("db load 3"),
             (Lines{"e-[db load while 2 of 4 bytes were still expected: restarted]",
                    "m-[Expecting 3 bytes]"}));
-  EXPECT_EQ(send("db 0a0b0c0d0e"), (Lines{"m-load-done", "e-[2 bytes past the announced 3 ignored]"}));
+  EXPECT_EQ(send("db 0a0b0c0d0e"),
+            (Lines{"m-load-done", "e-[2 bytes past the announced 3 ignored]"}));
   EXPECT_EQ(model_.db[2], 0x0c);
   EXPECT_EQ(model_.db[3], 0x00) << "nothing written past the announced bytes";
-  EXPECT_EQ(send("db 01"), Lines{"e-[All announced bytes arrived: 'db load N' starts a new transfer]"});
+  EXPECT_EQ(send("db 01"),
+            Lines{"e-[All announced bytes arrived: 'db load N' starts a new transfer]"});
   EXPECT_EQ(send("infer 0"), Lines{"e-[Inference iterations must be >0]"});
   EXPECT_EQ(send("infer -1"), Lines{"e-[Inference iterations must be >0]"});
   EXPECT_EQ(send("infer 1 -5"), Lines{"e-[Inference warmup must be >=0]"});
@@ -206,9 +210,9 @@ TEST_F(MlperfDutTest, BadInputGetsAnErrorAndTheDutStaysReady) {
 TEST_F(MlperfDutTest, AFailedInferenceIsReported) {
   load_input();
   model_.status = 7;
-  EXPECT_EQ(send("infer 1 0"), (Lines{"m-warmup-start-0", "m-warmup-done", "m-infer-start-1",
-                                      "m-lap-us-250", "m-lap-us-1500",
-                                      "e-[Inference failed: runtime status 7]"}));
+  EXPECT_EQ(send("infer 1 0"),
+            (Lines{"m-warmup-start-0", "m-warmup-done", "m-infer-start-1", "m-lap-us-250",
+                   "m-lap-us-1500", "e-[Inference failed: runtime status 7]"}));
   EXPECT_EQ(send("results"), Lines{"e-[No results: run 'infer' first]"});
 }
 
@@ -236,8 +240,17 @@ TEST(MlperfLineReader, TerminatorCarriageReturnsAndOverlongLines) {
 
 TEST(MlperfTextLine, ScoresPrintLikePrintfWithThreeDecimals) {
   g_written.clear();
-  TextLine(kPort).fixed3(0.0f).text(",").fixed3(0.9996f).text(",").fixed3(-1.25f).text(",")
-      .fixed3(12.3456f).text(",").decimal(18446744073709551615ull).send();
+  TextLine(kPort)
+      .fixed3(0.0f)
+      .text(",")
+      .fixed3(0.9996f)
+      .text(",")
+      .fixed3(-1.25f)
+      .text(",")
+      .fixed3(12.3456f)
+      .text(",")
+      .decimal(18446744073709551615ull)
+      .send();
   EXPECT_EQ(g_written, "0.000,1.000,-1.250,12.346,18446744073709551615\r\n");
 }
 
@@ -287,11 +300,10 @@ class ProtocolSwitchTest : public ::testing::Test {
 
   static const ServerPlatform kPlatform;
   FakeModel model_;
-  ProtocolServer server_{
-      ServerIdentity{BoardFacts{"fake-board", "cortex-m4", 25000000, 4096, 8192,
-                                p::TimerKind::kSysTick, p::KernelPath::kDsp},
-                     "test-firmware 1.0", 0, 2048, 512},
-      kPlatform, ModelHooks{nullptr, [](void*) { return 0; }, nullptr, nullptr}};
+  ProtocolServer server_{ServerIdentity{BoardFacts{"fake-board", "cortex-m4", 25000000, 4096, 8192,
+                                                   p::TimerKind::kSysTick, p::KernelPath::kDsp},
+                                        "test-firmware 1.0", 0, 2048, 512},
+                         kPlatform, ModelHooks{nullptr, [](void*) { return 0; }, nullptr, nullptr}};
   MlperfDut dut_{"tinynas fake-board", "tinynas-test 1.0", kPort, model_.th()};
   ProtocolSwitch line_{server_, dut_, SerialProtocol::kTinynas};
 };

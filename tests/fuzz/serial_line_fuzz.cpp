@@ -64,10 +64,10 @@ mt::ThModel fake_model() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static fw::ProtocolServer server(
-      fw::ServerIdentity{fw::BoardFacts{"fuzz-board", "cortex-m4", 25000000, 4096, 8192,
-                                        fw::protocol::TimerKind::kSysTick,
-                                        fw::protocol::KernelPath::kPlain},
-                         "fuzz 1.0", 0, 2048, 512},
+      fw::ServerIdentity{
+          fw::BoardFacts{"fuzz-board", "cortex-m4", 25000000, 4096, 8192,
+                         fw::protocol::TimerKind::kSysTick, fw::protocol::KernelPath::kPlain},
+          "fuzz 1.0", 0, 2048, 512},
       fw::ServerPlatform{[](const uint8_t*, size_t) {}, [] {}, [] { return uint64_t{0}; }, [] {},
                          [] { return 0u; }},
       fw::ModelHooks{nullptr, [](void*) { return 0; }, nullptr, nullptr});
@@ -78,9 +78,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   server.on_byte(0x00);
   dut.discard_partial_command();
   g_column = 0;
-  mt::ProtocolSwitch line(server, dut,
-                          (data[0] & 1) != 0 ? mt::SerialProtocol::kTinynas
-                                             : mt::SerialProtocol::kMlperfTiny);
+  mt::ProtocolSwitch line(
+      server, dut,
+      (data[0] & 1) != 0 ? mt::SerialProtocol::kTinynas : mt::SerialProtocol::kMlperfTiny);
   for (size_t i = 1; i < size; ++i) line.on_byte(data[i]);
   // The MLPerf side always finishes its lines.
   if (g_column != 0) abort();

@@ -92,7 +92,8 @@ Lines read_until_ready(profiler::Transport& line) {
   const auto deadline = std::chrono::steady_clock::now() + kBootTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     uint8_t buffer[256];
-    const profiler::ReadResult read = line.read(buffer, sizeof(buffer), std::chrono::milliseconds(100));
+    const profiler::ReadResult read =
+        line.read(buffer, sizeof(buffer), std::chrono::milliseconds(100));
     if (read.timed_out()) continue;
     pending.append(reinterpret_cast<const char*>(buffer), read.bytes);
     for (auto end = pending.find("\r\n"); end != std::string::npos; end = pending.find("\r\n")) {
@@ -115,7 +116,8 @@ void expect_conformance(MlperfClient& dut, const compiler::LoadedModel& model,
   EXPECT_EQ(dut.command("name"), Lines{"m-name-dut-[" + name + "]"});
   const Lines profile = dut.command("profile");
   ASSERT_EQ(profile.size(), 2u);
-  EXPECT_TRUE(std::regex_match(profile[0], std::regex(R"(m-profile-\[tinynas-.+\])"))) << profile[0];
+  EXPECT_TRUE(std::regex_match(profile[0], std::regex(R"(m-profile-\[tinynas-.+\])")))
+      << profile[0];
   EXPECT_EQ(profile[1], "m-model-[" + crc_name(model) + "]");
   const Lines t0 = dut.command("timestamp");
   const Lines t1 = dut.command("timestamp");
@@ -147,7 +149,8 @@ void expect_conformance(MlperfClient& dut, const compiler::LoadedModel& model,
   EXPECT_EQ(dut.command("db load 2"),
             (Lines{"e-[db load while 2 of 4 bytes were still expected: restarted]",
                    "m-[Expecting 2 bytes]"}));
-  EXPECT_EQ(dut.command("db a1a2a3"), (Lines{"m-load-done", "e-[1 bytes past the announced 2 ignored]"}));
+  EXPECT_EQ(dut.command("db a1a2a3"),
+            (Lines{"m-load-done", "e-[1 bytes past the announced 2 ignored]"}));
   EXPECT_EQ(dut.command("db print"), Lines{"m-buffer-a1-a2"});
   EXPECT_EQ(dut.command("db 00"),
             Lines{"e-[All announced bytes arrived: 'db load N' starts a new transfer]"});
@@ -251,8 +254,8 @@ TEST(MlperfPseudoTerminal, PyserialAndTinynasBenchmarkDriveTheExportedFirmwareTh
                          mlperf_export_elf("qemu-mps2-an386", "pty"));
   const std::string script =
       std::string(TINYNAS_SOURCE_DIR) + "/tests/integration/mlperf_pyserial_client.py";
-  const std::string command =
-      "/usr/bin/python3 " + script + " " + qemu.path() + " " + std::to_string(input_bytes) + " 2>&1";
+  const std::string command = "/usr/bin/python3 " + script + " " + qemu.path() + " " +
+                              std::to_string(input_bytes) + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
@@ -283,7 +286,8 @@ TEST(MlperfBenchmarkCommand, ReportsInferencesPerSecondAndAccuracyWithWhereTheyW
   {
     std::ofstream out(dir / "model.tnm", std::ios::binary);
     const std::vector<uint8_t> bytes = model.bytes();
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   // A raw dataset in the benchmark's layout: y_labels.csv and one input file per sample.
   const uint32_t input_bytes = model.view().tensor(model.view().input_tensor()).size_bytes;

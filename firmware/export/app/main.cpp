@@ -74,8 +74,8 @@ mlperf_tiny::ThModel th_model() {
     return model_invoke();
   };
   model.result = [](void*, uint32_t index) {
-    return MODEL_OUTPUT_SCALE *
-           static_cast<float>(static_cast<int32_t>(model_output()[index]) - MODEL_OUTPUT_ZERO_POINT);
+    return MODEL_OUTPUT_SCALE * static_cast<float>(static_cast<int32_t>(model_output()[index]) -
+                                                   MODEL_OUTPUT_ZERO_POINT);
   };
   return model;
 }
