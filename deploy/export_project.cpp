@@ -256,6 +256,9 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
   const fs::path root(source_dir);
   const fs::path copy = project / "tinynas";
   fs::create_directories(project);
+  // tinynas/ is a copy of the source tree: files an older tinynas copied there (since split or
+  // renamed) would still be globbed into the build, so the copy starts empty.
+  fs::remove_all(copy);
 
   ExportProject result;
   result.dir = project.string();

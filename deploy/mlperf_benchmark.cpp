@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "deploy/export_verify.h"
 #include "datasets/fashion_mnist.h"
+#include "deploy/export_verify.h"
 
 namespace tinynas::deploy {
 
@@ -86,8 +86,8 @@ BenchmarkDataset load_benchmark_dataset(const std::string& dir, const runtime::T
   if (fs::is_regular_file(fs::path(dir) / kMlperfLabelsFile)) {
     return load_raw_dataset(dir, input, max_samples);
   }
-  if (input.shape.h != datasets::kFashionMnistSide || input.shape.w != datasets::kFashionMnistSide ||
-      input.shape.c != 1) {
+  if (input.shape.h != datasets::kFashionMnistSide ||
+      input.shape.w != datasets::kFashionMnistSide || input.shape.c != 1) {
     throw std::runtime_error(dir + ": no " + kMlperfLabelsFile +
                              ", and Fashion-MNIST images need a 28x28x1 model input (this model "
                              "takes " +

@@ -115,7 +115,7 @@ void MlperfDut::execute(char* command) {
   } else if (equals(verb, "results")) {
     results();
   } else {
-    TextLine(port_).text("e-[Unknown command: ").text(verb).text("]").send();
+    TextLine(port_).text("e-[Unknown command: ").echo(verb).text("]").send();
   }
   message("ready");
 }
@@ -178,7 +178,7 @@ void MlperfDut::db_load(char* rest) {
   if (!parse_count(count, &bytes)) {
     TextLine(port_)
         .text("e-[Command 'db load' needs a byte count, not '")
-        .text(count)
+        .echo(count)
         .text("']")
         .send();
     return;
@@ -230,7 +230,7 @@ void MlperfDut::db_data(const char* hex) {
   }
   for (size_t i = 0; i < digits; ++i) {
     if (hex_value(hex[i]) < 0) {
-      TextLine(port_).text("e-[Invalid hex digit '").text(hex + i, 1).text("']").send();
+      TextLine(port_).text("e-[Invalid hex digit '").echo(hex + i, 1).text("']").send();
       return;
     }
   }

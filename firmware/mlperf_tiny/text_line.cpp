@@ -22,6 +22,14 @@ TextLine& TextLine::text(const char* text, size_t size) {
   return *this;
 }
 
+TextLine& TextLine::echo(const char* text, size_t max_size) {
+  for (size_t i = 0; i < max_size && text[i] != '\0'; ++i) {
+    const char c = text[i];
+    put(c >= 0x20 && c <= 0x7E ? c : '?');
+  }
+  return *this;
+}
+
 TextLine& TextLine::decimal(uint64_t value) {
   char digits[20];
   size_t count = 0;

@@ -19,6 +19,9 @@ class TextLine {
 
   TextLine& text(const char* text);
   TextLine& text(const char* text, size_t size);
+  // Text the host sent, echoed back: anything but printable ASCII becomes '?', so a reply line
+  // never carries control bytes.
+  TextLine& echo(const char* text, size_t max_size = static_cast<size_t>(-1));
   TextLine& decimal(uint64_t value);
   TextLine& hex_byte(uint8_t value);  // two lower-case digits
   TextLine& fixed3(float value);      // like printf("%.3f")

@@ -66,6 +66,28 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
   EXPECT_NE(board.find("set(TINYNAS_STACK_BYTES 8192)"), std::string::npos);
 }
 
+TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
+  const fs::path dir = fresh_dir("project-mlperf");
+  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const profiler::BoardSpec spec = profiler::find_board_spec("qemu-mps2-an386");
+  write_export_project(source, spec, dir.string());
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL tinynas)"),
+            std::string::npos);
+  // A file an older tinynas copied (since renamed) must not survive a new export into the dir.
+  std::ofstream(dir / "tinynas/engine/runtime/stale_old_file.cpp") << "int stale;";
+  write_export_project(source, spec, dir.string(), default_source_dir(), kSerialProtocolMlperfTiny);
+  EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/stale_old_file.cpp"));
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL mlperf-tiny)"),
+            std::string::npos);
+  for (const char* file :
+       {"tinynas/firmware/mlperf_tiny/dut.cpp", "tinynas/firmware/mlperf_tiny/protocol_switch.h",
+        "tinynas/firmware/mlperf_tiny/th_port.h"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
+  }
+  EXPECT_THROW(write_export_project(source, spec, dir.string(), default_source_dir(), "mlperf"),
+               std::runtime_error);
+}
+
 TEST(ExportProject, RecipeFollowsTheBoardFile) {
   const BoardRecipe an386 = board_recipe(profiler::find_board_spec("qemu-mps2-an386"));
   EXPECT_EQ(an386.linker_script, "qemu-mps2-an386.ld");

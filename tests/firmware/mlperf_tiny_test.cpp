@@ -174,6 +174,7 @@ TEST_F(MlperfDutTest, InferDefaultsToOneInferenceAfterTenWarmups) {
 
 TEST_F(MlperfDutTest, BadInputGetsAnErrorAndTheDutStaysReady) {
   EXPECT_EQ(send("bogus 1 2"), Lines{"e-[Unknown command: bogus]"});
+  EXPECT_EQ(send("a\tb\x01"), Lines{"e-[Unknown command: a?b?]"}) << "no control bytes echoed";
   EXPECT_EQ(send(std::string(81, 'a')), Lines{"e-[Command longer than 80 characters]"});
   EXPECT_EQ(send("db 0102"), Lines{"e-[Command 'db' needs 'db load N' first]"});
   EXPECT_EQ(send("db"), Lines{"e-[Command 'db' requires a subcommand]"});
