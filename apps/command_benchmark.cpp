@@ -31,6 +31,8 @@ namespace {
 constexpr int kMlperfBaud = 115200;  // the benchmark's DUT baud rate
 constexpr uint32_t kInputSeed = 1;
 constexpr double kPercent = 100.0;
+constexpr std::size_t kReferenceWindows = 5;
+constexpr double kReferenceSeconds = 10.0;
 
 struct BenchmarkCommandOptions {
   std::string model;
@@ -139,6 +141,20 @@ void run_benchmark(const BenchmarkCommandOptions& options) {
     fmt::print("performance: median {:.3f} inferences/s ({:.3f} ms per inference, DUT clock)\n",
                result.median_inferences_per_second, result.latency_ms);
     report["performance"] = performance_json(result);
+    // The reference runner's rules for a performance run: 5 windows, at least 10 s in all.
+    double timed_seconds = 0.0;
+    for (const deploy::PerformanceWindow& window : result.windows) {
+      timed_seconds += window.elapsed_us / 1e6;
+    }
+    const bool runner_rules =
+        result.windows.size() == kReferenceWindows && timed_seconds >= kReferenceSeconds;
+    report["performance"]["meets_reference_runner_rules"] = runner_rules;
+    if (!runner_rules) {
+      fmt::print(
+          "note: the reference runner wants {} windows and >= {:.0f} s of timed inference; "
+          "this run: {} windows, {:.3f} s\n",
+          kReferenceWindows, kReferenceSeconds, result.windows.size(), timed_seconds);
+    }
   } else {
     const deploy::BenchmarkDataset dataset =
         deploy::load_benchmark_dataset(options.dataset, input, options.samples);
