@@ -41,8 +41,10 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 // when the space could not be read, and then the items are not checked).
 std::vector<int> choice_list(const config::ObjectReader& reader, const std::string& key,
                              const std::vector<int>& allowed) {
-  if (!reader.has(key))
-    return allowed.empty() ? std::vector<int>{} : std::vector<int>{allowed.back()};
+  if (!reader.has(key)) {  // not given: the largest choice only
+    if (allowed.empty()) return {};
+    return {allowed.back()};
+  }
   const auto list = reader.array(key, "a non-empty array of integers", config::kRequired, 1);
   if (!list || allowed.empty()) return {};
   std::string names;

@@ -42,9 +42,10 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return p.lexically_normal().string();
 }
 
-std::string width_suffix(double width) {
+// 0.75, 1 (the stream's shortest form).
+std::string number_text(double value) {
   std::ostringstream out;
-  out << width;
+  out << value;
   return out.str();
 }
 
@@ -53,8 +54,8 @@ std::optional<std::vector<double>> ascending_numbers(const config::ObjectReader&
                                                      const std::string& key, double min,
                                                      double max) {
   const auto list = object.array(key,
-                                 "a non-empty array of numbers in [" + width_suffix(min) + ", " +
-                                     width_suffix(max) + "], ascending",
+                                 "a non-empty array of numbers in [" + number_text(min) + ", " +
+                                     number_text(max) + "], ascending",
                                  config::kRequired, 1);
   if (!list) return std::nullopt;
   const auto values = list->numbers(min, max);
@@ -299,7 +300,7 @@ space::SearchSpace space_at(const space::SearchSpace& family, double width_multi
   space.width_multiplier = width_multiplier;
   space.resolution = resolution;
   space.name =
-      family.name + "-r" + std::to_string(resolution) + "-w" + width_suffix(width_multiplier);
+      family.name + "-r" + std::to_string(resolution) + "-w" + number_text(width_multiplier);
   return space;
 }
 
