@@ -74,24 +74,17 @@ std::optional<BlockSpec> read_block(const config::ObjectReader& object,
   const std::optional<int> mid_channels = read_mid_channels(object, in_channels);
   const std::optional<bool> residual = object.boolean("residual", config::kOptional);
   const Activation activation = read_activation(object, "activation", default_activation);
-  if (!in_channels || !out_channels || !kernel_size || !stride || !mid_channels) {
-    return std::nullopt;
-  }
-  BlockSpec block;
-  block.in_channels = *in_channels;
-  block.out_channels = *out_channels;
-  block.kernel_size = *kernel_size;
-  block.stride = *stride;
-  block.mid_channels = *mid_channels;
-  const bool shortcut_possible = block.stride == 1 && block.in_channels == block.out_channels;
-  block.residual = residual.value_or(shortcut_possible);
-  if (block.residual && !shortcut_possible) {
+  std::optional<BlockSpec> block =
+      assemble_block({in_channels, out_channels, kernel_size, stride, mid_channels}, activation);
+  if (!block) return std::nullopt;
+  const bool shortcut_possible = *stride == 1 && *in_channels == *out_channels;
+  block->residual = residual.value_or(shortcut_possible);
+  if (block->residual && !shortcut_possible) {
     object.add_error(
         "residual", "false (an identity shortcut needs stride 1 and in_channels == out_channels)",
-        "true (stride " + std::to_string(block.stride) + ", " + std::to_string(block.in_channels) +
-            " -> " + std::to_string(block.out_channels) + ")");
+        "true (stride " + std::to_string(*stride) + ", " + std::to_string(*in_channels) + " -> " +
+            std::to_string(*out_channels) + ")");
   }
-  block.activation = activation;
   return block;
 }
 

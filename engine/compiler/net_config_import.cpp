@@ -176,9 +176,9 @@ std::optional<BlockSpec> read_block(const config::ObjectReader& block_object,
       expect_name(*shortcut, "IdentityLayer");
     }
   }
-  if (!in_channels || !out_channels || !kernel_size || !stride || !mid_channels) {
-    return std::nullopt;
-  }
+  std::optional<BlockSpec> block =
+      assemble_block({in_channels, out_channels, kernel_size, stride, mid_channels}, activation);
+  if (!block) return std::nullopt;
   if (residual && (*stride != 1 || *in_channels != *out_channels)) {
     block_object.add_error(
         "shortcut", "null (an identity shortcut needs stride 1 and in_channels == out_channels)",
@@ -186,14 +186,7 @@ std::optional<BlockSpec> read_block(const config::ObjectReader& block_object,
             std::to_string(*in_channels) + " -> " + std::to_string(*out_channels));
     return std::nullopt;
   }
-  BlockSpec block;
-  block.in_channels = *in_channels;
-  block.out_channels = *out_channels;
-  block.kernel_size = *kernel_size;
-  block.stride = *stride;
-  block.mid_channels = *mid_channels;
-  block.activation = activation;
-  block.residual = residual;
+  block->residual = residual;
   return block;
 }
 

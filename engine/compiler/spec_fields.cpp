@@ -56,6 +56,22 @@ std::optional<int> read_resolution(const config::ObjectReader& object, const std
                   "[1, " + std::to_string(kMaxResolution) + "]");
 }
 
+std::optional<BlockSpec> assemble_block(const BlockParts& parts, Activation activation) {
+  if (!parts.in_channels || !parts.out_channels || !parts.kernel_size || !parts.stride ||
+      !parts.mid_channels) {
+    return std::nullopt;
+  }
+  BlockSpec block;
+  block.in_channels = *parts.in_channels;
+  block.out_channels = *parts.out_channels;
+  block.kernel_size = *parts.kernel_size;
+  block.stride = *parts.stride;
+  block.mid_channels = *parts.mid_channels;
+  block.activation = activation;
+  block.residual = false;
+  return block;
+}
+
 std::vector<BlockSpec> read_block_chain(const config::ObjectReader& root,
                                         std::optional<int>& channels, std::string& producer,
                                         const BlockReader& read_block) {

@@ -26,6 +26,17 @@ std::optional<int> read_stride(const config::ObjectReader& object, const std::st
 // An integer in [1, kMaxResolution].
 std::optional<int> read_resolution(const config::ObjectReader& object, const std::string& key);
 
+// The parts of an inverted-residual block as read; nullopt for a part that was bad or unknown.
+struct BlockParts {
+  std::optional<int> in_channels;
+  std::optional<int> out_channels;
+  std::optional<int> kernel_size;
+  std::optional<int> stride;
+  std::optional<int> mid_channels;
+};
+// The block (not residual) when every part is known, else nullopt.
+std::optional<BlockSpec> assemble_block(const BlockParts& parts, Activation activation);
+
 // One block of a "blocks" array. `channels` are the block's input channels on entry (nullopt:
 // unknown after an earlier error, and the checks that need them are skipped) and its output
 // channels on return; `producer` names the layer they come from. nullopt when the block is bad.
