@@ -4,9 +4,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
+#include "config/field_reader.h"
+#include "config/json_file.h"
 #include "engine/compiler/source_generator.h"
 #include "engine/runtime/crc32.h"
 #include "search_results/result_layout.h"
@@ -27,38 +28,12 @@ namespace {
 constexpr char kModelExtension[] = ".tnm";
 constexpr char kFirmwareTargetsFile[] = "firmware/targets.json";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
   out << text;
   if (!out.flush()) throw std::runtime_error(path.string() + ": write failed");
-}
-
-uint32_t read_stack_bytes(const profiler::BoardSpec& spec) {
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(read_text(spec.source_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw profiler::BoardSpecError(spec.source_path + ": not valid JSON: " + e.what());
-  }
-  const auto field = document.find("stack_bytes");
-  if (field == document.end() || !field->is_number_unsigned()) {
-    throw profiler::BoardSpecError(
-        spec.source_path +
-        ": field 'stack_bytes': expected an unsigned number (the firmware "
-        "stack size), found " +
-        (field == document.end() ? std::string("nothing") : field->dump()));
-  }
-  return field->get<uint32_t>();
 }
 
 std::string cmake_quote(const std::string& text) {
@@ -131,47 +106,61 @@ void copy_file(const fs::path& from, const fs::path& to, const fs::path& project
 }  // namespace
 
 BoardRecipe board_recipe(const profiler::BoardSpec& spec, const std::string& source_dir) {
-  const fs::path targets_path = fs::path(source_dir) / kFirmwareTargetsFile;
-  nlohmann::json targets;
-  try {
-    targets = nlohmann::json::parse(read_text(targets_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(targets_path.string() + ": not valid JSON: " + e.what());
-  }
-  // A missing or mistyped entry of the table: the board file's choice is what has no recipe.
-  auto choice = [&](const char* table, const char* field,
-                    const std::string& value) -> const nlohmann::json& {
-    const nlohmann::json& entries = targets.at(table);
-    const auto entry = entries.find(value);
-    if (entry == entries.end()) {
+  const std::string targets_path = (fs::path(source_dir) / kFirmwareTargetsFile).string();
+  const nlohmann::json targets = config::read_json_file(targets_path);
+  config::FieldErrors table_errors;  // of targets.json itself
+  config::FieldErrors board_errors;  // of the board file's choices
+  const config::ObjectReader root(targets, "", table_errors);
+  // The table of targets.json that has the entry the board file's `field` names, or nullopt (a
+  // board error when the table has no such entry).
+  auto table_with_entry = [&](const char* table, const char* field,
+                              const std::string& value) -> std::optional<config::ObjectReader> {
+    const std::optional<config::ObjectReader> entries = root.object(table);
+    if (!entries) return std::nullopt;
+    if (!entries->has(value)) {
       std::string known;
-      for (const auto& item : entries.items()) known += (known.empty() ? "" : ", ") + item.key();
-      throw profiler::BoardSpecError(spec.source_path + ": field '" + field +
-                                     "': " + kFirmwareTargetsFile + " has no \"" + table +
-                                     "\" entry '" + value + "' (known: " + known + ")");
+      for (const auto& item : root.get(table)->items()) {
+        known += (known.empty() ? "" : ", ") + item.key();
+      }
+      board_errors.add(field,
+                       std::string("an entry of \"") + table + "\" in " + kFirmwareTargetsFile +
+                           " (" + known + ")",
+                       nlohmann::json(value));
+      return std::nullopt;
     }
-    return *entry;
+    return entries;
   };
   BoardRecipe recipe;
-  try {
-    const nlohmann::json& target = choice("targets", "firmware", spec.firmware);
-    recipe.linker_script = target.at("linker_script").get<std::string>();
-    for (const std::string& source : target.at("board_sources").get<std::vector<std::string>>()) {
-      recipe.board_sources.push_back("firmware/board/" + source);
+  if (const auto entries = table_with_entry("targets", "firmware", spec.firmware)) {
+    if (const auto target = entries->object(spec.firmware)) {
+      recipe.linker_script = target->string("linker_script").value_or("");
+      if (const auto sources = target->array("board_sources", "an array of file names")) {
+        for (const std::string& source : sources->strings().value_or(std::vector<std::string>{})) {
+          recipe.board_sources.push_back("firmware/board/" + source);
+        }
+      }
     }
-    recipe.cpu_flags = choice("cpu_flags", "core", spec.core).get<std::vector<std::string>>();
-    recipe.board_sources.push_back("firmware/board/" +
-                                   choice("timer_sources", "timer", spec.timer).get<std::string>());
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(targets_path.string() + ": " + e.what());
+  }
+  if (const auto entries = table_with_entry("cpu_flags", "core", spec.core)) {
+    if (const auto flags = entries->array(spec.core, "an array of compiler flags")) {
+      recipe.cpu_flags = flags->strings().value_or(std::vector<std::string>{});
+    }
+  }
+  if (const auto entries = table_with_entry("timer_sources", "timer", spec.timer)) {
+    if (const auto source = entries->string(spec.timer)) {
+      recipe.board_sources.push_back("firmware/board/" + *source);
+    }
   }
   if (spec.kernels != "dsp" && spec.kernels != "plain") {
-    throw profiler::BoardSpecError(spec.source_path +
-                                   ": field 'kernels': expected dsp or plain, found '" +
-                                   spec.kernels + "'");
+    board_errors.add("kernels", "\"dsp\" or \"plain\"", nlohmann::json(spec.kernels));
   }
+  if (spec.stack_bytes == 0) {
+    board_errors.add("stack_bytes", "the firmware stack size in bytes", "missing");
+  }
+  table_errors.throw_if_any(targets_path);
+  board_errors.throw_if_any<profiler::BoardSpecError>(spec.source_path);
   recipe.kernels = spec.kernels;
-  recipe.stack_bytes = read_stack_bytes(spec);
+  recipe.stack_bytes = spec.stack_bytes;
   return recipe;
 }
 
@@ -202,30 +191,23 @@ ExportSource resolve_export_source(const std::string& path) {
       path + " (" +
           (search_results::ResultLayout().best_dir() / models.front().filename()).string() + ")",
       "", "", std::nullopt};
+  // Both files are optional, and so is every field read from them.
+  config::FieldErrors errors;
   const fs::path summary = layout.best_summary_file();
   if (fs::is_regular_file(summary)) {
-    try {
-      const nlohmann::json document = nlohmann::json::parse(read_text(summary));
-      const auto accuracy = document.find("accuracy");
-      if (accuracy != document.end() && accuracy->is_number()) {
-        source.search_accuracy = accuracy->get<double>();
-      }
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(summary.string() + ": not valid JSON: " + e.what());
-    }
+    const nlohmann::json document = config::read_json_file(summary.string());
+    source.search_accuracy =
+        config::ObjectReader(document, "", errors).number("accuracy", config::kOptional);
+    errors.throw_if_any(summary.string());
   }
   const fs::path job = layout.job_file();
   if (fs::is_regular_file(job)) {
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(read_text(job));
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(job.string() + ": not valid JSON: " + e.what());
-    }
-    const auto dataset = document.find("dataset");
-    if (dataset != document.end() && dataset->is_object()) {
-      source.dataset_kind = dataset->value("kind", "");
-      fs::path dataset_path = dataset->value("path", "");
+    const nlohmann::json document = config::read_json_file(job.string());
+    const auto dataset =
+        config::ObjectReader(document, "", errors).object("dataset", config::kOptional);
+    if (dataset) {
+      source.dataset_kind = dataset->string("kind", config::kOptional).value_or("");
+      fs::path dataset_path = dataset->string("path", config::kOptional).value_or("");
       // job.json keeps the job's own (possibly relative) path: try it from the result dir, else
       // as given (relative to the working directory, like the job file usually is).
       if (!dataset_path.empty() && dataset_path.is_relative() && fs::exists(input / dataset_path)) {
@@ -233,6 +215,7 @@ ExportSource resolve_export_source(const std::string& path) {
       }
       source.dataset_path = dataset_path.string();
     }
+    errors.throw_if_any(job.string());
   }
   return source;
 }

@@ -33,9 +33,10 @@ struct BoardRecipe {
 // program was built from.
 std::string default_source_dir();
 
-// Throws BoardSpecError naming the board file when the exporter does not know how to build
-// for `spec` (unknown firmware target, core or timer, or no "stack_bytes" in the file), and
-// std::runtime_error when <source_dir>/firmware/targets.json cannot be read.
+// Throws BoardSpecError naming the board file and every choice the exporter cannot build for
+// `spec` (unknown firmware target, core, timer or kernels, or no "stack_bytes" in the file), and
+// config::ConfigError (a std::runtime_error) when <source_dir>/firmware/targets.json cannot be
+// read or has bad entries.
 BoardRecipe board_recipe(const profiler::BoardSpec& spec,
                          const std::string& source_dir = default_source_dir());
 

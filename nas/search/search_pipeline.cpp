@@ -5,7 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "engine/compiler/model_writer.h"
 #include "nas/search/search_report.h"
 #include "search_results/result_layout.h"
@@ -97,7 +97,7 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
   if (job.stage1.enabled) {
     const fs::path cdf = layout.stage1_cdf_file();
     if (options.resume && fs::exists(cdf)) {
-      result.stage1 = stage1_result_from_json(compiler::read_json_file(cdf.string()), job.space);
+      result.stage1 = stage1_result_from_json(config::read_json_file(cdf.string()), job.space);
     } else {
       result.stage1 = optimize_space(job.space, job.stage1, job.constraints, job.seed,
                                      [&observer](int64_t done, int64_t total) {

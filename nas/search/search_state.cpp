@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "nas/search/evolution_search.h"
 #include "nas/search/space_optimizer.h"  // to_json(Constraints)
 #include "search_results/result_layout.h"
@@ -78,7 +78,7 @@ void EvolutionSearch::save_state(int generation) const {
 int EvolutionSearch::load_state() {
   const std::string path =
       search_results::StateLayout(options_.state_dir).checkpoint_file().string();
-  const nlohmann::json state = compiler::read_json_file(path);
+  const nlohmann::json state = config::read_json_file(path);
   if (state.value("format", "") != kSearchStateFormat) {
     throw std::runtime_error(path + ": format: expected \"" + kSearchStateFormat + "\"");
   }

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "search_results/result_layout.h"
 #include "space/subnet_config.h"
 #include "supernet/checkpoint.h"
@@ -17,7 +17,7 @@ std::optional<double> result_float_accuracy(const std::string& result_dir,
   fs::path checkpoint = layout.supernet_dir();
   const fs::path summary = layout.best_summary_file();
   if (fs::exists(summary)) {
-    const nlohmann::json s = compiler::read_json_file(summary.string());
+    const nlohmann::json s = config::read_json_file(summary.string());
     if (s.contains("final_training")) {
       checkpoint = layout.root() / s.at("final_training").at("checkpoint").get<std::string>();
     }
