@@ -287,8 +287,6 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
                  result.files);
   copy_dir_files(root / "firmware" / "startup", copy / "firmware" / "startup", code, project,
                  result.files);
-  copy_file(root / "firmware" / "runner" / "runner.h", copy / "firmware" / "runner" / "runner.h",
-            project, result.files);
   copy_dir_files(root / "firmware" / "cmake", copy / "firmware" / "cmake", {".cmake"}, project,
                  result.files);
   for (const std::string& script : {recipe.linker_script, std::string("sections.ld")}) {

@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "firmware/mlperf_tiny/th_port.h"
-#include "firmware/runner/runner.h"
 #include "firmware/server/protocol_server.h"
 
 namespace tinynas::firmware {
@@ -19,9 +18,6 @@ void serial_write(const uint8_t* data, size_t size);  // blocking until queued i
 // interrupt wakes it), so callers poll serial_try_read again.
 void serial_wait_readable();
 const BoardFacts& board_facts();
-
-// Memory of the runner (runner_memory.cpp): static buffers sized per board at build time.
-RunnerMemory runner_memory();
 
 // Cycle counter (systick_cycle_counter.cpp or dwt_cycle_counter.cpp).
 void cycle_counter_init();

@@ -29,6 +29,9 @@ struct RunnerMemory {
   uint16_t per_op_capacity;
 };
 
+// The runner's static buffers, sized per board at build time (runner_memory.cpp).
+RunnerMemory runner_memory();
+
 class Runner {
  public:
   Runner(const BoardFacts& facts, const RunnerMemory& memory, const ServerPlatform& platform,

@@ -52,7 +52,7 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
        {"CMakeLists.txt", "README.md", "board.cmake", "model.tnm", "model/model.h",
         "model/model.cpp", "app/main.cpp", "tinynas/engine/runtime/c_api.cpp",
         "tinynas/engine/runtime/interpreter.h", "tinynas/firmware/protocol/frame_decoder.cpp",
-        "tinynas/firmware/board/board_stm32f746g_disco.cpp", "tinynas/firmware/runner/runner.h",
+        "tinynas/firmware/board/board_stm32f746g_disco.cpp",
         "tinynas/firmware/startup/startup_cortex_m.cpp",
         "tinynas/firmware/linker/stm32f746g-disco.ld", "tinynas/firmware/linker/sections.ld",
         "tinynas/firmware/cmake/arm-none-eabi.cmake"}) {
