@@ -22,21 +22,25 @@ inline void depthwise_row_s8(const ConvStage& depthwise, const int8_t* const* wi
                              int32_t channels, int8_t* out) {
   const ConvParams& params = depthwise.params;
   const int32_t kernel_w = depthwise.filter_shape.w;
+  // Read once: the int8 stores to `out` may alias anything, so fields read inside the loops
+  // would be reloaded after every store.
+  const int32_t input_offset = params.input_offset;
+  const int8_t* const filter = depthwise.filter;
+  const int32_t* const bias = depthwise.bias;
   for (int32_t out_x = 0; out_x < output_w; ++out_x) {
     const WindowSpan cols = window_span(out_x, params.stride_w, params.pad_left, kernel_w, input_w);
     for (int32_t c0 = 0; c0 < channels; c0 += kDepthwiseChannelBlock) {
       const int32_t block = min_i32(kDepthwiseChannelBlock, channels - c0);
       int32_t acc[kDepthwiseChannelBlock];
       for (int32_t j = 0; j < block; ++j) {
-        acc[j] = depthwise.bias != nullptr ? depthwise.bias[c0 + j] : 0;
+        acc[j] = bias != nullptr ? bias[c0 + j] : 0;
       }
       for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
         for (int32_t kx = cols.begin; kx < cols.end; ++kx) {
           const int8_t* in = window_rows[ky] + (cols.origin + kx) * channels + c0;
-          const int8_t* taps = depthwise.filter + (ky * kernel_w + kx) * channels + c0;
+          const int8_t* taps = filter + (ky * kernel_w + kx) * channels + c0;
           for (int32_t j = 0; j < block; ++j) {
-            acc[j] +=
-                (static_cast<int32_t>(in[j]) + params.input_offset) * static_cast<int32_t>(taps[j]);
+            acc[j] += (static_cast<int32_t>(in[j]) + input_offset) * static_cast<int32_t>(taps[j]);
           }
         }
       }
