@@ -65,11 +65,13 @@ std::vector<int> find_fused_groups(const Graph& graph) {
     const Op& expand = graph.ops[i];
     const Op& depthwise = graph.ops[i + 1];
     const Op& project = graph.ops[i + 2];
-    const bool matches = is_pointwise(expand) && depthwise.kind == OpKind::kDepthwiseConv2d &&
-                         is_pointwise(project) && depthwise.inputs.size() == 1 &&
-                         depthwise.inputs[0] == expand.output && project.inputs.size() == 1 &&
-                         project.inputs[0] == depthwise.output && streamable(expand.output) &&
-                         streamable(depthwise.output);
+    const bool matches =
+        is_pointwise(expand) && depthwise.kind == OpKind::kDepthwiseConv2d &&
+        is_pointwise(project) && depthwise.inputs.size() == 1 &&
+        graph.tensors[depthwise.output].shape.c == graph.tensors[expand.output].shape.c &&
+        depthwise.inputs[0] == expand.output && project.inputs.size() == 1 &&
+        project.inputs[0] == depthwise.output && streamable(expand.output) &&
+        streamable(depthwise.output);
     if (!matches) continue;
     groups.push_back(i);
     i += runtime::kFusedGroupOpCount - 1;

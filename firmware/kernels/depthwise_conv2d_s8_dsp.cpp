@@ -3,6 +3,11 @@
 // taps, start values and requantization constants are computed once and reused for every output
 // pixel; the remaining channels (C % 4) run the plain per-channel loop. Padded taps are skipped
 // by clipping the window, exactly like the plain kernel. Bit-exact with it.
+//
+// A depth multiplier > 1 runs the plain kernel's rows (depthwise_row.h): a group's 4 output
+// channels would read input channels c / multiplier, not the 4 bytes of one input word that the
+// group's SXTB16 split relies on.
+#include "engine/runtime/depthwise_row.h"
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/window_span.h"
 #include "firmware/kernels/depthwise_dsp.h"
@@ -48,6 +53,11 @@ void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization&
                          const Shape& input_shape, const int8_t* input, const Shape& filter_shape,
                          const int8_t* filter, const int32_t* bias, const Shape& output_shape,
                          int8_t* output) {
+  if (output_shape.c != input_shape.c) {
+    depthwise_rows_s8(params, quant, input_shape, input, filter_shape, filter, bias, output_shape,
+                      output);
+    return;
+  }
   const int32_t channels = input_shape.c;
   const int32_t kernel_h = filter_shape.h;
   const int32_t kernel_w = filter_shape.w;

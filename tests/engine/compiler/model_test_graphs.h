@@ -347,6 +347,73 @@ inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_
         runtime::global_avgpool_s8(params, to_runtime_shape(in.shape), in_data, result.data());
         break;
       }
+      case OpKind::kMaxPool2d: {
+        runtime::PoolParams params{};
+        params.kernel_h = op.kernel_h;
+        params.kernel_w = op.kernel_w;
+        params.stride_h = op.stride_h;
+        params.stride_w = op.stride_w;
+        params.pad_top = op.pad_top;
+        params.pad_left = op.pad_left;
+        params.activation_min = range.min;
+        params.activation_max = range.max;
+        runtime::maxpool_s8(params, to_runtime_shape(in.shape), in_data,
+                            to_runtime_shape(out.shape), result.data());
+        break;
+      }
+      case OpKind::kSoftmax: {
+        const SoftmaxQuantization q = softmax_quantization(op.beta, in.scale);
+        const runtime::SoftmaxParams params{q.input_multiplier, q.input_left_shift, q.diff_min};
+        runtime::softmax_s8(params, in.shape.h * in.shape.w, in.shape.c, in_data, result.data());
+        break;
+      }
+      case OpKind::kReshape:
+        result.assign(in_data, in_data + in.bytes());
+        break;
+      case OpKind::kPad: {
+        const runtime::PadParams params{op.pad_top, op.pad_left, out.zero_point};
+        runtime::pad_s8(params, to_runtime_shape(in.shape), in_data, to_runtime_shape(out.shape),
+                        result.data());
+        break;
+      }
+      case OpKind::kConcatenation: {
+        std::vector<runtime::ConcatInput> inputs;
+        for (int index : op.inputs) {
+          const Tensor& t = g.tensors[index];
+          runtime::ConcatInput c{};
+          c.data = values.at(index).data();
+          c.channels = t.shape.c;
+          c.requantize = !(t.zero_point == out.zero_point && t.scale == out.scale);
+          const QuantizedMultiplier m =
+              c.requantize ? requantization_multiplier(t.scale, out.scale) : QuantizedMultiplier{};
+          c.requant =
+              runtime::RequantizeParams{-t.zero_point, out.zero_point, m.multiplier, m.shift};
+          inputs.push_back(c);
+        }
+        runtime::concatenation_s8(inputs.data(), static_cast<int32_t>(inputs.size()),
+                                  out.shape.h * out.shape.w, out.shape.c, result.data());
+        break;
+      }
+      case OpKind::kQuantize: {
+        const QuantizedMultiplier m = requantization_multiplier(in.scale, out.scale);
+        const runtime::RequantizeParams params{-in.zero_point, out.zero_point, m.multiplier,
+                                               m.shift};
+        runtime::requantize_s8(params, in_data, result.data(), static_cast<int32_t>(out.bytes()));
+        break;
+      }
+      case OpKind::kMean: {
+        const MeanQuantization q =
+            mean_quantization(in.scale, in.zero_point, out.scale, out.zero_point, op.keep_dims);
+        runtime::MeanParams params{};
+        params.mode = q.mode;
+        params.input_zero_point = in.zero_point;
+        params.output_zero_point = out.zero_point;
+        params.multiplier = q.multiplier.multiplier;
+        params.shift = q.multiplier.shift;
+        params.scale = q.scale;
+        runtime::mean_s8(params, to_runtime_shape(in.shape), in_data, result.data());
+        break;
+      }
     }
   }
   return values.at(g.output);
