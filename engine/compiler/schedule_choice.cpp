@@ -166,7 +166,11 @@ MemoryPlan plan_patch(const ValidatedGraph& validated, const PlannerOptions& opt
 MemoryPlan plan_auto_with(const ValidatedGraph& validated, const PlannerOptions& options) {
   const Graph& graph = validated.graph();
   MemoryPlan best = plan_fused_per_block(validated, options, {});  // plain when fusing never pays
-  if (find_patch_splits(graph).empty()) return best;
+  // A patch stage needs a split whose output fits at least a 2 x 2 grid.
+  bool patchable = false;
+  for (int split : find_patch_splits(graph))
+    patchable = patchable || !patch_grids(graph, split).empty();
+  if (!patchable) return best;
   PlannerOptions patch_options = options;
   MemoryPlan patched = plan_patch(validated, patch_options, false);
   MemoryPlan patched_fused = plan_patch(validated, patch_options, true);

@@ -134,10 +134,10 @@ TEST(ConcatenationS8, MatchesReferenceOnRandomCases) {
         for (int32_t c = 0; c < inputs[k].channels; ++c) {
           const int8_t q = data[k][static_cast<size_t>(p) * inputs[k].channels + c];
           const RequantizeParams& r = inputs[k].requant;
-          expected.push_back(inputs[k].requantize ? reference::requantize_value(
-                                                        q, -r.input_offset, r.output_offset,
-                                                        r.multiplier, r.shift)
-                                                  : q);
+          expected.push_back(inputs[k].requantize
+                                 ? reference::requantize_value(q, -r.input_offset, r.output_offset,
+                                                               r.multiplier, r.shift)
+                                 : q);
         }
       }
     }
@@ -168,12 +168,17 @@ TEST(RealEdges, QuantizeIsTflitesAffineQuantize) {
     for (size_t k = 0; k < values.size(); ++k) {
       const int64_t rounded = static_cast<int64_t>(std::round(values[k] / scale)) + zero_point;
       const int64_t expected = rounded < -128 ? -128 : (rounded > 127 ? 127 : rounded);
-      ASSERT_EQ(actual[k], expected) << "case " << i << " value " << values[k] << " scale " << scale;
+      ASSERT_EQ(actual[k], expected)
+          << "case " << i << " value " << values[k] << " scale " << scale;
     }
   }
   const float special[] = {std::numeric_limits<float>::quiet_NaN(),
                            std::numeric_limits<float>::infinity(),
-                           -std::numeric_limits<float>::infinity(), 1e30f, -1e30f, 0.0f, -0.0f};
+                           -std::numeric_limits<float>::infinity(),
+                           1e30f,
+                           -1e30f,
+                           0.0f,
+                           -0.0f};
   int8_t out[7];
   quantize_real_s8(special, out, 7, 0.5f, 3);
   EXPECT_EQ(out[0], 3);  // NaN: real 0

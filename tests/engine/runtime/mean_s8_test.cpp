@@ -25,7 +25,8 @@ std::vector<int8_t> expected_means(const MeanParams& p, int32_t pixels, int32_t 
   std::vector<int8_t> out(channels);
   for (int32_t c = 0; c < channels; ++c) {
     std::vector<int8_t> values;
-    for (int32_t i = 0; i < pixels; ++i) values.push_back(input[static_cast<size_t>(i) * channels + c]);
+    for (int32_t i = 0; i < pixels; ++i)
+      values.push_back(input[static_cast<size_t>(i) * channels + c]);
     out[c] = reference::mean(p, values);
   }
   return out;
@@ -61,8 +62,8 @@ TEST(MeanS8, MatchesReferenceInEveryMode) {
     const auto expected = expected_means(p, h * w, channels, input);
     std::vector<int8_t> actual(channels);
     mean_s8(p, Shape{1, h, w, channels}, input.data(), actual.data());
-    ASSERT_EQ(actual, expected) << "case " << i << " mode " << static_cast<int>(q.mode) << " "
-                                << h << "x" << w << "x" << channels << "; first difference at "
+    ASSERT_EQ(actual, expected) << "case " << i << " mode " << static_cast<int>(q.mode) << " " << h
+                                << "x" << w << "x" << channels << "; first difference at "
                                 << first_difference(actual, expected);
   }
   for (int count : cases_per_mode) EXPECT_GT(count, 20);

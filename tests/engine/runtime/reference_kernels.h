@@ -300,11 +300,10 @@ inline int64_t exp_q5(int64_t a) {
   if (a == 0) return INT32_MAX;
   const int64_t quarter = int64_t{1} << 24;
   const int64_t below = floor_div(a, quarter) * quarter;  // the quarter at or below a
-  const int64_t x = a - below - quarter;                   // in [-quarter, 0)
+  const int64_t x = a - below - quarter;                  // in [-quarter, 0)
   int64_t result = exp_near_zero(saturating_times_pot(x, 5));
   const int64_t remainder = x - a;  // whole quarters, >= 0
-  const int64_t factors[7] = {1672461947, 1302514674, 790015084, 290630308,
-                              39332535,   720401,     242};
+  const int64_t factors[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
   for (int j = 0; j < 7; ++j) {
     if ((remainder >> (24 + j)) & 1) {
       result = high_mul(static_cast<int32_t>(result), static_cast<int32_t>(factors[j]));
@@ -319,10 +318,10 @@ inline int64_t reciprocal_of_one_plus(int64_t a) {
   const int64_t half = (sum + (sum >= 0 ? 1 : -1)) / 2;  // RoundingHalfSum
   int64_t x = 1515870810 + high_mul(static_cast<int32_t>(half), -1010580540);
   for (int i = 0; i < 3; ++i) {
-    const int64_t one_minus = (int64_t{1} << 29) -
-                              high_mul(static_cast<int32_t>(half), static_cast<int32_t>(x));
-    x += saturating_times_pot(
-        high_mul(static_cast<int32_t>(x), static_cast<int32_t>(one_minus)), 2);
+    const int64_t one_minus =
+        (int64_t{1} << 29) - high_mul(static_cast<int32_t>(half), static_cast<int32_t>(x));
+    x +=
+        saturating_times_pot(high_mul(static_cast<int32_t>(x), static_cast<int32_t>(one_minus)), 2);
   }
   return saturating_times_pot(x, 1);
 }
@@ -357,7 +356,8 @@ inline std::vector<int8_t> softmax(int32_t input_multiplier, int32_t input_left_
     for (int32_t c = 0; c < depth; ++c) {
       int64_t value = -128;
       if (exps[c] >= 0) {
-        const int64_t product = high_mul(static_cast<int32_t>(scale), static_cast<int32_t>(exps[c]));
+        const int64_t product =
+            high_mul(static_cast<int32_t>(scale), static_cast<int32_t>(exps[c]));
         // Rounded to nearest; beyond 31 bits of shift every product rounds to 0.
         const int64_t probability =
             exponent > 31 ? 0 : divide_by_pot(static_cast<int32_t>(product), exponent);

@@ -41,8 +41,8 @@ TEST(SoftmaxS8, MatchesReferenceOnRandomCases) {
     const int32_t rows = random.uniform(1, 6);
     const int32_t depth = random.chance(0.9) ? random.uniform(1, 40) : random.uniform(500, 1200);
     const auto input = random.int8_values(static_cast<size_t>(rows) * depth);
-    const auto expected = reference::softmax(p.input_multiplier, p.input_left_shift, p.diff_min,
-                                             rows, depth, input);
+    const auto expected =
+        reference::softmax(p.input_multiplier, p.input_left_shift, p.diff_min, rows, depth, input);
     const auto actual = run_softmax(p, rows, depth, input);
     ASSERT_EQ(actual, expected) << "case " << i << " scale " << input_scale << " beta " << beta
                                 << " depth " << depth << "; first difference at "
