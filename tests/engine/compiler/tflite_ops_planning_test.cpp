@@ -273,6 +273,8 @@ TEST(DepthMultiplier, NeverFusedNorInPlace) {
   g.add_op(project);
   g.output = project.output;
   EXPECT_TRUE(find_fused_groups(g).empty());
+  // A depth multiplier is a version-2 feature.
+  EXPECT_EQ(LoadedModel(write_model(g, plan_memory(g)), "multiplier").view().version(), 2);
   const std::vector<int8_t> input = random_input(g, 6);
   const std::vector<int8_t> expected = testing::run_reference(g, input);
   for (Schedule schedule : {Schedule::kPlain, Schedule::kFused, Schedule::kAuto}) {
