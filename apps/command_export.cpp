@@ -1,8 +1,8 @@
 // tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--build] [--verify N] [--port DEV]
+//                [--protocol tinynas|mlperf-tiny]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -14,11 +14,10 @@
 #include "deploy/export_verify.h"
 #include "profiler/board_spec.h"
 #include "profiler/interrupt_cleanup.h"
+#include "search_results/result_layout.h"
 
-#ifdef TINYNAS_WITH_SUPERNET
-#include "engine/compiler/json_reader.h"
-#include "space/subnet_config.h"
-#include "supernet/subnet_accuracy.h"
+#ifdef TINYNAS_WITH_SEARCH
+#include "nas/supernet_backend/result_accuracy.h"
 #endif
 
 namespace tinynas::apps {
@@ -38,6 +37,7 @@ struct ExportCommandOptions {
   std::size_t verify = 0;
   std::string port;
   std::string dataset_dir;
+  std::string protocol = deploy::kSerialProtocolTinynas;
 };
 
 std::string kib(uint64_t bytes) {
@@ -65,34 +65,13 @@ void print_sizes(const deploy::ExportProject& project, const deploy::ImageSize& 
   fmt::print("  planner's peak SRAM (arena + scratch): {}\n", kib(planned_sram));
 }
 
-// The float accuracy of the exported subnet on the very images the board classified: the
-// supernet checkpoint of a search result dir (<dir>/supernet) with BN recalibrated for
-// <dir>/best/arch.json. Empty when the input is not such a dir or this build has no LibTorch.
+// The float accuracy of the exported subnet on the very images the board classified, when the
+// input is a search result dir and this build has the supernet (LibTorch).
 std::optional<double> float_accuracy_on_verified_images(const std::string& input,
                                                         const std::string& dataset_dir,
                                                         std::size_t images) {
-#ifdef TINYNAS_WITH_SUPERNET
-  namespace fs = std::filesystem;
-  // The shipped weights: the final training's when best/ holds its model, else the supernet's.
-  fs::path checkpoint = fs::path(input) / "supernet";
-  const fs::path summary = fs::path(input) / "best" / "summary.json";
-  if (fs::exists(summary)) {
-    const nlohmann::json s = compiler::read_json_file(summary.string());
-    if (s.contains("final_training")) {
-      checkpoint = fs::path(input) / s.at("final_training").at("checkpoint").get<std::string>();
-    }
-  }
-  const fs::path arch = fs::path(input) / "best" / "arch.json";
-  if (!fs::is_directory(input) || !fs::exists(checkpoint / "metadata.json") || !fs::exists(arch)) {
-    return std::nullopt;
-  }
-  supernet::AccuracyOptions options;
-  options.split = "test";
-  options.dataset_path = dataset_dir;
-  options.first_images = static_cast<int64_t>(images);
-  supernet::SubnetAccuracyEvaluator evaluator(checkpoint.string(), options);
-  return evaluator.evaluate(space::load_subnet_arch(evaluator.space(), arch.string()))
-      .float_accuracy;
+#ifdef TINYNAS_WITH_SEARCH
+  return nas::result_float_accuracy(input, dataset_dir, images);
 #else
   (void)input;
   (void)dataset_dir;
@@ -123,9 +102,9 @@ void print_verify(const deploy::VerifyResult& r, const std::optional<double>& se
     }
     if (search_accuracy) {
       fmt::print(
-          "  float accuracy during the search : {:.2f}% (best/summary.json: on the job's "
-          "validation split, not these samples)\n",
-          kPercent * *search_accuracy);
+          "  float accuracy during the search : {:.2f}% ({}: on the job's validation split, not "
+          "these samples)\n",
+          kPercent * *search_accuracy, search_results::ResultLayout().best_summary_file().string());
     } else if (!float_accuracy) {
       fmt::print(
           "  float accuracy                   : n/a (no float reference in the export input)\n");
@@ -147,7 +126,8 @@ void run_export(const ExportCommandOptions& options) {
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
   const deploy::ExportSource source = deploy::resolve_export_source(options.input);
-  const deploy::ExportProject project = deploy::write_export_project(source, spec, options.out_dir);
+  const deploy::ExportProject project = deploy::write_export_project(
+      source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
              project.files.size());
   fmt::print("  model {} B in flash; arena {} B + scratch {} B static RAM (planned)\n",
@@ -162,10 +142,7 @@ void run_export(const ExportCommandOptions& options) {
   deploy::VerifyOptions verify;
   verify.samples = options.verify;
   verify.port = options.port;
-  verify.dataset_dir = options.dataset_dir;
-  if (verify.dataset_dir.empty() && source.dataset_kind == "fashion-mnist") {
-    verify.dataset_dir = source.dataset_path;
-  }
+  verify.dataset_dir = deploy::verify_dataset_dir(source, options.dataset_dir);
   if (options.port.empty()) profiler::install_interrupt_cleanup();
   const deploy::VerifyResult result = deploy::verify_export(source.model, spec, build.elf, verify);
   const std::optional<double> float_accuracy =
@@ -202,6 +179,11 @@ void register_export_command(CLI::App& app) {
   command->add_option("--dataset", options->dataset_dir,
                       "Fashion-MNIST directory for --verify (default: the result's job dataset, "
                       "else /usr/share/datasets/fashion-mnist)");
+  command
+      ->add_option("--protocol", options->protocol,
+                   "serial protocol the firmware boots with: tinynas (default) or mlperf-tiny "
+                   "(the MLPerf Tiny benchmark's DUT protocol; tinynas hosts still work)")
+      ->check(CLI::IsMember({deploy::kSerialProtocolTinynas, deploy::kSerialProtocolMlperfTiny}));
   command->callback([options] { run_export(*options); });
 }
 

@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -14,7 +13,7 @@
 #include "nas/search/search_job.h"
 #include "nas/search/search_pipeline.h"
 #include "nas/supernet_backend/supernet_provider.h"
-#include "profiler/qemu_board.h"
+#include "search_results/result_layout.h"
 
 namespace tinynas::apps {
 namespace {
@@ -30,20 +29,6 @@ struct SearchOptions {
   int stop_after_generation = -1;
 };
 
-std::unique_ptr<nas::BoardMeasurer> make_measurer(const nas::SearchJob& job) {
-  if (!job.farm_url.empty()) {
-    return std::make_unique<nas::FarmBoardMeasurer>(job.farm_url, job.board.kind,
-                                                    job.evolution.measure_runs);
-  }
-  const std::string firmware = profiler::default_firmware_path(job.board);
-  if (!std::filesystem::exists(firmware)) {
-    throw std::runtime_error("board " + job.board.kind + ": firmware image " + firmware +
-                             " not found (build the firmware, set TINYNAS_FIRMWARE_DIR, or give "
-                             "the job a \"farm\" URL)");
-  }
-  return std::make_unique<nas::QemuBoardMeasurer>(job.board, job.evolution.measure_runs);
-}
-
 std::string percent(std::optional<double> v) {
   return v ? fmt::format("{:.2f}%", *v * kPercent) : std::string("-");
 }
@@ -53,7 +38,7 @@ void run_search_command(const SearchOptions& options) {
   nas::SearchJob job = nas::load_search_job(options.job_path);
   if (!options.output_dir.empty()) job.output_dir = options.output_dir;
   nas::SupernetBackedProvider::validate(job);
-  std::unique_ptr<nas::BoardMeasurer> board = make_measurer(job);
+  std::unique_ptr<nas::BoardMeasurer> board = nas::make_board_measurer(job);
 
   nas::ProgressBars bars;
   nas::SearchObserver observer;
@@ -96,6 +81,7 @@ void run_search_command(const SearchOptions& options) {
                job.board.kind, minutes);
     return;
   }
+  const search_results::ResultLayout layout(result.output_dir);
   const nas::CandidateRecord& best = result.outcome.records.at(*result.outcome.best);
   const std::optional<nas::FinalModel>& final_model = result.final_model;
   const nas::BoardRecord& m = final_model ? final_model->measured : *best.measured;
@@ -110,11 +96,11 @@ void run_search_command(const SearchOptions& options) {
   }
   fmt::print(
       "best: {}\n  accuracy {:.2f}% | {:.2f} ms, peak SRAM {:.1f} KiB ({}), flash {:.1f} KiB, "
-      "{:.2f}M MACs | measured on {} ({})\n  {}/best/  report: {}/report.html  ({:.1f} min)\n",
+      "{:.2f}M MACs | measured on {} ({})\n  {}/  report: {}  ({:.1f} min)\n",
       space::describe_subnet(best.subnet), accuracy * kPercent, m.latency_ms,
       m.peak_sram_bytes() / kKiB, nas::schedule_description(best.cost), m.model_bytes / kKiB,
-      best.cost.macs / 1e6, m.board, m.firmware_version, result.output_dir, result.output_dir,
-      minutes);
+      best.cost.macs / 1e6, m.board, m.firmware_version, layout.best_dir().string(),
+      layout.report_file().string(), minutes);
 }
 
 }  // namespace

@@ -33,9 +33,10 @@ struct BoardRecipe {
 // program was built from.
 std::string default_source_dir();
 
-// Throws BoardSpecError naming the board file when the exporter does not know how to build
-// for `spec` (unknown firmware target, core or timer, or no "stack_bytes" in the file), and
-// std::runtime_error when <source_dir>/firmware/targets.json cannot be read.
+// Throws BoardSpecError naming the board file and every choice the exporter cannot build for
+// `spec` (unknown firmware target, core, timer or kernels, or no "stack_bytes" in the file), and
+// config::ConfigError (a std::runtime_error) when <source_dir>/firmware/targets.json cannot be
+// read or has bad entries.
 BoardRecipe board_recipe(const profiler::BoardSpec& spec,
                          const std::string& source_dir = default_source_dir());
 
@@ -63,10 +64,17 @@ struct ExportProject {
   std::vector<std::string> files;  // written, relative to dir
 };
 
+// The serial protocol the exported firmware boots with: the tinynas runner protocol, or the
+// MLPerf Tiny benchmark protocol (which still switches to the runner protocol for tinynas hosts).
+inline constexpr char kSerialProtocolTinynas[] = "tinynas";
+inline constexpr char kSerialProtocolMlperfTiny[] = "mlperf-tiny";
+
 // Writes the project into `out_dir` (created; existing files of the same names are replaced).
-// Throws std::runtime_error naming the file that could not be read or written.
+// Throws std::runtime_error naming the file that could not be read or written, or the protocol
+// when it is neither of the above.
 ExportProject write_export_project(const ExportSource& source, const profiler::BoardSpec& spec,
                                    const std::string& out_dir,
-                                   const std::string& source_dir = default_source_dir());
+                                   const std::string& source_dir = default_source_dir(),
+                                   const std::string& serial_protocol = kSerialProtocolTinynas);
 
 }  // namespace tinynas::deploy

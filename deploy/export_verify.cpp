@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "deploy/idx_dataset.h"
+#include "datasets/fashion_mnist.h"
 #include "engine/compiler/host_runner.h"
 #include "profiler/open_port.h"
 #include "profiler/qemu_board.h"
@@ -17,12 +17,7 @@ namespace tinynas::deploy {
 
 namespace {
 
-constexpr int kFashionMnistSide = 28;
-// Fashion-MNIST pixel statistics the supernet normalizes with (supernet/fashion_mnist.h).
-constexpr float kFashionMnistMean = 0.2860f;
-constexpr float kFashionMnistStd = 0.3530f;
 constexpr float kMaxPixel = 255.0f;
-constexpr char kDefaultFashionMnistDir[] = "/usr/share/datasets/fashion-mnist";
 constexpr int kDefaultBaud = 115200;
 
 std::size_t argmax(const int8_t* values, std::size_t size) {
@@ -59,10 +54,16 @@ BoardSession open_session(const profiler::BoardSpec& spec, const std::string& el
 
 }  // namespace
 
-std::string default_fashion_mnist_dir() { return kDefaultFashionMnistDir; }
+std::string default_fashion_mnist_dir() { return datasets::kFashionMnistDefaultDir; }
+
+std::string verify_dataset_dir(const ExportSource& source, const std::string& requested) {
+  if (!requested.empty()) return requested;
+  return source.dataset_kind == datasets::kFashionMnistKind ? source.dataset_path : std::string();
+}
 
 int8_t quantize_fashion_mnist_pixel(uint8_t pixel, float scale, int32_t zero_point) {
-  const float real = (static_cast<float>(pixel) / kMaxPixel - kFashionMnistMean) / kFashionMnistStd;
+  const float real = (static_cast<float>(pixel) / kMaxPixel - datasets::kFashionMnistMean) /
+                     datasets::kFashionMnistStd;
   const long q = std::lround(real / scale) + zero_point;
   return static_cast<int8_t>(std::clamp<long>(q, INT8_MIN, INT8_MAX));
 }
@@ -72,15 +73,16 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
   const runtime::ModelView& view = model.view();
   const runtime::TensorInfo input = view.tensor(view.input_tensor());
   const runtime::TensorInfo output = view.tensor(view.output_tensor());
-  const bool fashion_shape = input.shape.h == kFashionMnistSide &&
-                             input.shape.w == kFashionMnistSide && input.shape.c == 1;
+  const bool fashion_shape = input.shape.h == datasets::kFashionMnistSide &&
+                             input.shape.w == datasets::kFashionMnistSide && input.shape.c == 1;
   const std::string dataset_dir =
       options.dataset_dir.empty() ? default_fashion_mnist_dir() : options.dataset_dir;
 
   VerifyResult result;
-  LabeledImages images;
+  datasets::LabeledImages images;
   if (fashion_shape) {
-    images = read_fashion_mnist_test(dataset_dir, options.samples);
+    images = datasets::read_fashion_mnist(dataset_dir, datasets::FashionMnistPart::kTest,
+                                          options.samples);
     result.labeled = true;
     result.sample_source = "Fashion-MNIST test split (" + dataset_dir + ")";
   } else {
@@ -90,7 +92,7 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
                            std::to_string(input.shape.w) + "x" + std::to_string(input.shape.c) +
                            " is not Fashion-MNIST's 28x28x1, so outputs only";
   }
-  const std::size_t count = fashion_shape ? images.count : options.samples;
+  const std::size_t count = fashion_shape ? images.size() : options.samples;
 
   BoardSession session = open_session(spec, elf, options);
   profiler::BoardClient& client = session.client();

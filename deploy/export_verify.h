@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "deploy/export_project.h"
 #include "engine/compiler/model_file.h"
 #include "profiler/board_spec.h"
 
@@ -41,6 +42,10 @@ struct VerifyResult {
 
 // The directory the Fashion-MNIST files are read from by default.
 std::string default_fashion_mnist_dir();
+
+// The Fashion-MNIST directory to verify with: `requested` when given, else the dataset of the
+// source's search job when that is Fashion-MNIST, else empty (the default directory).
+std::string verify_dataset_dir(const ExportSource& source, const std::string& requested);
 
 // Quantizes a grey pixel the way the supernet normalizes Fashion-MNIST ((p/255 - mean) / std)
 // with the model's input scale and zero point, clamped to the int8 range.

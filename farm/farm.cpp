@@ -15,10 +15,6 @@
 namespace tinynas::farm {
 namespace {
 
-constexpr int kHttpBadRequest = 400;
-constexpr int kHttpNotFound = 404;
-constexpr int kHttpUnprocessable = 422;
-constexpr int kHttpUnavailable = 503;
 // A board that does not come up is retried after this pause (until it is quarantined).
 constexpr std::chrono::milliseconds kRestartPause{500};
 
@@ -169,29 +165,30 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
                           uint32_t runs) {
   const std::vector<std::string> farm_kinds = kinds();
   if (std::find(farm_kinds.begin(), farm_kinds.end(), kind) == farm_kinds.end()) {
-    throw SubmitError(kHttpNotFound, "board: no board of kind \"" + kind +
-                                         "\" in this farm (kinds: " + known_kinds(farm_kinds) +
-                                         ")");
+    throw SubmitError(SubmitRefusal::kUnknownBoardKind,
+                      "board: no board of kind \"" + kind +
+                          "\" in this farm (kinds: " + known_kinds(farm_kinds) + ")");
   }
   if (runs == 0 || runs > config_.limits.max_runs) {
-    throw SubmitError(kHttpBadRequest, "runs: expected 1.." +
-                                           std::to_string(config_.limits.max_runs) + ", found " +
-                                           std::to_string(runs));
+    throw SubmitError(SubmitRefusal::kInvalidRequest, "runs: expected 1.." +
+                                                          std::to_string(config_.limits.max_runs) +
+                                                          ", found " + std::to_string(runs));
   }
   if (model.empty()) {
-    throw SubmitError(kHttpBadRequest, "body: expected the bytes of a .tnm model, found nothing");
+    throw SubmitError(SubmitRefusal::kInvalidRequest,
+                      "body: expected the bytes of a .tnm model, found nothing");
   }
   try {
     const compiler::LoadedModel validated(model, "uploaded model");
   } catch (const std::exception& e) {
-    throw SubmitError(kHttpUnprocessable, e.what());
+    throw SubmitError(SubmitRefusal::kInvalidModel, e.what());
   }
   const std::string sha = sha256_hex(model);
   std::set<std::string> firmware_versions;
   std::size_t waiting = 0;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) throw SubmitError(kHttpUnavailable, "the farm is shutting down");
+    if (stopping_) throw SubmitError(SubmitRefusal::kShuttingDown, "the farm is shutting down");
     for (const auto& [k, queue] : queues_) waiting += queue.size();
     for (const auto& worker : workers_) {
       if (worker->status.kind == kind && !worker->status.firmware_version.empty()) {
@@ -200,9 +197,9 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
     }
   }
   if (waiting >= config_.limits.max_queued_jobs) {
-    throw SubmitError(kHttpUnavailable, "queue full: " + std::to_string(waiting) +
-                                            " jobs waiting (limit " +
-                                            std::to_string(config_.limits.max_queued_jobs) + ")");
+    throw SubmitError(SubmitRefusal::kQueueFull,
+                      "queue full: " + std::to_string(waiting) + " jobs waiting (limit " +
+                          std::to_string(config_.limits.max_queued_jobs) + ")");
   }
   store_.put_model(sha, model);
   // Boards of a kind normally share one firmware; any version they run answers the job.

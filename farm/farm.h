@@ -34,15 +34,24 @@
 
 namespace tinynas::farm {
 
-// A submission the farm refuses; `http_status` is the status the API answers with.
+// Why the farm refuses a submission.
+enum class SubmitRefusal {
+  kInvalidRequest,    // runs out of range, no model bytes
+  kUnknownBoardKind,  // no board of that kind in this farm
+  kInvalidModel,      // the runtime's validator rejects the model
+  kQueueFull,         // too many jobs waiting
+  kShuttingDown,      // the farm is stopping
+};
+
+// A submission the farm refuses; the message says what was expected and what was found.
 class SubmitError : public std::runtime_error {
  public:
-  SubmitError(int http_status, const std::string& message)
-      : std::runtime_error(message), http_status_(http_status) {}
-  int http_status() const { return http_status_; }
+  SubmitError(SubmitRefusal refusal, const std::string& message)
+      : std::runtime_error(message), refusal_(refusal) {}
+  SubmitRefusal refusal() const { return refusal_; }
 
  private:
-  int http_status_;
+  SubmitRefusal refusal_;
 };
 
 enum class BoardState { kStarting, kIdle, kBusy, kRestarting, kQuarantined, kStopped };
@@ -90,8 +99,7 @@ class Farm {
   // "queued" in the store (to run after the next start). Idempotent.
   void stop();
 
-  // Throws SubmitError: 400 (runs out of range, empty body), 404 (no board of that kind),
-  // 422 (the runtime validator rejects the model), 503 (queue full, farm stopping).
+  // Throws SubmitError saying why it refuses the job.
   SubmitResult submit(const std::vector<uint8_t>& model, const std::string& kind, uint32_t runs);
 
   // The job with its measurement (if done), or nullopt for an unknown id.

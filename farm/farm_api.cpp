@@ -3,18 +3,20 @@
 #include <cctype>
 #include <map>
 
+#include "farm/http_status.h"
 #include "farm/sha256.h"
 #include "farm/status_page.h"
 
 namespace tinynas::farm {
 namespace {
 
-constexpr int kOk = 200;
-constexpr int kAccepted = 202;
-constexpr int kBadRequest = 400;
-constexpr int kUnauthorized = 401;
-constexpr int kNotFound = 404;
-constexpr int kMethodNotAllowed = 405;
+using http_status::kAccepted;
+using http_status::kBadRequest;
+using http_status::kMethodNotAllowed;
+using http_status::kNotFound;
+using http_status::kOk;
+using http_status::kUnauthorized;
+
 constexpr int kRecentJobsOnStatusPage = 20;
 constexpr int kHexBase = 16;
 constexpr int kMaxIdDigits = 18;
@@ -152,7 +154,7 @@ ApiResponse post_job(Farm& farm, const Target& target, const std::string& body) 
     json["state"] = result.from_store ? "done" : "queued";
     return json_response(kAccepted, json);
   } catch (const SubmitError& e) {
-    return error_response(e.http_status(), e.what());
+    return error_response(http_status_of(e.refusal()), e.what());
   }
 }
 
@@ -232,6 +234,21 @@ ApiResponse route(Farm& farm, const ApiRequest& request, const Target& target) {
 }
 
 }  // namespace
+
+int http_status_of(SubmitRefusal refusal) {
+  switch (refusal) {
+    case SubmitRefusal::kInvalidRequest:
+      return http_status::kBadRequest;
+    case SubmitRefusal::kUnknownBoardKind:
+      return http_status::kNotFound;
+    case SubmitRefusal::kInvalidModel:
+      return http_status::kUnprocessableContent;
+    case SubmitRefusal::kQueueFull:
+    case SubmitRefusal::kShuttingDown:
+      return http_status::kServiceUnavailable;
+  }
+  return http_status::kInternalServerError;
+}
 
 ApiResponse error_response(int status, const std::string& message) {
   nlohmann::json json;

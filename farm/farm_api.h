@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "farm/farm.h"
+#include "farm/http_status.h"
 
 namespace tinynas::farm {
 
@@ -27,7 +28,7 @@ struct ApiRequest {
 };
 
 struct ApiResponse {
-  int status = 200;
+  int status = http_status::kOk;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
@@ -38,5 +39,9 @@ ApiResponse handle_api_request(Farm& farm, const ApiRequest& request, const std:
 
 // {"error": message} with `status`.
 ApiResponse error_response(int status, const std::string& message);
+
+// The status a refused submission is answered with: 400 invalid request, 404 unknown board
+// kind, 422 invalid model, 503 queue full or shutting down.
+int http_status_of(SubmitRefusal refusal);
 
 }  // namespace tinynas::farm

@@ -1,27 +1,18 @@
 #include "farm/farm_client.h"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <thread>
 
+#include "farm/beast_http.h"
 #include "farm/farm_config.h"
+#include "farm/http_status.h"
 
 namespace tinynas::farm {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
 constexpr char kScheme[] = "http://";
 constexpr char kDefaultUrlPort[] = "80";
-constexpr int kHttpOk = 200;
-constexpr int kHttpAccepted = 202;
-constexpr int kHttpVersion = 11;
 constexpr std::size_t kMaxReplyBytes = 64u << 20;
 
 std::string error_message(const HttpReply& reply) {
@@ -128,7 +119,7 @@ HttpReply FarmClient::request(const std::string& method, const std::string& targ
 
 nlohmann::json FarmClient::get_json(const std::string& target) {
   const HttpReply reply = request("GET", target);
-  if (reply.status != kHttpOk) {
+  if (reply.status != http_status::kOk) {
     throw FarmClientError("farm " + url_ + ": GET " + target + ": HTTP " +
                               std::to_string(reply.status) + ": " + error_message(reply),
                           reply.status);
@@ -155,7 +146,7 @@ nlohmann::json FarmClient::submit(const std::vector<uint8_t>& model, const std::
   const std::string target = "/v1/jobs?board=" + kind + "&runs=" + std::to_string(runs);
   const HttpReply reply =
       request("POST", target, std::string(model.begin(), model.end()), "application/octet-stream");
-  if (reply.status != kHttpAccepted) {
+  if (reply.status != http_status::kAccepted) {
     throw FarmClientError("farm " + url_ + ": POST " + target + ": HTTP " +
                               std::to_string(reply.status) + ": " + error_message(reply),
                           reply.status);

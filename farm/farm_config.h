@@ -13,9 +13,10 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "config/config_error.h"
 
 namespace tinynas::farm {
 
@@ -25,9 +26,12 @@ inline constexpr char kDefaultDatabase[] = "tinynas-farm.sqlite";
 // The environment variable that supplies the bearer token (overrides the file's "token").
 inline constexpr char kTokenEnvironmentVariable[] = "TINYNAS_FARM_TOKEN";
 
-class FarmConfigError : public std::runtime_error {
+// A farm file that cannot be read or has bad fields (errors() lists them), or a farm that
+// cannot start as configured.
+class FarmConfigError : public config::ConfigError {
  public:
-  using std::runtime_error::runtime_error;
+  using config::ConfigError::ConfigError;
+  explicit FarmConfigError(const config::ConfigError& error) : config::ConfigError(error) {}
 };
 
 // One "boards" entry: `count` emulated boards of a kind, or one board on a serial port.
@@ -63,7 +67,8 @@ struct FarmConfig {
   std::string source_path;  // the file it came from, for messages
 };
 
-// Throws FarmConfigError "<origin>: <field>: expected ..., found ...".
+// Throws FarmConfigError listing every bad field ("<origin>: N errors\n  <field>: expected ...,
+// found ...").
 FarmConfig parse_farm_config(const nlohmann::json& document, const std::string& origin);
 // Reads the file, parses it, and applies $TINYNAS_FARM_TOKEN when set.
 FarmConfig load_farm_config(const std::string& path);

@@ -3,34 +3,30 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "farm/beast_http.h"
 #include "farm/farm_api.h"
+#include "farm/http_status.h"
 
 namespace tinynas::farm {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
-constexpr int kPayloadTooLarge = 413;
-constexpr int kBadRequest = 400;
-constexpr int kRequestTimeout = 408;
 constexpr char kServerName[] = "tinynas-farm";
 // After refusing an oversize body, the rest of it is read and dropped (up to this much, for at
 // most this long) so the client sees the 413 instead of a connection reset.
 constexpr std::size_t kMaxDrainBytes = 64u << 20;
 constexpr std::chrono::seconds kDrainTime{5};
 constexpr std::size_t kDrainChunk = 64u << 10;
+
+// The address to bind and to tell clients: "localhost" as the IPv4 loopback address.
+std::string listen_host(const FarmConfig& config) {
+  return config.listen == "localhost" ? "127.0.0.1" : config.listen;
+}
 
 bool is_http_parse_error(const beast::error_code& error) {
   return error.category() == http::make_error_code(http::error::bad_method).category();
@@ -55,20 +51,22 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code error, std::size_t) {
     if (error == http::error::end_of_stream || error == asio::error::eof) return close();
     if (error == http::error::body_limit) {
-      return send(error_response(kPayloadTooLarge,
+      return send(error_response(http_status::kPayloadTooLarge,
                                  "request body exceeds the limit of " +
                                      std::to_string(config_.limits.max_body_bytes) + " bytes"),
                   false, true);
     }
     if (error == beast::error::timeout) {
       if (parser_->got_some()) {
-        return send(error_response(kRequestTimeout, "request not complete in time"), false, false);
+        return send(error_response(http_status::kRequestTimeout, "request not complete in time"),
+                    false, false);
       }
       return close();
     }
     if (error && is_http_parse_error(error)) {
-      return send(error_response(kBadRequest, "malformed HTTP request: " + error.message()), false,
-                  false);
+      return send(
+          error_response(http_status::kBadRequest, "malformed HTTP request: " + error.message()),
+          false, false);
     }
     if (error) return close();
     http::request<http::string_body> request = parser_->release();
@@ -82,7 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
       response = handle_api_request(farm_, api, config_.token);
     } catch (const std::exception& e) {
       spdlog::error("farm: {} {}: {}", api.method, api.target, e.what());
-      response = error_response(static_cast<int>(http::status::internal_server_error),
+      response = error_response(http_status::kInternalServerError,
                                 std::string("internal error: ") + e.what());
     }
     if (request.method() == http::verb::head) response.body.clear();
@@ -92,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(ApiResponse api, bool keep_alive, bool drain_after) {
     response_ = {};
     response_.result(static_cast<unsigned>(api.status));
-    response_.version(11);
+    response_.version(kHttpVersion);
     response_.set(http::field::server, kServerName);
     response_.set(http::field::content_type, api.content_type);
     for (const auto& [name, value] : api.headers) response_.set(name, value);
@@ -176,7 +174,7 @@ FarmServer::FarmServer(Farm& farm, const FarmConfig& config, int threads)
                           " is not a loopback address: set \"token\" (or $" +
                           kTokenEnvironmentVariable + ") so that clients must authenticate");
   }
-  const std::string host = config.listen == "localhost" ? "127.0.0.1" : config.listen;
+  const std::string host = listen_host(config);
   const tcp::endpoint endpoint(asio::ip::make_address(host), config.port);
   beast::error_code error;
   auto& acceptor = impl_->acceptor;
@@ -200,7 +198,7 @@ FarmServer::~FarmServer() { stop(); }
 uint16_t FarmServer::port() const { return impl_->port; }
 
 std::string FarmServer::url() const {
-  const std::string host = impl_->config.listen == "localhost" ? "127.0.0.1" : impl_->config.listen;
+  const std::string host = listen_host(impl_->config);
   const bool v6 = host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
 }

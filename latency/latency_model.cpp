@@ -3,7 +3,10 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
+#include "config/field_reader.h"
+#include "config/json_file.h"
 #include "latency/nnls.h"
 
 namespace tinynas::latency {
@@ -43,27 +46,80 @@ double dot(const FeatureVector& a, const FeatureVector& b) {
   return sum;
 }
 
-[[noreturn]] void fail(const std::string& origin, const std::string& field,
-                       const std::string& what) {
-  throw LatencyModelError(origin + ": " + field + ": " + what);
+// A non-negative number (cycles or cycles per feature unit); 0 when bad.
+double non_negative(const config::ObjectReader& object, const std::string& key) {
+  const std::optional<double> value = object.number(key);
+  if (value && *value < 0.0) {
+    object.add_error(key, "a number >= 0", nlohmann::json(*value));
+    return 0.0;
+  }
+  return value.value_or(0.0);
 }
 
-template <typename T>
-T read_field(const nlohmann::json& object, const std::string& key, const std::string& origin,
-             const std::string& where) {
-  if (!object.is_object() || !object.contains(key)) fail(origin, where + key, "missing");
-  try {
-    return object.at(key).get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    fail(origin, where + key, std::string("wrong type: ") + e.what());
+OpClassModel read_op_class(const config::ObjectReader& object) {
+  OpClassModel c;
+  c.samples = object.integer("samples").value_or(0);
+  c.residual_rms = object.number("residual_rms_cycles").value_or(0.0);
+  if (const auto coefficients = object.object("coefficients")) {
+    for (int f = 0; f < kFeatureCount; ++f) {
+      c.coefficients[f] = non_negative(*coefficients, feature_name(f));
+    }
+    const size_t count = object.get("coefficients")->size();
+    if (count != static_cast<size_t>(kFeatureCount)) {
+      object.add_error("coefficients", "exactly " + std::to_string(kFeatureCount) + " features",
+                       std::to_string(count));
+    }
   }
+  return c;
 }
 
-double non_negative(double value, const std::string& origin, const std::string& field) {
-  if (!std::isfinite(value) || value < 0.0) {
-    fail(origin, field, "expected a finite value >= 0, found " + std::to_string(value));
+HoldoutReport read_holdout(const config::ObjectReader& object) {
+  HoldoutReport report;
+  report.models =
+      static_cast<int>(object.integer("models", 0, std::numeric_limits<int>::max()).value_or(0));
+  report.share_within_5_percent = object.number("share_within_5_percent").value_or(0.0);
+  report.share_within_10_percent = object.number("share_within_10_percent").value_or(0.0);
+  report.max_abs_relative_error = object.number("max_abs_relative_error").value_or(0.0);
+  report.mean_abs_relative_error = object.number("mean_abs_relative_error").value_or(0.0);
+  if (const auto errors = object.array("relative_errors", "an array of numbers")) {
+    report.relative_errors =
+        errors->numbers(std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max())
+            .value_or(std::vector<double>{});
   }
-  return value;
+  return report;
+}
+
+// Throws config::ConfigError listing every bad field.
+LatencyModel read_latency_model(const nlohmann::json& json, const std::string& origin) {
+  config::FieldErrors errors;
+  const config::ObjectReader root(json, "", errors);
+  const std::optional<std::string> format = root.string("format");
+  if (format && *format != kLatencyModelFormat) {
+    root.add_error("format", std::string("\"") + kLatencyModelFormat + "\"",
+                   nlohmann::json(*format));
+  }
+  LatencyModel model;
+  model.board_kind = root.string("board_kind").value_or("");
+  model.firmware_version = root.string("firmware_version").value_or("");
+  model.clock_hz = static_cast<uint32_t>(
+      root.integer("clock_hz", 0, std::numeric_limits<uint32_t>::max()).value_or(0));
+  model.model_samples = root.integer("model_samples").value_or(0);
+  model.op_samples = root.integer("op_samples").value_or(0);
+  if (const auto overhead = root.object("overhead")) {
+    model.overhead_fixed_cycles = non_negative(*overhead, "fixed_cycles");
+    model.overhead_cycles_per_op = non_negative(*overhead, "cycles_per_op");
+  }
+  if (const auto classes = root.object("op_classes")) {
+    for (const auto& item : root.get("op_classes")->items()) {
+      const config::ObjectReader entry(item.value(), classes->path_of(item.key()), errors);
+      if (entry.valid()) model.classes[item.key()] = read_op_class(entry);
+    }
+  }
+  if (const auto holdout = root.object("holdout", config::kOptional)) {
+    model.holdout = read_holdout(*holdout);
+  }
+  errors.throw_if_any(origin);
+  return model;
 }
 
 }  // namespace
@@ -218,63 +274,11 @@ nlohmann::json to_json(const LatencyModel& model) {
 }
 
 LatencyModel latency_model_from_json(const nlohmann::json& json, const std::string& origin) {
-  if (!json.is_object()) fail(origin, "(top level)", "expected an object");
-  const auto format = read_field<std::string>(json, "format", origin, "");
-  if (format != kLatencyModelFormat) {
-    fail(origin, "format",
-         std::string("expected \"") + kLatencyModelFormat + "\", found \"" + format + "\"");
+  try {
+    return read_latency_model(json, origin);
+  } catch (const config::ConfigError& error) {
+    throw LatencyModelError(error.what());
   }
-  LatencyModel model;
-  model.board_kind = read_field<std::string>(json, "board_kind", origin, "");
-  model.firmware_version = read_field<std::string>(json, "firmware_version", origin, "");
-  model.clock_hz = read_field<uint32_t>(json, "clock_hz", origin, "");
-  model.model_samples = read_field<int64_t>(json, "model_samples", origin, "");
-  model.op_samples = read_field<int64_t>(json, "op_samples", origin, "");
-  const auto overhead = read_field<nlohmann::json>(json, "overhead", origin, "");
-  model.overhead_fixed_cycles =
-      non_negative(read_field<double>(overhead, "fixed_cycles", origin, "overhead."), origin,
-                   "overhead.fixed_cycles");
-  model.overhead_cycles_per_op =
-      non_negative(read_field<double>(overhead, "cycles_per_op", origin, "overhead."), origin,
-                   "overhead.cycles_per_op");
-  const auto classes = read_field<nlohmann::json>(json, "op_classes", origin, "");
-  if (!classes.is_object()) fail(origin, "op_classes", "expected an object");
-  for (const auto& item : classes.items()) {
-    const std::string where = "op_classes." + item.key() + ".";
-    OpClassModel c;
-    c.samples = read_field<int64_t>(item.value(), "samples", origin, where);
-    c.residual_rms = read_field<double>(item.value(), "residual_rms_cycles", origin, where);
-    const auto coefficients =
-        read_field<nlohmann::json>(item.value(), "coefficients", origin, where);
-    for (int f = 0; f < kFeatureCount; ++f) {
-      c.coefficients[f] = non_negative(
-          read_field<double>(coefficients, feature_name(f), origin, where + "coefficients."),
-          origin, where + "coefficients." + feature_name(f));
-    }
-    if (coefficients.size() != static_cast<std::size_t>(kFeatureCount)) {
-      fail(origin, where + "coefficients",
-           "expected exactly " + std::to_string(kFeatureCount) + " features, found " +
-               std::to_string(coefficients.size()));
-    }
-    model.classes[item.key()] = c;
-  }
-  if (json.contains("holdout")) {
-    const auto& h = json.at("holdout");
-    HoldoutReport report;
-    report.models = read_field<int>(h, "models", origin, "holdout.");
-    report.share_within_5_percent =
-        read_field<double>(h, "share_within_5_percent", origin, "holdout.");
-    report.share_within_10_percent =
-        read_field<double>(h, "share_within_10_percent", origin, "holdout.");
-    report.max_abs_relative_error =
-        read_field<double>(h, "max_abs_relative_error", origin, "holdout.");
-    report.mean_abs_relative_error =
-        read_field<double>(h, "mean_abs_relative_error", origin, "holdout.");
-    report.relative_errors =
-        read_field<std::vector<double>>(h, "relative_errors", origin, "holdout.");
-    model.holdout = report;
-  }
-  return model;
 }
 
 void save_latency_model(const LatencyModel& model, const std::string& path) {
@@ -285,15 +289,11 @@ void save_latency_model(const LatencyModel& model, const std::string& path) {
 }
 
 LatencyModel load_latency_model(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw LatencyModelError(path + ": cannot open the latency model");
-  nlohmann::json json;
   try {
-    in >> json;
-  } catch (const nlohmann::json::exception& e) {
-    throw LatencyModelError(path + ": not valid JSON: " + e.what());
+    return read_latency_model(config::read_json_file(path), path);
+  } catch (const config::ConfigError& error) {
+    throw LatencyModelError(error.what());
   }
-  return latency_model_from_json(json, path);
 }
 
 }  // namespace tinynas::latency

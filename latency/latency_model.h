@@ -88,7 +88,8 @@ HoldoutReport evaluate_latency_model(const LatencyModel& model,
                                      const std::vector<ModelMeasurement>& held_out);
 
 nlohmann::json to_json(const LatencyModel& model);
-// Throws LatencyModelError "<origin>: <field>: expected ..., found ...".
+// Throws LatencyModelError listing every bad field ("<origin>: N errors\n  <field>: expected ...,
+// found ...").
 LatencyModel latency_model_from_json(const nlohmann::json& json, const std::string& origin);
 void save_latency_model(const LatencyModel& model, const std::string& path);
 LatencyModel load_latency_model(const std::string& path);

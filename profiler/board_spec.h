@@ -4,16 +4,19 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "config/config_error.h"
+
 namespace tinynas::profiler {
 
-// A board file is missing, unreadable or has a bad field. The message names file and field.
-class BoardSpecError : public std::runtime_error {
+// A board file is missing, unreadable or has bad fields (errors() lists them), or a board kind
+// is unknown. The message names file and fields.
+class BoardSpecError : public config::ConfigError {
  public:
-  using std::runtime_error::runtime_error;
+  using config::ConfigError::ConfigError;
+  explicit BoardSpecError(const config::ConfigError& error) : config::ConfigError(error) {}
 };
 
 struct EmulatorSpec {
@@ -34,6 +37,7 @@ struct BoardSpec {
   uint32_t model_region_bytes = 0;
   uint32_t arena_capacity_bytes = 0;    // largest planned arena the runner accepts (0: unknown)
   uint32_t scratch_capacity_bytes = 0;  // largest planned scratch (0: unknown)
+  uint32_t stack_bytes = 0;             // the firmware's stack reservation (0: not given)
   bool dsp = false;
   std::string kernels;   // "dsp" or "plain": the kernel path the firmware is built with
   std::string timer;     // "systick" or "dwt"
@@ -45,7 +49,7 @@ struct BoardSpec {
   bool emulated() const { return emulator.has_value(); }
 };
 
-// Parses one board file. Throws BoardSpecError naming the file and the offending field.
+// Parses one board file. Throws BoardSpecError naming the file and every bad field.
 BoardSpec load_board_spec(const std::string& path);
 
 // The directory holding the board files: $TINYNAS_BOARDS_DIR, else

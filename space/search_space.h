@@ -47,9 +47,11 @@ inline constexpr int kChannelDivisor = 8;
 // than 10% below `value`.
 int make_divisible(double value, int divisor = kChannelDivisor);
 
-// Throws compiler::SpecError naming the JSON path ("stages[1].stride: expected 1 or 2, found 3").
-SearchSpace parse_search_space(const nlohmann::json& document);
-SearchSpace load_search_space(const std::string& path);  // errors prefixed with the path
+// Throws compiler::SpecError listing every bad field by its JSON path ("stages[1].stride:
+// expected 1 or 2, found 3"); `origin` names the document in the message.
+SearchSpace parse_search_space(const nlohmann::json& document,
+                               const std::string& origin = "search space");
+SearchSpace load_search_space(const std::string& path);  // origin: the path
 nlohmann::json search_space_to_json(const SearchSpace& space);
 
 }  // namespace tinynas::space

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "engine/compiler/arch_json.h"
-#include "engine/compiler/json_reader.h"
 
 namespace tinynas::space {
 namespace {

@@ -5,7 +5,7 @@
 #include <map>
 #include <vector>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 
 namespace tinynas::supernet {
 namespace fs = std::filesystem;
@@ -74,7 +74,7 @@ bool load_optimizer_state(const std::string& dir, torch::optim::Optimizer& optim
 
 nlohmann::json read_checkpoint_metadata(const std::string& dir) {
   const std::string path = (fs::path(dir) / kMetadataFile).string();
-  nlohmann::json metadata = compiler::read_json_file(path);
+  nlohmann::json metadata = config::read_json_file(path);
   if (!metadata.is_object() || metadata.value("format", "") != kCheckpointFormat) {
     throw std::runtime_error(path + ": format: expected \"" + kCheckpointFormat + "\"");
   }

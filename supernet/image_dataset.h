@@ -5,17 +5,15 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "datasets/dataset_error.h"
 
 namespace tinynas::supernet {
 
 // A missing, unreadable or corrupt dataset file; the message names the file and the problem.
-class DatasetError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using DatasetError = datasets::DatasetError;
 
 struct ImageDataset {
   std::string name;

@@ -19,9 +19,9 @@ JobDatasets load_job_datasets(const DatasetConfig& config, const space::SearchSp
         make_synthetic_dataset(config.synthetic_test_size, space.input_channels, space.resolution,
                                space.num_classes, seed + kSyntheticTestSeedOffset);
   } else {
-    const std::string dir = config.path.empty() ? kFashionMnistDefaultDir : config.path;
-    train_all = load_fashion_mnist(dir, FashionMnistPart::kTrain);
-    test = load_fashion_mnist(dir, FashionMnistPart::kTest);
+    const std::string dir = config.path.empty() ? datasets::kFashionMnistDefaultDir : config.path;
+    train_all = load_fashion_mnist(dir, datasets::FashionMnistPart::kTrain);
+    test = load_fashion_mnist(dir, datasets::FashionMnistPart::kTest);
   }
   if (train_all.channels != space.input_channels || train_all.num_classes != space.num_classes) {
     throw std::invalid_argument("dataset " + train_all.name + " has " +

@@ -134,6 +134,223 @@ nlohmann::json make_metadata(const TrainingJob& job, int completed_epochs,
           {"history", epochs}};
 }
 
+EpochSummary epoch_summary_from_json(const nlohmann::json& e) {
+  EpochSummary summary;
+  summary.epoch = e.at("epoch");
+  summary.phase = e.at("phase");
+  summary.train_loss = e.at("train_loss");
+  summary.train_accuracy = e.at("train_accuracy");
+  summary.largest_validation_accuracy = optional_number(e, "largest_validation_accuracy");
+  summary.smallest_validation_accuracy = optional_number(e, "smallest_validation_accuracy");
+  summary.subnet_validation_accuracy = optional_number(e, "subnet_validation_accuracy");
+  summary.seconds = e.at("seconds");
+  summary.images_per_second = e.at("images_per_second");
+  return summary;
+}
+
+// What one training run works on; the supernet and the data outlive it.
+struct TrainingRun {
+  const TrainingJob& job;
+  const TrainingOptions& options;
+  const TrainingCallbacks& callbacks;
+  std::string dir;
+  const JobDatasets& data;
+  OFASupernet& net;
+  space::SubnetConfig largest;
+  space::SubnetConfig smallest;
+
+  void say(const std::string& text) const {
+    if (callbacks.on_message) callbacks.on_message(text);
+  }
+};
+
+// Where a run starts: the epochs an interrupted run completed (their history and wall time
+// included), after loading its weights; or epoch 0 with the job's initial weights, if any.
+struct StartingPoint {
+  int completed_epochs = 0;
+  double previous_wall_seconds = 0.0;
+  std::vector<EpochSummary> history;
+};
+
+StartingPoint load_starting_point(const TrainingRun& run) {
+  StartingPoint start;
+  if (run.options.resume) {
+    const nlohmann::json metadata = read_checkpoint_metadata(run.dir);
+    load_supernet_weights(run.dir, run.net);
+    start.completed_epochs = metadata.at("completed_epochs").get<int>();
+    start.previous_wall_seconds = metadata.at("wall_seconds").get<double>();
+    for (const nlohmann::json& e : metadata.at("history")) {
+      start.history.push_back(epoch_summary_from_json(e));
+    }
+    run.say("resuming " + run.dir + " after epoch " + std::to_string(start.completed_epochs));
+  } else if (!run.job.init_from.empty()) {
+    load_supernet_weights(run.job.init_from, run.net);
+    run.say("weights from " + run.job.init_from);
+  }
+  return start;
+}
+
+// Entering a phase: the optimizer starts with fresh momentum (a phase may re-sort channels,
+// which would misalign the momentum buffers of the previous one), except that a resumed run
+// in the middle of a phase continues with the saved state.
+std::unique_ptr<torch::optim::SGD> start_phase(const TrainingRun& run,
+                                               const PhasePosition& position,
+                                               const PhaseConfig& phase) {
+  if (position.epoch_in_phase == 0 && phase.sort_channels) {
+    run.net->sort_channels_by_importance();
+    run.say("sorted middle channels by importance");
+  }
+  std::unique_ptr<torch::optim::SGD> optimizer =
+      make_optimizer(run.net, run.job, phase.learning_rate);
+  if (position.epoch_in_phase > 0 && run.options.resume) load_optimizer_state(run.dir, *optimizer);
+  run.say("phase " + std::to_string(position.phase + 1) + "/" +
+          std::to_string(run.job.phases.size()) + " '" + phase.name +
+          "': " + std::to_string(phase.epochs) + " epochs, " +
+          std::to_string(phase.subnets_per_step) + " subnet(s) per step");
+  return optimizer;
+}
+
+// The running sums of an epoch's training, over every subnet trained in it.
+struct EpochTotals {
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  int64_t seen = 0;
+  int64_t subnets_trained = 0;
+  double loss() const { return loss_sum / static_cast<double>(subnets_trained); }
+  double accuracy() const { return static_cast<double>(correct) / static_cast<double>(seen); }
+};
+
+// One subnet's forward and backward pass on the batch; its gradients add to those of the other
+// subnets of the step (OFA). Returns its logits.
+torch::Tensor train_subnet(const TrainingRun& run, const space::SubnetConfig& subnet,
+                           const Batch& batch, const torch::Tensor& soft_targets,
+                           EpochTotals& totals) {
+  run.net->set_active_subnet(subnet);
+  const torch::Tensor logits = run.net->forward(batch.images);
+  torch::Tensor loss = F::cross_entropy(
+      logits, batch.labels, F::CrossEntropyFuncOptions().label_smoothing(run.job.label_smoothing));
+  if (soft_targets.defined())
+    loss = loss + run.job.distillation_weight * distillation_loss(logits, soft_targets);
+  loss.backward();
+  totals.loss_sum += loss.item<double>();
+  totals.correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
+  totals.seen += batch.labels.size(0);
+  ++totals.subnets_trained;
+  return logits;
+}
+
+// One optimizer step on one batch: the phase's fixed subnet, or the sandwich (largest, then the
+// phase's smallest distilled from it) and/or subnets sampled from the phase's choices.
+void train_step(const TrainingRun& run, const PhaseConfig& phase, const Batch& batch,
+                std::mt19937_64& subnet_rng, torch::optim::SGD& optimizer, EpochTotals& totals) {
+  const bool distill = phase.distillation && run.job.distillation_weight > 0.0;
+  drop_gradients(run.net);
+  torch::Tensor teacher_probs;
+  if (phase.subnet) {
+    train_subnet(run, *phase.subnet, batch, torch::Tensor(), totals);
+  } else if (phase.sandwich) {
+    const torch::Tensor logits = train_subnet(run, run.largest, batch, torch::Tensor(), totals);
+    if (distill) teacher_probs = torch::softmax(logits.detach(), 1);
+    train_subnet(run, smallest_in_phase(run.job, phase), batch, teacher_probs, totals);
+  } else if (distill) {
+    torch::NoGradGuard no_grad;
+    run.net->set_active_subnet(run.largest);
+    teacher_probs = torch::softmax(run.net->forward(batch.images), 1);
+  }
+  for (int k = 0; !phase.subnet && k < phase.subnets_per_step; ++k) {
+    train_subnet(run, space::sample_subnet(run.job.space, phase.choices, subnet_rng), batch,
+                 teacher_probs, totals);
+  }
+  optimizer.step();
+}
+
+// The training pass over one epoch's batches (in the epoch's seeded order), reporting every
+// step; returns the summary with the training figures.
+EpochSummary train_epoch(const TrainingRun& run, int epoch, const PhasePosition& position,
+                         const PhaseConfig& phase, torch::optim::SGD& optimizer,
+                         Clock::time_point epoch_start) {
+  const TrainingJob& job = run.job;
+  const ImageDataset& train = run.data.train;
+  const std::vector<size_t> order =
+      shuffled_order(train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
+  std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
+                             kSubnetSeedStride * static_cast<uint64_t>(epoch));
+  std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
+  const Augmentation augmentation{job.dataset.horizontal_flip};
+  const int steps = static_cast<int>(train.size() / static_cast<size_t>(job.batch_size));
+  if (steps == 0) {
+    throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) + " exceeds the " +
+                                std::to_string(train.size()) + " training images");
+  }
+  EpochTotals totals;
+  for (int step = 0; step < steps; ++step) {
+    const double lr = learning_rate_at(phase, position.epoch_in_phase, step, steps);
+    set_learning_rate(optimizer, lr);
+    const size_t begin = static_cast<size_t>(step) * static_cast<size_t>(job.batch_size);
+    const Batch batch = make_batch(train, order, begin, begin + static_cast<size_t>(job.batch_size),
+                                   augmentation, &augment_rng);
+    train_step(run, phase, batch, subnet_rng, optimizer, totals);
+    if (run.callbacks.on_step) {
+      StepProgress progress;
+      progress.phase = phase.name;
+      progress.phase_index = position.phase;
+      progress.phase_count = static_cast<int>(job.phases.size());
+      progress.epoch = epoch + 1;
+      progress.total_epochs = job.total_epochs();
+      progress.step = step + 1;
+      progress.steps_per_epoch = steps;
+      progress.loss = totals.loss();
+      progress.accuracy = totals.accuracy();
+      progress.images_per_second = static_cast<double>(totals.seen) / seconds_since(epoch_start);
+      progress.learning_rate = lr;
+      run.callbacks.on_step(progress);
+    }
+  }
+  EpochSummary summary;
+  summary.epoch = epoch + 1;
+  summary.phase = phase.name;
+  summary.train_loss = totals.loss();
+  summary.train_accuracy = totals.accuracy();
+  summary.images_per_second = static_cast<double>(totals.seen) / seconds_since(epoch_start);
+  return summary;
+}
+
+// The validation accuracy the phase reports on (its fixed subnet, else the largest and the
+// smallest), BN recalibrated; nothing without a validation split.
+void validate_epoch(const TrainingRun& run, const PhaseConfig& phase, EpochSummary& summary) {
+  if (run.data.validation.size() == 0) return;
+  const uint64_t calibration_seed = run.job.seed + kCalibrationSeedOffset;
+  const auto validation_accuracy = [&](const space::SubnetConfig& subnet) {
+    return evaluate_subnet(*run.net, subnet, run.data.train, run.data.validation,
+                           run.job.bn_calibration_batches, run.job.eval_batch_size,
+                           calibration_seed)
+        .accuracy;
+  };
+  if (phase.subnet) {
+    summary.subnet_validation_accuracy = validation_accuracy(*phase.subnet);
+  } else {
+    summary.largest_validation_accuracy = validation_accuracy(run.largest);
+    summary.smallest_validation_accuracy = validation_accuracy(run.smallest);
+  }
+}
+
+// The checkpoint after an epoch (weights with the largest subnet active, optimizer, metadata)
+// and the architecture files beside it.
+void save_epoch_checkpoint(const TrainingRun& run, int epoch, const PhaseConfig& phase,
+                           torch::optim::SGD& optimizer, const TrainingResult& result) {
+  run.net->set_active_subnet(run.largest);
+  save_checkpoint(run.dir, run.net, &optimizer,
+                  make_metadata(run.job, epoch + 1, result.history, result.wall_seconds));
+  // The two subnets every epoch reports on, ready for `tinynas eval --arch` and `memory`.
+  space::save_subnet_arch(run.job.space, run.largest, run.dir + "/" + kLargestArchFile, "largest");
+  space::save_subnet_arch(run.job.space, run.smallest, run.dir + "/" + kSmallestArchFile,
+                          "smallest");
+  if (phase.subnet) {
+    space::save_subnet_arch(run.job.space, *phase.subnet, run.dir + "/" + kTrainedSubnetArchFile,
+                            phase.name);
+  }
+}
+
 }  // namespace
 
 nlohmann::json EpochSummary::to_json() const {
@@ -152,188 +369,53 @@ nlohmann::json EpochSummary::to_json() const {
 
 TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& options,
                               const TrainingCallbacks& callbacks) {
-  auto message = [&](const std::string& text) {
-    if (callbacks.on_message) callbacks.on_message(text);
-  };
   if (job.threads > 0) torch::set_num_threads(job.threads);
   torch::manual_seed(job.seed);
-  const std::string dir = options.output_dir.empty() ? job.output_dir : options.output_dir;
-
   const JobDatasets data = load_job_datasets(job.dataset, job.space, job.seed);
-  message("data: " + std::to_string(data.train.size()) + " train, " +
+  OFASupernet net(job.space);
+  const TrainingRun run{job,
+                        options,
+                        callbacks,
+                        options.output_dir.empty() ? job.output_dir : options.output_dir,
+                        data,
+                        net,
+                        space::largest_subnet(job.space),
+                        space::smallest_subnet(job.space)};
+  run.say("data: " + std::to_string(data.train.size()) + " train, " +
           std::to_string(data.validation.size()) + " validation, " +
           std::to_string(data.test.size()) + " test images at " +
           std::to_string(job.space.resolution) + "x" + std::to_string(job.space.resolution));
 
-  OFASupernet net(job.space);
+  StartingPoint starting_point = load_starting_point(run);
   TrainingResult result;
-  result.checkpoint_dir = dir;
-  int completed_epochs = 0;
-  double previous_wall_seconds = 0.0;
-  if (options.resume) {
-    const nlohmann::json metadata = read_checkpoint_metadata(dir);
-    load_supernet_weights(dir, net);
-    completed_epochs = metadata.at("completed_epochs").get<int>();
-    previous_wall_seconds = metadata.at("wall_seconds").get<double>();
-    for (const nlohmann::json& e : metadata.at("history")) {
-      EpochSummary summary;
-      summary.epoch = e.at("epoch");
-      summary.phase = e.at("phase");
-      summary.train_loss = e.at("train_loss");
-      summary.train_accuracy = e.at("train_accuracy");
-      summary.largest_validation_accuracy = optional_number(e, "largest_validation_accuracy");
-      summary.smallest_validation_accuracy = optional_number(e, "smallest_validation_accuracy");
-      summary.subnet_validation_accuracy = optional_number(e, "subnet_validation_accuracy");
-      summary.seconds = e.at("seconds");
-      summary.images_per_second = e.at("images_per_second");
-      result.history.push_back(summary);
-    }
-    message("resuming " + dir + " after epoch " + std::to_string(completed_epochs));
-  } else if (!job.init_from.empty()) {
-    load_supernet_weights(job.init_from, net);
-    message("weights from " + job.init_from);
-  }
-
+  result.checkpoint_dir = run.dir;
+  result.history = std::move(starting_point.history);
   const auto start = Clock::now();
   const int total_epochs = job.total_epochs();
-  const int last_epoch = options.max_epochs > 0
-                             ? std::min(total_epochs, completed_epochs + options.max_epochs)
-                             : total_epochs;
-  const space::SubnetConfig largest = space::largest_subnet(job.space);
-  const space::SubnetConfig smallest = space::smallest_subnet(job.space);
+  const int last_epoch =
+      options.max_epochs > 0
+          ? std::min(total_epochs, starting_point.completed_epochs + options.max_epochs)
+          : total_epochs;
   std::unique_ptr<torch::optim::SGD> optimizer;
   int optimizer_phase = -1;
-
-  for (int epoch = completed_epochs; epoch < last_epoch; ++epoch) {
+  for (int epoch = starting_point.completed_epochs; epoch < last_epoch; ++epoch) {
     const PhasePosition position = position_of(job, epoch);
     const PhaseConfig& phase = job.phases[static_cast<size_t>(position.phase)];
     if (optimizer_phase != position.phase) {
-      // Each phase starts with fresh momentum: a phase may re-sort channels, which would
-      // misalign the momentum buffers of the previous one.
-      if (position.epoch_in_phase == 0 && phase.sort_channels) {
-        net->sort_channels_by_importance();
-        message("sorted middle channels by importance");
-      }
-      optimizer = make_optimizer(net, job, phase.learning_rate);
-      if (position.epoch_in_phase > 0 && options.resume) load_optimizer_state(dir, *optimizer);
+      optimizer = start_phase(run, position, phase);
       optimizer_phase = position.phase;
-      message("phase " + std::to_string(position.phase + 1) + "/" +
-              std::to_string(job.phases.size()) + " '" + phase.name +
-              "': " + std::to_string(phase.epochs) + " epochs, " +
-              std::to_string(phase.subnets_per_step) + " subnet(s) per step");
     }
-
     net->train();
     const auto epoch_start = Clock::now();
-    const std::vector<size_t> order = shuffled_order(
-        data.train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
-    std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
-                               kSubnetSeedStride * static_cast<uint64_t>(epoch));
-    std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
-    const Augmentation augmentation{job.dataset.horizontal_flip};
-    const int steps = static_cast<int>(data.train.size() / static_cast<size_t>(job.batch_size));
-    if (steps == 0) {
-      throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) + " exceeds the " +
-                                  std::to_string(data.train.size()) + " training images");
-    }
-    double loss_sum = 0.0;
-    int64_t correct = 0, seen = 0, subnets_trained = 0;
-    const space::SubnetConfig phase_smallest = smallest_in_phase(job, phase);
-    const bool distill = phase.distillation && job.distillation_weight > 0.0;
-
-    for (int step = 0; step < steps; ++step) {
-      const double lr = learning_rate_at(phase, position.epoch_in_phase, step, steps);
-      set_learning_rate(*optimizer, lr);
-      const size_t begin = static_cast<size_t>(step) * static_cast<size_t>(job.batch_size);
-      const Batch batch =
-          make_batch(data.train, order, begin, begin + static_cast<size_t>(job.batch_size),
-                     augmentation, &augment_rng);
-      drop_gradients(net);
-      const auto train_subnet = [&](const space::SubnetConfig& subnet,
-                                    const torch::Tensor& soft_targets) {
-        net->set_active_subnet(subnet);
-        const torch::Tensor logits = net->forward(batch.images);
-        torch::Tensor loss =
-            F::cross_entropy(logits, batch.labels,
-                             F::CrossEntropyFuncOptions().label_smoothing(job.label_smoothing));
-        if (soft_targets.defined())
-          loss = loss + job.distillation_weight * distillation_loss(logits, soft_targets);
-        loss.backward();  // gradients of all sampled subnets accumulate (OFA)
-        loss_sum += loss.item<double>();
-        correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-        seen += batch.labels.size(0);
-        ++subnets_trained;
-        return logits;
-      };
-      torch::Tensor teacher_probs;
-      if (phase.subnet) {
-        train_subnet(*phase.subnet, torch::Tensor());
-      } else if (phase.sandwich) {
-        const torch::Tensor logits = train_subnet(largest, torch::Tensor());
-        if (distill) teacher_probs = torch::softmax(logits.detach(), 1);
-        train_subnet(phase_smallest, teacher_probs);
-      } else if (distill) {
-        torch::NoGradGuard no_grad;
-        net->set_active_subnet(largest);
-        teacher_probs = torch::softmax(net->forward(batch.images), 1);
-      }
-      for (int k = 0; !phase.subnet && k < phase.subnets_per_step; ++k) {
-        train_subnet(space::sample_subnet(job.space, phase.choices, subnet_rng), teacher_probs);
-      }
-      optimizer->step();
-      if (callbacks.on_step) {
-        StepProgress progress;
-        progress.phase = phase.name;
-        progress.phase_index = position.phase;
-        progress.phase_count = static_cast<int>(job.phases.size());
-        progress.epoch = epoch + 1;
-        progress.total_epochs = total_epochs;
-        progress.step = step + 1;
-        progress.steps_per_epoch = steps;
-        progress.loss = loss_sum / static_cast<double>(subnets_trained);
-        progress.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-        progress.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
-        progress.learning_rate = lr;
-        callbacks.on_step(progress);
-      }
-    }
-
-    EpochSummary summary;
-    summary.epoch = epoch + 1;
-    summary.phase = phase.name;
-    summary.train_loss = loss_sum / static_cast<double>(subnets_trained);
-    summary.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    summary.images_per_second = static_cast<double>(seen) / seconds_since(epoch_start);
-    if (data.validation.size() > 0) {
-      const uint64_t calibration_seed = job.seed + kCalibrationSeedOffset;
-      const auto validation_accuracy = [&](const space::SubnetConfig& subnet) {
-        return evaluate_subnet(*net, subnet, data.train, data.validation,
-                               job.bn_calibration_batches, job.eval_batch_size, calibration_seed)
-            .accuracy;
-      };
-      if (phase.subnet) {
-        summary.subnet_validation_accuracy = validation_accuracy(*phase.subnet);
-      } else {
-        summary.largest_validation_accuracy = validation_accuracy(largest);
-        summary.smallest_validation_accuracy = validation_accuracy(smallest);
-      }
-    }
+    EpochSummary summary = train_epoch(run, epoch, position, phase, *optimizer, epoch_start);
+    validate_epoch(run, phase, summary);
     summary.seconds = seconds_since(epoch_start);
     result.history.push_back(summary);
-    result.wall_seconds = previous_wall_seconds + seconds_since(start);
-    net->set_active_subnet(largest);
-    save_checkpoint(dir, net, optimizer.get(),
-                    make_metadata(job, epoch + 1, result.history, result.wall_seconds));
-    // The two subnets every epoch reports on, ready for `tinynas eval --arch` and `memory`.
-    space::save_subnet_arch(job.space, largest, dir + "/" + kLargestArchFile, "largest");
-    space::save_subnet_arch(job.space, smallest, dir + "/" + kSmallestArchFile, "smallest");
-    if (phase.subnet) {
-      space::save_subnet_arch(job.space, *phase.subnet, dir + "/" + kTrainedSubnetArchFile,
-                              phase.name);
-    }
+    result.wall_seconds = starting_point.previous_wall_seconds + seconds_since(start);
+    save_epoch_checkpoint(run, epoch, phase, *optimizer, result);
     if (callbacks.on_epoch) callbacks.on_epoch(summary);
   }
-  result.wall_seconds = previous_wall_seconds + seconds_since(start);
+  result.wall_seconds = starting_point.previous_wall_seconds + seconds_since(start);
   return result;
 }
 

@@ -69,12 +69,14 @@ struct TrainingJob {
   int total_epochs() const;
 };
 
-// The "dataset" object of a job; `path` names it in errors.
+// The "dataset" object of a job; `path` names it in errors. Throws compiler::SpecError.
 DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path);
 
-// `base_dir` resolves a relative "space" path (the job file's folder when loading a file).
-// Throws compiler::SpecError naming the JSON path.
-TrainingJob parse_training_job(const nlohmann::json& document, const std::string& base_dir);
-TrainingJob load_training_job(const std::string& path);
+// `base_dir` resolves relative "space", "init_from" and phase "subnet" paths (the job file's
+// folder when loading a file). Throws compiler::SpecError listing every bad field by its JSON
+// path; `origin` names the document in the message.
+TrainingJob parse_training_job(const nlohmann::json& document, const std::string& base_dir,
+                               const std::string& origin = "training job");
+TrainingJob load_training_job(const std::string& path);  // origin: the path
 
 }  // namespace tinynas::supernet

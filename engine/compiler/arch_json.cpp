@@ -2,9 +2,10 @@
 
 #include <cmath>
 #include <fstream>
-#include <stdexcept>
 
+#include "config/json_file.h"
 #include "engine/compiler/network_spec_validation.h"
+#include "engine/compiler/spec_fields.h"
 
 namespace tinynas::compiler {
 namespace {
@@ -13,100 +14,87 @@ constexpr int kDefaultInputChannels = 3;
 constexpr int kDefaultBlockStride = 1;
 constexpr int kJsonIndent = 2;
 
-Activation parse_activation(const JsonObjectReader& object, const std::string& key,
-                            Activation fallback) {
-  const std::optional<std::string> name = object.optional_string(key);
+Activation read_activation(const config::ObjectReader& object, const std::string& key,
+                           Activation fallback) {
+  const std::optional<std::string> name = object.string(key, config::kOptional);
   if (!name) return fallback;
   if (*name == "relu6") return Activation::kRelu6;
   if (*name == "relu") return Activation::kRelu;
   if (*name == "none") return Activation::kNone;
-  object.fail(key, "\"relu6\", \"relu\" or \"none\"", *name);
+  object.add_error(key, "\"relu6\", \"relu\" or \"none\"", nlohmann::json(*name));
+  return fallback;
 }
 
-int channel_count(const JsonObjectReader& object, const std::string& key) {
-  const int value = object.integer(key);
-  if (value < 1 || value > kMaxChannels) {
-    object.fail(key, "a channel count in [1, " + std::to_string(kMaxChannels) + "]", value);
-  }
-  return value;
-}
-
-// `fallback` is used when the key is absent; without one the key is required.
-int stride_value(const JsonObjectReader& object, const std::string& key,
-                 std::optional<int> fallback) {
-  const int value = fallback && !object.has_non_null(key) ? *fallback : object.integer(key);
-  if (value < 1 || value > kMaxLayerStride) object.fail(key, "1 or 2", value);
-  return value;
-}
-
-ConvLayerSpec parse_first_conv(const nlohmann::json& json, Activation default_activation) {
-  const JsonObjectReader object(json, "first_conv");
+ConvLayerSpec read_first_conv(const config::ObjectReader& object, Activation default_activation) {
   object.reject_unknown_keys({"out_channels", "kernel_size", "stride", "activation"});
   ConvLayerSpec layer;
-  layer.out_channels = channel_count(object, "out_channels");
-  layer.kernel_size = object.integer("kernel_size");
-  if (!is_supported_conv_kernel(layer.kernel_size)) {
-    object.fail("kernel_size",
-                "an odd size in [1, " + std::to_string(runtime::kMaxKernelSize) + "]",
-                layer.kernel_size);
-  }
-  layer.stride = stride_value(object, "stride", std::nullopt);
-  layer.activation = parse_activation(object, "activation", default_activation);
+  layer.out_channels = read_channel_count(object, "out_channels").value_or(0);
+  layer.kernel_size = read_conv_kernel(object, "kernel_size").value_or(0);
+  layer.stride = read_stride(object, "stride", std::nullopt).value_or(0);
+  layer.activation = read_activation(object, "activation", default_activation);
   return layer;
 }
 
-BlockSpec parse_block(const nlohmann::json& json, const std::string& path, int in_channels,
-                      Activation default_activation) {
-  const JsonObjectReader object(json, path);
+// mid_channels when given, else round(in_channels * expand_ratio); nullopt when bad (the error
+// is recorded) or when the input channels are unknown.
+std::optional<int> read_mid_channels(const config::ObjectReader& object,
+                                     std::optional<int> in_channels) {
+  const std::optional<double> expand_ratio = object.number("expand_ratio", config::kOptional);
+  const bool ratio_ok = expand_ratio && *expand_ratio > 0.0;
+  if (expand_ratio && !ratio_ok) {
+    object.add_error("expand_ratio", "a positive number", nlohmann::json(*expand_ratio));
+  }
+  if (object.has("mid_channels")) return read_channel_count(object, "mid_channels");
+  if (!object.has("expand_ratio")) {
+    object.add_error("expand_ratio", "a positive number (or mid_channels)", "missing");
+  }
+  if (!ratio_ok || !in_channels) return std::nullopt;
+  const int mid_channels = expanded_channels(*in_channels, *expand_ratio);
+  if (mid_channels < 1 || mid_channels > kMaxChannels) {
+    object.add_error("expand_ratio",
+                     "a ratio giving [1, " + std::to_string(kMaxChannels) + "] channels from " +
+                         std::to_string(*in_channels),
+                     nlohmann::json(*expand_ratio));
+    return std::nullopt;
+  }
+  return mid_channels;
+}
+
+// One tinynas-arch block (a BlockReader with `default_activation`).
+std::optional<BlockSpec> read_block(const config::ObjectReader& object,
+                                    std::optional<int>& channels, Activation default_activation) {
   object.reject_unknown_keys({"out_channels", "kernel_size", "stride", "expand_ratio",
                               "mid_channels", "residual", "activation"});
-  BlockSpec block;
-  block.in_channels = in_channels;
-  block.out_channels = channel_count(object, "out_channels");
-  block.kernel_size = object.integer("kernel_size");
-  if (!is_supported_block_kernel(block.kernel_size)) {
-    object.fail("kernel_size", "3, 5 or 7", block.kernel_size);
-  }
-  block.stride = stride_value(object, "stride", kDefaultBlockStride);
+  const std::optional<int> in_channels = channels;
+  const std::optional<int> out_channels = read_channel_count(object, "out_channels");
+  channels = out_channels;
+  const std::optional<int> kernel_size = read_block_kernel(object, "kernel_size");
+  const std::optional<int> stride = read_stride(object, "stride", kDefaultBlockStride);
 
-  const std::optional<double> expand_ratio = object.optional_number("expand_ratio");
-  if (expand_ratio && !(*expand_ratio > 0.0)) {
-    object.fail("expand_ratio", "a positive number", *expand_ratio);
+  const std::optional<int> mid_channels = read_mid_channels(object, in_channels);
+  const std::optional<bool> residual = object.boolean("residual", config::kOptional);
+  const Activation activation = read_activation(object, "activation", default_activation);
+  std::optional<BlockSpec> block =
+      assemble_block({in_channels, out_channels, kernel_size, stride, mid_channels}, activation);
+  if (!block) return std::nullopt;
+  const bool shortcut_possible = *stride == 1 && *in_channels == *out_channels;
+  block->residual = residual.value_or(shortcut_possible);
+  if (block->residual && !shortcut_possible) {
+    object.add_error(
+        "residual", "false (an identity shortcut needs stride 1 and in_channels == out_channels)",
+        "true (stride " + std::to_string(*stride) + ", " + std::to_string(*in_channels) + " -> " +
+            std::to_string(*out_channels) + ")");
   }
-  if (object.has_non_null("mid_channels")) {
-    block.mid_channels = channel_count(object, "mid_channels");
-  } else if (expand_ratio) {
-    block.mid_channels = expanded_channels(in_channels, *expand_ratio);
-    if (block.mid_channels < 1 || block.mid_channels > kMaxChannels) {
-      object.fail("expand_ratio",
-                  "a ratio giving [1, " + std::to_string(kMaxChannels) + "] channels from " +
-                      std::to_string(in_channels),
-                  *expand_ratio);
-    }
-  } else {
-    object.fail_message("expand_ratio", "missing: give expand_ratio or mid_channels");
-  }
-
-  const bool shortcut_possible = block.stride == 1 && block.in_channels == block.out_channels;
-  block.residual = object.optional_boolean("residual").value_or(shortcut_possible);
-  if (block.residual && !shortcut_possible) {
-    object.fail_message(
-        "residual", "true needs stride 1 and in_channels == out_channels, found stride " +
-                        std::to_string(block.stride) + ", " + std::to_string(in_channels) + " -> " +
-                        std::to_string(block.out_channels));
-  }
-  block.activation = parse_activation(object, "activation", default_activation);
   return block;
 }
 
-ConvLayerSpec parse_feature_mix(const nlohmann::json& json, Activation default_activation) {
-  const JsonObjectReader object(json, "feature_mix");
+ConvLayerSpec read_feature_mix(const config::ObjectReader& object, Activation default_activation) {
   object.reject_unknown_keys({"out_channels", "activation"});
   ConvLayerSpec layer;
-  layer.out_channels = channel_count(object, "out_channels");
+  layer.out_channels = read_channel_count(object, "out_channels").value_or(0);
   layer.kernel_size = 1;
   layer.stride = 1;
-  layer.activation = parse_activation(object, "activation", default_activation);
+  layer.activation = read_activation(object, "activation", default_activation);
   return layer;
 }
 
@@ -134,51 +122,45 @@ int expanded_channels(int channels, double expand_ratio) {
   return static_cast<int>(std::nearbyint(channels * expand_ratio));
 }
 
-NetworkSpec parse_arch_json(const nlohmann::json& document) {
-  const JsonObjectReader root(document, "");
+NetworkSpec parse_arch_json(const nlohmann::json& document, const std::string& origin) {
+  config::FieldErrors errors;
+  const config::ObjectReader root(document, "", errors);
   root.reject_unknown_keys({"format", "name", "resolution", "input_channels", "num_classes",
                             "activation", "first_conv", "blocks", "feature_mix"});
-  const std::string format = root.string("format");
-  if (format != kArchFormat) root.fail("format", std::string("\"") + kArchFormat + "\"", format);
+  const std::optional<std::string> format = root.string("format");
+  if (format && *format != kArchFormat) {
+    root.add_error("format", std::string("\"") + kArchFormat + "\"", nlohmann::json(*format));
+  }
 
   NetworkSpec spec;
-  spec.name = root.optional_string("name").value_or("");
-  spec.resolution = root.integer("resolution");
-  if (spec.resolution < 1 || spec.resolution > kMaxResolution) {
-    root.fail("resolution", "[1, " + std::to_string(kMaxResolution) + "]", spec.resolution);
-  }
-  spec.input_channels = root.has_non_null("input_channels") ? channel_count(root, "input_channels")
-                                                            : kDefaultInputChannels;
-  spec.num_classes = channel_count(root, "num_classes");
-  const Activation activation = parse_activation(root, "activation", Activation::kRelu6);
+  spec.name = root.string("name", config::kOptional).value_or("");
+  spec.resolution = read_resolution(root, "resolution").value_or(0);
+  spec.input_channels =
+      read_channel_count(root, "input_channels", config::kOptional).value_or(kDefaultInputChannels);
+  spec.num_classes = read_channel_count(root, "num_classes").value_or(0);
+  const Activation activation = read_activation(root, "activation", Activation::kRelu6);
 
-  spec.first_conv = parse_first_conv(root.at("first_conv"), activation);
-  const nlohmann::json& blocks = root.at("blocks");
-  if (!blocks.is_array()) root.fail("blocks", "an array of blocks", blocks);
-  int channels = spec.first_conv.out_channels;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    spec.blocks.push_back(
-        parse_block(blocks[i], json_index_path("blocks", i), channels, activation));
-    channels = spec.blocks.back().out_channels;
+  std::optional<int> channels;
+  if (const std::optional<config::ObjectReader> first_conv = root.object("first_conv")) {
+    spec.first_conv = read_first_conv(*first_conv, activation);
+    if (spec.first_conv.out_channels > 0) channels = spec.first_conv.out_channels;
   }
-  if (root.has_non_null("feature_mix")) {
-    spec.feature_mix = parse_feature_mix(root.at("feature_mix"), activation);
+  std::string producer = "first_conv";
+  spec.blocks = read_block_chain(
+      root, channels, producer,
+      [activation](const config::ObjectReader& block, std::optional<int>& block_channels,
+                   const std::string&) { return read_block(block, block_channels, activation); });
+  if (const std::optional<config::ObjectReader> feature_mix =
+          root.object("feature_mix", config::kOptional)) {
+    spec.feature_mix = read_feature_mix(*feature_mix, activation);
   }
-  try {
-    validate_network_spec(spec);
-  } catch (const std::invalid_argument& error) {
-    throw SpecError(error.what());
-  }
+  throw_if_invalid(errors, spec, origin);
   return spec;
 }
 
 NetworkSpec load_arch_file(const std::string& path) {
-  const nlohmann::json document = read_json_file(path);
-  try {
-    return parse_arch_json(document);
-  } catch (const SpecError& error) {
-    throw SpecError(path + ": " + error.what());
-  }
+  return config::rethrow_as<SpecError>(
+      [&] { return parse_arch_json(config::read_json_file(path), path); });
 }
 
 nlohmann::ordered_json arch_to_json(const NetworkSpec& spec) {

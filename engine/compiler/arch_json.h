@@ -1,21 +1,23 @@
 // Our human-written architecture file ("tinynas-arch/1", see docs/arch-format.md) <-> NetworkSpec.
-// Reading is strict: unknown keys, wrong types and out-of-range values are errors that name the
-// JSON path and what was expected ("blocks[3].kernel_size: expected 3, 5 or 7, found 4").
+// Reading is strict: unknown keys, wrong types and out-of-range values are errors, all of them
+// reported at once, each naming the JSON path and what was expected
+// ("blocks[3].kernel_size: expected 3, 5 or 7, found 4").
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "engine/compiler/json_reader.h"
 #include "engine/compiler/network_spec.h"
+#include "engine/compiler/spec_error.h"
 
 namespace tinynas::compiler {
 
 inline constexpr const char* kArchFormat = "tinynas-arch/1";
 
-// Throws SpecError.
-NetworkSpec parse_arch_json(const nlohmann::json& document);
-// Reads a file; errors are prefixed with the path. Throws SpecError.
+// Throws SpecError listing every bad field; `origin` names the document in the message.
+NetworkSpec parse_arch_json(const nlohmann::json& document,
+                            const std::string& origin = "architecture");
+// Reads a file (origin: the path). Throws SpecError.
 NetworkSpec load_arch_file(const std::string& path);
 
 // The canonical document for `spec` (keys in a readable order); parse_arch_json of it gives

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/compiler/json_reader.h"
 #include "engine/compiler/network_spec.h"
+#include "engine/compiler/spec_error.h"
 
 namespace tinynas::compiler {
 
@@ -20,9 +20,12 @@ struct NetConfigOptions {
   std::string name;  // NetworkSpec::name; load_net_config defaults it to the file's stem
 };
 
-// Throws SpecError naming the JSON path ("blocks[4]: unknown block name \"SEBlock\"").
-NetworkSpec import_net_config(const nlohmann::json& config, const NetConfigOptions& options = {});
-// Reads a file; errors are prefixed with the path. Throws SpecError.
+// Throws SpecError listing every bad field by its JSON path ("blocks[4].name: expected
+// \"MobileInvertedResidualBlock\" or \"ResidualBlock\", found \"SEBlock\""); `origin` names the
+// document in the message.
+NetworkSpec import_net_config(const nlohmann::json& document, const NetConfigOptions& options = {},
+                              const std::string& origin = "net config");
+// Reads a file (origin: the path). Throws SpecError.
 NetworkSpec load_net_config(const std::string& path, NetConfigOptions options = {});
 
 }  // namespace tinynas::compiler

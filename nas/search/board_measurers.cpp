@@ -1,5 +1,6 @@
 #include "nas/search/board_measurers.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "farm/farm_client.h"
@@ -58,5 +59,19 @@ profiler::ProfileResult FarmBoardMeasurer::measure(const std::vector<uint8_t>& m
 }
 
 std::string FarmBoardMeasurer::description() const { return "farm " + url_ + " (" + kind_ + ")"; }
+
+std::unique_ptr<BoardMeasurer> make_board_measurer(const SearchJob& job) {
+  if (!job.farm_url.empty()) {
+    return std::make_unique<FarmBoardMeasurer>(job.farm_url, job.board.kind,
+                                               job.evolution.measure_runs);
+  }
+  const std::string firmware = profiler::default_firmware_path(job.board);
+  if (!std::filesystem::exists(firmware)) {
+    throw std::runtime_error("board " + job.board.kind + ": firmware image " + firmware +
+                             " not found (build the firmware, set TINYNAS_FIRMWARE_DIR, or give "
+                             "the job a \"farm\" URL)");
+  }
+  return std::make_unique<QemuBoardMeasurer>(job.board, job.evolution.measure_runs);
+}
 
 }  // namespace tinynas::nas

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nas/search/search_interfaces.h"
+#include "nas/search/search_job.h"
 #include "profiler/board_spec.h"
 #include "profiler/qemu_board.h"
 
@@ -40,5 +41,9 @@ class FarmBoardMeasurer : public BoardMeasurer {
   std::string kind_;
   uint32_t runs_;
 };
+
+// The job's farm when it names one, else a QEMU board of its kind launched here. Throws when the
+// board's firmware image is missing (naming it and the ways to provide one).
+std::unique_ptr<BoardMeasurer> make_board_measurer(const SearchJob& job);
 
 }  // namespace tinynas::nas

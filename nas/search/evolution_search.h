@@ -23,62 +23,12 @@
 #include "nas/search/latency_tracker.h"
 #include "nas/search/search_interfaces.h"
 #include "nas/search/search_job.h"
+#include "nas/search/search_records.h"
 #include "nas/search/subnet_cost.h"
 
 namespace tinynas::nas {
 
 inline constexpr const char* kSearchStateFormat = "tinynas-search-state/1";
-
-struct BoardRecord {
-  std::string board;
-  std::string firmware_version;
-  double latency_ms = 0.0;
-  uint64_t cycles = 0;
-  int64_t arena_bytes = 0;          // painted on the board
-  int64_t planned_arena_bytes = 0;  // from the model header
-  int64_t scratch_bytes = 0;
-  int64_t stack_bytes = 0;
-  int64_t model_bytes = 0;
-  bool output_matches_host = false;
-  double predicted_ms = -1.0;  // the model's prediction just before this run (-1: none)
-  bool within_limits = false;
-  std::string verdict;     // "within limits" or what was exceeded
-  std::string model_file;  // relative to the result directory
-  nlohmann::json profile;  // profiler::to_json of the run
-  int generation = 0;
-  int64_t peak_sram_bytes() const;  // max(painted, planned) arena + scratch
-};
-
-// One board run of a model, judged against the limits (the output must also equal the host
-// engine's, and the painted arena must not exceed the planned one). `model_file` is relative to
-// the result directory.
-BoardRecord make_board_record(const profiler::ProfileResult& result, const Constraints& limits,
-                              double predicted_ms, const std::string& model_file, int generation);
-
-struct CandidateRecord {
-  std::string key;  // the architecture encoding, "3,5,6,..."
-  Genome genome;
-  space::SubnetConfig subnet;
-  SubnetCost cost;
-  double accuracy = 0.0;
-  double predicted_ms = -1.0;  // latest prediction (-1: no latency model yet)
-  int first_generation = 0;
-  std::optional<BoardRecord> measured;
-  bool verified() const { return measured && measured->within_limits; }
-};
-
-struct GenerationSummary {
-  int generation = 0;
-  int generations = 0;
-  double best_accuracy = 0.0;           // best candidate of the population (predicted feasible)
-  std::optional<double> best_verified;  // best accuracy verified on a board so far
-  int population_feasible = 0;          // predicted feasible members
-  int verified = 0;                     // candidates verified on a board so far
-  int measured = 0;                     // candidates run on a board so far
-  int evaluations = 0;                  // distinct architectures evaluated so far
-  std::optional<double> latency_error;  // this round's mean relative prediction error
-  nlohmann::json to_json() const;
-};
 
 struct SearchObserver {
   std::function<void(const std::string& phase, int64_t done, int64_t total)> progress;
@@ -110,23 +60,37 @@ class EvolutionSearch {
   EvolutionOutcome run();
 
  private:
+  // The evolution proper (evolution_search.cpp).
   CandidateRecord* consider(const Genome& genome, int generation);
   bool predicted_feasible(const CandidateRecord& record) const;
-  void update_predictions();
-  const std::vector<latency::OpFeatures>& features(const CandidateRecord& record);
-  void calibrate();
   void initial_population();
   void next_generation(int generation);
-  // Measures the best unmeasured predicted-feasible candidates among `keys`; returns how many.
-  int hardware_round(const std::vector<std::string>& keys, int count, int generation);
-  void measure(CandidateRecord& record, int generation);
+  // A hardware round when one is due, the summary, the checkpoint, the observer.
+  void finish_generation(int generation);
+  bool stops_after(int generation) const;  // options_.stop_after_generation says so
   std::vector<std::string> ranked_population() const;
+  void sort_by_accuracy(std::vector<std::string>& keys) const;  // best first
+  std::optional<std::string> best_verified() const;
   GenerationSummary summarize(int generation) const;
-  void save_state(int generation) const;
-  int load_state();
-  nlohmann::json fingerprint() const;
+  EvolutionOutcome outcome(bool finished) const;  // records, history and latency so far
   void report_progress(const std::string& phase, int64_t done, int64_t total) const;
   void say(const std::string& text) const;
+
+  // Hardware in the loop (hardware_rounds.cpp).
+  void calibrate();
+  // Measures the best unmeasured predicted-feasible candidates among `keys`; returns how many.
+  int hardware_round(const std::vector<std::string>& keys, int count, int generation);
+  // After the last generation, while nothing is verified: rounds over all candidates.
+  void verify_until_one_passes();
+  void measure(CandidateRecord& record, int generation);
+  void update_predictions();
+  const std::vector<latency::OpFeatures>& features(const CandidateRecord& record);
+
+  // Checkpoint and resume (search_state.cpp).
+  bool has_saved_state() const;
+  void save_state(int generation) const;
+  int load_state();  // returns the generation the checkpoint was written after
+  nlohmann::json fingerprint() const;
 
   space::SearchSpace space_;
   Constraints constraints_;
@@ -149,13 +113,5 @@ class EvolutionSearch {
   std::vector<GenerationSummary> history_;
   int models_written_ = 0;
 };
-
-// Keys of the verified records not dominated in (accuracy up, measured latency down, peak SRAM
-// down); sorted by accuracy, best first.
-std::vector<std::string> pareto_front(const std::map<std::string, CandidateRecord>& records);
-
-nlohmann::json to_json(const BoardRecord& record);
-nlohmann::json to_json(const CandidateRecord& record);
-CandidateRecord candidate_from_json(const nlohmann::json& json);
 
 }  // namespace tinynas::nas

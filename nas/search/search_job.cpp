@@ -5,7 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/compiler/json_reader.h"
+#include "config/field_reader.h"
+#include "config/json_file.h"
 #include "farm/farm_client.h"
 
 namespace tinynas::nas {
@@ -41,60 +42,91 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return p.lexically_normal().string();
 }
 
-std::string width_suffix(double width) {
+// 0.75, 1 (the stream's shortest form).
+std::string number_text(double value) {
   std::ostringstream out;
-  out << width;
+  out << value;
   return out.str();
 }
 
-void parse_constraints(const ObjectFields& root, SearchJob& job) {
-  const nlohmann::json* object = root.object("constraints");
-  if (object == nullptr) return;
-  ObjectFields c(*object, "constraints", root.errors());
-  c.reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms", "schedule"});
-  if (const auto schedule = c.one_of("schedule", {"plain", "joint"}, false)) {
+// A non-empty array of numbers in [min, max], strictly ascending.
+std::optional<std::vector<double>> ascending_numbers(const config::ObjectReader& object,
+                                                     const std::string& key, double min,
+                                                     double max) {
+  const auto list = object.array(key,
+                                 "a non-empty array of numbers in [" + number_text(min) + ", " +
+                                     number_text(max) + "], ascending",
+                                 config::kRequired, 1);
+  if (!list) return std::nullopt;
+  const auto values = list->numbers(min, max);
+  if (!values || !list->check_ascending(*values)) return std::nullopt;
+  return values;
+}
+
+std::optional<std::vector<int>> ascending_integers(const config::ObjectReader& object,
+                                                   const std::string& key, int min, int max) {
+  const auto list = object.array(key,
+                                 "a non-empty array of integers in [" + std::to_string(min) + ", " +
+                                     std::to_string(max) + "], ascending",
+                                 config::kRequired, 1);
+  if (!list) return std::nullopt;
+  const auto values = list->integers(min, max);
+  if (!values || !list->check_ascending(*values)) return std::nullopt;
+  return std::vector<int>(values->begin(), values->end());
+}
+
+void parse_constraints(const config::ObjectReader& root, SearchJob& job) {
+  const auto c = root.object("constraints");
+  if (!c) return;
+  c->reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms", "schedule"});
+  if (const auto schedule = c->one_of("schedule", {"plain", "joint"}, config::kOptional)) {
     job.constraints.schedule =
         *schedule == "plain" ? ScheduleChoice::kPlain : ScheduleChoice::kJoint;
   }
-  job.constraints.peak_sram_bytes = c.integer("peak_sram_bytes", 1, kMaxBytesLimit, false);
-  job.constraints.flash_bytes = c.integer("flash_bytes", 1, kMaxBytesLimit, false);
-  job.constraints.latency_ms = c.number("latency_ms", 0.0, kMaxLatencyMs, false);
+  job.constraints.peak_sram_bytes =
+      c->integer("peak_sram_bytes", 1, kMaxBytesLimit, config::kOptional);
+  job.constraints.flash_bytes = c->integer("flash_bytes", 1, kMaxBytesLimit, config::kOptional);
+  job.constraints.latency_ms = c->number("latency_ms", 0.0, kMaxLatencyMs, config::kOptional);
   if (job.constraints.latency_ms && !(*job.constraints.latency_ms > 0.0)) {
-    root.errors().add("constraints.latency_ms", "a number > 0", *c.get("latency_ms"));
+    c->add_error("latency_ms", "a number > 0", *c->get("latency_ms"));
   }
-  if (!c.has("peak_sram_bytes") && !c.has("flash_bytes") && !c.has("latency_ms")) {
-    root.errors().add("constraints",
-                      "at least one of \"peak_sram_bytes\", \"flash_bytes\", \"latency_ms\"",
-                      *object);
+  if (!c->has("peak_sram_bytes") && !c->has("flash_bytes") && !c->has("latency_ms")) {
+    root.add_error("constraints",
+                   "at least one of \"peak_sram_bytes\", \"flash_bytes\", \"latency_ms\"",
+                   *root.get("constraints"));
   }
 }
 
-void parse_dataset(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
-  const nlohmann::json* object = root.object("dataset");
-  if (object == nullptr) return;
-  ObjectFields d(*object, "dataset", root.errors());
-  d.reject_unknown_keys({"kind", "path", "validation_size", "train_size", "synthetic_train_size",
-                         "synthetic_test_size", "horizontal_flip"});
-  const auto kind = d.one_of("kind", {"fashion-mnist", "synthetic"});
-  job.dataset = *object;
-  const auto path = d.string("path", kind && *kind == "fashion-mnist");
+config::Presence required_if(bool condition) {
+  return condition ? config::kRequired : config::kOptional;
+}
+
+void parse_dataset(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {
+  const auto d = root.object("dataset");
+  if (!d) return;
+  d->reject_unknown_keys({"kind", "path", "validation_size", "train_size", "synthetic_train_size",
+                          "synthetic_test_size", "horizontal_flip"});
+  const auto kind = d->one_of("kind", {"fashion-mnist", "synthetic"});
+  job.dataset = *root.get("dataset");
+  const auto path = d->string("path", required_if(kind && *kind == "fashion-mnist"));
   if (path) {
     const std::string resolved = resolve(base_dir, *path);
     std::error_code error;
     if (!fs::is_directory(resolved, error)) {
-      root.errors().add("dataset.path", "an existing folder of the dataset files",
-                        "\"" + resolved + "\" (no such folder)");
+      d->add_error("path", "an existing folder of the dataset files",
+                   "\"" + resolved + "\" (no such folder)");
     }
     job.dataset["path"] = resolved;
   }
-  d.integer("validation_size", 1, kMaxDatasetSize, false);
-  d.integer("train_size", 0, kMaxDatasetSize, false);
-  d.integer("synthetic_train_size", 1, kMaxDatasetSize, kind && *kind == "synthetic");
-  d.integer("synthetic_test_size", 1, kMaxDatasetSize, kind && *kind == "synthetic");
-  d.boolean("horizontal_flip", false);
+  d->integer("validation_size", 1, kMaxDatasetSize, config::kOptional);
+  d->integer("train_size", 0, kMaxDatasetSize, config::kOptional);
+  const config::Presence synthetic = required_if(kind && *kind == "synthetic");
+  d->integer("synthetic_train_size", 1, kMaxDatasetSize, synthetic);
+  d->integer("synthetic_test_size", 1, kMaxDatasetSize, synthetic);
+  d->boolean("horizontal_flip", config::kOptional);
 }
 
-bool parse_space(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
+bool parse_space(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {
   const auto path = root.string("space");
   if (!path) return false;
   job.space_path = resolve(base_dir, *path);
@@ -102,22 +134,21 @@ bool parse_space(const ObjectFields& root, const std::string& base_dir, SearchJo
     job.space = space::load_search_space(job.space_path);
     return true;
   } catch (const std::exception& e) {
-    root.errors().add("space", "a readable search-space file (tinynas-space/1)",
-                      std::string(e.what()));
+    root.add_error("space", "a readable search-space file (tinynas-space/1)",
+                   std::string(e.what()));
     return false;
   }
 }
 
-void parse_stage1(const ObjectFields& root, bool space_ok, SearchJob& job) {
-  const nlohmann::json* object = root.object("stage1", false);
-  if (object == nullptr) return;
-  ObjectFields s(*object, "stage1", root.errors());
-  s.reject_unknown_keys({"width_multipliers", "resolutions", "samples"});
+void parse_stage1(const config::ObjectReader& root, bool space_ok, SearchJob& job) {
+  const auto s = root.object("stage1", config::kOptional);
+  if (!s) return;
+  s->reject_unknown_keys({"width_multipliers", "resolutions", "samples"});
   job.stage1.enabled = true;
   const auto widths =
-      s.ascending_numbers("width_multipliers", kMinWidthMultiplier, kMaxWidthMultiplier);
-  const auto resolutions = s.ascending_integers("resolutions", kMinResolution, kMaxResolution);
-  if (const auto n = s.integer("samples", 1, kMaxStage1Samples)) job.stage1.samples = int(*n);
+      ascending_numbers(*s, "width_multipliers", kMinWidthMultiplier, kMaxWidthMultiplier);
+  const auto resolutions = ascending_integers(*s, "resolutions", kMinResolution, kMaxResolution);
+  if (const auto n = s->integer("samples", 1, kMaxStage1Samples)) job.stage1.samples = int(*n);
   if (widths) job.stage1.width_multipliers = *widths;
   if (resolutions) job.stage1.resolutions = *resolutions;
   if (!space_ok || !widths || !resolutions) return;
@@ -127,63 +158,66 @@ void parse_stage1(const ObjectFields& root, bool space_ok, SearchJob& job) {
       space::parse_search_space(
           space::search_space_to_json(space_at(job.space, widths->front(), (*resolutions)[r])));
     } catch (const std::exception& e) {
-      root.errors().add(index_path("stage1.resolutions", r),
+      root.errors().add(config::index_path("stage1.resolutions", r),
                         "a resolution the space accepts (" + std::string(e.what()) + ")",
                         std::to_string((*resolutions)[r]));
     }
   }
 }
 
-void parse_supernet(const ObjectFields& root, const std::string& base_dir, SearchJob& job) {
-  const nlohmann::json* object = root.object("supernet");
-  if (object == nullptr) return;
-  ObjectFields s(*object, "supernet", root.errors());
-  s.reject_unknown_keys({"checkpoint", "train", "threads", "accuracy_calibration_batches"});
-  const bool has_checkpoint = s.has("checkpoint");
-  const bool has_train = s.has("train");
+void parse_supernet(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {
+  const auto s = root.object("supernet");
+  if (!s) return;
+  s->reject_unknown_keys({"checkpoint", "train", "threads", "accuracy_calibration_batches"});
+  const bool has_checkpoint = s->has("checkpoint");
+  const bool has_train = s->has("train");
   if (has_checkpoint == has_train) {
-    root.errors().add("supernet", "exactly one of \"checkpoint\" and \"train\"", *object);
+    root.add_error("supernet", "exactly one of \"checkpoint\" and \"train\"",
+                   *root.get("supernet"));
   }
   if (has_checkpoint) {
-    if (const auto path = s.string("checkpoint")) {
+    if (const auto path = s->string("checkpoint")) {
       job.supernet.checkpoint = resolve(base_dir, *path);
       std::error_code error;
       if (!fs::exists(job.supernet.checkpoint, error)) {
-        root.errors().add("supernet.checkpoint", "an existing checkpoint folder",
-                          "\"" + job.supernet.checkpoint + "\" (no such file or folder)");
+        s->add_error("checkpoint", "an existing checkpoint folder",
+                     "\"" + job.supernet.checkpoint + "\" (no such file or folder)");
       }
     }
   }
   if (has_train) {
-    if (const nlohmann::json* train = s.object("train")) {
-      job.supernet.train = *train;
+    if (const auto train = s->object("train")) {
+      job.supernet.train = *s->get("train");
       for (const char* owned : {"format", "space", "dataset", "output_dir", "seed"}) {
-        if (train->contains(owned)) {
-          root.errors().add(join_path("supernet.train", owned),
-                            "no such key (the search job sets it)", (*train)[owned]);
+        if (const nlohmann::json* value = train->get(owned)) {
+          train->add_error(owned, "no such key (the search job sets it)", *value);
         }
       }
     }
   }
-  if (const auto t = s.integer("threads", 0, kMaxThreads, false)) job.supernet.threads = int(*t);
-  if (const auto b = s.integer("accuracy_calibration_batches", 1, kMaxCalibrationBatches, false)) {
+  if (const auto t = s->integer("threads", 0, kMaxThreads, config::kOptional)) {
+    job.supernet.threads = int(*t);
+  }
+  if (const auto b = s->integer("accuracy_calibration_batches", 1, kMaxCalibrationBatches,
+                                config::kOptional)) {
     job.supernet.accuracy_calibration_batches = int(*b);
   }
 }
 
-void parse_evolution(const ObjectFields& root, SearchJob& job) {
-  const nlohmann::json* object = root.object("evolution", false);
-  if (object == nullptr) return;
-  ObjectFields e(*object, "evolution", root.errors());
-  e.reject_unknown_keys({"population", "generations", "parent_ratio", "mutation_ratio",
-                         "mutation_probability", "max_tries", "hardware_every", "hardware_top_k",
-                         "calibration_samples", "measure_runs"});
+void parse_evolution(const config::ObjectReader& root, SearchJob& job) {
+  const auto e = root.object("evolution", config::kOptional);
+  if (!e) return;
+  e->reject_unknown_keys({"population", "generations", "parent_ratio", "mutation_ratio",
+                          "mutation_probability", "max_tries", "hardware_every", "hardware_top_k",
+                          "calibration_samples", "measure_runs"});
   EvolutionSettings& s = job.evolution;
   auto set_int = [&](const char* key, int& target, int64_t min, int64_t max) {
-    if (const auto v = e.integer(key, min, max, false)) target = static_cast<int>(*v);
+    if (const auto v = e->integer(key, min, max, config::kOptional)) {
+      target = static_cast<int>(*v);
+    }
   };
   auto set_number = [&](const char* key, double& target, double min, double max) {
-    if (const auto v = e.number(key, min, max, false)) target = *v;
+    if (const auto v = e->number(key, min, max, config::kOptional)) target = *v;
   };
   set_int("population", s.population, kMinPopulation, kMaxPopulation);
   set_int("generations", s.generations, 1, kMaxGenerations);
@@ -198,50 +232,48 @@ void parse_evolution(const ObjectFields& root, SearchJob& job) {
   // At least one parent, and room for at least one child.
   const int parents = static_cast<int>(std::lround(s.parent_ratio * s.population));
   if (parents < 1 || parents >= s.population) {
-    root.errors().add("evolution.parent_ratio",
-                      "a ratio leaving between 1 and population - 1 parents (" +
-                          std::to_string(s.population) + " x ratio, rounded)",
-                      nlohmann::json(s.parent_ratio));
+    e->add_error("parent_ratio",
+                 "a ratio leaving between 1 and population - 1 parents (" +
+                     std::to_string(s.population) + " x ratio, rounded)",
+                 nlohmann::json(s.parent_ratio));
   }
 }
 
-void parse_final_training(const ObjectFields& root, SearchJob& job) {
-  const nlohmann::json* object = root.object("final_training", false);
-  if (object == nullptr) return;
-  ObjectFields f(*object, "final_training", root.errors());
-  f.reject_unknown_keys({"from", "epochs", "learning_rate", "warmup_epochs"});
+void parse_final_training(const config::ObjectReader& root, SearchJob& job) {
+  const auto f = root.object("final_training", config::kOptional);
+  if (!f) return;
+  f->reject_unknown_keys({"from", "epochs", "learning_rate", "warmup_epochs"});
   if (job.supernet.train.is_null() && !job.supernet.checkpoint.empty()) {
-    root.errors().add("final_training",
-                      "a job that trains its supernet (\"supernet\": {\"train\": ...}): the final "
-                      "training uses those settings",
-                      *object);
+    root.add_error("final_training",
+                   "a job that trains its supernet (\"supernet\": {\"train\": ...}): the final "
+                   "training uses those settings",
+                   *root.get("final_training"));
   }
   FinalTrainingSettings settings;
-  if (const auto from = f.string("from")) {
+  if (const auto from = f->string("from")) {
     if (*from == "supernet") {
       settings.start = FinalTrainingStart::kSupernet;
     } else if (*from == "scratch") {
       settings.start = FinalTrainingStart::kScratch;
     } else {
-      root.errors().add("final_training.from", "\"supernet\" or \"scratch\"", "\"" + *from + "\"");
+      f->add_error("from", "\"supernet\" or \"scratch\"", nlohmann::json(*from));
     }
   }
-  if (const auto e = f.integer("epochs", 1, kMaxFinalEpochs)) settings.epochs = int(*e);
-  if (const auto lr = f.number("learning_rate", kMinLearningRate, kMaxLearningRate)) {
+  if (const auto e = f->integer("epochs", 1, kMaxFinalEpochs)) settings.epochs = int(*e);
+  if (const auto lr = f->number("learning_rate", kMinLearningRate, kMaxLearningRate)) {
     settings.learning_rate = *lr;
   }
-  if (const auto w = f.integer("warmup_epochs", 0, kMaxFinalEpochs, false)) {
+  if (const auto w = f->integer("warmup_epochs", 0, kMaxFinalEpochs, config::kOptional)) {
     settings.warmup_epochs = int(*w);
     if (settings.warmup_epochs >= settings.epochs) {
-      root.errors().add("final_training.warmup_epochs",
-                        "fewer than the " + std::to_string(settings.epochs) + " epochs",
-                        std::to_string(settings.warmup_epochs));
+      f->add_error("warmup_epochs", "fewer than the " + std::to_string(settings.epochs) + " epochs",
+                   std::to_string(settings.warmup_epochs));
     }
   }
   job.final_training = settings;
 }
 
-void check_against_board(const ObjectFields& root, SearchJob& job) {
+void check_against_board(const config::ObjectReader& root, SearchJob& job) {
   const Constraints& c = job.constraints;
   const auto& board = job.board;
   if (c.peak_sram_bytes && board.sram_bytes > 0 &&
@@ -268,7 +300,7 @@ space::SearchSpace space_at(const space::SearchSpace& family, double width_multi
   space.width_multiplier = width_multiplier;
   space.resolution = resolution;
   space.name =
-      family.name + "-r" + std::to_string(resolution) + "-w" + width_suffix(width_multiplier);
+      family.name + "-r" + std::to_string(resolution) + "-w" + number_text(width_multiplier);
   return space;
 }
 
@@ -282,17 +314,17 @@ const char* schedule_choice_name(ScheduleChoice choice) {
 
 SearchJob parse_search_job(const nlohmann::json& document, const std::string& base_dir,
                            const std::string& boards_dir, const std::string& origin) {
-  FieldCollector errors;
+  config::FieldErrors errors;
   SearchJob job;
   job.document = document;
-  ObjectFields root(document, "", errors);
+  const config::ObjectReader root(document, "", errors);
   root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space", "stage1",
                             "supernet", "evolution", "final_training", "farm", "output_dir",
                             "seed"});
   if (const auto format = root.string("format"); format && *format != kSearchJobFormat) {
     errors.add("format", std::string("\"") + kSearchJobFormat + "\"", "\"" + *format + "\"");
   }
-  if (const auto name = root.string("name", false)) job.name = *name;
+  if (const auto name = root.string("name", config::kOptional)) job.name = *name;
   bool board_ok = false;
   if (const auto kind = root.string("board")) {
     try {
@@ -322,7 +354,7 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
     }
   }
   if (const auto out = root.string("output_dir")) job.output_dir = *out;
-  if (const auto seed = root.integer("seed", 0, kMaxSeed, false)) {
+  if (const auto seed = root.integer("seed", 0, kMaxSeed, config::kOptional)) {
     job.seed = static_cast<uint64_t>(*seed);
   }
   if (job.name.empty() && space_ok) job.name = job.space.name;
@@ -331,9 +363,8 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
 }
 
 SearchJob load_search_job(const std::string& path, const std::string& boards_dir) {
-  const nlohmann::json document = compiler::read_json_file(path);
-  SearchJob job =
-      parse_search_job(document, fs::path(path).parent_path().string(), boards_dir, path);
+  SearchJob job = parse_search_job(config::read_json_file(path),
+                                   fs::path(path).parent_path().string(), boards_dir, path);
   job.job_path = path;
   return job;
 }

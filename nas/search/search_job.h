@@ -1,7 +1,7 @@
 // The search job file ("tinynas-search/1"): the board and its limits, the dataset, the space
 // family and the stage-1 grid, the supernet (train one or load a checkpoint), the evolution
 // settings, the farm and where results go. parse_search_job() checks every field before any work
-// starts and reports all problems at once (FieldErrorList), each with its JSON path, what was
+// starts and reports all problems at once (config::ConfigError), each with its JSON path, what was
 // expected and what was found.
 //
 //   {"format": "tinynas-search/1", "board": "qemu-mps2-an386",
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "nas/search/field_errors.h"
+#include "config/config_error.h"
 #include "profiler/board_spec.h"
 #include "space/search_space.h"
 
@@ -119,7 +119,8 @@ space::SearchSpace space_at(const space::SearchSpace& family, double width_multi
                             int resolution);
 
 // `base_dir` resolves relative "space", "dataset.path" and "supernet.checkpoint" paths (the job
-// file's folder). `boards_dir` holds the board files. Throws FieldErrorList with every error.
+// file's folder). `boards_dir` holds the board files. Throws config::ConfigError with every
+// error.
 SearchJob parse_search_job(const nlohmann::json& document, const std::string& base_dir,
                            const std::string& boards_dir = profiler::default_boards_dir(),
                            const std::string& origin = "job");

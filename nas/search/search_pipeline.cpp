@@ -5,9 +5,10 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "engine/compiler/model_writer.h"
 #include "nas/search/search_report.h"
+#include "search_results/result_layout.h"
 
 namespace tinynas::nas {
 namespace {
@@ -15,12 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kJsonIndent = 2;
-constexpr const char* kStateDir = "state";
-constexpr const char* kStage1Dir = "stage1";
 constexpr const char* kPhaseStage1 = "stage 1";
-constexpr const char* kFinalDir = "final";
-constexpr const char* kModelsDir = "models";
-constexpr const char* kFinalModelFile = "final.tnm";
+constexpr const char* kFinalModelStem = "final";
 constexpr double kPercent = 100.0;
 
 void write_json(const fs::path& path, const nlohmann::json& json) {
@@ -42,7 +39,7 @@ nlohmann::json candidate_summary(const CandidateRecord& r) {
 // architecture passed, so this would mean the trained weights broke something on the board.
 std::optional<FinalModel> train_final_model(const SearchJob& job, const CandidateRecord& best,
                                             SupernetProvider& supernet, BoardMeasurer& board,
-                                            const fs::path& out, bool resume,
+                                            const search_results::ResultLayout& layout, bool resume,
                                             const SearchObserver& observer) {
   const auto say = [&observer](const std::string& text) {
     if (observer.message) observer.message(text);
@@ -54,14 +51,14 @@ std::optional<FinalModel> train_final_model(const SearchJob& job, const Candidat
       std::to_string(model.settings.epochs) + " epoch(s) from " +
       (model.settings.start == FinalTrainingStart::kScratch ? "scratch"
                                                             : "the supernet's weights"));
-  supernet.train_final(job, best.subnet, (out / kFinalDir).string(), resume, observer);
+  supernet.train_final(job, best.subnet, layout.final_dir().string(), resume, observer);
   model.accuracy = supernet.accuracy().accuracy(best.subnet);
   const std::vector<uint8_t> bytes = supernet.compiler().compile(best.subnet, best.cost.schedule);
   const profiler::ProfileResult run =
       board.measure(bytes, space::describe_subnet(best.subnet) + " final");
   board.idle();
-  const std::string model_file = std::string(kModelsDir) + "/" + kFinalModelFile;
-  compiler::write_model_file((out / kStateDir / model_file).string(), bytes);
+  const std::string model_file = search_results::StateLayout::model_file_name(kFinalModelStem);
+  compiler::write_model_file(layout.state().model_path(model_file).string(), bytes);
   const int generation = best.measured ? best.measured->generation : 0;
   model.measured =
       make_board_record(run, job.constraints, best.predicted_ms, model_file, generation);
@@ -84,23 +81,23 @@ std::optional<FinalModel> train_final_model(const SearchJob& job, const Candidat
 
 PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, BoardMeasurer& board,
                           const PipelineOptions& options, const SearchObserver& observer) {
-  const fs::path out(job.output_dir);
-  const fs::path state_dir = out / kStateDir;
+  const search_results::ResultLayout layout(job.output_dir);
+  const fs::path state_dir = layout.state().dir();
   if (!options.resume && fs::exists(state_dir)) {
-    throw std::runtime_error(out.string() +
+    throw std::runtime_error(layout.root().string() +
                              " already holds a search: continue it with --resume, or choose "
                              "another output_dir");
   }
-  fs::create_directories(out);
-  write_json(out / "job.json", job.document);
+  fs::create_directories(layout.root());
+  write_json(layout.job_file(), job.document);
 
   PipelineResult result;
-  result.output_dir = out.string();
+  result.output_dir = layout.root().string();
   result.space = job.space;
   if (job.stage1.enabled) {
-    const fs::path cdf = out / kStage1Dir / "cdf.json";
+    const fs::path cdf = layout.stage1_cdf_file();
     if (options.resume && fs::exists(cdf)) {
-      result.stage1 = stage1_result_from_json(compiler::read_json_file(cdf.string()), job.space);
+      result.stage1 = stage1_result_from_json(config::read_json_file(cdf.string()), job.space);
     } else {
       result.stage1 = optimize_space(job.space, job.stage1, job.constraints, job.seed,
                                      [&observer](int64_t done, int64_t total) {
@@ -110,7 +107,7 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
       write_json(cdf, to_json(*result.stage1, job.constraints));
     }
     result.space = result.stage1->chosen_space;
-    write_json(out / kStage1Dir / "space.json", space::search_space_to_json(result.space));
+    write_json(layout.stage1_space_file(), space::search_space_to_json(result.space));
     if (observer.message) {
       const GridPointResult& p = result.stage1->points[result.stage1->chosen];
       observer.message("stage 1: chose " + p.space_name + " (" + std::to_string(p.satisfying) +
@@ -119,7 +116,7 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
     }
   }
 
-  supernet.prepare(job, result.space, (out / "supernet").string(), options.resume, observer);
+  supernet.prepare(job, result.space, layout.supernet_dir().string(), options.resume, observer);
 
   EvolutionOptions evolution_options;
   evolution_options.state_dir = state_dir.string();
@@ -132,7 +129,7 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
   if (!result.outcome.finished) return result;
   if (job.final_training && result.outcome.best) {
     result.final_model = train_final_model(job, result.outcome.records.at(*result.outcome.best),
-                                           supernet, board, out, options.resume, observer);
+                                           supernet, board, layout, options.resume, observer);
   }
   write_search_results(job, result, supernet);
   return result;
@@ -140,50 +137,51 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
 
 void write_search_results(const SearchJob& job, const PipelineResult& result,
                           SupernetProvider& supernet) {
-  const fs::path out(result.output_dir);
+  const search_results::ResultLayout layout(result.output_dir);
   const EvolutionOutcome& o = result.outcome;
   {
-    std::ofstream history(out / "history.jsonl", std::ios::trunc);
+    std::ofstream history(layout.history_file(), std::ios::trunc);
     for (const GenerationSummary& s : o.history) history << s.to_json().dump() << "\n";
     if (!history.flush())
-      throw std::runtime_error((out / "history.jsonl").string() + ": write failed");
+      throw std::runtime_error(layout.history_file().string() + ": write failed");
   }
   nlohmann::json front = nlohmann::json::array();
   for (const std::string& key : o.front) front.push_back(candidate_summary(o.records.at(key)));
-  write_json(out / "pareto.json",
+  write_json(layout.pareto_file(),
              {{"board", job.board.kind},
               {"firmware_version", o.latency.firmware_version()},
               {"constraints", to_json(job.constraints)},
               {"space", result.space.name},
               {"objectives", {"accuracy (max)", "measured latency ms (min)", "peak SRAM (min)"}},
               {"front", front}});
-  const fs::path best_dir = out / "best";
+  const fs::path best_dir = layout.best_dir();
   fs::remove_all(best_dir);
   if (o.best) {
     const CandidateRecord& best = o.records.at(*o.best);
     fs::create_directories(best_dir);
-    space::save_subnet_arch(result.space, best.subnet, (best_dir / "arch.json").string(),
+    space::save_subnet_arch(result.space, best.subnet, layout.best_arch_file().string(),
                             job.name + "-best");
     const BoardRecord& shipped = result.final_model ? result.final_model->measured : *best.measured;
-    fs::copy_file(out / kStateDir / shipped.model_file, best_dir / "model.tnm",
+    fs::copy_file(layout.state().model_path(shipped.model_file), layout.best_model_file(),
                   fs::copy_options::overwrite_existing);
-    write_json(best_dir / "profile.json", shipped.profile);
+    write_json(layout.best_profile_file(), shipped.profile);
     nlohmann::json summary = candidate_summary(best);
     if (result.final_model) {
       const FinalModel& f = *result.final_model;
       summary["accuracy"] = f.accuracy;
       summary["search_accuracy"] = f.search_accuracy;
       summary["measured"] = to_json(f.measured);
-      summary["final_training"] = {{"from", final_training_start_name(f.settings.start)},
-                                   {"epochs", f.settings.epochs},
-                                   {"learning_rate", f.settings.learning_rate},
-                                   {"warmup_epochs", f.settings.warmup_epochs},
-                                   {"checkpoint", kFinalDir}};  // in the result directory
+      summary["final_training"] = {
+          {"from", final_training_start_name(f.settings.start)},
+          {"epochs", f.settings.epochs},
+          {"learning_rate", f.settings.learning_rate},
+          {"warmup_epochs", f.settings.warmup_epochs},
+          {"checkpoint", search_results::ResultLayout().final_dir().string()}};
     }
-    write_json(best_dir / "summary.json", summary);
+    write_json(layout.best_summary_file(), summary);
     supernet.export_subnet(best.subnet, best_dir.string());
   }
-  write_search_report((out / "report.html").string(), job, result);
+  write_search_report(layout.report_file().string(), job, result);
 }
 
 }  // namespace tinynas::nas

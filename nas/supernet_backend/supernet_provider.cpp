@@ -147,10 +147,9 @@ void SupernetBackedProvider::validate(const SearchJob& job) {
   try {
     supernet::parse_training_job(training_document(job, job.space_path, "supernet"), "");
   } catch (const std::exception& e) {
-    FieldCollector errors;
-    errors.add("supernet.train", "settings the supernet trainer accepts (tinynas-train/1)",
-               std::string(e.what()));
-    errors.throw_if_any(job.job_path.empty() ? "job" : job.job_path);
+    throw config::ConfigError(
+        job.job_path.empty() ? "job" : job.job_path,
+        {{"supernet.train", "settings the supernet trainer accepts (tinynas-train/1)", e.what()}});
   }
 }
 

@@ -18,7 +18,7 @@ class SupernetBackedProvider : public SupernetProvider {
   ~SupernetBackedProvider() override;
 
   // Checks the "supernet.train" settings with the trainer's own parser (before any work
-  // starts); throws FieldErrorList naming "supernet.train.<field>".
+  // starts); throws config::ConfigError naming "supernet.train" with the trainer's errors.
   static void validate(const SearchJob& job);
 
   void prepare(const SearchJob& job, const space::SearchSpace& space, const std::string& dir,

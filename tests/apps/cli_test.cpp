@@ -293,6 +293,34 @@ TEST_F(CliTest, NegativeChannelsAndUnsupportedKernelAreNamedWithTheirPath) {
   EXPECT_NE(result.output.find("blocks[0].kernel_size"), std::string::npos) << result.output;
 }
 
+#ifdef TINYNAS_WITH_SEARCH
+TEST_F(CliTest, SearchWithABadJobPrintsEveryErrorWithItsPath) {
+  nlohmann::json job = {
+      {"format", "tinynas-search/0"},
+      {"board", "no-such-board"},
+      {"constraints", {{"peak_sram_bytes", -5}}},
+      {"dataset",
+       {{"kind", "synthetic"}, {"synthetic_train_size", 64}, {"synthetic_test_size", 32}}},
+      {"space", source_path("configs/spaces/fmnist-r28-w1.0.json")},
+      {"supernet", {{"train", nlohmann::json::object()}}},
+      {"evolution", {{"population", 0}, {"populaton", 10}}},
+      {"output_dir", path("runs")}};
+  const std::string file = write_file("job.json", job.dump(2));
+  const CommandResult result = run_tinynas("search " + file);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(file + ": 5 errors\n"), std::string::npos) << result.output;
+  for (const char* line :
+       {"\n  format: expected \"tinynas-search/1\", found \"tinynas-search/0\"",
+        "\n  board: expected a known board kind",
+        "\n  constraints.peak_sram_bytes: expected an integer in [1, ",
+        "\n  evolution.populaton: expected a known key",
+        "\n  evolution.population: expected an integer in [2, 100000], found 0"}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+  EXPECT_FALSE(fs::exists(path("runs"))) << "nothing runs before the job is valid";
+}
+#endif
+
 TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
   const std::string model = path("sample.tnm");
   ASSERT_EQ(

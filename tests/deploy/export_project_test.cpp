@@ -1,5 +1,6 @@
-// The project writer, result-dir resolution, size-report parsing, the IDX reader and the
-// Fashion-MNIST input quantization: everything of `tinynas export` that runs without a toolchain.
+// The project writer, result-dir resolution, size-report parsing and the Fashion-MNIST input
+// quantization: everything of `tinynas export` that runs without a toolchain (the IDX reader it
+// takes its samples from is tested in tests/datasets).
 #include "deploy/export_project.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,6 @@
 
 #include "deploy/export_build.h"
 #include "deploy/export_verify.h"
-#include "deploy/idx_dataset.h"
 #include "tests/deploy/export_test_models.h"
 
 namespace tinynas::deploy {
@@ -52,7 +52,7 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
        {"CMakeLists.txt", "README.md", "board.cmake", "model.tnm", "model/model.h",
         "model/model.cpp", "app/main.cpp", "tinynas/engine/runtime/c_api.cpp",
         "tinynas/engine/runtime/interpreter.h", "tinynas/firmware/protocol/frame_decoder.cpp",
-        "tinynas/firmware/board/board_stm32f746g_disco.cpp", "tinynas/firmware/runner/runner.h",
+        "tinynas/firmware/board/board_stm32f746g_disco.cpp",
         "tinynas/firmware/startup/startup_cortex_m.cpp",
         "tinynas/firmware/linker/stm32f746g-disco.ld", "tinynas/firmware/linker/sections.ld",
         "tinynas/firmware/cmake/arm-none-eabi.cmake"}) {
@@ -64,6 +64,28 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
   EXPECT_NE(board.find("firmware/board/dwt_cycle_counter.cpp"), std::string::npos);
   EXPECT_NE(board.find("-mcpu=cortex-m7"), std::string::npos);
   EXPECT_NE(board.find("set(TINYNAS_STACK_BYTES 8192)"), std::string::npos);
+}
+
+TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
+  const fs::path dir = fresh_dir("project-mlperf");
+  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const profiler::BoardSpec spec = profiler::find_board_spec("qemu-mps2-an386");
+  write_export_project(source, spec, dir.string());
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL tinynas)"),
+            std::string::npos);
+  // A file an older tinynas copied (since renamed) must not survive a new export into the dir.
+  std::ofstream(dir / "tinynas/engine/runtime/stale_old_file.cpp") << "int stale;";
+  write_export_project(source, spec, dir.string(), default_source_dir(), kSerialProtocolMlperfTiny);
+  EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/stale_old_file.cpp"));
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL mlperf-tiny)"),
+            std::string::npos);
+  for (const char* file :
+       {"tinynas/firmware/mlperf_tiny/dut.cpp", "tinynas/firmware/mlperf_tiny/protocol_switch.h",
+        "tinynas/firmware/mlperf_tiny/th_port.h"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
+  }
+  EXPECT_THROW(write_export_project(source, spec, dir.string(), default_source_dir(), "mlperf"),
+               std::runtime_error);
 }
 
 TEST(ExportProject, RecipeFollowsTheBoardFile) {
@@ -119,6 +141,14 @@ TEST(ExportSourceResolution, RefusesAmbiguousOrMissingInput) {
   EXPECT_THROW(resolve_export_source(empty.string()), std::runtime_error);
 }
 
+TEST(ExportSourceResolution, VerificationReadsTheRequestedElseTheJobsFashionMnist) {
+  ExportSource source{testing::rgb_model(), "model.tnm", "fashion-mnist", "runs/x/data", {}};
+  EXPECT_EQ(verify_dataset_dir(source, "/my/fmnist"), "/my/fmnist");
+  EXPECT_EQ(verify_dataset_dir(source, ""), "runs/x/data");
+  source.dataset_kind = "synthetic";
+  EXPECT_EQ(verify_dataset_dir(source, ""), "");
+}
+
 TEST(ImageSizeReport, SplitsFlashAndStaticRamBySection) {
   const std::string output =
       "firmware.elf  :\n"
@@ -161,29 +191,6 @@ TEST(FashionMnistSamples, QuantizeToPixelMinus128UnderTheSupernetsInputQuantizat
     EXPECT_EQ(quantize_fashion_mnist_pixel(static_cast<uint8_t>(pixel), scale, zero_point),
               pixel - 128)
         << "pixel " << pixel;
-  }
-}
-
-TEST(FashionMnistSamples, ReadsTheTestSplit) {
-  const std::string dir = default_fashion_mnist_dir();
-  if (!fs::exists(fs::path(dir) / "t10k-images-idx3-ubyte.gz")) {
-    GTEST_SKIP() << "no Fashion-MNIST at " << dir;
-  }
-  const LabeledImages images = read_fashion_mnist_test(dir, 5);
-  EXPECT_EQ(images.count, 5u);
-  EXPECT_EQ(images.rows, 28);
-  EXPECT_EQ(images.cols, 28);
-  ASSERT_EQ(images.labels.size(), 5u);
-  for (uint8_t label : images.labels) EXPECT_LT(label, 10);
-  EXPECT_EQ(images.labels[0], 9);  // the first test image is an ankle boot
-}
-
-TEST(FashionMnistSamples, MissingFileIsNamed) {
-  try {
-    read_fashion_mnist_test("/nonexistent-dir", 1);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/t10k-images"), std::string::npos);
   }
 }
 

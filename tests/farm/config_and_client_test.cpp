@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "farm/farm_client.h"
 #include "farm/farm_config.h"
@@ -51,7 +53,7 @@ TEST(FarmConfig, NamesTheFieldThatIsWrong) {
   EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": []})")).find("boards"),
             std::string::npos);
   EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "prot": 1})"))
-                .find("prot: unknown field"),
+                .find("prot: expected a known key ("),
             std::string::npos);
   EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": [{"kind": "k", "count": 0}]})"))
                 .find("boards[0].count"),
@@ -66,6 +68,29 @@ TEST(FarmConfig, NamesTheFieldThatIsWrong) {
                 nlohmann::json::parse(R"({"boards": [{"kind": "k"}], "limits": {"max_body": 5}})"))
                 .find("limits.max_body"),
             std::string::npos);
+}
+
+TEST(FarmConfig, ReportsEveryBadFieldAtOnce) {
+  try {
+    parse_farm_config(nlohmann::json::parse(R"({"port": -1, "listen": "x.y", "token": 5,
+        "boards": [{"kind": "k", "count": 0}, {"port": "/dev/ttyACM0", "count": 2}, 7],
+        "limits": {"run_timeout_ms": 0, "max_body": 5}})"),
+                      "farm.json");
+    FAIL() << "expected FarmConfigError";
+  } catch (const FarmConfigError& e) {
+    std::vector<std::string> paths;
+    for (const config::FieldError& field : e.errors()) paths.push_back(field.path);
+    EXPECT_EQ(paths,
+              (std::vector<std::string>{"port", "token", "limits.max_body", "limits.run_timeout_ms",
+                                        "boards[0].count", "boards[1].kind", "boards[1].count",
+                                        "boards[2]", "listen"}))
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("farm.json: 9 errors\n  port: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(FarmConfig, FileErrorsAreFarmConfigErrors) {
+  EXPECT_THROW(load_farm_config("/nonexistent/farm.json"), FarmConfigError);
 }
 
 TEST(FarmUrl, ParsesHostAndPort) {

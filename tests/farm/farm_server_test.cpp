@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "farm/farm_api.h"
 #include "farm/farm_client.h"
 #include "farm/sha256.h"
 #include "tests/farm/fake_farm_board.h"
@@ -166,6 +167,14 @@ TEST(FarmServer, RefusesOversizeAndMalformedRequestsWithAMessage) {
   const std::string reply = raw_exchange(running.server.port(), "HELLO THERE\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
   EXPECT_NE(reply.find("malformed HTTP request"), std::string::npos) << reply;
+}
+
+TEST(FarmApi, AnswersEveryRefusedSubmissionWithItsStatus) {
+  EXPECT_EQ(http_status_of(SubmitRefusal::kInvalidRequest), kBadRequest);
+  EXPECT_EQ(http_status_of(SubmitRefusal::kUnknownBoardKind), kNotFound);
+  EXPECT_EQ(http_status_of(SubmitRefusal::kInvalidModel), kUnprocessable);
+  EXPECT_EQ(http_status_of(SubmitRefusal::kQueueFull), 503);
+  EXPECT_EQ(http_status_of(SubmitRefusal::kShuttingDown), 503);
 }
 
 TEST(FarmServer, RequiresTheBearerTokenWhenOneIsSet) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -24,10 +25,6 @@ using testing::test_config;
 using testing::tiny_model;
 using testing::wait_for_job;
 using testing::wait_until;
-
-constexpr int kHttpBadRequest = 400;
-constexpr int kHttpNotFound = 404;
-constexpr int kHttpUnprocessable = 422;
 
 TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
   profiler::TempDir dir("farm-test");
@@ -163,28 +160,55 @@ TEST(Farm, AnswersAKnownModelFromTheStoreWithoutRunningIt) {
   EXPECT_EQ(control->measure_calls.load(), 1);
 }
 
-TEST(Farm, RefusesBadSubmissionsWithTheRightStatus) {
+TEST(Farm, RefusesBadSubmissionsSayingWhy) {
   profiler::TempDir dir("farm-test");
   auto control = std::make_shared<FakeFarmControl>();
   Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
-  const auto status_of = [&](const std::vector<uint8_t>& model, const std::string& kind,
-                             uint32_t runs) {
+  const auto refusal_of = [&](const std::vector<uint8_t>& model, const std::string& kind,
+                              uint32_t runs) {
     try {
       farm.submit(model, kind, runs);
     } catch (const SubmitError& e) {
-      return std::make_pair(e.http_status(), std::string(e.what()));
+      return std::make_pair(std::optional<SubmitRefusal>(e.refusal()), std::string(e.what()));
     }
-    return std::make_pair(0, std::string());
+    return std::make_pair(std::optional<SubmitRefusal>(), std::string());
   };
   auto model = tiny_model(1);
-  EXPECT_EQ(status_of(model, "no-such-board", 1).first, kHttpNotFound);
-  EXPECT_EQ(status_of(model, testing::kTestKind, 0).first, kHttpBadRequest);
-  EXPECT_EQ(status_of({}, testing::kTestKind, 1).first, kHttpBadRequest);
+  EXPECT_EQ(refusal_of(model, "no-such-board", 1).first, SubmitRefusal::kUnknownBoardKind);
+  EXPECT_EQ(refusal_of(model, testing::kTestKind, 0).first, SubmitRefusal::kInvalidRequest);
+  EXPECT_EQ(refusal_of({}, testing::kTestKind, 1).first, SubmitRefusal::kInvalidRequest);
   model[model.size() / 2] ^= 0xFF;  // breaks the CRC
-  const auto corrupt = status_of(model, testing::kTestKind, 1);
-  EXPECT_EQ(corrupt.first, kHttpUnprocessable);
+  const auto corrupt = refusal_of(model, testing::kTestKind, 1);
+  EXPECT_EQ(corrupt.first, SubmitRefusal::kInvalidModel);
   EXPECT_NE(corrupt.second.find("uploaded model"), std::string::npos) << corrupt.second;
   EXPECT_EQ(control->measure_calls.load(), 0);
+}
+
+TEST(Farm, RefusesWhenTheQueueIsFullOrTheFarmIsStopping) {
+  profiler::TempDir dir("farm-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.limits.max_queued_jobs = 2;
+  auto control = std::make_shared<FakeFarmControl>();
+  control->set_hold(true);  // the board takes one job and never finishes it
+  Farm farm(config, fake_board_factory(control));
+  std::optional<SubmitError> refused;
+  for (uint32_t i = 1; i <= 4 && !refused; ++i) {
+    try {
+      farm.submit(tiny_model(i), testing::kTestKind, 1);
+    } catch (const SubmitError& e) {
+      refused = e;
+    }
+  }
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->refusal(), SubmitRefusal::kQueueFull);
+  EXPECT_NE(std::string(refused->what()).find("queue full"), std::string::npos);
+  farm.stop();
+  try {
+    farm.submit(tiny_model(9), testing::kTestKind, 1);
+    FAIL() << "a stopped farm took a job";
+  } catch (const SubmitError& e) {
+    EXPECT_EQ(e.refusal(), SubmitRefusal::kShuttingDown);
+  }
 }
 
 TEST(Farm, RunsJobsLeftQueuedOrRunningAfterARestart) {

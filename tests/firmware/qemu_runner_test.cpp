@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/json_file.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/host_runner.h"
@@ -46,8 +47,8 @@ bool qemu_available() { return std::system("qemu-system-arm --version > /dev/nul
 BoardUnderTest board(const std::string& kind) {
   BoardUnderTest b;
   b.kind = kind;
-  std::ifstream in(std::string(TINYNAS_SOURCE_DIR) + "/configs/boards/" + kind + ".json");
-  b.facts = nlohmann::json::parse(in);
+  b.facts =
+      config::read_json_file(std::string(TINYNAS_SOURCE_DIR) + "/configs/boards/" + kind + ".json");
   b.elf = std::string(TINYNAS_FIRMWARE_DIR) + "/" + kind + "/tinynas-runner.elf";
   return b;
 }

@@ -242,13 +242,22 @@ TEST(LatencyModel, JsonErrorsNameTheField) {
     latency_model_from_json(json, "model.json");
     FAIL();
   } catch (const LatencyModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("model.json: op_classes.add.coefficients.macs"),
-              std::string::npos)
-        << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              "model.json: 1 error\n  op_classes.add.coefficients.macs: expected a number >= 0, "
+              "found -1.0");
   }
   json = to_json(fit_latency_model(synthetic_set(1, 5), "k", "fw", 1));
   json.erase("board_kind");
-  EXPECT_THROW(latency_model_from_json(json, "model.json"), LatencyModelError);
+  json["overhead"]["fixed_cycles"] = "many";
+  try {
+    latency_model_from_json(json, "model.json");
+    FAIL();
+  } catch (const LatencyModelError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "model.json: 2 errors\n  board_kind: expected a string, found missing\n"
+              "  overhead.fixed_cycles: expected a number, found \"many\"");
+  }
+  EXPECT_THROW(load_latency_model("/nonexistent/latency.json"), LatencyModelError);
 }
 
 TEST(LatencyModel, MeasurementMustHaveOneCycleCountPerOp) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "profiler/qemu_board.h"
 
@@ -40,7 +42,7 @@ TEST(BoardSpec, ReadsAnEmulatedBoard) {
   EXPECT_NE(line.find("-kernel /fw.elf"), std::string::npos) << line;
 }
 
-TEST(BoardSpec, MissingFieldNamesFileAndField) {
+TEST(BoardSpec, MissingFieldsNameFileAndEveryField) {
   TempDir dir("tinynas-test-");
   const std::string path = dir.path() + "/bad.json";
   write_file(path, R"({"kind": "bad", "core": "cortex-m4"})");
@@ -48,7 +50,12 @@ TEST(BoardSpec, MissingFieldNamesFileAndField) {
     load_board_spec(path);
     FAIL() << "expected BoardSpecError";
   } catch (const BoardSpecError& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": field 'clock_hz': missing");
+    const std::string u32 = "expected an integer in [1, 4294967295], found missing";
+    EXPECT_EQ(std::string(e.what()),
+              path + ": 5 errors\n  clock_hz: " + u32 + "\n  sram_bytes: " + u32 +
+                  "\n  flash_bytes: " + u32 +
+                  "\n  model_region: expected one of \"ram\", \"flash\", found missing" +
+                  "\n  model_region_bytes: " + u32);
   }
 }
 
@@ -60,8 +67,42 @@ TEST(BoardSpec, WrongTypeSaysWhatWasExpected) {
     load_board_spec(path);
     FAIL() << "expected BoardSpecError";
   } catch (const BoardSpecError& e) {
-    EXPECT_NE(std::string(e.what()).find("'clock_hz': expected a positive integer"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "clock_hz: expected an integer in [1, 4294967295], found \"fast\""),
               std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(BoardSpec, FileErrorsAreBoardSpecErrors) {
+  TempDir dir("tinynas-test-");
+  EXPECT_THROW(load_board_spec(dir.path() + "/missing.json"), BoardSpecError);
+  const std::string path = dir.path() + "/broken.json";
+  write_file(path, "{\"kind\": ");
+  try {
+    load_board_spec(path);
+    FAIL() << "expected BoardSpecError";
+  } catch (const BoardSpecError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ":1:10: invalid JSON: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(BoardSpec, EmulatorAndSerialFieldsAreNamedByTheirPath) {
+  TempDir dir("tinynas-test-");
+  const std::string path = dir.path() + "/bad.json";
+  write_file(path, R"({
+    "kind": "bad", "core": "cortex-m4", "clock_hz": 1, "sram_bytes": 1, "flash_bytes": 1,
+    "model_region": "rom", "model_region_bytes": 1,
+    "emulator": {"icount_shift": 11, "extra_args": ["-s", 3]}, "serial": {"baud": 0}})");
+  try {
+    load_board_spec(path);
+    FAIL() << "expected BoardSpecError";
+  } catch (const BoardSpecError& e) {
+    std::vector<std::string> paths;
+    for (const config::FieldError& field : e.errors()) paths.push_back(field.path);
+    EXPECT_EQ(paths,
+              (std::vector<std::string>{"model_region", "emulator.machine", "emulator.icount_shift",
+                                        "emulator.extra_args[1]", "serial.baud"}))
         << e.what();
   }
 }

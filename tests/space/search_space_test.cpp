@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "engine/compiler/json_reader.h"
+#include "engine/compiler/spec_error.h"
 
 namespace tinynas::space {
 namespace {
@@ -59,7 +59,8 @@ TEST(SearchSpace, ErrorsNameTheJsonPath) {
   EXPECT_NE(error_of(bad).find("kernel_sizes[1]"), std::string::npos) << error_of(bad);
   bad = good;
   bad["depths"] = {3, 2};
-  EXPECT_NE(error_of(bad).find("depths[1]: expected values in ascending order"), std::string::npos)
+  EXPECT_NE(error_of(bad).find("depths[1]: expected a value above the previous one (3), found 2"),
+            std::string::npos)
       << error_of(bad);
   bad = good;
   bad["expand_ratio"] = 3;
@@ -67,6 +68,23 @@ TEST(SearchSpace, ErrorsNameTheJsonPath) {
   bad = good;
   bad["format"] = "other";
   EXPECT_NE(error_of(bad).find("format"), std::string::npos) << error_of(bad);
+}
+
+TEST(SearchSpace, EveryBadFieldIsReportedAtOnce) {
+  nlohmann::json bad = search_space_to_json(load_search_space(kFmnistSpace));
+  bad["stages"][1]["stride"] = 3;
+  bad["kernel_sizes"] = {3, 4};
+  bad["width_multiplier"] = -1;
+  try {
+    parse_search_space(bad);
+    FAIL() << "expected an error";
+  } catch (const compiler::SpecError& e) {
+    ASSERT_EQ(e.errors().size(), 3u) << e.what();
+    EXPECT_EQ(e.errors()[0].path, "width_multiplier");
+    EXPECT_EQ(e.errors()[1].path, "stages[1].stride");
+    EXPECT_EQ(e.errors()[2].path, "kernel_sizes[1]");
+    EXPECT_EQ(std::string(e.what()).rfind("search space: 3 errors\n", 0), 0u) << e.what();
+  }
 }
 
 TEST(SearchSpace, MissingFileIsNamed) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "supernet/checkpoint.h"
 #include "tests/supernet/tiny_training_job.h"
 
@@ -178,7 +178,7 @@ TEST(TrainingJob, ShippedTrainingJobsParse) {
   int parsed = 0;
   for (const auto& entry :
        fs::directory_iterator(std::string(TINYNAS_SOURCE_DIR) + "/configs/jobs")) {
-    const nlohmann::json document = compiler::read_json_file(entry.path().string());
+    const nlohmann::json document = config::read_json_file(entry.path().string());
     if (document.value("format", "") != "tinynas-train/1") continue;
     try {
       parse_training_job(document, entry.path().parent_path().string());

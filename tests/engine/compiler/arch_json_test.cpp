@@ -35,12 +35,16 @@ nlohmann::json minimal_arch() {
     "feature_mix": null})");
 }
 
-// The SpecError message of parsing `document`.
+// The errors of parsing `document`, one "<path>: expected ..., found ..." per line.
 std::string parse_error(const nlohmann::json& document) {
   try {
     parse_arch_json(document);
   } catch (const SpecError& error) {
-    return error.what();
+    std::string all;
+    for (const config::FieldError& field : error.errors()) {
+      all += (all.empty() ? "" : "\n") + field.message();
+    }
+    return all;
   }
   return "(no error)";
 }
@@ -150,7 +154,7 @@ TEST(ArchJson, SemanticErrorsInAFileNameTheFile) {
     FAIL() << "no error";
   } catch (const SpecError& error) {
     EXPECT_EQ(std::string(error.what()),
-              path + ": blocks[3].kernel_size: expected 3, 5 or 7, found 4");
+              path + ": 1 error\n  blocks[3].kernel_size: expected 3, 5 or 7, found 4");
   }
 }
 
@@ -182,11 +186,10 @@ TEST(ArchJson, NegativeOrZeroChannels) {
 TEST(ArchJson, UnknownKeysAreRejectedByName) {
   nlohmann::json document = minimal_arch();
   document["blocks"][0]["kernal_size"] = 3;
-  EXPECT_EQ(parse_error(document).rfind("blocks[0].kernal_size: unknown key (expected one of: ", 0),
-            0u);
+  EXPECT_EQ(parse_error(document).rfind("blocks[0].kernal_size: expected a known key (", 0), 0u);
   document = minimal_arch();
   document["resolutoin"] = 32;
-  EXPECT_EQ(parse_error(document).rfind("resolutoin: unknown key", 0), 0u);
+  EXPECT_EQ(parse_error(document).rfind("resolutoin: expected a known key", 0), 0u);
 }
 
 TEST(ArchJson, OtherBadInputs) {
@@ -195,7 +198,7 @@ TEST(ArchJson, OtherBadInputs) {
   EXPECT_EQ(parse_error(document), "format: expected \"tinynas-arch/1\", found \"tinynas-arch/2\"");
   document = minimal_arch();
   document.erase("resolution");
-  EXPECT_EQ(parse_error(document), "resolution: missing (required)");
+  EXPECT_EQ(parse_error(document), "resolution: expected an integer, found missing");
   document = minimal_arch();
   document["blocks"][1]["stride"] = 3;
   EXPECT_EQ(parse_error(document), "blocks[1].stride: expected 1 or 2, found 3");
@@ -205,12 +208,12 @@ TEST(ArchJson, OtherBadInputs) {
   document = minimal_arch();
   document["blocks"][1].erase("expand_ratio");
   EXPECT_EQ(parse_error(document),
-            "blocks[1].expand_ratio: missing: give expand_ratio or mid_channels");
+            "blocks[1].expand_ratio: expected a positive number (or mid_channels), found missing");
   document = minimal_arch();
   document["blocks"][1]["residual"] = true;
   EXPECT_EQ(parse_error(document),
-            "blocks[1].residual: true needs stride 1 and in_channels == out_channels, found "
-            "stride 2, 8 -> 16");
+            "blocks[1].residual: expected false (an identity shortcut needs stride 1 and "
+            "in_channels == out_channels), found true (stride 2, 8 -> 16)");
   document = minimal_arch();
   document["activation"] = "swish";
   EXPECT_EQ(parse_error(document),
@@ -221,7 +224,32 @@ TEST(ArchJson, OtherBadInputs) {
             "blocks: expected an array of blocks, found {\"out_channels\":8}");
   document = minimal_arch();
   document["blocks"][2] = 5;
-  EXPECT_EQ(parse_error(document), "blocks[2]: expected a JSON object, found 5");
+  EXPECT_EQ(parse_error(document), "blocks[2]: expected an object, found 5");
+}
+
+TEST(ArchJson, EveryBadFieldIsReportedAtOnce) {
+  nlohmann::json document = minimal_arch();
+  document["resolution"] = 0;
+  document["first_conv"]["stride"] = 3;
+  document["blocks"][0]["kernal_size"] = 3;
+  document["blocks"][1]["kernel_size"] = 4;
+  document["blocks"][3]["out_channels"] = -1;
+  document["feature_mix"] = {{"out_channels", "many"}};
+  EXPECT_EQ(parse_error(document),
+            "resolution: expected [1, 65535], found 0\n"
+            "first_conv.stride: expected 1 or 2, found 3\n"
+            "blocks[0].kernal_size: expected a known key (out_channels, kernel_size, stride, "
+            "expand_ratio, mid_channels, residual, activation), found unknown key \"kernal_size\"\n"
+            "blocks[1].kernel_size: expected 3, 5 or 7, found 4\n"
+            "blocks[3].out_channels: expected a channel count in [1, 65535], found -1\n"
+            "feature_mix.out_channels: expected an integer, found \"many\"");
+  try {
+    parse_arch_json(document);
+    FAIL() << "no error";
+  } catch (const SpecError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind("architecture: 6 errors\n  resolution: ", 0), 0u)
+        << error.what();
+  }
 }
 
 }  // namespace

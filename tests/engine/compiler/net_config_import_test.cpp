@@ -44,11 +44,17 @@ nlohmann::json small_config() {
   })");
 }
 
-std::string import_error(const nlohmann::json& config, const NetConfigOptions& options = {32, ""}) {
+// The errors of importing `config`, one "<path>: expected ..., found ..." per line.
+std::string import_error(const nlohmann::json& document,
+                         const NetConfigOptions& options = {32, ""}) {
   try {
-    import_net_config(config, options);
+    import_net_config(document, options);
   } catch (const SpecError& error) {
-    return error.what();
+    std::string all;
+    for (const config::FieldError& field : error.errors()) {
+      all += (all.empty() ? "" : "\n") + field.message();
+    }
+    return all;
   }
   return "(no error)";
 }
@@ -118,7 +124,8 @@ TEST(NetConfigImport, ExplicitMidChannelsAndNewerNames) {
 TEST(NetConfigImport, ResolutionComesFromTheConfigOrTheCaller) {
   nlohmann::json config = small_config();
   EXPECT_EQ(import_error(config, {}),
-            "resolution: missing: the net config has no \"resolution\"; pass one explicitly");
+            "resolution: expected a resolution (the net config has none: pass one explicitly), "
+            "found missing");
   config["resolution"] = 96;
   EXPECT_EQ(import_net_config(config).resolution, 96);
   EXPECT_EQ(import_net_config(config, {128, ""}).resolution, 128);
@@ -128,8 +135,8 @@ TEST(NetConfigImport, UnknownBlockNameNamesIndexAndName) {
   nlohmann::json config = small_config();
   config["blocks"][1]["name"] = "SEResidualBlock";
   EXPECT_EQ(import_error(config),
-            "blocks[1]: unknown block name \"SEResidualBlock\" (expected "
-            "\"MobileInvertedResidualBlock\" or \"ResidualBlock\")");
+            "blocks[1].name: expected \"MobileInvertedResidualBlock\" or \"ResidualBlock\", "
+            "found \"SEResidualBlock\"");
   config = small_config();
   config["blocks"][0]["mobile_inverted_conv"]["name"] = "ZeroLayer";
   EXPECT_EQ(import_error(config),
@@ -178,12 +185,27 @@ TEST(NetConfigImport, UnsupportedFeaturesAreErrors) {
   config = small_config();
   config["blocks"][0]["shortcut"] = {{"name", "IdentityLayer"}};
   EXPECT_EQ(import_error(config),
-            "blocks[0].shortcut: an identity shortcut needs stride 1 and in_channels == "
-            "out_channels, found stride 1, 16 -> 8");
+            "blocks[0].shortcut: expected null (an identity shortcut needs stride 1 and "
+            "in_channels == out_channels), found an identity shortcut with stride 1, 16 -> 8");
   config = small_config();
   config["name"] = "ResNets";
   EXPECT_EQ(import_error(config),
             "name: expected \"ProxylessNASNets\" or \"MobileNetV2\", found \"ResNets\"");
+}
+
+TEST(NetConfigImport, EveryBadFieldIsReportedAtOnce) {
+  nlohmann::json config = small_config();
+  config["first_conv"]["act_func"] = "h_swish";
+  config["blocks"][0]["mobile_inverted_conv"]["use_se"] = true;
+  config["blocks"][1]["mobile_inverted_conv"]["kernel_size"] = 9;
+  config["classifier"]["in_features"] = 8;
+  EXPECT_EQ(import_error(config),
+            "first_conv.act_func: expected \"relu6\", \"relu\" or null, found \"h_swish\"\n"
+            "blocks[0].mobile_inverted_conv.use_se: expected false (squeeze-and-excitation is "
+            "not supported), found true\n"
+            "blocks[1].mobile_inverted_conv.kernel_size: expected 3, 5 or 7, found 9\n"
+            "classifier.in_features: expected 32 (the output channels of feature_mix_layer), "
+            "found 8");
 }
 
 TEST(NetConfigImport, FileErrors) {

@@ -69,7 +69,7 @@ void expect_only_verified_reported(const SearchJob& job, const PipelineResult& r
     EXPECT_TRUE(best.verified());
     EXPECT_LE(best.measured->latency_ms, *job.constraints.latency_ms);
   }
-  const nlohmann::json pareto = compiler::read_json_file(r.output_dir + "/pareto.json");
+  const nlohmann::json pareto = config::read_json_file(r.output_dir + "/pareto.json");
   for (const nlohmann::json& c : pareto.at("front")) {
     EXPECT_TRUE(c.at("verified").get<bool>());
     EXPECT_LE(c.at("measured").at("latency_ms").get<double>(), *job.constraints.latency_ms);
@@ -168,7 +168,7 @@ TEST(EvolutionSearch, JointScheduleFindsNetworksThatOnlyFitWithoutOpByOp) {
   }
   const compiler::LoadedModel shipped = compiler::load_model_file(r.output_dir + "/best/model.tnm");
   EXPECT_TRUE(testing::runs_other_than_op_by_op(shipped.view()));
-  EXPECT_EQ(compiler::read_json_file(r.output_dir + "/best/summary.json")
+  EXPECT_EQ(config::read_json_file(r.output_dir + "/best/summary.json")
                 .at("cost")
                 .at("schedule")
                 .get<std::string>(),
@@ -276,7 +276,7 @@ TEST(EvolutionSearch, FinalTrainingShipsTheTrainedWeightsAfterTheyRanOnTheBoard)
   const std::string shipped = read_file(r.output_dir + "/best/model.tnm");
   EXPECT_EQ(shipped, read_file(r.output_dir + "/state/" + r.final_model->measured.model_file));
   EXPECT_NE(shipped, read_file(r.output_dir + "/state/" + best.measured->model_file));
-  const nlohmann::json summary = compiler::read_json_file(r.output_dir + "/best/summary.json");
+  const nlohmann::json summary = config::read_json_file(r.output_dir + "/best/summary.json");
   EXPECT_DOUBLE_EQ(summary.at("accuracy").get<double>(), r.final_model->accuracy);
   EXPECT_DOUBLE_EQ(summary.at("search_accuracy").get<double>(), best.accuracy);
   EXPECT_EQ(summary.at("final_training").at("from"), "scratch");
@@ -302,7 +302,7 @@ TEST(EvolutionSearch, FinalModelOverTheLimitOnTheBoardIsNotShipped) {
   const CandidateRecord& best = r.outcome.records.at(*r.outcome.best);
   EXPECT_EQ(read_file(r.output_dir + "/best/model.tnm"),
             read_file(r.output_dir + "/state/" + best.measured->model_file));
-  const nlohmann::json summary = compiler::read_json_file(r.output_dir + "/best/summary.json");
+  const nlohmann::json summary = config::read_json_file(r.output_dir + "/best/summary.json");
   EXPECT_FALSE(summary.contains("final_training"));
   EXPECT_TRUE(summary.at("measured").at("within_limits").get<bool>());
 }

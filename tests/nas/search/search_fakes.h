@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "engine/compiler/model_file.h"
 #include "latency/op_features.h"
 #include "nas/search/latency_tracker.h"

@@ -31,9 +31,9 @@ nlohmann::json valid_job() {
       {"seed", 3}};
 }
 
-std::string messages(const FieldErrorList& e) {
+std::string messages(const config::ConfigError& e) {
   std::string all;
-  for (const FieldError& f : e.errors()) all += f.message() + "\n";
+  for (const config::FieldError& f : e.errors()) all += f.message() + "\n";
   return all;
 }
 
@@ -61,7 +61,7 @@ TEST(SearchJob, ScheduleChoiceIsPlainOrJoint) {
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     EXPECT_NE(messages(e).find("constraints.schedule: expected one of"), std::string::npos)
         << messages(e);
     EXPECT_NE(messages(e).find("\"patch\""), std::string::npos) << messages(e);
@@ -73,7 +73,7 @@ TEST(SearchJob, ShippedJobFilesParse) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("search-", 0) != 0 && name.rfind("quickstart", 0) != 0) continue;
     try {
-      const nlohmann::json doc = compiler::read_json_file(entry.path().string());
+      const nlohmann::json doc = config::read_json_file(entry.path().string());
       // Dataset folders may be absent on a build machine: check everything else.
       nlohmann::json relaxed = doc;
       relaxed["dataset"] = valid_job()["dataset"];
@@ -101,8 +101,8 @@ TEST(SearchJob, EveryBadFieldIsReportedAtOnceWithPathExpectedAndFound) {
   doc.erase("output_dir");
   try {
     parse_search_job(doc, "", profiler::default_boards_dir(), "bad.json");
-    FAIL() << "expected FieldErrorList";
-  } catch (const FieldErrorList& e) {
+    FAIL() << "expected config::ConfigError";
+  } catch (const config::ConfigError& e) {
     const std::string all = messages(e);
     for (const char* path :
          {"format: expected \"tinynas-search/1\", found \"tinynas-search/0\"", "board: expected",
@@ -110,7 +110,7 @@ TEST(SearchJob, EveryBadFieldIsReportedAtOnceWithPathExpectedAndFound) {
           "constraints.latency_ms: expected a number", "found \"fast\"",
           "dataset.kind: expected one of",
           "stage1.width_multipliers[1]: expected a value above the previous one",
-          "stage1.resolutions[1]: expected an integer, found \"28\"",
+          "stage1.resolutions[1]: expected an integer in [8, 1024], found \"28\"",
           "evolution.population: expected an integer in [2, ", "found 0",
           "evolution.mutation_probability: expected a number in [0, 1], found 1.5",
           "evolution.populaton: expected a known key", "farm: expected a farm URL",
@@ -128,14 +128,14 @@ TEST(SearchJob, ConstraintsNeedAtLeastOneLimitAndFitTheBoard) {
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     EXPECT_NE(messages(e).find("constraints: expected at least one of"), std::string::npos);
   }
   doc["constraints"] = {{"peak_sram_bytes", int64_t{1} << 30}};
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     EXPECT_NE(messages(e).find("constraints.peak_sram_bytes: expected at most the board's SRAM"),
               std::string::npos)
         << messages(e);
@@ -161,7 +161,7 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     const std::string all = messages(e);
     EXPECT_NE(all.find("final_training.from: expected \"supernet\" or \"scratch\", found "
                        "\"imagenet\""),
@@ -176,7 +176,7 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     EXPECT_NE(messages(e).find("final_training.warmup_epochs: expected fewer than the 2 epochs"),
               std::string::npos)
         << messages(e);
@@ -189,7 +189,7 @@ TEST(SearchJob, SupernetNeedsExactlyOneSourceAndTrainMustNotOverrideJobFields) {
   try {
     parse_search_job(doc, "");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     const std::string all = messages(e);
     EXPECT_NE(all.find("supernet: expected exactly one of"), std::string::npos) << all;
     EXPECT_NE(all.find("supernet.checkpoint: expected an existing checkpoint folder"),
@@ -205,7 +205,7 @@ TEST(SearchJob, ResolutionsTheSpaceCannotTakeAreErrors) {
   try {
     parse_search_job(doc, "/nonexistent");
     FAIL();
-  } catch (const FieldErrorList& e) {
+  } catch (const config::ConfigError& e) {
     EXPECT_NE(messages(e).find("space: expected a readable search-space file"), std::string::npos);
   }
 }

@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "engine/compiler/json_reader.h"
+#include "config/json_file.h"
 #include "engine/compiler/model_file.h"
 #include "search_fakes.h"
 
@@ -27,7 +27,7 @@ Constraints sram_limit(int64_t bytes, ScheduleChoice choice = ScheduleChoice::kJ
 TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitTheQuickstartLimits) {
   const std::string source = TINYNAS_SOURCE_DIR;
   const nlohmann::json limits =
-      compiler::read_json_file(source + "/configs/jobs/quickstart.json").at("constraints");
+      config::read_json_file(source + "/configs/jobs/quickstart.json").at("constraints");
   Constraints quickstart;
   quickstart.peak_sram_bytes = limits.at("peak_sram_bytes").get<int64_t>();
   quickstart.flash_bytes = limits.at("flash_bytes").get<int64_t>();
