@@ -377,6 +377,20 @@ inline std::vector<int8_t> random_input(size_t size, uint32_t seed) {
 
 // The expected output: every op by its general kernel (conv2d_s8 also for 1x1, the
 // out-of-place depthwise), each tensor in its own buffer, parameters from quantization.h.
+// The window and clamp of a pooling op, as the interpreter passes them.
+inline runtime::PoolParams pool_params(const Op& op, const ActivationRange& range) {
+  runtime::PoolParams params{};
+  params.kernel_h = op.kernel_h;
+  params.kernel_w = op.kernel_w;
+  params.stride_h = op.stride_h;
+  params.stride_w = op.stride_w;
+  params.pad_top = op.pad_top;
+  params.pad_left = op.pad_left;
+  params.activation_min = range.min;
+  params.activation_max = range.max;
+  return params;
+}
+
 inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_t>& input) {
   std::map<int, std::vector<int8_t>> values;
   values[g.input] = input;
@@ -445,20 +459,10 @@ inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_
                         static_cast<int32_t>(out.bytes()));
         break;
       }
-      case OpKind::kAveragePool2d: {
-        runtime::PoolParams params{};
-        params.kernel_h = op.kernel_h;
-        params.kernel_w = op.kernel_w;
-        params.stride_h = op.stride_h;
-        params.stride_w = op.stride_w;
-        params.pad_top = op.pad_top;
-        params.pad_left = op.pad_left;
-        params.activation_min = range.min;
-        params.activation_max = range.max;
-        runtime::avgpool_s8(params, to_runtime_shape(in.shape), in_data,
+      case OpKind::kAveragePool2d:
+        runtime::avgpool_s8(pool_params(op, range), to_runtime_shape(in.shape), in_data,
                             to_runtime_shape(out.shape), result.data());
         break;
-      }
       case OpKind::kGlobalAveragePool: {
         const QuantizedMultiplier q =
             global_average_pool_multiplier(in.scale, out.scale, in.shape.h, in.shape.w);
@@ -472,20 +476,10 @@ inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_
         runtime::global_avgpool_s8(params, to_runtime_shape(in.shape), in_data, result.data());
         break;
       }
-      case OpKind::kMaxPool2d: {
-        runtime::PoolParams params{};
-        params.kernel_h = op.kernel_h;
-        params.kernel_w = op.kernel_w;
-        params.stride_h = op.stride_h;
-        params.stride_w = op.stride_w;
-        params.pad_top = op.pad_top;
-        params.pad_left = op.pad_left;
-        params.activation_min = range.min;
-        params.activation_max = range.max;
-        runtime::maxpool_s8(params, to_runtime_shape(in.shape), in_data,
+      case OpKind::kMaxPool2d:
+        runtime::maxpool_s8(pool_params(op, range), to_runtime_shape(in.shape), in_data,
                             to_runtime_shape(out.shape), result.data());
         break;
-      }
       case OpKind::kSoftmax: {
         const SoftmaxQuantization q = softmax_quantization(op.beta, in.scale);
         const runtime::SoftmaxParams params{q.input_multiplier, q.input_left_shift, q.diff_min};

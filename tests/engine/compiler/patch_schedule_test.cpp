@@ -30,18 +30,9 @@ namespace {
 
 using testing::execute;
 using testing::Execution;
+using testing::plan_with;
 using testing::random_input;
 using testing::run_plan;
-
-MemoryPlan plan_with(const Graph& graph, Schedule schedule, PatchConfig patch = {},
-                     bool in_place = true, bool scratch_in_arena = false) {
-  PlannerOptions options;
-  options.schedule = schedule;
-  options.patch = patch;
-  options.in_place_depthwise = in_place;
-  options.scratch_in_arena = scratch_in_arena;
-  return plan_memory(graph, options);
-}
 
 // Half of TinyEngine's 242 kB peak for mcunet-in3 (MCUNet, Lin et al., NeurIPS 2020), the goal
 // of patch-based inference here (MCUNetV2 reports 4-8x on such first stages).

@@ -1,6 +1,7 @@
 // Test helper: runs a written model on the host interpreter over poisoned arena and scratch
 // buffers (two patterns, so every written byte differs from one of them) and reports the output
-// and the highest byte the run touched, so that tests can check a plan by running it.
+// and the highest byte the run touched, so that tests can check a plan by running it; and plans
+// a graph under the options the schedule tests vary.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,6 +19,18 @@
 #include "engine/runtime/interpreter.h"
 
 namespace tinynas::compiler::testing {
+
+// The plan of `graph` under `schedule` with the given patch split, in-place depthwise and scratch
+// placement.
+inline MemoryPlan plan_with(const Graph& graph, Schedule schedule, PatchConfig patch = {},
+                            bool in_place = true, bool scratch_in_arena = false) {
+  PlannerOptions options;
+  options.schedule = schedule;
+  options.patch = patch;
+  options.in_place_depthwise = in_place;
+  options.scratch_in_arena = scratch_in_arena;
+  return plan_memory(graph, options);
+}
 
 inline constexpr uint8_t kPoisons[] = {0xA5, 0x5A};
 inline constexpr size_t kGuardBytes = 64;  // poisoned bytes past the planned arena / scratch

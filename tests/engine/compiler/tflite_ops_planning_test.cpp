@@ -26,18 +26,9 @@
 namespace tinynas::compiler {
 namespace {
 
+using testing::plan_with;
 using testing::random_input;
 using testing::run_plan;
-
-MemoryPlan plan_with(const Graph& graph, Schedule schedule, PatchConfig patch = {},
-                     bool in_place = true, bool scratch_in_arena = false) {
-  PlannerOptions options;
-  options.schedule = schedule;
-  options.patch = patch;
-  options.in_place_depthwise = in_place;
-  options.scratch_in_arena = scratch_in_arena;
-  return plan_memory(graph, options);
-}
 
 TEST(TfliteGeometry, RandomWindowGraphsRunBitExactUnderEverySchedule) {
   std::mt19937 rng(1717);
