@@ -161,7 +161,7 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
       case runtime::OpKind::kDepthwiseConv2d: {
         weight_bytes = model.tensor(op.weights).size_bytes;
         macs = elements(output) * op.kernel_h * op.kernel_w;
-        // A depth multiplier > 1 runs another loop (and the DSP image's plain fallback).
+        // A depth multiplier > 1 runs another loop (lanes gathered from single input bytes).
         const bool multiplied = output.shape.c != input.shape.c;
         f.op_class +=
             geometry(op) + (op.in_place() ? "_in_place" : "") + (multiplied ? "_multiplier" : "");

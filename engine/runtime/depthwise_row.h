@@ -1,7 +1,7 @@
 // One output row of a depthwise convolution from the input rows under its window, shared by
 // depthwise_conv2d_s8 (rows read where they are: depthwise_rows_s8 below) and
 // inverted_residual_rows_s8 (rows from its ring of expanded rows), so both compute the same int8
-// values; the DSP image's depthwise kernel runs depthwise_rows_s8 for depth multipliers > 1.
+// values.
 #pragma once
 
 #include <stdint.h>
