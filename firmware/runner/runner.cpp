@@ -65,18 +65,23 @@ void Runner::unload() {
   server_.withdraw(p::ReplyStatus::kNoModel);
 }
 
+size_t Runner::refuse_model_size(const Request& request, uint32_t total_size, uint8_t* reply) {
+  if (total_size == 0) {
+    return error_reply(request, p::ReplyStatus::kBadArgument,
+                       expected_found(runtime::kHeaderSize, 0), reply);
+  }
+  if (total_size > memory_.model_region_bytes) {
+    return error_reply(request, p::ReplyStatus::kModelTooLarge,
+                       expected_found(memory_.model_region_bytes, total_size), reply);
+  }
+  return 0;
+}
+
 size_t Runner::load_begin(const Request& request, uint8_t* reply) {
   p::LoadBeginRequest body;
   if (!request.decode(body)) return bad_length_reply(request, reply);
   unload();  // a new upload replaces whatever was loaded
-  if (body.total_size == 0) {
-    return error_reply(request, p::ReplyStatus::kBadArgument,
-                       expected_found(runtime::kHeaderSize, 0), reply);
-  }
-  if (body.total_size > memory_.model_region_bytes) {
-    return error_reply(request, p::ReplyStatus::kModelTooLarge,
-                       expected_found(memory_.model_region_bytes, body.total_size), reply);
-  }
+  if (const size_t refused = refuse_model_size(request, body.total_size, reply)) return refused;
   state_ = State::kLoading;
   server_.withdraw(p::ReplyStatus::kBusy);
   load_total_ = body.total_size;
@@ -125,14 +130,7 @@ size_t Runner::load_placed(const Request& request, uint8_t* reply) {
   p::LoadPlacedRequest body;
   if (!request.decode(body)) return bad_length_reply(request, reply);
   unload();  // the bytes in the region replace whatever was loaded
-  if (body.total_size == 0) {
-    return error_reply(request, p::ReplyStatus::kBadArgument,
-                       expected_found(runtime::kHeaderSize, 0), reply);
-  }
-  if (body.total_size > memory_.model_region_bytes) {
-    return error_reply(request, p::ReplyStatus::kModelTooLarge,
-                       expected_found(memory_.model_region_bytes, body.total_size), reply);
-  }
+  if (const size_t refused = refuse_model_size(request, body.total_size, reply)) return refused;
   if (platform_.data_cache_invalidate != nullptr) {
     platform_.data_cache_invalidate(memory_.model_region, body.total_size);
   }

@@ -57,6 +57,9 @@ class Runner {
   size_t load_chunk(const Request& request, uint8_t* reply);
   size_t load_end(const Request& request, uint8_t* reply);
   size_t load_placed(const Request& request, uint8_t* reply);
+  // The refusal of a model of `total_size` bytes (empty, or larger than the model region); 0
+  // when it may be loaded.
+  size_t refuse_model_size(const Request& request, uint32_t total_size, uint8_t* reply);
   // The CRC check and validation LOAD_END and LOAD_PLACED share: the first `total` bytes of
   // the model region become the served model, or the reply says why not.
   size_t accept_model(const Request& request, uint32_t total, uint32_t claimed_crc, uint8_t* reply);
