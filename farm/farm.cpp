@@ -111,6 +111,7 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
   }
   options.boot_timeout = config.limits.boot_timeout;
   options.client = client;
+  options.gdb_server = true;  // the fast model upload (profiler/gdb_model_upload.h)
   return std::make_unique<EmulatedFarmBoard>(spec, options);
 }
 
