@@ -1,4 +1,5 @@
-// tinynas profile MODEL.tnm --board KIND [--port DEV | --farm URL] [--baud B] [--runs N] [--json]
+// tinynas profile MODEL.tnm --board KIND [--port DEV | --farm URL] [--baud B] [--runs N]
+//                 [--upload serial|gdb [--gdb-server ADDRESS]] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,8 @@ struct ProfileCommandOptions {
   double run_timeout_seconds = kDefaultRunTimeoutSeconds;
   bool zeros = false;
   bool json = false;
+  std::string upload = "serial";  // or "gdb": the model straight into memory over GDB
+  std::string gdb_server;         // boards on a port: their probe's GDB server
 };
 
 std::vector<uint8_t> read_model_bytes(const std::string& path) {
@@ -57,8 +60,8 @@ void print_human(const profiler::ProfileResult& r, const std::string& model_path
   fmt::print("board {} ({} @ {:g} MHz, {} kernels, {} timer) on {}\n", r.board, r.core,
              r.clock_hz / kHzPerMhz, r.kernel_path, r.timer, r.port);
   fmt::print("firmware {}\n", r.firmware_version);
-  fmt::print("model {}: {} bytes, {} ops; input {}; {} run(s)\n", model_path, r.model_bytes,
-             r.op_count, r.input, r.runs);
+  fmt::print("model {}: {} bytes, {} ops, uploaded over {}; input {}; {} run(s)\n", model_path,
+             r.model_bytes, r.op_count, r.upload.empty() ? "the farm" : r.upload, r.input, r.runs);
   fmt::print("{} cycles: {} per inference ({:.3f} ms at {:g} MHz); min {} max {} over {} runs\n",
              tag, r.cycles, r.latency_ms(), r.clock_hz / kHzPerMhz, r.min_cycles, r.max_cycles,
              r.runs);
@@ -91,6 +94,14 @@ profiler::ProfileResult profile_on_board(const ProfileCommandOptions& options,
   if (!options.port.empty()) connection_options.port = options.port;
   if (options.baud != 0) connection_options.baud = options.baud;
   connection_options.firmware_path = options.firmware_path;
+  const bool over_gdb = options.upload == "gdb";
+  connection_options.emulated_gdb_server = over_gdb && options.port.empty();
+  connection_options.gdb_server = options.gdb_server;
+  if (over_gdb && !options.port.empty() && options.gdb_server.empty()) {
+    throw std::runtime_error(
+        "--upload gdb with --port needs --gdb-server (the probe's GDB server, e.g. "
+        "tcp:localhost:3333 for OpenOCD or tcp:localhost:4242 for st-util)");
+  }
   connection_options.client.run_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(options.run_timeout_seconds * kMillisecondsPerSecond));
   if (options.port.empty()) profiler::install_interrupt_cleanup();
@@ -101,6 +112,7 @@ profiler::ProfileResult profile_on_board(const ProfileCommandOptions& options,
   profile_options.seed = options.seed;
   profile_options.input_mode = options.zeros ? profiler::protocol::InputMode::kZeros
                                              : profiler::protocol::InputMode::kPseudoRandom;
+  if (over_gdb) profile_options.gdb_server = board.gdb_address();
   return profiler::profile_model(board.client(), board.info(), model, profile_options);
 }
 
@@ -167,6 +179,20 @@ void register_profile_command(CLI::App& app) {
   command->add_option("--seed", options->seed, "seed of the pseudo-random input");
   command->add_flag("--zeros", options->zeros, "all-zero input instead of pseudo-random");
   command->add_flag("--json", options->json, "machine-readable output");
+  CLI::Option* upload =
+      command
+          ->add_option("--upload", options->upload,
+                       "how the model reaches the board: serial (the wire protocol, default) or "
+                       "gdb (written into its memory through a GDB server: QEMU's gdbstub for "
+                       "emulated boards, --gdb-server for real ones)")
+          ->check(CLI::IsMember({"serial", "gdb"}))
+          ->excludes(farm);
+  command
+      ->add_option("--gdb-server", options->gdb_server,
+                   "GDB server of a real board's probe for --upload gdb: tcp:HOST:PORT "
+                   "(OpenOCD: tcp:localhost:3333, st-util: tcp:localhost:4242)")
+      ->needs(upload)
+      ->needs(port);
   command->callback([options] { run_profile(*options); });
 }
 

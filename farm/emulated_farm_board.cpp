@@ -26,7 +26,10 @@ const profiler::BoardInfo& EmulatedFarmBoard::info() const {
 profiler::ProfileResult EmulatedFarmBoard::measure(const std::vector<uint8_t>& model,
                                                    const profiler::ProfileOptions& options) {
   if (!board_) throw profiler::BoardLinkError("board " + spec_.kind + ": not started");
-  return profiler::profile_model(board_->client(), board_->info(), model, options);
+  profiler::ProfileOptions with_upload = options;
+  // The board stays up between jobs: models go straight into its memory through the gdbstub.
+  if (with_upload.gdb_server.empty()) with_upload.gdb_server = board_->gdb_address();
+  return profiler::profile_model(board_->client(), board_->info(), model, with_upload);
 }
 
 void EmulatedFarmBoard::recover() {

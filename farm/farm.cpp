@@ -88,7 +88,17 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
     options.baud = entry.baud;
     options.boards_dir = boards_dir;
     options.client = client;
-    return std::make_unique<PortFarmBoard>(entry.kind, options);
+    std::optional<profiler::FlashOptions> flash;
+    if (entry.flash) {
+      flash.emplace();
+      if (entry.flash_probe) flash->probe = profiler::parse_flash_probe(*entry.flash_probe);
+      flash->port = entry.flash_port.value_or("");
+      if (!config.firmware_dir.empty()) {
+        flash->firmware_path =
+            config.firmware_dir + "/" + spec.firmware + "/" + profiler::kFirmwareImageName;
+      }
+    }
+    return std::make_unique<PortFarmBoard>(spec, options, flash);
   }
   if (!spec.emulated()) {
     throw FarmConfigError(config.source_path + ": boards: kind " + entry.kind +
@@ -101,6 +111,7 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
   }
   options.boot_timeout = config.limits.boot_timeout;
   options.client = client;
+  options.gdb_server = true;  // the fast model upload (profiler/gdb_model_upload.h)
   return std::make_unique<EmulatedFarmBoard>(spec, options);
 }
 
@@ -281,7 +292,10 @@ bool Farm::bring_up(Worker& worker, bool first_start) {
       ++worker.status.consecutive_failures;
       spdlog::warn("farm: board {} does not come up: {}", worker.status.name, e.what());
       std::chrono::milliseconds pause = kRestartPause;
-      if (worker.status.consecutive_failures >= config_.limits.quarantine_after_failures) {
+      // A board that cannot be flashed will not get better by retrying soon.
+      const bool flash_failed = dynamic_cast<const profiler::FlashError*>(&e) != nullptr;
+      if (flash_failed ||
+          worker.status.consecutive_failures >= config_.limits.quarantine_after_failures) {
         worker.status.state = BoardState::kQuarantined;
         pause = config_.limits.quarantine_time;
         spdlog::warn("farm: board {} quarantined for {} ms after {} consecutive failures",

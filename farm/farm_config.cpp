@@ -43,12 +43,24 @@ void read_limits(const config::ObjectReader& object, FarmLimits& limits) {
 }
 
 BoardEntry read_board_entry(const config::ObjectReader& object) {
-  object.reject_unknown_keys({"kind", "count", "port", "baud"});
+  object.reject_unknown_keys({"kind", "count", "port", "baud", "flash"});
   BoardEntry entry;
   entry.kind = object.string("kind").value_or("");
   entry.port = object.string("port", config::kOptional);
   if (const auto baud = object.integer("baud", 1, kMaxCount, config::kOptional)) {
     entry.baud = static_cast<int>(*baud);
+  }
+  if (const auto flash = object.object("flash", config::kOptional)) {
+    flash->reject_unknown_keys({"probe", "port"});
+    entry.flash = true;
+    entry.flash_probe =
+        flash->one_of("probe", {"openocd", "st-link", "serial-bootloader"}, config::kOptional);
+    entry.flash_port = flash->string("port", config::kOptional);
+    if (!object.has("port")) {
+      object.add_error("flash",
+                       "only for a board on a \"port\" (emulated boards boot the build's image)",
+                       *object.get("flash"));
+    }
   }
   if (object.has("count") && object.has("port")) {
     object.add_error("count", "no count for a board on a port (it is one board)",

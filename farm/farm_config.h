@@ -2,7 +2,8 @@
 //
 //   {"listen": "127.0.0.1", "port": 8470, "token": "...", "database": "tinynas-farm.sqlite",
 //    "boards": [{"kind": "qemu-mps2-an386", "count": 2},
-//               {"kind": "stm32f746g-disco", "port": "/dev/ttyACM0", "baud": 115200}],
+//               {"kind": "stm32f746g-disco", "port": "/dev/ttyACM0", "baud": 115200,
+//                "flash": {"probe": "st-link"}}],
 //    "limits": {"max_body_bytes": ..., "max_runs": ..., ...}}
 //
 // Every field but "boards" is optional; unknown fields are errors (a typo must not silently
@@ -40,6 +41,12 @@ struct BoardEntry {
   int count = 1;                    // emulated boards only
   std::optional<std::string> port;  // real boards: serial device (or unix:/tcp: runner)
   std::optional<int> baud;
+  // "flash": {"probe": ..., "port": ...}: (re)flash the board's runner (profiler/board_flash.h)
+  // when it does not answer or its version differs from the build's image. The probe is one
+  // the board file lists (absent: its first); the port is the serial bootloader's UART.
+  bool flash = false;
+  std::optional<std::string> flash_probe;
+  std::optional<std::string> flash_port;
 };
 
 struct FarmLimits {

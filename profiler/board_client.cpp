@@ -333,6 +333,26 @@ protocol::LoadEndReply BoardClient::load_end(uint32_t crc32) {
   return decode_reply<protocol::LoadEndReply>(protocol::Command::kLoadEnd, raw);
 }
 
+protocol::LoadEndReply BoardClient::load_placed(uint32_t total_size, uint32_t crc32) {
+  const auto raw =
+      request_body(protocol::Command::kLoadPlaced, protocol::LoadPlacedRequest{total_size, crc32},
+                   options_.request_timeout);
+  return decode_reply<protocol::LoadEndReply>(protocol::Command::kLoadPlaced, raw);
+}
+
+void BoardClient::set_baud(uint32_t baud) {
+  const auto raw = request_body(protocol::Command::kSetBaud, protocol::SetBaudRequest{baud},
+                                options_.request_timeout);
+  const auto reply = decode_reply<protocol::SetBaudReply>(protocol::Command::kSetBaud, raw);
+  if (reply.baud != baud) {
+    needs_resync_ = true;
+    throw BoardProtocolError(prefix() + "SET_BAUD reply names " + std::to_string(reply.baud) +
+                             " baud, requested " + std::to_string(baud));
+  }
+  transport_->set_baud(static_cast<int>(baud));
+  hello();
+}
+
 protocol::LoadEndReply BoardClient::load_model(const std::vector<uint8_t>& model) {
   if (model.empty()) throw BoardError(prefix() + "cannot upload an empty model");
   if (model.size() > UINT32_MAX) throw BoardError(prefix() + "model larger than 4 GiB");

@@ -97,6 +97,12 @@ class BoardClient {
   protocol::LoadBeginReply load_begin(uint32_t total_size);
   protocol::LoadChunkReply load_chunk(uint32_t offset, const uint8_t* data, std::size_t size);
   protocol::LoadEndReply load_end(uint32_t crc32);
+  // The model is already in the board's model region (written over a debug probe, see
+  // gdb_model_upload.h): LOAD_PLACED with its size and CRC-32.
+  protocol::LoadEndReply load_placed(uint32_t total_size, uint32_t crc32);
+  // SET_BAUD, then the transport follows; a HELLO at the new rate checks the line. Throws
+  // BoardRejectedError when the board's UART cannot run at `baud` (the line stays as it was).
+  void set_baud(uint32_t baud);
   void upload_input(const std::vector<uint8_t>& input);
   protocol::RunReply run(uint32_t iterations, protocol::InputMode mode, uint32_t seed = 0);
   std::vector<uint32_t> per_op_cycles(uint16_t op_count);

@@ -20,6 +20,12 @@ struct BoardConnectionOptions {
   std::string firmware_path;        // emulated boards: empty = default_firmware_path
   std::string boards_dir = default_boards_dir();
   BoardClientOptions client;
+  // Fast model upload (gdb_model_upload.h). Emulated boards: serve QEMU's gdbstub. Boards on a
+  // port: the GDB server of their probe, "tcp:localhost:3333" (OpenOCD) or ":4242" (st-util).
+  bool emulated_gdb_server = false;
+  std::string gdb_server;
+  // Boards on a port whose board file gives "serial": {"max_baud": N}: switch to it after HELLO.
+  bool negotiate_baud = true;
 };
 
 class BoardConnection {
@@ -31,6 +37,10 @@ class BoardConnection {
   BoardClient& client();
   const BoardInfo& info() const;
   const BoardSpec& spec() const { return spec_; }
+  // Where the fast upload writes models: QEMU's gdbstub or options.gdb_server; empty: none.
+  std::string gdb_address() const;
+  // The line's baud rate after any negotiation (0 for emulated boards).
+  int baud() const { return baud_; }
   // Launched QEMU board, or nullptr when the board is on a port.
   QemuBoard* emulated() { return qemu_.get(); }
 
@@ -39,6 +49,8 @@ class BoardConnection {
   std::unique_ptr<QemuBoard> qemu_;
   std::unique_ptr<BoardClient> client_;
   BoardInfo info_;
+  std::string gdb_server_;
+  int baud_ = 0;
 };
 
 }  // namespace tinynas::profiler

@@ -36,6 +36,64 @@ EmulatorSpec read_emulator(const config::ObjectReader& fields) {
   return emulator;
 }
 
+constexpr int kHexBase = 16;
+
+// "0x08000000": an address in hex, below 2^32.
+std::optional<uint32_t> read_address(const config::ObjectReader& fields, const std::string& key) {
+  const auto text = fields.string(key);
+  if (!text) return std::nullopt;
+  std::size_t parsed = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(*text, &parsed, kHexBase);
+  } catch (const std::exception&) {
+    parsed = 0;
+  }
+  if (text->rfind("0x", 0) != 0 || parsed != text->size() || value > kMaxU32) {
+    fields.add_error(key, "an address in hex below 2^32, e.g. \"0x08000000\"",
+                     nlohmann::json(*text));
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(value);
+}
+
+FlashProbeSpec read_flash_probe(const config::ObjectReader& fields) {
+  FlashProbeSpec spec;
+  const auto name = fields.one_of("probe", {"openocd", "st-link", "serial-bootloader"});
+  spec.probe = parse_flash_probe(name.value_or("openocd")).value_or(FlashProbe::kOpenocd);
+  switch (spec.probe) {
+    case FlashProbe::kOpenocd:
+      fields.reject_unknown_keys({"probe", "interface", "target"});
+      spec.openocd_scripts = {fields.string("interface").value_or(""),
+                              fields.string("target").value_or("")};
+      break;
+    case FlashProbe::kStLink:
+      fields.reject_unknown_keys({"probe"});
+      break;
+    case FlashProbe::kSerialBootloader:
+      fields.reject_unknown_keys({"probe", "baud"});
+      spec.bootloader_baud = static_cast<int>(fields.integer("baud", 1, kMaxBaud).value_or(0));
+      break;
+  }
+  return spec;
+}
+
+FlashSpec read_flash(const config::ObjectReader& fields) {
+  fields.reject_unknown_keys({"base_address", "probes"});
+  FlashSpec flash;
+  flash.base_address = read_address(fields, "base_address").value_or(0);
+  if (const auto probes = fields.array(
+          "probes",
+          "a non-empty array of {\"probe\": \"openocd\"|\"st-link\"|\"serial-bootloader\"}",
+          config::kRequired, 1)) {
+    for (std::size_t i = 0; i < probes->size(); ++i) {
+      const config::ObjectReader probe = probes->object(i);
+      if (probe.valid()) flash.probes.push_back(read_flash_probe(probe));
+    }
+  }
+  return flash;
+}
+
 BoardSpec read_board_spec(const nlohmann::json& document, const std::string& path) {
   config::FieldErrors errors;
   const config::ObjectReader fields(document, "", errors);
@@ -61,12 +119,38 @@ BoardSpec read_board_spec(const nlohmann::json& document, const std::string& pat
   }
   if (const auto serial = fields.object("serial", config::kOptional)) {
     spec.baud = static_cast<int>(serial->integer("baud", 1, kMaxBaud).value_or(0));
+    if (const auto max_baud = serial->integer("max_baud", 1, kMaxBaud, config::kOptional)) {
+      spec.max_baud = static_cast<int>(*max_baud);
+    }
+  }
+  if (const auto flash = fields.object("flash", config::kOptional)) {
+    spec.flash = read_flash(*flash);
   }
   errors.throw_if_any<BoardSpecError>(path);
   return spec;
 }
 
 }  // namespace
+
+const char* flash_probe_name(FlashProbe probe) {
+  switch (probe) {
+    case FlashProbe::kOpenocd:
+      return "openocd";
+    case FlashProbe::kStLink:
+      return "st-link";
+    case FlashProbe::kSerialBootloader:
+      return "serial-bootloader";
+  }
+  return "?";
+}
+
+std::optional<FlashProbe> parse_flash_probe(const std::string& name) {
+  for (const FlashProbe probe :
+       {FlashProbe::kOpenocd, FlashProbe::kStLink, FlashProbe::kSerialBootloader}) {
+    if (name == flash_probe_name(probe)) return probe;
+  }
+  return std::nullopt;
+}
 
 BoardSpec load_board_spec(const std::string& path) {
   return config::rethrow_as<BoardSpecError>(

@@ -26,6 +26,30 @@ struct EmulatorSpec {
   std::vector<std::string> extra_args;   // optional further QEMU arguments
 };
 
+// How the runner image gets onto a real board (`tinynas boards flash`).
+enum class FlashProbe {
+  kOpenocd,           // Debian's openocd, any CMSIS-DAP or ST-LINK probe: the ELF image
+  kStLink,            // st-flash (stlink-tools): the binary at the flash base address
+  kSerialBootloader,  // stm32flash: the STM32 ROM bootloader over a UART
+};
+const char* flash_probe_name(FlashProbe probe);  // "openocd", "st-link", "serial-bootloader"
+// The probe of `name`; nullopt for anything else.
+std::optional<FlashProbe> parse_flash_probe(const std::string& name);
+
+struct FlashProbeSpec {
+  FlashProbe probe = FlashProbe::kOpenocd;
+  std::vector<std::string> openocd_scripts;  // openocd: its -f files (interface, then target)
+  int bootloader_baud = 0;                   // serial-bootloader: the ROM bootloader's rate
+};
+
+// "flash": {"base_address": "0x08000000", "probes": [{"probe": "openocd", "interface":
+// "interface/stlink.cfg", "target": "target/stm32f7x.cfg"}, {"probe": "st-link"},
+// {"probe": "serial-bootloader", "baud": 115200}]}: the first probe is the default.
+struct FlashSpec {
+  uint32_t base_address = 0;  // where the image's first byte goes (st-flash, stm32flash)
+  std::vector<FlashProbeSpec> probes;
+};
+
 struct BoardSpec {
   std::string kind;  // "qemu-mps2-an386"
   std::string description;
@@ -44,7 +68,11 @@ struct BoardSpec {
   std::string firmware;  // the firmware build's board target name
   std::optional<EmulatorSpec> emulator;  // present for emulated boards only
   std::optional<int> baud;               // "serial": {"baud": N} of real boards
-  std::string source_path;               // the JSON file it came from
+  // "serial": {"max_baud": N}: the fastest rate the board's USART and its USB-serial bridge
+  // take; the host switches to it after HELLO (SET_BAUD). Absent: the line stays at `baud`.
+  std::optional<int> max_baud;
+  std::optional<FlashSpec> flash;  // real boards that `tinynas boards flash` can program
+  std::string source_path;         // the JSON file it came from
 
   bool emulated() const { return emulator.has_value(); }
 };

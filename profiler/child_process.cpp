@@ -108,6 +108,11 @@ std::string ChildProcess::exit_description() const {
   return "ended (wait status " + std::to_string(status) + ")";
 }
 
+std::optional<int> ChildProcess::exit_code() const {
+  if (!wait_status_ || !WIFEXITED(*wait_status_)) return std::nullopt;
+  return WEXITSTATUS(*wait_status_);
+}
+
 void ChildProcess::kill() {
   if (pid_ < 0 || wait_status_) return;
   ::kill(-pid_, SIGKILL);

@@ -32,6 +32,8 @@ class ChildProcess {
   // False once the process has exited (reaps it); exit_description() then says how.
   bool running();
   std::string exit_description() const;
+  // The exit status once it exited normally; nullopt while running or when a signal ended it.
+  std::optional<int> exit_code() const;
   // SIGKILL to the whole process group, then reap (bounded wait). Idempotent.
   void kill();
   // Stops/continues the process (SIGSTOP / SIGCONT): a board that stops answering, in tests.

@@ -9,6 +9,7 @@
 #include "engine/compiler/model_file.h"
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/op_kind_name.h"
+#include "profiler/gdb_model_upload.h"
 
 namespace tinynas::profiler {
 namespace {
@@ -65,7 +66,10 @@ ProfileResult profile_model(BoardClient& client, const BoardInfo& info,
     result.planned_arena_bytes = runtime::load_u32(model.data() + runtime::header::kArenaSize);
   }
 
-  const auto loaded = client.load_model(model);
+  result.upload = options.gdb_server.empty() ? "serial" : "gdb";
+  const auto loaded = options.gdb_server.empty()
+                          ? client.load_model(model)
+                          : upload_model_over_gdb(client, info, options.gdb_server, model);
   result.scratch_bytes = loaded.scratch_bytes;
   const auto run = client.run(options.runs, options.input_mode, options.seed);
   result.cycles = run.last_cycles;
@@ -122,6 +126,7 @@ nlohmann::json to_json(const ProfileResult& result) {
   json["kernel_path"] = result.kernel_path;
   json["timer"] = result.timer;
   json["port"] = result.port;
+  json["upload"] = result.upload;
   json["model_bytes"] = result.model_bytes;
   json["model_crc32"] = result.model_crc32;
   json["input"] = result.input;

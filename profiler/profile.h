@@ -17,6 +17,10 @@ struct ProfileOptions {
   protocol::InputMode input_mode = protocol::InputMode::kPseudoRandom;  // zeros or pseudo-random
   uint32_t seed = 1;
   bool compare_with_host = true;
+  // Empty: upload over the wire protocol (LOAD_CHUNKs). Else the address of a GDB server on the
+  // board ("unix:PATH", "tcp:HOST:PORT"): the model goes straight into its memory
+  // (gdb_model_upload.h), at memory speed instead of serial speed.
+  std::string gdb_server;
 };
 
 struct ProfileResult {
@@ -46,6 +50,7 @@ struct ProfileResult {
   uint32_t planned_arena_bytes = 0;  // from the model header (the memory planner)
   uint32_t scratch_bytes = 0;        // planned shared scratch
   uint32_t stack_bytes = 0;          // stack high-water mark on the board
+  std::string upload;                // "serial" (LOAD_CHUNKs) or "gdb" (LOAD_PLACED)
   // Output.
   uint32_t output_bytes = 0;
   uint32_t output_crc32 = 0;   // as the board reports it

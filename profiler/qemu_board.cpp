@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr char kSocketName[] = "serial.sock";
+constexpr char kGdbSocketName[] = "gdb.sock";
 constexpr char kLogName[] = "qemu.log";
 constexpr std::size_t kLogTailBytes = 2000;
 // While the runner boots, HELLO is retried while at least this much boot time is left.
@@ -40,7 +41,8 @@ std::string default_firmware_path(const BoardSpec& spec) {
 }
 
 std::vector<std::string> qemu_command_line(const BoardSpec& spec, const std::string& firmware,
-                                           const std::string& socket_path) {
+                                           const std::string& socket_path,
+                                           const std::string& gdb_socket_path) {
   if (!spec.emulator) {
     throw BoardSpecError(spec.source_path + ": board '" + spec.kind +
                          "' has no 'emulator' section: it is a real board, reach it with --port");
@@ -52,6 +54,9 @@ std::vector<std::string> qemu_command_line(const BoardSpec& spec, const std::str
       // Deterministic time: one instruction = 2^shift ns, so
       // SysTick cycle counts repeat exactly from run to run.
       "-icount", "shift=" + std::to_string(emulator.icount_shift), "-kernel", firmware};
+  if (!gdb_socket_path.empty()) {
+    argv.insert(argv.end(), {"-gdb", "unix:" + gdb_socket_path + ",server=on,wait=off"});
+  }
   argv.insert(argv.end(), emulator.extra_args.begin(), emulator.extra_args.end());
   return argv;
 }
@@ -80,6 +85,7 @@ QemuBoard::QemuBoard(BoardSpec spec, QemuBoardOptions options)
                                                     : options_.firmware_path),
       temp_dir_("tinynas-" + spec_.kind + "-"),
       socket_path_(temp_dir_.path() + "/" + kSocketName),
+      gdb_socket_path_(options_.gdb_server ? temp_dir_.path() + "/" + kGdbSocketName : ""),
       log_path_(temp_dir_.path() + "/" + kLogName) {
   if (!spec_.emulated()) {
     throw BoardSpecError(spec_.source_path + ": board '" + spec_.kind +
@@ -98,10 +104,11 @@ QemuBoard::~QemuBoard() { stop(); }
 void QemuBoard::start() {
   std::error_code ignored;
   fs::remove(socket_path_, ignored);
-  const auto argv = qemu_command_line(spec_, firmware_path_, socket_path_);
+  if (!gdb_socket_path_.empty()) fs::remove(gdb_socket_path_, ignored);
+  const auto argv = qemu_command_line(spec_, firmware_path_, socket_path_, gdb_socket_path_);
   spdlog::debug("board {}: starting {}", spec_.kind, fmt::join(argv, " "));
   process_ = std::make_unique<ChildProcess>(argv, log_path_);
-  const char* const temp_files[] = {kSocketName, kLogName};
+  const char* const temp_files[] = {kSocketName, kGdbSocketName, kLogName};
   cleanup_slot_ = register_cleanup(process_->pid(), temp_dir_.path(), temp_files,
                                    static_cast<int>(std::size(temp_files)));
   const auto deadline = Clock::now() + options_.boot_timeout;
@@ -168,6 +175,10 @@ void QemuBoard::restart() {
   stop();
   info_ = BoardInfo{};
   start();
+}
+
+std::string QemuBoard::gdb_address() const {
+  return gdb_socket_path_.empty() ? std::string() : "unix:" + gdb_socket_path_;
 }
 
 bool QemuBoard::running() { return process_ && process_->running(); }

@@ -23,15 +23,19 @@ inline constexpr char kFirmwareImageName[] = "tinynas-runner.elf";
 std::string default_firmware_path(const BoardSpec& spec);
 
 // The QEMU command line for `spec` booting `firmware` with its first serial port on a unix
-// socket server at `socket_path` (wait=off: QEMU runs without waiting for the host).
+// socket server at `socket_path` (wait=off: QEMU runs without waiting for the host), and when
+// `gdb_socket_path` is not empty, its gdbstub on a unix socket server there.
 std::vector<std::string> qemu_command_line(const BoardSpec& spec, const std::string& firmware,
-                                           const std::string& socket_path);
+                                           const std::string& socket_path,
+                                           const std::string& gdb_socket_path = "");
 
 struct QemuBoardOptions {
   std::string firmware_path;  // empty: default_firmware_path(spec)
   // From starting QEMU to the first HELLO reply (socket connect + runner boot).
   std::chrono::milliseconds boot_timeout{15000};
   BoardClientOptions client;
+  // Also serve QEMU's gdbstub (gdb_address()), for the fast model upload (gdb_model_upload.h).
+  bool gdb_server = false;
 };
 
 // A private directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
@@ -62,6 +66,8 @@ class QemuBoard {
   const BoardSpec& spec() const { return spec_; }
   const std::string& firmware_path() const { return firmware_path_; }
   const std::string& socket_path() const { return socket_path_; }
+  // "unix:PATH" of QEMU's gdbstub, empty unless options.gdb_server.
+  std::string gdb_address() const;
 
   // Kills QEMU and boots a fresh one (the board's hard reset); the client keeps working.
   void restart();
@@ -83,6 +89,7 @@ class QemuBoard {
   std::string firmware_path_;
   TempDir temp_dir_;
   std::string socket_path_;
+  std::string gdb_socket_path_;  // empty: no gdbstub
   std::string log_path_;
   std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<BoardClient> client_;

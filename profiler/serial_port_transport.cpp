@@ -78,6 +78,12 @@ void SerialPortTransport::write(const uint8_t* data, std::size_t size,
   }
 }
 
+void SerialPortTransport::set_baud(int baud) {
+  if (port_ == nullptr) throw TransportError(port_name_ + ": baud rate change on a closed port");
+  check(sp_drain(port_), port_name_, "cannot drain before a baud rate change");
+  check(sp_set_baudrate(port_, baud), port_name_, "cannot set baud rate " + std::to_string(baud));
+}
+
 ReadResult SerialPortTransport::read(uint8_t* buffer, std::size_t capacity,
                                      std::chrono::milliseconds timeout) {
   if (port_ == nullptr) throw TransportError(port_name_ + ": read on a closed port");
@@ -100,9 +106,20 @@ std::vector<SerialPortInfo> list_serial_ports() {
     const char* description = sp_get_port_description(*p);
     info.description = description != nullptr ? description : "";
     switch (sp_get_port_transport(*p)) {
-      case SP_TRANSPORT_USB:
+      case SP_TRANSPORT_USB: {
         info.transport = "usb";
+        int vendor_id = 0;
+        int product_id = 0;
+        if (sp_get_port_usb_vid_pid(*p, &vendor_id, &product_id) == SP_OK) {
+          info.usb_vendor_id = static_cast<uint16_t>(vendor_id);
+          info.usb_product_id = static_cast<uint16_t>(product_id);
+        }
+        auto text = [](const char* value) { return value != nullptr ? value : ""; };
+        info.usb_serial = text(sp_get_port_usb_serial(*p));
+        info.usb_product = text(sp_get_port_usb_product(*p));
+        info.usb_manufacturer = text(sp_get_port_usb_manufacturer(*p));
         break;
+      }
       case SP_TRANSPORT_BLUETOOTH:
         info.transport = "bluetooth";
         break;

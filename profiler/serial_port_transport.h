@@ -25,6 +25,7 @@ class SerialPortTransport : public Transport {
                   std::chrono::milliseconds timeout) override;
   void close() override;
   std::string description() const override { return port_name_; }
+  void set_baud(int baud) override;
 
  private:
   sp_port* port_ = nullptr;
@@ -35,6 +36,12 @@ struct SerialPortInfo {
   std::string name;         // "/dev/ttyACM0"
   std::string description;  // libserialport's description ("STM32 STLink - ST-Link VCP Ctrl")
   std::string transport;    // "usb", "bluetooth", "native"
+  // USB ports: the device's IDs and strings as libserialport reads them (from sysfs on Linux).
+  uint16_t usb_vendor_id = 0;
+  uint16_t usb_product_id = 0;
+  std::string usb_serial;        // the probe's serial number (selects it among several)
+  std::string usb_product;       // "STM32 STLink"
+  std::string usb_manufacturer;  // "STMicroelectronics"
 };
 
 // The serial ports present on this host. Throws TransportError when enumeration fails.

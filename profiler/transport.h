@@ -40,6 +40,9 @@ class Transport {
   virtual void close() = 0;
   // What the transport talks to, for messages: "/dev/ttyACM0", "unix:/tmp/x/serial.sock".
   virtual std::string description() const = 0;
+  // Switches the line's baud rate (after the board agreed to, SET_BAUD). Sockets carry no baud
+  // rate (QEMU ignores the UART's divider), so the default does nothing.
+  virtual void set_baud(int /*baud*/) {}
 };
 
 }  // namespace tinynas::profiler

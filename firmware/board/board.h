@@ -17,6 +17,11 @@ void serial_write(const uint8_t* data, size_t size);  // blocking until queued i
 // Sleeps (WFI) until the serial port may have received a byte; may return early (any
 // interrupt wakes it), so callers poll serial_try_read again.
 void serial_wait_readable();
+// SET_BAUD: whether the serial port can run at `baud`; the switch (after the last byte left).
+bool serial_baud_supported(uint32_t baud);
+void serial_set_baud(uint32_t baud);
+// Drops the data cache's copy of memory written behind the core's back (no-op without a cache).
+void data_cache_invalidate(const void* address, size_t size);
 const BoardFacts& board_facts();
 
 // Cycle counter (systick_cycle_counter.cpp or dwt_cycle_counter.cpp).
@@ -30,8 +35,9 @@ uint32_t stack_bytes_used();
 
 // The functions above as the protocol server takes them.
 inline ServerPlatform server_platform() {
-  return ServerPlatform{serial_write, cycle_counter_restart, cycle_counter_read, stack_paint,
-                        stack_bytes_used};
+  return ServerPlatform{serial_write,    cycle_counter_restart, cycle_counter_read,
+                        stack_paint,     stack_bytes_used,      serial_baud_supported,
+                        serial_set_baud, data_cache_invalidate};
 }
 
 // Microseconds on the cycle counter (since its last restart), for MLPerf Tiny timestamps.

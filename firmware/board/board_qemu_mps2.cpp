@@ -26,6 +26,13 @@ void serial_wait_readable() {
   cmsdk_apb_uart::clear_rx_interrupt(kUart0Base);
   sleep_until_interrupt(kUart0RxIrq, [] { return cmsdk_apb_uart::rx_ready(kUart0Base); });
 }
+bool serial_baud_supported(uint32_t baud) {
+  return cmsdk_apb_uart::baud_supported(TINYNAS_CLOCK_HZ, baud);
+}
+void serial_set_baud(uint32_t baud) {
+  cmsdk_apb_uart::set_baud(kUart0Base, TINYNAS_CLOCK_HZ, baud);
+}
+void data_cache_invalidate(const void* /*address*/, size_t /*size*/) {}  // no cache enabled
 const BoardFacts& board_facts() { return kFacts; }
 
 }  // namespace tinynas::firmware

@@ -33,6 +33,11 @@ void serial_write(const uint8_t* data, size_t size) {
 void serial_wait_readable() {
   sleep_until_interrupt(kUsart1Irq, [] { return stm32f4_usart::rx_ready(kUsart1Base); });
 }
+bool serial_baud_supported(uint32_t baud) {
+  return stm32f4_usart::baud_supported(kApb2ClockHz, baud);
+}
+void serial_set_baud(uint32_t baud) { stm32f4_usart::set_baud(kUsart1Base, kApb2ClockHz, baud); }
+void data_cache_invalidate(const void* /*address*/, size_t /*size*/) {}  // no cache enabled
 const BoardFacts& board_facts() { return kFacts; }
 
 }  // namespace tinynas::firmware

@@ -70,6 +70,15 @@ void serial_write(const uint8_t* data, size_t size) {
 void serial_wait_readable() {
   sleep_until_interrupt(kUsart1Irq, [] { return stm32f7_usart::rx_ready(kUsart1Base); });
 }
+bool serial_baud_supported(uint32_t baud) {
+  return stm32f7_usart::baud_supported(stm32f7_clock::kApb2Hz, baud);
+}
+void serial_set_baud(uint32_t baud) {
+  stm32f7_usart::set_baud(kUsart1Base, stm32f7_clock::kApb2Hz, baud);
+}
+void data_cache_invalidate(const void* address, size_t size) {
+  stm32f7_clock::invalidate_data_cache(address, size);
+}
 const BoardFacts& board_facts() { return kFacts; }
 
 }  // namespace tinynas::firmware

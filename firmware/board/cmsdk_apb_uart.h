@@ -9,6 +9,9 @@
 namespace tinynas::firmware::cmsdk_apb_uart {
 
 void init(uint32_t base, uint32_t clock_hz, uint32_t baud);
+// Whether BAUDDIV can give `baud` at `clock_hz`; set_baud lets the last written byte leave first.
+bool baud_supported(uint32_t clock_hz, uint32_t baud);
+void set_baud(uint32_t base, uint32_t clock_hz, uint32_t baud);
 bool try_read(uint32_t base, uint8_t* byte);
 void write(uint32_t base, const uint8_t* data, size_t size);
 // Receive interrupt: clear it, then whether a byte is waiting (what a sleeper checks).

@@ -1,6 +1,7 @@
 #include "firmware/board/stm32f4_usart.h"
 
 #include "firmware/board/mmio.h"
+#include "firmware/board/uart_divider.h"
 
 namespace tinynas::firmware::stm32f4_usart {
 
@@ -16,12 +17,15 @@ constexpr uint32_t kCr1ReceiverEnable = 1u << 2;
 constexpr uint32_t kCr1RxNotEmptyInterrupt = 1u << 5;
 constexpr uint32_t kCr1TransmitterEnable = 1u << 3;
 constexpr uint32_t kCr1UsartEnable = 1u << 13;
+constexpr uint32_t kSrTxComplete = 1u << 6;
+constexpr uint32_t kMinDivider = 16;  // oversampling by 16: BRR >= 16
+constexpr uint32_t kMaxDivider = 0xFFFF;
 }  // namespace
 
 void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
   reg(base, kCr1) = 0;
   // Oversampling by 16: BRR = f_ck / baud as a 12.4 fixed-point mantissa.fraction.
-  reg(base, kBrr) = (peripheral_clock_hz + baud / 2) / baud;
+  reg(base, kBrr) = uart_divider(peripheral_clock_hz, baud);
   reg(base, kCr1) =
       kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable | kCr1RxNotEmptyInterrupt;
 }
@@ -34,6 +38,18 @@ bool try_read(uint32_t base, uint8_t* byte) {
   if ((status & kSrRxNotEmpty) == 0) return false;
   *byte = value;
   return true;
+}
+
+bool baud_supported(uint32_t peripheral_clock_hz, uint32_t baud) {
+  return uart_baud_reachable(peripheral_clock_hz, baud, kMinDivider, kMaxDivider);
+}
+
+void set_baud(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
+  while ((reg(base, kSr) & kSrTxComplete) == 0) {
+  }
+  reg(base, kCr1) &= ~kCr1UsartEnable;  // BRR is written with the USART disabled
+  reg(base, kBrr) = uart_divider(peripheral_clock_hz, baud);
+  reg(base, kCr1) |= kCr1UsartEnable;
 }
 
 bool rx_ready(uint32_t base) { return (reg(base, kSr) & kSrRxNotEmpty) != 0; }

@@ -122,4 +122,17 @@ void enable_caches() {
   instruction_sync_barrier();
 }
 
+void invalidate_data_cache(const void* address, size_t size) {
+  constexpr uint32_t kDcimvacAddress = 0xE000EF5C;  // D-cache invalidate by address to PoC
+  constexpr uint32_t kLineBytes = 32;               // Cortex-M7 L1 cache line
+  const uintptr_t start = reinterpret_cast<uintptr_t>(address) & ~uintptr_t{kLineBytes - 1};
+  const uintptr_t end = reinterpret_cast<uintptr_t>(address) + size;
+  data_sync_barrier();
+  for (uintptr_t line = start; line < end; line += kLineBytes) {
+    reg(kDcimvacAddress, 0) = static_cast<uint32_t>(line);
+  }
+  data_sync_barrier();
+  instruction_sync_barrier();
+}
+
 }  // namespace tinynas::firmware::stm32f7_clock

@@ -3,6 +3,7 @@
 // board support). Also enables the Cortex-M7 instruction and data caches.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace tinynas::firmware::stm32f7_clock {
@@ -13,5 +14,9 @@ inline constexpr uint32_t kApb2Hz = kSysclkHz / 2;  // 108 MHz, the APB2 maximum
 
 void init_216mhz_from_hse_25mhz();
 void enable_caches();
+// Drops the data cache's lines over [address, address + size) without writing them back: memory
+// a debug probe wrote behind the core's back (LOAD_PLACED) is then read from SRAM, and no stale
+// dirty line can later overwrite it.
+void invalidate_data_cache(const void* address, size_t size);
 
 }  // namespace tinynas::firmware::stm32f7_clock

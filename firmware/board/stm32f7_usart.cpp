@@ -1,6 +1,7 @@
 #include "firmware/board/stm32f7_usart.h"
 
 #include "firmware/board/mmio.h"
+#include "firmware/board/uart_divider.h"
 
 namespace tinynas::firmware::stm32f7_usart {
 
@@ -19,11 +20,14 @@ constexpr uint32_t kIsrOverrun = 1u << 3;
 constexpr uint32_t kIsrRxNotEmpty = 1u << 5;
 constexpr uint32_t kIsrTxEmpty = 1u << 7;
 constexpr uint32_t kIcrOverrunClear = 1u << 3;
+constexpr uint32_t kIsrTxComplete = 1u << 6;
+constexpr uint32_t kMinDivider = 16;  // oversampling by 16: BRR >= 16
+constexpr uint32_t kMaxDivider = 0xFFFF;
 }  // namespace
 
 void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
   reg(base, kCr1) = 0;
-  reg(base, kBrr) = (peripheral_clock_hz + baud / 2) / baud;  // OVER8 = 0
+  reg(base, kBrr) = uart_divider(peripheral_clock_hz, baud);  // OVER8 = 0
   reg(base, kCr1) =
       kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable | kCr1RxNotEmptyInterrupt;
 }
@@ -35,6 +39,18 @@ bool try_read(uint32_t base, uint8_t* byte) {
   if ((status & kIsrRxNotEmpty) == 0) return false;
   *byte = static_cast<uint8_t>(reg(base, kRdr));
   return true;
+}
+
+bool baud_supported(uint32_t peripheral_clock_hz, uint32_t baud) {
+  return uart_baud_reachable(peripheral_clock_hz, baud, kMinDivider, kMaxDivider);
+}
+
+void set_baud(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
+  while ((reg(base, kIsr) & kIsrTxComplete) == 0) {
+  }
+  reg(base, kCr1) &= ~kCr1UsartEnable;  // BRR is written with the USART disabled
+  reg(base, kBrr) = uart_divider(peripheral_clock_hz, baud);
+  reg(base, kCr1) |= kCr1UsartEnable;
 }
 
 bool rx_ready(uint32_t base) { return (reg(base, kIsr) & kIsrRxNotEmpty) != 0; }

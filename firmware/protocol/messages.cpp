@@ -58,6 +58,7 @@ void encode(ByteWriter& out, const HelloReply& m) {
   out.u16(m.max_chunk);
   out.u8(static_cast<uint8_t>(m.timer));
   out.u8(static_cast<uint8_t>(m.kernel_path));
+  out.u32(m.model_region_address);
 }
 
 void encode(ByteWriter& out, const LoadBeginRequest& m) { out.u32(m.total_size); }
@@ -68,6 +69,26 @@ bool decode(ByteReader& in, LoadBeginRequest& m) {
 void encode(ByteWriter& out, const LoadBeginReply& m) { out.u32(m.model_region_bytes); }
 bool decode(ByteReader& in, LoadBeginReply& m) {
   m.model_region_bytes = in.u32();
+  return in.finished();
+}
+
+void encode(ByteWriter& out, const LoadPlacedRequest& m) {
+  out.u32(m.total_size);
+  out.u32(m.crc32);
+}
+bool decode(ByteReader& in, LoadPlacedRequest& m) {
+  m.total_size = in.u32();
+  m.crc32 = in.u32();
+  return in.finished();
+}
+void encode(ByteWriter& out, const SetBaudRequest& m) { out.u32(m.baud); }
+bool decode(ByteReader& in, SetBaudRequest& m) {
+  m.baud = in.u32();
+  return in.finished();
+}
+void encode(ByteWriter& out, const SetBaudReply& m) { out.u32(m.baud); }
+bool decode(ByteReader& in, SetBaudReply& m) {
+  m.baud = in.u32();
   return in.finished();
 }
 

@@ -46,6 +46,9 @@ struct BasicHelloReply {
   uint16_t max_chunk = 0;
   TimerKind timer = TimerKind::kSysTick;
   KernelPath kernel_path = KernelPath::kPlain;
+  // Where the model region starts in the board's address space, for a host that writes the
+  // model there over a debug probe (LOAD_PLACED); 0 when models cannot be uploaded.
+  uint32_t model_region_address = 0;
 };
 using HelloReply = BasicHelloReply<Text>;
 
@@ -74,6 +77,26 @@ struct LoadEndReply {  // the model passed the runtime validator and is now load
   uint32_t output_bytes = 0;
   uint16_t op_count = 0;
   uint16_t tensor_count = 0;
+};
+
+// ---- LOAD_PLACED (0x0A): the first total_size bytes of the model region hold a model --------
+// The host wrote them straight into the board's memory (GDB remote protocol through QEMU's
+// gdbstub, OpenOCD or st-util) while the core was halted; the runner checks the CRC and
+// validates the model as LOAD_END does, and answers with a LoadEndReply.
+struct LoadPlacedRequest {
+  uint32_t total_size = 0;
+  uint32_t crc32 = 0;  // CRC-32 (IEEE) of the whole model file
+};
+
+// ---- SET_BAUD (0x0B): the serial line's new baud rate ---------------------------------------
+// The reply goes out at the old rate; the runner switches once it has left the UART, and the
+// host switches after reading it. kBadArgument (expected = the current rate) when the UART
+// cannot run at that rate (found = the rate); kUnknownCommand from a board that cannot switch.
+struct SetBaudRequest {
+  uint32_t baud = 0;
+};
+struct SetBaudReply {
+  uint32_t baud = 0;
 };
 
 // ---- INPUT (0x05): bytes of the input tensor (used by RUN with InputMode::kUploaded) ------
@@ -158,6 +181,12 @@ void encode(ByteWriter& out, const LoadEndRequest& message);
 bool decode(ByteReader& in, LoadEndRequest& message);
 void encode(ByteWriter& out, const LoadEndReply& message);
 bool decode(ByteReader& in, LoadEndReply& message);
+void encode(ByteWriter& out, const LoadPlacedRequest& message);
+bool decode(ByteReader& in, LoadPlacedRequest& message);
+void encode(ByteWriter& out, const SetBaudRequest& message);
+bool decode(ByteReader& in, SetBaudRequest& message);
+void encode(ByteWriter& out, const SetBaudReply& message);
+bool decode(ByteReader& in, SetBaudReply& message);
 void encode(ByteWriter& out, const InputRequest& message);
 bool decode(ByteReader& in, InputRequest& message);
 void encode(ByteWriter& out, const InputReply& message);
@@ -197,6 +226,7 @@ bool decode(ByteReader& in, BasicHelloReply<String>& m) {
   m.max_chunk = in.u16();
   m.timer = static_cast<TimerKind>(in.u8());
   m.kernel_path = static_cast<KernelPath>(in.u8());
+  m.model_region_address = in.u32();
   return in.finished();
 }
 

@@ -23,6 +23,10 @@ const char* command_name(uint8_t command) {
       return "OUTPUT";
     case Command::kReset:
       return "RESET";
+    case Command::kLoadPlaced:
+      return "LOAD_PLACED";
+    case Command::kSetBaud:
+      return "SET_BAUD";
   }
   return "unknown command";
 }

@@ -15,7 +15,8 @@
 
 namespace tinynas::firmware::protocol {
 
-inline constexpr uint16_t kProtocolVersion = 1;
+// 2: HELLO reports the model region's address; LOAD_PLACED and SET_BAUD.
+inline constexpr uint16_t kProtocolVersion = 2;
 
 inline constexpr size_t kRequestHeaderSize = 2;  // command, sequence
 inline constexpr size_t kReplyHeaderSize = 3;    // command | 0x80, sequence, status
@@ -44,9 +45,11 @@ enum class Command : uint8_t {
   kPerOp = 0x07,
   kOutput = 0x08,
   kReset = 0x09,
+  kLoadPlaced = 0x0A,  // the model is already in the model region (written over a debug probe)
+  kSetBaud = 0x0B,     // switch the serial line's baud rate after the reply
 };
 inline constexpr uint8_t kFirstCommand = 0x01;
-inline constexpr uint8_t kLastCommand = 0x09;
+inline constexpr uint8_t kLastCommand = 0x0B;
 
 enum class ReplyStatus : uint8_t {
   kOk = 0,

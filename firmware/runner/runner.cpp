@@ -24,10 +24,11 @@ Runner::Runner(const BoardFacts& facts, const RunnerMemory& memory, const Server
                const char* firmware_version)
     : memory_(memory),
       platform_(platform),
-      server_(ServerIdentity{facts, firmware_version, memory.model_region_bytes, memory.arena_bytes,
-                             memory.scratch_bytes},
-              platform, ModelHooks{this, &Runner::invoke, &Runner::extra_request, &Runner::reset}) {
-}
+      server_(
+          ServerIdentity{facts, firmware_version, memory.model_region_bytes, memory.arena_bytes,
+                         memory.scratch_bytes,
+                         static_cast<uint32_t>(reinterpret_cast<uintptr_t>(memory.model_region))},
+          platform, ModelHooks{this, &Runner::invoke, &Runner::extra_request, &Runner::reset}) {}
 
 size_t Runner::extra_request(void* self, const Request& request, uint8_t* reply) {
   Runner& runner = *static_cast<Runner*>(self);
@@ -38,6 +39,8 @@ size_t Runner::extra_request(void* self, const Request& request, uint8_t* reply)
       return runner.load_chunk(request, reply);
     case p::Command::kLoadEnd:
       return runner.load_end(request, reply);
+    case p::Command::kLoadPlaced:
+      return runner.load_placed(request, reply);
     case p::Command::kPerOp:
       return runner.per_op(request, reply);
     default:
@@ -62,18 +65,23 @@ void Runner::unload() {
   server_.withdraw(p::ReplyStatus::kNoModel);
 }
 
+size_t Runner::refuse_model_size(const Request& request, uint32_t total_size, uint8_t* reply) {
+  if (total_size == 0) {
+    return error_reply(request, p::ReplyStatus::kBadArgument,
+                       expected_found(runtime::kHeaderSize, 0), reply);
+  }
+  if (total_size > memory_.model_region_bytes) {
+    return error_reply(request, p::ReplyStatus::kModelTooLarge,
+                       expected_found(memory_.model_region_bytes, total_size), reply);
+  }
+  return 0;
+}
+
 size_t Runner::load_begin(const Request& request, uint8_t* reply) {
   p::LoadBeginRequest body;
   if (!request.decode(body)) return bad_length_reply(request, reply);
   unload();  // a new upload replaces whatever was loaded
-  if (body.total_size == 0) {
-    return error_reply(request, p::ReplyStatus::kBadArgument,
-                       expected_found(runtime::kHeaderSize, 0), reply);
-  }
-  if (body.total_size > memory_.model_region_bytes) {
-    return error_reply(request, p::ReplyStatus::kModelTooLarge,
-                       expected_found(memory_.model_region_bytes, body.total_size), reply);
-  }
+  if (const size_t refused = refuse_model_size(request, body.total_size, reply)) return refused;
   state_ = State::kLoading;
   server_.withdraw(p::ReplyStatus::kBusy);
   load_total_ = body.total_size;
@@ -115,9 +123,25 @@ size_t Runner::load_end(const Request& request, uint8_t* reply) {
     return error_reply(request, p::ReplyStatus::kIncompleteModel, expected_found(total, received),
                        reply);
   }
+  return accept_model(request, total, body.crc32, reply);
+}
+
+size_t Runner::load_placed(const Request& request, uint8_t* reply) {
+  p::LoadPlacedRequest body;
+  if (!request.decode(body)) return bad_length_reply(request, reply);
+  unload();  // the bytes in the region replace whatever was loaded
+  if (const size_t refused = refuse_model_size(request, body.total_size, reply)) return refused;
+  if (platform_.data_cache_invalidate != nullptr) {
+    platform_.data_cache_invalidate(memory_.model_region, body.total_size);
+  }
+  return accept_model(request, body.total_size, body.crc32, reply);
+}
+
+size_t Runner::accept_model(const Request& request, uint32_t total, uint32_t claimed_crc,
+                            uint8_t* reply) {
   const uint32_t crc = runtime::crc32(memory_.model_region, total);
-  if (crc != body.crc32) {
-    return error_reply(request, p::ReplyStatus::kModelCrcMismatch, expected_found(crc, body.crc32),
+  if (crc != claimed_crc) {
+    return error_reply(request, p::ReplyStatus::kModelCrcMismatch, expected_found(crc, claimed_crc),
                        reply);
   }
   runtime::ValidationError validation;

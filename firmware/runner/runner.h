@@ -1,6 +1,6 @@
 // The runner: the protocol server (server/) serving models uploaded over the wire. It adds the
-// requests only the runner answers (LOAD_BEGIN / LOAD_CHUNK / LOAD_END, PER_OP) and owns the
-// loaded model, its interpreter and the per-op cycles of the last RUN. Board-agnostic (no
+// requests only the runner answers (LOAD_BEGIN / LOAD_CHUNK / LOAD_END, LOAD_PLACED, PER_OP) and
+// owns the loaded model, its interpreter and the per-op cycles of the last RUN. Board-agnostic (no
 // register access): the board hands it memory and a few functions (ServerPlatform), so the same
 // code runs in every firmware image and can be exercised on the host.
 #pragma once
@@ -56,6 +56,13 @@ class Runner {
   size_t load_begin(const Request& request, uint8_t* reply);
   size_t load_chunk(const Request& request, uint8_t* reply);
   size_t load_end(const Request& request, uint8_t* reply);
+  size_t load_placed(const Request& request, uint8_t* reply);
+  // The refusal of a model of `total_size` bytes (empty, or larger than the model region); 0
+  // when it may be loaded.
+  size_t refuse_model_size(const Request& request, uint32_t total_size, uint8_t* reply);
+  // The CRC check and validation LOAD_END and LOAD_PLACED share: the first `total` bytes of
+  // the model region become the served model, or the reply says why not.
+  size_t accept_model(const Request& request, uint32_t total, uint32_t claimed_crc, uint8_t* reply);
   size_t per_op(const Request& request, uint8_t* reply);
   void unload();
 

@@ -41,6 +41,10 @@ void ProtocolServer::on_byte(uint8_t byte) {
   const size_t frame_size =
       p::encode_frame(reply_payload_, reply_size, reply_frame_, sizeof(reply_frame_));
   if (frame_size != 0) platform_.write(reply_frame_, frame_size);
+  if (pending_baud_ != 0) {
+    platform_.serial_set_baud(pending_baud_);
+    pending_baud_ = 0;
+  }
 }
 
 size_t ProtocolServer::bad_frame_reply(p::FrameError frame_error, uint8_t* reply) {
@@ -67,6 +71,9 @@ size_t ProtocolServer::handle_request(const uint8_t* payload, size_t size, uint8
       return output(request, reply);
     case p::Command::kReset:
       return reset(request, reply);
+    case p::Command::kSetBaud:
+      if (platform_.serial_set_baud == nullptr) break;
+      return set_baud(request, reply);
     default:
       break;
   }
@@ -118,7 +125,19 @@ size_t ProtocolServer::hello(const Request& request, uint8_t* reply) const {
   hello.max_chunk = p::kMaxChunk;
   hello.timer = board.timer;
   hello.kernel_path = board.kernel_path;
+  hello.model_region_address = identity_.model_region_address;
   return ok_reply(request, hello, reply);
+}
+
+size_t ProtocolServer::set_baud(const Request& request, uint8_t* reply) {
+  p::SetBaudRequest body;
+  if (!request.decode(body)) return bad_length_reply(request, reply);
+  if (body.baud == 0 || platform_.serial_baud_supported == nullptr ||
+      !platform_.serial_baud_supported(body.baud)) {
+    return error_reply(request, p::ReplyStatus::kBadArgument, expected_found(0, body.baud), reply);
+  }
+  pending_baud_ = body.baud;
+  return ok_reply(request, p::SetBaudReply{body.baud}, reply);
 }
 
 size_t ProtocolServer::input(const Request& request, uint8_t* reply) {

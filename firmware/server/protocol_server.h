@@ -38,6 +38,13 @@ struct ServerPlatform {
   uint64_t (*cycle_counter_read)();                 // CPU clock cycles since the restart
   void (*stack_paint)();                            // paint the free stack below the caller
   uint32_t (*stack_bytes_used)();                   // high-water mark since the last paint
+  // SET_BAUD: whether the UART can run at `baud`, and the switch itself (waits until the last
+  // byte written has left the UART). Both nullptr: the board cannot switch (kUnknownCommand).
+  bool (*serial_baud_supported)(uint32_t baud);
+  void (*serial_set_baud)(uint32_t baud);
+  // LOAD_PLACED: forget cached copies of memory a debug probe wrote (boards with a data
+  // cache); nullptr when the core has none.
+  void (*data_cache_invalidate)(const void* address, size_t size);
 };
 
 struct ServerIdentity {
@@ -46,6 +53,7 @@ struct ServerIdentity {
   uint32_t model_region_bytes;  // 0 when models cannot be uploaded (the model is built in)
   uint32_t arena_capacity_bytes;
   uint32_t scratch_capacity_bytes;
+  uint32_t model_region_address;  // where a debug probe writes a model (LOAD_PLACED); 0: none
 };
 
 struct ServedModel {
@@ -105,6 +113,7 @@ class ProtocolServer {
   size_t run(const Request& request, uint8_t* reply);
   size_t output(const Request& request, uint8_t* reply) const;
   size_t reset(const Request& request, uint8_t* reply);
+  size_t set_baud(const Request& request, uint8_t* reply);
 
   void fill_input(protocol::InputMode mode, uint32_t seed);
   uint32_t arena_high_water(uint8_t paint) const;
@@ -122,6 +131,7 @@ class ProtocolServer {
   protocol::ErrorReply refusal_detail_{};
   bool input_uploaded_ = false;
   bool has_run_ = false;
+  uint32_t pending_baud_ = 0;  // SET_BAUD accepted: switch once its reply is written
 };
 
 }  // namespace tinynas::firmware

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -18,8 +19,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-CommandResult run_tinynas(const std::string& arguments) {
-  const std::string command = std::string(TINYNAS_EXECUTABLE) + " " + arguments + " 2>&1";
+// `environment`: assignments put before the command ("PATH=/x:$PATH").
+CommandResult run_tinynas(const std::string& arguments, const std::string& environment = "") {
+  const std::string command =
+      environment + " " + std::string(TINYNAS_EXECUTABLE) + " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -341,3 +344,52 @@ TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
 }
 
 }  // namespace
+
+// `tinynas boards flash` runs the tool the board file names with the exact arguments; a fake
+// openocd on PATH stands in for the probe (none is attached here) and records them.
+TEST_F(CliTest, BoardsFlashProgramsTheRunnerThroughOpenocdAndReportsAFailingTool) {
+  const std::string tools = path("tools");
+  fs::create_directories(tools);
+  const std::string openocd = write_file(
+      "tools/openocd",
+      "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$(dirname \"$0\")/args\"\n"
+      "[ -n \"$FAIL\" ] && { echo 'Error: unable to find a matching CMSIS-DAP device' >&2; exit 1; "
+      "}\n"
+      "exit 0\n");
+  fs::permissions(openocd, fs::perms::owner_all);
+  const std::string elf = path("tinynas-runner.elf");
+  std::ofstream(elf, std::ios::binary) << "xx" << std::string("tinynas-runner 1.2.3 (abc)") << '\0';
+  const std::string environment = "PATH=" + tools + ":$PATH";
+  const auto flashed =
+      run_tinynas("boards flash --board stm32f746g-disco --firmware " + elf, environment);
+  ASSERT_EQ(flashed.exit_code, 0) << flashed.output;
+  EXPECT_NE(flashed.output.find("flashed tinynas-runner 1.2.3 (abc)"), std::string::npos)
+      << flashed.output;
+  std::ifstream args(path("tools/args"));
+  std::string recorded((std::istreambuf_iterator<char>(args)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(recorded, "-f\ninterface/stlink.cfg\n-f\ntarget/stm32f7x.cfg\n-c\nprogram " + elf +
+                          " verify reset exit\n");
+
+  const auto failed = run_tinynas("boards flash --board stm32f746g-disco --firmware " + elf,
+                                  environment + " FAIL=1");
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.output.find("unable to find a matching CMSIS-DAP device"), std::string::npos)
+      << failed.output;
+  const auto wrong_probe = run_tinynas(
+      "boards flash --board stm32f746g-disco --probe serial-bootloader --port /dev/null",
+      environment);
+  EXPECT_NE(wrong_probe.exit_code, 0);
+  EXPECT_NE(wrong_probe.output.find("does not fit this board"), std::string::npos)
+      << wrong_probe.output;
+}
+
+TEST_F(CliTest, BoardsListsKindsAndSerialPortsAsJson) {
+  const auto listed = run_tinynas("boards --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  const auto json = nlohmann::json::parse(listed.output);
+  EXPECT_TRUE(json.at("serial_ports").is_array());
+  bool disco = false;
+  for (const auto& board : json.at("boards"))
+    disco = disco || board.at("kind") == "stm32f746g-disco";
+  EXPECT_TRUE(disco);
+}

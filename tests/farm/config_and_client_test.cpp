@@ -49,6 +49,23 @@ TEST(FarmConfig, ParsesBoardsAndLimits) {
   EXPECT_FALSE(is_loopback_address(config.listen));
 }
 
+TEST(FarmConfig, ARealBoardMaySayHowToFlashIt) {
+  const FarmConfig config = parse_farm_config(nlohmann::json::parse(R"({"boards": [
+        {"kind": "stm32f746g-disco", "port": "/dev/ttyACM0", "flash": {"probe": "st-link"}},
+        {"kind": "stm32f746g-disco", "port": "/dev/ttyACM1"}]})"),
+                                              "farm.json");
+  ASSERT_EQ(config.boards.size(), 2u);
+  EXPECT_TRUE(config.boards[0].flash);
+  EXPECT_EQ(config.boards[0].flash_probe, "st-link");
+  EXPECT_FALSE(config.boards[1].flash);
+  const std::string emulated = config_error(nlohmann::json::parse(
+      R"({"boards": [{"kind": "qemu-mps2-an386", "flash": {"probe": "jtag"}}]})"));
+  EXPECT_NE(emulated.find("boards[0].flash: expected only for a board on a \"port\""),
+            std::string::npos)
+      << emulated;
+  EXPECT_NE(emulated.find("boards[0].flash.probe"), std::string::npos) << emulated;
+}
+
 TEST(FarmConfig, NamesTheFieldThatIsWrong) {
   EXPECT_NE(config_error(nlohmann::json::parse(R"({"boards": []})")).find("boards"),
             std::string::npos);

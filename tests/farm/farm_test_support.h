@@ -18,7 +18,10 @@ inline FarmConfig test_config(const std::string& dir, int boards,
   FarmConfig config;
   config.port = 0;
   config.database = dir + "/farm.sqlite";
-  config.boards.push_back({kind, boards, std::nullopt, std::nullopt});
+  BoardEntry entry;
+  entry.kind = kind;
+  entry.count = boards;
+  config.boards.push_back(entry);
   config.limits.quarantine_time = std::chrono::milliseconds(60000);
   config.source_path = "test farm";
   return config;

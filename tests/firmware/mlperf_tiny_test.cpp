@@ -303,7 +303,7 @@ class ProtocolSwitchTest : public ::testing::Test {
   FakeModel model_;
   ProtocolServer server_{ServerIdentity{BoardFacts{"fake-board", "cortex-m4", 25000000, 4096, 8192,
                                                    p::TimerKind::kSysTick, p::KernelPath::kDsp},
-                                        "test-firmware 1.0", 0, 2048, 512},
+                                        "test-firmware 1.0", 0, 2048, 512, 0},
                          kPlatform, ModelHooks{nullptr, [](void*) { return 0; }, nullptr, nullptr}};
   MlperfDut dut_{"tinynas fake-board", "tinynas-test 1.0", kPort, model_.th()};
   ProtocolSwitch line_{server_, dut_, SerialProtocol::kTinynas};
@@ -311,7 +311,13 @@ class ProtocolSwitchTest : public ::testing::Test {
 
 const ServerPlatform ProtocolSwitchTest::kPlatform{
     [](const uint8_t* data, size_t size) { g_frames.insert(g_frames.end(), data, data + size); },
-    [] {}, [] { return uint64_t{0}; }, [] {}, [] { return 0u; }};
+    [] {},
+    [] { return uint64_t{0}; },
+    [] {},
+    [] { return 0u; },
+    nullptr,
+    nullptr,
+    nullptr};
 
 TEST_F(ProtocolSwitchTest, TinynasFramesPassThroughEvenWithPercentBytes) {
   feed(hello_frame(1));

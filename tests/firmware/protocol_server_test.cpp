@@ -59,6 +59,9 @@ struct FakeModel {
 
 std::vector<uint8_t> g_written;  // what the server wrote to the "serial line"
 uint64_t g_cycles = 0;
+constexpr uint32_t kFastestBaud = 921600;  // the fake UART's limit
+uint32_t g_baud = 115200;
+size_t g_written_at_baud_switch = 0;  // bytes written when the fake UART switched
 
 const ServerPlatform kPlatform{
     [](const uint8_t* data, size_t size) { g_written.insert(g_written.end(), data, data + size); },
@@ -66,11 +69,22 @@ const ServerPlatform kPlatform{
     [] { return g_cycles += 1000; },
     [] {},
     [] { return 256u; },
+    [](uint32_t baud) { return baud <= kFastestBaud; },
+    [](uint32_t baud) {
+      g_baud = baud;
+      g_written_at_baud_switch = g_written.size();
+    },
+    nullptr,
 };
 
+constexpr uint32_t kModelRegionAddress = 0x21000000;
 const ServerIdentity kIdentity{BoardFacts{"fake-board", "cortex-m4", 25000000, 4096, 8192,
                                           p::TimerKind::kSysTick, p::KernelPath::kDsp},
-                               "test-firmware 1.0", 0, 2048, 512};
+                               "test-firmware 1.0",
+                               0,
+                               2048,
+                               512,
+                               kModelRegionAddress};
 
 struct Reply {
   p::ReplyHeader header;
@@ -144,6 +158,60 @@ TEST_F(ProtocolServerTest, HelloReportsTheBuildsIdentity) {
   EXPECT_EQ(hello.scratch_capacity_bytes, 512u);
   EXPECT_EQ(hello.max_chunk, p::kMaxChunk);
   EXPECT_EQ(hello.kernel_path, p::KernelPath::kDsp);
+  EXPECT_EQ(hello.model_region_address, kModelRegionAddress);
+}
+
+TEST_F(ProtocolServerTest, SetBaudSwitchesTheUartOnlyAfterItsReplyIsWritten) {
+  uint8_t payload[p::kMaxPayload];
+  uint8_t frame[p::kMaxEncodedFrame];
+  const size_t payload_size = p::build_request(p::Command::kSetBaud, 7, p::SetBaudRequest{460800},
+                                               payload, sizeof(payload));
+  const size_t frame_size = p::encode_frame(payload, payload_size, frame, sizeof(frame));
+  g_written.clear();
+  g_baud = 115200;
+  for (size_t i = 0; i < frame_size; ++i) server_.on_byte(frame[i]);
+  EXPECT_EQ(g_baud, 460800u);
+  ASSERT_FALSE(g_written.empty());
+  EXPECT_EQ(g_written_at_baud_switch, g_written.size());  // the whole reply went out first
+  p::FrameDecoder decoder;
+  bool replied = false;
+  for (uint8_t byte : g_written) {
+    if (decoder.push(byte) != p::DecodeEvent::kFrame) continue;
+    p::ByteReader in(decoder.payload(), decoder.payload_size());
+    p::ReplyHeader header;
+    ASSERT_TRUE(p::decode(in, header));
+    EXPECT_EQ(header.status, p::ReplyStatus::kOk);
+    p::SetBaudReply body;
+    ASSERT_TRUE(p::decode(in, body));
+    EXPECT_EQ(body.baud, 460800u);
+    replied = true;
+  }
+  EXPECT_TRUE(replied);
+}
+
+TEST_F(ProtocolServerTest, SetBaudRefusesARateTheUartCannotRun) {
+  const Reply reply = request(p::Command::kSetBaud, p::SetBaudRequest{kFastestBaud * 2});
+  ASSERT_EQ(reply.header.status, p::ReplyStatus::kBadArgument);
+  EXPECT_EQ(decode<p::ErrorReply>(reply).found, kFastestBaud * 2);
+  EXPECT_EQ(request(p::Command::kSetBaud, p::SetBaudRequest{0}).header.status,
+            p::ReplyStatus::kBadArgument);
+}
+
+TEST_F(ProtocolServerTest, SetBaudIsUnknownToABoardThatCannotSwitch) {
+  ServerPlatform fixed = kPlatform;
+  fixed.serial_baud_supported = nullptr;
+  fixed.serial_set_baud = nullptr;
+  ProtocolServer server(kIdentity, fixed,
+                        ModelHooks{&model_, &FakeModel::invoke, nullptr, &FakeModel::reset});
+  uint8_t payload[p::kMaxPayload];
+  uint8_t reply[p::kMaxPayload];
+  const size_t size = p::build_request(p::Command::kSetBaud, 1, p::SetBaudRequest{921600}, payload,
+                                       sizeof(payload));
+  const size_t reply_size = server.handle_request(payload, size, reply);
+  p::ByteReader in(reply, reply_size);
+  p::ReplyHeader header;
+  ASSERT_TRUE(p::decode(in, header));
+  EXPECT_EQ(header.status, p::ReplyStatus::kUnknownCommand);
 }
 
 TEST_F(ProtocolServerTest, ModelRequestsAreRefusedWithTheWithdrawReason) {

@@ -67,9 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fw::ServerIdentity{
           fw::BoardFacts{"fuzz-board", "cortex-m4", 25000000, 4096, 8192,
                          fw::protocol::TimerKind::kSysTick, fw::protocol::KernelPath::kPlain},
-          "fuzz 1.0", 0, 2048, 512},
+          "fuzz 1.0", 0, 2048, 512, 0},
       fw::ServerPlatform{[](const uint8_t*, size_t) {}, [] {}, [] { return uint64_t{0}; }, [] {},
-                         [] { return 0u; }},
+                         [] { return 0u; }, nullptr, nullptr, nullptr},
       fw::ModelHooks{nullptr, [](void*) { return 0; }, nullptr, nullptr});
   static mt::MlperfDut dut("fuzz-dut", "fuzz 1.0",
                            mt::ThPort{check_text, [] { return g_clock += 3; }}, fake_model());

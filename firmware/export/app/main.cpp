@@ -46,7 +46,7 @@ ServedModel built_in_model() {
 ProtocolServer& server() {
   static ProtocolServer instance(
       ServerIdentity{board_facts(), TINYNAS_EXPORT_VERSION, 0, MODEL_ARENA_BYTES,
-                     MODEL_SCRATCH_BYTES},
+                     MODEL_SCRATCH_BYTES, 0},
       server_platform(),
       ModelHooks{nullptr, [](void*) { return model_invoke(); }, nullptr, nullptr});
   return instance;
