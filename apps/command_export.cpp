@@ -1,4 +1,5 @@
 // tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--build] [--verify N] [--port DEV]
+//                [--protocol tinynas|mlperf-tiny]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,7 @@ struct ExportCommandOptions {
   std::size_t verify = 0;
   std::string port;
   std::string dataset_dir;
+  std::string protocol = deploy::kSerialProtocolTinynas;
 };
 
 std::string kib(uint64_t bytes) {
@@ -124,7 +126,8 @@ void run_export(const ExportCommandOptions& options) {
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
   const deploy::ExportSource source = deploy::resolve_export_source(options.input);
-  const deploy::ExportProject project = deploy::write_export_project(source, spec, options.out_dir);
+  const deploy::ExportProject project = deploy::write_export_project(
+      source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
              project.files.size());
   fmt::print("  model {} B in flash; arena {} B + scratch {} B static RAM (planned)\n",
@@ -176,6 +179,11 @@ void register_export_command(CLI::App& app) {
   command->add_option("--dataset", options->dataset_dir,
                       "Fashion-MNIST directory for --verify (default: the result's job dataset, "
                       "else /usr/share/datasets/fashion-mnist)");
+  command
+      ->add_option("--protocol", options->protocol,
+                   "serial protocol the firmware boots with: tinynas (default) or mlperf-tiny "
+                   "(the MLPerf Tiny benchmark's DUT protocol; tinynas hosts still work)")
+      ->check(CLI::IsMember({deploy::kSerialProtocolTinynas, deploy::kSerialProtocolMlperfTiny}));
   command->callback([options] { run_export(*options); });
 }
 

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   register_calibrate_command(app);
   register_predict_command(app);
   register_export_command(app);
+  register_benchmark_command(app);
+  register_emulate_command(app);
 #ifdef TINYNAS_WITH_SUPERNET
   register_train_command(app);
   register_eval_command(app);

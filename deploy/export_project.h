@@ -64,10 +64,17 @@ struct ExportProject {
   std::vector<std::string> files;  // written, relative to dir
 };
 
+// The serial protocol the exported firmware boots with: the tinynas runner protocol, or the
+// MLPerf Tiny benchmark protocol (which still switches to the runner protocol for tinynas hosts).
+inline constexpr char kSerialProtocolTinynas[] = "tinynas";
+inline constexpr char kSerialProtocolMlperfTiny[] = "mlperf-tiny";
+
 // Writes the project into `out_dir` (created; existing files of the same names are replaced).
-// Throws std::runtime_error naming the file that could not be read or written.
+// Throws std::runtime_error naming the file that could not be read or written, or the protocol
+// when it is neither of the above.
 ExportProject write_export_project(const ExportSource& source, const profiler::BoardSpec& spec,
                                    const std::string& out_dir,
-                                   const std::string& source_dir = default_source_dir());
+                                   const std::string& source_dir = default_source_dir(),
+                                   const std::string& serial_protocol = kSerialProtocolTinynas);
 
 }  // namespace tinynas::deploy

@@ -2,6 +2,7 @@
 
 #include "profiler/serial_port_transport.h"
 #include "profiler/socket_transport.h"
+#include "profiler/tty_transport.h"
 
 namespace tinynas::profiler {
 namespace {
@@ -40,6 +41,7 @@ std::unique_ptr<Transport> open_port(const std::string& port, int baud,
     }
     return connect_tcp(rest.substr(0, colon), tcp_port, connect_timeout);
   }
+  if (is_pseudo_terminal_path(port)) return std::make_unique<TtyTransport>(port, baud);
   return std::make_unique<SerialPortTransport>(port, baud);
 }
 

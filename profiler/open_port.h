@@ -1,5 +1,6 @@
 // Turns a --port argument into a transport: "unix:PATH" and "tcp:HOST:PORT" reach QEMU (or any
-// runner behind a socket); anything else is a serial device opened through libserialport.
+// runner behind a socket); /dev/pts/N (QEMU `-serial pty`) opens through termios; anything else
+// is a serial device opened through libserialport.
 #pragma once
 
 #include <chrono>

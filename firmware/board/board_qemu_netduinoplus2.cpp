@@ -5,11 +5,13 @@
 #include "firmware/board/board.h"
 #include "firmware/board/board_facts.h"
 #include "firmware/board/mmio.h"
+#include "firmware/board/sleep_until_interrupt.h"
 #include "firmware/board/stm32f4_usart.h"
 
 namespace tinynas::firmware {
 
 namespace {
+constexpr uint32_t kUsart1Irq = 37;  // STM32F405 vector table
 constexpr uint32_t kUsart1Base = 0x40011000;
 constexpr uint32_t kRccBase = 0x40023800;
 constexpr uint32_t kRccApb2Enr = 0x44;
@@ -27,6 +29,9 @@ void board_init() {
 bool serial_try_read(uint8_t* byte) { return stm32f4_usart::try_read(kUsart1Base, byte); }
 void serial_write(const uint8_t* data, size_t size) {
   stm32f4_usart::write(kUsart1Base, data, size);
+}
+void serial_wait_readable() {
+  sleep_until_interrupt(kUsart1Irq, [] { return stm32f4_usart::rx_ready(kUsart1Base); });
 }
 const BoardFacts& board_facts() { return kFacts; }
 

@@ -13,6 +13,7 @@ constexpr uint32_t kSrOverrun = 1u << 3;
 constexpr uint32_t kSrRxNotEmpty = 1u << 5;
 constexpr uint32_t kSrTxEmpty = 1u << 7;
 constexpr uint32_t kCr1ReceiverEnable = 1u << 2;
+constexpr uint32_t kCr1RxNotEmptyInterrupt = 1u << 5;
 constexpr uint32_t kCr1TransmitterEnable = 1u << 3;
 constexpr uint32_t kCr1UsartEnable = 1u << 13;
 }  // namespace
@@ -21,7 +22,8 @@ void init(uint32_t base, uint32_t peripheral_clock_hz, uint32_t baud) {
   reg(base, kCr1) = 0;
   // Oversampling by 16: BRR = f_ck / baud as a 12.4 fixed-point mantissa.fraction.
   reg(base, kBrr) = (peripheral_clock_hz + baud / 2) / baud;
-  reg(base, kCr1) = kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable;
+  reg(base, kCr1) =
+      kCr1UsartEnable | kCr1TransmitterEnable | kCr1ReceiverEnable | kCr1RxNotEmptyInterrupt;
 }
 
 bool try_read(uint32_t base, uint8_t* byte) {
@@ -33,6 +35,8 @@ bool try_read(uint32_t base, uint8_t* byte) {
   *byte = value;
   return true;
 }
+
+bool rx_ready(uint32_t base) { return (reg(base, kSr) & kSrRxNotEmpty) != 0; }
 
 void write(uint32_t base, const uint8_t* data, size_t size) {
   for (size_t i = 0; i < size; ++i) {

@@ -3,7 +3,8 @@
 # (firmware/export/CMakeLists.txt, which carry a copy under tinynas/firmware/cmake/).
 
 # tinynas_engine_sources(<out_var> ROOT <dir holding engine/ and firmware/> KERNELS dsp|plain)
-# The runtime sources plus the protocol server (firmware/protocol/, firmware/server/). DSP path:
+# The runtime sources plus the protocol servers (firmware/protocol/, firmware/server/,
+# firmware/mlperf_tiny/). DSP path:
 # firmware/kernels/<name>_dsp.cpp defines the same symbols as engine/runtime/<name>.cpp, which
 # is then left out of the image (link-time substitution; the runtime's API and sources stay
 # untouched).
@@ -22,7 +23,8 @@ function(tinynas_engine_sources out_var)
     message(FATAL_ERROR "tinynas_engine_sources: KERNELS must be dsp or plain, not '${ARG_KERNELS}'")
   endif()
   file(GLOB server CONFIGURE_DEPENDS ${ARG_ROOT}/firmware/protocol/*.cpp
-                                     ${ARG_ROOT}/firmware/server/*.cpp)
+                                     ${ARG_ROOT}/firmware/server/*.cpp
+                                     ${ARG_ROOT}/firmware/mlperf_tiny/*.cpp)
   set(${out_var} ${runtime} ${server} PARENT_SCOPE)
 endfunction()
 

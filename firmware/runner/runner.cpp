@@ -4,6 +4,7 @@
 
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/model_format.h"
+#include "firmware/mlperf_tiny/model_name.h"
 
 namespace tinynas::firmware {
 
@@ -171,6 +172,10 @@ size_t Runner::load_end(const Request& request, uint8_t* reply) {
   served.arena = memory_.arena;
   served.arena_bytes = memory_.arena_bytes;
   server_.serve(served);
+  served_ = served;
+  output_scale_ = output_info.scale;
+  output_zero_point_ = output_info.zero_point;
+  mlperf_tiny::crc_model_name(crc, model_name_);
   p::LoadEndReply loaded;
   loaded.arena_bytes = model.arena_size();
   loaded.scratch_bytes = model.scratch_size();
@@ -179,6 +184,34 @@ size_t Runner::load_end(const Request& request, uint8_t* reply) {
   loaded.op_count = model.op_count();
   loaded.tensor_count = model.tensor_count();
   return ok_reply(request, loaded, reply);
+}
+
+mlperf_tiny::ThModel Runner::th_model() {
+  return mlperf_tiny::ThModel{this, &Runner::th_facts, [](void*) {}, &Runner::th_infer,
+                              &Runner::th_result};
+}
+
+bool Runner::th_facts(void* self, mlperf_tiny::ThModelFacts* facts) {
+  Runner& runner = *static_cast<Runner*>(self);
+  if (runner.state_ != State::kLoaded) return false;
+  facts->name = runner.model_name_;
+  facts->db = runner.served_.input_staging;
+  facts->input_bytes = runner.served_.input_bytes;
+  facts->result_count = runner.served_.output_bytes;  // int8: one byte per score
+  return true;
+}
+
+int Runner::th_infer(void* self) {
+  Runner& runner = *static_cast<Runner*>(self);
+  memcpy(runner.served_.input, runner.served_.input_staging, runner.served_.input_bytes);
+  return static_cast<int>(runner.interpreter_.invoke(nullptr));
+}
+
+float Runner::th_result(void* self, uint32_t index) {
+  const Runner& runner = *static_cast<const Runner*>(self);
+  const int8_t q = static_cast<int8_t>(runner.served_.output[index]);
+  return runner.output_scale_ *
+         static_cast<float>(static_cast<int32_t>(q) - runner.output_zero_point_);
 }
 
 void Runner::op_begin(void* ctx, uint16_t /*op*/) {

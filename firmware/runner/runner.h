@@ -10,6 +10,7 @@
 
 #include "engine/runtime/interpreter.h"
 #include "engine/runtime/model_reader.h"
+#include "firmware/mlperf_tiny/th_port.h"
 #include "firmware/server/protocol_server.h"
 #include "firmware/server/replies.h"
 
@@ -28,6 +29,9 @@ struct RunnerMemory {
   uint16_t per_op_capacity;
 };
 
+// The runner's static buffers, sized per board at build time (runner_memory.cpp).
+RunnerMemory runner_memory();
+
 class Runner {
  public:
   Runner(const BoardFacts& facts, const RunnerMemory& memory, const ServerPlatform& platform,
@@ -37,6 +41,10 @@ class Runner {
 
   // The server to feed received bytes to (ProtocolServer::on_byte).
   ProtocolServer& server() { return server_; }
+  // The loaded model as the MLPerf Tiny device side takes it: `db` bytes go to the input
+  // staging buffer, each inference copies them into the input tensor first (an in-place first
+  // op may overwrite it), results are the output tensor dequantized.
+  mlperf_tiny::ThModel th_model();
 
  private:
   enum class State : uint8_t { kEmpty, kLoading, kLoaded };
@@ -51,6 +59,10 @@ class Runner {
   size_t per_op(const Request& request, uint8_t* reply);
   void unload();
 
+  static bool th_facts(void* self, mlperf_tiny::ThModelFacts* facts);
+  static int th_infer(void* self);
+  static float th_result(void* self, uint32_t index);
+
   static void op_begin(void* ctx, uint16_t op);
   static void op_end(void* ctx, uint16_t op);
 
@@ -64,6 +76,10 @@ class Runner {
   runtime::ModelView model_;
   runtime::Interpreter interpreter_;
   uint32_t op_start_cycles_ = 0;
+  ServedModel served_{};
+  float output_scale_ = 0.0f;
+  int32_t output_zero_point_ = 0;
+  char model_name_[16] = {};  // mlperf_tiny::crc_model_name of the loaded model
 };
 
 }  // namespace tinynas::firmware

@@ -52,7 +52,7 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
        {"CMakeLists.txt", "README.md", "board.cmake", "model.tnm", "model/model.h",
         "model/model.cpp", "app/main.cpp", "tinynas/engine/runtime/c_api.cpp",
         "tinynas/engine/runtime/interpreter.h", "tinynas/firmware/protocol/frame_decoder.cpp",
-        "tinynas/firmware/board/board_stm32f746g_disco.cpp", "tinynas/firmware/runner/runner.h",
+        "tinynas/firmware/board/board_stm32f746g_disco.cpp",
         "tinynas/firmware/startup/startup_cortex_m.cpp",
         "tinynas/firmware/linker/stm32f746g-disco.ld", "tinynas/firmware/linker/sections.ld",
         "tinynas/firmware/cmake/arm-none-eabi.cmake"}) {
@@ -64,6 +64,28 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
   EXPECT_NE(board.find("firmware/board/dwt_cycle_counter.cpp"), std::string::npos);
   EXPECT_NE(board.find("-mcpu=cortex-m7"), std::string::npos);
   EXPECT_NE(board.find("set(TINYNAS_STACK_BYTES 8192)"), std::string::npos);
+}
+
+TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
+  const fs::path dir = fresh_dir("project-mlperf");
+  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const profiler::BoardSpec spec = profiler::find_board_spec("qemu-mps2-an386");
+  write_export_project(source, spec, dir.string());
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL tinynas)"),
+            std::string::npos);
+  // A file an older tinynas copied (since renamed) must not survive a new export into the dir.
+  std::ofstream(dir / "tinynas/engine/runtime/stale_old_file.cpp") << "int stale;";
+  write_export_project(source, spec, dir.string(), default_source_dir(), kSerialProtocolMlperfTiny);
+  EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/stale_old_file.cpp"));
+  EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL mlperf-tiny)"),
+            std::string::npos);
+  for (const char* file :
+       {"tinynas/firmware/mlperf_tiny/dut.cpp", "tinynas/firmware/mlperf_tiny/protocol_switch.h",
+        "tinynas/firmware/mlperf_tiny/th_port.h"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
+  }
+  EXPECT_THROW(write_export_project(source, spec, dir.string(), default_source_dir(), "mlperf"),
+               std::runtime_error);
 }
 
 TEST(ExportProject, RecipeFollowsTheBoardFile) {

@@ -3,7 +3,7 @@
 // own output section (RAM that the host uploads models into), arena and scratch in SRAM. All
 // NOLOAD, so the startup code does not spend time zeroing megabytes.
 #include "engine/runtime/model_format.h"
-#include "firmware/board/board.h"
+#include "firmware/runner/runner.h"
 
 #ifndef TINYNAS_MODEL_REGION_BYTES
 #error "TINYNAS_MODEL_REGION_BYTES must be defined by the firmware build"
