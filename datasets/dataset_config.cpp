@@ -143,8 +143,8 @@ DatasetConfig read_dataset_config(const config::ObjectReader& d, const std::stri
                          "eval_crop", "files", "class_names", "transpose", "label", "channels",
                          "image_size", "split", "skip_unreadable", "cache"});
   DatasetConfig config;
-  const auto kind = d.one_of("kind", {kIdxKind, kFashionMnistAliasKind, kCifarBinaryKind,
-                                      kImageFolderKind, kSyntheticKind});
+  const auto kind = d.one_of(
+      "kind", {kIdxKind, kFashionMnistKind, kCifarBinaryKind, kImageFolderKind, kSyntheticKind});
   config.kind = kind.value_or(config.kind);
   const bool needs_path =
       kind && (*kind == kIdxKind || *kind == kCifarBinaryKind || *kind == kImageFolderKind);
@@ -202,7 +202,7 @@ DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::stri
 }
 
 std::string dataset_folder(const DatasetConfig& config) {
-  if (config.path.empty() && config.kind == kFashionMnistAliasKind) return kFashionMnistDefaultDir;
+  if (config.path.empty() && config.kind == kFashionMnistKind) return kFashionMnistDefaultDir;
   return config.path;
 }
 

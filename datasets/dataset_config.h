@@ -10,21 +10,21 @@
 
 #include "config/field_reader.h"
 #include "datasets/cifar_binary.h"
+#include "datasets/fashion_mnist.h"
 #include "datasets/idx_dataset.h"
 #include "datasets/image_folder.h"
 #include "datasets/image_geometry.h"
 
 namespace tinynas::datasets {
 
-// Kinds, as job files name them.
+// Kinds, as job files name them (and kFashionMnistKind: idx files of Fashion-MNIST).
 inline constexpr const char* kIdxKind = "idx";
-inline constexpr const char* kFashionMnistAliasKind = "fashion-mnist";  // idx + Fashion-MNIST
 inline constexpr const char* kCifarBinaryKind = "cifar-binary";
 inline constexpr const char* kImageFolderKind = "image-folder";
 inline constexpr const char* kSyntheticKind = "synthetic";
 
 struct DatasetConfig {
-  std::string kind = kFashionMnistAliasKind;
+  std::string kind = kFashionMnistKind;
   std::string path;         // folder of the files (fashion-mnist: its Debian package's by default)
   int validation_size = 0;  // images held out of the training set (when the source has no
                             // validation part of its own)

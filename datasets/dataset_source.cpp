@@ -43,7 +43,7 @@ std::string shape_text(const LabeledImages& images) {
 }
 
 DatasetParts read_idx(const DatasetConfig& config) {
-  const bool fashion = config.kind == kFashionMnistAliasKind;
+  const bool fashion = config.kind == kFashionMnistKind;
   const std::string dir = dataset_folder(config);
   DatasetParts parts;
   if (fashion) {
