@@ -95,6 +95,7 @@ void adapt_space_to_dataset(const SearchJob& job, PipelineResult& result) {
   result.space.num_classes = dataset->num_classes();
   result.dataset_description = dataset->description;
   result.class_names = dataset->class_names;
+  result.skipped_files = dataset->skipped.size();
 }
 
 }  // namespace
@@ -188,6 +189,8 @@ void write_search_results(const SearchJob& job, const PipelineResult& result,
     write_json(layout.best_profile_file(), shipped.profile);
     nlohmann::json summary = candidate_summary(best);
     summary["class_names"] = result.class_names;
+    summary["dataset"] = {{"description", result.dataset_description},
+                          {"skipped_files", result.skipped_files}};
     if (result.final_model) {
       const FinalModel& f = *result.final_model;
       summary["accuracy"] = f.accuracy;
