@@ -18,21 +18,9 @@ namespace tinynas::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::expect_error_mentions;
 using testing::TempDir;
 using testing::write_bytes;
-
-void expect_error_mentions(const std::function<void()>& f,
-                           const std::vector<std::string>& needles) {
-  try {
-    f();
-    FAIL() << "expected a DatasetError";
-  } catch (const DatasetError& e) {
-    for (const std::string& needle : needles) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-          << "'" << needle << "' not in: " << e.what();
-    }
-  }
-}
 
 TEST(CifarBinary, Cifar10BatchesAreReadInOrderWithTheirNames) {
   TempDir dir("cifar10");

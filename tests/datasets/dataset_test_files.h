@@ -3,16 +3,19 @@
 // can learn them.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "datasets/cifar_binary.h"
+#include "datasets/dataset_error.h"
 #include "datasets/image_decoding.h"
 #include "datasets/image_encoding.h"
 
@@ -37,6 +40,20 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Expects f() to throw a DatasetError whose message holds every needle.
+inline void expect_error_mentions(const std::function<void()>& f,
+                                  const std::vector<std::string>& needles) {
+  try {
+    f();
+    ADD_FAILURE() << "expected a DatasetError";
+  } catch (const DatasetError& e) {
+    for (const std::string& needle : needles) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+          << "'" << needle << "' not in: " << e.what();
+    }
+  }
+}
 
 // An image of class `label`: a bright horizontal band whose row depends on the label, one
 // channel tinted per label, on seeded noise. HWC, as DecodedImage holds pixels.

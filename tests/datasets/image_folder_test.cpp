@@ -21,21 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::class_image;
+using testing::expect_error_mentions;
 using testing::TempDir;
 using testing::write_class_folders;
-
-void expect_error_mentions(const std::function<void()>& f,
-                           const std::vector<std::string>& needles) {
-  try {
-    f();
-    FAIL() << "expected a DatasetError";
-  } catch (const DatasetError& e) {
-    for (const std::string& needle : needles) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-          << "'" << needle << "' not in: " << e.what();
-    }
-  }
-}
 
 ImageFolderOptions no_cache() {
   ImageFolderOptions options;

@@ -3,10 +3,7 @@
 // final training) and `tinynas export --build --verify` from the folder's test images,
 // bit-exact on qemu-mps2-an386, with the class names in best/summary.json and model.h.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,31 +11,15 @@
 #include <string>
 
 #include "tests/datasets/dataset_test_files.h"
+#include "tests/deploy/cli_command.h"
 
 namespace tinynas {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string(TINYNAS_CLI) + " " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t got = 0;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), got);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::CommandResult;
+using testing::run_cli;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
