@@ -143,6 +143,7 @@ void run_export(const ExportCommandOptions& options) {
   verify.samples = options.verify;
   verify.port = options.port;
   verify.dataset_dir = deploy::verify_dataset_dir(source, options.dataset_dir);
+  verify.dataset = deploy::verify_dataset(source, options.dataset_dir);
   if (options.port.empty()) profiler::install_interrupt_cleanup();
   const deploy::VerifyResult result = deploy::verify_export(source.model, spec, build.elf, verify);
   const std::optional<double> float_accuracy =

@@ -2,6 +2,7 @@
 // Debian package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist), gzip-compressed.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 
@@ -17,6 +18,11 @@ inline constexpr int kFashionMnistSide = 28;
 // Per-pixel statistics of the training images (pixel / 255), for normalisation.
 inline constexpr float kFashionMnistMean = 0.2860f;
 inline constexpr float kFashionMnistStd = 0.3530f;
+
+// The labels' names, in label order (Xiao et al. 2017, Table 1).
+inline constexpr std::array<const char*, kFashionMnistClasses> kFashionMnistClassNames = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 enum class FashionMnistPart { kTrain, kTest };
 

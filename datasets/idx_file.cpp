@@ -106,21 +106,24 @@ LabeledImages read_idx_labeled_images(const std::string& images_path,
                        " labels (one per image of " + images_path + "), found " +
                        std::to_string(labels.dims[0]));
   }
+  int max_label = -1;
   for (std::size_t i = 0; i < labels.items; ++i) {
-    if (labels.data[i] >= num_classes) {
+    if (num_classes > 0 && labels.data[i] >= num_classes) {
       throw DatasetError(labels_path + ": label " + std::to_string(i) +
                          ": expected a class in [0, " + std::to_string(num_classes) + "), found " +
                          std::to_string(labels.data[i]));
     }
+    max_label = std::max(max_label, static_cast<int>(labels.data[i]));
   }
   LabeledImages out;
   out.name = images_path;
   out.channels = 1;
   out.height = static_cast<int>(images.dims[1]);
   out.width = static_cast<int>(images.dims[2]);
-  out.num_classes = num_classes;
+  out.num_classes = num_classes > 0 ? num_classes : max_label + 1;
   out.pixels = std::move(images.data);
-  out.labels = std::move(labels.data);
+  out.labels.assign(labels.data.begin(),
+                    labels.data.begin() + static_cast<std::ptrdiff_t>(labels.items));
   return out;
 }
 

@@ -32,7 +32,7 @@ IdxArray read_idx_file(const std::string& path, int dimensions, std::size_t max_
 // A 3-dimensional IDX file of images (rows x columns, one channel) and a 1-dimensional one of
 // their labels: the first min(max_count, available) of each. Throws DatasetError naming the file
 // when either is not such a file, when their counts differ, or when a label is not in
-// [0, num_classes).
+// [0, num_classes). num_classes 0: the largest label + 1.
 LabeledImages read_idx_labeled_images(const std::string& images_path,
                                       const std::string& labels_path, int num_classes,
                                       std::size_t max_count = kAllItems);

@@ -16,7 +16,7 @@ struct LabeledImages {
   int width = 0;
   int num_classes = 0;          // every label is in [0, num_classes)
   std::vector<uint8_t> pixels;  // size() * image_bytes()
-  std::vector<uint8_t> labels;
+  std::vector<int> labels;
 
   std::size_t size() const { return labels.size(); }
   std::size_t image_bytes() const {
@@ -25,5 +25,8 @@ struct LabeledImages {
   }
   const uint8_t* image(std::size_t index) const { return pixels.data() + index * image_bytes(); }
 };
+
+// The images at `indices` of `images`, in that order (same name, shape and classes).
+LabeledImages select_images(const LabeledImages& images, const std::vector<std::size_t>& indices);
 
 }  // namespace tinynas::datasets

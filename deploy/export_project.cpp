@@ -167,7 +167,7 @@ BoardRecipe board_recipe(const profiler::BoardSpec& spec, const std::string& sou
 ExportSource resolve_export_source(const std::string& path) {
   const fs::path input(path);
   if (fs::is_regular_file(input)) {
-    return {compiler::load_model_file(path), path, "", "", std::nullopt};
+    return {compiler::load_model_file(path), path, "", "", std::nullopt, nullptr, {}};
   }
   if (!fs::is_directory(input)) {
     throw std::runtime_error(path + ": no such model file or result directory");
@@ -190,14 +190,21 @@ ExportSource resolve_export_source(const std::string& path) {
       compiler::load_model_file(models.front().string()),
       path + " (" +
           (search_results::ResultLayout().best_dir() / models.front().filename()).string() + ")",
-      "", "", std::nullopt};
+      "",
+      "",
+      std::nullopt,
+      nullptr,
+      {}};
   // Both files are optional, and so is every field read from them.
   config::FieldErrors errors;
   const fs::path summary = layout.best_summary_file();
   if (fs::is_regular_file(summary)) {
     const nlohmann::json document = config::read_json_file(summary.string());
-    source.search_accuracy =
-        config::ObjectReader(document, "", errors).number("accuracy", config::kOptional);
+    const config::ObjectReader reader(document, "", errors);
+    source.search_accuracy = reader.number("accuracy", config::kOptional);
+    if (const auto names = reader.array("class_names", "the class names", config::kOptional)) {
+      source.class_names = names->strings().value_or(std::vector<std::string>{});
+    }
     errors.throw_if_any(summary.string());
   }
   const fs::path job = layout.job_file();
@@ -214,6 +221,8 @@ ExportSource resolve_export_source(const std::string& path) {
         dataset_path = input / dataset_path;
       }
       source.dataset_path = dataset_path.string();
+      source.dataset = *document.find("dataset");
+      if (!source.dataset_path.empty()) source.dataset["path"] = source.dataset_path;
     }
     errors.throw_if_any(job.string());
   }
@@ -252,6 +261,7 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
 
   compiler::SourceOptions options;
   options.origin = source.origin;
+  options.class_names = source.class_names;
   const compiler::GeneratedSources generated =
       compiler::generate_model_sources(source.model, options);
   write_text(project / "model" / "model.h", generated.header);

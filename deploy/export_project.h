@@ -9,6 +9,7 @@
 // The project builds with cmake + arm-none-eabi-gcc alone (no tinynas checkout needed).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct ExportSource {
   // The search's own accuracy of the best subnet (best/summary.json "accuracy": the supernet's
   // float evaluation on the job's validation split), when present.
   std::optional<double> search_accuracy;
+  // The job's whole "dataset" object (its path resolved as dataset_path), null without one.
+  nlohmann::json dataset;
+  // best/summary.json "class_names", in label order (into model.h), when present.
+  std::vector<std::string> class_names;
 };
 
 // A .tnm file, or a search result dir whose best/ holds exactly one .tnm (plus its job's

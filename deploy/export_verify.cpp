@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "datasets/dataset_config.h"
 #include "datasets/fashion_mnist.h"
+#include "deploy/dataset_samples.h"
 #include "engine/compiler/host_runner.h"
 #include "profiler/open_port.h"
 #include "profiler/qemu_board.h"
@@ -61,6 +63,13 @@ std::string verify_dataset_dir(const ExportSource& source, const std::string& re
   return source.dataset_kind == datasets::kFashionMnistKind ? source.dataset_path : std::string();
 }
 
+nlohmann::json verify_dataset(const ExportSource& source, const std::string& requested) {
+  if (!requested.empty() || !source.dataset.is_object()) return nullptr;
+  const std::string kind = source.dataset.value("kind", "");
+  if (kind == datasets::kFashionMnistKind || kind == datasets::kSyntheticKind) return nullptr;
+  return source.dataset;
+}
+
 int8_t quantize_fashion_mnist_pixel(uint8_t pixel, float scale, int32_t zero_point) {
   const float real = (static_cast<float>(pixel) / kMaxPixel - datasets::kFashionMnistMean) /
                      datasets::kFashionMnistStd;
@@ -80,7 +89,13 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
 
   VerifyResult result;
   datasets::LabeledImages images;
-  if (fashion_shape) {
+  DatasetSamples job_samples;
+  const bool from_job = !options.dataset.is_null();
+  if (from_job) {
+    job_samples = dataset_samples(options.dataset, input, options.samples);
+    result.labeled = true;
+    result.sample_source = job_samples.description;
+  } else if (fashion_shape) {
     images = datasets::read_fashion_mnist(dataset_dir, datasets::FashionMnistPart::kTest,
                                           options.samples);
     result.labeled = true;
@@ -92,7 +107,9 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
                            std::to_string(input.shape.w) + "x" + std::to_string(input.shape.c) +
                            " is not Fashion-MNIST's 28x28x1, so outputs only";
   }
-  const std::size_t count = fashion_shape ? images.size() : options.samples;
+  const std::size_t count = from_job        ? job_samples.inputs.size()
+                            : fashion_shape ? images.size()
+                                            : options.samples;
 
   BoardSession session = open_session(spec, elf, options);
   profiler::BoardClient& client = session.client();
@@ -104,7 +121,9 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
   host.pattern = compiler::InputPattern::kBytes;
   std::vector<int8_t> sample(input.size_bytes);
   for (std::size_t i = 0; i < count; ++i) {
-    if (fashion_shape) {
+    if (from_job) {
+      sample = job_samples.inputs[i];
+    } else if (fashion_shape) {
       const uint8_t* pixels = images.image(i);
       for (uint32_t p = 0; p < input.size_bytes; ++p) {
         sample[p] = quantize_fashion_mnist_pixel(pixels[p], input.scale, input.zero_point);
@@ -131,8 +150,9 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
       ++result.mismatches;
       if (!result.first_mismatch) result.first_mismatch = i;
     }
-    if (fashion_shape) {
-      const uint8_t label = images.labels[i];
+    if (result.labeled) {
+      const std::size_t label =
+          static_cast<std::size_t>(from_job ? job_samples.labels[i] : images.labels[i]);
       if (argmax(reinterpret_cast<const int8_t*>(got.data()), got.size()) == label) {
         ++result.board_correct;
       }

@@ -1,12 +1,13 @@
 // `tinynas export --verify N`: runs the exported image on its board (QEMU, or a real board on a
 // serial port), sends N samples, and compares every output byte with the host engine running
-// the same .tnm. Samples: the Fashion-MNIST test split when the model takes 28x28x1 input
-// (quantized with the model's input scale and zero point), otherwise seeded pseudo-random
-// inputs (outputs compared, no accuracy).
+// the same .tnm. Samples: the test split of the search job's dataset when given, else the
+// Fashion-MNIST test split when the model takes 28x28x1 input (quantized with the model's input
+// scale and zero point), otherwise seeded pseudo-random inputs (outputs compared, no accuracy).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,9 @@ namespace tinynas::deploy {
 struct VerifyOptions {
   std::size_t samples = 0;
   std::string dataset_dir;  // Fashion-MNIST directory (t10k-*.gz); empty: the default
+  // A search job's "dataset" object: its test images are the samples (deploy/dataset_samples.h),
+  // whatever the input's shape; null: Fashion-MNIST or pseudo-random as above.
+  nlohmann::json dataset;
   std::string port;         // real board: serial device or unix:/tcp: socket; empty: QEMU
   uint32_t first_seed = 1;  // pseudo-random sample i uses seed first_seed + i
 };
@@ -46,6 +50,11 @@ std::string default_fashion_mnist_dir();
 // The Fashion-MNIST directory to verify with: `requested` when given, else the dataset of the
 // source's search job when that is Fashion-MNIST, else empty (the default directory).
 std::string verify_dataset_dir(const ExportSource& source, const std::string& requested);
+
+// The dataset object to take samples from: the source's search job's, unless a Fashion-MNIST
+// directory is `requested` or the job's dataset is Fashion-MNIST (read as above) or synthetic
+// (no files: pseudo-random inputs); null then.
+nlohmann::json verify_dataset(const ExportSource& source, const std::string& requested);
 
 // Quantizes a grey pixel the way the supernet normalizes Fashion-MNIST ((p/255 - mean) / std)
 // with the model's input scale and zero point, clamped to the int8 range.

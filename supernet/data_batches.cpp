@@ -10,24 +10,44 @@ constexpr float kMaxPixel = 255.0f;
 
 Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
                  size_t end, const Augmentation& augmentation, std::mt19937_64* rng) {
+  const bool crop = augmentation.random_resized_crop.has_value() && rng != nullptr;
+  const int height = crop ? augmentation.resolution : dataset.height;
+  const int width = crop ? augmentation.resolution : dataset.width;
   const int64_t count = static_cast<int64_t>(end - begin);
-  torch::Tensor images =
-      torch::empty({count, dataset.channels, dataset.height, dataset.width}, torch::kFloat32);
+  torch::Tensor images = torch::empty({count, dataset.channels, height, width}, torch::kFloat32);
   torch::Tensor labels = torch::empty({count}, torch::kInt64);
   float* dst = images.data_ptr<float>();
   int64_t* label_dst = labels.data_ptr<int64_t>();
-  const float scale = 1.0f / (kMaxPixel * dataset.std);
-  const float offset = dataset.mean / dataset.std;
+  std::vector<float> scale(static_cast<size_t>(dataset.channels));
+  std::vector<float> offset(scale.size());
+  for (int c = 0; c < dataset.channels; ++c) {
+    scale[static_cast<size_t>(c)] = 1.0f / (kMaxPixel * dataset.channel_std(c));
+    offset[static_cast<size_t>(c)] = dataset.mean / dataset.channel_std(c);
+  }
+  const size_t image_size = static_cast<size_t>(dataset.channels) * height * width;
+  std::vector<uint8_t> cropped(crop ? image_size : 0);
   std::bernoulli_distribution flip_coin(0.5);
   for (int64_t i = 0; i < count; ++i) {
     const size_t index = order[begin + static_cast<size_t>(i)];
     const uint8_t* src = dataset.image(index);
+    if (crop) {
+      const datasets::CropBox box = datasets::random_resized_crop_box(
+          dataset.height, dataset.width, *augmentation.random_resized_crop, *rng);
+      datasets::resize_box(src, dataset.channels, dataset.height, dataset.width, box,
+                           cropped.data(), height, width);
+      src = cropped.data();
+    }
     const bool flip = augmentation.horizontal_flip && rng != nullptr && flip_coin(*rng);
-    float* out = dst + i * static_cast<int64_t>(dataset.image_bytes());
-    for (int row = 0; row < dataset.channels * dataset.height; ++row) {
-      for (int x = 0; x < dataset.width; ++x) {
-        const int sx = flip ? dataset.width - 1 - x : x;
-        out[row * dataset.width + x] = src[row * dataset.width + sx] * scale - offset;
+    float* out = dst + i * static_cast<int64_t>(image_size);
+    for (int c = 0; c < dataset.channels; ++c) {
+      const float s = scale[static_cast<size_t>(c)];
+      const float o = offset[static_cast<size_t>(c)];
+      for (int y = 0; y < height; ++y) {
+        const int row = c * height + y;
+        for (int x = 0; x < width; ++x) {
+          const int sx = flip ? width - 1 - x : x;
+          out[row * width + x] = src[row * width + sx] * s - o;
+        }
       }
     }
     label_dst[i] = dataset.labels[index];

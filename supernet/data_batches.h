@@ -12,15 +12,13 @@
 namespace tinynas::supernet {
 
 struct Batch {
-  torch::Tensor images;  // [N, C, H, W] float, normalised with the dataset's mean and std
+  torch::Tensor images;  // [N, C, H, W] float, normalised with the dataset's mean and stds
   torch::Tensor labels;  // [N] int64
 };
 
-struct Augmentation {
-  bool horizontal_flip = false;  // flip each image with probability 1/2
-};
-
-// Images order[begin, end) of `dataset`.
+// Images order[begin, end) of `dataset`. With a random-resized crop in `augmentation` (and an
+// rng) each image is a crop of the stored image resized to augmentation.resolution; otherwise
+// the images are used at their stored size. The rng draws the crop, then the flip, per image.
 Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
                  size_t end, const Augmentation& augmentation = {}, std::mt19937_64* rng = nullptr);
 // A shuffled order of all images (seeded, so a resumed run sees the same epochs).

@@ -3,17 +3,8 @@
 namespace tinynas::supernet {
 
 ImageDataset load_fashion_mnist(const std::string& dir, datasets::FashionMnistPart part) {
-  datasets::LabeledImages images = datasets::read_fashion_mnist(dir, part);
-  ImageDataset dataset;
-  dataset.name = images.name;
-  dataset.channels = images.channels;
-  dataset.height = images.height;
-  dataset.width = images.width;
-  dataset.num_classes = images.num_classes;
-  dataset.mean = datasets::kFashionMnistMean;
-  dataset.std = datasets::kFashionMnistStd;
-  dataset.pixels = std::move(images.pixels);
-  dataset.labels.assign(images.labels.begin(), images.labels.end());
+  ImageDataset dataset = to_image_dataset(datasets::read_fashion_mnist(dir, part));
+  dataset.set_normalization({datasets::kFashionMnistMean, {datasets::kFashionMnistStd}});
   return dataset;
 }
 

@@ -113,11 +113,25 @@ compiler::Op& op_named(compiler::Graph& graph, const std::string& name) {
   return graph.ops[static_cast<size_t>(index)];
 }
 
+// The int8 input carries one scale, 1 / (255 * input_std); the network was trained on channel c
+// scaled by 1 / (255 * std_c). Input channel c of the first convolution's weights takes the
+// ratio input_std / std_c, which makes the two the same (exactly: the padding is 0 in both).
+torch::Tensor fold_channel_scales(const torch::Tensor& weight, const ImageDataset& dataset) {
+  if (dataset.channels == 1) return weight;
+  std::vector<float> ratios;
+  for (int c = 0; c < dataset.channels; ++c) {
+    ratios.push_back(dataset.input_std() / dataset.channel_std(c));
+  }
+  const torch::Tensor ratio =
+      torch::tensor(ratios, weight.options()).view({1, dataset.channels, 1, 1});
+  return weight * ratio;
+}
+
 }  // namespace
 
 InputQuantization input_quantization(const ImageDataset& dataset) {
   InputQuantization q;
-  q.scale = static_cast<float>(1.0 / (kMaxPixel * dataset.std));
+  q.scale = static_cast<float>(1.0 / (kMaxPixel * dataset.input_std()));
   // real = scale * (q - zp) with q = pixel - 128 must equal (pixel/255 - mean) / std.
   q.zero_point = static_cast<int32_t>(std::lround(dataset.mean * kMaxPixel)) - kPixelToInt8Offset;
   return q;
@@ -169,8 +183,8 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
   graph.tensors[static_cast<size_t>(pool.output)].zero_point =
       graph.tensors[static_cast<size_t>(pool.inputs.at(0))].zero_point;
 
-  set_weights(graph, op_named(graph, "first_conv"), network.first_conv.weight,
-              network.first_conv.bias);
+  set_weights(graph, op_named(graph, "first_conv"),
+              fold_channel_scales(network.first_conv.weight, calibration), network.first_conv.bias);
   for (size_t i = 0; i < network.blocks.size(); ++i) {
     const std::string prefix = "blocks." + std::to_string(i);
     const StandaloneBlock& block = network.blocks[i];

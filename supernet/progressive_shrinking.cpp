@@ -270,13 +270,13 @@ EpochSummary train_epoch(const TrainingRun& run, int epoch, const PhasePosition&
                          const PhaseConfig& phase, torch::optim::SGD& optimizer,
                          Clock::time_point epoch_start) {
   const TrainingJob& job = run.job;
-  const ImageDataset& train = run.data.train;
+  const ImageDataset& train = run.data.training_source();
   const std::vector<size_t> order =
       shuffled_order(train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
   std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
                              kSubnetSeedStride * static_cast<uint64_t>(epoch));
   std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
-  const Augmentation augmentation{job.dataset.horizontal_flip};
+  const Augmentation& augmentation = run.data.augmentation;
   const int steps = static_cast<int>(train.size() / static_cast<size_t>(job.batch_size));
   if (steps == 0) {
     throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) + " exceeds the " +
@@ -367,8 +367,11 @@ nlohmann::json EpochSummary::to_json() const {
   return out;
 }
 
-TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& options,
+TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions& options,
                               const TrainingCallbacks& callbacks) {
+  // The space takes the dataset's channels and classes.
+  TrainingJob job = job_file;
+  job.space = space_for_dataset(job_file.space, job_file.dataset);
   if (job.threads > 0) torch::set_num_threads(job.threads);
   torch::manual_seed(job.seed);
   const JobDatasets data = load_job_datasets(job.dataset, job.space, job.seed);
@@ -381,6 +384,8 @@ TrainingResult train_supernet(const TrainingJob& job, const TrainingOptions& opt
                         net,
                         space::largest_subnet(job.space),
                         space::smallest_subnet(job.space)};
+  run.say("dataset: " + data.description);
+  for (const datasets::SkippedFile& skipped : data.skipped) run.say("  skipped " + skipped.reason);
   run.say("data: " + std::to_string(data.train.size()) + " train, " +
           std::to_string(data.validation.size()) + " validation, " +
           std::to_string(data.test.size()) + " test images at " +

@@ -40,8 +40,10 @@ SubnetAccuracyEvaluator::SubnetAccuracyEvaluator(const std::string& checkpoint,
   const nlohmann::json metadata = read_checkpoint_metadata(dir);
   state_->net = load_supernet_checkpoint(dir);
   const nlohmann::json& job = metadata.at("job");
-  DatasetConfig dataset = parse_dataset_config(job.at("dataset"), "job.dataset");
-  if (!options.dataset_path.empty()) dataset.path = options.dataset_path;
+  nlohmann::json dataset_object = job.at("dataset");
+  if (!options.dataset_path.empty()) dataset_object["path"] = options.dataset_path;
+  const DatasetConfig dataset =
+      datasets::parse_dataset_config(dataset_object, dir + ": the training job's dataset");
   state_->seed = job.value("seed", uint64_t{0});
   state_->data = load_job_datasets(dataset, state_->net->space(), state_->seed);
   if (options.split == "test") {

@@ -62,25 +62,6 @@ std::vector<int> choice_list(const config::ObjectReader& reader, const std::stri
   return result;
 }
 
-DatasetConfig read_dataset_config(const config::ObjectReader& dataset) {
-  dataset.reject_unknown_keys({"kind", "path", "validation_size", "train_size",
-                               "synthetic_train_size", "synthetic_test_size", "horizontal_flip"});
-  DatasetConfig dataset_config;
-  const std::optional<std::string> kind = dataset.string("kind");
-  if (kind && *kind != "fashion-mnist" && *kind != "synthetic") {
-    dataset.add_error("kind", "\"fashion-mnist\" or \"synthetic\"", nlohmann::json(*kind));
-  }
-  dataset_config.kind = kind.value_or(dataset_config.kind);
-  dataset_config.path = dataset.string("path", config::kOptional).value_or("");
-  dataset_config.validation_size = non_negative(dataset, "validation_size", 0);
-  dataset_config.train_size = non_negative(dataset, "train_size", 0);
-  dataset_config.synthetic_train_size = non_negative(dataset, "synthetic_train_size", 0);
-  dataset_config.synthetic_test_size = non_negative(dataset, "synthetic_test_size", 0);
-  dataset_config.horizontal_flip =
-      dataset.boolean("horizontal_flip", config::kOptional).value_or(false);
-  return dataset_config;
-}
-
 // `search_space` is nullopt when the job's space could not be read (its choices are not checked).
 PhaseConfig read_phase(const config::ObjectReader& phase,
                        const std::optional<space::SearchSpace>& search_space,
@@ -138,14 +119,6 @@ PhaseConfig read_phase(const config::ObjectReader& phase,
 
 }  // namespace
 
-DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path) {
-  config::FieldErrors errors;
-  const config::ObjectReader dataset(object, path, errors);
-  const DatasetConfig dataset_config = read_dataset_config(dataset);
-  errors.throw_if_any<SpecError>(path);
-  return dataset_config;
-}
-
 int TrainingJob::total_epochs() const {
   int total = 0;
   for (const PhaseConfig& phase : phases) total += phase.epochs;
@@ -177,7 +150,9 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     }
   }
   if (const std::optional<config::ObjectReader> dataset = root.object("dataset")) {
-    job.dataset = read_dataset_config(*dataset);
+    job.dataset = datasets::read_dataset_config(*dataset, base_dir);
+    // Checkpoints keep the document: keep the folder it resolved to.
+    if (!job.dataset.path.empty()) job.document["dataset"]["path"] = job.dataset.path;
   }
   job.output_dir = root.string("output_dir").value_or("");
   if (const std::optional<std::string> init_from = root.string("init_from", config::kOptional)) {

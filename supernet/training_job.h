@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/dataset_config.h"
 #include "space/search_space.h"
 #include "space/subnet_config.h"
 
@@ -15,15 +16,8 @@ namespace tinynas::supernet {
 
 inline constexpr const char* kTrainJobFormat = "tinynas-train/1";
 
-struct DatasetConfig {
-  std::string kind = "fashion-mnist";  // "fashion-mnist" or "synthetic"
-  std::string path;                    // folder of the IDX .gz files (fashion-mnist)
-  int validation_size = 0;             // images held out of the training set
-  int train_size = 0;                  // > 0: train on this many (seeded) images of the rest
-  int synthetic_train_size = 0;        // synthetic: images in train (before the split)
-  int synthetic_test_size = 0;         // synthetic: images in test
-  bool horizontal_flip = false;        // augmentation of training batches
-};
+// The job's "dataset" object (datasets/dataset_config.h).
+using DatasetConfig = datasets::DatasetConfig;
 
 // One phase of progressive shrinking (OFA section 3.2): which choices subnets are sampled
 // from, for how many epochs, at which learning rate (cosine-annealed within the phase).
@@ -68,9 +62,6 @@ struct TrainingJob {
 
   int total_epochs() const;
 };
-
-// The "dataset" object of a job; `path` names it in errors. Throws compiler::SpecError.
-DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& path);
 
 // `base_dir` resolves relative "space", "init_from" and phase "subnet" paths (the job file's
 // folder when loading a file). Throws compiler::SpecError listing every bad field by its JSON

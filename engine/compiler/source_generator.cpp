@@ -87,6 +87,26 @@ std::string byte_array_body(const uint8_t* data, uint32_t size) {
   return out;
 }
 
+// A C string literal of `text`: quotes, backslashes and bytes outside printable ASCII escaped
+// as three-digit octal (which, unlike \x, cannot swallow a following character).
+std::string c_string_literal(const std::string& text) {
+  std::string out = "\"";
+  for (const unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      const char octal[] = {'\\', static_cast<char>('0' + (c >> 6)),
+                            static_cast<char>('0' + ((c >> 3) & 7)),
+                            static_cast<char>('0' + (c & 7)), '\0'};
+      out += octal;
+    }
+  }
+  return out + "\"";
+}
+
 std::string generate_header(const LoadedModel& model, const SourceOptions& options, uint32_t crc) {
   const runtime::ModelView& view = model.view();
   const runtime::TensorInfo input = view.tensor(view.input_tensor());
@@ -124,6 +144,16 @@ std::string generate_header(const LoadedModel& model, const SourceOptions& optio
   define_tensor(out, P + "_INPUT", input);
   out += "\n";
   define_tensor(out, P + "_OUTPUT", output);
+  if (!options.class_names.empty()) {
+    out += "\n/* const char* const names[" + P + "_CLASS_COUNT] = " + P +
+           "_CLASS_NAMES; (output order) */\n";
+    define(out, P + "_CLASS_COUNT", std::to_string(options.class_names.size()));
+    std::string names;
+    for (const std::string& name : options.class_names) {
+      names += (names.empty() ? "" : ", ") + c_string_literal(name);
+    }
+    define(out, P + "_CLASS_NAMES", "{" + names + "}");
+  }
   out += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   out += "/* Validates the embedded model and binds it to the static arena and scratch. */\n";
   out += "int " + p + "_init(void);\n";

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/compiler/model_file.h"
 
@@ -18,6 +19,9 @@ struct SourceOptions {
   std::string header_name = "model.h";
   // Where the model came from, written into the file comments (a path, a result dir ...).
   std::string origin;
+  // The classes of the output, in order; written into model.h as <PREFIX>_CLASS_NAMES (an
+  // initializer of const char* strings) when given.
+  std::vector<std::string> class_names;
 };
 
 struct GeneratedSources {

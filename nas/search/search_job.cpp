@@ -31,7 +31,6 @@ constexpr int kMaxRuns = 1000;
 constexpr int kMaxThreads = 1024;
 constexpr int kMaxCalibrationBatches = 100000;
 constexpr int64_t kMaxSeed = INT64_MAX;
-constexpr int kMaxDatasetSize = 100000000;
 constexpr int kMaxFinalEpochs = 10000;
 constexpr double kMinLearningRate = 1e-6;
 constexpr double kMaxLearningRate = 10.0;  // the trainer's bound
@@ -97,33 +96,17 @@ void parse_constraints(const config::ObjectReader& root, SearchJob& job) {
   }
 }
 
-config::Presence required_if(bool condition) {
-  return condition ? config::kRequired : config::kOptional;
-}
-
 void parse_dataset(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {
   const auto d = root.object("dataset");
   if (!d) return;
-  d->reject_unknown_keys({"kind", "path", "validation_size", "train_size", "synthetic_train_size",
-                          "synthetic_test_size", "horizontal_flip"});
-  const auto kind = d->one_of("kind", {"fashion-mnist", "synthetic"});
   job.dataset = *root.get("dataset");
-  const auto path = d->string("path", required_if(kind && *kind == "fashion-mnist"));
-  if (path) {
-    const std::string resolved = resolve(base_dir, *path);
-    std::error_code error;
-    if (!fs::is_directory(resolved, error)) {
-      d->add_error("path", "an existing folder of the dataset files",
-                   "\"" + resolved + "\" (no such folder)");
-    }
-    job.dataset["path"] = resolved;
+  job.dataset_config = datasets::read_dataset_config(*d, base_dir);
+  // The training job the supernet is trained with, and the result's job.json (which export
+  // reads its verification images through), keep the folder this job resolved to.
+  if (!job.dataset_config.path.empty()) {
+    job.dataset["path"] = job.dataset_config.path;
+    job.document["dataset"]["path"] = job.dataset_config.path;
   }
-  d->integer("validation_size", 1, kMaxDatasetSize, config::kOptional);
-  d->integer("train_size", 0, kMaxDatasetSize, config::kOptional);
-  const config::Presence synthetic = required_if(kind && *kind == "synthetic");
-  d->integer("synthetic_train_size", 1, kMaxDatasetSize, synthetic);
-  d->integer("synthetic_test_size", 1, kMaxDatasetSize, synthetic);
-  d->boolean("horizontal_flip", config::kOptional);
 }
 
 bool parse_space(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config/config_error.h"
+#include "datasets/dataset_config.h"
 #include "profiler/board_spec.h"
 #include "space/search_space.h"
 
@@ -101,8 +102,9 @@ struct SearchJob {
   std::string name;
   profiler::BoardSpec board;
   Constraints constraints;
-  nlohmann::json dataset;    // passed to the training job as its "dataset"
-  std::string space_path;    // absolute or relative to the working directory
+  nlohmann::json dataset;                  // passed to the training job as its "dataset"
+  datasets::DatasetConfig dataset_config;  // the same, read
+  std::string space_path;                  // absolute or relative to the working directory
   space::SearchSpace space;  // the space family (stage 1 varies its width and resolution)
   Stage1Settings stage1;
   SupernetSettings supernet;

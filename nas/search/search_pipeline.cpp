@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "config/json_file.h"
+#include "datasets/dataset_source.h"
 #include "engine/compiler/model_writer.h"
 #include "nas/search/search_report.h"
 #include "search_results/result_layout.h"
@@ -77,6 +78,26 @@ std::optional<FinalModel> train_final_model(const SearchJob& job, const Candidat
   return model;
 }
 
+// The job's space with the dataset's input channels and class count (the supernet's first conv
+// takes the dataset's channels, its classifier has one output per class), and the dataset's
+// description and class names. Synthetic data is made for the space.
+void adapt_space_to_dataset(const SearchJob& job, PipelineResult& result) {
+  result.space = job.space;
+  if (job.dataset_config.kind == datasets::kSyntheticKind) {
+    result.dataset_description = "synthetic";
+    for (int c = 0; c < job.space.num_classes; ++c) {
+      result.class_names.push_back(std::to_string(c));
+    }
+    return;
+  }
+  const auto dataset = datasets::load_dataset(job.dataset_config);
+  result.space.input_channels = dataset->channels();
+  result.space.num_classes = dataset->num_classes();
+  result.dataset_description = dataset->description;
+  result.class_names = dataset->class_names;
+  result.skipped_files = dataset->skipped.size();
+}
+
 }  // namespace
 
 PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, BoardMeasurer& board,
@@ -93,13 +114,14 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
 
   PipelineResult result;
   result.output_dir = layout.root().string();
-  result.space = job.space;
+  adapt_space_to_dataset(job, result);
+  const space::SearchSpace family = result.space;
   if (job.stage1.enabled) {
     const fs::path cdf = layout.stage1_cdf_file();
     if (options.resume && fs::exists(cdf)) {
-      result.stage1 = stage1_result_from_json(config::read_json_file(cdf.string()), job.space);
+      result.stage1 = stage1_result_from_json(config::read_json_file(cdf.string()), family);
     } else {
-      result.stage1 = optimize_space(job.space, job.stage1, job.constraints, job.seed,
+      result.stage1 = optimize_space(family, job.stage1, job.constraints, job.seed,
                                      [&observer](int64_t done, int64_t total) {
                                        if (observer.progress)
                                          observer.progress(kPhaseStage1, done, total);
@@ -166,6 +188,9 @@ void write_search_results(const SearchJob& job, const PipelineResult& result,
                   fs::copy_options::overwrite_existing);
     write_json(layout.best_profile_file(), shipped.profile);
     nlohmann::json summary = candidate_summary(best);
+    summary["class_names"] = result.class_names;
+    summary["dataset"] = {{"description", result.dataset_description},
+                          {"skipped_files", result.skipped_files}};
     if (result.final_model) {
       const FinalModel& f = *result.final_model;
       summary["accuracy"] = f.accuracy;

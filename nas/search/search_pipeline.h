@@ -50,6 +50,10 @@ struct PipelineResult {
   std::string output_dir;
   std::optional<Stage1Result> stage1;
   space::SearchSpace space;  // the searched space
+  // The job's dataset: what it is (for the report) and its classes, in label order.
+  std::string dataset_description;
+  std::vector<std::string> class_names;
+  std::size_t skipped_files = 0;  // unreadable images skipped ("skip_unreadable")
   EvolutionOutcome outcome;
   // Set when the job has "final_training" and its model ran on the board within the limits.
   std::optional<FinalModel> final_model;

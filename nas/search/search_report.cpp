@@ -258,6 +258,13 @@ std::string render_search_report(const SearchJob& job, const PipelineResult& res
   s << ". Searched space <code>" << html_escape(result.space.name) << "</code>, "
     << o.records.size() << " architectures evaluated over " << job.evolution.generations
     << " generations, seed " << job.seed << ".</p>";
+  if (!result.dataset_description.empty()) {
+    s << "<p>Dataset: " << html_escape(result.dataset_description) << ". Classes:";
+    for (size_t c = 0; c < result.class_names.size(); ++c) {
+      s << (c == 0 ? " " : ", ") << c << " <b>" << html_escape(result.class_names[c]) << "</b>";
+    }
+    s << ".</p>";
+  }
   if (o.best) {
     const CandidateRecord& b = o.records.at(*o.best);
     const std::optional<FinalModel>& f = result.final_model;

@@ -177,8 +177,8 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const space::SearchSp
                              "\" (drop stage1 from the job, or train a new supernet)");
   }
   const nlohmann::json& train_job = metadata.at("job");
-  const supernet::DatasetConfig dataset =
-      supernet::parse_dataset_config(train_job.at("dataset"), "job.dataset");
+  const supernet::DatasetConfig dataset = datasets::parse_dataset_config(
+      train_job.at("dataset"), ckpt_dir + ": the training job's dataset");
   s.seed = train_job.value("seed", uint64_t{0});
   s.data = supernet::load_job_datasets(dataset, space, s.seed);
   if (s.data.validation.size() == 0) {

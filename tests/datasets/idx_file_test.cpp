@@ -99,7 +99,7 @@ TEST(IdxFile, LabeledImagesPairImagesWithTheirLabels) {
   EXPECT_EQ(images.height, 2);
   EXPECT_EQ(images.width, 3);
   EXPECT_EQ(images.num_classes, 10);
-  EXPECT_EQ(images.labels, (std::vector<uint8_t>{9, 0}));
+  EXPECT_EQ(images.labels, (std::vector<int>{9, 0}));
   EXPECT_EQ(images.image(1)[0], 6);
   const LabeledImages first = read_idx_labeled_images(files.gzip("i.gz", two_images()),
                                                       files.gzip("l.gz", two_labels()), 10, 1);

@@ -1,14 +1,12 @@
 // `tinynas export` as a user runs it: the project is written and its planned sizes printed;
 // an impossible request (verify a real board without its port) fails before anything is built.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/deploy/cli_command.h"
 #include "tests/deploy/export_test_models.h"
 
 namespace tinynas {
@@ -16,24 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string(TINYNAS_CLI) + " " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t got = 0;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), got);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::CommandResult;
+using testing::run_cli;
 
 fs::path write_test_model(const fs::path& dir) {
   fs::create_directories(dir);

@@ -36,7 +36,7 @@ BuiltExport export_and_build(const compiler::LoadedModel& model, const std::stri
                              const std::string& name) {
   const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / name;
   fs::remove_all(dir / "model");  // keep build/ for ccache-friendly rebuilds
-  const ExportSource source{model, name, "", "", std::nullopt};
+  const ExportSource source{model, name, "", "", std::nullopt, nullptr, {}};
   BuiltExport built;
   built.project = write_export_project(source, profiler::find_board_spec(board), dir.string());
   built.build = build_export_project(built.project.dir);

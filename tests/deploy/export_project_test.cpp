@@ -43,7 +43,8 @@ void write_model(const fs::path& path, const compiler::LoadedModel& model) {
 
 TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
   const fs::path dir = fresh_dir("project-disco");
-  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const ExportSource source{
+      testing::fashion_shaped_model(), "test model", "", "", std::nullopt, nullptr, {}};
   const ExportProject project =
       write_export_project(source, profiler::find_board_spec("stm32f746g-disco"), dir.string());
   EXPECT_EQ(project.model_bytes, source.model.size());
@@ -68,7 +69,8 @@ TEST(ExportProject, WritesASelfContainedProjectForTheBoard) {
 
 TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
   const fs::path dir = fresh_dir("project-mlperf");
-  const ExportSource source{testing::fashion_shaped_model(), "test model", "", "", std::nullopt};
+  const ExportSource source{
+      testing::fashion_shaped_model(), "test model", "", "", std::nullopt, nullptr, {}};
   const profiler::BoardSpec spec = profiler::find_board_spec("qemu-mps2-an386");
   write_export_project(source, spec, dir.string());
   EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL tinynas)"),
@@ -142,7 +144,8 @@ TEST(ExportSourceResolution, RefusesAmbiguousOrMissingInput) {
 }
 
 TEST(ExportSourceResolution, VerificationReadsTheRequestedElseTheJobsFashionMnist) {
-  ExportSource source{testing::rgb_model(), "model.tnm", "fashion-mnist", "runs/x/data", {}};
+  ExportSource source{
+      testing::rgb_model(), "model.tnm", "fashion-mnist", "runs/x/data", {}, nullptr, {}};
   EXPECT_EQ(verify_dataset_dir(source, "/my/fmnist"), "/my/fmnist");
   EXPECT_EQ(verify_dataset_dir(source, ""), "runs/x/data");
   source.dataset_kind = "synthetic";

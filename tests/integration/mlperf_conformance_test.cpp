@@ -57,8 +57,8 @@ const std::string& mlperf_export_elf(const std::string& board, const std::string
   if (found != built.end()) return found->second;
   const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / ("mlperf-" + key);
   fs::remove_all(dir / "model");
-  const deploy::ExportSource source{testing::fashion_shaped_model(), "mlperf-conformance", "", "",
-                                    std::nullopt};
+  const deploy::ExportSource source{
+      testing::fashion_shaped_model(), "mlperf-conformance", "", "", std::nullopt, nullptr, {}};
   const deploy::ExportProject project =
       deploy::write_export_project(source, profiler::find_board_spec(board), dir.string(),
                                    deploy::default_source_dir(), deploy::kSerialProtocolMlperfTiny);

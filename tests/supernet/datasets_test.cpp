@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "supernet/data_batches.h"
 #include "supernet/fashion_mnist.h"
 #include "supernet/image_dataset.h"
 #include "supernet/synthetic_dataset.h"
@@ -84,6 +85,31 @@ TEST(SyntheticDataset, IsDeterministicAndBalanced) {
   const ImageDataset b = make_synthetic_dataset(40, 1, 12, 4, 9);
   EXPECT_EQ(a.pixels, b.pixels);
   for (int c = 0; c < 4; ++c) EXPECT_EQ(std::count(a.labels.begin(), a.labels.end(), c), 10);
+}
+
+// Training batches: the random-resized crops and flips are the same under the same seed (a
+// resumed run sees the same batches), differ under another, and have the crop resolution.
+TEST(Augmentation, CropsAndFlipsAreDeterministicUnderASeed) {
+  ImageDataset data = make_synthetic_dataset(16, 3, 20, 4, 2);
+  data.set_normalization({0.4f, {0.2f, 0.3f, 0.25f}});
+  Augmentation augmentation;
+  augmentation.horizontal_flip = true;
+  augmentation.random_resized_crop = datasets::RandomResizedCrop{};
+  augmentation.resolution = 12;
+  const std::vector<size_t> order = shuffled_order(data.size(), 1);
+  std::mt19937_64 a(5), b(5), c(6);
+  const Batch first = make_batch(data, order, 0, 16, augmentation, &a);
+  const Batch same = make_batch(data, order, 0, 16, augmentation, &b);
+  const Batch other = make_batch(data, order, 0, 16, augmentation, &c);
+  EXPECT_EQ(first.images.sizes(), (std::vector<int64_t>{16, 3, 12, 12}));
+  EXPECT_TRUE(torch::equal(first.images, same.images));
+  EXPECT_FALSE(torch::equal(first.images, other.images));
+  EXPECT_TRUE(torch::equal(first.labels, other.labels));
+  // Without an rng (evaluation) the stored images are used as they are, normalised per channel.
+  const Batch eval = make_batch(data, order, 0, 1, augmentation);
+  EXPECT_EQ(eval.images.sizes(), (std::vector<int64_t>{1, 3, 20, 20}));
+  const float pixel = data.image(order[0])[20 * 20];  // channel 1, (0, 0)
+  EXPECT_NEAR(eval.images[0][1][0][0].item<float>(), (pixel / 255.0f - 0.4f) / 0.3f, 1e-5);
 }
 
 }  // namespace
