@@ -7,7 +7,7 @@
 #include "engine/compiler/model_file.h"
 #include "farm/emulated_farm_board.h"
 #include "farm/port_farm_board.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 #include "profiler/board_connection.h"
 #include "profiler/board_spec.h"
 #include "profiler/qemu_board.h"
@@ -183,7 +183,7 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
   } catch (const std::exception& e) {
     throw SubmitError(SubmitRefusal::kInvalidModel, e.what());
   }
-  const std::string sha = sha256_hex(model);
+  const std::string sha = text::sha256_hex(model);
   std::set<std::string> firmware_versions;
   std::size_t waiting = 0;
   {

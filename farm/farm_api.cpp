@@ -4,7 +4,7 @@
 #include <map>
 
 #include "farm/http_status.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 #include "farm/status_page.h"
 
 namespace tinynas::farm {
@@ -166,7 +166,7 @@ ApiResponse get_measurements(Farm& farm, const Target& target) {
     }
   }
   const auto model = target.query.find("model");
-  if (model == target.query.end() || !is_sha256_hex(model->second)) {
+  if (model == target.query.end() || !text::is_sha256_hex(model->second)) {
     return error_response(kBadRequest,
                           "query: model: expected the SHA-256 of the model file as 64 lowercase "
                           "hex digits");

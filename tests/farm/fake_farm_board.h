@@ -15,7 +15,7 @@
 #include "engine/compiler/model_file.h"
 #include "engine/runtime/op_kind_name.h"
 #include "farm/farm.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm::testing {
 
@@ -69,7 +69,7 @@ class FakeFarmBoard : public FarmBoard {
   profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                   const profiler::ProfileOptions& options) override {
     ++control_->measure_calls;
-    const std::string sha = sha256_hex(model);
+    const std::string sha = text::sha256_hex(model);
     {
       std::unique_lock lock(control_->mutex);
       control_->changed.wait(lock, [&] { return !control_->hold || interrupted_; });

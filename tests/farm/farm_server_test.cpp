@@ -13,7 +13,7 @@
 
 #include "farm/farm_api.h"
 #include "farm/farm_client.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 #include "tests/farm/fake_farm_board.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
@@ -85,7 +85,7 @@ TEST(FarmServer, ConcurrentClientsGetEveryJobAnsweredOnce) {
             client.wait_for_job(id, std::chrono::seconds(60), std::chrono::milliseconds(5));
         std::lock_guard lock(mutex);
         ids.insert(id);
-        if (job["state"] != "done" || job["model"] != sha256_hex(model) ||
+        if (job["state"] != "done" || job["model"] != text::sha256_hex(model) ||
             job["measurement"]["result"]["model_bytes"] != model.size()) {
           failures.push_back(job.dump());
         }
@@ -115,7 +115,7 @@ TEST(FarmServer, ServesBoardsMeasurementsAndTheStatusPage) {
   EXPECT_TRUE(boards["boards"][0].contains("jobs_done"));
   EXPECT_TRUE(boards["boards"][0].contains("last_error"));
 
-  const nlohmann::json found = client.measurements(sha256_hex(model), testing::kTestKind);
+  const nlohmann::json found = client.measurements(text::sha256_hex(model), testing::kTestKind);
   ASSERT_EQ(found["measurements"].size(), 1u);
   EXPECT_EQ(found["measurements"][0]["board_kind"], testing::kTestKind);
   EXPECT_EQ(found["measurements"][0]["firmware_version"], testing::kFakeFirmware);

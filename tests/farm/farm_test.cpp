@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "farm/sha256.h"
+#include "text/sha256.h"
 #include "tests/farm/fake_farm_board.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
@@ -41,7 +41,7 @@ TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
     ids.insert(id);
     const nlohmann::json job = wait_for_job(farm, id);
     ASSERT_EQ(job["state"], "done") << job.dump();
-    EXPECT_EQ(job["model"], sha256_hex(model));
+    EXPECT_EQ(job["model"], text::sha256_hex(model));
     EXPECT_EQ(job["attempts"], 1);
     const auto& result = job["measurement"]["result"];
     EXPECT_EQ(result["model_bytes"], model.size());
