@@ -7,10 +7,10 @@
 #include "engine/compiler/model_file.h"
 #include "farm/emulated_farm_board.h"
 #include "farm/port_farm_board.h"
-#include "text/sha256.h"
 #include "profiler/board_connection.h"
 #include "profiler/board_spec.h"
 #include "profiler/qemu_board.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -126,7 +126,7 @@ Farm::Farm(FarmConfig config, BoardFactory factory)
                    job.board_kind);
       continue;
     }
-    queue->second.push_back({job.id, job.model_sha256, job.board_kind, job.runs, {}});
+    queue->second.push_back({job.id, job.model_sha256, job.board_kind, job.runs, {}, false});
   }
   for (auto& worker : workers_) {
     Worker* w = worker.get();
@@ -152,6 +152,17 @@ void Farm::stop() {
 bool Farm::stopping() const {
   std::lock_guard lock(mutex_);
   return stopping_;
+}
+
+std::optional<std::string> Farm::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+std::optional<std::string> Farm::wait_for_failure() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return stopping_; });
+  return failure_;
 }
 
 std::vector<std::string> Farm::kinds() const {
@@ -204,14 +215,14 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
   store_.put_model(sha, model);
   // Boards of a kind normally share one firmware; any version they run answers the job.
   for (const std::string& version : firmware_versions) {
-    if (auto found = store_.find_measurement(sha, kind, version)) {
+    if (auto found = store_.find_measurement(sha, kind, version, runs)) {
       return {store_.add_job_from_store(sha, kind, runs, found->id), true, sha};
     }
   }
   const int64_t id = store_.add_job(sha, kind, runs);
   {
     std::lock_guard lock(mutex_);
-    queues_[kind].push_back({id, sha, kind, runs, {}});
+    queues_[kind].push_back({id, sha, kind, runs, {}, false});
   }
   changed_.notify_all();
   return {id, false, sha};
@@ -318,9 +329,12 @@ bool Farm::take_job(Worker& worker, QueuedJob& job) {
   while (true) {
     if (stopping_) return false;
     for (auto it = queue.begin(); it != queue.end(); ++it) {
-      if (eligible(worker, *it)) {
+      // A job for what another board is measuring now waits for that answer.
+      if (eligible(worker, *it) && measuring_.count(measuring_key(*it)) == 0) {
         job = std::move(*it);
         queue.erase(it);
+        measuring_.insert(measuring_key(job));
+        job.measuring = true;
         worker.status.state = BoardState::kBusy;
         worker.status.current_job = job.id;
         return true;
@@ -336,8 +350,55 @@ void Farm::run_worker(Worker& worker) {
     return;
   }
   QueuedJob job;
-  while (take_job(worker, job)) run_job(worker, job);
+  try {
+    while (take_job(worker, job)) {
+      run_job(worker, job);
+      finish_measuring(job);
+    }
+  } catch (const std::exception& e) {
+    // Board faults are handled in run_job: what gets here is the store failing. The job goes
+    // back to queued if the store still takes that (else the next start requeues it).
+    finish_measuring(job);
+    fail(store_.path() + ": " + e.what());
+    try {
+      store_.release_job(job.id);
+    } catch (const std::exception& release_error) {
+      spdlog::error("farm: job {} stays running until the next start: {}", job.id,
+                    release_error.what());
+    }
+  }
   set_state(worker, BoardState::kStopped);
+}
+
+void Farm::fail(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_) {
+      failure_ = why;
+      spdlog::error("farm: stopping: {}", why);
+    }
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& worker : workers_) worker->board->interrupt();
+}
+
+std::string Farm::measuring_key(const QueuedJob& job) {
+  return job.kind + "/" + job.model_sha256 + "/" + std::to_string(job.runs);
+}
+
+void Farm::finish_measuring(QueuedJob& job) {
+  {
+    std::lock_guard lock(mutex_);
+    finish_measuring_locked(job);
+  }
+  changed_.notify_all();
+}
+
+void Farm::finish_measuring_locked(QueuedJob& job) {
+  if (!job.measuring) return;
+  job.measuring = false;
+  measuring_.erase(measuring_.find(measuring_key(job)));
 }
 
 void Farm::run_job(Worker& worker, QueuedJob& job) {
@@ -347,7 +408,7 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
     return;
   }
   const std::string firmware = worker.board->info().firmware_version;
-  if (auto found = store_.find_measurement(job.model_sha256, job.kind, firmware)) {
+  if (auto found = store_.find_measurement(job.model_sha256, job.kind, firmware, job.runs)) {
     store_.finish_job_from_store(job.id, found->id);
     set_state(worker, BoardState::kIdle);
     return;
@@ -389,7 +450,7 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
       board_failed(worker, job, reset_error.what());
     }
   } catch (const StoreError&) {
-    throw;  // the database is gone: nothing sensible left to do
+    throw;  // the database fails: run_worker stops the farm
   } catch (const std::exception& e) {
     if (stopping()) {
       store_.release_job(job.id);
@@ -410,6 +471,7 @@ void Farm::board_failed(Worker& worker, QueuedJob& job, const std::string& messa
       store_.requeue_job(job.id, message);
       job.failed_boards.insert(worker.index);
       std::lock_guard lock(mutex_);
+      finish_measuring_locked(job);  // another board may take it while this one is reset
       queues_[job.kind].push_front(std::move(job));
     }
   }
