@@ -12,8 +12,12 @@ double elements(const runtime::TensorInfo& t) {
   return static_cast<double>(t.shape.n) * t.shape.h * t.shape.w * t.shape.c;
 }
 
+// "_k3_s2" for a square window, "_k10x4_s2x1" (height x width) for another.
 std::string geometry(const runtime::OpInfo& op) {
-  return "_k" + std::to_string(op.kernel_h) + "_s" + std::to_string(op.stride_h);
+  const bool square = op.kernel_h == op.kernel_w && op.stride_h == op.stride_w;
+  if (square) return "_k" + std::to_string(op.kernel_h) + "_s" + std::to_string(op.stride_h);
+  return "_k" + std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w) + "_s" +
+         std::to_string(op.stride_h) + "x" + std::to_string(op.stride_w);
 }
 
 double op_macs(const runtime::ModelView& model, const runtime::OpInfo& op) {
@@ -157,7 +161,10 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
       case runtime::OpKind::kDepthwiseConv2d: {
         weight_bytes = model.tensor(op.weights).size_bytes;
         macs = elements(output) * op.kernel_h * op.kernel_w;
-        f.op_class += geometry(op) + (op.in_place() ? "_in_place" : "");
+        // A depth multiplier > 1 runs another loop (lanes gathered from single input bytes).
+        const bool multiplied = output.shape.c != input.shape.c;
+        f.op_class +=
+            geometry(op) + (op.in_place() ? "_in_place" : "") + (multiplied ? "_multiplier" : "");
         break;
       }
       case runtime::OpKind::kFullyConnected: {
@@ -170,11 +177,31 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
         macs = elements(output);
         break;
       case runtime::OpKind::kAveragePool2d:
+      case runtime::OpKind::kMaxPool2d:
         macs = elements(output) * op.kernel_h * op.kernel_w;
         f.op_class += geometry(op);
         break;
       case runtime::OpKind::kGlobalAveragePool:
+      case runtime::OpKind::kSoftmax:
         macs = elements(input);
+        break;
+      case runtime::OpKind::kMean:  // each of TFLite Micro's computations costs differently
+        macs = elements(input);
+        f.op_class += "_mode" + std::to_string(op.mean_mode);
+        break;
+      case runtime::OpKind::kReshape:  // a view: only the dispatch
+        input_bytes = 0;
+        break;
+      case runtime::OpKind::kPad:
+      case runtime::OpKind::kQuantize:
+        macs = elements(output);
+        break;
+      case runtime::OpKind::kConcatenation:
+        input_bytes = 0;
+        for (int32_t k = 0; k < op.concat_input_count; ++k) {
+          input_bytes += model.tensor(model.op_input(op, k)).size_bytes;
+        }
+        macs = elements(output);
         break;
     }
     f.values[kMacs] = macs;

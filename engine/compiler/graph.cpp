@@ -19,7 +19,30 @@ bool op_has_weights(OpKind kind) {
 
 bool op_has_window(OpKind kind) {
   return kind == OpKind::kConv2d || kind == OpKind::kDepthwiseConv2d ||
-         kind == OpKind::kAveragePool2d;
+         kind == OpKind::kAveragePool2d || kind == OpKind::kMaxPool2d;
+}
+
+bool op_has_padding(OpKind kind) { return op_has_window(kind) || kind == OpKind::kPad; }
+
+bool op_has_activation(OpKind kind) {
+  switch (kind) {
+    case OpKind::kConv2d:
+    case OpKind::kDepthwiseConv2d:
+    case OpKind::kAdd:
+    case OpKind::kAveragePool2d:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kFullyConnected:
+    case OpKind::kMaxPool2d:
+      return true;
+    case OpKind::kSoftmax:
+    case OpKind::kReshape:
+    case OpKind::kPad:
+    case OpKind::kConcatenation:
+    case OpKind::kQuantize:
+    case OpKind::kMean:
+      return false;
+  }
+  return false;
 }
 
 std::string describe_op(const Graph& graph, int index) {
@@ -53,11 +76,19 @@ int64_t op_macs(const Graph& graph, const Op& op) {
       return out.c * in.elements();
     }
     case OpKind::kAdd:
+    case OpKind::kPad:
+    case OpKind::kConcatenation:
+    case OpKind::kQuantize:
       return out.elements();
     case OpKind::kAveragePool2d:
+    case OpKind::kMaxPool2d:
       return out.elements() * op.kernel_h * op.kernel_w;
     case OpKind::kGlobalAveragePool:
+    case OpKind::kMean:
+    case OpKind::kSoftmax:
       return graph.tensors[op.inputs[0]].shape.elements();
+    case OpKind::kReshape:
+      return 0;
   }
   return 0;
 }

@@ -205,7 +205,20 @@ class RandomWeights {
           break;
         case OpKind::kAveragePool2d:
         case OpKind::kGlobalAveragePool:
+        case OpKind::kMaxPool2d:
+        case OpKind::kReshape:
+        case OpKind::kPad:
           fill_pool(op);
+          break;
+        case OpKind::kMean:
+        case OpKind::kQuantize:
+          fill_requantized(op);
+          break;
+        case OpKind::kConcatenation:
+          fill_concatenation(op);
+          break;
+        case OpKind::kSoftmax:
+          fill_softmax(op);
           break;
       }
     }
@@ -283,9 +296,44 @@ class RandomWeights {
     stats_[op.output] = sum;
   }
 
+  // A range of mean +- kRangeStds standard deviations.
+  void quantize_stats(Tensor& tensor, const ValueStats& stats) {
+    const double spread = kRangeStds * std::sqrt(stats.variance());
+    quantize_range(tensor, stats.mean - spread, stats.mean + spread);
+  }
+
+  // Mean and requantization: an output quantization of their own (from the input's statistics),
+  // so that the requantization is not the identity.
+  void fill_requantized(Op& op) {
+    const ValueStats& in = stats_.at(op.inputs.at(0));
+    quantize_stats(graph_.tensors.at(op.output), in);
+    stats_[op.output] = in;
+  }
+
+  // The output covers every input's range; inputs keep theirs (and are requantized).
+  void fill_concatenation(Op& op) {
+    ValueStats all{0.0, 0.0};
+    for (int input : op.inputs) {
+      all.mean += stats_.at(input).mean / static_cast<double>(op.inputs.size());
+      all.second_moment += stats_.at(input).second_moment / static_cast<double>(op.inputs.size());
+    }
+    quantize_stats(graph_.tensors.at(op.output), all);
+    stats_[op.output] = all;
+  }
+
+  void fill_softmax(Op& op) {
+    constexpr float kSoftmaxOutputScale = 1.0f / 256.0f;
+    constexpr int32_t kSoftmaxOutputZeroPoint = -128;
+    Tensor& output = graph_.tensors.at(op.output);
+    output.scale = kSoftmaxOutputScale;
+    output.zero_point = kSoftmaxOutputZeroPoint;
+    const double probability = 1.0 / output.shape.c;
+    stats_[op.output] = ValueStats{probability, probability};
+  }
+
   void fill_pool(Op& op) {
-    // An average stays inside its input's range: keep the input quantization. The second moment
-    // is kept as an upper bound (averaging only shrinks the spread).
+    // An average, a maximum, a view and padding stay inside their input's range: keep the input
+    // quantization. The second moment is kept as an upper bound.
     const Tensor& input = graph_.tensors.at(op.inputs.at(0));
     Tensor& output = graph_.tensors.at(op.output);
     output.scale = input.scale;

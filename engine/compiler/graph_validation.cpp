@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
+#include "engine/runtime/op_kind_name.h"
 
 namespace tinynas::compiler {
 namespace {
@@ -16,9 +18,25 @@ constexpr int64_t kMaxTensorElements = 2147483647;  // runtime::Shape::elements(
 constexpr int32_t kInt8Min = -128;
 constexpr int32_t kInt8Max = 127;
 constexpr double kSameScaleTolerance = 1e-6;  // relative, for ops without requantization
+constexpr int kMaxPadAmount = 255;            // a pad amount is one byte of the op record
+constexpr float kSoftmaxOutputScale = 1.0f / 256.0f;
+constexpr int32_t kSoftmaxOutputZeroPoint = -128;
 constexpr int kNoWeights = -1;
 
-size_t expected_input_count(OpKind kind) { return kind == OpKind::kAdd ? 2 : 1; }
+// How many inputs an op of this kind takes: [min, max].
+struct InputCount {
+  size_t min, max;
+};
+InputCount expected_input_count(OpKind kind) {
+  if (kind == OpKind::kConcatenation) return {2, rt::kMaxConcatInputs};
+  if (kind == OpKind::kAdd) return {2, 2};
+  return {1, 1};
+}
+
+std::string input_count_text(const InputCount& count) {
+  if (count.min == count.max) return std::to_string(count.min);
+  return std::to_string(count.min) + ".." + std::to_string(count.max);
+}
 
 int window_output(int in, int pad_before, int pad_after, int kernel, int stride) {
   const int padded = in + pad_before + pad_after;
@@ -177,11 +195,11 @@ class GraphChecker {
       }
       if (o.output < 0) fail(op(index) + " has no output");
     }
-    const size_t expected_inputs = expected_input_count(o.kind);
-    if (o.inputs.size() != expected_inputs) {
+    const InputCount expected_inputs = expected_input_count(o.kind);
+    if (o.inputs.size() < expected_inputs.min || o.inputs.size() > expected_inputs.max) {
       fail(op(index) + " has " + std::to_string(o.inputs.size()) +
            (structure() ? " inputs, expected " : " inputs (expected ") +
-           std::to_string(expected_inputs) + (structure() ? "" : ")"));
+           input_count_text(expected_inputs) + (structure() ? "" : ")"));
     }
     for (int input : o.inputs) check_input(index, input);
     if (structure() && o.weights != kNoWeights &&
@@ -191,8 +209,36 @@ class GraphChecker {
     check_output(index);
     if (structure()) return;
     if (op_has_window(o.kind)) check_window(index);
+    if (o.kind == OpKind::kPad) check_pad_amounts(index);
+    check_dilation_and_activation(index);
     check_weights_and_bias(index);
     check_shapes(index);
+  }
+
+  // A pad's amounts are bytes of the op record.
+  void check_pad_amounts(int index) {
+    const Op& o = graph_.ops[index];
+    const int pads[] = {o.pad_top, o.pad_left, o.pad_bottom, o.pad_right};
+    for (int pad : pads) {
+      if (pad < 0 || pad > kMaxPadAmount) {
+        fail(op(index) + " pads (top " + std::to_string(o.pad_top) + ", left " +
+             std::to_string(o.pad_left) + ", bottom " + std::to_string(o.pad_bottom) + ", right " +
+             std::to_string(o.pad_right) + "): each must be in [0, " +
+             std::to_string(kMaxPadAmount) + "]");
+      }
+    }
+  }
+
+  void check_dilation_and_activation(int index) {
+    const Op& o = graph_.ops[index];
+    if (o.dilation_h != 1 || o.dilation_w != 1) {
+      fail(op(index) + " has dilation " + std::to_string(o.dilation_h) + "x" +
+           std::to_string(o.dilation_w) + " (only 1x1 is supported)");
+    }
+    if (!op_has_activation(o.kind) && o.activation != Activation::kNone) {
+      fail(op(index) + " has a fused activation, but a " + rt::op_kind_name(o.kind) +
+           " takes none");
+    }
   }
 
   // An activation the graph input or an earlier op produced.
@@ -302,10 +348,13 @@ class GraphChecker {
         break;
       }
       case OpKind::kDepthwiseConv2d: {
+        // Output channel c reads input channel c / multiplier (TFLite's depth multiplier).
         const TensorShape& ws = graph_.tensors[o.weights].shape;
-        if (ws.n != 1 || ws.h != o.kernel_h || ws.w != o.kernel_w || ws.c != is.c || os.c != is.c) {
+        if (ws.n != 1 || ws.h != o.kernel_h || ws.w != o.kernel_w || ws.c != os.c ||
+            os.c % is.c != 0) {
           fail(op(index) + ": depthwise weights " + shape_text(ws) + ", input " + shape_text(is) +
-               " and output " + shape_text(os) + " do not agree");
+               " and output " + shape_text(os) +
+               " do not agree (weights 1 x KH x KW x C_out, C_out a multiple of C_in)");
         }
         check_spatial(index, is, os);
         break;
@@ -329,22 +378,98 @@ class GraphChecker {
         break;
       }
       case OpKind::kAveragePool2d:
-        if (os.c != is.c) fail(op(index) + ": average pool changes the channel count");
+      case OpKind::kMaxPool2d:
+        if (os.c != is.c) fail(op(index) + ": a pool keeps the channel count");
         check_spatial(index, is, os);
-        if (in.zero_point != out.zero_point ||
-            std::fabs(in.scale - out.scale) > kSameScaleTolerance * in.scale) {
-          fail(op(index) + ": average pool needs the same quantization in and out (input scale " +
-               std::to_string(in.scale) + " zero point " + std::to_string(in.zero_point) +
-               ", output scale " + std::to_string(out.scale) + " zero point " +
-               std::to_string(out.zero_point) + ")");
-        }
+        check_same_quantization(index, in, out);
         break;
       case OpKind::kGlobalAveragePool:
+      case OpKind::kMean:
         if (os.h != 1 || os.w != 1 || os.c != is.c) {
-          fail(op(index) + ": global average pool of " + shape_text(is) + " must output 1x1x1x" +
-               std::to_string(is.c) + " (is " + shape_text(os) + ")");
+          fail(op(index) + ": the mean over H and W of " + shape_text(is) + " is 1x1x1x" +
+               std::to_string(is.c) + " (output is " + shape_text(os) + ")");
         }
         break;
+      case OpKind::kSoftmax:
+        check_softmax(index, in, out);
+        break;
+      case OpKind::kReshape:
+        if (os.elements() != is.elements()) {
+          fail(op(index) + ": a reshape keeps the element count (" + shape_text(is) + " -> " +
+               shape_text(os) + ")");
+        }
+        check_same_quantization(index, in, out);
+        break;
+      case OpKind::kPad:
+        if (os.h != is.h + o.pad_top + o.pad_bottom || os.w != is.w + o.pad_left + o.pad_right ||
+            os.c != is.c) {
+          fail(op(index) + ": padding " + shape_text(is) + " by (top " + std::to_string(o.pad_top) +
+               ", left " + std::to_string(o.pad_left) + ", bottom " + std::to_string(o.pad_bottom) +
+               ", right " + std::to_string(o.pad_right) + ") does not give " + shape_text(os));
+        }
+        check_same_quantization(index, in, out);
+        break;
+      case OpKind::kConcatenation:
+        check_concatenation(index);
+        break;
+      case OpKind::kQuantize:
+        if (!(os == is)) {
+          fail(op(index) + ": a requantization keeps the shape (" + shape_text(is) + " -> " +
+               shape_text(os) + ")");
+        }
+        break;
+    }
+  }
+
+  // Ops that move int8 values without requantizing them.
+  void check_same_quantization(int index, const Tensor& in, const Tensor& out) {
+    if (in.zero_point != out.zero_point ||
+        std::fabs(in.scale - out.scale) > kSameScaleTolerance * in.scale) {
+      fail(op(index) + ": a " + rt::op_kind_name(graph_.ops[index].kind) +
+           " needs the same quantization in and out (input scale " + std::to_string(in.scale) +
+           " zero point " + std::to_string(in.zero_point) + ", output scale " +
+           std::to_string(out.scale) + " zero point " + std::to_string(out.zero_point) + ")");
+    }
+  }
+
+  // TFLite's int8 softmax: over C, at most runtime::kMaxSoftmaxDepth values, output scale 1/256
+  // and zero point -128, beta finite and positive.
+  void check_softmax(int index, const Tensor& in, const Tensor& out) {
+    const Op& o = graph_.ops[index];
+    if (!(out.shape == in.shape)) {
+      fail(op(index) + ": softmax keeps the shape (" + shape_text(in.shape) + " -> " +
+           shape_text(out.shape) + ")");
+    }
+    if (in.shape.c > rt::kMaxSoftmaxDepth) {
+      fail(op(index) + ": softmax over " + std::to_string(in.shape.c) + " values (at most " +
+           std::to_string(rt::kMaxSoftmaxDepth) + ")");
+    }
+    if (out.scale != kSoftmaxOutputScale || out.zero_point != kSoftmaxOutputZeroPoint) {
+      fail(op(index) + ": an int8 softmax outputs scale 1/256 and zero point -128 (output has " +
+           std::to_string(out.scale) + " and " + std::to_string(out.zero_point) + ")");
+    }
+    if (!(std::isfinite(o.beta) && o.beta > 0.0f)) {
+      fail(op(index) + ": softmax beta is " + std::to_string(o.beta) +
+           " (expected a finite value > 0)");
+    }
+  }
+
+  // Inputs of the output's height and width whose channels add up to the output's.
+  void check_concatenation(int index) {
+    const Op& o = graph_.ops[index];
+    const TensorShape& os = graph_.tensors[o.output].shape;
+    int64_t channels = 0;
+    for (int input : o.inputs) {
+      const TensorShape& is = graph_.tensors[input].shape;
+      if (is.h != os.h || is.w != os.w) {
+        fail(op(index) + ": concatenation input " + tensor(input) + " is " + shape_text(is) +
+             ", the output " + shape_text(os) + " (only C may differ)");
+      }
+      channels += is.c;
+    }
+    if (channels != os.c) {
+      fail(op(index) + ": the inputs' " + std::to_string(channels) +
+           " channels do not make the output's " + std::to_string(os.c));
     }
   }
 

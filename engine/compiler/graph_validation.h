@@ -23,9 +23,12 @@ enum class GraphUse {
   // 1..runtime::kMaxTensors tensors, 1..runtime::kMaxOps ops; dimensions up to
   // runtime::kMaxTensorDim and at most 2^31 - 1 elements; activations of batch 1 with a finite
   // positive scale and an int8 zero point; constants holding one value per element; kernels,
-  // strides and padding the runtime supports; weights, bias and output shapes that agree with
-  // each op's kind and window; average pools that keep their input's quantization; every
-  // constant the weights of exactly one op.
+  // strides and padding the runtime supports, dilation 1; weights, bias and output shapes that
+  // agree with each op's kind and window (a depthwise output's channels a multiple of the
+  // input's); pools, reshapes and pads that keep their input's quantization; softmax over at most
+  // runtime::kMaxSoftmaxDepth channels into scale 1/256 and zero point -128; concatenations of
+  // inputs of the output's height and width; fused activations only on kinds that have one;
+  // every constant the weights of exactly one op.
   kModelFile,
   // Both: what a graph that is planned and then written must be.
   kPlanningAndModelFile,

@@ -93,9 +93,10 @@ struct MemoryPlan {
   bool op_fused(int op) const { return !fused_rows.empty() && fused_rows[op]; }
 };
 
-// The expand ops of every expand 1x1 -> depthwise -> project 1x1 triple that the fused schedule
-// row-streams: consecutive ops, each reading the previous one's output, whose two inner tensors
-// nothing else reads and which are not the graph output. Non-overlapping, in schedule order.
+// The expand ops of every expand 1x1 -> depthwise (depth multiplier 1) -> project 1x1 triple
+// that the fused schedule row-streams: consecutive ops, each reading the previous one's output,
+// whose two inner tensors nothing else reads and which are not the graph output.
+// Non-overlapping, in schedule order.
 std::vector<int> find_fused_groups(const Graph& graph);
 
 // A graph validated once (graph_validation.h) can be planned under many options without being

@@ -101,13 +101,28 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
     buffers.back().tensors.push_back(tensor);
   };
   new_buffer(graph.input);
+  // The buffer's bytes are dead after op i: no tensor of it (an in-place chain, views) is read
+  // later.
+  auto buffer_dies_at = [&](int buffer, int i) {
+    for (int tensor : buffers[buffer].tensors) {
+      if (plan.last_use[tensor] > i) return false;
+    }
+    return true;
+  };
   for (int i = 0; i < op_count; ++i) {
     const Op& op = graph.ops[i];
     const int input = op.inputs[0];
     if (streamed[op.output]) continue;  // no buffer: lives row by row in the group's scratch
+    if (op.kind == OpKind::kReshape) {  // a view: the input's bytes under another shape
+      buffer_of[op.output] = buffer_of[input];
+      shift[op.output] = shift[input];
+      buffers[buffer_of[input]].tensors.push_back(op.output);
+      continue;
+    }
     const bool in_place = i >= split && !plan.fused_rows[i] && options.in_place_depthwise &&
                           op.allow_in_place && op.kind == OpKind::kDepthwiseConv2d &&
-                          plan.last_use[input] == i &&
+                          graph.tensors[op.output].shape.c == graph.tensors[input].shape.c &&
+                          buffer_dies_at(buffer_of[input], i) &&
                           graph.tensors[op.output].bytes() <= graph.tensors[input].bytes();
     plan.in_place[i] = in_place;
     const bool split_over_input = i + 1 == split && plan.last_use[graph.input] == split - 1;

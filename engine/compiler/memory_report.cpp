@@ -52,6 +52,10 @@ FlashParts flash_parts(const Graph& graph) {
     if (has_per_channel_quantization(op.kind)) {
       parts.quant_params += kQuantArraysPerChannel * kInt32Bytes * graph.tensors[op.output].shape.c;
     }
+    if (op.kind == OpKind::kConcatenation) {  // input indices and their requantization
+      parts.quant_params +=
+          runtime::concat_input_table_bytes(static_cast<int32_t>(op.inputs.size()));
+    }
   }
   return parts;
 }

@@ -33,7 +33,8 @@ struct MemoryReport {
   int64_t flash_bytes = 0;               // == the .tnm file size, == the four parts below
   int64_t weights_bytes = 0;             // int8 weights
   int64_t bias_bytes = 0;                // int32 biases
-  int64_t quant_params_bytes = 0;        // int32 multiplier + shift per output channel
+  int64_t quant_params_bytes = 0;        // int32 multiplier + shift per output channel, and
+                                         // concatenation input tables
   int64_t model_overhead_bytes = 0;      // header, tensor and op tables, alignment padding
   int64_t macs = 0;                      // conv, depthwise and fully-connected multiply-accumulates
   int64_t params = 0;                    // as papers count them: see reported_params()
@@ -51,7 +52,7 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan);
 // The size of the .tnm file model_writer produces for `graph`: [header][tensor records][op
 // records], padding to a 16-byte boundary, then per op: int8 weights zero-padded to 4 bytes,
 // int32 bias[out_channels] if any, int32 multiplier[out_channels] and shift[out_channels] for
-// conv / depthwise / fully-connected ops.
+// conv / depthwise / fully-connected ops, and a concatenation's input table.
 int64_t model_file_bytes(const Graph& graph);
 
 // Parameters counted the way PyTorch does for the trained network (and MCUNet / once-for-all

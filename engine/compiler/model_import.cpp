@@ -1,6 +1,8 @@
 #include "engine/compiler/model_import.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
@@ -33,6 +35,8 @@ ImportedModel import_model(const runtime::ModelView& model) {
   }
   graph.input = model.input_tensor();
   graph.output = model.output_tensor();
+  graph.real_input = model.real_input();
+  graph.real_output = model.real_output();
 
   std::vector<bool> streamed(graph.tensors.size(), false);
   for (uint16_t i = 0; i < model.tensor_count(); ++i) {
@@ -43,12 +47,15 @@ ImportedModel import_model(const runtime::ModelView& model) {
     Op op;
     op.kind = info.kind;
     op.name = "op" + std::to_string(i);
-    op.inputs.push_back(info.input0);
-    if (info.input1 != runtime::kNoTensor) op.inputs.push_back(info.input1);
+    for (int32_t k = 0; k < runtime::op_input_count(info); ++k) {
+      op.inputs.push_back(model.op_input(info, k));
+    }
     op.weights = info.weights == runtime::kNoTensor ? -1 : info.weights;
     op.output = info.output;
     runtime::copy_window(info, &op);
     op.allow_in_place = info.in_place();
+    op.keep_dims =
+        static_cast<runtime::MeanMode>(info.mean_mode) == runtime::MeanMode::kRescaleThenDivide;
     if (info.bias_offset != runtime::kNoOffset) {
       const int32_t* bias = model.constant_int32(info.bias_offset);
       op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
@@ -98,26 +105,27 @@ ImportedModel import_model(const runtime::ModelView& model) {
     memory.in_place = plan.in_place[i];
     memory.fused_rows = plan.fused_rows[i];
     const int op_index = static_cast<int>(i);
+    // Live tensors may share bytes (an in-place output its input's, a view its input's, the split
+    // output the graph input's dead rows): the live bytes are their union.
+    std::vector<std::pair<int64_t, int64_t>> ranges;
     for (size_t t = 0; t < graph.tensors.size(); ++t) {
       if (graph.tensors[t].is_constant || streamed[t]) continue;
       const bool live = plan.first_use[t] <= op_index && op_index <= plan.last_use[t];
       if (!live) continue;
-      // An in-place output shares its input's bytes: count the larger (input) once.
-      if (memory.in_place && static_cast<int>(t) == graph.ops[i].output) continue;
-      memory.live_tensors.push_back(static_cast<int>(t));
-      memory.live_bytes += plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
-                                                                    : graph.tensors[t].bytes();
+      // An in-place output is its input's buffer: listed once, as the input.
+      if (!(memory.in_place && static_cast<int>(t) == graph.ops[i].output)) {
+        memory.live_tensors.push_back(static_cast<int>(t));
+      }
+      const int64_t bytes = plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
+                                                                     : graph.tensors[t].bytes();
+      ranges.emplace_back(plan.offsets[t], plan.offsets[t] + bytes);
     }
-    // Inside a patch stage the split output may be written over the graph input's dead rows:
-    // their shared bytes count once.
-    if (op_index < plan.patch.split) {
-      const int split_output = graph.ops[plan.patch.split - 1].output;
-      const int64_t input_begin = plan.offsets[graph.input];
-      const int64_t input_end = input_begin + graph.tensors[graph.input].bytes();
-      const int64_t split_begin = plan.offsets[split_output];
-      const int64_t split_end = split_begin + graph.tensors[split_output].bytes();
-      const int64_t shared = std::min(input_end, split_end) - std::max(input_begin, split_begin);
-      if (shared > 0) memory.live_bytes -= shared;
+    std::sort(ranges.begin(), ranges.end());
+    int64_t covered_end = 0;
+    for (const auto& [begin, end] : ranges) {
+      const int64_t from = std::max(begin, covered_end);
+      if (end > from) memory.live_bytes += end - from;
+      covered_end = std::max(covered_end, end);
     }
     if (plan.scratch_in_arena()) memory.live_bytes += memory.scratch_bytes;
     plan.per_op.push_back(std::move(memory));

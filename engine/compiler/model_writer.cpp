@@ -134,9 +134,12 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
       fail("memory plan runs " + describe_op(graph, static_cast<int>(i)) +
            " both in place and fused");
     }
-    if (plan.in_place[i] && graph.ops[i].kind != OpKind::kDepthwiseConv2d) {
+    const Op& op = graph.ops[i];
+    if (plan.in_place[i] &&
+        (op.kind != OpKind::kDepthwiseConv2d ||
+         graph.tensors[op.output].shape.c != graph.tensors[op.inputs[0]].shape.c)) {
       fail("memory plan runs " + describe_op(graph, static_cast<int>(i)) +
-           " in place, but only depthwise convolutions can run in place");
+           " in place, but only depthwise convolutions of depth multiplier 1 can run in place");
     }
     const int64_t capacity =
         plan.scratch_in_arena() ? plan.arena_scratch_bytes : plan.scratch_bytes;
@@ -178,6 +181,7 @@ struct OpConstants {
   uint32_t bias = rt::kNoOffset;
   uint32_t multiplier = rt::kNoOffset;
   uint32_t shift = rt::kNoOffset;
+  uint32_t concat_inputs = rt::kNoOffset;  // kConcatenation: the input table
 };
 
 // Lays out the pool exactly as docs/model-format.md says; returns its size.
@@ -197,6 +201,11 @@ int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
       size += channels * kInt32Bytes;
       c.shift = static_cast<uint32_t>(size);
       size += channels * kInt32Bytes;
+      if (size > kMaxFileBytes) fail("constant pool exceeds 4 GiB");
+    }
+    if (op.kind == OpKind::kConcatenation) {
+      c.concat_inputs = static_cast<uint32_t>(size);
+      size += rt::concat_input_table_bytes(static_cast<int32_t>(op.inputs.size()));
       if (size > kMaxFileBytes) fail("constant pool exceeds 4 GiB");
     }
     if (layout != nullptr) layout->push_back(c);
@@ -224,6 +233,61 @@ void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t
   out.f32(at + tr::kScale, t.is_constant ? 0.0f : t.scale);
 }
 
+// The kind-specific fields of a version-2 op (model_format.h, op_record).
+void write_version2_fields(ByteWriter& out, uint32_t at, const Graph& graph, const Op& op,
+                           const OpConstants& constants, std::vector<uint8_t>& bytes,
+                           uint32_t pool_offset) {
+  namespace orc = rt::op_record;
+  const Tensor& in = graph.tensors[op.inputs[0]];
+  const Tensor& o = graph.tensors[op.output];
+  switch (op.kind) {
+    case OpKind::kSoftmax: {
+      const SoftmaxQuantization q = softmax_quantization(op.beta, in.scale);
+      out.i32(at + orc::kSoftmaxInputMultiplier, q.input_multiplier);
+      out.i32(at + orc::kSoftmaxInputLeftShift, q.input_left_shift);
+      out.i32(at + orc::kSoftmaxDiffMin, q.diff_min);
+      return;
+    }
+    case OpKind::kQuantize: {
+      const QuantizedMultiplier q = requantization_multiplier(in.scale, o.scale);
+      out.i32(at + orc::kOutputMultiplier, q.multiplier);
+      out.i32(at + orc::kOutputShift, q.shift);
+      return;
+    }
+    case OpKind::kMean: {
+      const MeanQuantization q =
+          mean_quantization(in.scale, in.zero_point, o.scale, o.zero_point, op.keep_dims);
+      out.u32(at + orc::kMeanMode, static_cast<uint32_t>(q.mode));
+      out.i32(at + orc::kOutputMultiplier, q.multiplier.multiplier);
+      out.i32(at + orc::kOutputShift, q.multiplier.shift);
+      out.f32(at + orc::kMeanScale, q.scale);
+      return;
+    }
+    case OpKind::kConcatenation: {
+      out.u32(at + orc::kConcatInputTable, constants.concat_inputs);
+      out.i32(at + orc::kConcatInputCount, static_cast<int32_t>(op.inputs.size()));
+      ByteWriter pool(&bytes);
+      for (size_t k = 0; k < op.inputs.size(); ++k) {
+        namespace entry = rt::concat_input_entry;
+        const uint32_t e = pool_offset + constants.concat_inputs +
+                           static_cast<uint32_t>(k) * rt::kConcatInputEntrySize;
+        const Tensor& input = graph.tensors[op.inputs[k]];
+        pool.u16(e + entry::kTensor, static_cast<uint32_t>(op.inputs[k]));
+        // TFLite copies inputs of the output's quantization; others are requantized.
+        const bool copy = input.zero_point == o.zero_point && input.scale == o.scale;
+        pool.u8(e + entry::kRequantize, copy ? 0 : 1);
+        if (copy) continue;
+        const QuantizedMultiplier q = requantization_multiplier(input.scale, o.scale);
+        pool.i32(e + entry::kMultiplier, q.multiplier);
+        pool.i32(e + entry::kShift, q.shift);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index,
                      const MemoryPlan& plan, const OpConstants& constants,
                      std::vector<uint8_t>& bytes, uint32_t pool_offset) {
@@ -248,6 +312,8 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
     out.u8(at + orc::kKernelW, static_cast<uint8_t>(op.kernel_w));
     out.u8(at + orc::kStrideH, static_cast<uint8_t>(op.stride_h));
     out.u8(at + orc::kStrideW, static_cast<uint8_t>(op.stride_w));
+  }
+  if (op_has_padding(op.kind)) {
     out.u8(at + orc::kPadTop, static_cast<uint8_t>(op.pad_top));
     out.u8(at + orc::kPadLeft, static_cast<uint8_t>(op.pad_left));
     out.u8(at + orc::kPadBottom, static_cast<uint8_t>(op.pad_bottom));
@@ -290,6 +356,23 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
     out.i32(at + orc::kOutputMultiplier, q.multiplier);
     out.i32(at + orc::kOutputShift, q.shift);
   }
+  write_version2_fields(out, at, graph, op, constants, bytes, pool_offset);
+}
+
+// Version 1 unless the graph needs a version-2 feature (a newer kind, a depth multiplier, real
+// edges), so that a model a version-1 runtime can run stays one it reads.
+uint16_t format_version(const Graph& graph) {
+  constexpr uint16_t kVersion1 = 1;
+  constexpr uint16_t kVersion2 = 2;
+  if (graph.real_input || graph.real_output) return kVersion2;
+  for (const Op& op : graph.ops) {
+    if (static_cast<uint8_t>(op.kind) >= rt::kVersion1OpKindCount) return kVersion2;
+    if (op.kind == OpKind::kDepthwiseConv2d &&
+        graph.tensors[op.output].shape.c != graph.tensors[op.inputs[0]].shape.c) {
+      return kVersion2;
+    }
+  }
+  return kVersion1;
 }
 
 // The written bytes must pass the runtime's validator (which also bounds every int32 the
@@ -370,7 +453,7 @@ std::vector<uint8_t> write_model(const ValidatedGraph& validated, const MemoryPl
 
   namespace h = rt::header;
   out.u32(h::kMagic, rt::kModelMagic);
-  out.u16(h::kVersion, rt::kFormatVersion);
+  out.u16(h::kVersion, format_version(graph));
   out.u16(h::kHeaderSizeField, rt::kHeaderSize);
   out.u32(h::kFileSize, static_cast<uint32_t>(file_size));
   out.u16(h::kTensorCount, tensor_count);
@@ -386,7 +469,9 @@ std::vector<uint8_t> write_model(const ValidatedGraph& validated, const MemoryPl
   out.u32(h::kFlags,
           (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
               (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u) |
-              (plan.patch.enabled() ? static_cast<uint32_t>(rt::kModelFlagPatchStage) : 0u));
+              (plan.patch.enabled() ? static_cast<uint32_t>(rt::kModelFlagPatchStage) : 0u) |
+              (graph.real_input ? static_cast<uint32_t>(rt::kModelFlagRealInput) : 0u) |
+              (graph.real_output ? static_cast<uint32_t>(rt::kModelFlagRealOutput) : 0u));
   if (plan.scratch_in_arena()) {
     if (plan.scratch_bytes != 0 || plan.arena_scratch_bytes <= 0 ||
         plan.arena_scratch_offset + plan.arena_scratch_bytes > plan.arena_bytes) {

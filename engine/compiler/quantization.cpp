@@ -26,11 +26,11 @@ void require_positive_scale(double scale, const std::string& what) {
   }
 }
 
-}  // namespace
-
-QuantizedMultiplier quantize_multiplier(double real) {
+// TFLite QuantizeMultiplier with shifts up to `max_shift` (30 for every requantization the
+// runtime applies with a pre-shift; softmax's input scaling allows 31).
+QuantizedMultiplier quantize_multiplier_up_to(double real, int max_shift, const char* caller) {
   if (!std::isfinite(real) || real < 0.0) {
-    throw std::invalid_argument("quantize_multiplier: multiplier is " + describe(real) +
+    throw std::invalid_argument(std::string(caller) + ": multiplier is " + describe(real) +
                                 " (expected a finite value >= 0)");
   }
   if (real == 0.0) return {};
@@ -44,11 +44,17 @@ QuantizedMultiplier quantize_multiplier(double real) {
   }
   // Below 2^-32 every int32 input requantizes to 0 or +-1 rounding noise: TFLite flushes to 0.
   if (exponent < kMinShift) return {};
-  if (exponent > kMaxShift) {
-    throw std::invalid_argument("quantize_multiplier: multiplier " + describe(real) +
-                                " is too large (expected < 2^30)");
+  if (exponent > max_shift) {
+    throw std::invalid_argument(std::string(caller) + ": multiplier " + describe(real) +
+                                " is too large (expected < 2^" + std::to_string(max_shift) + ")");
   }
   return {static_cast<int32_t>(q_fixed), exponent};
+}
+
+}  // namespace
+
+QuantizedMultiplier quantize_multiplier(double real) {
+  return quantize_multiplier_up_to(real, kMaxShift, "quantize_multiplier");
 }
 
 ActivationRange activation_range(Activation activation, float output_scale,
@@ -116,6 +122,56 @@ QuantizedMultiplier global_average_pool_multiplier(double input_scale, double ou
                                 " (expected H, W >= 1)");
   }
   return quantize_multiplier(input_scale / (output_scale * static_cast<double>(height) * width));
+}
+
+QuantizedMultiplier requantization_multiplier(double input_scale, double output_scale) {
+  require_positive_scale(input_scale, "requantization_multiplier: input scale");
+  require_positive_scale(output_scale, "requantization_multiplier: output scale");
+  return quantize_multiplier(input_scale / output_scale);
+}
+
+SoftmaxQuantization softmax_quantization(double beta, double input_scale) {
+  constexpr int kScaledDiffIntegerBits = 5;  // TFLite's Q5.26 exp arguments
+  constexpr int kTotalSignedBits = 31;
+  constexpr int kMaxSoftmaxShift = 31;
+  constexpr double kMaxRealMultiplier = static_cast<double>((1ll << 31) - 1);
+  require_positive_scale(beta, "softmax_quantization: beta");
+  require_positive_scale(input_scale, "softmax_quantization: input scale");
+  const double real = std::min(
+      beta * input_scale * static_cast<double>(1 << (kTotalSignedBits - kScaledDiffIntegerBits)),
+      kMaxRealMultiplier);
+  if (!(real > 1.0)) {
+    throw std::invalid_argument("softmax_quantization: beta * input scale is " +
+                                describe(beta * input_scale) + " (TFLite needs more than 2^-26)");
+  }
+  const QuantizedMultiplier q =
+      quantize_multiplier_up_to(real, kMaxSoftmaxShift, "softmax_quantization");
+  SoftmaxQuantization result;
+  result.input_multiplier = q.multiplier;
+  result.input_left_shift = q.shift;
+  const double max_input_rescaled =
+      static_cast<double>((1 << kScaledDiffIntegerBits) - 1) *
+      static_cast<double>(1ll << (kTotalSignedBits - kScaledDiffIntegerBits)) /
+      static_cast<double>(1ll << q.shift);
+  result.diff_min = -static_cast<int32_t>(std::floor(max_input_rescaled));
+  return result;
+}
+
+MeanQuantization mean_quantization(float input_scale, int32_t input_zero_point, float output_scale,
+                                   int32_t output_zero_point, bool keep_dims) {
+  require_positive_scale(input_scale, "mean_quantization: input scale");
+  require_positive_scale(output_scale, "mean_quantization: output scale");
+  MeanQuantization result;
+  if (keep_dims) {
+    result.mode = runtime::MeanMode::kRescaleThenDivide;
+    result.multiplier = requantization_multiplier(input_scale, output_scale);
+  } else if (input_zero_point == output_zero_point && input_scale == output_scale) {
+    result.mode = runtime::MeanMode::kTruncatedMean;
+  } else {
+    result.mode = runtime::MeanMode::kFloat;
+    result.scale = input_scale / output_scale;  // single precision, as TFLite Micro divides
+  }
+  return result;
 }
 
 }  // namespace tinynas::compiler

@@ -54,8 +54,41 @@ struct AddQuantization {
 };
 AddQuantization add_quantization(double input0_scale, double input1_scale, double output_scale);
 
-// Global average pool (TFLite MEAN over H, W): M = input_scale / (output_scale * H * W).
+// Global average pool (tinynas's own mean over H, W): M = input_scale / (output_scale * H * W).
 QuantizedMultiplier global_average_pool_multiplier(double input_scale, double output_scale,
                                                    int height, int width);
+
+// int8 -> int8 requantization (TFLite QUANTIZE between int8 tensors; a concatenation input whose
+// quantization differs from the output's): M = input_scale / output_scale, computed in double
+// from the float scales as TFLite does.
+QuantizedMultiplier requantization_multiplier(double input_scale, double output_scale);
+
+// TFLite's int8 softmax parameters: PreprocessSoftmaxScaling (beta * input_scale * 2^26, capped at
+// 2^31 - 1, as a multiplier > 1 with a left shift in [1, 31]) and diff_min = -CalculateInputRadius
+// (the largest difference whose scaled value stays inside Q5.26). Throws std::invalid_argument
+// when beta or the scale is not finite and positive, or beta * scale <= 2^-26 (TFLite refuses
+// those too).
+struct SoftmaxQuantization {
+  int32_t input_multiplier = 0;
+  int32_t input_left_shift = 0;
+  int32_t diff_min = 0;
+  bool operator==(const SoftmaxQuantization& o) const {
+    return input_multiplier == o.input_multiplier && input_left_shift == o.input_left_shift &&
+           diff_min == o.diff_min;
+  }
+};
+SoftmaxQuantization softmax_quantization(double beta, double input_scale);
+
+// TFLite MEAN over H and W of an int8 NHWC tensor, the way TFLite Micro picks its computation
+// (runtime::MeanMode): keep_dims -> rescale then divide, with the multiplier of input_scale /
+// output_scale; otherwise the truncated mean when scale and zero point are the same in and out,
+// else single precision with scale = input_scale / output_scale (a float division).
+struct MeanQuantization {
+  runtime::MeanMode mode = runtime::MeanMode::kRescaleThenDivide;
+  QuantizedMultiplier multiplier;  // kRescaleThenDivide
+  float scale = 0.0f;              // kFloat
+};
+MeanQuantization mean_quantization(float input_scale, int32_t input_zero_point, float output_scale,
+                                   int32_t output_zero_point, bool keep_dims);
 
 }  // namespace tinynas::compiler

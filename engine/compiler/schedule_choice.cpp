@@ -65,11 +65,13 @@ std::vector<int> find_fused_groups(const Graph& graph) {
     const Op& expand = graph.ops[i];
     const Op& depthwise = graph.ops[i + 1];
     const Op& project = graph.ops[i + 2];
-    const bool matches = is_pointwise(expand) && depthwise.kind == OpKind::kDepthwiseConv2d &&
-                         is_pointwise(project) && depthwise.inputs.size() == 1 &&
-                         depthwise.inputs[0] == expand.output && project.inputs.size() == 1 &&
-                         project.inputs[0] == depthwise.output && streamable(expand.output) &&
-                         streamable(depthwise.output);
+    const bool matches =
+        is_pointwise(expand) && depthwise.kind == OpKind::kDepthwiseConv2d &&
+        is_pointwise(project) && depthwise.inputs.size() == 1 &&
+        graph.tensors[depthwise.output].shape.c == graph.tensors[expand.output].shape.c &&
+        depthwise.inputs[0] == expand.output && project.inputs.size() == 1 &&
+        project.inputs[0] == depthwise.output && streamable(expand.output) &&
+        streamable(depthwise.output);
     if (!matches) continue;
     groups.push_back(i);
     i += runtime::kFusedGroupOpCount - 1;
@@ -164,7 +166,11 @@ MemoryPlan plan_patch(const ValidatedGraph& validated, const PlannerOptions& opt
 MemoryPlan plan_auto_with(const ValidatedGraph& validated, const PlannerOptions& options) {
   const Graph& graph = validated.graph();
   MemoryPlan best = plan_fused_per_block(validated, options, {});  // plain when fusing never pays
-  if (find_patch_splits(graph).empty()) return best;
+  // A patch stage needs a split whose output fits at least a 2 x 2 grid.
+  bool patchable = false;
+  for (int split : find_patch_splits(graph))
+    patchable = patchable || !patch_grids(graph, split).empty();
+  if (!patchable) return best;
   PlannerOptions patch_options = options;
   MemoryPlan patched = plan_patch(validated, patch_options, false);
   MemoryPlan patched_fused = plan_patch(validated, patch_options, true);

@@ -35,9 +35,10 @@ int32_t Validator::last_reader(uint16_t t, int32_t produced_by) const {
 // produces it (the model input: from the start) to its last reader (the model output: to the
 // end); every op i in (producer, last reader] writes its output while t is live, so that output
 // must miss t — unless t dies at op i and the kernel may overwrite it: the in-place depthwise
-// input (same start), or an add input covering exactly the output's bytes. One pass per tensor
-// finds its last reader, so the whole check is O(ops^2). The error names the earliest op whose
-// output overlaps a live tensor.
+// input (same start), or an add input covering exactly the output's bytes; a view (kReshape)
+// writes nothing. The tensors a view and its input are live as two, each over its own readers. One
+// pass per tensor finds its last reader, so the whole check is O(ops^2). The error names the
+// earliest op whose output overlaps a live tensor.
 Status Validator::check_arena_sharing() {
   const int32_t op_count = header_.op_count;
   int32_t first_bad_op = op_count;
@@ -64,6 +65,9 @@ Status Validator::check_arena_sharing() {
     for (int32_t i = first_writer; i <= last && i < first_bad_op; ++i) {
       const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(i)));
       if (op.output == t) continue;  // the split op writing its own output
+      // A view writes no byte: its output is its input's bytes (check_view), and whatever overlaps
+      // them while both live was checked when the later of the two was produced.
+      if (op.kind == OpKind::kReshape) continue;
       const TensorInfo out = tensor(op.output);
       if (out.storage == Storage::kStreamed) continue;
       if (!ranges_overlap(out.offset, out.arena_bytes(), live.offset, live.arena_bytes())) {

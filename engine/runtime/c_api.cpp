@@ -49,8 +49,9 @@ void export_error(const ValidationError& error, tnm_validation_error* out) {
   out->field = error.field;
 }
 
-void export_tensor(const TensorInfo& tensor, tnm_tensor_info* out) {
+void export_tensor(const TensorInfo& tensor, bool real, tnm_tensor_info* out) {
   if (out == nullptr) return;
+  out->real = real ? 1 : 0;
   out->n = tensor.shape.n;
   out->h = tensor.shape.h;
   out->w = tensor.shape.w;
@@ -121,15 +122,31 @@ tnm_status tnm_invoke(tnm_interpreter* interpreter, const tnm_op_observer* obser
 int8_t* tnm_input(tnm_interpreter* interpreter, tnm_tensor_info* info) {
   if (interpreter == nullptr) return nullptr;
   Interpreter* state = tinynas::runtime::as_interpreter(interpreter);
-  if (state->initialized()) tinynas::runtime::export_tensor(state->input_info(), info);
+  if (state->initialized()) {
+    tinynas::runtime::export_tensor(state->input_info(), state->model().real_input(), info);
+  }
   return state->input();
 }
 
 const int8_t* tnm_output(const tnm_interpreter* interpreter, tnm_tensor_info* info) {
   if (interpreter == nullptr) return nullptr;
   const Interpreter* state = tinynas::runtime::as_interpreter(interpreter);
-  if (state->initialized()) tinynas::runtime::export_tensor(state->output_info(), info);
+  if (state->initialized()) {
+    tinynas::runtime::export_tensor(state->output_info(), state->model().real_output(), info);
+  }
   return state->output();
+}
+
+tnm_status tnm_set_input_real(tnm_interpreter* interpreter, const float* values, uint32_t count) {
+  if (interpreter == nullptr) return TNM_NULL_ARGUMENT;
+  return tinynas::runtime::to_c(
+      tinynas::runtime::as_interpreter(interpreter)->set_input_real(values, count));
+}
+
+tnm_status tnm_get_output_real(const tnm_interpreter* interpreter, float* values, uint32_t count) {
+  if (interpreter == nullptr) return TNM_NULL_ARGUMENT;
+  return tinynas::runtime::to_c(
+      tinynas::runtime::as_interpreter(interpreter)->output_real(values, count));
 }
 
 const char* tnm_status_message(tnm_status status) {

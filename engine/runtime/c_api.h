@@ -10,6 +10,10 @@
  *   int8_t* in = tnm_input(&interpreter, NULL);  ... fill ...
  *   tnm_invoke(&interpreter, NULL);
  *   const int8_t* out = tnm_output(&interpreter, NULL);
+ *
+ * A model converted from a float network (tnm_tensor_info.real set) takes and gives real values:
+ * tnm_set_input_real quantizes them into the input tensor, tnm_get_output_real dequantizes the
+ * output (TFLite QUANTIZE / DEQUANTIZE arithmetic).
  */
 #ifndef TINYNAS_ENGINE_RUNTIME_C_API_H_
 #define TINYNAS_ENGINE_RUNTIME_C_API_H_
@@ -62,12 +66,15 @@ typedef struct tnm_model_info {
   uint16_t op_count;
 } tnm_model_info;
 
-/* An input or output tensor: NHWC shape and int8 quantization (real = scale * (q - zero_point)). */
+/* An input or output tensor: NHWC shape and int8 quantization (real = scale * (q - zero_point));
+ * real is 1 when the network's interface is real-valued there (the caller quantizes the input /
+ * dequantizes the output), else 0. */
 typedef struct tnm_tensor_info {
   int32_t n, h, w, c;
   uint32_t size_bytes;
   int32_t zero_point;
   float scale;
+  int32_t real;
 } tnm_tensor_info;
 
 /* Called around every op with its index; either callback may be NULL. */
@@ -101,6 +108,14 @@ tnm_status tnm_invoke(tnm_interpreter* interpreter, const tnm_op_observer* obser
  * interpreter is not initialized); info, if not NULL, receives shape and quantization. */
 int8_t* tnm_input(tnm_interpreter* interpreter, tnm_tensor_info* info);
 const int8_t* tnm_output(const tnm_interpreter* interpreter, tnm_tensor_info* info);
+
+/* Quantizes `count` real values (the input tensor's element count, else TNM_SHAPE_MISMATCH) into
+ * the input tensor: round(x / scale) + zero_point, halves away from zero, clamped to int8. */
+tnm_status tnm_set_input_real(tnm_interpreter* interpreter, const float* values, uint32_t count);
+
+/* Dequantizes the output tensor into `count` floats (its element count, else
+ * TNM_SHAPE_MISMATCH): scale * (q - zero_point). */
+tnm_status tnm_get_output_real(const tnm_interpreter* interpreter, float* values, uint32_t count);
 
 /* A short, stable description of a status ("CRC-32 checksum mismatch"). */
 const char* tnm_status_message(tnm_status status);

@@ -9,11 +9,12 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
                         const Shape& /*input_shape*/, const int8_t* input,
                         const Shape& filter_shape, const int8_t* filter, const int32_t* bias,
                         const Shape& /*output_shape*/, int8_t* output) {
+  const int32_t output_count = filter_shape.n;  // a local: the int8 stores may alias the shape
   const int32_t depth = fully_connected_depth(filter_shape);
   const int32_t input_offset = params.input_offset;
 
   const int8_t* weights = filter;
-  for (int32_t o = 0; o < filter_shape.n; ++o) {
+  for (int32_t o = 0; o < output_count; ++o) {
     int32_t acc = bias != nullptr ? bias[o] : 0;
     for (int32_t k = 0; k < depth; ++k) {
       acc += (static_cast<int32_t>(input[k]) + input_offset) * static_cast<int32_t>(weights[k]);

@@ -6,7 +6,8 @@ namespace tinynas::runtime::validation {
 
 // Each op of a fused group on its own (check_op has seen the model's fused flag and
 // check_operands the storages): the expand and project ops are pointwise convs, the depthwise op
-// is not also in place, and the second and third op read the previous op's output.
+// is not also in place and has depth multiplier 1, and the second and third op read the previous
+// op's output.
 Status Validator::check_fused_role(uint16_t i, const OpInfo& op, FusedRole fused) {
   if (fused == FusedRole::kNone) return Status::kOk;
   if (op.in_place()) return op_error(Status::kBadFusedGroup, i, op_record::kFlags);
@@ -15,6 +16,10 @@ Status Validator::check_fused_role(uint16_t i, const OpInfo& op, FusedRole fused
   if (!kind_ok) return op_error(Status::kBadFusedGroup, i, op_record::kKind);
   if (fused != FusedRole::kExpand && op.input0 != op_output(static_cast<uint16_t>(i - 1))) {
     return op_error(Status::kBadFusedGroup, i, op_record::kInput0);
+  }
+  // The group's depthwise row keeps the expanded channels: depth multiplier 1.
+  if (fused == FusedRole::kDepthwise && tensor(op.output).shape.c != tensor(op.input0).shape.c) {
+    return op_error(Status::kBadFusedGroup, i, op_record::kOutput);
   }
   return Status::kOk;
 }

@@ -159,7 +159,78 @@ void Interpreter::run_op(const OpInfo& op) {
       global_avgpool_s8(params, input.shape, input_data, output_data);
       return;
     }
+    case OpKind::kMaxPool2d:
+      maxpool_s8(pool_params(op), input.shape, input_data, output.shape, output_data);
+      return;
+    case OpKind::kSoftmax: {
+      const SoftmaxParams params{op.softmax_input_multiplier, op.softmax_input_left_shift,
+                                 op.softmax_diff_min};
+      softmax_s8(params, input.shape.h * input.shape.w, input.shape.c, input_data, output_data);
+      return;
+    }
+    case OpKind::kReshape:  // a view: the output is the input's bytes already
+      return;
+    case OpKind::kPad: {
+      const PadParams params{op.pad_top, op.pad_left, output.zero_point};
+      pad_s8(params, input.shape, input_data, output.shape, output_data);
+      return;
+    }
+    case OpKind::kConcatenation:
+      run_concatenation(op, output, output_data);
+      return;
+    case OpKind::kQuantize: {
+      const RequantizeParams params{-input.zero_point, output.zero_point, op.output_multiplier,
+                                    op.output_shift};
+      requantize_s8(params, input_data, output_data, output.shape.elements());
+      return;
+    }
+    case OpKind::kMean: {
+      MeanParams params;
+      params.mode = static_cast<MeanMode>(op.mean_mode);
+      params.input_zero_point = input.zero_point;
+      params.output_zero_point = output.zero_point;
+      params.multiplier = op.output_multiplier;
+      params.shift = op.output_shift;
+      params.scale = op.mean_scale;
+      mean_s8(params, input.shape, input_data, output_data);
+      return;
+    }
   }
+}
+
+void Interpreter::run_concatenation(const OpInfo& op, const TensorInfo& output,
+                                    int8_t* output_data) {
+  ConcatInput inputs[kMaxConcatInputs];
+  for (int32_t k = 0; k < op.concat_input_count; ++k) {
+    const ConcatInputEntry entry = model_.concat_input(op, k);
+    const TensorInfo input = model_.tensor(entry.tensor);
+    ConcatInput& in = inputs[k];
+    in.data = arena_tensor(entry.tensor);
+    in.channels = input.shape.c;
+    in.requantize = entry.requantize != 0;
+    in.requant =
+        RequantizeParams{-input.zero_point, output.zero_point, entry.multiplier, entry.shift};
+  }
+  concatenation_s8(inputs, op.concat_input_count, output.shape.h * output.shape.w, output.shape.c,
+                   output_data);
+}
+
+Status Interpreter::set_input_real(const float* values, uint32_t count) {
+  if (!initialized_) return Status::kNotInitialized;
+  if (values == nullptr) return Status::kNullArgument;
+  const TensorInfo info = input_info();
+  if (count != info.size_bytes) return Status::kShapeMismatch;
+  quantize_real_s8(values, input(), static_cast<int32_t>(count), info.scale, info.zero_point);
+  return Status::kOk;
+}
+
+Status Interpreter::output_real(float* values, uint32_t count) const {
+  if (!initialized_) return Status::kNotInitialized;
+  if (values == nullptr) return Status::kNullArgument;
+  const TensorInfo info = output_info();
+  if (count != info.size_bytes) return Status::kShapeMismatch;
+  dequantize_s8_real(output(), values, static_cast<int32_t>(count), info.scale, info.zero_point);
+  return Status::kOk;
 }
 
 }  // namespace tinynas::runtime

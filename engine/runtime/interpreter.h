@@ -41,8 +41,16 @@ class Interpreter {
   TensorInfo input_info() const;
   TensorInfo output_info() const;
 
+  // Real values in and out, with the input and output tensors' scale and zero point (TFLite
+  // QUANTIZE float -> int8 and DEQUANTIZE): what a model with real-valued edges
+  // (ModelView::real_input / real_output) expects its caller to do; any model accepts them.
+  // `count` must be the tensor's element count (kShapeMismatch otherwise).
+  Status set_input_real(const float* values, uint32_t count);
+  Status output_real(float* values, uint32_t count) const;
+
  private:
   void run_op(const OpInfo& op);
+  void run_concatenation(const OpInfo& op, const TensorInfo& output, int8_t* output_data);
   void run_fused_group(uint16_t first);
   ConvStage conv_stage(const OpInfo& op) const;
   int8_t* arena_tensor(uint16_t index) const;

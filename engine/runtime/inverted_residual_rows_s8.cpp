@@ -72,7 +72,7 @@ void inverted_residual_rows_s8(const ConvStage& expand, const ConvStage& depthwi
           conv2d_1x1_s8(expand.params, expand.quant, input_row, input + row * input_w * input_c,
                         expand.filter_shape, expand.filter, expand.bias, expanded_row, slot);
         });
-    depthwise_row_s8(depthwise, window_rows, rows, input_w, output_w, mid_c, depthwise_out);
+    depthwise_row_s8(depthwise, window_rows, rows, input_w, output_w, mid_c, mid_c, depthwise_out);
     conv2d_1x1_s8(project.params, project.quant, depthwise_row_shape, depthwise_out,
                   project.filter_shape, project.filter, project.bias, output_row,
                   output + out_y * output_w * output_c);

@@ -23,7 +23,14 @@ int32_t kernel_scratch_bytes(const OpInfo& op, const TensorInfo& input, const Te
     case OpKind::kAveragePool2d:
     case OpKind::kGlobalAveragePool:
     case OpKind::kFullyConnected:
-      return 0;
+    case OpKind::kMaxPool2d:
+    case OpKind::kSoftmax:
+    case OpKind::kReshape:
+    case OpKind::kPad:
+    case OpKind::kConcatenation:
+    case OpKind::kQuantize:
+    case OpKind::kMean:
+      return 0;  // these kernels work in their output buffer and on the stack
   }
   return 0;
 }

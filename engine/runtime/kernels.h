@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "engine/runtime/model_format.h"
+
 namespace tinynas::runtime {
 
 struct Shape {
@@ -50,16 +52,19 @@ void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant
                    int8_t* output);
 int32_t conv2d_1x1_s8_get_buffer_size(const Shape& input_shape, const Shape& filter_shape);
 
-// Depthwise k x k convolution, depth multiplier 1, output in a separate buffer.
+// Depthwise kh x kw convolution, output in a separate buffer. The depth multiplier is
+// output_shape.c / input_shape.c: output channel c reads input channel c / multiplier (TFLite
+// DEPTHWISE_CONV_2D); the filter is 1 x KH x KW x output channels.
 void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization& quant,
                          const Shape& input_shape, const int8_t* input, const Shape& filter_shape,
                          const int8_t* filter, const int32_t* bias, const Shape& output_shape,
                          int8_t* output);
 int32_t depthwise_conv2d_s8_get_buffer_size(const Shape& input_shape, const Shape& filter_shape);
 
-// In-place depthwise: `buffer` holds the input and receives the output (which starts at the same
-// address; with stride > 1 it is smaller). Works channel by channel; the rows of the current
-// channel that later outputs still need are saved in `scratch` before they are overwritten.
+// In-place depthwise (depth multiplier 1): `buffer` holds the input and receives the output (which
+// starts at the same address; with stride > 1 it is smaller). Works channel by channel; the rows of
+// the current channel that later outputs still need are saved in `scratch` before they are
+// overwritten.
 void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuantization& quant,
                                   const Shape& input_shape, const Shape& filter_shape,
                                   const int8_t* filter, const int32_t* bias,
@@ -155,5 +160,82 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
                         const Shape& input_shape, const int8_t* input, const Shape& filter_shape,
                         const int8_t* filter, const int32_t* bias, const Shape& output_shape,
                         int8_t* output);
+
+// ---- Version-2 kernels (TFLite's int8 reference arithmetic). None needs scratch. ----
+
+// Max pool with the same quantization in and out (TFLite MAX_POOL_2D int8): the largest window
+// cell inside the input (padding never wins), clamped to the activation range.
+void maxpool_s8(const PoolParams& params, const Shape& input_shape, const int8_t* input,
+                const Shape& output_shape, int8_t* output);
+
+// TFLite's precomputed int8 softmax parameters (PreprocessSoftmaxScaling, CalculateInputRadius).
+struct SoftmaxParams {
+  int32_t input_multiplier;  // Q31 of beta * input_scale * 2^26, >= 0
+  int32_t input_left_shift;  // [0, 31]
+  int32_t diff_min;          // <= 0; differences to the row's maximum below it give -128
+};
+
+// Softmax over the last axis (`depth` values) of each of `rows` rows, int8 in, int8 out with
+// scale 1/256 and zero point -128 (TFLite SOFTMAX int8: gemmlowp fixed-point exp, Q12.19 sum,
+// Newton-Raphson reciprocal). depth in [1, kMaxSoftmaxDepth].
+inline constexpr int32_t kMaxSoftmaxDepth = 4095;  // keeps the Q12.19 sum of exps in int32
+void softmax_s8(const SoftmaxParams& params, int32_t rows, int32_t depth, const int8_t* input,
+                int8_t* output);
+
+// Constant padding of H and W (TFLite PAD int8): the input at (pad_top, pad_left) of the larger
+// output, every other cell `pad_value` (the zero point: real 0).
+struct PadParams {
+  int32_t pad_top, pad_left;  // the bottom / right padding follows from the shapes
+  int32_t pad_value;          // [-128, 127]
+};
+void pad_s8(const PadParams& params, const Shape& input_shape, const int8_t* input,
+            const Shape& output_shape, int8_t* output);
+
+// int8 -> int8 requantization (TFLite QUANTIZE between int8 tensors, reference_ops::Requantize):
+// out = clamp(zp_out + multiplier * 2^(shift - 31) * (in - zp_in), -128, 127).
+struct RequantizeParams {
+  int32_t input_offset;   // -input zero point, [-127, 128]
+  int32_t output_offset;  // output zero point, [-128, 127]
+  int32_t multiplier;     // Q31 of input_scale / output_scale, >= 0
+  int32_t shift;          // [-31, 30]
+};
+void requantize_s8(const RequantizeParams& params, const int8_t* input, int8_t* output,
+                   int32_t size);
+
+// One input of a concatenation along C: `channels` values per pixel, copied as they are (same
+// zero point as the output: TFLite's int8 CONCATENATION) or requantized like requantize_s8.
+struct ConcatInput {
+  const int8_t* data;
+  int32_t channels;
+  bool requantize;
+  RequantizeParams requant;  // requantize only
+};
+// `pixels` pixels of output_channels = sum of the inputs' channels. The output must not overlap
+// an input.
+void concatenation_s8(const ConcatInput* inputs, int32_t input_count, int32_t pixels,
+                      int32_t output_channels, int8_t* output);
+
+// TFLite MEAN over H and W, as TFLite Micro computes it (MeanMode in model_format.h).
+struct MeanParams {
+  MeanMode mode;
+  int32_t input_zero_point;   // [-128, 127]
+  int32_t output_zero_point;  // [-128, 127]
+  int32_t multiplier;         // kRescaleThenDivide: Q31 of input_scale / output_scale
+  int32_t shift;              // kRescaleThenDivide: [-31, 30]
+  float scale;                // kFloat: input_scale / output_scale (finite, > 0)
+};
+// Output: one value per channel.
+void mean_s8(const MeanParams& params, const Shape& input_shape, const int8_t* input,
+             int8_t* output);
+
+// ---- Real-valued model edges (kModelFlagRealInput / kModelFlagRealOutput) ----
+
+// TFLite QUANTIZE float -> int8 (reference_ops::AffineQuantize): round(x / scale) (single
+// precision, halves away from zero) + zero_point, clamped to int8. NaN gives the zero point.
+void quantize_real_s8(const float* input, int8_t* output, int32_t size, float scale,
+                      int32_t zero_point);
+// TFLite DEQUANTIZE int8 -> float: scale * (q - zero_point), rounded once to single precision.
+void dequantize_s8_real(const int8_t* input, float* output, int32_t size, float scale,
+                        int32_t zero_point);
 
 }  // namespace tinynas::runtime

@@ -81,7 +81,37 @@ OpInfo decode_op_record(const uint8_t* record) {
   op.output_shift = load_i32(record + op_record::kOutputShift);
   op.left_shift = load_i32(record + op_record::kLeftShift);
   op.scratch_bytes = load_u32(record + op_record::kScratchBytes);
+  op.softmax_input_multiplier = load_i32(record + op_record::kSoftmaxInputMultiplier);
+  op.softmax_input_left_shift = load_i32(record + op_record::kSoftmaxInputLeftShift);
+  op.softmax_diff_min = load_i32(record + op_record::kSoftmaxDiffMin);
+  op.concat_input_table = load_u32(record + op_record::kConcatInputTable);
+  op.concat_input_count = load_i32(record + op_record::kConcatInputCount);
+  op.mean_mode = load_u32(record + op_record::kMeanMode);
+  op.mean_scale = load_f32(record + op_record::kMeanScale);
   return op;
+}
+
+ConcatInputEntry decode_concat_input_entry(const uint8_t* entry) {
+  ConcatInputEntry input;
+  input.tensor = load_u16(entry + concat_input_entry::kTensor);
+  input.requantize = load_u8(entry + concat_input_entry::kRequantize);
+  input.reserved = load_u8(entry + concat_input_entry::kReserved);
+  input.multiplier = load_i32(entry + concat_input_entry::kMultiplier);
+  input.shift = load_i32(entry + concat_input_entry::kShift);
+  return input;
+}
+
+int32_t op_input_count(const OpInfo& op) {
+  if (op.kind == OpKind::kConcatenation) return op.concat_input_count;
+  return op.kind == OpKind::kAdd ? 2 : 1;
+}
+
+uint16_t op_input(const OpInfo& op, const uint8_t* pool, int32_t k) {
+  if (op.kind == OpKind::kConcatenation) {
+    return load_u16(pool + op.concat_input_table +
+                    static_cast<uint32_t>(k) * kConcatInputEntrySize + concat_input_entry::kTensor);
+  }
+  return k == 0 ? op.input0 : op.input1;
 }
 
 TensorInfo ModelView::tensor(uint16_t index) const {
@@ -90,6 +120,11 @@ TensorInfo ModelView::tensor(uint16_t index) const {
 
 OpInfo ModelView::op(uint16_t index) const {
   return decode_op_record(data_ + op_table_offset_ + uint32_t{index} * kOpRecordSize);
+}
+
+ConcatInputEntry ModelView::concat_input(const OpInfo& op, int32_t k) const {
+  return decode_concat_input_entry(constants() + op.concat_input_table +
+                                   static_cast<uint32_t>(k) * kConcatInputEntrySize);
 }
 
 const int8_t* ModelView::constant_int8(uint32_t pool_offset) const {

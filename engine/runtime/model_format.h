@@ -1,5 +1,8 @@
 // The on-disk layout of a .tnm model file, shared by the reader (runtime) and the writer
 // (compiler). Everything is little-endian. See ../../docs/model-format.md for the prose.
+// Version 2 adds op kinds (max pool, softmax, reshape view, pad, concatenation, int8
+// requantization, TFLite MEAN), depthwise depth multipliers > 1 and real-valued model edges;
+// a version-1 file means what it always meant.
 //
 //   [header 64 B][tensor table: tensor_count x 32 B][op table: op_count x 64 B][constant pool]
 //
@@ -13,7 +16,8 @@
 namespace tinynas::runtime {
 
 inline constexpr uint32_t kModelMagic = 0x314D4E54u;  // "TNM1" read as little-endian u32
-inline constexpr uint16_t kFormatVersion = 1;
+inline constexpr uint16_t kFormatVersion = 2;         // the newest version this runtime reads
+inline constexpr uint16_t kOldestFormatVersion = 1;   // the oldest
 inline constexpr uint32_t kHeaderSize = 64;
 inline constexpr uint32_t kTensorRecordSize = 32;
 inline constexpr uint32_t kOpRecordSize = 64;
@@ -65,6 +69,11 @@ enum ModelFlags : uint32_t {
   kModelFlagFusedRows = 1u << 1,         // the plan runs inverted-residual groups row-streamed
   kModelFlagPatchStage = 1u << 2,        // ops [0, patch_split) run patch by patch
   kModelFlagScratchInArena = 1u << 3,    // the scratch buffer lives in the arena (time-shared)
+  // Version 2: the network's interface is real-valued at the input (output): the caller quantizes
+  // real inputs with the input tensor's scale and zero point (TFLite QUANTIZE float -> int8) and
+  // dequantizes the output (TFLite DEQUANTIZE). The int8 graph in between is unchanged.
+  kModelFlagRealInput = 1u << 4,
+  kModelFlagRealOutput = 1u << 5,
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };
@@ -92,14 +101,25 @@ inline constexpr uint32_t kPatchRegionBytes = 28;  // u32, kPatched: arena bytes
 }  // namespace tensor_record
 
 enum class OpKind : uint8_t {
-  kConv2d = 1,             // k x k convolution, zero padding; 1x1 stride 1 is the pointwise case
-  kDepthwiseConv2d = 2,    // depth multiplier 1; kOpFlagInPlace: output overwrites input
+  kConv2d = 1,             // kh x kw convolution, zero padding; 1x1 stride 1 is the pointwise case
+  kDepthwiseConv2d = 2,    // depth multiplier C_out / C_in (1 in version 1); kOpFlagInPlace:
+                           // output overwrites input (multiplier 1)
   kAdd = 3,                // elementwise add of two differently quantized int8 tensors
   kAveragePool2d = 4,      // k x k window, same quantization in and out (TFLite AVERAGE_POOL_2D)
-  kGlobalAveragePool = 5,  // mean over H x W with requantization (TFLite MEAN over axes 1,2)
+  kGlobalAveragePool = 5,  // mean over H x W, 1 / (H * W) folded into the output multiplier
   kFullyConnected = 6,     // per-channel weights, input flattened
+  // Version 2.
+  kMaxPool2d = 7,       // k x k window, same quantization in and out (TFLite MAX_POOL_2D)
+  kSoftmax = 8,         // over C per pixel (TFLite SOFTMAX int8, output scale 1/256, zp -128)
+  kReshape = 9,         // a view: the output is the input's bytes under another shape (TFLite
+                        // RESHAPE, SQUEEZE); nothing runs
+  kPad = 10,            // constant padding of H and W with the zero point (TFLite PAD)
+  kConcatenation = 11,  // along C of 2..kMaxConcatInputs inputs (TFLite CONCATENATION)
+  kQuantize = 12,       // int8 -> int8 requantization (TFLite QUANTIZE between int8 tensors)
+  kMean = 13,           // mean over H x W with TFLite Micro's arithmetic (TFLite MEAN)
 };
-inline constexpr uint8_t kOpKindCount = 7;  // one past the largest kind
+inline constexpr uint8_t kOpKindCount = 14;         // one past the largest kind
+inline constexpr uint8_t kVersion1OpKindCount = 7;  // one past the largest kind of version 1
 
 enum OpFlags : uint8_t {
   kOpFlagInPlace = 1u << 0,  // depthwise only: output tensor starts at the input's arena offset
@@ -139,7 +159,47 @@ inline constexpr uint32_t kOutputMultiplier = 48;  // i32, kAdd and kGlobalAvera
 inline constexpr uint32_t kOutputShift = 52;       // i32, kAdd and kGlobalAveragePool
 inline constexpr uint32_t kLeftShift = 56;         // i32, kAdd (TFLite uses 20), [0, 30]
 inline constexpr uint32_t kScratchBytes = 60;      // u32, this op's scratch need (<= scratch_size)
+// Fields of the version-2 kinds, named for the kind that gives the bytes that meaning.
+// kSoftmax (TFLite's precomputed softmax parameters):
+inline constexpr uint32_t kSoftmaxInputMultiplier = 32;  // i32, Q31 multiplier of beta * scale
+inline constexpr uint32_t kSoftmaxInputLeftShift = 36;   // i32, [0, 31]
+inline constexpr uint32_t kSoftmaxDiffMin = 40;          // i32, <= 0
+// kConcatenation: the input table in the constant pool (concat_input_table below).
+inline constexpr uint32_t kConcatInputTable = 20;  // u32, pool offset of the table
+inline constexpr uint32_t kConcatInputCount = 32;  // i32, [2, kMaxConcatInputs]
+// kMean: which of TFLite Micro's three int8 MEAN computations (MeanMode) and its parameters.
+inline constexpr uint32_t kMeanScale = 32;  // f32, kMeanFloat: input_scale / output_scale
+inline constexpr uint32_t kMeanMode = 56;   // u32, MeanMode
 }  // namespace op_record
+
+// kConcatenation: one 12-byte entry per input, in concatenation order, 4-aligned in the pool.
+// The op record's input0 is entry 0's tensor (input1 is kNoTensor).
+inline constexpr int32_t kMaxConcatInputs = 16;
+inline constexpr uint32_t kConcatInputEntrySize = 12;
+namespace concat_input_entry {
+inline constexpr uint32_t kTensor = 0;      // u16, an arena tensor
+inline constexpr uint32_t kRequantize = 2;  // u8, 0: copy (same zero point), 1: requantize
+inline constexpr uint32_t kReserved = 3;    // u8, zero
+inline constexpr uint32_t kMultiplier = 4;  // i32, requantize: Q31 input_scale / output_scale
+inline constexpr uint32_t kShift = 8;       // i32, requantize: [-31, 30]; copy: 0 and 0
+}  // namespace concat_input_entry
+inline uint32_t concat_input_table_bytes(int32_t inputs) {
+  return static_cast<uint32_t>(inputs) * kConcatInputEntrySize;
+}
+
+// kMean: TFLite Micro computes an int8 MEAN over H and W in one of three ways (reduce_common.cc,
+// EvalMeanHelper), chosen by keep_dims and by whether input and output share the quantization.
+enum class MeanMode : uint8_t {
+  // keep_dims: requantize sum(q - zp_in) with the Q31 multiplier of input_scale / output_scale,
+  // divide by H * W rounding half away from zero, add zp_out (reference_integer_ops::Mean).
+  kRescaleThenDivide = 0,
+  // !keep_dims, same scale and zero point: sum(q) / (H * W), truncated (reference_ops::Mean).
+  kTruncatedMean = 1,
+  // !keep_dims, other quantization: round(sum(q) / (H * W) * scale - zp_in * scale) + zp_out in
+  // single precision with scale = input_scale / output_scale (QuantizedMeanOrSum).
+  kFloat = 2,
+};
+inline constexpr uint32_t kMeanModeCount = 3;
 
 // Little-endian field access that works on any host and any alignment.
 inline uint16_t load_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }

@@ -52,13 +52,34 @@ struct OpInfo {
   int32_t output_multiplier = 0, output_shift = 0;
   int32_t left_shift = 0;
   uint32_t scratch_bytes = 0;
+  // The same bytes under the names the version-2 kinds give them (model_format.h, op_record).
+  int32_t softmax_input_multiplier = 0, softmax_input_left_shift = 0, softmax_diff_min = 0;
+  uint32_t concat_input_table = kNoOffset;  // pool offset of the input table
+  int32_t concat_input_count = 0;
+  uint32_t mean_mode = 0;  // MeanMode
+  float mean_scale = 0.0f;
   bool in_place() const { return (flags & kOpFlagInPlace) != 0; }
   bool fused_rows() const { return (flags & kOpFlagFusedRows) != 0; }
+};
+
+// One entry of a concatenation's input table (model_format.h, concat_input_entry).
+struct ConcatInputEntry {
+  uint16_t tensor = kNoTensor;
+  uint8_t requantize = 0;  // 0: copy, 1: requantize
+  uint8_t reserved = 0;
+  int32_t multiplier = 0;
+  int32_t shift = 0;
 };
 
 // Decoding of raw records (no checks; validate_model() is what makes their values safe to use).
 TensorInfo decode_tensor_record(const uint8_t* record);
 OpInfo decode_op_record(const uint8_t* record);
+ConcatInputEntry decode_concat_input_entry(const uint8_t* entry);
+
+// The activation inputs of an op: input0 (and input1 for kAdd), or a concatenation's table
+// entries. `pool` is the constant pool (read for concatenations only).
+int32_t op_input_count(const OpInfo& op);
+uint16_t op_input(const OpInfo& op, const uint8_t* pool, int32_t k);
 
 // True when an op of this kind runs the pointwise kernel (conv2d_1x1_s8): 1x1, stride 1.
 bool is_pointwise_conv(const OpInfo& op);
@@ -82,6 +103,7 @@ class ModelView {
   TensorInfo tensor(uint16_t index) const;  // index < tensor_count()
   OpInfo op(uint16_t index) const;          // index < op_count()
 
+  uint16_t version() const { return version_; }
   const uint8_t* constants() const { return data_ + constants_offset_; }
   uint32_t constants_size() const { return constants_size_; }
   // Typed views of constant-pool arrays at a validated pool offset.
@@ -93,6 +115,14 @@ class ModelView {
   uint16_t input_tensor() const { return input_tensor_; }
   uint16_t output_tensor() const { return output_tensor_; }
   uint32_t flags() const { return flags_; }
+  // kModelFlagRealInput / kModelFlagRealOutput: the network's interface is real-valued there.
+  bool real_input() const { return (flags_ & kModelFlagRealInput) != 0; }
+  bool real_output() const { return (flags_ & kModelFlagRealOutput) != 0; }
+  // Input k of `op` (see op_input) and entry k of a concatenation's input table.
+  uint16_t op_input(const OpInfo& op, int32_t k) const {
+    return runtime::op_input(op, constants(), k);
+  }
+  ConcatInputEntry concat_input(const OpInfo& op, int32_t k) const;
   // kModelFlagPatchStage: ops [0, patch_split()) run per patch of a patch_grid()^2 split (else 0).
   uint16_t patch_grid() const { return patch_grid_; }
   // kModelFlagScratchInArena: the scratch buffer's arena offset and size (else 0, 0; the caller
@@ -107,6 +137,7 @@ class ModelView {
 
   const uint8_t* data_ = nullptr;
   uint32_t size_ = 0;
+  uint16_t version_ = 0;
   uint16_t tensor_count_ = 0;
   uint16_t op_count_ = 0;
   uint32_t tensor_table_offset_ = 0;

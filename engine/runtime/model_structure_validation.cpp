@@ -13,7 +13,7 @@ Status Validator::check_header() {
   if (size_ < kHeaderSize) return header_error(Status::kTruncated, header::kFileSize);
   header_ = decode_header(data_);
   if (header_.magic != kModelMagic) return header_error(Status::kBadMagic, header::kMagic);
-  if (header_.version != kFormatVersion) {
+  if (header_.version < kOldestFormatVersion || header_.version > kFormatVersion) {
     return header_error(Status::kUnsupportedVersion, header::kVersion);
   }
   if (header_.header_size != kHeaderSize) {
@@ -31,7 +31,7 @@ Status Validator::check_header() {
       return header_error(Status::kBadHeader, header::kReserved + b);
     }
   }
-  if ((header_.flags & ~kKnownModelFlags) != 0) {
+  if ((header_.flags & ~(version1() ? kVersion1ModelFlags : kVersion2ModelFlags)) != 0) {
     return header_error(Status::kBadHeader, header::kFlags);
   }
   if (crc32(data_ + kHeaderSize, size_ - kHeaderSize) != header_.crc) {

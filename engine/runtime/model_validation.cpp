@@ -36,6 +36,7 @@ Status validate_model(const uint8_t* data, uint32_t size, ModelView* out, Valida
   const validation::Header& h = validator.header();
   out->data_ = data;
   out->size_ = size;
+  out->version_ = h.version;
   out->tensor_count_ = h.tensor_count;
   out->op_count_ = h.op_count;
   out->tensor_table_offset_ = h.tensor_table_offset;

@@ -36,6 +36,15 @@ inline constexpr int64_t kMaxInputMagnitude = 256;
 // A requantized value still has an int8 zero point (magnitude <= 128) added to it.
 inline constexpr int64_t kMaxZeroPointMagnitude = 128;
 inline constexpr int64_t kRequantizedLimit = kInt32Max - kMaxZeroPointMagnitude;
+inline constexpr int64_t kInt32MinMagnitude = int64_t{1} << 31;  // |INT32_MIN|
+// |q - zero_point| of an int8 value with an int8 zero point.
+inline constexpr int64_t kMaxInt8Difference = 255;
+inline constexpr int32_t kMaxSoftmaxLeftShift = 31;
+// Output of an int8 softmax: scale 1/256 (float bits), zero point -128 (TFLite requires both).
+inline constexpr uint32_t kSoftmaxOutputScaleBits = 0x3B800000u;
+inline constexpr int32_t kSoftmaxOutputZeroPoint = -128;
+// kMean kFloat: keeps mean * scale and zp * scale finite in single precision.
+inline constexpr float kMaxMeanScale = 1.8446744e19f;  // 2^64
 
 inline constexpr uint32_t kFloatExponentShift = 23;
 inline constexpr uint32_t kFloatExponentMask = 0xFFu;
@@ -88,27 +97,66 @@ inline int64_t requantized_bound(int64_t bound, int32_t shift) {
 // Which fields an op kind uses.
 struct OpRoles {
   bool has_input1;
-  bool has_weights;  // and per-channel bias / multiplier / shift arrays
-  bool has_window;   // kernel, stride, padding
-  bool has_add_params;
-  bool has_output_requant;  // output multiplier / shift in the record
+  bool has_weights;      // and per-channel bias / multiplier / shift arrays
+  bool has_window;       // kernel, stride, padding
+  bool has_padding;      // the four padding fields alone (kPad)
+  bool has_activation;   // a fused clamp; without one activation_min/max are -128 / 127
+  bool has_input_table;  // kConcatenation: the input table's pool offset
+  uint8_t params;        // bit k: the i32 field at kParamFieldsBegin + 4 * k is used
 };
+
+inline constexpr uint32_t kParamFieldsBegin = op_record::kInput0Multiplier;  // 32
+inline constexpr int kParamFieldCount = 7;                                   // 32 .. 56
+inline constexpr uint8_t param_bit(uint32_t field) {
+  return static_cast<uint8_t>(1u << ((field - kParamFieldsBegin) / kInt32Bytes));
+}
+inline constexpr uint8_t kAddParams = 0x7F;  // every field 32 .. 56
+inline constexpr uint8_t kOutputRequantParams =
+    param_bit(op_record::kOutputMultiplier) | param_bit(op_record::kOutputShift);
 
 inline OpRoles roles_of(OpKind kind) {
   switch (kind) {
     case OpKind::kConv2d:
     case OpKind::kDepthwiseConv2d:
-      return {false, true, true, false, false};
+      return {false, true, true, false, true, false, 0};
     case OpKind::kFullyConnected:
-      return {false, true, false, false, false};
+      return {false, true, false, false, true, false, 0};
     case OpKind::kAdd:
-      return {true, false, false, true, true};
+      return {true, false, false, false, true, false, kAddParams};
     case OpKind::kAveragePool2d:
-      return {false, false, true, false, false};
+    case OpKind::kMaxPool2d:
+      return {false, false, true, false, true, false, 0};
     case OpKind::kGlobalAveragePool:
-      return {false, false, false, false, true};
+      return {false, false, false, false, true, false, kOutputRequantParams};
+    case OpKind::kSoftmax:
+      return {false,
+              false,
+              false,
+              false,
+              false,
+              false,
+              static_cast<uint8_t>(param_bit(op_record::kSoftmaxInputMultiplier) |
+                                   param_bit(op_record::kSoftmaxInputLeftShift) |
+                                   param_bit(op_record::kSoftmaxDiffMin))};
+    case OpKind::kReshape:
+      return {false, false, false, false, false, false, 0};
+    case OpKind::kPad:
+      return {false, false, false, true, false, false, 0};
+    case OpKind::kConcatenation:
+      return {false, false, false, false, false, true, param_bit(op_record::kConcatInputCount)};
+    case OpKind::kQuantize:
+      return {false, false, false, false, false, false, kOutputRequantParams};
+    case OpKind::kMean:  // which of them a mode uses: check_mean_params
+      return {false,
+              false,
+              false,
+              false,
+              false,
+              false,
+              static_cast<uint8_t>(kOutputRequantParams | param_bit(op_record::kMeanScale) |
+                                   param_bit(op_record::kMeanMode))};
   }
-  return {false, false, false, false, false};
+  return {false, false, false, false, false, false, 0};
 }
 
 // Where an op sits in a fused inverted-residual group (kOpFlagFusedRows).
@@ -145,8 +193,10 @@ inline Storage fused_output_storage(FusedRole role) {
                                                                      : Storage::kArena;
 }
 
-inline constexpr uint32_t kKnownModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows |
-                                             kModelFlagPatchStage | kModelFlagScratchInArena;
+inline constexpr uint32_t kVersion1ModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows |
+                                                kModelFlagPatchStage | kModelFlagScratchInArena;
+inline constexpr uint32_t kVersion2ModelFlags =
+    kVersion1ModelFlags | kModelFlagRealInput | kModelFlagRealOutput;
 inline constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;
 inline constexpr uint32_t kArenaScratchFieldsBegin = header::kArenaScratchOffset;
 inline constexpr int32_t kMinPatchGrid = 2;
@@ -225,8 +275,17 @@ class Validator {
   }
   TensorInfo tensor(uint16_t i) const { return decode_tensor_record(tensor_record(i)); }
   uint16_t op_output(uint16_t i) const { return load_u16(op_record(i) + op_record::kOutput); }
+  // Op i reads tensor t (a concatenation's table must have been checked).
   bool op_reads(uint16_t i, uint16_t t) const {
     const uint8_t* record = op_record(i);
+    if (record[op_record::kKind] == static_cast<uint8_t>(OpKind::kConcatenation)) {
+      const uint8_t* table = pool() + load_u32(record + op_record::kConcatInputTable);
+      const int32_t count = load_i32(record + op_record::kConcatInputCount);
+      for (int32_t k = 0; k < count; ++k) {
+        if (load_u16(table + static_cast<uint32_t>(k) * kConcatInputEntrySize) == t) return true;
+      }
+      return false;
+    }
     return load_u16(record + op_record::kInput0) == t || load_u16(record + op_record::kInput1) == t;
   }
   // The tensor holds data when op `op` starts: it is the model input or an earlier op's output.
@@ -249,6 +308,7 @@ class Validator {
   Status check_patch_header();
   Status check_arena_scratch_header();
   bool scratch_in_arena() const { return (header_.flags & kModelFlagScratchInArena) != 0; }
+  bool version1() const { return header_.version == 1; }
   // Bytes of scratch an op may use: the arena's scratch region or the caller's buffer.
   uint32_t scratch_capacity() const {
     return scratch_in_arena() ? header_.arena_scratch_bytes : header_.scratch_size;
@@ -277,6 +337,17 @@ class Validator {
   Status check_add_params(uint16_t i, const OpInfo& op);
   Status check_global_pool_params(uint16_t i, const OpInfo& op);
   Status check_in_place(uint16_t i, const OpInfo& op);
+  Status check_activation(uint16_t i, const OpInfo& op, const OpRoles& roles);
+  // The version-2 kinds' own parameters (op_parameter_validation.cpp).
+  Status check_concat_table(uint16_t i, const OpInfo& op);
+  Status check_concat_shapes(uint16_t i, const OpInfo& op);
+  Status check_softmax_params(uint16_t i, const OpInfo& op);
+  Status check_requantize(uint16_t i, int32_t multiplier, int32_t shift, uint32_t multiplier_field,
+                          uint32_t shift_field);
+  Status check_mean_params(uint16_t i, const OpInfo& op);
+  Status check_view(uint16_t i, const OpInfo& op);
+  const uint8_t* pool() const { return data_ + header_.constants_offset; }
+
   Status check_scratch(uint16_t i, const OpInfo& op);
   Status check_dataflow(uint16_t i, const OpInfo& op);
   Status check_arena_sharing();

@@ -16,6 +16,20 @@ const char* op_kind_name(OpKind kind) {
       return "global_average_pool";
     case OpKind::kFullyConnected:
       return "fully_connected";
+    case OpKind::kMaxPool2d:
+      return "max_pool2d";
+    case OpKind::kSoftmax:
+      return "softmax";
+    case OpKind::kReshape:
+      return "reshape";
+    case OpKind::kPad:
+      return "pad";
+    case OpKind::kConcatenation:
+      return "concatenation";
+    case OpKind::kQuantize:
+      return "quantize";
+    case OpKind::kMean:
+      return "mean";
   }
   return "unknown";
 }

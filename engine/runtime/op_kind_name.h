@@ -6,7 +6,8 @@
 namespace tinynas::runtime {
 
 // "conv2d", "depthwise_conv2d", "add", "average_pool2d", "global_average_pool",
-// "fully_connected"; "unknown" for any other value.
+// "fully_connected", "max_pool2d", "softmax", "reshape", "pad", "concatenation", "quantize",
+// "mean"; "unknown" for any other value.
 const char* op_kind_name(OpKind kind);
 
 }  // namespace tinynas::runtime

@@ -1,6 +1,7 @@
 // One op record: its kind and flags, operands and their storage, the fields its kind leaves
-// unused, window, shapes, per-channel arrays and the worst-case int32 of every kernel step, add
-// and global-pool parameters, in-place rules, scratch and dataflow (model_validator.h).
+// unused, activation, window, shapes, per-channel arrays and the worst-case int32 of every kernel
+// step, add and global-pool parameters, in-place rules, scratch and dataflow (model_validator.h;
+// the version-2 kinds' own parameters are in op_parameter_validation.cpp).
 #include "engine/runtime/model_validator.h"
 
 namespace tinynas::runtime::validation {
@@ -8,7 +9,7 @@ namespace tinynas::runtime::validation {
 Status Validator::check_op(uint16_t i) {
   const uint8_t* record = op_record(i);
   const uint8_t kind = load_u8(record + op_record::kKind);
-  if (kind == 0 || kind >= kOpKindCount) {
+  if (kind == 0 || kind >= (version1() ? kVersion1OpKindCount : kOpKindCount)) {
     return op_error(Status::kBadOpKind, i, op_record::kKind);
   }
   const OpInfo op = decode_op_record(record);
@@ -28,14 +29,37 @@ Status Validator::check_op(uint16_t i) {
   }
   Status status = check_patch_op(i, op);
   if (status == Status::kOk) status = check_operands(i, op, roles, fused);
+  if (status == Status::kOk && roles.has_input_table) status = check_concat_table(i, op);
   if (status == Status::kOk) status = check_fused_role(i, op, fused);
   if (status == Status::kOk) status = check_unused_fields(i, roles);
+  if (status == Status::kOk) status = check_activation(i, op, roles);
   if (status == Status::kOk && roles.has_window) status = check_window(i, op);
   if (status == Status::kOk) status = check_shapes(i, op);
   if (status == Status::kOk && roles.has_weights) status = check_per_channel_arrays(i, op);
-  if (status == Status::kOk && roles.has_add_params) status = check_add_params(i, op);
-  if (status == Status::kOk && op.kind == OpKind::kGlobalAveragePool) {
-    status = check_global_pool_params(i, op);
+  if (status == Status::kOk) {
+    switch (op.kind) {
+      case OpKind::kAdd:
+        status = check_add_params(i, op);
+        break;
+      case OpKind::kGlobalAveragePool:
+        status = check_global_pool_params(i, op);
+        break;
+      case OpKind::kSoftmax:
+        status = check_softmax_params(i, op);
+        break;
+      case OpKind::kQuantize:
+        status = check_requantize(i, op.output_multiplier, op.output_shift,
+                                  op_record::kOutputMultiplier, op_record::kOutputShift);
+        break;
+      case OpKind::kMean:
+        status = check_mean_params(i, op);
+        break;
+      case OpKind::kReshape:
+        status = check_view(i, op);
+        break;
+      default:
+        break;
+    }
   }
   if (status == Status::kOk) status = check_in_place(i, op);
   if (status == Status::kOk) status = check_scratch(i, op);
@@ -89,33 +113,38 @@ Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& ro
 // has one meaning (and a later format version can give them one).
 Status Validator::check_unused_fields(uint16_t i, const OpRoles& roles) {
   const uint8_t* record = op_record(i);
-  if (!roles.has_window) {
-    for (uint32_t field = kWindowFieldsBegin; field < kWindowFieldsEnd; ++field) {
+  if (!roles.has_window) {  // kPad keeps the four padding fields, no kernel or stride
+    const uint32_t end = roles.has_padding ? op_record::kPadTop : kWindowFieldsEnd;
+    for (uint32_t field = kWindowFieldsBegin; field < end; ++field) {
       if (record[field] != 0) return op_error(Status::kBadOpParameter, i, field);
     }
   }
-  if (!roles.has_weights) {
-    const uint32_t offset_fields[] = {op_record::kBiasOffset, op_record::kMultiplierOffset,
-                                      op_record::kShiftOffset};
-    for (uint32_t field : offset_fields) {
-      if (load_u32(record + field) != kNoOffset) {
-        return op_error(Status::kBadOpParameter, i, field);
-      }
+  const uint32_t offset_fields[] = {op_record::kBiasOffset, op_record::kMultiplierOffset,
+                                    op_record::kShiftOffset};
+  for (uint32_t field : offset_fields) {
+    const bool used =
+        roles.has_weights || (roles.has_input_table && field == op_record::kConcatInputTable);
+    if (!used && load_u32(record + field) != kNoOffset) {
+      return op_error(Status::kBadOpParameter, i, field);
     }
   }
-  if (!roles.has_add_params) {
-    const uint32_t add_fields[] = {op_record::kInput0Multiplier, op_record::kInput0Shift,
-                                   op_record::kInput1Multiplier, op_record::kInput1Shift,
-                                   op_record::kLeftShift};
-    for (uint32_t field : add_fields) {
-      if (load_u32(record + field) != 0) return op_error(Status::kBadOpParameter, i, field);
+  for (int k = 0; k < kParamFieldCount; ++k) {
+    const uint32_t field = kParamFieldsBegin + kInt32Bytes * static_cast<uint32_t>(k);
+    if ((roles.params & param_bit(field)) == 0 && load_u32(record + field) != 0) {
+      return op_error(Status::kBadOpParameter, i, field);
     }
   }
-  if (!roles.has_output_requant) {
-    const uint32_t requant_fields[] = {op_record::kOutputMultiplier, op_record::kOutputShift};
-    for (uint32_t field : requant_fields) {
-      if (load_u32(record + field) != 0) return op_error(Status::kBadOpParameter, i, field);
-    }
+  return Status::kOk;
+}
+
+// Kinds without a fused activation (TFLite has none for them) clamp to the whole int8 range.
+Status Validator::check_activation(uint16_t i, const OpInfo& op, const OpRoles& roles) {
+  if (roles.has_activation) return Status::kOk;
+  if (op.activation_min != kInt8Min) {
+    return op_error(Status::kBadOpParameter, i, op_record::kActivationMin);
+  }
+  if (op.activation_max != kInt8Max) {
+    return op_error(Status::kBadOpParameter, i, op_record::kActivationMax);
   }
   return Status::kOk;
 }
@@ -168,11 +197,15 @@ Status Validator::check_shapes(uint16_t i, const OpInfo& op) {
       return Status::kOk;
     }
     case OpKind::kDepthwiseConv2d: {
+      // Version 2: output channel c reads input channel c / multiplier.
+      const bool whole_multiple = out.shape.c % in.shape.c == 0;
+      const int32_t multiplier = version1() || !whole_multiple ? 1 : out.shape.c / in.shape.c;
       const Shape w = tensor(op.weights).shape;
-      if (w.n != 1 || w.h != op.kernel_h || w.w != op.kernel_w || w.c != in.shape.c) {
+      if (w.n != 1 || w.h != op.kernel_h || w.w != op.kernel_w ||
+          w.c != int64_t{in.shape.c} * multiplier) {
         return op_error(Status::kShapeMismatch, i, op_record::kWeights);
       }
-      if (out.shape.c != in.shape.c || !spatial_ok) {
+      if (out.shape.c != int64_t{in.shape.c} * multiplier || !spatial_ok) {
         return op_error(Status::kShapeMismatch, i, op_record::kOutput);
       }
       return Status::kOk;
@@ -197,16 +230,48 @@ Status Validator::check_shapes(uint16_t i, const OpInfo& op) {
       }
       return Status::kOk;
     case OpKind::kAveragePool2d:
+    case OpKind::kMaxPool2d:
       if (out.shape.c != in.shape.c || !spatial_ok) {
         return op_error(Status::kShapeMismatch, i, op_record::kOutput);
       }
-      // avgpool_s8 has no requantization: input and output must share the quantization.
+      // The pools have no requantization: input and output must share the quantization.
       if (out.zero_point != in.zero_point) {
         return op_error(Status::kBadOpParameter, i, op_record::kOutput);
       }
       return Status::kOk;
     case OpKind::kGlobalAveragePool:
+    case OpKind::kMean:
       if (out.shape.h != 1 || out.shape.w != 1 || out.shape.c != in.shape.c) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kSoftmax:
+      if (in.shape.c > kMaxSoftmaxDepth) {  // the Q12.19 sum of exps must fit an int32
+        return op_error(Status::kShapeMismatch, i, op_record::kInput0);
+      }
+      if (!same_shape(out.shape, in.shape)) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kReshape:
+      if (out.size_bytes != in.size_bytes) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kPad:
+      if (out.shape.h != in.shape.h + op.pad_top + op.pad_bottom ||
+          out.shape.w != in.shape.w + op.pad_left + op.pad_right || out.shape.c != in.shape.c) {
+        return op_error(Status::kShapeMismatch, i, op_record::kOutput);
+      }
+      // The padding is the zero point, copied values keep theirs: one quantization.
+      if (out.zero_point != in.zero_point) {
+        return op_error(Status::kBadOpParameter, i, op_record::kOutput);
+      }
+      return Status::kOk;
+    case OpKind::kConcatenation:
+      return check_concat_shapes(i, op);
+    case OpKind::kQuantize:
+      if (!same_shape(out.shape, in.shape)) {
         return op_error(Status::kShapeMismatch, i, op_record::kOutput);
       }
       return Status::kOk;
@@ -327,8 +392,9 @@ Status Validator::check_global_pool_params(uint16_t i, const OpInfo& op) {
   return Status::kOk;
 }
 
-// In place: depthwise only, the output starts where the input starts and is no larger in either
-// spatial dimension (what depthwise_conv2d_s8_in_place relies on), and the header says so.
+// In place: depthwise with depth multiplier 1 only, the output starts where the input starts and
+// is no larger in either spatial dimension (what depthwise_conv2d_s8_in_place relies on), and the
+// header says so.
 Status Validator::check_in_place(uint16_t i, const OpInfo& op) {
   if (!op.in_place()) return Status::kOk;
   if (op.kind != OpKind::kDepthwiseConv2d || (header_.flags & kModelFlagInPlaceDepthwise) == 0) {
@@ -336,7 +402,8 @@ Status Validator::check_in_place(uint16_t i, const OpInfo& op) {
   }
   const TensorInfo in = tensor(op.input0);
   const TensorInfo out = tensor(op.output);
-  if (out.offset != in.offset || out.shape.h > in.shape.h || out.shape.w > in.shape.w) {
+  if (out.offset != in.offset || out.shape.h > in.shape.h || out.shape.w > in.shape.w ||
+      out.shape.c != in.shape.c) {
     return op_error(Status::kBadOpParameter, i, op_record::kFlags);
   }
   return Status::kOk;
@@ -357,10 +424,12 @@ Status Validator::check_scratch(uint16_t i, const OpInfo& op) {
 
 // Ops run in file order: every input exists when the op starts, every tensor is written once.
 Status Validator::check_dataflow(uint16_t i, const OpInfo& op) {
-  if (!produced_before(op.input0, i))
-    return op_error(Status::kBadOperandIndex, i, op_record::kInput0);
-  if (op.input1 != kNoTensor && !produced_before(op.input1, i)) {
-    return op_error(Status::kBadOperandIndex, i, op_record::kInput1);
+  for (int32_t k = 0; k < op_input_count(op); ++k) {
+    if (produced_before(op_input(op, pool(), k), i)) continue;
+    const uint32_t field = k == 0                              ? op_record::kInput0
+                           : op.kind == OpKind::kConcatenation ? op_record::kConcatInputTable
+                                                               : op_record::kInput1;
+    return op_error(Status::kBadOperandIndex, i, field);
   }
   if (produced_before(op.output, i))
     return op_error(Status::kBadOperandIndex, i, op_record::kOutput);

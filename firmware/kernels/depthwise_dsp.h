@@ -110,6 +110,16 @@ inline void accumulate_window(const int8_t* const* rows, int32_t pixel_stride, c
   acc = Acc4{a0, a1, a2, a3};
 }
 
+// The group's 4 channels are adjacent bytes of each input pixel (depth multiplier 1): rows[] point
+// at the group's first channel.
+struct AdjacentChannels {
+  template <bool kAddOffset>
+  void accumulate(const int8_t* const* rows, int32_t pixel_stride, const TapPair* taps,
+                  int32_t kernel_w, const Window& win, int16x2_t offset2, Acc4& acc) const {
+    accumulate_window<kAddOffset>(rows, pixel_stride, taps, kernel_w, win, offset2, acc);
+  }
+};
+
 // The 4 channels' outputs of one pixel as one word (channel c in the lowest byte).
 inline uint32_t requantize_group(const Acc4& acc, const DepthwiseGroup& group,
                                  int32_t output_offset, const ActivationRange4& range) {
@@ -124,13 +134,16 @@ inline void store_int8x4(int8_t* p, uint32_t word) {
   memcpy(p, &word, sizeof(word));  // an unaligned STR: allowed on ARMv7-M
 }
 
-// Output row `out_y` of one 4-channel group; rows[] as for accumulate_window, out points at
-// output column 0 (channel c), output pixels `out_pixel_stride` bytes apart.
+// Output row `out_y` of one 4-channel group; rows[] as `channels` reads them (AdjacentChannels:
+// as for accumulate_window), out points at output column 0 (channel c), output pixels
+// `out_pixel_stride` bytes apart.
+template <typename Channels = AdjacentChannels>
 inline void depthwise_group_row(const runtime::ConvParams& params, const DepthwiseGroup& group,
                                 const int8_t* const* rows, int32_t in_pixel_stride,
                                 int32_t ky_begin, int32_t ky_end, int32_t kernel_h,
                                 int32_t kernel_w, int32_t input_w, int32_t output_w, int8_t* out,
-                                int32_t out_pixel_stride, const ActivationRange4& range) {
+                                int32_t out_pixel_stride, const ActivationRange4& range,
+                                const Channels& channels = Channels{}) {
   const int16x2_t offset2 = splat_offset(params.input_offset);
   Window win;
   win.ky_begin = ky_begin;
@@ -144,10 +157,12 @@ inline void depthwise_group_row(const runtime::ConvParams& params, const Depthwi
     Acc4 acc;
     if (win.full(kernel_h, kernel_w)) {
       acc = group.folded;
-      accumulate_window<false>(rows, in_pixel_stride, group.taps, kernel_w, win, offset2, acc);
+      channels.template accumulate<false>(rows, in_pixel_stride, group.taps, kernel_w, win, offset2,
+                                          acc);
     } else {
       acc = group.bias;
-      accumulate_window<true>(rows, in_pixel_stride, group.taps, kernel_w, win, offset2, acc);
+      channels.template accumulate<true>(rows, in_pixel_stride, group.taps, kernel_w, win, offset2,
+                                         acc);
     }
     store_int8x4(out, requantize_group(acc, group, params.output_offset, range));
     out += out_pixel_stride;

@@ -31,9 +31,10 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
                         const Shape& /*input_shape*/, const int8_t* input,
                         const Shape& filter_shape, const int8_t* filter, const int32_t* bias,
                         const Shape& /*output_shape*/, int8_t* output) {
+  const int32_t output_count = filter_shape.n;  // a local: the int8 stores may alias the shape
   const int32_t depth = fully_connected_depth(filter_shape);
   int32_t o = 0;
-  for (; o + 2 <= filter_shape.n; o += 2) {
+  for (; o + 2 <= output_count; o += 2) {
     const int8_t* w0 = filter + o * depth;
     const int8_t* w1 = w0 + depth;
     int32_t acc0 = start_value(params, bias, w0, depth, o);
@@ -42,7 +43,7 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
     output[o] = requantize(acc0, params, quant, o);
     output[o + 1] = requantize(acc1, params, quant, o + 1);
   }
-  if (o < filter_shape.n) {
+  if (o < output_count) {
     const int8_t* w = filter + o * depth;
     const int32_t acc =
         firmware::dsp::dot_1x1(input, w, depth, start_value(params, bias, w, depth, o));

@@ -36,6 +36,12 @@ inline int16x2_t splat_offset(int32_t offset) {
   return static_cast<int16x2_t>(lane | (lane << 16));
 }
 
+// `low` and `high` (each fitting int16) as the two lanes (PKHBT).
+inline int16x2_t pack_pair(int32_t low, int32_t high) {
+  return static_cast<int16x2_t>((static_cast<uint32_t>(low) & 0xFFFFu) |
+                                (static_cast<uint32_t>(high) << 16));
+}
+
 inline int32_t smlabb(int16x2_t a, int16x2_t b, int32_t acc) {
   int32_t result;
   __asm__("smlabb %0, %1, %2, %3" : "=r"(result) : "r"(a), "r"(b), "r"(acc));

@@ -4,8 +4,13 @@
 // depths that are not a multiple of 4 or exceed one packing chunk, output channel counts beyond
 // one requantization block, kernels larger than the input, strides 1 and 2, valid and same
 // padding, inputs too wide for the in-place ring), with zero points at -128 and 127, all three
-// activations and requantization shifts of both signs. One QEMU boot per board serves every
-// model. Skipped when the runner images or qemu-system-arm are missing.
+// activations and requantization shifts of both signs; the general convolution with TFLite's
+// windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row / column at
+// the bottom / right), depthwise convolutions with a depth multiplier, and the version-2 network
+// (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
+// computations, fully connected with per-tensor weights, softmax) on the board's plain code.
+// One QEMU boot per board serves every model. Skipped when the runner images or qemu-system-arm
+// are missing.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -24,6 +29,8 @@
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/runtime/crc32.h"
+#include "tests/engine/compiler/model_test_graphs.h"
+#include "tests/engine/compiler/random_network.h"
 #include "tests/firmware/qemu_board_link.h"
 
 #ifndef TINYNAS_FIRMWARE_DIR
@@ -178,6 +185,117 @@ std::vector<KernelCase> kernel_cases() {
   return cases;
 }
 
+// A model for the board, with what the test expects of its plan.
+struct ModelCase {
+  std::string description;
+  std::vector<uint8_t> bytes;
+  bool expect_in_place = false;
+  bool in_place = false;
+};
+
+// One convolution or depthwise convolution with TFLite's window: kh x kw, strides, SAME (extra
+// row / column at the bottom / right) or VALID; depthwise channel multiplier out_c / in_c.
+struct WindowCase {
+  OpKind kind;
+  int h, w, in_c, out_c, kernel_h, kernel_w, stride_h, stride_w;
+  bool same;
+  std::string describe() const {
+    return std::string(kind == OpKind::kConv2d ? "conv" : "depthwise") + " " + std::to_string(h) +
+           "x" + std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) +
+           " k" + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) + " s" +
+           std::to_string(stride_h) + "x" + std::to_string(stride_w) + (same ? " same" : " valid");
+  }
+};
+
+ModelCase window_model(const WindowCase& c, size_t variant) {
+  const int32_t zero_points[] = {kZeroPointMin, kZeroPointMax, 0, -3, 77};
+  const Activation activations[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6};
+  const compiler::testing::WindowDimension rows =
+      compiler::testing::tflite_window(c.h, c.kernel_h, c.stride_h, c.same);
+  const compiler::testing::WindowDimension cols =
+      compiler::testing::tflite_window(c.w, c.kernel_w, c.stride_w, c.same);
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, c.h, c.w, c.in_c};
+  graph.input = graph.add_tensor(input);
+  Tensor weights;
+  weights.name = "op.weight";
+  weights.is_constant = true;
+  weights.shape = c.kind == OpKind::kConv2d ? TensorShape{c.out_c, c.kernel_h, c.kernel_w, c.in_c}
+                                            : TensorShape{1, c.kernel_h, c.kernel_w, c.out_c};
+  Tensor output;
+  output.name = "op";
+  output.shape = {1, rows.output, cols.output, c.out_c};
+  Op op;
+  op.kind = c.kind;
+  op.name = "op";
+  op.inputs = {graph.input};
+  op.weights = graph.add_tensor(weights);
+  op.output = graph.add_tensor(output);
+  op.kernel_h = c.kernel_h;
+  op.kernel_w = c.kernel_w;
+  op.stride_h = c.stride_h;
+  op.stride_w = c.stride_w;
+  op.pad_top = rows.pad_before;
+  op.pad_bottom = rows.pad_after;
+  op.pad_left = cols.pad_before;
+  op.pad_right = cols.pad_after;
+  op.activation = activations[variant % std::size(activations)];
+  graph.output = op.output;
+  graph.add_op(op);
+  compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
+  graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
+  graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+  ModelCase model;
+  model.description = c.describe();
+  model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
+  return model;
+}
+
+// The version-2 network with its MEAN in each of TFLite Micro's computations.
+std::vector<ModelCase> version2_network_models() {
+  std::vector<ModelCase> models;
+  const char* modes[] = {"float mean", "rescale-then-divide mean", "truncated mean"};
+  for (int mode = 0; mode < 3; ++mode) {
+    for (uint32_t seed = 1; seed <= 2; ++seed) {
+      Graph graph = compiler::testing::make_tflite_ops_graph(seed);
+      Op& mean = graph.ops[7];
+      if (mode == 1) mean.keep_dims = true;
+      if (mode == 2) {  // same quantization in and out
+        graph.tensors[mean.output].scale = graph.tensors[mean.inputs[0]].scale;
+        graph.tensors[mean.output].zero_point = graph.tensors[mean.inputs[0]].zero_point;
+      }
+      ModelCase model;
+      model.description =
+          std::string("version-2 network, ") + modes[mode] + ", seed " + std::to_string(seed);
+      model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
+      models.push_back(model);
+    }
+  }
+  return models;
+}
+
+std::vector<ModelCase> tflite_models() {
+  std::vector<ModelCase> models;
+  const WindowCase windows[] = {
+      {OpKind::kConv2d, 20, 10, 1, 8, 10, 4, 2, 1, true},  // speech: 10 x 4 over a spectrogram
+      {OpKind::kConv2d, 9, 7, 3, 5, 5, 3, 2, 1, true},
+      {OpKind::kConv2d, 8, 11, 6, 3, 3, 5, 1, 2, true},
+      {OpKind::kConv2d, 12, 12, 8, 16, 3, 3, 2, 2, true},  // even output channels, input 8
+      {OpKind::kConv2d, 7, 9, 5, 7, 2, 2, 1, 1, true},     // even kernel: padding after only
+      {OpKind::kConv2d, 10, 6, 17, 9, 4, 1, 3, 1, false},
+      {OpKind::kConv2d, 5, 5, 2, 1, 1, 5, 1, 1, true},
+      {OpKind::kDepthwiseConv2d, 9, 8, 3, 6, 3, 3, 1, 1, true},
+      {OpKind::kDepthwiseConv2d, 10, 7, 4, 16, 5, 2, 2, 1, true},
+      {OpKind::kDepthwiseConv2d, 6, 11, 5, 15, 2, 3, 1, 2, false},
+  };
+  size_t variant = 0;
+  for (const WindowCase& c : windows) models.push_back(window_model(c, variant++));
+  for (ModelCase& model : version2_network_models()) models.push_back(std::move(model));
+  return models;
+}
+
 struct BoardUnderTest {
   std::string kind;
   nlohmann::json facts;
@@ -246,15 +364,20 @@ TEST_P(DspKernels, MatchTheHostEngineBitForBit) {
   }
   QemuBoardLink link(b.elf, b.facts["emulator"]["machine"].get<std::string>(),
                      b.facts["emulator"]["icount_shift"].get<int>());
+  std::vector<ModelCase> models;
   const std::vector<KernelCase> cases = kernel_cases();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const BuiltModel built = single_op_model(cases[i], static_cast<uint32_t>(1000 + i));
+    models.push_back(
+        ModelCase{cases[i].describe(), built.bytes, cases[i].in_place, built.in_place});
+  }
+  for (ModelCase& model : tflite_models()) models.push_back(std::move(model));
   int in_place_models = 0;
-  for (size_t i = 0; i < cases.size(); i += GetParam().case_stride) {
-    const KernelCase& k = cases[i];
-    SCOPED_TRACE("case " + std::to_string(i) + ": " + k.describe());
+  for (size_t i = 0; i < models.size(); i += GetParam().case_stride) {
+    const ModelCase& model = models[i];
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + model.description);
     const uint32_t seed = static_cast<uint32_t>(1000 + i);
-
-    const BuiltModel model = single_op_model(k, seed);
-    if (k.in_place) {
+    if (model.expect_in_place) {
       EXPECT_TRUE(model.in_place) << "the planner did not run the depthwise conv in place";
     }
     in_place_models += model.in_place ? 1 : 0;

@@ -11,6 +11,7 @@
 #include "engine/compiler/model_file.h"
 #include "engine/compiler/model_writer.h"
 #include "latency/op_features.h"
+#include "tests/engine/compiler/model_test_graphs.h"
 
 namespace tinynas::latency {
 namespace {
@@ -71,6 +72,25 @@ TEST(OpFeatures, AreReadFromTheModelFile) {
   EXPECT_EQ(ops[6].op_class, "fully_connected");
   EXPECT_EQ(ops[6].values[kMacs], 8 * 4);
   EXPECT_EQ(ops[6].values[kWeightBytes], 8 * 4);
+}
+
+// Every version-2 op has a class of its own; non-square windows name both sides.
+TEST(OpFeatures, Version2OpsHaveClasses) {
+  const compiler::Graph graph = compiler::testing::make_tflite_ops_graph();
+  const compiler::LoadedModel model(compiler::write_model(graph, compiler::plan_memory(graph)),
+                                    "version-2 ops");
+  const std::vector<OpFeatures> ops = extract_op_features(model.view());
+  const std::vector<std::string> classes = {
+      "conv2d_k5x3_s2x1", "pad",        "depthwise_conv2d_k3x2_s1x2_multiplier",
+      "max_pool2d_k2_s2", "quantize",   "concatenation",
+      "reshape",          "mean_mode2", "fully_connected",
+      "softmax"};
+  ASSERT_EQ(ops.size(), classes.size());
+  for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(ops[i].op_class, classes[i]) << i;
+  EXPECT_EQ(ops[5].values[kInputBytes], 2 * (2 * 3 * 12));  // both inputs of the concatenation
+  EXPECT_EQ(ops[6].values[kMacs], 0);                       // a view runs nothing
+  EXPECT_EQ(ops[6].values[kInputBytes], 0);
+  EXPECT_EQ(ops[9].values[kMacs], 10);
 }
 
 // The board runs a fused block as one kernel on its first op: that op carries the whole block

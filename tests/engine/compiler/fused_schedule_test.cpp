@@ -19,13 +19,16 @@
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/net_config_import.h"
 #include "engine/runtime/interpreter.h"
+#include "tests/engine/compiler/plan_execution.h"
 #include "tests/engine/compiler/random_network.h"
 
 namespace tinynas::compiler {
 namespace {
 
-constexpr uint8_t kPoisons[] = {0xA5, 0x5A};
-constexpr size_t kGuardBytes = 64;
+using testing::execute;
+using testing::Execution;
+using testing::random_input;
+
 // mcunet-in3 peak SRAM as first measured (tinynas memory --net-config
 // configs/nets/mcunet-in3.json --schedule plain|fused|auto); the regression test fails if a
 // change makes the fused or auto figure grow. Fused: arena 216,832 (the first conv's input and
@@ -37,53 +40,6 @@ constexpr size_t kGuardBytes = 64;
 constexpr int64_t kMcunetIn3PlainPeak = 248424;
 constexpr int64_t kMcunetIn3FusedPeakGolden = 244992;
 constexpr int64_t kMcunetIn3AutoPeakGolden = 232672;
-
-struct Execution {
-  std::vector<int8_t> output;
-  int64_t highest_arena_byte_written = -1;
-  int64_t highest_scratch_byte_written = -1;
-};
-
-int64_t highest_changed(const std::vector<uint8_t>& bytes, uint8_t poison) {
-  for (size_t i = bytes.size(); i > 0; --i) {
-    if (bytes[i - 1] != poison) return static_cast<int64_t>(i) - 1;
-  }
-  return -1;
-}
-
-Execution execute(const LoadedModel& model, const std::vector<int8_t>& input) {
-  const runtime::ModelView& view = model.view();
-  Execution execution;
-  for (uint8_t poison : kPoisons) {
-    std::vector<uint8_t> arena(view.arena_size() + kGuardBytes, poison);
-    std::vector<uint8_t> scratch(view.scratch_size() + kGuardBytes, poison);
-    runtime::Interpreter interpreter;
-    EXPECT_EQ(interpreter.init(view, arena.data(), static_cast<uint32_t>(arena.size()),
-                               scratch.data(), static_cast<uint32_t>(scratch.size())),
-              runtime::Status::kOk);
-    std::memcpy(interpreter.input(), input.data(), input.size());
-    EXPECT_EQ(interpreter.invoke(), runtime::Status::kOk);
-    const std::vector<int8_t> output(interpreter.output(),
-                                     interpreter.output() + interpreter.output_info().size_bytes);
-    if (execution.output.empty()) {
-      execution.output = output;
-    } else {
-      EXPECT_EQ(output, execution.output) << "the output depends on uninitialised bytes";
-    }
-    execution.highest_arena_byte_written =
-        std::max(execution.highest_arena_byte_written, highest_changed(arena, poison));
-    execution.highest_scratch_byte_written =
-        std::max(execution.highest_scratch_byte_written, highest_changed(scratch, poison));
-  }
-  return execution;
-}
-
-std::vector<int8_t> random_input(const Graph& graph, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int8_t> input(static_cast<size_t>(graph.tensors[graph.input].bytes()));
-  for (int8_t& value : input) value = static_cast<int8_t>(rng() & 0xFF);
-  return input;
-}
 
 MemoryPlan plan_with(const Graph& graph, Schedule schedule, bool in_place = true) {
   PlannerOptions options;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -107,6 +108,55 @@ TEST(GraphValidationTest, BuiltGraphsAreValid) {
   spec.blocks.push_back(BlockSpec{8, 8, 3, 1, 16, true});
   spec.num_classes = 4;
   EXPECT_NO_THROW(validate_graph(build_graph(spec)));
+}
+
+}  // namespace
+}  // namespace tinynas::compiler
+
+namespace tinynas::compiler {
+namespace {
+
+// make_tflite_ops_graph(): op indices.
+constexpr int kConvOp = 0, kPadOp = 1, kDepthwiseOp = 2, kPoolOp = 3, kConcatOp = 5;
+constexpr int kReshapeOp = 6, kSoftmaxOp = 9;
+
+std::string tflite_ops_error(const std::function<void(Graph&)>& mutate) {
+  Graph graph = testing::make_tflite_ops_graph();
+  mutate(graph);
+  return validation_error(graph, GraphUse::kModelFile);
+}
+
+bool mentions(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(GraphValidationTest, TheVersion2NetworkIsValid) {
+  EXPECT_EQ(tflite_ops_error([](Graph&) {}), "(no error)");
+}
+
+TEST(GraphValidationTest, RefusesWhatTheVersion2OpsCannotRun) {
+  std::string e = tflite_ops_error([](Graph& g) { g.ops[kConvOp].dilation_w = 2; });
+  EXPECT_TRUE(mentions(e, "op 0 'conv' has dilation 1x2 (only 1x1 is supported)")) << e;
+  e = tflite_ops_error([](Graph& g) { g.ops[kPadOp].pad_right = 300; });
+  EXPECT_TRUE(mentions(e, "each must be in [0, 255]")) << e;
+  e = tflite_ops_error([](Graph& g) { g.ops[kReshapeOp].activation = Activation::kRelu; });
+  EXPECT_TRUE(mentions(e, "has a fused activation, but a reshape takes none")) << e;
+  e = tflite_ops_error([](Graph& g) { g.tensors[g.ops[kPoolOp].output].zero_point = 0; });
+  EXPECT_TRUE(mentions(e, "a max_pool2d needs the same quantization in and out")) << e;
+  e = tflite_ops_error([](Graph& g) { g.tensors[g.ops[kSoftmaxOp].output].scale = 0.01f; });
+  EXPECT_TRUE(mentions(e, "an int8 softmax outputs scale 1/256 and zero point -128")) << e;
+  e = tflite_ops_error([](Graph& g) { g.ops[kSoftmaxOp].beta = 0.0f; });
+  EXPECT_TRUE(mentions(e, "softmax beta is")) << e;
+  e = tflite_ops_error([](Graph& g) { g.ops[kConcatOp].inputs.pop_back(); });
+  EXPECT_TRUE(mentions(e, "has 1 inputs (expected 2..16)")) << e;
+  e = tflite_ops_error([](Graph& g) { g.ops[kConcatOp].inputs[1] = g.ops[kDepthwiseOp].output; });
+  EXPECT_TRUE(mentions(e, "(only C may differ)")) << e;
+  e = tflite_ops_error([](Graph& g) { g.tensors[g.ops[kReshapeOp].output].shape.c = 23; });
+  EXPECT_TRUE(mentions(e, "a reshape keeps the element count")) << e;
+  e = tflite_ops_error([](Graph& g) {  // the same 72 weights as 1 x 3 x 4 x 6
+    g.tensors[g.ops[kDepthwiseOp].weights].shape = TensorShape{1, 3, 4, 6};
+  });
+  EXPECT_TRUE(mentions(e, "C_out a multiple of C_in")) << e;
 }
 
 }  // namespace

@@ -211,7 +211,8 @@ inline int64_t kernel_scratch_need(const Graph& g, const Op& op, bool in_place) 
 }
 
 // Every activation gets its own arena bytes in tensor order; a depthwise op marked
-// allow_in_place writes over its input instead when `in_place_depthwise`.
+// allow_in_place writes over its input instead when `in_place_depthwise`, and a view (reshape)
+// is its input's bytes.
 inline MemoryPlan make_sequential_plan(const Graph& g, bool in_place_depthwise) {
   MemoryPlan plan;
   plan.offsets.assign(g.tensors.size(), -1);
@@ -220,11 +221,12 @@ inline MemoryPlan make_sequential_plan(const Graph& g, bool in_place_depthwise) 
   std::vector<int> in_place_source(g.tensors.size(), -1);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
-    if (in_place_depthwise && op.kind == OpKind::kDepthwiseConv2d && op.allow_in_place &&
-        op.output >= 0 && !op.inputs.empty()) {
+    if (op.output < 0 || op.inputs.empty()) continue;
+    if (in_place_depthwise && op.kind == OpKind::kDepthwiseConv2d && op.allow_in_place) {
       plan.in_place[i] = true;
       in_place_source[op.output] = op.inputs[0];
     }
+    if (op.kind == OpKind::kReshape) in_place_source[op.output] = op.inputs[0];
   }
   int64_t next = 0;
   for (size_t t = 0; t < g.tensors.size(); ++t) {
@@ -232,8 +234,10 @@ inline MemoryPlan make_sequential_plan(const Graph& g, bool in_place_depthwise) 
     plan.offsets[t] = next;
     next += g.tensors[t].bytes();
   }
-  for (size_t t = 0; t < g.tensors.size(); ++t) {
-    if (in_place_source[t] >= 0) plan.offsets[t] = plan.offsets[in_place_source[t]];
+  for (const Op& op : g.ops) {  // in op order: a chain of views resolves front to back
+    if (op.output >= 0 && in_place_source[op.output] >= 0) {
+      plan.offsets[op.output] = plan.offsets[in_place_source[op.output]];
+    }
   }
   plan.arena_bytes = next;
   for (size_t i = 0; i < g.ops.size(); ++i) {
@@ -241,6 +245,127 @@ inline MemoryPlan make_sequential_plan(const Graph& g, bool in_place_depthwise) 
     if (plan.op_scratch[i] > plan.scratch_bytes) plan.scratch_bytes = plan.op_scratch[i];
   }
   return plan;
+}
+
+// The version-2 ops in one network, real-valued at both ends:
+//   input 10x8x3 -> conv 5x3, strides 2x1, SAME (pads top 1 / bottom 2: asymmetric), ReLU6
+//   -> pad (top 1, right 2) -> depthwise 3x2, strides 1x2, multiplier 2, ReLU
+//   -> max pool 2x2 s2 SAME (right pad 1) -> [quantize] -> concatenation (max pool output copied,
+//   quantize output requantized) -> reshape 2x3x24 -> 3x2x24 -> mean (keep_dims false, other
+//   quantization: TFLite Micro's float mean) -> fully connected (per-tensor weights) -> softmax.
+inline Graph make_tflite_ops_graph(uint32_t seed = 1) {
+  TestRandom random(seed);
+  Graph g;
+  g.real_input = true;
+  g.real_output = true;
+  g.input = add_activation(g, "input", 10, 8, 3, 0.05f, -3);
+  const int t_conv = add_activation(g, "conv", 5, 8, 6, 6.0f / 255.0f, -128);
+  const int t_pad = add_activation(g, "pad", 6, 10, 6, 6.0f / 255.0f, -128);
+  const int t_dw = add_activation(g, "depthwise", 4, 5, 12, 0.05f, -128);
+  const int t_pool = add_activation(g, "pool", 2, 3, 12, 0.05f, -128);
+  const int t_requant = add_activation(g, "requantized", 2, 3, 12, 0.08f, 10);
+  const int t_concat = add_activation(g, "concat", 2, 3, 24, 0.05f, -128);
+  const int t_view = add_activation(g, "view", 3, 2, 24, 0.05f, -128);
+  const int t_mean = add_activation(g, "mean", 1, 1, 24, 0.03f, -100);
+  const int t_logits = add_activation(g, "logits", 1, 1, 10, 0.2f, 5);
+  const int t_probs = add_activation(g, "probabilities", 1, 1, 10, 1.0f / 256.0f, -128);
+
+  Op conv;
+  conv.kind = OpKind::kConv2d;
+  conv.name = "conv";
+  conv.inputs = {g.input};
+  conv.weights = add_weights(g, random, "conv.weights", {6, 5, 3, 3}, 6);
+  conv.bias = random_bias(random, 6, true);
+  conv.output = t_conv;
+  conv.kernel_h = 5;
+  conv.kernel_w = 3;
+  conv.stride_h = 2;
+  conv.stride_w = 1;
+  conv.pad_top = 1;
+  conv.pad_bottom = 2;
+  conv.pad_left = conv.pad_right = 1;
+  conv.activation = Activation::kRelu6;
+  g.add_op(conv);
+
+  Op pad;
+  pad.kind = OpKind::kPad;
+  pad.name = "pad";
+  pad.inputs = {t_conv};
+  pad.output = t_pad;
+  pad.pad_top = 1;
+  pad.pad_right = 2;
+  g.add_op(pad);
+
+  Op depthwise;
+  depthwise.kind = OpKind::kDepthwiseConv2d;
+  depthwise.name = "depthwise";
+  depthwise.inputs = {t_pad};
+  depthwise.weights = add_weights(g, random, "depthwise.weights", {1, 3, 2, 12}, 12);
+  depthwise.bias = random_bias(random, 12, true);
+  depthwise.output = t_dw;
+  depthwise.kernel_h = 3;
+  depthwise.kernel_w = 2;
+  depthwise.stride_h = 1;
+  depthwise.stride_w = 2;
+  depthwise.activation = Activation::kRelu;
+  g.add_op(depthwise);
+
+  Op pool;
+  pool.kind = OpKind::kMaxPool2d;
+  pool.name = "pool";
+  pool.inputs = {t_dw};
+  pool.output = t_pool;
+  pool.kernel_h = pool.kernel_w = 2;
+  pool.stride_h = pool.stride_w = 2;
+  pool.pad_right = 1;
+  g.add_op(pool);
+
+  Op quantize;
+  quantize.kind = OpKind::kQuantize;
+  quantize.name = "quantize";
+  quantize.inputs = {t_pool};
+  quantize.output = t_requant;
+  g.add_op(quantize);
+
+  Op concat;
+  concat.kind = OpKind::kConcatenation;
+  concat.name = "concat";
+  concat.inputs = {t_pool, t_requant};
+  concat.output = t_concat;
+  g.add_op(concat);
+
+  Op reshape;
+  reshape.kind = OpKind::kReshape;
+  reshape.name = "reshape";
+  reshape.inputs = {t_concat};
+  reshape.output = t_view;
+  g.add_op(reshape);
+
+  Op mean;
+  mean.kind = OpKind::kMean;
+  mean.name = "mean";
+  mean.inputs = {t_view};
+  mean.output = t_mean;
+  mean.keep_dims = false;
+  g.add_op(mean);
+
+  Op fc;
+  fc.kind = OpKind::kFullyConnected;
+  fc.name = "classifier";
+  fc.inputs = {t_mean};
+  fc.weights = add_weights(g, random, "classifier.weights", {10, 1, 1, 24}, 1);  // per tensor
+  fc.bias = random_bias(random, 10, true);
+  fc.output = t_logits;
+  g.add_op(fc);
+
+  Op softmax;
+  softmax.kind = OpKind::kSoftmax;
+  softmax.name = "softmax";
+  softmax.inputs = {t_logits};
+  softmax.output = t_probs;
+  g.add_op(softmax);
+  g.output = t_probs;
+  return g;
 }
 
 inline std::vector<int8_t> random_input(size_t size, uint32_t seed) {
@@ -252,6 +377,20 @@ inline std::vector<int8_t> random_input(size_t size, uint32_t seed) {
 
 // The expected output: every op by its general kernel (conv2d_s8 also for 1x1, the
 // out-of-place depthwise), each tensor in its own buffer, parameters from quantization.h.
+// The window and clamp of a pooling op, as the interpreter passes them.
+inline runtime::PoolParams pool_params(const Op& op, const ActivationRange& range) {
+  runtime::PoolParams params{};
+  params.kernel_h = op.kernel_h;
+  params.kernel_w = op.kernel_w;
+  params.stride_h = op.stride_h;
+  params.stride_w = op.stride_w;
+  params.pad_top = op.pad_top;
+  params.pad_left = op.pad_left;
+  params.activation_min = range.min;
+  params.activation_max = range.max;
+  return params;
+}
+
 inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_t>& input) {
   std::map<int, std::vector<int8_t>> values;
   values[g.input] = input;
@@ -320,20 +459,10 @@ inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_
                         static_cast<int32_t>(out.bytes()));
         break;
       }
-      case OpKind::kAveragePool2d: {
-        runtime::PoolParams params{};
-        params.kernel_h = op.kernel_h;
-        params.kernel_w = op.kernel_w;
-        params.stride_h = op.stride_h;
-        params.stride_w = op.stride_w;
-        params.pad_top = op.pad_top;
-        params.pad_left = op.pad_left;
-        params.activation_min = range.min;
-        params.activation_max = range.max;
-        runtime::avgpool_s8(params, to_runtime_shape(in.shape), in_data,
+      case OpKind::kAveragePool2d:
+        runtime::avgpool_s8(pool_params(op, range), to_runtime_shape(in.shape), in_data,
                             to_runtime_shape(out.shape), result.data());
         break;
-      }
       case OpKind::kGlobalAveragePool: {
         const QuantizedMultiplier q =
             global_average_pool_multiplier(in.scale, out.scale, in.shape.h, in.shape.w);
@@ -345,6 +474,63 @@ inline std::vector<int8_t> run_reference(const Graph& g, const std::vector<int8_
         params.activation_min = range.min;
         params.activation_max = range.max;
         runtime::global_avgpool_s8(params, to_runtime_shape(in.shape), in_data, result.data());
+        break;
+      }
+      case OpKind::kMaxPool2d:
+        runtime::maxpool_s8(pool_params(op, range), to_runtime_shape(in.shape), in_data,
+                            to_runtime_shape(out.shape), result.data());
+        break;
+      case OpKind::kSoftmax: {
+        const SoftmaxQuantization q = softmax_quantization(op.beta, in.scale);
+        const runtime::SoftmaxParams params{q.input_multiplier, q.input_left_shift, q.diff_min};
+        runtime::softmax_s8(params, in.shape.h * in.shape.w, in.shape.c, in_data, result.data());
+        break;
+      }
+      case OpKind::kReshape:
+        result.assign(in_data, in_data + in.bytes());
+        break;
+      case OpKind::kPad: {
+        const runtime::PadParams params{op.pad_top, op.pad_left, out.zero_point};
+        runtime::pad_s8(params, to_runtime_shape(in.shape), in_data, to_runtime_shape(out.shape),
+                        result.data());
+        break;
+      }
+      case OpKind::kConcatenation: {
+        std::vector<runtime::ConcatInput> inputs;
+        for (int index : op.inputs) {
+          const Tensor& t = g.tensors[index];
+          runtime::ConcatInput c{};
+          c.data = values.at(index).data();
+          c.channels = t.shape.c;
+          c.requantize = !(t.zero_point == out.zero_point && t.scale == out.scale);
+          const QuantizedMultiplier m =
+              c.requantize ? requantization_multiplier(t.scale, out.scale) : QuantizedMultiplier{};
+          c.requant =
+              runtime::RequantizeParams{-t.zero_point, out.zero_point, m.multiplier, m.shift};
+          inputs.push_back(c);
+        }
+        runtime::concatenation_s8(inputs.data(), static_cast<int32_t>(inputs.size()),
+                                  out.shape.h * out.shape.w, out.shape.c, result.data());
+        break;
+      }
+      case OpKind::kQuantize: {
+        const QuantizedMultiplier m = requantization_multiplier(in.scale, out.scale);
+        const runtime::RequantizeParams params{-in.zero_point, out.zero_point, m.multiplier,
+                                               m.shift};
+        runtime::requantize_s8(params, in_data, result.data(), static_cast<int32_t>(out.bytes()));
+        break;
+      }
+      case OpKind::kMean: {
+        const MeanQuantization q =
+            mean_quantization(in.scale, in.zero_point, out.scale, out.zero_point, op.keep_dims);
+        runtime::MeanParams params{};
+        params.mode = q.mode;
+        params.input_zero_point = in.zero_point;
+        params.output_zero_point = out.zero_point;
+        params.multiplier = q.multiplier.multiplier;
+        params.shift = q.multiplier.shift;
+        params.scale = q.scale;
+        runtime::mean_s8(params, to_runtime_shape(in.shape), in_data, result.data());
         break;
       }
     }

@@ -22,70 +22,17 @@
 #include "engine/compiler/net_config_import.h"
 #include "engine/compiler/patch_planner.h"
 #include "engine/runtime/interpreter.h"
+#include "tests/engine/compiler/plan_execution.h"
 #include "tests/engine/compiler/random_network.h"
 
 namespace tinynas::compiler {
 namespace {
 
-constexpr uint8_t kPoisons[] = {0xA5, 0x5A};
-constexpr size_t kGuardBytes = 64;
-
-struct Execution {
-  std::vector<int8_t> output;
-  int64_t highest_arena_byte_written = -1;
-  int64_t highest_scratch_byte_written = -1;
-};
-
-int64_t highest_changed(const std::vector<uint8_t>& bytes, uint8_t poison) {
-  for (size_t i = bytes.size(); i > 0; --i) {
-    if (bytes[i - 1] != poison) return static_cast<int64_t>(i) - 1;
-  }
-  return -1;
-}
-
-Execution execute(const LoadedModel& model, const std::vector<int8_t>& input) {
-  const runtime::ModelView& view = model.view();
-  Execution execution;
-  for (uint8_t poison : kPoisons) {
-    std::vector<uint8_t> arena(view.arena_size() + kGuardBytes, poison);
-    std::vector<uint8_t> scratch(view.scratch_size() + kGuardBytes, poison);
-    runtime::Interpreter interpreter;
-    EXPECT_EQ(interpreter.init(view, arena.data(), static_cast<uint32_t>(arena.size()),
-                               scratch.data(), static_cast<uint32_t>(scratch.size())),
-              runtime::Status::kOk);
-    std::memcpy(interpreter.input(), input.data(), input.size());
-    EXPECT_EQ(interpreter.invoke(), runtime::Status::kOk);
-    const std::vector<int8_t> output(interpreter.output(),
-                                     interpreter.output() + interpreter.output_info().size_bytes);
-    if (execution.output.empty()) {
-      execution.output = output;
-    } else {
-      EXPECT_EQ(output, execution.output) << "the output depends on uninitialised bytes";
-    }
-    execution.highest_arena_byte_written =
-        std::max(execution.highest_arena_byte_written, highest_changed(arena, poison));
-    execution.highest_scratch_byte_written =
-        std::max(execution.highest_scratch_byte_written, highest_changed(scratch, poison));
-  }
-  return execution;
-}
-
-std::vector<int8_t> random_input(const Graph& graph, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int8_t> input(static_cast<size_t>(graph.tensors[graph.input].bytes()));
-  for (int8_t& value : input) value = static_cast<int8_t>(rng() & 0xFF);
-  return input;
-}
-
-MemoryPlan plan_with(const Graph& graph, Schedule schedule, PatchConfig patch = {},
-                     bool in_place = true, bool scratch_in_arena = false) {
-  PlannerOptions options;
-  options.schedule = schedule;
-  options.patch = patch;
-  options.in_place_depthwise = in_place;
-  options.scratch_in_arena = scratch_in_arena;
-  return plan_memory(graph, options);
-}
+using testing::execute;
+using testing::Execution;
+using testing::plan_with;
+using testing::random_input;
+using testing::run_plan;
 
 // Half of TinyEngine's 242 kB peak for mcunet-in3 (MCUNet, Lin et al., NeurIPS 2020), the goal
 // of patch-based inference here (MCUNetV2 reports 4-8x on such first stages).
@@ -93,16 +40,6 @@ constexpr int64_t kHalfTinyEngineMcunetIn3Peak = 121 * 1024;
 // mcunet-in3 under auto as first measured: 7 x 7 patches over ops 0-2 (first conv, blocks.0),
 // split output over the input's dead rows, fused blocks after, scratch inside the arena.
 constexpr int64_t kMcunetIn3AutoPeakGolden = 109824;
-
-// Writes, loads and runs `plan`; checks the run stays inside it. Returns the output.
-std::vector<int8_t> run_plan(const Graph& graph, const MemoryPlan& plan,
-                             const std::vector<int8_t>& input, const std::string& label) {
-  const LoadedModel model(write_model(graph, plan), label);
-  const Execution execution = execute(model, input);
-  EXPECT_LE(execution.highest_arena_byte_written, plan.arena_bytes - 1) << label;
-  EXPECT_LT(execution.highest_scratch_byte_written, plan.scratch_bytes) << label;
-  return execution.output;
-}
 
 Graph mcunet_in3() {
   return build_graph(

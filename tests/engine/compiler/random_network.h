@@ -164,4 +164,111 @@ inline Graph random_dag(std::mt19937& rng, int op_count) {
   return graph;
 }
 
+// TFLite's SAME (extra row / column at the bottom / right) or VALID padding of one dimension.
+struct WindowDimension {
+  int output = 0, pad_before = 0, pad_after = 0;
+};
+inline WindowDimension tflite_window(int input, int kernel, int stride, bool same) {
+  WindowDimension d;
+  if (same) {
+    d.output = (input + stride - 1) / stride;
+    const int total = std::max((d.output - 1) * stride + kernel - input, 0);
+    d.pad_before = total / 2;
+    d.pad_after = total - d.pad_before;
+  } else {
+    d.output = (input - kernel) / stride + 1;
+  }
+  return d;
+}
+
+// A random chain of the windows TFLite models carry: convolutions with kh != kw (up to 5 x 5),
+// unequal strides, SAME padding with the odd extra row or column at the bottom / right, VALID
+// padding; depthwise convolutions with depth multiplier 1 or 2; expand 1x1 -> depthwise ->
+// project 1x1 blocks (fusable) with residual adds. Weights and quantization are random
+// (fill_random_weights), so the graph can be written and run.
+inline Graph random_window_graph(std::mt19937& rng) {
+  Graph graph;
+  int h = uniform_int(rng, 6, 24), w = uniform_int(rng, 6, 24), c = uniform_int(rng, 1, 6);
+  auto activation = [&](const std::string& name, int height, int width, int channels) {
+    Tensor tensor;
+    tensor.name = name;
+    tensor.shape = TensorShape{1, height, width, channels};
+    return graph.add_tensor(tensor);
+  };
+  auto weights = [&](const std::string& name, TensorShape shape) {
+    Tensor tensor;
+    tensor.name = name + ".weight";
+    tensor.shape = shape;
+    tensor.is_constant = true;
+    tensor.data.assign(static_cast<size_t>(shape.elements()), 0);
+    return graph.add_tensor(tensor);
+  };
+  graph.input = activation("input", h, w, c);
+  int x = graph.input;
+  // A windowed op reading x; kind kConv2d or kDepthwiseConv2d (multiplier out_c / c).
+  auto windowed = [&](const std::string& name, OpKind kind, int out_c, int kernel_h, int kernel_w,
+                      int stride_h, int stride_w, bool same) {
+    const WindowDimension rows = tflite_window(h, kernel_h, stride_h, same);
+    const WindowDimension cols = tflite_window(w, kernel_w, stride_w, same);
+    Op op;
+    op.kind = kind;
+    op.name = name;
+    op.inputs = {x};
+    op.weights = weights(name, kind == OpKind::kConv2d ? TensorShape{out_c, kernel_h, kernel_w, c}
+                                                       : TensorShape{1, kernel_h, kernel_w, out_c});
+    op.bias.assign(out_c, 0);
+    op.kernel_h = kernel_h;
+    op.kernel_w = kernel_w;
+    op.stride_h = stride_h;
+    op.stride_w = stride_w;
+    op.pad_top = rows.pad_before;
+    op.pad_bottom = rows.pad_after;
+    op.pad_left = cols.pad_before;
+    op.pad_right = cols.pad_after;
+    op.activation = random_activation(rng);
+    op.allow_in_place = kind == OpKind::kDepthwiseConv2d;
+    op.output = activation(name, rows.output, cols.output, out_c);
+    graph.add_op(op);
+    x = op.output;
+    h = rows.output;
+    w = cols.output;
+    c = out_c;
+  };
+  auto kernel = [&](int limit) { return uniform_int(rng, 1, std::min(5, limit)); };
+  const int blocks = uniform_int(rng, 2, 6);
+  for (int b = 0; b < blocks; ++b) {
+    const std::string name = "b" + std::to_string(b);
+    const int choice = uniform_int(rng, 0, 2);
+    const bool same = coin(rng, 0.7);
+    const int kh = kernel(same ? 5 : h), kw = kernel(same ? 5 : w);
+    const int sh = uniform_int(rng, 1, 2), sw = uniform_int(rng, 1, 2);
+    if (choice == 0) {
+      windowed(name + ".conv", OpKind::kConv2d, uniform_int(rng, 1, 10), kh, kw, sh, sw, same);
+    } else if (choice == 1) {
+      windowed(name + ".depthwise", OpKind::kDepthwiseConv2d, c * uniform_int(rng, 1, 2), kh, kw,
+               sh, sw, same);
+    } else {  // expand -> depthwise -> project (+ residual add when shapes allow)
+      const int block_input = x;
+      const int in_c = c;
+      windowed(name + ".expand", OpKind::kConv2d, c * uniform_int(rng, 1, 3), 1, 1, 1, 1, false);
+      windowed(name + ".depthwise", OpKind::kDepthwiseConv2d, c, kh, kw, sh, sw, true);
+      const int out_c = coin(rng) ? in_c : uniform_int(rng, 1, 8);
+      windowed(name + ".project", OpKind::kConv2d, out_c, 1, 1, 1, 1, false);
+      graph.ops.back().activation = Activation::kNone;
+      if (graph.tensors[block_input].shape == graph.tensors[x].shape) {
+        Op add;
+        add.kind = OpKind::kAdd;
+        add.name = name + ".add";
+        add.inputs = {block_input, x};
+        add.output = activation(add.name, h, w, c);
+        graph.add_op(add);
+        x = add.output;
+      }
+    }
+  }
+  windowed("head", OpKind::kConv2d, uniform_int(rng, 1, 8), 1, 1, 1, 1, false);
+  graph.output = x;
+  return graph;
+}
+
 }  // namespace tinynas::compiler::testing

@@ -73,12 +73,14 @@ RandomConv random_conv_operands(Random& random, const reference::ConvGeometry& g
   return conv;
 }
 
+// Square odd kernels mostly; also even and very unequal sides (TFLite's 10 x 4 speech kernels)
+// and unequal strides up to 4.
 reference::ConvGeometry random_geometry(Random& random, int32_t input_c, int32_t output_c,
                                         int32_t max_side) {
-  const int32_t kernel_h = random.pick({1, 3, 5, 7});
-  const int32_t kernel_w = random.chance(0.8) ? kernel_h : random.pick({1, 3, 5, 7});
-  const int32_t stride_h = random.pick({1, 2});
-  const int32_t stride_w = random.chance(0.8) ? stride_h : random.pick({1, 2});
+  const int32_t kernel_h = random.pick({1, 2, 3, 4, 5, 7, 10});
+  const int32_t kernel_w = random.chance(0.7) ? kernel_h : random.pick({1, 2, 3, 4, 5, 7});
+  const int32_t stride_h = random.pick({1, 2, 1, 2, 3, 4});
+  const int32_t stride_w = random.chance(0.7) ? stride_h : random.pick({1, 2, 3});
   const Padding padding = testing::random_padding(random);
   const auto rows = testing::random_dimension(random, kernel_h, stride_h, padding, max_side);
   const auto cols = testing::random_dimension(random, kernel_w, stride_w, padding, max_side);
@@ -163,6 +165,33 @@ TEST(DepthwiseConv2dS8, MatchesReferenceOnRandomCases) {
                         actual.data());
     ASSERT_EQ(actual, expected) << "case " << i << ": " << conv.description
                                 << "; first difference at " << first_difference(actual, expected);
+  }
+}
+
+// TFLite DEPTHWISE_CONV_2D with a depth multiplier: output channel c reads input channel
+// c / multiplier.
+TEST(DepthwiseConv2dS8, DepthMultiplierMatchesReferenceOnRandomCases) {
+  Random random(31);
+  for (int i = 0; i < kRandomCases; ++i) {
+    const int32_t input_c = random.uniform(1, 12);
+    const int32_t multiplier = random.pick({2, 3, 4, 8});
+    const int32_t output_c = input_c * multiplier;
+    const auto g = random_geometry(random, input_c, output_c, kMaxSide);
+    RandomConv conv = random_conv_operands(
+        random, g, static_cast<size_t>(g.kernel_h) * g.kernel_w * output_c, output_c);
+    const auto acc = reference::depthwise_accumulators(g, conv.params.input_offset, conv.input,
+                                                       conv.filter, conv.bias);
+    const auto expected = requantized_reference(random, conv, acc, output_c);
+
+    std::vector<int8_t> actual(expected.size());
+    depthwise_conv2d_s8(conv.params, {conv.multiplier.data(), conv.shift.data()},
+                        shape_of(g.input_h, g.input_w, input_c), conv.input.data(),
+                        Shape{1, g.kernel_h, g.kernel_w, output_c}, conv.filter.data(),
+                        data_or_null(conv.bias), shape_of(g.output_h, g.output_w, output_c),
+                        actual.data());
+    ASSERT_EQ(actual, expected) << "case " << i << " multiplier " << multiplier << ": "
+                                << conv.description << "; first difference at "
+                                << first_difference(actual, expected);
   }
 }
 

@@ -236,7 +236,9 @@ TEST(ModelReaderHeaderTest, ShorterThanTheHeader) {
 
 TEST(ModelReaderHeaderTest, MagicVersionAndHeaderSize) {
   expect_header_error([](Bytes& b) { b[0] = 'X'; }, Status::kBadMagic, header::kMagic);
-  expect_header_error([](Bytes& b) { put_u16(b, header::kVersion, 2); },
+  expect_header_error([](Bytes& b) { put_u16(b, header::kVersion, 0); },
+                      Status::kUnsupportedVersion, header::kVersion);
+  expect_header_error([](Bytes& b) { put_u16(b, header::kVersion, kFormatVersion + 1); },
                       Status::kUnsupportedVersion, header::kVersion);
   expect_header_error([](Bytes& b) { put_u16(b, header::kHeaderSizeField, 128); },
                       Status::kBadHeader, header::kHeaderSizeField);
