@@ -88,8 +88,9 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
 
 class Farm {
  public:
-  // Opens the store, queues the jobs left unfinished by a previous run, starts one worker per
-  // board (boards come up in the background; their state says when they are ready).
+  // Makes the boards (throws FarmConfigError for a kind it cannot make, before the store is
+  // created), opens the store, queues the jobs left unfinished by a previous run, starts one
+  // worker per board (boards come up in the background; their state says when they are ready).
   explicit Farm(FarmConfig config, BoardFactory factory = make_default_board);
   ~Farm();
   Farm(const Farm&) = delete;
@@ -112,7 +113,7 @@ class Farm {
   std::optional<std::string> failure() const;
   // Blocks until the farm fails (returns why) or is stopped (returns nullopt).
   std::optional<std::string> wait_for_failure();
-  MeasurementStore& store() { return store_; }
+  MeasurementStore& store() { return *store_; }
   const FarmConfig& config() const { return config_; }
 
  private:
@@ -150,7 +151,7 @@ class Farm {
   void finish_measuring_locked(QueuedJob& job);
 
   FarmConfig config_;
-  MeasurementStore store_;
+  std::unique_ptr<MeasurementStore> store_;  // opened once the boards are made
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -355,6 +356,15 @@ TEST(Farm, ConcurrentJobsForOneModelAreMeasuredOnce) {
   EXPECT_EQ((*farm.job_json(second))["measurement"]["runs"], 1);
   EXPECT_EQ(control->measure_calls.load(), 2);
   EXPECT_EQ(farm.store().measurement_count(), 2);
+}
+
+TEST(Farm, AnUnknownBoardKindIsRefusedBeforeTheDatabaseIsCreated) {
+  profiler::TempDir dir("farm-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.boards = {BoardEntry{}};
+  config.boards[0].kind = "no-such-board";
+  EXPECT_THROW(Farm farm(config), FarmConfigError);
+  EXPECT_FALSE(std::filesystem::exists(config.database));
 }
 
 }  // namespace
