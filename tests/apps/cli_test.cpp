@@ -62,12 +62,23 @@ class CliTest : public ::testing::Test {
     return path.string();
   }
   std::string path(const std::string& name) const { return (directory_ / name).string(); }
+  // sample.tnm compiled from kSampleArch with random weights; "" (and a failure) if it fails.
+  std::string sample_model();
 
   fs::path directory_;
 };
 
 constexpr const char* kMcunetIn3 = "configs/nets/mcunet-in3.json";
 constexpr const char* kSampleArch = "configs/nets/sample-fmnist.arch.json";
+
+std::string CliTest::sample_model() {
+  const std::string model = path("sample.tnm");
+  const CommandResult compiled =
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model);
+  if (compiled.exit_code == 0) return model;
+  ADD_FAILURE() << compiled.output;
+  return "";
+}
 
 TEST_F(CliTest, HelpListsTheEngineCommands) {
   const CommandResult result = run_tinynas("--help");
@@ -113,11 +124,8 @@ TEST_F(CliTest, CompiledModelReportsTheSameMemoryAsItsDescription) {
 }
 
 TEST_F(CliTest, RunIsDeterministicAndPrintsTheOutputTensor) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const CommandResult first = run_tinynas("run " + model + " --pattern random --seed 7 --json");
   const CommandResult second = run_tinynas("run " + model + " --pattern random --seed 7 --json");
   ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -239,11 +247,8 @@ TEST_F(CliTest, FusedModelCompilesRunsAndMatchesThePlainModel) {
 }
 
 TEST_F(CliTest, RunRejectsAnInputOfTheWrongSize) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const std::string input = write_file("input.bin", "short");
   const CommandResult result = run_tinynas("run " + model + " --input " + input);
   EXPECT_NE(result.exit_code, 0);
@@ -333,11 +338,8 @@ TEST_F(CliTest, SearchWithABadJobPrintsEveryErrorWithItsPath) {
 #endif
 
 TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   {
     std::fstream file(model, std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(200);
@@ -381,11 +383,8 @@ TEST_F(CliTest, FarmServeBeyondLoopbackWithoutATokenIsRefusedBeforeAnythingStart
 }
 
 TEST_F(CliTest, ProfileRunsZeroSaysWhatIsExpected) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const CommandResult result =
       run_tinynas("profile " + model + " --board qemu-mps2-an386 --runs 0");
   EXPECT_NE(result.exit_code, 0);
@@ -395,11 +394,8 @@ TEST_F(CliTest, ProfileRunsZeroSaysWhatIsExpected) {
 }
 
 TEST_F(CliTest, ProfilePortThatIsARegularFileSaysSo) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const std::string not_a_port = write_file("ttyFAKE", "");
   const CommandResult result =
       run_tinynas("profile " + model + " --board stm32f746g-disco --port " + not_a_port);
