@@ -1,5 +1,5 @@
-// tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--build] [--verify N] [--port DEV]
-//                [--protocol tinynas|mlperf-tiny]
+// tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--force] [--build] [--verify N]
+//                [--port DEV] [--protocol tinynas|mlperf-tiny]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +34,7 @@ struct ExportCommandOptions {
   std::string board;
   std::string out_dir;
   bool build = false;
+  bool force = false;
   std::size_t verify = 0;
   std::string port;
   std::string dataset_dir;
@@ -126,8 +127,11 @@ void run_export(const ExportCommandOptions& options) {
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
   const deploy::ExportSource source = deploy::resolve_export_source(options.input);
-  const deploy::ExportProject project = deploy::write_export_project(
-      source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
+  deploy::ExportWriteOptions write;
+  write.force = options.force;
+  write.serial_protocol = options.protocol;
+  const deploy::ExportProject project =
+      deploy::write_export_project(source, spec, options.out_dir, write);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
              project.files.size());
   fmt::print("  model {} B in flash; arena {} B + scratch {} B static RAM (planned)\n",
@@ -170,6 +174,9 @@ void register_export_command(CLI::App& app) {
       ->required();
   command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
   command->add_option("--out", options->out_dir, "project directory to write")->required();
+  command->add_flag("--force", options->force,
+                    "write into a directory that holds files a previous export did not write (or "
+                    "that were changed since): they are overwritten");
   command->add_flag("--build", options->build,
                     "build the image with cmake + arm-none-eabi-gcc and report flash/RAM");
   command->add_option("--verify", options->verify,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "engine/compiler/model_file.h"
 #include "farm/farm_client.h"
 #include "profiler/board_connection.h"
 #include "profiler/interrupt_cleanup.h"
@@ -44,15 +46,6 @@ struct ProfileCommandOptions {
   std::string upload = "serial";  // or "gdb": the model straight into memory over GDB
   std::string gdb_server;         // boards on a port: their probe's GDB server
 };
-
-std::vector<uint8_t> read_model_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open the model file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw std::runtime_error(path + ": the model file is empty");
-  return bytes;
-}
 
 void print_human(const profiler::ProfileResult& r, const std::string& model_path) {
   // Every figure below was measured on this board with this firmware; the tag repeats it.
@@ -117,7 +110,8 @@ profiler::ProfileResult profile_on_board(const ProfileCommandOptions& options,
 }
 
 void run_profile(const ProfileCommandOptions& options) {
-  const std::vector<uint8_t> model = read_model_bytes(options.model_path);
+  // Validated here, before a board is started or a farm is asked.
+  const std::vector<uint8_t> model = compiler::load_model_file(options.model_path).bytes();
   profiler::ProfileResult result;
   if (options.farm_url.empty()) {
     result = profile_on_board(options, model);
@@ -171,7 +165,7 @@ void register_profile_command(CLI::App& app) {
                       "runner image for an emulated board (default: the build's, or "
                       "$TINYNAS_FIRMWARE_DIR/<board>/tinynas-runner.elf)");
   command->add_option("--runs", options->runs, "inferences per measurement (>= 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(uint32_t{1}, std::numeric_limits<uint32_t>::max()));
   command
       ->add_option("--timeout", options->run_timeout_seconds,
                    "seconds to wait for RUN to finish (emulated boards are slow)")

@@ -1,16 +1,20 @@
 #include "deploy/export_project.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "config/field_reader.h"
 #include "config/json_file.h"
+#include "deploy/export_manifest.h"
 #include "engine/compiler/source_generator.h"
 #include "engine/runtime/crc32.h"
 #include "search_results/result_layout.h"
+#include "text/sha256.h"
 
 #ifndef TINYNAS_SOURCE_DIR
 #error "TINYNAS_SOURCE_DIR must be defined by deploy/CMakeLists.txt"
@@ -73,35 +77,57 @@ std::string board_cmake(const profiler::BoardSpec& spec, const BoardRecipe& reci
   return out;
 }
 
-// Copies the files of `from` (not recursive) whose names end in one of `extensions`.
-void copy_dir_files(const fs::path& from, const fs::path& to,
-                    const std::vector<std::string>& extensions, const fs::path& project,
-                    std::vector<std::string>& written) {
-  if (!fs::is_directory(from)) {
-    throw std::runtime_error(from.string() + ": missing directory of the tinynas source tree");
+// The files of a project, relative to its directory, in the order they are made.
+class ProjectFiles {
+ public:
+  void add(const std::string& path, std::string bytes) {
+    files_.push_back({path, std::move(bytes)});
   }
-  fs::create_directories(to);
-  for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string extension = entry.path().extension().string();
-    bool wanted = false;
-    for (const std::string& e : extensions) wanted = wanted || extension == e;
-    if (!wanted) continue;
-    const fs::path target = to / entry.path().filename();
-    fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
-    written.push_back(fs::relative(target, project).string());
+  void copy(const fs::path& from, const std::string& path) {
+    if (!fs::is_regular_file(from)) {
+      throw std::runtime_error(from.string() + ": missing file of the tinynas source tree");
+    }
+    std::ifstream in(from, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw std::runtime_error(from.string() + ": cannot read");
+    add(path, std::move(bytes));
   }
-}
+  // The files of `from` (not recursive) whose names end in one of `extensions`, into `to`.
+  void copy_dir(const fs::path& from, const std::string& to,
+                const std::vector<std::string>& extensions) {
+    if (!fs::is_directory(from)) {
+      throw std::runtime_error(from.string() + ": missing directory of the tinynas source tree");
+    }
+    std::vector<fs::path> sources;
+    for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string extension = entry.path().extension().string();
+      bool wanted = false;
+      for (const std::string& e : extensions) wanted = wanted || extension == e;
+      if (wanted) sources.push_back(entry.path());
+    }
+    std::sort(sources.begin(), sources.end());
+    for (const fs::path& source : sources) copy(source, to + "/" + source.filename().string());
+  }
+  std::vector<std::string> paths() const {
+    std::vector<std::string> paths;
+    for (const auto& file : files_) paths.push_back(file.first);
+    return paths;
+  }
+  // Writes every file under `project` and returns what the manifest lists.
+  ExportManifest write(const fs::path& project) const {
+    ExportManifest manifest;
+    for (const auto& [path, bytes] : files_) {
+      write_text(project / path, bytes);
+      manifest.sha256_by_path[path] =
+          text::sha256_hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    }
+    return manifest;
+  }
 
-void copy_file(const fs::path& from, const fs::path& to, const fs::path& project,
-               std::vector<std::string>& written) {
-  if (!fs::is_regular_file(from)) {
-    throw std::runtime_error(from.string() + ": missing file of the tinynas source tree");
-  }
-  fs::create_directories(to.parent_path());
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-  written.push_back(fs::relative(to, project).string());
-}
+ private:
+  std::vector<std::pair<std::string, std::string>> files_;
+};
 
 }  // namespace
 
@@ -237,8 +263,9 @@ std::string default_source_dir() {
 }
 
 ExportProject write_export_project(const ExportSource& source, const profiler::BoardSpec& spec,
-                                   const std::string& out_dir, const std::string& source_dir,
-                                   const std::string& serial_protocol) {
+                                   const std::string& out_dir, const ExportWriteOptions& write) {
+  const std::string& source_dir = write.source_dir;
+  const std::string& serial_protocol = write.serial_protocol;
   if (serial_protocol != kSerialProtocolTinynas && serial_protocol != kSerialProtocolMlperfTiny) {
     throw std::runtime_error("serial protocol '" + serial_protocol + "': expected " +
                              kSerialProtocolTinynas + " or " + kSerialProtocolMlperfTiny);
@@ -246,11 +273,6 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
   const BoardRecipe recipe = board_recipe(spec, source_dir);
   const fs::path project(out_dir);
   const fs::path root(source_dir);
-  const fs::path copy = project / "tinynas";
-  fs::create_directories(project);
-  // tinynas/ is a copy of the source tree: files an older tinynas copied there (since split or
-  // renamed) would still be globbed into the build, so the copy starts empty.
-  fs::remove_all(copy);
 
   ExportProject result;
   result.dir = project.string();
@@ -259,50 +281,48 @@ ExportProject write_export_project(const ExportSource& source, const profiler::B
   result.arena_bytes = source.model.view().arena_size();
   result.scratch_bytes = source.model.view().scratch_size();
 
+  ProjectFiles files;
   compiler::SourceOptions options;
   options.origin = source.origin;
   options.class_names = source.class_names;
   const compiler::GeneratedSources generated =
       compiler::generate_model_sources(source.model, options);
-  write_text(project / "model" / "model.h", generated.header);
-  write_text(project / "model" / "model.cpp", generated.source);
+  files.add("model/model.h", generated.header);
+  files.add("model/model.cpp", generated.source);
   const std::vector<uint8_t> bytes = source.model.bytes();
-  write_text(project / "model.tnm", std::string(bytes.begin(), bytes.end()));
-  result.files.insert(result.files.end(), {"model/model.h", "model/model.cpp", "model.tnm"});
+  files.add("model.tnm", std::string(bytes.begin(), bytes.end()));
 
   char crc[16];
   std::snprintf(crc, sizeof(crc), "%08x", runtime::crc32(source.model.data(), source.model.size()));
   const std::string version =
       std::string("tinynas-export ") + TINYNAS_VERSION + " (model crc32 " + crc + ")";
-  write_text(project / "board.cmake", board_cmake(spec, recipe, version, serial_protocol));
-  result.files.push_back("board.cmake");
+  files.add("board.cmake", board_cmake(spec, recipe, version, serial_protocol));
 
   const fs::path templ = root / "firmware" / "export";
-  copy_file(templ / "CMakeLists.txt", project / "CMakeLists.txt", project, result.files);
-  copy_file(templ / "README.md", project / "README.md", project, result.files);
-  copy_file(templ / "app" / "main.cpp", project / "app" / "main.cpp", project, result.files);
+  files.copy(templ / "CMakeLists.txt", "CMakeLists.txt");
+  files.copy(templ / "README.md", "README.md");
+  files.copy(templ / "app" / "main.cpp", "app/main.cpp");
 
   const std::vector<std::string> code = {".h", ".cpp"};
-  copy_dir_files(root / "engine" / "runtime", copy / "engine" / "runtime", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "protocol", copy / "firmware" / "protocol", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "server", copy / "firmware" / "server", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "mlperf_tiny", copy / "firmware" / "mlperf_tiny", code,
-                 project, result.files);
-  copy_dir_files(root / "firmware" / "board", copy / "firmware" / "board", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "kernels", copy / "firmware" / "kernels", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "startup", copy / "firmware" / "startup", code, project,
-                 result.files);
-  copy_dir_files(root / "firmware" / "cmake", copy / "firmware" / "cmake", {".cmake"}, project,
-                 result.files);
-  for (const std::string& script : {recipe.linker_script, std::string("sections.ld")}) {
-    copy_file(root / "firmware" / "linker" / script, copy / "firmware" / "linker" / script, project,
-              result.files);
+  const std::string copy = kExportSourceCopyDir;
+  for (const char* dir : {"firmware/protocol", "firmware/server", "firmware/mlperf_tiny",
+                          "firmware/board", "firmware/kernels", "firmware/startup"}) {
+    files.copy_dir(root / dir, copy + "/" + dir, code);
   }
+  files.copy_dir(root / "engine" / "runtime", copy + "/engine/runtime", code);
+  files.copy_dir(root / "firmware" / "cmake", copy + "/firmware/cmake", {".cmake"});
+  for (const std::string& script : {recipe.linker_script, std::string("sections.ld")}) {
+    files.copy(root / "firmware" / "linker" / script, copy + "/firmware/linker/" + script);
+  }
+
+  result.files = files.paths();
+  const ExportClaim claim = claim_export_dir(out_dir, result.files, write.force);
+  fs::create_directories(project);
+  for (const std::string& stale : claim.stale) fs::remove(project / stale);
+  // tinynas/ is a copy of the source tree: files an older tinynas copied there (since split or
+  // renamed) would still be globbed into the build, so the copy starts empty.
+  fs::remove_all(project / copy);
+  write_export_manifest((project / kExportManifestName).string(), files.write(project));
   return result;
 }
 

@@ -3,6 +3,7 @@
 //   <out>/app/main.cpp, CMakeLists.txt, README.md   the template in firmware/export/
 //   <out>/board.cmake                 board numbers and sources, from configs/boards/<kind>.json
 //   <out>/model.tnm                   the embedded model file, for reference and re-verification
+//   <out>/tinynas-export.json         what the export wrote (export_manifest.h)
 //   <out>/tinynas/...                 the runtime, protocol, protocol server, board support,
 //                                     startup, linker scripts and CMake files (toolchain,
 //                                     firmware_image.cmake), copied from the source tree
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "deploy/export_manifest.h"
 #include "engine/compiler/model_file.h"
 #include "profiler/board_spec.h"
 
@@ -74,12 +76,19 @@ struct ExportProject {
 inline constexpr char kSerialProtocolTinynas[] = "tinynas";
 inline constexpr char kSerialProtocolMlperfTiny[] = "mlperf-tiny";
 
-// Writes the project into `out_dir` (created; existing files of the same names are replaced).
-// Throws std::runtime_error naming the file that could not be read or written, or the protocol
-// when it is neither of the above.
+struct ExportWriteOptions {
+  bool force = false;  // write into a directory export_manifest.h would refuse
+  std::string source_dir = default_source_dir();
+  std::string serial_protocol = kSerialProtocolTinynas;
+};
+
+// Writes the project into `out_dir` (created) and its manifest (export_manifest.h): a new or empty
+// directory, or a previous export's, whose files it replaces (and removes those it no longer
+// writes) while the user's own files stay. Nothing is written when the directory is refused.
+// Throws std::runtime_error naming the file that could not be read or written, the files in the
+// way, or the protocol when it is neither of the above.
 ExportProject write_export_project(const ExportSource& source, const profiler::BoardSpec& spec,
                                    const std::string& out_dir,
-                                   const std::string& source_dir = default_source_dir(),
-                                   const std::string& serial_protocol = kSerialProtocolTinynas);
+                                   const ExportWriteOptions& options = {});
 
 }  // namespace tinynas::deploy

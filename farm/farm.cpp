@@ -7,10 +7,10 @@
 #include "engine/compiler/model_file.h"
 #include "farm/emulated_farm_board.h"
 #include "farm/port_farm_board.h"
-#include "farm/sha256.h"
 #include "profiler/board_connection.h"
 #include "profiler/board_spec.h"
 #include "profiler/qemu_board.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -115,8 +115,9 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
   return std::make_unique<EmulatedFarmBoard>(spec, options);
 }
 
-Farm::Farm(FarmConfig config, BoardFactory factory)
-    : config_(std::move(config)), store_(config_.database) {
+Farm::Farm(FarmConfig config, BoardFactory factory) : config_(std::move(config)) {
+  // The boards first: a farm file naming a kind no board file has is refused before the
+  // database is created.
   for (const BoardEntry& entry : config_.boards) {
     const int count = entry.port ? 1 : entry.count;
     for (int i = 0; i < count; ++i) {
@@ -130,14 +131,15 @@ Farm::Farm(FarmConfig config, BoardFactory factory)
     }
     queues_[entry.kind];
   }
-  for (const JobRecord& job : store_.requeue_unfinished_jobs()) {
+  store_ = std::make_unique<MeasurementStore>(config_.database);
+  for (const JobRecord& job : store_->requeue_unfinished_jobs()) {
     auto queue = queues_.find(job.board_kind);
     if (queue == queues_.end()) {
       spdlog::warn("farm: job {} waits for a {} board, which this farm does not have", job.id,
                    job.board_kind);
       continue;
     }
-    queue->second.push_back({job.id, job.model_sha256, job.board_kind, job.runs, {}});
+    queue->second.push_back({job.id, job.model_sha256, job.board_kind, job.runs, {}, false});
   }
   for (auto& worker : workers_) {
     Worker* w = worker.get();
@@ -163,6 +165,17 @@ void Farm::stop() {
 bool Farm::stopping() const {
   std::lock_guard lock(mutex_);
   return stopping_;
+}
+
+std::optional<std::string> Farm::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+std::optional<std::string> Farm::wait_for_failure() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return stopping_; });
+  return failure_;
 }
 
 std::vector<std::string> Farm::kinds() const {
@@ -194,7 +207,7 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
   } catch (const std::exception& e) {
     throw SubmitError(SubmitRefusal::kInvalidModel, e.what());
   }
-  const std::string sha = sha256_hex(model);
+  const std::string sha = text::sha256_hex(model);
   std::set<std::string> firmware_versions;
   std::size_t waiting = 0;
   {
@@ -212,28 +225,28 @@ SubmitResult Farm::submit(const std::vector<uint8_t>& model, const std::string& 
                       "queue full: " + std::to_string(waiting) + " jobs waiting (limit " +
                           std::to_string(config_.limits.max_queued_jobs) + ")");
   }
-  store_.put_model(sha, model);
+  store_->put_model(sha, model);
   // Boards of a kind normally share one firmware; any version they run answers the job.
   for (const std::string& version : firmware_versions) {
-    if (auto found = store_.find_measurement(sha, kind, version)) {
-      return {store_.add_job_from_store(sha, kind, runs, found->id), true, sha};
+    if (auto found = store_->find_measurement(sha, kind, version, runs)) {
+      return {store_->add_job_from_store(sha, kind, runs, found->id), true, sha};
     }
   }
-  const int64_t id = store_.add_job(sha, kind, runs);
+  const int64_t id = store_->add_job(sha, kind, runs);
   {
     std::lock_guard lock(mutex_);
-    queues_[kind].push_back({id, sha, kind, runs, {}});
+    queues_[kind].push_back({id, sha, kind, runs, {}, false});
   }
   changed_.notify_all();
   return {id, false, sha};
 }
 
 std::optional<nlohmann::json> Farm::job_json(int64_t id) {
-  const std::optional<JobRecord> job = store_.job(id);
+  const std::optional<JobRecord> job = store_->job(id);
   if (!job) return std::nullopt;
   nlohmann::json json = to_json(*job);
   if (job->measurement_id) {
-    if (auto m = store_.measurement(*job->measurement_id)) json["measurement"] = to_json(*m);
+    if (auto m = store_->measurement(*job->measurement_id)) json["measurement"] = to_json(*m);
   }
   return json;
 }
@@ -332,9 +345,12 @@ bool Farm::take_job(Worker& worker, QueuedJob& job) {
   while (true) {
     if (stopping_) return false;
     for (auto it = queue.begin(); it != queue.end(); ++it) {
-      if (eligible(worker, *it)) {
+      // A job for what another board is measuring now waits for that answer.
+      if (eligible(worker, *it) && measuring_.count(measuring_key(*it)) == 0) {
         job = std::move(*it);
         queue.erase(it);
+        measuring_.insert(measuring_key(job));
+        job.measuring = true;
         worker.status.state = BoardState::kBusy;
         worker.status.current_job = job.id;
         return true;
@@ -350,25 +366,72 @@ void Farm::run_worker(Worker& worker) {
     return;
   }
   QueuedJob job;
-  while (take_job(worker, job)) run_job(worker, job);
+  try {
+    while (take_job(worker, job)) {
+      run_job(worker, job);
+      finish_measuring(job);
+    }
+  } catch (const std::exception& e) {
+    // Board faults are handled in run_job: what gets here is the store failing. The job goes
+    // back to queued if the store still takes that (else the next start requeues it).
+    finish_measuring(job);
+    fail(store_->path() + ": " + e.what());
+    try {
+      store_->release_job(job.id);
+    } catch (const std::exception& release_error) {
+      spdlog::error("farm: job {} stays running until the next start: {}", job.id,
+                    release_error.what());
+    }
+  }
   set_state(worker, BoardState::kStopped);
 }
 
+void Farm::fail(const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_) {
+      failure_ = why;
+      spdlog::error("farm: stopping: {}", why);
+    }
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& worker : workers_) worker->board->interrupt();
+}
+
+std::string Farm::measuring_key(const QueuedJob& job) {
+  return job.kind + "/" + job.model_sha256 + "/" + std::to_string(job.runs);
+}
+
+void Farm::finish_measuring(QueuedJob& job) {
+  {
+    std::lock_guard lock(mutex_);
+    finish_measuring_locked(job);
+  }
+  changed_.notify_all();
+}
+
+void Farm::finish_measuring_locked(QueuedJob& job) {
+  if (!job.measuring) return;
+  job.measuring = false;
+  measuring_.erase(measuring_.find(measuring_key(job)));
+}
+
 void Farm::run_job(Worker& worker, QueuedJob& job) {
-  if (!store_.start_job(job.id, worker.status.name)) {
+  if (!store_->start_job(job.id, worker.status.name)) {
     spdlog::warn("farm: job {} is no longer queued; skipped", job.id);
     set_state(worker, BoardState::kIdle);
     return;
   }
   const std::string firmware = worker.board->info().firmware_version;
-  if (auto found = store_.find_measurement(job.model_sha256, job.kind, firmware)) {
-    store_.finish_job_from_store(job.id, found->id);
+  if (auto found = store_->find_measurement(job.model_sha256, job.kind, firmware, job.runs)) {
+    store_->finish_job_from_store(job.id, found->id);
     set_state(worker, BoardState::kIdle);
     return;
   }
-  const std::optional<std::vector<uint8_t>> model = store_.model(job.model_sha256);
+  const std::optional<std::vector<uint8_t>> model = store_->model(job.model_sha256);
   if (!model) {
-    store_.fail_job(job.id, "model " + job.model_sha256 + " is missing from the store");
+    store_->fail_job(job.id, "model " + job.model_sha256 + " is missing from the store");
     set_state(worker, BoardState::kIdle);
     return;
   }
@@ -384,17 +447,17 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
       worker.status.consecutive_failures = 0;
     }
     set_state(worker, BoardState::kIdle);
-    store_.finish_job(job.id, worker.status.name, profiler::to_json(result));
+    store_->finish_job(job.id, worker.status.name, profiler::to_json(result));
   } catch (const profiler::BoardRejectedError& e) {
     if (stopping()) {
-      store_.release_job(job.id);
+      store_->release_job(job.id);
       return;
     }
     if (!is_model_rejection(e.status())) {
       board_failed(worker, job, e.what());
       return;
     }
-    store_.fail_job(job.id, e.what());
+    store_->fail_job(job.id, e.what());
     // The board refused the model but is healthy; a reset leaves it clean for the next job.
     try {
       worker.board->recover();
@@ -403,10 +466,10 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
       board_failed(worker, job, reset_error.what());
     }
   } catch (const StoreError&) {
-    throw;  // the database is gone: nothing sensible left to do
+    throw;  // the database fails: run_worker stops the farm
   } catch (const std::exception& e) {
     if (stopping()) {
-      store_.release_job(job.id);
+      store_->release_job(job.id);
       return;
     }
     board_failed(worker, job, e.what());
@@ -415,15 +478,16 @@ void Farm::run_job(Worker& worker, QueuedJob& job) {
 
 void Farm::board_failed(Worker& worker, QueuedJob& job, const std::string& message) {
   spdlog::warn("farm: job {} failed on board {}: {}", job.id, worker.status.name, message);
-  const std::optional<JobRecord> record = store_.job(job.id);
+  const std::optional<JobRecord> record = store_->job(job.id);
   if (record && record->state == JobState::kRunning) {
     if (record->attempts >= config_.limits.max_attempts) {
-      store_.fail_job(job.id, "failed on " + std::to_string(record->attempts) +
-                                  " board attempt(s); last error: " + message);
+      store_->fail_job(job.id, "failed on " + std::to_string(record->attempts) +
+                                   " board attempt(s); last error: " + message);
     } else {
-      store_.requeue_job(job.id, message);
+      store_->requeue_job(job.id, message);
       job.failed_boards.insert(worker.index);
       std::lock_guard lock(mutex_);
+      finish_measuring_locked(job);  // another board may take it while this one is reset
       queues_[job.kind].push_front(std::move(job));
     }
   }

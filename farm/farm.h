@@ -3,9 +3,9 @@
 // layer over this.
 //
 // Job life: submit() validates the model with the runtime's validator, stores it, and either
-// answers at once from the store (same model hash, board kind and firmware version measured
-// before) or queues a job. A worker of that kind takes it (queued -> running), measures, and
-// stores the measurement and the job's end in one transaction (running -> done). When the board
+// answers at once from the store (same model hash, board kind, firmware version and runs
+// measured before) or queues a job. A worker of that kind takes it (queued -> running), measures,
+// and stores the measurement and the job's end in one transaction (running -> done). When the board
 // fails (timeout, link lost, garbled reply), the job goes back to the front of its queue for
 // another board of the kind (bounded by max_attempts), and the board is hard-reset (QEMU
 // restarted); a board that keeps failing is quarantined for a while. A job never leaves
@@ -88,8 +88,9 @@ std::unique_ptr<FarmBoard> make_default_board(const FarmConfig& config, const Bo
 
 class Farm {
  public:
-  // Opens the store, queues the jobs left unfinished by a previous run, starts one worker per
-  // board (boards come up in the background; their state says when they are ready).
+  // Makes the boards (throws FarmConfigError for a kind it cannot make, before the store is
+  // created), opens the store, queues the jobs left unfinished by a previous run, starts one
+  // worker per board (boards come up in the background; their state says when they are ready).
   explicit Farm(FarmConfig config, BoardFactory factory = make_default_board);
   ~Farm();
   Farm(const Farm&) = delete;
@@ -107,7 +108,12 @@ class Farm {
   std::vector<BoardStatus> boards();
   std::map<std::string, std::size_t> queue_lengths();  // by kind, jobs waiting
   std::vector<std::string> kinds() const;
-  MeasurementStore& store() { return store_; }
+  // Why the farm stopped by itself (its measurement store failed), or nullopt while it runs or
+  // after a normal stop().
+  std::optional<std::string> failure() const;
+  // Blocks until the farm fails (returns why) or is stopped (returns nullopt).
+  std::optional<std::string> wait_for_failure();
+  MeasurementStore& store() { return *store_; }
   const FarmConfig& config() const { return config_; }
 
  private:
@@ -117,6 +123,7 @@ class Farm {
     std::string kind;
     uint32_t runs = 1;
     std::set<int> failed_boards;  // worker indices this job failed on
+    bool measuring = false;       // taken by a board: its key is in measuring_
   };
   struct Worker {
     int index = 0;
@@ -135,12 +142,21 @@ class Farm {
   void board_failed(Worker& worker, QueuedJob& job, const std::string& message);
   void set_state(Worker& worker, BoardState state);
   bool stopping() const;
+  // The store failed: records why, stops taking jobs and interrupts the boards (stop() joins).
+  void fail(const std::string& why);
+  // Jobs with one key get one measurement: while one runs, the others wait and are then answered
+  // from the store.
+  static std::string measuring_key(const QueuedJob& job);
+  void finish_measuring(QueuedJob& job);
+  void finish_measuring_locked(QueuedJob& job);
 
   FarmConfig config_;
-  MeasurementStore store_;
+  std::unique_ptr<MeasurementStore> store_;  // opened once the boards are made
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;
+  std::optional<std::string> failure_;
+  std::multiset<std::string> measuring_;  // measuring_key of every job a board has taken
   std::map<std::string, std::deque<QueuedJob>> queues_;  // by kind
   std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "farm/http_status.h"
-#include "farm/sha256.h"
 #include "farm/status_page.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -166,7 +166,7 @@ ApiResponse get_measurements(Farm& farm, const Target& target) {
     }
   }
   const auto model = target.query.find("model");
-  if (model == target.query.end() || !is_sha256_hex(model->second)) {
+  if (model == target.query.end() || !text::is_sha256_hex(model->second)) {
     return error_response(kBadRequest,
                           "query: model: expected the SHA-256 of the model file as 64 lowercase "
                           "hex digits");
@@ -256,15 +256,28 @@ ApiResponse error_response(int status, const std::string& message) {
   return json_response(status, json);
 }
 
-ApiResponse handle_api_request(Farm& farm, const ApiRequest& request, const std::string& token) {
-  if (!token.empty() && !constant_time_equal(request.authorization, "Bearer " + token)) {
-    ApiResponse response = error_response(
-        kUnauthorized, request.authorization.empty()
-                           ? "this farm requires a bearer token (Authorization: Bearer ...)"
-                           : "wrong bearer token");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tinynas farm\"");
-    return response;
+std::optional<ApiResponse> refuse_unauthorized(const std::string& authorization,
+                                               const std::string& token) {
+  if (token.empty()) return std::nullopt;
+  // RFC 7235: the scheme name is case-insensitive; the token is compared in constant time.
+  constexpr char kScheme[] = "bearer ";
+  constexpr std::size_t kSchemeLength = sizeof(kScheme) - 1;
+  bool scheme = authorization.size() >= kSchemeLength;
+  for (std::size_t i = 0; scheme && i < kSchemeLength; ++i) {
+    scheme = std::tolower(static_cast<unsigned char>(authorization[i])) == kScheme[i];
   }
+  const std::string credentials = scheme ? authorization.substr(kSchemeLength) : std::string();
+  if (scheme && constant_time_equal(credentials, token)) return std::nullopt;
+  ApiResponse response = error_response(
+      kUnauthorized, authorization.empty() ? "this farm requires a bearer token (Authorization: "
+                                             "Bearer ...)"
+                                           : "wrong bearer token");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tinynas farm\"");
+  return response;
+}
+
+ApiResponse handle_api_request(Farm& farm, const ApiRequest& request, const std::string& token) {
+  if (auto refusal = refuse_unauthorized(request.authorization, token)) return *refusal;
   Target target;
   try {
     target = parse_target(request.target);

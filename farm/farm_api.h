@@ -11,6 +11,7 @@
 // Errors are {"error": "<what was expected, what was found>"} with a 4xx/5xx status.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,12 @@ struct ApiResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
+
+// The 401 answer when `token` is set and the Authorization header does not carry it as a bearer
+// token (the scheme in any case); nullopt when the request may go on. The server asks this on
+// the headers alone, before it reads a body.
+std::optional<ApiResponse> refuse_unauthorized(const std::string& authorization,
+                                               const std::string& token);
 
 // `token`: the bearer token every request must carry; empty for none.
 ApiResponse handle_api_request(Farm& farm, const ApiRequest& request, const std::string& token);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 #include "farm/beast_http.h"
@@ -10,6 +11,9 @@
 
 namespace tinynas::farm {
 namespace {
+
+// How long a farm may take to say which boards it has.
+constexpr std::chrono::milliseconds kFarmCheckTimeout{10000};
 
 constexpr char kScheme[] = "http://";
 constexpr char kDefaultUrlPort[] = "80";
@@ -133,6 +137,31 @@ nlohmann::json FarmClient::get_json(const std::string& target) {
 
 nlohmann::json FarmClient::status() { return get_json("/v1/status"); }
 nlohmann::json FarmClient::boards() { return get_json("/v1/boards"); }
+
+void check_farm_serves(const std::string& url, const std::string& kind, const std::string& token) {
+  FarmClient client(url, token, kFarmCheckTimeout);
+  nlohmann::json boards;
+  try {
+    boards = client.boards();
+  } catch (const FarmClientError& e) {
+    throw FarmClientError("farm " + url + " does not answer: " + e.what(), e.http_status());
+  }
+  std::set<std::string> kinds;
+  const auto list = boards.find("boards");
+  if (list != boards.end() && list->is_array()) {
+    for (const nlohmann::json& board : *list) {
+      if (board.is_object() && board.contains("kind") && board["kind"].is_string()) {
+        kinds.insert(board["kind"].get<std::string>());
+      }
+    }
+  }
+  if (kinds.count(kind) == 0) {
+    std::string known;
+    for (const std::string& k : kinds) known += (known.empty() ? "" : ", ") + k;
+    throw FarmClientError("farm " + url + " has no board of kind " + kind +
+                          " (its kinds: " + (known.empty() ? "none" : known) + ")");
+  }
+}
 nlohmann::json FarmClient::job(int64_t id) { return get_json("/v1/jobs/" + std::to_string(id)); }
 
 nlohmann::json FarmClient::measurements(const std::string& model_sha256, const std::string& kind) {

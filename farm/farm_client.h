@@ -79,6 +79,11 @@ struct FarmProfileOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes(30)};  // queueing included
 };
 
+// Checks, before work that needs it starts, that the farm at `url` answers and has boards of
+// `kind`. Throws FarmClientError naming the URL and, for a missing kind, the kinds it has.
+void check_farm_serves(const std::string& url, const std::string& kind,
+                       const std::string& token = {});
+
 // `tinynas profile MODEL.tnm --farm URL --board KIND`: submits the model, waits, and returns
 // the farm's measurement as a ProfileResult (output bytes are not kept by the farm: `output`
 // is empty, `output_crc32` and `output_matches_host` say what the board produced). Throws

@@ -14,12 +14,14 @@ constexpr int kMaxPort = 65535;
 constexpr int kMaxBoardsPerEntry = 64;
 constexpr int64_t kMaxCount = 1000000000;
 constexpr int64_t kMaxBody = int64_t{1} << 30;
+constexpr int64_t kMaxConnections = 100000;
 constexpr int64_t kMaxMilliseconds = int64_t{24} * 3600 * 1000;
 
 void read_limits(const config::ObjectReader& object, FarmLimits& limits) {
   object.reject_unknown_keys({"max_body_bytes", "max_runs", "max_queued_jobs", "max_attempts",
                               "quarantine_after_failures", "quarantine_ms", "request_timeout_ms",
-                              "run_timeout_ms", "boot_timeout_ms", "http_timeout_ms"});
+                              "run_timeout_ms", "boot_timeout_ms", "http_timeout_ms",
+                              "max_connections"});
   auto set = [&object](const char* key, auto& target, int64_t max) {
     if (const auto value = object.integer(key, 1, max, config::kOptional)) {
       target = static_cast<std::remove_reference_t<decltype(target)>>(*value);
@@ -35,11 +37,19 @@ void read_limits(const config::ObjectReader& object, FarmLimits& limits) {
   set("max_queued_jobs", limits.max_queued_jobs, kMaxCount);
   set("max_attempts", limits.max_attempts, kMaxBoardsPerEntry);
   set("quarantine_after_failures", limits.quarantine_after_failures, kMaxCount);
+  set("max_connections", limits.max_connections, kMaxConnections);
   set_ms("quarantine_ms", limits.quarantine_time);
   set_ms("request_timeout_ms", limits.request_timeout);
   set_ms("run_timeout_ms", limits.run_timeout);
   set_ms("boot_timeout_ms", limits.boot_timeout);
   set_ms("http_timeout_ms", limits.http_timeout);
+}
+
+constexpr char kListenExpected[] = "an IP address or localhost";
+
+bool is_listen_address(const std::string& address) {
+  boost::system::error_code error;
+  return address == "localhost" || (boost::asio::ip::make_address(address, error), !error);
 }
 
 BoardEntry read_board_entry(const config::ObjectReader& object) {
@@ -72,6 +82,20 @@ BoardEntry read_board_entry(const config::ObjectReader& object) {
 }
 
 }  // namespace
+
+void check_serving_config(const FarmConfig& farm_config) {
+  config::FieldErrors errors;
+  if (!is_listen_address(farm_config.listen)) {
+    errors.add("listen", kListenExpected, nlohmann::json(farm_config.listen));
+  } else if (!is_loopback_address(farm_config.listen) && farm_config.token.empty()) {
+    errors.add("token",
+               std::string("a bearer token (\"token\" or $") + kTokenEnvironmentVariable +
+                   ") when listening on " + farm_config.listen +
+                   ", which is not a loopback address: clients must authenticate",
+               "none");
+  }
+  errors.throw_if_any<FarmConfigError>(farm_config.source_path);
+}
 
 bool is_loopback_address(const std::string& address) {
   if (address == "localhost") return true;
@@ -110,11 +134,8 @@ FarmConfig parse_farm_config(const nlohmann::json& document, const std::string& 
       if (entry.valid()) farm_config.boards.push_back(read_board_entry(entry));
     }
   }
-  boost::system::error_code error;
-  if (farm_config.listen != "localhost") {
-    boost::asio::ip::make_address(farm_config.listen, error);
-    if (error)
-      root.add_error("listen", "an IP address or localhost", nlohmann::json(farm_config.listen));
+  if (!is_listen_address(farm_config.listen)) {
+    root.add_error("listen", kListenExpected, nlohmann::json(farm_config.listen));
   }
   errors.throw_if_any<FarmConfigError>(origin);
   return farm_config;

@@ -60,6 +60,7 @@ struct FarmLimits {
   std::chrono::milliseconds run_timeout{120000};     // RUN
   std::chrono::milliseconds boot_timeout{15000};     // emulated board: start to HELLO
   std::chrono::milliseconds http_timeout{30000};     // one HTTP request on the wire
+  std::size_t max_connections = 128;                 // open HTTP connections; more get 503
 };
 
 struct FarmConfig {
@@ -82,5 +83,10 @@ FarmConfig load_farm_config(const std::string& path);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_address(const std::string& address);
+
+// What serving needs beyond a well-formed file, checked on the final config (after command-line
+// overrides) before anything starts: an address to listen on, and a token when it is not a
+// loopback address. Throws FarmConfigError naming every problem.
+void check_serving_config(const FarmConfig& config);
 
 }  // namespace tinynas::farm

@@ -35,6 +35,6 @@ class FarmServer {
 
 // `tinynas farm serve`: starts the farm and its server, logs the URL, and runs until SIGINT or
 // SIGTERM; then stops the server and the farm (unfinished jobs stay queued in the store).
-void serve_farm_until_signal(const FarmConfig& config);
+void serve_farm_until_signal(const FarmConfig& config, BoardFactory factory = make_default_board);
 
 }  // namespace tinynas::farm

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 namespace tinynas::farm {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 constexpr int kMillisecondsPerSecond = 1000;
+constexpr std::size_t kMaxReportedDamage = 500;  // characters of quick_check findings
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS models(
@@ -32,6 +34,8 @@ CREATE TABLE IF NOT EXISTS measurements(
   result TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS measurements_key
   ON measurements(model_sha256, board_kind, firmware_version);
+CREATE INDEX IF NOT EXISTS measurements_answer
+  ON measurements(model_sha256, board_kind, firmware_version, runs);
 CREATE TABLE IF NOT EXISTS jobs(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   model_sha256 TEXT NOT NULL REFERENCES models(sha256),
@@ -193,6 +197,15 @@ std::string utc_timestamp() {
 }
 
 MeasurementStore::MeasurementStore(const std::string& path) : path_(path) {
+  // SQLite takes an empty file for a new database; here it is one that lost its contents.
+  std::error_code size_error;
+  if (std::filesystem::is_regular_file(path, size_error) &&
+      std::filesystem::file_size(path, size_error) == 0 && !size_error) {
+    throw StoreError(path +
+                     ": the measurement database is empty (0 bytes): a damaged file, not a "
+                     "new store; restore it from a backup, or remove it to start an empty "
+                     "store");
+  }
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
@@ -204,11 +217,25 @@ MeasurementStore::MeasurementStore(const std::string& path) : path_(path) {
   try {
     execute("PRAGMA journal_mode=WAL");
     execute("PRAGMA foreign_keys=ON");
+    check_integrity();
     execute(kSchema);
   } catch (const StoreError& e) {
     sqlite3_close(db_);
-    throw StoreError(path + ": " + e.what());
+    throw StoreError(path + ": the measurement database is damaged (" + e.what() +
+                     "); restore it from a backup, or move it away to start an empty store");
   }
+}
+
+void MeasurementStore::check_integrity() {
+  Statement check(db_, "PRAGMA quick_check");
+  std::string problems;
+  while (check.step()) {
+    const std::string line = check.text(0);
+    if (line == "ok") continue;
+    problems += (problems.empty() ? "" : "; ") + line;
+    if (problems.size() > kMaxReportedDamage) break;
+  }
+  if (!problems.empty()) throw StoreError("quick_check: " + problems);
 }
 
 MeasurementStore::~MeasurementStore() { sqlite3_close(db_); }
@@ -376,7 +403,9 @@ bool MeasurementStore::fail_job(int64_t id, const std::string& error) {
 
 std::vector<JobRecord> MeasurementStore::requeue_unfinished_jobs() {
   std::lock_guard lock(mutex_);
-  execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'");
+  // A job the daemon was running when it died was not failed by its board: the start is undone.
+  execute(
+      "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0) WHERE state = 'running'");
   Statement select(
       db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = 'queued' ORDER BY id")
                .c_str());
@@ -407,13 +436,15 @@ std::map<std::string, int64_t> MeasurementStore::job_counts() {
 }
 
 std::optional<MeasurementRecord> MeasurementStore::find_measurement(
-    const std::string& sha256, const std::string& board_kind, const std::string& firmware_version) {
+    const std::string& sha256, const std::string& board_kind, const std::string& firmware_version,
+    uint32_t runs) {
   std::lock_guard lock(mutex_);
   Statement select(db_, (std::string("SELECT ") + kMeasurementColumns +
                          " FROM measurements WHERE model_sha256 = ? AND board_kind = ? AND "
-                         "firmware_version = ? ORDER BY id DESC LIMIT 1")
+                         "firmware_version = ? AND runs = ? ORDER BY id DESC LIMIT 1")
                             .c_str());
   select.bind(1, sha256).bind(2, board_kind).bind(3, firmware_version);
+  select.bind(4, static_cast<int64_t>(runs));
   if (!select.step()) return std::nullopt;
   return read_measurement(select);
 }

@@ -59,7 +59,9 @@ struct MeasurementRecord {
 
 class MeasurementStore {
  public:
-  // Opens (creating if needed) the database. Throws StoreError naming the path.
+  // Opens (creating a missing file) the database and runs SQLite's quick integrity check.
+  // Throws StoreError naming the path when it cannot be opened or is damaged (a zero-length file
+  // is damage: a store once held there lost its contents).
   explicit MeasurementStore(const std::string& path);
   ~MeasurementStore();
   MeasurementStore(const MeasurementStore&) = delete;
@@ -92,13 +94,17 @@ class MeasurementStore {
   bool fail_job(int64_t id, const std::string& error);
 
   // Jobs that were queued or running: after a restart they are all queued again (in id order).
+  // The start of a job that was running is not counted as an attempt: the daemon, not a board,
+  // stopped it.
   std::vector<JobRecord> requeue_unfinished_jobs();
   std::vector<JobRecord> recent_jobs(int limit);
   std::map<std::string, int64_t> job_counts();  // by state name
 
+  // The latest measurement that answers a job: same model, board kind, firmware and runs.
   std::optional<MeasurementRecord> find_measurement(const std::string& sha256,
                                                     const std::string& board_kind,
-                                                    const std::string& firmware_version);
+                                                    const std::string& firmware_version,
+                                                    uint32_t runs);
   std::optional<MeasurementRecord> measurement(int64_t id);
   // Empty board_kind: every kind.
   std::vector<MeasurementRecord> measurements(const std::string& sha256,
@@ -107,6 +113,7 @@ class MeasurementStore {
 
  private:
   void execute(const char* sql);
+  void check_integrity();  // throws StoreError with what PRAGMA quick_check found
   bool update_state(const char* sql, int64_t id);
 
   std::string path_;

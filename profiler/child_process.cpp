@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,25 @@ constexpr std::chrono::milliseconds kReapTimeout{5000};
 constexpr std::chrono::milliseconds kReapPollInterval{2};
 // Child exit code when exec failed (the errno reaches the parent through a pipe).
 constexpr int kExecFailedExitCode = 127;
+
+// close_range(2)'s flag: mark the range close-on-exec instead of closing it (Linux 5.11).
+constexpr unsigned kCloseRangeCloexec = 1u << 2;
+constexpr int kFirstInheritable = 3;  // after stdin, stdout, stderr
+
+// In the child, between fork and exec (async-signal-safe calls only): every descriptor but the
+// standard ones is closed on exec, also those the host opened without O_CLOEXEC (Asio's
+// sockets, for one): a board must not hold the farm's port or any other file of the host.
+void close_inherited_on_exec(long max_fd) {
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, static_cast<unsigned>(kFirstInheritable), ~0u,
+                kCloseRangeCloexec) == 0) {
+    return;
+  }
+#endif
+  for (long fd = kFirstInheritable; fd < max_fd; ++fd) {
+    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  }
+}
 
 void close_fd(int& fd) {
   if (fd >= 0) {
@@ -50,6 +70,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     throw ProcessError("cannot prepare to start " + argv[0] + ": " + std::strerror(error));
   }
   const pid_t parent = ::getpid();
+  const long max_fd = ::sysconf(_SC_OPEN_MAX);
   const pid_t child = ::fork();
   if (child == 0) {
     ::setpgid(0, 0);
@@ -59,6 +80,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
+    close_inherited_on_exec(max_fd);
     ::execvp(arguments[0], arguments.data());
     const int error = errno;
     [[maybe_unused]] const ssize_t written = ::write(exec_pipe[1], &error, sizeof(error));

@@ -1,7 +1,10 @@
 #include "profiler/qemu_board.h"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -9,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -24,7 +28,9 @@ using std::chrono::milliseconds;
 
 constexpr char kSocketName[] = "serial.sock";
 constexpr char kGdbSocketName[] = "gdb.sock";
+constexpr char kQemuTempDirPrefix[] = "tinynas-";
 constexpr char kLogName[] = "qemu.log";
+constexpr std::size_t kRandomSuffixLength = 6;  // mkdtemp's XXXXXX
 constexpr std::size_t kLogTailBytes = 2000;
 // While the runner boots, HELLO is retried while at least this much boot time is left.
 constexpr milliseconds kHelloRetryMargin{500};
@@ -62,15 +68,46 @@ std::vector<std::string> qemu_command_line(const BoardSpec& spec, const std::str
 }
 
 TempDir::TempDir(const std::string& prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = (tmp != nullptr && *tmp != '\0' ? std::string(tmp) : std::string("/tmp")) +
-                        "/" + prefix + "XXXXXX";
+  // The owner's pid in the name lets a later process tell a dir left by a killed one.
+  std::string pattern = temp_root() + "/" + prefix + std::to_string(::getpid()) + "-XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (::mkdtemp(buffer.data()) == nullptr) {
     throw ProcessError("cannot create a temp dir from " + pattern + ": " + std::strerror(errno));
   }
   path_ = buffer.data();
+}
+
+std::string TempDir::temp_root() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? std::string(tmp) : std::string("/tmp");
+}
+
+int TempDir::remove_stale(const std::string& prefix) {
+  std::error_code error;
+  int removed = 0;
+  for (fs::directory_iterator it(temp_root(), error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // <prefix><pid>-XXXXXX, where <prefix> itself may hold dashes.
+    const std::size_t suffix = name.rfind('-');
+    if (suffix == std::string::npos || name.size() - suffix - 1 != kRandomSuffixLength) continue;
+    const std::size_t pid_start = name.rfind('-', suffix - 1) + 1;
+    if (pid_start < prefix.size() || pid_start >= suffix) continue;
+    const std::string pid_text = name.substr(pid_start, suffix - pid_start);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat info {};
+    if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::getuid()) {
+      continue;
+    }
+    const pid_t owner = static_cast<pid_t>(std::stol(pid_text));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    if (fs::remove_all(it->path(), ignored) > 0) ++removed;
+  }
+  return removed;
 }
 
 TempDir::~TempDir() {
@@ -83,7 +120,7 @@ QemuBoard::QemuBoard(BoardSpec spec, QemuBoardOptions options)
       options_(std::move(options)),
       firmware_path_(options_.firmware_path.empty() ? default_firmware_path(spec_)
                                                     : options_.firmware_path),
-      temp_dir_("tinynas-" + spec_.kind + "-"),
+      temp_dir_(kQemuTempDirPrefix + spec_.kind + "-"),
       socket_path_(temp_dir_.path() + "/" + kSocketName),
       gdb_socket_path_(options_.gdb_server ? temp_dir_.path() + "/" + kGdbSocketName : ""),
       log_path_(temp_dir_.path() + "/" + kLogName) {
@@ -91,6 +128,9 @@ QemuBoard::QemuBoard(BoardSpec spec, QemuBoardOptions options)
     throw BoardSpecError(spec_.source_path + ": board '" + spec_.kind +
                          "' is a real board (no 'emulator' section); reach it with --port");
   }
+  // What a process killed with -9 left behind (nothing could remove it then).
+  static std::once_flag stale_removed;
+  std::call_once(stale_removed, [] { TempDir::remove_stale(kQemuTempDirPrefix); });
   std::error_code error;
   if (!fs::is_regular_file(firmware_path_, error)) {
     throw ProcessError("board " + spec_.kind + ": firmware image " + firmware_path_ +

@@ -38,10 +38,15 @@ struct QemuBoardOptions {
   bool gdb_server = false;
 };
 
-// A private directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+// A private directory under $TMPDIR (or /tmp), <prefix><pid>-XXXXXX, removed with everything in
+// it on destruction.
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix);
+  // Removes the dirs of `prefix` whose owning process is gone (killed before it could remove
+  // them); returns how many.
+  static int remove_stale(const std::string& prefix);
+  static std::string temp_root();  // $TMPDIR, else /tmp
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -1,8 +1,11 @@
 #include "profiler/serial_port_transport.h"
 
 #include <libserialport.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 
 namespace tinynas::profiler {
@@ -29,6 +32,23 @@ void check(sp_return result, const std::string& port_name, const std::string& wh
   if (result < SP_OK) throw TransportError(port_name + ": " + what + ": " + last_error_text());
 }
 
+// libserialport says "no such serial port: Success" for a path that exists but is no device:
+// say what the path is instead.
+void check_serial_device(const std::string& port_name) {
+  struct stat info {};
+  if (::stat(port_name.c_str(), &info) != 0) {
+    const int error = errno;
+    throw TransportError(
+        port_name + ": no such serial port" +
+        (error == ENOENT ? std::string() : std::string(": ") + std::strerror(error)));
+  }
+  if (S_ISCHR(info.st_mode)) return;
+  const char* what = S_ISREG(info.st_mode)   ? "a regular file"
+                     : S_ISDIR(info.st_mode) ? "a directory"
+                                             : "not a character device";
+  throw TransportError(port_name + ": not a serial device (" + what + ")");
+}
+
 }  // namespace
 
 SerialPortTransport::SerialPortTransport(const std::string& port_name, int baud)
@@ -36,6 +56,7 @@ SerialPortTransport::SerialPortTransport(const std::string& port_name, int baud)
   if (baud <= 0) {
     throw TransportError(port_name + ": baud rate must be positive, got " + std::to_string(baud));
   }
+  check_serial_device(port_name);
   check(sp_get_port_by_name(port_name.c_str(), &port_), port_name, "no such serial port");
   if (sp_open(port_, SP_MODE_READ_WRITE) < SP_OK) {
     const std::string reason = last_error_text();

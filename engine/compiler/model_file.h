@@ -36,8 +36,10 @@ class LoadedModel {
   runtime::ModelView view_;
 };
 
-// Reads and validates a .tnm file. Throws std::runtime_error naming the path: missing file,
-// unreadable, too large for the format, or the validator's finding.
+// Reads and validates a .tnm file; its header (magic, declared size) is checked before the rest
+// is read, so a large file that is no model costs nothing. Throws std::runtime_error naming the
+// path: missing file, directory, unreadable, not the size its header declares, or the
+// validator's finding.
 LoadedModel load_model_file(const std::string& path);
 
 }  // namespace tinynas::compiler

@@ -45,7 +45,9 @@ std::string QemuBoardMeasurer::description() const { return "QEMU board " + spec
 void QemuBoardMeasurer::idle() { board_.reset(); }
 
 FarmBoardMeasurer::FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs)
-    : url_(std::move(url)), kind_(std::move(kind)), runs_(runs) {}
+    : url_(std::move(url)), kind_(std::move(kind)), runs_(runs) {
+  farm::check_farm_serves(url_, kind_);  // now, not after stage 1 and the supernet training
+}
 
 profiler::ProfileResult FarmBoardMeasurer::measure(const std::vector<uint8_t>& model,
                                                    const std::string& name) {

@@ -31,6 +31,7 @@ class QemuBoardMeasurer : public BoardMeasurer {
 
 class FarmBoardMeasurer : public BoardMeasurer {
  public:
+  // Throws farm::FarmClientError when the farm does not answer or has no board of `kind`.
   FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs = 1);
   profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                   const std::string& name) override;

@@ -19,10 +19,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// `environment`: assignments put before the command ("PATH=/x:$PATH").
-CommandResult run_tinynas(const std::string& arguments, const std::string& environment = "") {
-  const std::string command =
-      environment + " " + std::string(TINYNAS_EXECUTABLE) + " " + arguments + " 2>&1";
+CommandResult run_tinynas_command(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -32,6 +30,18 @@ CommandResult run_tinynas(const std::string& arguments, const std::string& envir
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// `environment`: assignments put before the command ("PATH=/x:$PATH").
+CommandResult run_tinynas(const std::string& arguments, const std::string& environment = "") {
+  return run_tinynas_command(environment + " " + std::string(TINYNAS_EXECUTABLE) + " " + arguments);
+}
+
+// `env ENVIRONMENT tinynas ARGUMENTS`, stopped after `timeout_seconds`.
+CommandResult run_tinynas_with(const std::string& environment, const std::string& arguments,
+                               int timeout_seconds = 60) {
+  return run_tinynas_command("timeout " + std::to_string(timeout_seconds) + " env " + environment +
+                             " " + TINYNAS_EXECUTABLE + " " + arguments);
 }
 
 std::string source_path(const std::string& relative) {
@@ -54,12 +64,23 @@ class CliTest : public ::testing::Test {
     return path.string();
   }
   std::string path(const std::string& name) const { return (directory_ / name).string(); }
+  // sample.tnm compiled from kSampleArch with random weights; "" (and a failure) if it fails.
+  std::string sample_model();
 
   fs::path directory_;
 };
 
 constexpr const char* kMcunetIn3 = "configs/nets/mcunet-in3.json";
 constexpr const char* kSampleArch = "configs/nets/sample-fmnist.arch.json";
+
+std::string CliTest::sample_model() {
+  const std::string model = path("sample.tnm");
+  const CommandResult compiled =
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model);
+  if (compiled.exit_code == 0) return model;
+  ADD_FAILURE() << compiled.output;
+  return "";
+}
 
 TEST_F(CliTest, HelpListsTheEngineCommands) {
   const CommandResult result = run_tinynas("--help");
@@ -105,11 +126,8 @@ TEST_F(CliTest, CompiledModelReportsTheSameMemoryAsItsDescription) {
 }
 
 TEST_F(CliTest, RunIsDeterministicAndPrintsTheOutputTensor) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const CommandResult first = run_tinynas("run " + model + " --pattern random --seed 7 --json");
   const CommandResult second = run_tinynas("run " + model + " --pattern random --seed 7 --json");
   ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -231,11 +249,8 @@ TEST_F(CliTest, FusedModelCompilesRunsAndMatchesThePlainModel) {
 }
 
 TEST_F(CliTest, RunRejectsAnInputOfTheWrongSize) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   const std::string input = write_file("input.bin", "short");
   const CommandResult result = run_tinynas("run " + model + " --input " + input);
   EXPECT_NE(result.exit_code, 0);
@@ -325,11 +340,8 @@ TEST_F(CliTest, SearchWithABadJobPrintsEveryErrorWithItsPath) {
 #endif
 
 TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
-  const std::string model = path("sample.tnm");
-  ASSERT_EQ(
-      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
-          .exit_code,
-      0);
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
   {
     std::fstream file(model, std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(200);
@@ -342,6 +354,130 @@ TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
     EXPECT_NE(result.output.find("checksum"), std::string::npos) << result.output;
   }
 }
+
+// A farm file of one emulated board.
+nlohmann::json farm_json(const std::string& database, const std::string& listen) {
+  return {{"listen", listen},
+          {"port", 0},
+          {"database", database},
+          {"boards", {{{"kind", "qemu-mps2-an386"}, {"count", 1}}}}};
+}
+
+TEST_F(CliTest, FarmServeWithAListenValueThatIsNoAddressNamesIt) {
+  const std::string database = path("farm.sqlite");
+  const std::string farm = write_file("farm.json", farm_json(database, "127.0.0.1").dump());
+  const CommandResult result =
+      run_tinynas_with("TINYNAS_FARM_TOKEN=t", "farm serve " + farm + " --listen foo");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("listen: expected an IP address or localhost, found \"foo\""),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(database));
+}
+
+TEST_F(CliTest, FarmServeBeyondLoopbackWithoutATokenIsRefusedBeforeAnythingStarts) {
+  const std::string database = path("farm.sqlite");
+  const std::string farm = write_file("farm.json", farm_json(database, "0.0.0.0").dump());
+  const CommandResult result = run_tinynas_with("-u TINYNAS_FARM_TOKEN", "farm serve " + farm);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("token"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(database)) << "the database was created before the refusal";
+}
+
+TEST_F(CliTest, ProfileRunsZeroSaysWhatIsExpected) {
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
+  const CommandResult result =
+      run_tinynas("profile " + model + " --board qemu-mps2-an386 --runs 0");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--runs"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("4294967295"), std::string::npos) << result.output;
+  EXPECT_LT(result.output.size(), 300u) << result.output;
+}
+
+TEST_F(CliTest, ProfilePortThatIsARegularFileSaysSo) {
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
+  const std::string not_a_port = write_file("ttyFAKE", "");
+  const CommandResult result =
+      run_tinynas("profile " + model + " --board stm32f746g-disco --port " + not_a_port);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(not_a_port + ": not a serial device (a regular file)"),
+            std::string::npos)
+      << result.output;
+  const CommandResult missing =
+      run_tinynas("profile " + model + " --board stm32f746g-disco --port " + path("ttyNONE"));
+  EXPECT_NE(missing.output.find(path("ttyNONE") + ": no such serial port"), std::string::npos)
+      << missing.output;
+  EXPECT_EQ(missing.output.find("Success"), std::string::npos) << missing.output;
+}
+
+TEST_F(CliTest, ProfileOfAnInvalidModelFailsBeforeAnyBoardIsStarted) {
+  const std::string model = write_file("bad.tnm", std::string(100, 'x'));
+  // A board that could not start at all: only a check on the host can answer first.
+  const CommandResult result = run_tinynas(
+      "profile " + model + " --board qemu-mps2-an386 --firmware " + path("no-runner.elf"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("bad.tnm: not a valid .tnm model"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("no-runner.elf"), std::string::npos) << result.output;
+}
+
+#ifdef TINYNAS_WITH_SEARCH
+TEST_F(CliTest, SearchWithADirectoryAsItsSpaceSaysSo) {
+  const std::string job =
+      write_file("job.json", nlohmann::json({{"format", "tinynas-search/1"},
+                                             {"board", "qemu-mps2-an386"},
+                                             {"space", source_path("configs/spaces")},
+                                             {"dataset", {{"kind", "synthetic"}}},
+                                             {"output_dir", path("runs")}})
+                                 .dump());
+  const CommandResult result = run_tinynas("search " + job);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("space: expected a readable search-space file"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("configs/spaces: is a directory"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("invalid JSON"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, TrainWithABadJobPrintsEveryError) {
+  const std::string job = write_file(
+      "train.json", nlohmann::json({{"format", "tinynas-train/1"},
+                                    {"space", source_path("configs/spaces/fmnist-r28-w1.0.json")},
+                                    {"dataset", {{"kind", "synthetic"}}},
+                                    {"output_dir", path("runs")},
+                                    {"seed", -1},
+                                    {"batch_size", 0},
+                                    {"eval_batch_size", 8},
+                                    {"bn_calibration_batches", 1},
+                                    {"optimizer", {{"kind", "sgd"}}},
+                                    {"phases", nlohmann::json::array()}})
+                        .dump());
+  const CommandResult result = run_tinynas("train " + job);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(job + ": 3 errors\n"), std::string::npos) << result.output;
+  for (const char* line : {"\n  seed: expected an integer in [0, ", "\n  batch_size: expected",
+                           "\n  phases: expected a non-empty array"}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+}
+
+TEST_F(CliTest, SearchWithAnUnreachableFarmFailsBeforeStageOne) {
+  std::ifstream quickstart(source_path("configs/jobs/quickstart.json"));
+  nlohmann::json document = nlohmann::json::parse(quickstart);
+  document["dataset"] = {
+      {"kind", "synthetic"}, {"synthetic_train_size", 64}, {"synthetic_test_size", 32}};
+  document["space"] = source_path("configs/spaces/fmnist-r28-k3.json");
+  document["farm"] = "http://127.0.0.1:1";
+  document["output_dir"] = path("runs");
+  const std::string job = write_file("job.json", document.dump());
+  const CommandResult result = run_tinynas_with("-u TINYNAS_FARM_TOKEN", "search " + job, 120);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("farm http://127.0.0.1:1"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("stage 1"), std::string::npos) << result.output;
+}
+#endif
 
 }  // namespace
 

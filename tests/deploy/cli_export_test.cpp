@@ -45,6 +45,27 @@ TEST(CliExport, WritesTheProjectAndPrintsThePlannedSizes) {
   EXPECT_TRUE(fs::is_regular_file(dir / "out" / "CMakeLists.txt"));
 }
 
+TEST(CliExport, RefusesToOverwriteTheUsersFilesWithoutForce) {
+  const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / "cli-users-dir";
+  fs::remove_all(dir);
+  const fs::path model = write_test_model(dir);
+  fs::create_directories(dir / "out" / "app");
+  std::ofstream(dir / "out" / "README.md") << "my readme\n";
+  std::ofstream(dir / "out" / "app" / "main.cpp") << "int main() { return 0; }\n";
+  const std::string export_command =
+      "export " + model.string() + " --board qemu-mps2-an386 --out " + (dir / "out").string();
+  const CommandResult refused = run_cli(export_command);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("--force"), std::string::npos) << refused.output;
+  std::ifstream readme(dir / "out" / "README.md");
+  std::string first_line;
+  std::getline(readme, first_line);
+  EXPECT_EQ(first_line, "my readme");
+  const CommandResult forced = run_cli(export_command + " --force");
+  EXPECT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_TRUE(fs::is_regular_file(dir / "out" / "model" / "model.cpp"));
+}
+
 TEST(CliExport, VerifyOnARealBoardWithoutItsPortFailsBeforeWritingAnything) {
   const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / "cli-real";
   fs::remove_all(dir);

@@ -35,7 +35,9 @@ struct BuiltExport {
 BuiltExport export_and_build(const compiler::LoadedModel& model, const std::string& board,
                              const std::string& name) {
   const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / name;
-  fs::remove_all(dir / "model");  // keep build/ for ccache-friendly rebuilds
+  // Re-exported over the previous export, whose build/ stays for ccache-friendly rebuilds; a
+  // directory from before export kept a manifest is not one export would write into.
+  if (!fs::exists(dir / kExportManifestName)) fs::remove_all(dir);
   const ExportSource source{model, name, "", "", std::nullopt, nullptr, {}};
   BuiltExport built;
   built.project = write_export_project(source, profiler::find_board_spec(board), dir.string());

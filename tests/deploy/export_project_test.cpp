@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "deploy/export_build.h"
@@ -77,7 +78,9 @@ TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
             std::string::npos);
   // A file an older tinynas copied (since renamed) must not survive a new export into the dir.
   std::ofstream(dir / "tinynas/engine/runtime/stale_old_file.cpp") << "int stale;";
-  write_export_project(source, spec, dir.string(), default_source_dir(), kSerialProtocolMlperfTiny);
+  ExportWriteOptions mlperf;
+  mlperf.serial_protocol = kSerialProtocolMlperfTiny;
+  write_export_project(source, spec, dir.string(), mlperf);
   EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/stale_old_file.cpp"));
   EXPECT_NE(read_file(dir / "board.cmake").find("set(TINYNAS_SERIAL_PROTOCOL mlperf-tiny)"),
             std::string::npos);
@@ -86,8 +89,89 @@ TEST(ExportProject, SerialProtocolChoiceAndAFreshCopyOfTheSourceTree) {
         "tinynas/firmware/mlperf_tiny/th_port.h"}) {
     EXPECT_TRUE(fs::is_regular_file(dir / file)) << file;
   }
-  EXPECT_THROW(write_export_project(source, spec, dir.string(), default_source_dir(), "mlperf"),
-               std::runtime_error);
+  ExportWriteOptions unknown;
+  unknown.serial_protocol = "mlperf";
+  EXPECT_THROW(write_export_project(source, spec, dir.string(), unknown), std::runtime_error);
+}
+
+// A source tree with just what the exporter copies, so a test can add and remove files.
+fs::path copy_of_export_sources(const fs::path& to) {
+  const fs::path from = default_source_dir();
+  for (const char* dir :
+       {"engine/runtime", "firmware/protocol", "firmware/server", "firmware/mlperf_tiny",
+        "firmware/board", "firmware/kernels", "firmware/startup", "firmware/runner",
+        "firmware/cmake", "firmware/linker", "firmware/export"}) {
+    fs::create_directories(to / dir);
+    fs::copy(from / dir, to / dir, fs::copy_options::recursive);
+  }
+  fs::copy_file(from / "firmware/targets.json", to / "firmware/targets.json");
+  return to;
+}
+
+std::string refusal_of(const ExportSource& source, const fs::path& dir,
+                       const ExportWriteOptions& options = {}) {
+  try {
+    write_export_project(source, profiler::find_board_spec("qemu-mps2-an386"), dir.string(),
+                         options);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ExportProject, RefusesToOverwriteFilesItDidNotWriteUnlessForced) {
+  const fs::path dir = fresh_dir("users-project");
+  const std::map<std::string, std::string> mine = {{"README.md", "my notes\n"},
+                                                   {"CMakeLists.txt", "project(mine)\n"},
+                                                   {"app/main.cpp", "int main() {}\n"},
+                                                   {"model/model.h", "// my model\n"}};
+  for (const auto& [file, text] : mine) {
+    fs::create_directories((dir / file).parent_path());
+    std::ofstream(dir / file) << text;
+  }
+  const ExportSource source{testing::rgb_model(), "test model", "", "", std::nullopt};
+  const std::string refusal = refusal_of(source, dir);
+  EXPECT_NE(refusal.find(dir.string()), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("--force"), std::string::npos) << refusal;
+  for (const auto& [file, text] : mine) EXPECT_EQ(read_file(dir / file), text) << file;
+  EXPECT_FALSE(fs::exists(dir / "board.cmake")) << "nothing is written when export refuses";
+
+  ExportWriteOptions force;
+  force.force = true;
+  EXPECT_EQ(refusal_of(source, dir, force), "");
+  EXPECT_NE(read_file(dir / "README.md"), mine.at("README.md"));
+  EXPECT_TRUE(fs::is_regular_file(dir / kExportManifestName));
+}
+
+TEST(ExportProject, ReexportReplacesItsOwnFilesKeepsTheUsersAndRemovesStaleOnes) {
+  const fs::path root = fresh_dir("reexport");
+  ExportWriteOptions options;
+  options.source_dir = copy_of_export_sources(root / "src").string();
+  const fs::path renamed = root / "src/engine/runtime/old_name_kernel.cpp";
+  std::ofstream(renamed) << "// a kernel under a name the next version no longer has\n";
+  const fs::path dir = root / "out";
+  const ExportSource first{testing::rgb_model(), "first", "", "", std::nullopt};
+  ASSERT_EQ(refusal_of(first, dir, options), "");
+  ASSERT_TRUE(fs::is_regular_file(dir / "tinynas/engine/runtime/old_name_kernel.cpp"));
+  std::ofstream(dir / "notes.txt") << "the user's own file\n";
+  fs::create_directories(dir / "build");
+  std::ofstream(dir / "build" / "firmware.elf") << "built";
+
+  fs::remove(renamed);
+  const ExportSource second{testing::fashion_shaped_model(), "second", "", "", std::nullopt};
+  ASSERT_EQ(refusal_of(second, dir, options), "");
+  EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/old_name_kernel.cpp"))
+      << "a file only the previous export wrote is left behind";
+  EXPECT_EQ(read_file(dir / "model.tnm").size(), second.model.size());
+  EXPECT_EQ(read_file(dir / "notes.txt"), "the user's own file\n");
+  EXPECT_EQ(read_file(dir / "build" / "firmware.elf"), "built");
+
+  // A file the export wrote and the user changed since is the user's now.
+  std::ofstream(dir / "app" / "main.cpp", std::ios::app) << "// my change\n";
+  const std::string refusal = refusal_of(first, dir, options);
+  EXPECT_NE(refusal.find("app/main.cpp"), std::string::npos) << refusal;
+  EXPECT_NE(read_file(dir / "app" / "main.cpp").find("// my change"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "model.tnm").size(), second.model.size());
 }
 
 TEST(ExportProject, RecipeFollowsTheBoardFile) {

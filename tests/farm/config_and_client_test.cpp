@@ -7,7 +7,7 @@
 
 #include "farm/farm_client.h"
 #include "farm/farm_config.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -122,18 +122,19 @@ TEST(FarmUrl, ParsesHostAndPort) {
 
 TEST(Sha256, MatchesTheFipsExamples) {
   const std::string abc = "abc";
-  EXPECT_EQ(sha256_hex(reinterpret_cast<const uint8_t*>(abc.data()), abc.size()),
+  EXPECT_EQ(text::sha256_hex(reinterpret_cast<const uint8_t*>(abc.data()), abc.size()),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex(nullptr, 0),
+  EXPECT_EQ(text::sha256_hex(nullptr, 0),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  EXPECT_EQ(sha256_hex(reinterpret_cast<const uint8_t*>(two_blocks.data()), two_blocks.size()),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(
+      text::sha256_hex(reinterpret_cast<const uint8_t*>(two_blocks.data()), two_blocks.size()),
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   const std::vector<uint8_t> million(1000000, 'a');
-  EXPECT_EQ(sha256_hex(million),
+  EXPECT_EQ(text::sha256_hex(million),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-  EXPECT_TRUE(is_sha256_hex(sha256_hex(million)));
-  EXPECT_FALSE(is_sha256_hex("CDC76E"));
+  EXPECT_TRUE(text::is_sha256_hex(text::sha256_hex(million)));
+  EXPECT_FALSE(text::is_sha256_hex("CDC76E"));
 }
 
 TEST(ProfileResultJson, RoundTripsEveryFigure) {

@@ -15,7 +15,7 @@
 #include "engine/compiler/model_file.h"
 #include "engine/runtime/op_kind_name.h"
 #include "farm/farm.h"
-#include "farm/sha256.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm::testing {
 
@@ -38,6 +38,7 @@ struct FakeFarmControl {
   // Called by start(); throw to keep the board down.
   std::function<void(int board)> start_fault;
   std::map<std::string, int> measured;  // model sha -> measurements that succeeded
+  std::vector<std::string> started;     // model sha of every measure() call, in order
   std::atomic<int> measure_calls{0};
   std::atomic<int> recover_calls{0};
   std::atomic<int> boards_made{0};
@@ -68,10 +69,11 @@ class FakeFarmBoard : public FarmBoard {
 
   profiler::ProfileResult measure(const std::vector<uint8_t>& model,
                                   const profiler::ProfileOptions& options) override {
-    ++control_->measure_calls;
-    const std::string sha = sha256_hex(model);
+    const std::string sha = text::sha256_hex(model);
     {
       std::unique_lock lock(control_->mutex);
+      control_->started.push_back(sha);
+      ++control_->measure_calls;
       control_->changed.wait(lock, [&] { return !control_->hold || interrupted_; });
       if (interrupted_)
         throw profiler::BoardLinkError("board fake/" + std::to_string(index_) + ": interrupted");

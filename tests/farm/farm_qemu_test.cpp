@@ -13,9 +13,9 @@
 #include "farm/farm.h"
 #include "farm/farm_client.h"
 #include "farm/farm_server.h"
-#include "farm/sha256.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -46,7 +46,7 @@ int env_int(const char* name, int fallback) {
 
 void expect_correct(const nlohmann::json& job, const std::vector<uint8_t>& model) {
   ASSERT_EQ(job["state"], "done") << job.dump();
-  EXPECT_EQ(job["model"], sha256_hex(model));
+  EXPECT_EQ(job["model"], text::sha256_hex(model));
   const auto& result = job["measurement"]["result"];
   EXPECT_EQ(result["model_bytes"], model.size());
   const compiler::LoadedModel loaded(model, "test model");
@@ -154,7 +154,8 @@ TEST(FarmQemu, AJobWhoseQemuIsKilledMidJobStillCompletes) {
   const nlohmann::json job = client.wait_for_job(id, kJobTimeout);
   expect_correct(job, model);
   EXPECT_EQ(job["attempts"], 2) << job.dump();
-  EXPECT_EQ(daemon.farm.store().measurements(sha256_hex(model), testing::kTestKind).size(), 1u);
+  EXPECT_EQ(daemon.farm.store().measurements(text::sha256_hex(model), testing::kTestKind).size(),
+            1u);
   // The killed board was restarted and is healthy again.
   ASSERT_TRUE(testing::wait_until([&] { return daemon.boards_up(); }, kJobTimeout));
   int failures = 0;

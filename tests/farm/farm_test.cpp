@@ -6,15 +6,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
-#include "farm/sha256.h"
 #include "tests/farm/fake_farm_board.h"
 #include "tests/farm/farm_test_models.h"
 #include "tests/farm/farm_test_support.h"
+#include "tests/farm/store_damage.h"
+#include "text/sha256.h"
 
 namespace tinynas::farm {
 namespace {
@@ -41,7 +43,7 @@ TEST(Farm, AnswersEveryJobOnceWithItsOwnMeasurement) {
     ids.insert(id);
     const nlohmann::json job = wait_for_job(farm, id);
     ASSERT_EQ(job["state"], "done") << job.dump();
-    EXPECT_EQ(job["model"], sha256_hex(model));
+    EXPECT_EQ(job["model"], text::sha256_hex(model));
     EXPECT_EQ(job["attempts"], 1);
     const auto& result = job["measurement"]["result"];
     EXPECT_EQ(result["model_bytes"], model.size());
@@ -249,6 +251,120 @@ TEST(Farm, ABoardThatDoesNotComeUpIsQuarantinedAndTheOthersWork) {
   EXPECT_EQ(wait_for_job(farm, id)["state"], "done");
   ASSERT_TRUE(wait_until([&] { return farm.boards()[0].state == BoardState::kQuarantined; }));
   EXPECT_NE(farm.boards()[0].last_error.find("HELLO"), std::string::npos);
+}
+
+// Boards that stay in start() until the test opens the gate.
+struct StartGate {
+  std::atomic<bool> open{false};
+  void install(FakeFarmControl& control) {
+    control.start_fault = [this](int) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (!open.load() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    };
+  }
+};
+
+TEST(Farm, AStoreErrorInAWorkerStopsTheFarmCleanlyAndKeepsTheJob) {
+  profiler::TempDir dir("farm-test");
+  const FarmConfig config = test_config(dir.path(), 1);
+  auto control = std::make_shared<FakeFarmControl>();
+  StartGate gate;
+  gate.install(*control);
+  Farm farm(config, fake_board_factory(control));
+  const int64_t id = farm.submit(tiny_model(1), testing::kTestKind, 1).id;
+  testing::execute_sql(config.database, "DROP TABLE measurements");
+  gate.open = true;
+  ASSERT_TRUE(wait_until([&] { return farm.failure().has_value(); }));
+  EXPECT_NE(farm.failure()->find("measurements"), std::string::npos) << *farm.failure();
+  farm.stop();
+  EXPECT_EQ(control->measure_calls.load(), 0);
+  const auto job = farm.store().job(id);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->state, JobState::kQueued) << "the job runs after the store is repaired";
+}
+
+TEST(Farm, ADaemonKilledTwiceMidJobDoesNotCountAsBoardAttempts) {
+  profiler::TempDir dir("farm-test");
+  FarmConfig config = test_config(dir.path(), 2);
+  config.limits.max_attempts = 3;
+  config.limits.quarantine_after_failures = 100;
+  const auto model = tiny_model(1);
+  int64_t id = 0;
+  {
+    // What two kill -9 of the daemon leave: the job started twice, still "running".
+    MeasurementStore store(config.database);
+    store.put_model(text::sha256_hex(model), model);
+    id = store.add_job(text::sha256_hex(model), testing::kTestKind, 1);
+    ASSERT_TRUE(store.start_job(id, "qemu-mps2-an386/0"));
+    store.requeue_unfinished_jobs();
+    ASSERT_TRUE(store.start_job(id, "qemu-mps2-an386/1"));
+  }
+  auto control = std::make_shared<FakeFarmControl>();
+  auto faults = std::make_shared<std::atomic<int>>(0);
+  control->fault = [faults](int board, const std::string&) {
+    if (faults->fetch_add(1) == 0) {
+      throw profiler::BoardLinkError("board fake/" + std::to_string(board) + ": link lost");
+    }
+  };
+  Farm farm(config, fake_board_factory(control));
+  const nlohmann::json job = wait_for_job(farm, id);
+  EXPECT_EQ(job["state"], "done") << job.dump();
+  EXPECT_EQ(job["attempts"], 2) << "one board fault, then the job ran";
+}
+
+TEST(Farm, AnswersWithTheRunsThatWereAsked) {
+  profiler::TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  Farm farm(test_config(dir.path(), 1), fake_board_factory(control));
+  const auto model = tiny_model(5);
+  for (uint32_t runs : {2u, 5u, 2u, 5u}) {
+    const SubmitResult submitted = farm.submit(model, testing::kTestKind, runs);
+    const nlohmann::json job = wait_for_job(farm, submitted.id);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+    EXPECT_EQ(job["runs"], runs);
+    EXPECT_EQ(job["measurement"]["runs"], runs) << job.dump();
+    EXPECT_EQ(job["measurement"]["result"]["runs"], runs);
+  }
+  EXPECT_EQ(control->measure_calls.load(), 2) << "each run count measured once";
+}
+
+TEST(Farm, ConcurrentJobsForOneModelAreMeasuredOnce) {
+  profiler::TempDir dir("farm-test");
+  auto control = std::make_shared<FakeFarmControl>();
+  control->set_hold(true);
+  Farm farm(test_config(dir.path(), 2), fake_board_factory(control));
+  const auto shared_model = tiny_model(7);
+  const auto other_model = tiny_model(8);
+  const int64_t first = farm.submit(shared_model, testing::kTestKind, 1).id;
+  const int64_t second = farm.submit(shared_model, testing::kTestKind, 1).id;
+  const int64_t other = farm.submit(other_model, testing::kTestKind, 1).id;
+  // Both boards are busy: the second one with the other model, not with a copy of the first.
+  ASSERT_TRUE(wait_until([&] { return control->measure_calls.load() == 2; }));
+  {
+    std::lock_guard lock(control->mutex);
+    EXPECT_EQ(
+        std::set<std::string>(control->started.begin(), control->started.end()),
+        (std::set<std::string>{text::sha256_hex(shared_model), text::sha256_hex(other_model)}));
+  }
+  control->set_hold(false);
+  for (int64_t id : {first, second, other}) {
+    EXPECT_EQ(wait_for_job(farm, id)["state"], "done") << id;
+  }
+  EXPECT_EQ((*farm.job_json(second))["measurement_id"], (*farm.job_json(first))["measurement_id"]);
+  EXPECT_EQ((*farm.job_json(second))["measurement"]["runs"], 1);
+  EXPECT_EQ(control->measure_calls.load(), 2);
+  EXPECT_EQ(farm.store().measurement_count(), 2);
+}
+
+TEST(Farm, AnUnknownBoardKindIsRefusedBeforeTheDatabaseIsCreated) {
+  profiler::TempDir dir("farm-test");
+  FarmConfig config = test_config(dir.path(), 1);
+  config.boards = {BoardEntry{}};
+  config.boards[0].kind = "no-such-board";
+  EXPECT_THROW(Farm farm(config), FarmConfigError);
+  EXPECT_FALSE(std::filesystem::exists(config.database));
 }
 
 }  // namespace

@@ -124,6 +124,31 @@ bool process_gone(pid_t pid) {
   return false;
 }
 
+struct LongProfile {
+  pid_t command = -1;
+  std::vector<pid_t> qemu;  // the QEMU it launched
+};
+
+// `tinynas profile` of a long run with $TMPDIR set to `private_tmp`, once it has launched QEMU.
+LongProfile start_long_profile(const std::string& model, const std::string& private_tmp) {
+  const std::string cli = TINYNAS_CLI;
+  LongProfile profile;
+  profile.command = ::fork();
+  if (profile.command == 0) {
+    ::setenv("TMPDIR", private_tmp.c_str(), 1);
+    ::execl(cli.c_str(), cli.c_str(), "profile", model.c_str(), "--board", "qemu-mps2-an386",
+            "--runs", "100000", "--json", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (profile.command > 0 && profile.qemu.empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    profile.qemu = children_of(profile.command);
+  }
+  return profile;
+}
+
 // Ctrl-C during a long profile: QEMU dies with the command and its temp dir is removed.
 TEST(CliProfile, InterruptLeavesNoQemuAndNoTempDir) {
   TempDir dir("tinynas-cli-");
@@ -131,29 +156,38 @@ TEST(CliProfile, InterruptLeavesNoQemuAndNoTempDir) {
   compiler::write_model_file(model, testing::tiny_mobilenet().bytes);
   const std::string private_tmp = dir.path() + "/tmp";
   std::filesystem::create_directory(private_tmp);
-  const std::string cli = TINYNAS_CLI;
-  const pid_t command = ::fork();
-  ASSERT_GE(command, 0);
-  if (command == 0) {
-    ::setenv("TMPDIR", private_tmp.c_str(), 1);
-    ::execl(cli.c_str(), cli.c_str(), "profile", model.c_str(), "--board", "qemu-mps2-an386",
-            "--runs", "100000", "--json", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  // Wait until the command has launched QEMU.
-  std::vector<pid_t> qemu;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (qemu.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    qemu = children_of(command);
-  }
-  ASSERT_EQ(qemu.size(), 1u) << "the command did not launch QEMU";
+  const LongProfile profile = start_long_profile(model, private_tmp);
+  ASSERT_GE(profile.command, 0);
+  ASSERT_EQ(profile.qemu.size(), 1u) << "the command did not launch QEMU";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ASSERT_EQ(::kill(command, SIGINT), 0);
+  ASSERT_EQ(::kill(profile.command, SIGINT), 0);
   int status = 0;
-  ASSERT_EQ(::waitpid(command, &status, 0), command);
+  ASSERT_EQ(::waitpid(profile.command, &status, 0), profile.command);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
-  EXPECT_TRUE(process_gone(qemu[0])) << "QEMU " << qemu[0] << " outlived the command";
+  EXPECT_TRUE(process_gone(profile.qemu[0]))
+      << "QEMU " << profile.qemu[0] << " outlived the command";
+  EXPECT_TRUE(std::filesystem::is_empty(private_tmp)) << "temp dir left in " << private_tmp;
+}
+
+// kill -9 of the command: QEMU dies with it, but nothing is left to remove its temp dir; the
+// next command that launches a board removes it.
+TEST(CliProfile, TheNextRunRemovesTheTempDirOfAKilledOne) {
+  TempDir dir("tinynas-cli-");
+  const std::string model = dir.path() + "/tiny.tnm";
+  compiler::write_model_file(model, testing::tiny_mobilenet().bytes);
+  const std::string private_tmp = dir.path() + "/tmp";
+  std::filesystem::create_directory(private_tmp);
+  const LongProfile killed = start_long_profile(model, private_tmp);
+  ASSERT_GE(killed.command, 0);
+  ASSERT_EQ(killed.qemu.size(), 1u) << "the command did not launch QEMU";
+  ASSERT_EQ(::kill(killed.command, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(killed.command, &status, 0), killed.command);
+  EXPECT_TRUE(process_gone(killed.qemu[0])) << "QEMU " << killed.qemu[0] << " outlived the command";
+  ASSERT_FALSE(std::filesystem::is_empty(private_tmp)) << "kill -9 left no temp dir to clean";
+  const CommandResult next = run_command("TMPDIR=" + private_tmp + " " + TINYNAS_CLI + " profile " +
+                                         model + " --board qemu-mps2-an386 --json");
+  ASSERT_EQ(next.exit_code, 0) << next.output;
   EXPECT_TRUE(std::filesystem::is_empty(private_tmp)) << "temp dir left in " << private_tmp;
 }
 

@@ -56,12 +56,14 @@ const std::string& mlperf_export_elf(const std::string& board, const std::string
   auto found = built.find(key);
   if (found != built.end()) return found->second;
   const fs::path dir = fs::path(TINYNAS_EXPORT_TEST_DIR) / ("mlperf-" + key);
-  fs::remove_all(dir / "model");
+  // Re-exported over the previous export (its build/ stays for ccache-friendly rebuilds).
+  if (!fs::exists(dir / deploy::kExportManifestName)) fs::remove_all(dir);
   const deploy::ExportSource source{
       testing::fashion_shaped_model(), "mlperf-conformance", "", "", std::nullopt, nullptr, {}};
+  deploy::ExportWriteOptions options;
+  options.serial_protocol = deploy::kSerialProtocolMlperfTiny;
   const deploy::ExportProject project =
-      deploy::write_export_project(source, profiler::find_board_spec(board), dir.string(),
-                                   deploy::default_source_dir(), deploy::kSerialProtocolMlperfTiny);
+      deploy::write_export_project(source, profiler::find_board_spec(board), dir.string(), options);
   return built[key] = deploy::build_export_project(project.dir).elf;
 }
 

@@ -1,5 +1,6 @@
 #include "profiler/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "profiler/qemu_board.h"
@@ -79,6 +82,29 @@ TEST(ChildProcess, DiesWithItsParent) {
   int status = 0;
   ::waitpid(host, &status, 0);
   EXPECT_TRUE(gone_within(child, std::chrono::milliseconds(5000)));
+}
+
+// A descriptor the host opened without close-on-exec (as libraries do: Asio's sockets, for
+// one) does not reach the child.
+TEST(ChildProcess, InheritsNoDescriptorButTheStandardOnes) {
+  TempDir dir("tinynas-test-");
+  const int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC
+  ASSERT_GE(leaky, 3);
+  const std::string log = dir.path() + "/log";
+  {
+    ChildProcess process({"sh", "-c", "ls /proc/$$/fd"}, log);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (process.running() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ::close(leaky);
+  std::ifstream in(log);
+  std::set<std::string> fds;
+  for (std::string fd; in >> fd;) fds.insert(fd);
+  // The shell's 0, 1 and 2, and whatever it opened itself to list the directory (after them).
+  EXPECT_EQ(fds.count(std::to_string(leaky)), 0u) << "fd " << leaky << " was inherited";
+  EXPECT_EQ(fds.count("0") + fds.count("1") + fds.count("2"), 3u);
 }
 
 TEST(TempDir, IsRemovedWithItsContents) {

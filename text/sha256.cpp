@@ -1,8 +1,8 @@
-#include "farm/sha256.h"
+#include "text/sha256.h"
 
 #include <array>
 
-namespace tinynas::farm {
+namespace tinynas::text {
 namespace {
 
 // FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of the cube roots of the
@@ -106,4 +106,4 @@ bool is_sha256_hex(const std::string& text) {
   return true;
 }
 
-}  // namespace tinynas::farm
+}  // namespace tinynas::text

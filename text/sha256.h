@@ -1,5 +1,5 @@
 // SHA-256 (FIPS 180-4) of a byte buffer, as 64 lowercase hex digits: the key under which the
-// farm stores a model and its measurements.
+// farm stores a model and its measurements, and how an export recognises the files it wrote.
 #pragma once
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace tinynas::farm {
+namespace tinynas::text {
 
 std::string sha256_hex(const uint8_t* data, std::size_t size);
 inline std::string sha256_hex(const std::vector<uint8_t>& bytes) {
@@ -17,4 +17,4 @@ inline std::string sha256_hex(const std::vector<uint8_t>& bytes) {
 // True for 64 lowercase hex digits (what sha256_hex produces).
 bool is_sha256_hex(const std::string& text);
 
-}  // namespace tinynas::farm
+}  // namespace tinynas::text
