@@ -154,7 +154,7 @@ class Exporter {
     return add_tensor(std::move(tensor), bytes_of(values));
   }
 
-  // The TFLite tensor of .tnm activation `index`, made on first use with `shape` (NHWC unless
+  // The TFLite tensor of .tnm activation `index` ("tensor_<index>"), made on first use with `shape` (NHWC unless
   // given).
   int32_t activation(uint16_t index, std::vector<int32_t> shape = {}) {
     if (tnm_to_tflite_[index] >= 0) return tnm_to_tflite_[index];
@@ -169,6 +169,12 @@ class Exporter {
     tensor.quantization.zero_points = {info.zero_point};
     tnm_to_tflite_[index] = add_tensor(std::move(tensor));
     return tnm_to_tflite_[index];
+  }
+
+  // The shape an elementwise op's output takes: its input's TFLite shape (which is [1, C] after
+  // a FULLY_CONNECTED).
+  std::vector<int32_t> shape_of(int32_t tensor) const {
+    return model_.subgraphs[0].tensors[static_cast<size_t>(tensor)].shape;
   }
 
   void add_operator(tflite::BuiltinOperator code, std::vector<int32_t> inputs, int32_t output,
@@ -425,9 +431,9 @@ class Exporter {
       case OpKind::kAdd: {
         tflite::AddOptions options;
         options.activation = fused_activation(index, op);
-        return add_operator(tflite::BuiltinOperator::kAdd,
-                            {activation(op.input0), activation(op.input1)}, activation(op.output),
-                            options);
+        const int32_t a = activation(op.input0);
+        return add_operator(tflite::BuiltinOperator::kAdd, {a, activation(op.input1)},
+                            activation(op.output, shape_of(a)), options);
       }
       case OpKind::kAveragePool2d:
         return export_pool(index, op, tflite::BuiltinOperator::kAveragePool2D);
@@ -444,8 +450,9 @@ class Exporter {
       case OpKind::kSoftmax: {
         tflite::SoftmaxOptions options;
         options.beta = recover_softmax_beta(view_.tensor(op.input0).scale, op);
-        return add_operator(tflite::BuiltinOperator::kSoftmax, {activation(op.input0)},
-                            activation(op.output), options);
+        const int32_t input = activation(op.input0);
+        return add_operator(tflite::BuiltinOperator::kSoftmax, {input},
+                            activation(op.output, shape_of(input)), options);
       }
       case OpKind::kReshape:
         return export_reshape(index, op);
@@ -453,9 +460,11 @@ class Exporter {
         return export_pad(index, op);
       case OpKind::kConcatenation:
         return export_concatenation(op);
-      case OpKind::kQuantize:
-        return add_operator(tflite::BuiltinOperator::kQuantize, {activation(op.input0)},
-                            activation(op.output), tflite::QuantizeOptions{});
+      case OpKind::kQuantize: {
+        const int32_t input = activation(op.input0);
+        return add_operator(tflite::BuiltinOperator::kQuantize, {input},
+                            activation(op.output, shape_of(input)), tflite::QuantizeOptions{});
+      }
     }
     throw std::runtime_error(where(index, op) + ": no TFLite form");
   }
