@@ -154,8 +154,8 @@ class Exporter {
     return add_tensor(std::move(tensor), bytes_of(values));
   }
 
-  // The TFLite tensor of .tnm activation `index` ("tensor_<index>"), made on first use with `shape` (NHWC unless
-  // given).
+  // The TFLite tensor of .tnm activation `index` ("tensor_<index>"), made on first use with `shape`
+  // (NHWC unless given).
   int32_t activation(uint16_t index, std::vector<int32_t> shape = {}) {
     if (tnm_to_tflite_[index] >= 0) return tnm_to_tflite_[index];
     const TensorInfo info = view_.tensor(index);

@@ -14,14 +14,13 @@ std::string armnn_unavailable_reason();
 
 struct ArmnnRun {
   int exit_code = -1;
-  std::string messages;        // the runner's stdout and stderr
+  std::string messages;         // the runner's stdout and stderr
   std::vector<uint8_t> output;  // the raw values of the model's only output
 };
 
 // Runs `model_path` on `inputs` (raw values of the model's inputs, in the subgraph's order),
 // using files in `work_dir` (which must exist).
 ArmnnRun run_in_armnn(const std::string& model_path,
-                      const std::vector<std::vector<uint8_t>>& inputs,
-                      const std::string& work_dir);
+                      const std::vector<std::vector<uint8_t>>& inputs, const std::string& work_dir);
 
 }  // namespace tinynas::tflite::testing

@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -75,8 +74,8 @@ class ExportArmnnTest : public ::testing::Test {
     std::memcpy(reals.data(), run.output.data(), reals.size() * sizeof(float));
     std::vector<int8_t> output;
     for (float real : reals) {
-      output.push_back(static_cast<int8_t>(std::clamp<long>(
-          std::lround(real / out.scale) + out.zero_point, -128, 127)));
+      output.push_back(static_cast<int8_t>(
+          std::clamp<long>(std::lround(real / out.scale) + out.zero_point, -128, 127)));
     }
     return output;
   }
@@ -121,7 +120,8 @@ compiler::Graph prefix(const compiler::Graph& full, size_t last) {
   const auto keep = [&](int index) {
     if (index < 0) return index;
     if (renumbered[static_cast<size_t>(index)] < 0) {
-      renumbered[static_cast<size_t>(index)] = g.add_tensor(full.tensors[static_cast<size_t>(index)]);
+      renumbered[static_cast<size_t>(index)] =
+          g.add_tensor(full.tensors[static_cast<size_t>(index)]);
     }
     return renumbered[static_cast<size_t>(index)];
   };
@@ -158,7 +158,8 @@ std::vector<size_t> operators_of(const tflite::Model& model, uint16_t output,
   };
   int32_t out_tensor = -1;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
-    if (graph.tensors[t].name == "tensor_" + std::to_string(output)) out_tensor = static_cast<int32_t>(t);
+    if (graph.tensors[t].name == "tensor_" + std::to_string(output))
+      out_tensor = static_cast<int32_t>(t);
   }
   std::vector<size_t> ops;
   std::vector<int32_t> pending = {out_tensor};
@@ -178,17 +179,41 @@ std::vector<size_t> operators_of(const tflite::Model& model, uint16_t output,
   return ops;
 }
 
+// Arm NN 20.08 fills a PAD of int8 values with 0 where TFLite fills the zero point: the only
+// place it departs from TFLite's semantics by more than rounding. Where an exported model pads
+// (a PAD op, or a window op whose padding is not TFLite's SAME), the padded tensor gets zero
+// point 0 here, so that both mean the same.
+compiler::Graph with_padded_tensors_at_zero_point_zero(compiler::Graph graph) {
+  const tflite::Model exported = export_tflite(testing::compile(graph).view());
+  const tflite::SubGraph& sub = exported.subgraphs[0];
+  for (const tflite::Operator& op : sub.operators) {
+    if (tflite::operator_code(exported, op).builtin_code != tflite::BuiltinOperator::kPad) continue;
+    for (const int32_t tensor : {op.inputs[0], op.outputs[0]}) {
+      const std::string& name = sub.tensors[static_cast<size_t>(tensor)].name;
+      if (name.find('_', 7) != std::string::npos) continue;  // the PAD's own output
+      graph.tensors[std::stoul(name.substr(7))].zero_point =
+          0;  // .tnm tensors keep the graph's order
+    }
+  }
+  return graph;
+}
+
+constexpr size_t kLeastIdenticalPercent = 85;
+
 class ExportedOpsTest : public ExportArmnnTest {
  protected:
   // Each op of `graph` (compiled with the plain schedule and exported) runs alone in Arm NN on
   // the values our host engine gives its inputs for `input`, and gives our output for it:
   // exactly for the ops Arm NN computes in integers, within one step for the others.
-  void check_every_op(const compiler::Graph& graph, uint32_t seed) {
+  void check_every_op(const compiler::Graph& original, uint32_t seed) {
+    const compiler::Graph graph = with_padded_tensors_at_zero_point_zero(original);
     const compiler::LoadedModel model = testing::compile(graph);
     const runtime::ModelView& view = model.view();
     const std::vector<int8_t> input =
         random_input(view.tensor(view.input_tensor()).size_bytes, seed);
     const tflite::Model exported = export_tflite(view);
+    EXPECT_EQ(run_exported(model, input).size(), view.tensor(view.output_tensor()).size_bytes)
+        << "the whole network runs in Arm NN";
     // The value of every .tnm activation: the network cut after the op that writes it.
     std::vector<std::vector<int8_t>> values(view.tensor_count());
     values[view.input_tensor()] = input;
@@ -232,7 +257,9 @@ class ExportedOpsTest : public ExportArmnnTest {
         EXPECT_LE(std::abs(difference), computes_in_float ? 1 : 0) << "output " << i;
         identical += difference == 0;
       }
-      std::cout << k << " " << graph.ops[k].name << " identical " << identical << "/" << ours.size() << (computes_in_float ? " float\n" : "\n");
+      // One step, not an offset: most values are the same.
+      EXPECT_GE(identical * 100, ours.size() * kLeastIdenticalPercent)
+          << identical << " of " << ours.size() << " identical";
     }
   }
 
@@ -249,8 +276,39 @@ TEST_F(ExportedOpsTest, SampleFmnist) {
   check_every_op(with_per_tensor_classifier(testing::repository_net("sample-fmnist")), 7);
 }
 
+TEST_F(ExportedOpsTest, PointwiseHeavy) {
+  check_every_op(with_per_tensor_classifier(testing::repository_net("pointwise-heavy")), 8);
+}
+
+TEST_F(ExportedOpsTest, DepthwiseHeavy) {
+  check_every_op(with_per_tensor_classifier(testing::repository_net("depthwise-heavy")), 9);
+}
+
+TEST_F(ExportedOpsTest, MobileNetV2) {
+  check_every_op(with_per_tensor_classifier(testing::repository_net("mobilenetv2-w0.2-r28")), 10);
+}
+
+// The version-2 operators: pad, depthwise with a multiplier, max pool, quantize, concatenation,
+// reshape, mean, fully connected and softmax (make_tflite_ops_graph).
 TEST_F(ExportedOpsTest, TfliteOpsGraph) {
   check_every_op(compiler::testing::make_tflite_ops_graph(), 7);
+}
+
+// Real-valued edges: the exported model takes and gives floats (QUANTIZE first, DEQUANTIZE
+// last), which stand for our int8 input and output.
+TEST_F(ExportArmnnTest, RealValuedEdgesMatchTheHostEngine) {
+  compiler::Graph graph = prefix(compiler::testing::make_tflite_ops_graph(), 0);
+  graph.real_output = true;
+  const compiler::LoadedModel model = testing::compile(graph);
+  ASSERT_TRUE(model.view().real_input() && model.view().real_output());
+  const std::vector<int8_t> input =
+      random_input(model.view().tensor(model.view().input_tensor()).size_bytes, 11);
+  const std::vector<int8_t> ours = run_on_host(model, input);
+  const std::vector<int8_t> armnn = run_exported(model, input);
+  ASSERT_EQ(armnn.size(), ours.size());
+  for (size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_LE(std::abs(armnn[i] - ours[i]), 1) << "output " << i << " (a conv: float in Arm NN)";
+  }
 }
 
 }  // namespace

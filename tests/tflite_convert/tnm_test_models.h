@@ -23,16 +23,15 @@ inline const std::vector<std::string>& repository_nets() {
 inline compiler::Graph repository_net(const std::string& name, uint32_t seed = 1) {
   compiler::BuildOptions options;
   options.seed = seed;
-  return compiler::build_graph(
-      compiler::load_arch_file(std::string(TINYNAS_SOURCE_DIR) + "/configs/nets/" + name +
-                               ".arch.json"),
-      options);
+  return compiler::build_graph(compiler::load_arch_file(std::string(TINYNAS_SOURCE_DIR) +
+                                                        "/configs/nets/" + name + ".arch.json"),
+                               options);
 }
 
 inline compiler::LoadedModel compile(const compiler::Graph& graph,
                                      const compiler::PlannerOptions& options = {}) {
-  return compiler::LoadedModel(
-      compiler::write_model(graph, compiler::plan_memory(graph, options)), "test graph");
+  return compiler::LoadedModel(compiler::write_model(graph, compiler::plan_memory(graph, options)),
+                               "test graph");
 }
 
 }  // namespace tinynas::tflite_convert::testing
