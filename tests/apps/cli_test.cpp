@@ -340,4 +340,33 @@ TEST_F(CliTest, CorruptModelFileIsRefusedWithTheReason) {
   }
 }
 
+TEST_F(CliTest, ExportWritesATfliteFileAndKeepsAnExistingOne) {
+  const std::string model = path("sample.tnm");
+  ASSERT_EQ(
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
+          .exit_code,
+      0);
+  const std::string tflite = path("sample.tflite");
+  const std::string export_command = "export " + model + " --format tflite -o " + tflite;
+  const CommandResult exported = run_tinynas(export_command);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  std::ifstream file(tflite, std::ios::binary);
+  std::string head(8, '\0');
+  file.read(head.data(), 8);
+  EXPECT_EQ(head.substr(4), "TFL3");  // the flatbuffer's file identifier
+
+  const CommandResult again = run_tinynas(export_command);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("exists (use --force"), std::string::npos) << again.output;
+  EXPECT_EQ(run_tinynas(export_command + " --force").exit_code, 0);
+
+  const CommandResult no_output = run_tinynas("export " + model + " --format tflite");
+  EXPECT_NE(no_output.exit_code, 0);
+  EXPECT_NE(no_output.output.find("needs -o FILE"), std::string::npos) << no_output.output;
+  const CommandResult no_board = run_tinynas("export " + model + " --out " + path("project"));
+  EXPECT_NE(no_board.exit_code, 0);
+  EXPECT_NE(no_board.output.find("needs --board KIND"), std::string::npos) << no_board.output;
+  EXPECT_NE(run_tinynas("export " + model + " --format onnx -o " + path("m.onnx")).exit_code, 0);
+}
+
 }  // namespace
