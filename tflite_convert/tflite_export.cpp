@@ -27,20 +27,10 @@ std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
   return bytes;
 }
 
-// The weight scale of one output channel. The .tnm file keeps only the requantization
-// multiplier M = input_scale * weight_scale / output_scale (Q31 and shift), computed from a float
-// weight scale: the float nearest M * output_scale / input_scale, or a neighbour of it, gives
-// back exactly the stored multiplier, and that float is the one the model was written from.
-float recover_weight_scale(float input_scale, float output_scale,
-                           compiler::QuantizedMultiplier stored) {
-  const auto reproduces = [&](float scale) {
-    return scale > 0.0f && std::isfinite(scale) &&
-           compiler::per_channel_multipliers(input_scale, {scale}, output_scale, 1)[0] == stored;
-  };
-  const double real = stored.multiplier == 0
-                          ? std::ldexp(1.0, -40)  // flushed to zero: any scale that flushes too
-                          : std::ldexp(static_cast<double>(stored.multiplier), stored.shift - 31);
-  const float estimate = static_cast<float>(real * output_scale / input_scale);
+// The float at or next to `estimate` (up to kScaleSearchSteps steps each way) for which
+// `reproduces` holds, nearest first; `estimate` itself when none does.
+template <typename Reproduces>
+float reproducing_float(float estimate, const Reproduces& reproduces) {
   float up = estimate;
   float down = estimate;
   for (int step = 0; step <= kScaleSearchSteps; ++step) {
@@ -49,7 +39,23 @@ float recover_weight_scale(float input_scale, float output_scale,
     up = std::nextafter(up, HUGE_VALF);
     down = std::nextafter(down, 0.0f);
   }
-  return estimate;  // no float reproduces it: the nearest (differs in the multiplier's low bits)
+  return estimate;
+}
+
+// The weight scale of one output channel. The .tnm file keeps only the requantization
+// multiplier M = input_scale * weight_scale / output_scale (Q31 and shift), computed from a float
+// weight scale: the float nearest M * output_scale / input_scale, or a neighbour of it, gives
+// back exactly the stored multiplier, and that float is the one the model was written from.
+// Without one, the nearest (the multiplier then differs in its low bits).
+float recover_weight_scale(float input_scale, float output_scale,
+                           compiler::QuantizedMultiplier stored) {
+  const double real = stored.multiplier == 0
+                          ? std::ldexp(1.0, -40)  // flushed to zero: any scale that flushes too
+                          : std::ldexp(static_cast<double>(stored.multiplier), stored.shift - 31);
+  return reproducing_float(static_cast<float>(real * output_scale / input_scale), [&](float scale) {
+    return scale > 0.0f && std::isfinite(scale) &&
+           compiler::per_channel_multipliers(input_scale, {scale}, output_scale, 1)[0] == stored;
+  });
 }
 
 // The same search for softmax's beta (stored as TFLite's precomputed input scaling).
@@ -66,16 +72,8 @@ float recover_softmax_beta(float input_scale, const OpInfo& op) {
   if (reproduces(1.0f)) return 1.0f;
   const double real = std::ldexp(static_cast<double>(op.softmax_input_multiplier),
                                  op.softmax_input_left_shift - 31);
-  const float estimate = static_cast<float>(real / (input_scale * std::ldexp(1.0, 26)));
-  float up = estimate;
-  float down = estimate;
-  for (int step = 0; step <= kScaleSearchSteps; ++step) {
-    if (reproduces(up)) return up;
-    if (reproduces(down)) return down;
-    up = std::nextafter(up, HUGE_VALF);
-    down = std::nextafter(down, 0.0f);
-  }
-  return estimate;
+  return reproducing_float(static_cast<float>(real / (input_scale * std::ldexp(1.0, 26))),
+                           reproduces);
 }
 
 // TFLite's SAME padding of one dimension: (before, after), or nothing when the output size is

@@ -3,7 +3,6 @@
 // installed for), and give the outputs TFLite's int8 arithmetic prescribes, computed here.
 // Skipped when pyarmnn is not importable.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "tests/tflite/armnn_runner.h"
+#include "tests/tflite/armnn_test.h"
 #include "tests/tflite/tflite_test_models.h"
 #include "tflite/model_writer.h"
 
@@ -176,27 +176,8 @@ std::vector<int8_t> reference_conv(const Model& model, const std::vector<int8_t>
   return y;
 }
 
-class ArmnnCheckTest : public ::testing::Test {
+class ArmnnCheckTest : public testing::ArmnnTest {
  protected:
-  static void SetUpTestSuite() {
-    unavailable_reason_ = new std::string(testing::armnn_unavailable_reason());
-  }
-  static void TearDownTestSuite() {
-    delete unavailable_reason_;
-    unavailable_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (!unavailable_reason_->empty()) GTEST_SKIP() << *unavailable_reason_;
-    directory_ = fs::temp_directory_path() /
-                 ("tinynas-armnn-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(directory_);
-  }
-  void TearDown() override {
-    if (!directory_.empty()) fs::remove_all(directory_);
-  }
-
   // Writes the model with our writer and runs it in Arm NN on `input` (raw values of the
   // model's input type); returns the output's raw values.
   template <typename Out = int8_t, typename In>
@@ -212,12 +193,7 @@ class ArmnnCheckTest : public ::testing::Test {
     std::memcpy(values.data(), run.output.data(), values.size() * sizeof(Out));
     return values;
   }
-
-  static std::string* unavailable_reason_;
-  fs::path directory_;
 };
-
-std::string* ArmnnCheckTest::unavailable_reason_ = nullptr;
 
 // A comparison means something only if most expected values are not clamped.
 void expect_mostly_unclamped(const std::vector<int8_t>& values) {

@@ -8,7 +8,6 @@
 // Each op is therefore checked on its own: the network is cut after every op (its exported
 // prefix, fed our input), and the op's output in Arm NN must match ours within one step.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,6 +19,7 @@
 #include "engine/compiler/host_runner.h"
 #include "tests/engine/compiler/model_test_graphs.h"
 #include "tests/tflite/armnn_runner.h"
+#include "tests/tflite/armnn_test.h"
 #include "tests/tflite_convert/tnm_test_models.h"
 #include "tflite/model_writer.h"
 #include "tflite_convert/tflite_export.h"
@@ -29,26 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ExportArmnnTest : public ::testing::Test {
+class ExportArmnnTest : public tflite::testing::ArmnnTest {
  protected:
-  static void SetUpTestSuite() {
-    unavailable_reason_ = new std::string(tflite::testing::armnn_unavailable_reason());
-  }
-  static void TearDownTestSuite() {
-    delete unavailable_reason_;
-    unavailable_reason_ = nullptr;
-  }
-  void SetUp() override {
-    if (!unavailable_reason_->empty()) GTEST_SKIP() << *unavailable_reason_;
-    directory_ = fs::temp_directory_path() /
-                 ("tinynas-export-armnn-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(directory_);
-  }
-  void TearDown() override {
-    if (!directory_.empty()) fs::remove_all(directory_);
-  }
-
   // Exports the model and runs it in Arm NN on `input` (int8 values; given to a real-valued
   // input as the reals they stand for); returns its int8 output (a real-valued output quantized
   // back with the output's scale and zero point, which gives the int8 values it came from).
@@ -79,12 +61,7 @@ class ExportArmnnTest : public ::testing::Test {
     }
     return output;
   }
-
-  static std::string* unavailable_reason_;
-  fs::path directory_;
 };
-
-std::string* ExportArmnnTest::unavailable_reason_ = nullptr;
 
 std::vector<int8_t> random_input(uint32_t size, uint32_t seed) {
   std::vector<int8_t> input(size);
