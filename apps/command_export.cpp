@@ -9,6 +9,7 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "deploy/export_build.h"
 #include "deploy/export_project.h"
 #include "deploy/export_verify.h"
@@ -31,6 +32,7 @@ constexpr double kBytesPerKib = 1024.0;
 
 struct ExportCommandOptions {
   std::string input;
+  std::string tflite_path;  // --tflite: imported and planned instead of `input`
   std::string board;
   std::string out_dir;
   bool build = false;
@@ -125,7 +127,11 @@ void run_export(const ExportCommandOptions& options) {
     throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
-  const deploy::ExportSource source = deploy::resolve_export_source(options.input);
+  const deploy::ExportSource source =
+      options.tflite_path.empty()
+          ? deploy::resolve_export_source(options.input)
+          : deploy::ExportSource{load_model_source(ModelFileOptions{"", options.tflite_path}),
+                                 options.tflite_path};
   const deploy::ExportProject project = deploy::write_export_project(
       source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
@@ -165,8 +171,13 @@ void register_export_command(CLI::App& app) {
       "export",
       "Write a self-contained firmware project (model as C++ sources, serial application, "
       "runtime, linker script, CMakeLists.txt) for a board; optionally build and verify it");
-  command->add_option("input", options->input, "a .tnm model file or a search result directory")
-      ->required();
+  CLI::Option* input = command->add_option("input", options->input,
+                                           "a .tnm model file or a search result directory");
+  command
+      ->add_option("--tflite", options->tflite_path,
+                   "an int8 TFLite model instead (imported, planned plain)")
+      ->check(CLI::ExistingFile)
+      ->excludes(input);
   command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
   command->add_option("--out", options->out_dir, "project directory to write")->required();
   command->add_flag("--build", options->build,
@@ -184,7 +195,12 @@ void register_export_command(CLI::App& app) {
                    "serial protocol the firmware boots with: tinynas (default) or mlperf-tiny "
                    "(the MLPerf Tiny benchmark's DUT protocol; tinynas hosts still work)")
       ->check(CLI::IsMember({deploy::kSerialProtocolTinynas, deploy::kSerialProtocolMlperfTiny}));
-  command->callback([options] { run_export(*options); });
+  command->callback([options] {
+    if (options->input.empty() && options->tflite_path.empty()) {
+      throw std::invalid_argument("export: pass MODEL.tnm, a result directory or --tflite FILE");
+    }
+    run_export(*options);
+  });
 }
 
 }  // namespace tinynas::apps
