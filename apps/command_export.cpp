@@ -1,6 +1,6 @@
 // tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--build] [--verify N] [--port DEV]
 //                [--protocol tinynas|mlperf-tiny]
-// tinynas export RESULT_DIR|MODEL.tnm --format tflite -o MODEL.tflite [--force]
+// tinynas export RESULT_DIR|MODEL.tnm|--tflite M.tflite --format tflite -o MODEL.tflite [--force]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "deploy/export_build.h"
 #include "deploy/export_project.h"
 #include "deploy/export_verify.h"
@@ -37,6 +38,7 @@ constexpr char kFormatTflite[] = "tflite";
 
 struct ExportCommandOptions {
   std::string input;
+  std::string tflite_path;  // --tflite: imported and planned instead of `input`
   std::string board;
   std::string out_dir;
   bool build = false;
@@ -128,6 +130,13 @@ void print_verify(const deploy::VerifyResult& r, const std::optional<double>& se
   }
 }
 
+// The model to export: the .tnm or result dir, or the --tflite file imported and planned.
+deploy::ExportSource export_source(const ExportCommandOptions& options) {
+  if (options.tflite_path.empty()) return deploy::resolve_export_source(options.input);
+  return {load_model_source(ModelFileOptions{"", options.tflite_path}), options.tflite_path, "", "",
+          std::nullopt};
+}
+
 // The model as a .tflite file (tflite_convert/tflite_export.h); an existing file is kept unless
 // --force.
 void run_tflite_export(const ExportCommandOptions& options) {
@@ -140,7 +149,7 @@ void run_tflite_export(const ExportCommandOptions& options) {
   if (std::filesystem::exists(options.output) && !options.force) {
     throw std::runtime_error(options.output + " exists (use --force to overwrite it)");
   }
-  const deploy::ExportSource source = deploy::resolve_export_source(options.input);
+  const deploy::ExportSource source = export_source(options);
   tflite::write_model_file(options.output, tflite_convert::export_tflite(source.model.view()));
   fmt::print("exported {} as TFLite into {} ({} B)\n", source.origin, options.output,
              std::filesystem::file_size(options.output));
@@ -159,7 +168,7 @@ void run_export(const ExportCommandOptions& options) {
     throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
-  const deploy::ExportSource source = deploy::resolve_export_source(options.input);
+  const deploy::ExportSource source = export_source(options);
   const deploy::ExportProject project = deploy::write_export_project(
       source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
@@ -200,8 +209,13 @@ void register_export_command(CLI::App& app) {
       "Write a self-contained firmware project (model as C++ sources, serial application, "
       "runtime, linker script, CMakeLists.txt) for a board; optionally build and verify it. "
       "With --format tflite, write the model as a .tflite file instead");
-  command->add_option("input", options->input, "a .tnm model file or a search result directory")
-      ->required();
+  CLI::Option* input = command->add_option("input", options->input,
+                                           "a .tnm model file or a search result directory");
+  command
+      ->add_option("--tflite", options->tflite_path,
+                   "an int8 TFLite model instead (imported, planned plain)")
+      ->check(CLI::ExistingFile)
+      ->excludes(input);
   command->add_option("--format", options->format, "firmware (default) or tflite")
       ->check(CLI::IsMember({kFormatFirmware, kFormatTflite}));
   command->add_option("--board", options->board,
@@ -225,7 +239,12 @@ void register_export_command(CLI::App& app) {
                    "serial protocol the firmware boots with: tinynas (default) or mlperf-tiny "
                    "(the MLPerf Tiny benchmark's DUT protocol; tinynas hosts still work)")
       ->check(CLI::IsMember({deploy::kSerialProtocolTinynas, deploy::kSerialProtocolMlperfTiny}));
-  command->callback([options] { run_export(*options); });
+  command->callback([options] {
+    if (options->input.empty() && options->tflite_path.empty()) {
+      throw std::invalid_argument("export: pass MODEL.tnm, a result directory or --tflite FILE");
+    }
+    run_export(*options);
+  });
 }
 
 }  // namespace tinynas::apps

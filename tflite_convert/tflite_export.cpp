@@ -113,11 +113,46 @@ class Exporter {
     export_input();
     for (uint16_t index = 0; index < view_.op_count(); ++index) export_op(index);
     export_output();
+    order_tensors_as_the_tnm();
     return std::move(model_);
   }
 
  private:
   tflite::SubGraph& graph() { return model_.subgraphs[0]; }
+
+  // The tensors of the .tnm first, in its tensor table's order (so an importer that numbers
+  // tensors in file order gives back the same table), then the ones the export adds (biases,
+  // shapes, paddings, float edges), in the order they were made.
+  void order_tensors_as_the_tnm() {
+    std::vector<int32_t> order;
+    std::vector<bool> placed(graph().tensors.size(), false);
+    for (const int32_t tensor : tnm_to_tflite_) {
+      if (tensor < 0) continue;
+      order.push_back(tensor);
+      placed[static_cast<size_t>(tensor)] = true;
+    }
+    for (size_t tensor = 0; tensor < placed.size(); ++tensor) {
+      if (!placed[tensor]) order.push_back(static_cast<int32_t>(tensor));
+    }
+    std::vector<int32_t> new_index(order.size());
+    std::vector<tflite::Tensor> tensors;
+    for (size_t k = 0; k < order.size(); ++k) {
+      new_index[static_cast<size_t>(order[k])] = static_cast<int32_t>(k);
+      tensors.push_back(std::move(graph().tensors[static_cast<size_t>(order[k])]));
+    }
+    graph().tensors = std::move(tensors);
+    const auto renumber = [&](std::vector<int32_t>& indices) {
+      for (int32_t& index : indices) {
+        if (index >= 0) index = new_index[static_cast<size_t>(index)];
+      }
+    };
+    renumber(graph().inputs);
+    renumber(graph().outputs);
+    for (tflite::Operator& op : graph().operators) {
+      renumber(op.inputs);
+      renumber(op.outputs);
+    }
+  }
 
   std::string where(uint16_t index, const OpInfo& op) const {
     return "op " + std::to_string(index) + " (" + runtime::op_kind_name(op.kind) + ")";
@@ -292,6 +327,7 @@ class Exporter {
     const int8_t* data = view_.constant_int8(w.offset);
     const int32_t weights_index =
         add_tensor(std::move(weights), std::vector<uint8_t>(data, data + w.size_bytes));
+    tnm_to_tflite_[op.weights] = weights_index;
     const int32_t* bias = view_.constant_int32(op.bias_offset);
     if (bias == nullptr) return {weights_index, -1};
     tflite::Tensor bias_tensor;
@@ -469,7 +505,7 @@ class Exporter {
 
   const runtime::ModelView& view_;
   tflite::Model model_;
-  std::vector<int32_t> tnm_to_tflite_;
+  std::vector<int32_t> tnm_to_tflite_;  // per .tnm tensor (activations and weights), or -1
   std::map<tflite::BuiltinOperator, uint32_t> opcodes_;
 };
 

@@ -182,16 +182,10 @@ class ArmnnCheckTest : public testing::ArmnnTest {
   // model's input type); returns the output's raw values.
   template <typename Out = int8_t, typename In>
   std::vector<Out> run_in_armnn(const Model& model, const std::vector<In>& input) {
-    const fs::path model_path = directory_ / "model.tflite";
-    write_model_file(model_path.string(), model);
-    std::vector<uint8_t> input_bytes(input.size() * sizeof(In));
-    std::memcpy(input_bytes.data(), input.data(), input_bytes.size());
-    const testing::ArmnnRun run =
-        testing::run_in_armnn(model_path.string(), {input_bytes}, directory_.string());
-    EXPECT_EQ(run.exit_code, 0) << run.messages;
-    std::vector<Out> values(run.output.size() / sizeof(Out));
-    std::memcpy(values.data(), run.output.data(), values.size() * sizeof(Out));
-    return values;
+    const testing::ArmnnResult result =
+        testing::run_model_in_armnn(model, testing::raw_bytes(input), directory_.string());
+    EXPECT_EQ(result.exit_code, 0) << result.log;
+    return testing::values_of<Out>(result.bytes);
   }
 };
 

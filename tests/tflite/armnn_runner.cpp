@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "tflite/model_writer.h"
+
 namespace tinynas::tflite::testing {
 namespace {
 
@@ -42,26 +44,33 @@ std::string armnn_unavailable_reason() {
   return "";
 }
 
-ArmnnRun run_in_armnn(const std::string& model_path,
-                      const std::vector<std::vector<uint8_t>>& inputs,
-                      const std::string& work_dir) {
+ArmnnResult run_model_in_armnn(const Model& model, const std::vector<uint8_t>& input_bytes,
+                               const std::string& directory) {
+  const fs::path model_path = fs::path(directory) / "model.tflite";
+  write_model_file(model_path.string(), model);
+  return run_file_in_armnn(model_path.string(), {input_bytes}, directory);
+}
+
+ArmnnResult run_file_in_armnn(const std::string& model_path,
+                              const std::vector<std::vector<uint8_t>>& inputs,
+                              const std::string& directory) {
   std::string command = runner_command() + " " + model_path;
   for (size_t k = 0; k < inputs.size(); ++k) {
-    const fs::path input_path = fs::path(work_dir) / ("input" + std::to_string(k) + ".bin");
+    const fs::path input_path = fs::path(directory) / ("input" + std::to_string(k) + ".bin");
     std::ofstream(input_path, std::ios::binary)
         .write(reinterpret_cast<const char*>(inputs[k].data()),
                static_cast<std::streamsize>(inputs[k].size()));
     command += " " + input_path.string();
   }
-  const fs::path output_path = fs::path(work_dir) / "output.bin";
+  const fs::path output_path = fs::path(directory) / "output.bin";
   fs::remove(output_path);
-  const CommandResult result = run_command(command + " " + output_path.string());
-  ArmnnRun run;
-  run.exit_code = result.exit_code;
-  run.messages = result.output;
+  const CommandResult run = run_command(command + " " + output_path.string());
+  ArmnnResult result;
+  result.exit_code = run.exit_code;
+  result.log = run.output;
   std::ifstream file(output_path, std::ios::binary);
-  run.output.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-  return run;
+  result.bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  return result;
 }
 
 }  // namespace tinynas::tflite::testing

@@ -48,12 +48,12 @@ class ExportArmnnTest : public tflite::testing::ArmnnTest {
       input_bytes.resize(reals.size() * sizeof(float));
       std::memcpy(input_bytes.data(), reals.data(), input_bytes.size());
     }
-    const tflite::testing::ArmnnRun run =
-        tflite::testing::run_in_armnn(path.string(), {input_bytes}, directory_.string());
-    EXPECT_EQ(run.exit_code, 0) << run.messages;
-    if (!view.real_output()) return std::vector<int8_t>(run.output.begin(), run.output.end());
-    std::vector<float> reals(run.output.size() / sizeof(float));
-    std::memcpy(reals.data(), run.output.data(), reals.size() * sizeof(float));
+    const tflite::testing::ArmnnResult run =
+        tflite::testing::run_file_in_armnn(path.string(), {input_bytes}, directory_.string());
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    if (!view.real_output()) return std::vector<int8_t>(run.bytes.begin(), run.bytes.end());
+    std::vector<float> reals(run.bytes.size() / sizeof(float));
+    std::memcpy(reals.data(), run.bytes.data(), reals.size() * sizeof(float));
     std::vector<int8_t> output;
     for (float real : reals) {
       output.push_back(static_cast<int8_t>(
@@ -223,14 +223,14 @@ class ExportedOpsTest : public ExportArmnnTest {
       }
       const fs::path path = directory_ / "op.tflite";
       tflite::write_model_file(path.string(), alone);
-      const tflite::testing::ArmnnRun run =
-          tflite::testing::run_in_armnn(path.string(), feeds, directory_.string());
-      ASSERT_EQ(run.exit_code, 0) << run.messages;
+      const tflite::testing::ArmnnResult run =
+          tflite::testing::run_file_in_armnn(path.string(), feeds, directory_.string());
+      ASSERT_EQ(run.exit_code, 0) << run.log;
       const std::vector<int8_t>& ours = values[op.output];
-      ASSERT_EQ(run.output.size(), ours.size());
+      ASSERT_EQ(run.bytes.size(), ours.size());
       size_t identical = 0;
       for (size_t i = 0; i < ours.size(); ++i) {
-        const int difference = static_cast<int8_t>(run.output[i]) - ours[i];
+        const int difference = static_cast<int8_t>(run.bytes[i]) - ours[i];
         EXPECT_LE(std::abs(difference), computes_in_float ? 1 : 0) << "output " << i;
         identical += difference == 0;
       }
