@@ -408,6 +408,42 @@ class Exporter {
     add_operator(code, {input}, activation(op.output), options);
   }
 
+  // Our global average pool, requantize(sum(x - zp_in)) with M = input_scale / (output_scale *
+  // H * W), is TFLite's DEPTHWISE_CONV_2D of an H x W window of ones (VALID) whose weight scale
+  // gives the same M: bit for bit in any TFLite runtime (MEAN would round differently).
+  void export_global_pool(uint16_t index, const OpInfo& op) {
+    const TensorInfo in = view_.tensor(op.input0);
+    const TensorInfo out = view_.tensor(op.output);
+    const int channels = in.shape.c;
+    const float scale =
+        global_pool_weight_scale(in.scale, out.scale, {op.output_multiplier, op.output_shift});
+    tflite::Tensor weights;
+    weights.name = "op_" + std::to_string(index) + "_weights";
+    weights.type = tflite::TensorType::kInt8;
+    weights.shape = {1, in.shape.h, in.shape.w, channels};
+    weights.quantization.scales.assign(static_cast<size_t>(channels), scale);
+    weights.quantization.zero_points.assign(static_cast<size_t>(channels), 0);
+    weights.quantization.quantized_dimension = 3;
+    const int32_t weights_index =
+        add_tensor(std::move(weights), std::vector<uint8_t>(static_cast<size_t>(in.size_bytes), 1));
+    tflite::Tensor bias;
+    bias.name = "op_" + std::to_string(index) + "_bias";
+    bias.type = tflite::TensorType::kInt32;
+    bias.shape = {channels};
+    bias.quantization.scales.assign(static_cast<size_t>(channels), in.scale * scale);
+    bias.quantization.zero_points.assign(static_cast<size_t>(channels), 0);
+    const int32_t bias_index =
+        add_tensor(std::move(bias), bytes_of(std::vector<int32_t>(static_cast<size_t>(channels))));
+    tflite::DepthwiseConv2DOptions options;
+    options.padding = tflite::Padding::kValid;
+    options.stride_h = options.stride_w = 1;
+    options.depth_multiplier = 1;
+    options.activation = fused_activation(index, op);
+    add_operator(tflite::BuiltinOperator::kDepthwiseConv2D,
+                 {activation(op.input0), weights_index, bias_index}, activation(op.output),
+                 options);
+  }
+
   // MEAN over H and W (axes 1 and 2); keep_dims gives [1, 1, 1, C], else [1, C].
   void export_mean(uint16_t index, const OpInfo& op, bool keep_dims) {
     const TensorInfo out = view_.tensor(op.output);
@@ -474,9 +510,7 @@ class Exporter {
       case OpKind::kMaxPool2d:
         return export_pool(index, op, tflite::BuiltinOperator::kMaxPool2D);
       case OpKind::kGlobalAveragePool:
-        // Our clamp is the whole int8 range here (no fused activation in TFLite's MEAN).
-        fused_activation(index, op);
-        return export_mean(index, op, true);
+        return export_global_pool(index, op);
       case OpKind::kMean:
         return export_mean(
             index, op,
@@ -512,5 +546,10 @@ class Exporter {
 }  // namespace
 
 tflite::Model export_tflite(const runtime::ModelView& model) { return Exporter(model).run(); }
+
+float global_pool_weight_scale(float input_scale, float output_scale,
+                               compiler::QuantizedMultiplier pool) {
+  return recover_weight_scale(input_scale, output_scale, pool);
+}
 
 }  // namespace tinynas::tflite_convert

@@ -4,6 +4,7 @@
 // arena plan are execution plans of the same graph. The mapping is in docs/tflite.md ("Export").
 #pragma once
 
+#include "engine/compiler/quantization.h"
 #include "engine/runtime/model_reader.h"
 #include "tflite/model.h"
 
@@ -13,5 +14,12 @@ namespace tinynas::tflite_convert {
 // fused clamp that is neither none, ReLU nor ReLU6, or a pool whose padding is neither SAME nor
 // VALID.
 tflite::Model export_tflite(const runtime::ModelView& model);
+
+// A global average pool is exported as a DEPTHWISE_CONV_2D of ones over the whole input whose
+// weight scale s gives requantization multiplier `pool` (input_scale * s / output_scale): the
+// float that gives exactly `pool` when one does (then any TFLite runtime computes our pool bit
+// for bit), else the nearest. The importer recognises such a depthwise by this scale.
+float global_pool_weight_scale(float input_scale, float output_scale,
+                               compiler::QuantizedMultiplier pool);
 
 }  // namespace tinynas::tflite_convert

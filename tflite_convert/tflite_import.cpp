@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "engine/compiler/graph_validation.h"
+#include "engine/compiler/quantization.h"
 #include "tflite/model_reader.h"
 #include "tflite/tflite_error.h"
+#include "tflite_convert/tflite_export.h"
 
 namespace tinynas::tflite_convert {
 namespace {
@@ -86,7 +88,10 @@ class Importer {
   Graph run() {
     check_supported();
     check_edges();
-    for (size_t i = 0; i < subgraph_.operators.size(); ++i) import_operator(static_cast<int>(i));
+    find_foldable_pads();
+    for (size_t i = 0; i < subgraph_.operators.size(); ++i) {
+      if (!folded_[i]) import_operator(static_cast<int>(i));
+    }
     if (graph_.input < 0) graph_.input = activation(-1, input_tensor_, "the model input");
     if (graph_.output < 0) graph_.output = activation(-1, output_tensor_, "the model output");
     order_tensors_as_the_file();
@@ -121,6 +126,115 @@ class Importer {
       if (op.weights >= 0) op.weights = new_index[op.weights];
       op.output = new_index[op.output];
     }
+  }
+
+  // A PAD whose only reader is a VALID CONV_2D or DEPTHWISE_CONV_2D becomes that op's own
+  // padding: converters (and our exporter) write a PAD where the padding is not TFLite's SAME,
+  // and both fill with the zero point. Only when each side stays below the kernel's, as the model
+  // file requires; any other PAD stays an op.
+  void find_foldable_pads() {
+    const int count = static_cast<int>(subgraph_.operators.size());
+    folded_pad_.assign(count, -1);
+    folded_.assign(count, false);
+    for (int p = 0; p < count; ++p) {
+      const tfl::Operator& pad = subgraph_.operators[p];
+      if (code(p) != BuiltinOperator::kPad || pad.inputs.size() != 2 || pad.outputs.size() != 1 ||
+          pad.inputs[0] < 0 || pad.inputs[1] < 0 || pad.outputs[0] == output_tensor_) {
+        continue;
+      }
+      const int padded = pad.outputs[0];
+      int reader = -1;
+      int readers = 0;
+      for (int r = 0; r < count; ++r) {
+        for (int input : subgraph_.operators[r].inputs) {
+          if (input == padded) {
+            ++readers;
+            reader = r;
+          }
+        }
+      }
+      if (readers != 1 || !reads_padded_input_validly(reader, padded)) continue;
+      const tfl::Tensor& paddings = tensor(pad.inputs[1]);
+      if (!is_constant(pad.inputs[1]) || paddings.type != TensorType::kInt32 ||
+          !(tensor(pad.inputs[0]).quantization == tensor(padded).quantization)) {
+        continue;
+      }
+      const std::vector<int32_t> pads = int_constant(p, pad.inputs[1], "paddings (inputs[1])");
+      const tfl::Tensor& w = tensor(subgraph_.operators[reader].inputs[1]);
+      if (pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[6] != 0 || pads[7] != 0 ||
+          *std::min_element(pads.begin(), pads.end()) < 0 || pads[2] >= w.shape[1] ||
+          pads[3] >= w.shape[1] || pads[4] >= w.shape[2] || pads[5] >= w.shape[2]) {
+        continue;
+      }
+      folded_pad_[reader] = p;
+      folded_[p] = true;
+    }
+  }
+  bool reads_padded_input_validly(int reader, int padded) const {
+    const tfl::Operator& o = subgraph_.operators[reader];
+    if (o.inputs.size() < 2 || o.inputs[0] != padded || o.inputs[1] < 0 ||
+        tensor(o.inputs[1]).shape.size() != 4) {
+      return false;
+    }
+    if (code(reader) == BuiltinOperator::kConv2D) {
+      return tfl::options_or_default<tfl::Conv2DOptions>(o.options).padding == tfl::Padding::kValid;
+    }
+    return code(reader) == BuiltinOperator::kDepthwiseConv2D &&
+           tfl::options_or_default<tfl::DepthwiseConv2DOptions>(o.options).padding ==
+               tfl::Padding::kValid;
+  }
+
+  // The input of a conv or depthwise: the folded PAD's input when it has one.
+  int window_input(int op) { return folded_pad_[op] < 0 ? input0(op) : input0(folded_pad_[op]); }
+  void apply_folded_pad(int op, compiler::Op& g) const {
+    const int pad = folded_pad_[op];
+    if (pad < 0) return;
+    const std::vector<int32_t> pads =
+        int_constant(pad, subgraph_.operators[pad].inputs[1], "paddings (inputs[1])");
+    g.pad_top = pads[2];
+    g.pad_bottom = pads[3];
+    g.pad_left = pads[4];
+    g.pad_right = pads[5];
+  }
+
+  // A DEPTHWISE_CONV_2D of ones over the whole input (VALID, multiplier 1, zero bias) with the
+  // weight scale our exporter writes for a global pool (tflite_export.h,
+  // global_pool_weight_scale): our global average pool, M = input_scale / (output_scale * H * W).
+  bool is_global_average_pool(int op) const {
+    const tfl::Operator& o = subgraph_.operators[op];
+    if (folded_pad_[op] >= 0 || o.inputs.size() < 2 || o.inputs[0] < 0 || o.inputs[1] < 0 ||
+        o.outputs.size() != 1 || !is_constant(o.inputs[1])) {
+      return false;
+    }
+    const auto options = tfl::options_or_default<tfl::DepthwiseConv2DOptions>(o.options);
+    const tfl::Tensor& in = tensor(o.inputs[0]);
+    const tfl::Tensor& w = tensor(o.inputs[1]);
+    const tfl::Tensor& out = tensor(o.outputs[0]);
+    if (options.padding != tfl::Padding::kValid || in.shape.size() != 4 || w.shape.size() != 4 ||
+        w.shape != std::vector<int32_t>{1, in.shape[1], in.shape[2], in.shape[3]} ||
+        w.type != TensorType::kInt8 || in.quantization.scales.size() != 1 ||
+        out.quantization.scales.size() != 1 || options.dilation_h_factor != 1 ||
+        options.dilation_w_factor != 1) {
+      return false;
+    }
+    const std::vector<uint8_t>& ones = data(o.inputs[1]);
+    if (std::any_of(ones.begin(), ones.end(), [](uint8_t v) { return v != 1; })) return false;
+    if (o.inputs.size() > 2 && o.inputs[2] >= 0) {
+      const std::vector<uint8_t>& bias = data(o.inputs[2]);
+      if (std::any_of(bias.begin(), bias.end(), [](uint8_t v) { return v != 0; })) return false;
+    }
+    try {
+      const float scale = global_pool_weight_scale(
+          in.quantization.scales[0], out.quantization.scales[0],
+          compiler::global_average_pool_multiplier(
+              in.quantization.scales[0], out.quantization.scales[0], in.shape[1], in.shape[2]));
+      for (const float channel_scale : w.quantization.scales) {
+        if (channel_scale != scale) return false;
+      }
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
+    return true;
   }
 
   // --- naming ---
@@ -536,7 +650,7 @@ class Importer {
   void import_conv(int op, const tfl::Operator& o) {
     require_inputs(op, 2, 3);
     const auto options = tfl::options_or_default<tfl::Conv2DOptions>(o.options);
-    compiler::Op g = start_op(op, OpKind::kConv2d, {input0(op)});
+    compiler::Op g = start_op(op, OpKind::kConv2d, {window_input(op)});
     const tfl::Tensor& w = tensor(o.inputs[1]);
     if (w.shape.size() != 4) {
       fail(op, "weights " + where_tensor(o.inputs[1]) + ": field shape has rank " +
@@ -544,6 +658,7 @@ class Importer {
     }
     set_window(op, g, options.padding, w.shape[1], w.shape[2], options.stride_h, options.stride_w,
                options.dilation_h_factor, options.dilation_w_factor);
+    apply_folded_pad(op, g);
     const int channels = w.shape[0];
     g.weights =
         weights(op, o.inputs[1], 0, {w.shape[0], w.shape[1], w.shape[2], w.shape[3]}, channels);
@@ -555,7 +670,12 @@ class Importer {
   void import_depthwise(int op, const tfl::Operator& o) {
     require_inputs(op, 2, 3);
     const auto options = tfl::options_or_default<tfl::DepthwiseConv2DOptions>(o.options);
-    compiler::Op g = start_op(op, OpKind::kDepthwiseConv2d, {input0(op)});
+    if (is_global_average_pool(op)) {
+      compiler::Op g = start_op(op, OpKind::kGlobalAveragePool, {input0(op)});
+      g.activation = activation_of(options.activation);
+      return finish_op(op, std::move(g));
+    }
+    compiler::Op g = start_op(op, OpKind::kDepthwiseConv2d, {window_input(op)});
     const tfl::Tensor& w = tensor(o.inputs[1]);
     if (w.shape.size() != 4 || w.shape[0] != 1) {
       fail(op, "weights " + where_tensor(o.inputs[1]) +
@@ -564,10 +684,13 @@ class Importer {
     }
     set_window(op, g, options.padding, w.shape[1], w.shape[2], options.stride_h, options.stride_w,
                options.dilation_h_factor, options.dilation_w_factor);
+    apply_folded_pad(op, g);
     const int channels = w.shape[3];
     g.weights = weights(op, o.inputs[1], 3, {1, w.shape[1], w.shape[2], w.shape[3]}, channels);
     g.bias = bias(op, o, channels);
     g.activation = activation_of(options.activation);
+    // As for our own networks: the planner may run it in place (multiplier 1 only).
+    g.allow_in_place = channels == graph_.tensors[g.inputs[0]].shape.c;
     finish_op(op, std::move(g));
   }
 
@@ -628,6 +751,8 @@ class Importer {
   const tfl::SubGraph& subgraph_;
   std::vector<int> graph_tensor_;  // per TFLite tensor: its graph tensor, or -1
   std::vector<int> origin_;        // per graph tensor: the TFLite tensor it came from
+  std::vector<int> folded_pad_;    // per operator: the PAD folded into it, or -1
+  std::vector<bool> folded_;       // per operator: a PAD folded into its reader
   int input_tensor_ = -1;
   int output_tensor_ = -1;
   Graph graph_;

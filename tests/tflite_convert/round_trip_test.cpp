@@ -31,7 +31,7 @@ void expect_byte_identical(const compiler::Graph& graph, const compiler::Planner
   const std::vector<uint8_t> again = round_trip(model, options);
   ASSERT_EQ(again.size(), model.size());
   size_t first_difference = again.size();
-  for (size_t i = 16; i < again.size() && first_difference == again.size(); ++i) {
+  for (size_t i = 0; i < again.size() && first_difference == again.size(); ++i) {
     if (again[i] != model.data()[i]) first_difference = i;
   }
   EXPECT_EQ(first_difference, again.size()) << "first differing byte";

@@ -206,17 +206,28 @@ TEST(TfliteExportTest, PaddingOtherThanTflitesSameBecomesAPadOp) {
   EXPECT_EQ(tensor(m, pad.outputs[0]).quantization, tensor(m, pad.inputs[0]).quantization);
 }
 
-TEST(TfliteExportTest, GlobalAveragePoolBecomesMeanKeepingDims) {
+// A global pool is a DEPTHWISE_CONV_2D of ones over the whole input, VALID, zero bias, whose
+// weight scale gives back the pool's multiplier.
+TEST(TfliteExportTest, GlobalAveragePoolBecomesADepthwiseOfOnes) {
   const compiler::Graph graph = testing::repository_net("sample-fmnist");
   const compiler::LoadedModel model = testing::compile(graph);
+  const int pool = compiler::find_op(graph, "pool");
+  const runtime::OpInfo op = model.view().op(static_cast<uint16_t>(pool));
+  const runtime::TensorInfo in = model.view().tensor(op.input0);
+  const runtime::TensorInfo out = model.view().tensor(op.output);
   const tflite::Model m = exported(model);
-  const tflite::Operator& mean =
-      writer_of(m, static_cast<uint16_t>(graph.ops[compiler::find_op(graph, "pool")].output));
-  EXPECT_EQ(code_of(m, mean), BuiltinOperator::kMean);
-  EXPECT_TRUE(std::get<tflite::ReducerOptions>(mean.options).keep_dims);
-  std::vector<int32_t> axes(2);
-  std::memcpy(axes.data(), m.buffers[tensor(m, mean.inputs[1]).buffer].data.data(), 8);
-  EXPECT_EQ(axes, (std::vector<int32_t>{1, 2}));
+  const tflite::Operator& depthwise = writer_of(m, op.output);
+  ASSERT_EQ(code_of(m, depthwise), BuiltinOperator::kDepthwiseConv2D);
+  const auto& options = std::get<tflite::DepthwiseConv2DOptions>(depthwise.options);
+  EXPECT_EQ(options.padding, tflite::Padding::kValid);
+  EXPECT_EQ(options.depth_multiplier, 1);
+  const tflite::Tensor& weights = tensor(m, depthwise.inputs[1]);
+  EXPECT_EQ(weights.shape, (std::vector<int32_t>{1, in.shape.h, in.shape.w, in.shape.c}));
+  EXPECT_EQ(m.buffers[weights.buffer].data, std::vector<uint8_t>(in.size_bytes, 1));
+  EXPECT_EQ(m.buffers[tensor(m, depthwise.inputs[2]).buffer].data,
+            std::vector<uint8_t>(4 * static_cast<size_t>(in.shape.c), 0));
+  const compiler::QuantizedMultiplier stored{op.output_multiplier, op.output_shift};
+  EXPECT_EQ(weights.quantization.scales[0], global_pool_weight_scale(in.scale, out.scale, stored));
 }
 
 // Fused groups, patch stages and in-place depthwise are plans of the same graph.
