@@ -131,7 +131,7 @@ void run_export(const ExportCommandOptions& options) {
       options.tflite_path.empty()
           ? deploy::resolve_export_source(options.input)
           : deploy::ExportSource{load_model_source(ModelFileOptions{"", options.tflite_path}),
-                                 options.tflite_path};
+                                 options.tflite_path, "", "", std::nullopt};
   const deploy::ExportProject project = deploy::write_export_project(
       source, spec, options.out_dir, deploy::default_source_dir(), options.protocol);
   fmt::print("exported {} for {} into {} ({} files)\n", source.origin, spec.kind, project.dir,
