@@ -212,25 +212,25 @@ int32_t SyntheticModelBuilder::add(int32_t a, int32_t b, Activation activation) 
   return add_op(BuiltinOperator::kAdd, {a, b}, output, AddOptions{activation, true});
 }
 
-int32_t SyntheticModelBuilder::average_pool(int32_t x, const Window& window,
-                                            Activation activation) {
+int32_t SyntheticModelBuilder::pool(BuiltinOperator code, int32_t x, const Window& window,
+                                    Activation activation) {
   const std::vector<int32_t> in = shape(x);
-  const int oh = window_output_size(in[1], window.kernel_h, window.stride_h, window.padding);
-  const int ow = window_output_size(in[2], window.kernel_w, window.stride_w, window.padding);
-  const int32_t output = new_like("average_pool", x, {1, oh, ow, in[3]});
-  return add_op(BuiltinOperator::kAveragePool2D, {x}, output,
+  const int32_t output = new_like(
+      builtin_operator_name(code), x,
+      {1, window_output_size(in[1], window.kernel_h, window.stride_h, window.padding),
+       window_output_size(in[2], window.kernel_w, window.stride_w, window.padding), in[3]});
+  return add_op(code, {x}, output,
                 Pool2DOptions{window.padding, window.stride_w, window.stride_h, window.kernel_w,
                               window.kernel_h, activation});
 }
 
+int32_t SyntheticModelBuilder::average_pool(int32_t x, const Window& window,
+                                            Activation activation) {
+  return pool(BuiltinOperator::kAveragePool2D, x, window, activation);
+}
+
 int32_t SyntheticModelBuilder::max_pool(int32_t x, const Window& window, Activation activation) {
-  const std::vector<int32_t> in = shape(x);
-  const int oh = window_output_size(in[1], window.kernel_h, window.stride_h, window.padding);
-  const int ow = window_output_size(in[2], window.kernel_w, window.stride_w, window.padding);
-  const int32_t output = new_like("max_pool", x, {1, oh, ow, in[3]});
-  return add_op(BuiltinOperator::kMaxPool2D, {x}, output,
-                Pool2DOptions{window.padding, window.stride_w, window.stride_h, window.kernel_w,
-                              window.kernel_h, activation});
+  return pool(BuiltinOperator::kMaxPool2D, x, window, activation);
 }
 
 int32_t SyntheticModelBuilder::mean(int32_t x, bool keep_dims, bool requantize) {

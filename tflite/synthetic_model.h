@@ -62,6 +62,7 @@ class SyntheticModelBuilder {
                    int quantized_dimension, int channels, int64_t fan_in, bool per_channel,
                    std::vector<int32_t> output_shape, Activation activation,
                    BuiltinOptions options);
+  int32_t pool(BuiltinOperator code, int32_t x, const Window& window, Activation activation);
   float scale_of(int32_t tensor) const;
   int64_t zero_point_of(int32_t tensor) const;
   int32_t random_zero_point();

@@ -10,6 +10,7 @@
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/quantization.h"
+#include "engine/runtime/model_format.h"
 #include "tflite/model_reader.h"
 #include "tflite/tflite_error.h"
 #include "tflite_convert/tflite_export.h"
@@ -297,8 +298,9 @@ class Importer {
         }
         if (edge) {
           for (int32_t t : activations) {
+            if (t < 0) continue;
             const TensorType type = tensor(t).type;
-            if (t >= 0 && type != TensorType::kInt8 && type != TensorType::kFloat32) {
+            if (type != TensorType::kInt8 && type != TensorType::kFloat32) {
               why = ": " + tfl::tensor_type_name(type) + " " + where_tensor(t) +
                     " (expected INT8 or FLOAT32)";
             }
@@ -505,6 +507,17 @@ class Importer {
       fail(op, "field stride_h / stride_w = " + std::to_string(stride_h) + " / " +
                    std::to_string(stride_w) + " (expected >= 1)");
     }
+    if (stride_h > runtime::kMaxStride || stride_w > runtime::kMaxStride) {
+      fail(op, "field stride_h / stride_w = " + std::to_string(stride_h) + " / " +
+                   std::to_string(stride_w) + " (the engine supports 1.." +
+                   std::to_string(runtime::kMaxStride) + ")");
+    }
+    if (kernel_h < 1 || kernel_w < 1 || kernel_h > runtime::kMaxKernelSize ||
+        kernel_w > runtime::kMaxKernelSize) {
+      fail(op, "kernel / filter " + std::to_string(kernel_h) + "x" + std::to_string(kernel_w) +
+                   " (the engine supports 1.." + std::to_string(runtime::kMaxKernelSize) +
+                   " per side)");
+    }
     if (dilation_h != 1 || dilation_w != 1) {
       fail(op, "field dilation_h_factor / dilation_w_factor = " + std::to_string(dilation_h) +
                    " / " + std::to_string(dilation_w) + " (only 1 is supported)");
@@ -556,9 +569,9 @@ class Importer {
       case BuiltinOperator::kDequantize:
         return import_dequantize(op, o);
       case BuiltinOperator::kConv2D:
-        return import_conv(op, o);
+        return import_convolution<tfl::Conv2DOptions>(op, o, OpKind::kConv2d);
       case BuiltinOperator::kDepthwiseConv2D:
-        return import_depthwise(op, o);
+        return import_convolution<tfl::DepthwiseConv2DOptions>(op, o, OpKind::kDepthwiseConv2d);
       case BuiltinOperator::kFullyConnected:
         return import_fully_connected(op, o);
       case BuiltinOperator::kAdd: {
@@ -625,7 +638,7 @@ class Importer {
   void import_quantize(int op, const tfl::Operator& o) {
     require_inputs(op, 1, 1);
     const int in = o.inputs[0];
-    if (tensor(in).type == TensorType::kFloat32) {
+    if (in >= 0 && tensor(in).type == TensorType::kFloat32) {
       if (in != input_tensor_ || graph_.input >= 0) {
         fail(op, "quantizes FLOAT32 " + where_tensor(in) +
                      ", which is not the model input (float only at the edges)");
@@ -647,51 +660,43 @@ class Importer {
     graph_.real_output = true;
   }
 
-  void import_conv(int op, const tfl::Operator& o) {
+  // CONV_2D (weights O x KH x KW x I, per channel along 0) and DEPTHWISE_CONV_2D (weights
+  // 1 x KH x KW x C_out, per channel along 3).
+  template <typename Options>
+  void import_convolution(int op, const tfl::Operator& o, OpKind kind) {
     require_inputs(op, 2, 3);
-    const auto options = tfl::options_or_default<tfl::Conv2DOptions>(o.options);
-    compiler::Op g = start_op(op, OpKind::kConv2d, {window_input(op)});
-    const tfl::Tensor& w = tensor(o.inputs[1]);
-    if (w.shape.size() != 4) {
-      fail(op, "weights " + where_tensor(o.inputs[1]) + ": field shape has rank " +
-                   std::to_string(w.shape.size()) + " (expected O x KH x KW x I)");
-    }
-    set_window(op, g, options.padding, w.shape[1], w.shape[2], options.stride_h, options.stride_w,
-               options.dilation_h_factor, options.dilation_w_factor);
-    apply_folded_pad(op, g);
-    const int channels = w.shape[0];
-    g.weights =
-        weights(op, o.inputs[1], 0, {w.shape[0], w.shape[1], w.shape[2], w.shape[3]}, channels);
-    g.bias = bias(op, o, channels);
-    g.activation = activation_of(options.activation);
-    finish_op(op, std::move(g));
-  }
-
-  void import_depthwise(int op, const tfl::Operator& o) {
-    require_inputs(op, 2, 3);
-    const auto options = tfl::options_or_default<tfl::DepthwiseConv2DOptions>(o.options);
-    if (is_global_average_pool(op)) {
+    const auto options = tfl::options_or_default<Options>(o.options);
+    const bool depthwise = kind == OpKind::kDepthwiseConv2d;
+    if (depthwise && is_global_average_pool(op)) {
       compiler::Op g = start_op(op, OpKind::kGlobalAveragePool, {input0(op)});
       g.activation = activation_of(options.activation);
       return finish_op(op, std::move(g));
     }
-    compiler::Op g = start_op(op, OpKind::kDepthwiseConv2d, {window_input(op)});
-    const tfl::Tensor& w = tensor(o.inputs[1]);
-    if (w.shape.size() != 4 || w.shape[0] != 1) {
-      fail(op, "weights " + where_tensor(o.inputs[1]) +
-                   ": field shape is not 1 x KH x KW x C_out (rank " +
+    compiler::Op g = start_op(op, kind, {window_input(op)});
+    const int w_index = weights_index(op, o);
+    const tfl::Tensor& w = tensor(w_index);
+    if (w.shape.size() != 4 || (depthwise && w.shape[0] != 1)) {
+      fail(op, "weights " + where_tensor(w_index) + ": field shape is not " +
+                   (depthwise ? "1 x KH x KW x C_out" : "O x KH x KW x I") + " (rank " +
                    std::to_string(w.shape.size()) + ")");
     }
     set_window(op, g, options.padding, w.shape[1], w.shape[2], options.stride_h, options.stride_w,
                options.dilation_h_factor, options.dilation_w_factor);
     apply_folded_pad(op, g);
-    const int channels = w.shape[3];
-    g.weights = weights(op, o.inputs[1], 3, {1, w.shape[1], w.shape[2], w.shape[3]}, channels);
+    const int channel_dimension = depthwise ? 3 : 0;
+    const int channels = w.shape[static_cast<size_t>(channel_dimension)];
+    g.weights = weights(op, w_index, channel_dimension,
+                        {w.shape[0], w.shape[1], w.shape[2], w.shape[3]}, channels);
     g.bias = bias(op, o, channels);
     g.activation = activation_of(options.activation);
-    // As for our own networks: the planner may run it in place (multiplier 1 only).
-    g.allow_in_place = channels == graph_.tensors[g.inputs[0]].shape.c;
+    // As for our own networks: the planner may run a depthwise op in place (multiplier 1 only).
+    g.allow_in_place = depthwise && channels == graph_.tensors[g.inputs[0]].shape.c;
     finish_op(op, std::move(g));
+  }
+
+  int weights_index(int op, const tfl::Operator& o) const {
+    if (o.inputs[1] < 0) fail(op, "the weights are omitted (field inputs[1] = -1)");
+    return o.inputs[1];
   }
 
   void import_fully_connected(int op, const tfl::Operator& o) {
@@ -701,13 +706,14 @@ class Importer {
       fail(op, "field weights_format is SHUFFLED4x16INT8 (only DEFAULT is supported)");
     }
     compiler::Op g = start_op(op, OpKind::kFullyConnected, {input0(op)});
-    const tfl::Tensor& w = tensor(o.inputs[1]);
+    const int w_index = weights_index(op, o);
+    const tfl::Tensor& w = tensor(w_index);
     if (w.shape.size() != 2) {
-      fail(op, "weights " + where_tensor(o.inputs[1]) + ": field shape has rank " +
+      fail(op, "weights " + where_tensor(w_index) + ": field shape has rank " +
                    std::to_string(w.shape.size()) + " (expected O x K)");
     }
     const int channels = w.shape[0];
-    g.weights = weights(op, o.inputs[1], 0, {w.shape[0], 1, 1, w.shape[1]}, channels);
+    g.weights = weights(op, w_index, 0, {w.shape[0], 1, 1, w.shape[1]}, channels);
     g.bias = bias(op, o, channels);
     g.activation = activation_of(options.activation);
     finish_op(op, std::move(g));

@@ -369,4 +369,44 @@ TEST_F(CliTest, ExportWritesATfliteFileAndKeepsAnExistingOne) {
   EXPECT_NE(run_tinynas("export " + model + " --format onnx -o " + path("m.onnx")).exit_code, 0);
 }
 
+// A .tflite (one of the importer's generated models, kept as a fuzz seed) through `import` and
+// `--tflite`.
+constexpr const char* kTfliteModel = "tests/fuzz/corpus/tflite_import/seed-mean_fc_softmax.tflite";
+
+TEST_F(CliTest, ImportWritesAModelAndRefusesToOverwriteWithoutForce) {
+  const std::string model = path("model.tnm");
+  const std::string tflite = source_path(kTfliteModel);
+  CommandResult result = run_tinynas("import " + tflite + " -o " + model + " --schedule auto");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("real-valued input"), std::string::npos) << result.output;
+  result = run_tinynas("import " + tflite + " -o " + model);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("exists (pass --force to overwrite it)"), std::string::npos)
+      << result.output;
+  result = run_tinynas("import " + tflite + " -o " + model + " --force");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run " + model + " --pattern random");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+TEST_F(CliTest, TfliteOptionWorksWhereANetworkOrModelGoes) {
+  const std::string tflite = source_path(kTfliteModel);
+  CommandResult result = run_tinynas("memory --tflite " + tflite + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("\"tflm_greedy_arena_bytes\""), std::string::npos);
+  result = run_tinynas("compile --tflite " + tflite + " -o " + path("m.tnm"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run --tflite " + tflite + " --pattern random");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run " + path("m.tnm") + " --tflite " + tflite);
+  EXPECT_NE(result.exit_code, 0) << "a model and --tflite together";
+}
+
+TEST_F(CliTest, GarbageTfliteIsRefusedWithTheFileNamed) {
+  const std::string garbage = write_file("garbage.tflite", "this is not a flatbuffer at all");
+  const CommandResult result = run_tinynas("memory --tflite " + garbage);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(garbage), std::string::npos) << result.output;
+}
+
 }  // namespace

@@ -156,6 +156,20 @@ TEST(TfliteImport, DilationIsRefusedWithItsField) {
       << message;
 }
 
+TEST(TfliteImport, OmittedWeightsAndOutOfRangeWindowsAreErrors) {
+  tfl::Model model = tfl::testing::make_conv_model(6, 2, 3, 1, 5);
+  model.subgraphs[0].operators[0].inputs[1] = -1;
+  std::string message = import_error(model);
+  EXPECT_NE(message.find("operator 0 (CONV_2D): the weights are omitted (field inputs[1] = -1)"),
+            std::string::npos)
+      << message;
+  model = tfl::testing::make_conv_model(6, 2, 3, 1, 5);
+  std::get<tfl::Conv2DOptions>(model.subgraphs[0].operators[0].options).stride_h = 2147483647;
+  message = import_error(model);
+  EXPECT_NE(message.find("field stride_h / stride_w = 2147483647 / 1"), std::string::npos)
+      << message;
+}
+
 TEST(TfliteImport, GraphRuleViolationsNameTheSubgraph) {
   // An ADD of different shapes (TFLite would broadcast; the engine does not).
   tfl::SyntheticModelBuilder b(5, "broadcast add");
