@@ -1,4 +1,5 @@
 // tinynas compile (--arch F | --net-config F) [--random-weights] -o MODEL.tnm
+//                 or --tflite F -o MODEL.tnm (the model's own weights)
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -23,15 +24,13 @@ struct CompileOptions {
 };
 
 void run_compile(const CompileOptions& options) {
-  if (!options.random_weights) {
+  if (!options.random_weights && options.source.tflite_path.empty()) {
     throw std::invalid_argument(
         "no weights for this network: pass --random-weights to study memory and latency "
         "without training (trained subnets are lowered by `tinynas eval --int8`)");
   }
-  const compiler::NetworkSpec spec = load_network_spec(options.source);
-  compiler::BuildOptions build;
-  build.seed = options.source.seed;
-  const compiler::Graph graph = compiler::build_graph(spec, build);
+  std::string name;
+  const compiler::Graph graph = load_network_graph(options.source, &name);
   const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner_options(options.source));
   const std::vector<uint8_t> bytes = compiler::write_model(graph, plan);
   compiler::write_model_file(options.output_path, bytes);
@@ -59,7 +58,7 @@ void register_compile_command(CLI::App& app) {
   command->add_option("-o,--output", options->output_path, "the .tnm file to write")->required();
   command->callback([options] {
     if (!has_network_source(options->source)) {
-      throw std::invalid_argument("compile: pass --arch FILE or --net-config FILE");
+      throw std::invalid_argument("compile: pass --arch FILE, --net-config FILE or --tflite FILE");
     }
     run_compile(*options);
   });

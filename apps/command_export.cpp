@@ -1,20 +1,25 @@
 // tinynas export RESULT_DIR|MODEL.tnm --board KIND --out DIR [--force] [--build] [--verify N]
 //                [--port DEV] [--protocol tinynas|mlperf-tiny]
+// tinynas export RESULT_DIR|MODEL.tnm|--tflite M.tflite --format tflite -o MODEL.tflite [--force]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "deploy/export_build.h"
 #include "deploy/export_project.h"
 #include "deploy/export_verify.h"
 #include "profiler/board_spec.h"
 #include "profiler/interrupt_cleanup.h"
 #include "search_results/result_layout.h"
+#include "tflite/model_writer.h"
+#include "tflite_convert/tflite_export.h"
 
 #ifdef TINYNAS_WITH_SEARCH
 #include "nas/supernet_backend/result_accuracy.h"
@@ -28,9 +33,12 @@ constexpr double kPercent = 100.0;
 constexpr double kHzPerMhz = 1e6;
 constexpr double kMillisecondsPerSecond = 1000.0;
 constexpr double kBytesPerKib = 1024.0;
+constexpr char kFormatFirmware[] = "firmware";
+constexpr char kFormatTflite[] = "tflite";
 
 struct ExportCommandOptions {
   std::string input;
+  std::string tflite_path;  // --tflite: imported and planned instead of `input`
   std::string board;
   std::string out_dir;
   bool build = false;
@@ -39,6 +47,9 @@ struct ExportCommandOptions {
   std::string port;
   std::string dataset_dir;
   std::string protocol = deploy::kSerialProtocolTinynas;
+  std::string format = kFormatFirmware;
+  std::string output;  // --format tflite: the .tflite file
+  bool force = false;
 };
 
 std::string kib(uint64_t bytes) {
@@ -120,13 +131,50 @@ void print_verify(const deploy::VerifyResult& r, const std::optional<double>& se
   }
 }
 
+// The model to export: the .tnm or result dir, or the --tflite file imported and planned.
+deploy::ExportSource export_source(const ExportCommandOptions& options) {
+  if (options.tflite_path.empty()) return deploy::resolve_export_source(options.input);
+  return {load_model_source(ModelFileOptions{"", options.tflite_path}),
+          options.tflite_path,
+          "",
+          "",
+          std::nullopt,
+          nullptr,
+          {}};
+}
+
+// The model as a .tflite file (tflite_convert/tflite_export.h); an existing file is kept unless
+// --force.
+void run_tflite_export(const ExportCommandOptions& options) {
+  if (options.output.empty()) throw std::runtime_error("export --format tflite needs -o FILE");
+  if (!options.board.empty() || !options.out_dir.empty() || options.build || options.verify > 0) {
+    throw std::runtime_error(
+        "export --format tflite writes one file: --board, --out, --build and --verify are for "
+        "--format firmware");
+  }
+  if (std::filesystem::exists(options.output) && !options.force) {
+    throw std::runtime_error(options.output + " exists (use --force to overwrite it)");
+  }
+  const deploy::ExportSource source = export_source(options);
+  tflite::write_model_file(options.output, tflite_convert::export_tflite(source.model.view()));
+  fmt::print("exported {} as TFLite into {} ({} B)\n", source.origin, options.output,
+             std::filesystem::file_size(options.output));
+}
+
 void run_export(const ExportCommandOptions& options) {
+  if (options.format == kFormatTflite) return run_tflite_export(options);
+  if (options.board.empty() || options.out_dir.empty()) {
+    throw std::runtime_error("export --format firmware needs --board KIND and --out DIR");
+  }
+  if (!options.output.empty()) {
+    throw std::runtime_error("-o is for --format tflite (a firmware project goes to --out DIR)");
+  }
   const profiler::BoardSpec spec = profiler::find_board_spec(options.board);
   if (options.verify > 0 && options.port.empty() && !spec.emulated()) {
     throw std::runtime_error(spec.source_path + ": board '" + spec.kind +
                              "' is a real board: --verify needs its serial port (--port DEV)");
   }
-  const deploy::ExportSource source = deploy::resolve_export_source(options.input);
+  const deploy::ExportSource source = export_source(options);
   deploy::ExportWriteOptions write;
   write.force = options.force;
   write.serial_protocol = options.protocol;
@@ -169,14 +217,26 @@ void register_export_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "export",
       "Write a self-contained firmware project (model as C++ sources, serial application, "
-      "runtime, linker script, CMakeLists.txt) for a board; optionally build and verify it");
-  command->add_option("input", options->input, "a .tnm model file or a search result directory")
-      ->required();
-  command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
-  command->add_option("--out", options->out_dir, "project directory to write")->required();
+      "runtime, linker script, CMakeLists.txt) for a board; optionally build and verify it. "
+      "With --format tflite, write the model as a .tflite file instead");
+  CLI::Option* input = command->add_option("input", options->input,
+                                           "a .tnm model file or a search result directory");
+  command
+      ->add_option("--tflite", options->tflite_path,
+                   "an int8 TFLite model instead (imported, planned plain)")
+      ->check(CLI::ExistingFile)
+      ->excludes(input);
+  command->add_option("--format", options->format, "firmware (default) or tflite")
+      ->check(CLI::IsMember({kFormatFirmware, kFormatTflite}));
+  command->add_option("--board", options->board,
+                      "board kind (see `tinynas boards`); required for --format firmware");
+  command->add_option("--out", options->out_dir,
+                      "project directory to write; required for --format firmware");
+  command->add_option("-o,--output", options->output, "--format tflite: the .tflite file to write");
   command->add_flag("--force", options->force,
-                    "write into a directory that holds files a previous export did not write (or "
-                    "that were changed since): they are overwritten");
+                    "firmware: write into a directory that holds files a previous export did not "
+                    "write (or that were changed since), overwriting them; tflite: overwrite an "
+                    "existing -o file");
   command->add_flag("--build", options->build,
                     "build the image with cmake + arm-none-eabi-gcc and report flash/RAM");
   command->add_option("--verify", options->verify,
@@ -192,7 +252,12 @@ void register_export_command(CLI::App& app) {
                    "serial protocol the firmware boots with: tinynas (default) or mlperf-tiny "
                    "(the MLPerf Tiny benchmark's DUT protocol; tinynas hosts still work)")
       ->check(CLI::IsMember({deploy::kSerialProtocolTinynas, deploy::kSerialProtocolMlperfTiny}));
-  command->callback([options] { run_export(*options); });
+  command->callback([options] {
+    if (options->input.empty() && options->tflite_path.empty()) {
+      throw std::invalid_argument("export: pass MODEL.tnm, a result directory or --tflite FILE");
+    }
+    run_export(*options);
+  });
 }
 
 }  // namespace tinynas::apps

@@ -1,4 +1,5 @@
-// tinynas memory (--net-config F | --arch F | MODEL.tnm) [--schedule plain|fused|patch|auto]
+// tinynas memory (--net-config F | --arch F | --tflite F | MODEL.tnm) [--schedule
+// plain|fused|patch|auto]
 //                [--patch-grid N --patch-split S] [--json]
 #include <fmt/core.h>
 
@@ -35,13 +36,9 @@ compiler::MemoryReport report_for(const MemoryOptions& options, std::string* sub
     return compiler::make_memory_report(
         imported.graph, compiler::plan_memory(imported.graph, planner_options(options.source)));
   }
-  const compiler::NetworkSpec spec = load_network_spec(options.source);
   // Memory does not depend on weight values; random weights give every tensor its quantization.
-  compiler::BuildOptions build;
-  build.seed = options.source.seed;
-  const compiler::Graph graph = compiler::build_graph(spec, build);
+  const compiler::Graph graph = load_network_graph(options.source, subject);
   const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner_options(options.source));
-  *subject = spec.name.empty() ? "network" : spec.name;
   return compiler::make_memory_report(graph, plan);
 }
 
@@ -69,11 +66,12 @@ void register_memory_command(CLI::App& app) {
   const NetworkSourceFlags flags = add_network_source_options(*command, options->source);
   CLI::Option* model = command->add_option("model", options->model_path, "a .tnm model file")
                            ->check(CLI::ExistingFile);
-  model->excludes(flags.arch)->excludes(flags.net_config);
+  model->excludes(flags.arch)->excludes(flags.net_config)->excludes(flags.tflite);
   command->add_flag("--json", options->json, "machine-readable output");
   command->callback([options] {
     if (options->model_path.empty() && !has_network_source(options->source)) {
-      throw std::invalid_argument("memory: pass MODEL.tnm, --arch FILE or --net-config FILE");
+      throw std::invalid_argument(
+          "memory: pass MODEL.tnm, --arch FILE, --net-config FILE or --tflite FILE");
     }
     run_memory(*options);
   });

@@ -1,4 +1,4 @@
-// tinynas predict MODEL.tnm --latency-model F [--json]
+// tinynas predict (MODEL.tnm | --tflite F) --latency-model F [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -6,6 +6,7 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "engine/compiler/model_file.h"
 #include "latency/latency_model.h"
 #include "latency/op_features.h"
@@ -20,7 +21,7 @@ constexpr double kHzPerMhz = 1e6;
 constexpr double kPercent = 100.0;
 
 struct PredictOptions {
-  std::string model_path;
+  ModelFileOptions model;
   std::string latency_model_path;
   bool json = false;
 };
@@ -35,14 +36,14 @@ uint32_t clock_of(const latency::LatencyModel& model) {
 }
 
 void run_predict(const PredictOptions& options) {
-  const compiler::LoadedModel loaded = compiler::load_model_file(options.model_path);
+  const compiler::LoadedModel loaded = load_model_source(options.model);
   const latency::LatencyModel model = latency::load_latency_model(options.latency_model_path);
   const auto ops = latency::extract_op_features(loaded.view());
   const auto prediction = latency::predict_latency(model, ops);
   const uint32_t clock_hz = clock_of(model);
   if (options.json) {
     nlohmann::json json;
-    json["model"] = options.model_path;
+    json["model"] = model_source_path(options.model);
     json["board_kind"] = model.board_kind;
     json["firmware_version"] = model.firmware_version;
     json["clock_hz"] = clock_hz;
@@ -56,8 +57,9 @@ void run_predict(const PredictOptions& options) {
   }
   const std::string tag =
       fmt::format("[{} | {} | predicted]", model.board_kind, model.firmware_version);
-  fmt::print("{} {}: {:.0f} cycles = {:.3f} ms at {:g} MHz\n", tag, options.model_path,
-             prediction.total_cycles, prediction.milliseconds(clock_hz), clock_hz / kHzPerMhz);
+  fmt::print("{} {}: {:.0f} cycles = {:.3f} ms at {:g} MHz\n", tag,
+             model_source_path(options.model), prediction.total_cycles,
+             prediction.milliseconds(clock_hz), clock_hz / kHzPerMhz);
   fmt::print("latency model {}: fitted on {} models ({} ops)", options.latency_model_path,
              model.model_samples, model.op_samples);
   if (model.holdout) {
@@ -79,9 +81,7 @@ void register_predict_command(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
   CLI::App* command = app.add_subcommand(
       "predict", "Predict a model's latency on a board from a calibrated latency model");
-  command->add_option("model", options->model_path, "the .tnm model file")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_model_file_options(*command, options->model, "the .tnm model file");
   command
       ->add_option("--latency-model", options->latency_model_path,
                    "latency model JSON written by `tinynas calibrate`")

@@ -1,5 +1,5 @@
-// tinynas profile MODEL.tnm --board KIND [--port DEV | --farm URL] [--baud B] [--runs N]
-//                 [--upload serial|gdb [--gdb-server ADDRESS]] [--json]
+// tinynas profile (MODEL.tnm | --tflite F) --board KIND [--port DEV | --farm URL] [--baud B]
+// [--runs N] [--upload serial|gdb [--gdb-server ADDRESS]] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "engine/compiler/model_file.h"
 #include "farm/farm_client.h"
 #include "profiler/board_connection.h"
@@ -31,7 +32,7 @@ constexpr double kDefaultRunTimeoutSeconds = 120.0;
 constexpr double kMillisecondsPerSecond = 1000.0;
 
 struct ProfileCommandOptions {
-  std::string model_path;
+  ModelFileOptions model;
   std::string board;
   std::string port;
   std::string farm_url;
@@ -111,7 +112,13 @@ profiler::ProfileResult profile_on_board(const ProfileCommandOptions& options,
 
 void run_profile(const ProfileCommandOptions& options) {
   // Validated here, before a board is started or a farm is asked.
-  const std::vector<uint8_t> model = compiler::load_model_file(options.model_path).bytes();
+  if (options.model.model_path.empty() && options.model.tflite_path.empty()) {
+    throw std::invalid_argument("profile: pass MODEL.tnm or --tflite MODEL.tflite");
+  }
+  const std::vector<uint8_t> model =
+      options.model.tflite_path.empty()
+          ? compiler::load_model_file(options.model.model_path).bytes()
+          : tflite_to_model_bytes(options.model.tflite_path, compiler::PlannerOptions{});
   profiler::ProfileResult result;
   if (options.farm_url.empty()) {
     result = profile_on_board(options, model);
@@ -123,10 +130,10 @@ void run_profile(const ProfileCommandOptions& options) {
   }
   if (options.json) {
     nlohmann::json json = profiler::to_json(result);
-    json["model"] = options.model_path;
+    json["model"] = model_source_path(options.model);
     fmt::print("{}\n", json.dump(kJsonIndent));
   } else {
-    print_human(result, options.model_path);
+    print_human(result, model_source_path(options.model));
   }
   if (!result.output_matches_host) {
     throw std::runtime_error("board " + result.board + " (firmware " + result.firmware_version +
@@ -142,9 +149,7 @@ void register_profile_command(CLI::App& app) {
       "profile",
       "Run a model on a board (an emulated one is launched unless --port is given) and report "
       "measured cycles, memory and whether the output equals the host engine's");
-  command->add_option("model", options->model_path, "the .tnm model file")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_model_file_options(*command, options->model, "the .tnm model file");
   command->add_option("--board", options->board, "board kind (see `tinynas boards`)")->required();
   CLI::Option* port =
       command->add_option("--port", options->port,

@@ -1,4 +1,4 @@
-// tinynas run MODEL.tnm [--input FILE] [--json]
+// tinynas run (MODEL.tnm | --tflite F) [--input FILE] [--json]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "apps/commands.h"
+#include "apps/network_source.h"
 #include "engine/compiler/host_runner.h"
 #include "engine/compiler/memory_report.h"
 #include "engine/compiler/model_file.h"
@@ -21,7 +22,7 @@ namespace {
 constexpr double kMicrosecondsPerSecond = 1e6;
 
 struct RunOptions {
-  std::string model_path;
+  ModelFileOptions model;
   std::string input_path;
   std::string pattern = "zeros";
   uint32_t seed = 1;
@@ -37,7 +38,7 @@ std::vector<int8_t> read_input_file(const std::string& path) {
 }
 
 void run_model(const RunOptions& options) {
-  const compiler::LoadedModel model = compiler::load_model_file(options.model_path);
+  const compiler::LoadedModel model = load_model_source(options.model);
   compiler::HostRunOptions run;
   run.iterations = options.runs;
   run.seed = options.seed;
@@ -57,7 +58,7 @@ void run_model(const RunOptions& options) {
 
   if (options.json) {
     nlohmann::ordered_json document;
-    document["model"] = options.model_path;
+    document["model"] = model_source_path(options.model);
     document["board"] = board;
     document["output"] = result.output;
     document["output_zero_point"] = output.zero_point;
@@ -74,7 +75,8 @@ void run_model(const RunOptions& options) {
     fmt::print("{}\n", document.dump(2));
     return;
   }
-  fmt::print("{} on the {}, best of {} run(s)\n", options.model_path, board, options.runs);
+  fmt::print("{} on the {}, best of {} run(s)\n", model_source_path(options.model), board,
+             options.runs);
   fmt::print("output ({} values, int8, zero point {}, scale {:g}):\n", result.output.size(),
              output.zero_point, output.scale);
   for (size_t i = 0; i < result.output.size(); ++i) {
@@ -96,9 +98,7 @@ void run_model(const RunOptions& options) {
 void register_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* command = app.add_subcommand("run", "Run a .tnm model on the host engine");
-  command->add_option("model", options->model_path, "the .tnm model file")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_model_file_options(*command, options->model, "the .tnm model file");
   CLI::Option* input = command
                            ->add_option("--input", options->input_path,
                                         "raw int8 input tensor bytes (NHWC, exactly its size)")

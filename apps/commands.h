@@ -19,6 +19,7 @@ void register_predict_command(CLI::App& app);
 void register_export_command(CLI::App& app);
 void register_benchmark_command(CLI::App& app);
 void register_emulate_command(CLI::App& app);
+void register_import_command(CLI::App& app);
 #ifdef TINYNAS_WITH_SEARCH
 void register_search_command(CLI::App& app);
 #endif

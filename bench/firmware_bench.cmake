@@ -10,3 +10,11 @@ target_compile_definitions(firmware_macs_per_cycle PRIVATE
 if(TARGET tinynas_firmware)
   add_dependencies(firmware_macs_per_cycle tinynas_firmware)
 endif()
+
+# The MLPerf Tiny shapes as imported .tflite models on qemu-mps2-an386 (README "TFLite models").
+add_executable(tflite_models_bench ${CMAKE_CURRENT_LIST_DIR}/tflite_models_bench.cpp)
+target_link_libraries(tflite_models_bench PRIVATE tinynas::profiler tinynas::compiler
+                      tinynas::tflite_convert tinynas_warnings)
+if(TARGET tinynas_firmware)
+  add_dependencies(tflite_models_bench tinynas_firmware)
+endif()

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "engine/compiler/graph_validation.h"
+#include "engine/compiler/tflm_greedy_estimate.h"
 #include "engine/runtime/model_format.h"
 
 namespace tinynas::compiler {
@@ -113,6 +115,8 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
   report.arena_bytes = plan.arena_bytes;
   report.scratch_bytes = plan.scratch_bytes;
   report.peak_sram_bytes = plan.peak_sram_bytes();
+  report.tflm_greedy_arena_bytes =
+      tflm_greedy_arena_bytes(validate_graph(graph, GraphUse::kPlanning, "make_memory_report"));
   const FlashParts parts = flash_parts(graph);
   report.flash_bytes = parts.total();
   report.weights_bytes = parts.weights;
@@ -150,6 +154,7 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
   nlohmann::ordered_json json;
   json["peak_sram_bytes"] = report.peak_sram_bytes;
   json["arena_bytes"] = report.arena_bytes;
+  json["tflm_greedy_arena_bytes"] = report.tflm_greedy_arena_bytes;
   json["scratch_bytes"] = report.scratch_bytes;
   json["scratch_in_arena"] = report.scratch_in_arena;
   json["flash_bytes"] = report.flash_bytes;
@@ -196,6 +201,8 @@ std::string format_memory_report(const MemoryReport& report) {
         << " B scratch is time-shared inside the arena)";
   }
   out << "\n";
+  out << "TFLM       " << bytes_and_kilobytes(report.tflm_greedy_arena_bytes)
+      << "  = TF-Lite Micro's greedy planner on the same tensors (arena, without scratch)\n";
   out << "flash      " << bytes_and_kilobytes(report.flash_bytes) << "  = weights "
       << with_thousands(report.weights_bytes) << " + bias " << with_thousands(report.bias_bytes)
       << " + quantization " << with_thousands(report.quant_params_bytes) << " + overhead "

@@ -30,6 +30,9 @@ struct MemoryReport {
   int64_t peak_sram_bytes = 0;  // arena + scratch
   int64_t arena_bytes = 0;
   int64_t scratch_bytes = 0;
+  // The arena TF-Lite Micro's greedy planner would allocate for the same activation tensors
+  // (tflm_greedy_estimate.h): a reference point, not our plan.
+  int64_t tflm_greedy_arena_bytes = 0;
   int64_t flash_bytes = 0;               // == the .tnm file size, == the four parts below
   int64_t weights_bytes = 0;             // int8 weights
   int64_t bias_bytes = 0;                // int32 biases

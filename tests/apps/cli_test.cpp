@@ -479,6 +479,75 @@ TEST_F(CliTest, SearchWithAnUnreachableFarmFailsBeforeStageOne) {
 }
 #endif
 
+TEST_F(CliTest, ExportWritesATfliteFileAndKeepsAnExistingOne) {
+  const std::string model = path("sample.tnm");
+  ASSERT_EQ(
+      run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model)
+          .exit_code,
+      0);
+  const std::string tflite = path("sample.tflite");
+  const std::string export_command = "export " + model + " --format tflite -o " + tflite;
+  const CommandResult exported = run_tinynas(export_command);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  std::ifstream file(tflite, std::ios::binary);
+  std::string head(8, '\0');
+  file.read(head.data(), 8);
+  EXPECT_EQ(head.substr(4), "TFL3");  // the flatbuffer's file identifier
+
+  const CommandResult again = run_tinynas(export_command);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("exists (use --force"), std::string::npos) << again.output;
+  EXPECT_EQ(run_tinynas(export_command + " --force").exit_code, 0);
+
+  const CommandResult no_output = run_tinynas("export " + model + " --format tflite");
+  EXPECT_NE(no_output.exit_code, 0);
+  EXPECT_NE(no_output.output.find("needs -o FILE"), std::string::npos) << no_output.output;
+  const CommandResult no_board = run_tinynas("export " + model + " --out " + path("project"));
+  EXPECT_NE(no_board.exit_code, 0);
+  EXPECT_NE(no_board.output.find("needs --board KIND"), std::string::npos) << no_board.output;
+  EXPECT_NE(run_tinynas("export " + model + " --format onnx -o " + path("m.onnx")).exit_code, 0);
+}
+
+// A .tflite (one of the importer's generated models, kept as a fuzz seed) through `import` and
+// `--tflite`.
+constexpr const char* kTfliteModel = "tests/fuzz/corpus/tflite_import/seed-mean_fc_softmax.tflite";
+
+TEST_F(CliTest, ImportWritesAModelAndRefusesToOverwriteWithoutForce) {
+  const std::string model = path("model.tnm");
+  const std::string tflite = source_path(kTfliteModel);
+  CommandResult result = run_tinynas("import " + tflite + " -o " + model + " --schedule auto");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("real-valued input"), std::string::npos) << result.output;
+  result = run_tinynas("import " + tflite + " -o " + model);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("exists (pass --force to overwrite it)"), std::string::npos)
+      << result.output;
+  result = run_tinynas("import " + tflite + " -o " + model + " --force");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run " + model + " --pattern random");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+TEST_F(CliTest, TfliteOptionWorksWhereANetworkOrModelGoes) {
+  const std::string tflite = source_path(kTfliteModel);
+  CommandResult result = run_tinynas("memory --tflite " + tflite + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("\"tflm_greedy_arena_bytes\""), std::string::npos);
+  result = run_tinynas("compile --tflite " + tflite + " -o " + path("m.tnm"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run --tflite " + tflite + " --pattern random");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_tinynas("run " + path("m.tnm") + " --tflite " + tflite);
+  EXPECT_NE(result.exit_code, 0) << "a model and --tflite together";
+}
+
+TEST_F(CliTest, GarbageTfliteIsRefusedWithTheFileNamed) {
+  const std::string garbage = write_file("garbage.tflite", "this is not a flatbuffer at all");
+  const CommandResult result = run_tinynas("memory --tflite " + garbage);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(garbage), std::string::npos) << result.output;
+}
+
 }  // namespace
 
 // `tinynas boards flash` runs the tool the board file names with the exact arguments; a fake

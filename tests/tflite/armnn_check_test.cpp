@@ -3,20 +3,17 @@
 // installed for), and give the outputs TFLite's int8 arithmetic prescribes, computed here.
 // Skipped when pyarmnn is not importable.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "tests/tflite/armnn_runner.h"
+#include "tests/tflite/armnn_test.h"
 #include "tests/tflite/tflite_test_models.h"
 #include "tflite/model_writer.h"
 
@@ -24,35 +21,6 @@ namespace tinynas::tflite {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kSystemPython = "/usr/bin/python3";
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t read = 0;
-  while ((read = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string runner_command() { return std::string(kSystemPython) + " " + TINYNAS_ARMNN_RUNNER; }
-
-// Why Arm NN cannot run here, or empty when it can.
-std::string armnn_unavailable_reason() {
-  if (!fs::exists(kSystemPython)) return std::string(kSystemPython) + " does not exist";
-  const CommandResult check = run_command(runner_command() + " --check");
-  if (check.exit_code != 0) return "pyarmnn is not usable: " + check.output;
-  return "";
-}
 
 // TFLite's fixed-point requantization: the real multiplier as a Q31 value and a shift, applied
 // with a saturating rounding doubling high multiply and a rounding right shift.
@@ -208,54 +176,18 @@ std::vector<int8_t> reference_conv(const Model& model, const std::vector<int8_t>
   return y;
 }
 
-class ArmnnCheckTest : public ::testing::Test {
+class ArmnnCheckTest : public testing::ArmnnTest {
  protected:
-  static void SetUpTestSuite() {
-    unavailable_reason_ = new std::string(armnn_unavailable_reason());
-  }
-  static void TearDownTestSuite() {
-    delete unavailable_reason_;
-    unavailable_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (!unavailable_reason_->empty()) GTEST_SKIP() << *unavailable_reason_;
-    directory_ = fs::temp_directory_path() /
-                 ("tinynas-armnn-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(directory_);
-  }
-  void TearDown() override {
-    if (!directory_.empty()) fs::remove_all(directory_);
-  }
-
   // Writes the model with our writer and runs it in Arm NN on `input` (raw values of the
   // model's input type); returns the output's raw values.
   template <typename Out = int8_t, typename In>
   std::vector<Out> run_in_armnn(const Model& model, const std::vector<In>& input) {
-    const fs::path model_path = directory_ / "model.tflite";
-    const fs::path input_path = directory_ / "input.bin";
-    const fs::path output_path = directory_ / "output.bin";
-    write_model_file(model_path.string(), model);
-    std::ofstream(input_path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(input.data()),
-               static_cast<std::streamsize>(input.size() * sizeof(In)));
-    const CommandResult result = run_command(runner_command() + " " + model_path.string() + " " +
-                                             input_path.string() + " " + output_path.string());
-    EXPECT_EQ(result.exit_code, 0) << result.output;
-    std::ifstream file(output_path, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(file)),
-                                  std::istreambuf_iterator<char>());
-    std::vector<Out> values(bytes.size() / sizeof(Out));
-    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(Out));
-    return values;
+    const testing::ArmnnResult result =
+        testing::run_model_in_armnn(model, testing::raw_bytes(input), directory_.string());
+    EXPECT_EQ(result.exit_code, 0) << result.log;
+    return testing::values_of<Out>(result.bytes);
   }
-
-  static std::string* unavailable_reason_;
-  fs::path directory_;
 };
-
-std::string* ArmnnCheckTest::unavailable_reason_ = nullptr;
 
 // A comparison means something only if most expected values are not clamped.
 void expect_mostly_unclamped(const std::vector<int8_t>& values) {

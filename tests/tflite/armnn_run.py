@@ -4,9 +4,9 @@ that checks the files our writer makes. One model per process.
 
   armnn_run.py --check                 exit 0 if pyarmnn and its CpuRef backend load
   armnn_run.py --load MODEL            parse, optimize and load the model, exit 0 if that works
-  armnn_run.py MODEL INPUT OUTPUT      feed INPUT's raw values (int8, uint8 or float32, as the
-                                       model's only input takes) and write its only output's
-                                       raw values to OUTPUT
+  armnn_run.py MODEL INPUT... OUTPUT   feed each INPUT's raw values (int8, uint8 or float32, as
+                                       the model's inputs take, in their order) and write its
+                                       only output's raw values to OUTPUT
 
 Run it with /usr/bin/python3: Debian's pyarmnn is installed for the system python.
 """
@@ -35,35 +35,40 @@ def load(model_path):
     graph = 0
     input_names = parser.GetSubgraphInputTensorNames(graph)
     output_names = parser.GetSubgraphOutputTensorNames(graph)
-    if len(input_names) != 1 or len(output_names) != 1:
-        fail(f"expected one input and one output, got {input_names} and {output_names}")
-    input_binding = parser.GetNetworkInputBindingInfo(graph, input_names[0])
+    if len(output_names) != 1:
+        fail(f"expected one output, got {output_names}")
+    input_bindings = [parser.GetNetworkInputBindingInfo(graph, name) for name in input_names]
     output_binding = parser.GetNetworkOutputBindingInfo(graph, output_names[0])
 
     runtime = ann.IRuntime(ann.CreationOptions())
     optimized, _ = ann.Optimize(network, [ann.BackendId("CpuRef")], runtime.GetDeviceSpec(),
                                 ann.OptimizerOptions())
     network_id, _ = runtime.LoadNetwork(optimized)
-    return ann, runtime, network_id, input_binding, output_binding
+    return ann, runtime, network_id, input_bindings, output_binding
 
 
-def run(model_path, input_path, output_path):
+def run(model_path, input_paths, output_path):
     import numpy as np
 
-    ann, runtime, network_id, input_binding, output_binding = load(model_path)
+    ann, runtime, network_id, input_bindings, output_binding = load(model_path)
 
     element_types = {
         ann.DataType_Float32: np.float32,
         ann.DataType_QAsymmS8: np.int8,
         ann.DataType_QAsymmU8: np.uint8,
     }
-    info = input_binding[1]
-    if info.GetDataType() not in element_types:
-        fail(f"input of Arm NN data type {info.GetDataType()} is not handled here")
-    data = np.fromfile(input_path, dtype=element_types[info.GetDataType()])
-    if data.size != info.GetNumElements():
-        fail(f"{input_path} holds {data.size} values, the input takes {info.GetNumElements()}")
-    inputs = ann.make_input_tensors([input_binding], [data])
+    if len(input_paths) != len(input_bindings):
+        fail(f"the model takes {len(input_bindings)} inputs, {len(input_paths)} given")
+    datas = []
+    for input_path, input_binding in zip(input_paths, input_bindings):
+        info = input_binding[1]
+        if info.GetDataType() not in element_types:
+            fail(f"input of Arm NN data type {info.GetDataType()} is not handled here")
+        data = np.fromfile(input_path, dtype=element_types[info.GetDataType()])
+        if data.size != info.GetNumElements():
+            fail(f"{input_path} holds {data.size} values, the input takes {info.GetNumElements()}")
+        datas.append(data)
+    inputs = ann.make_input_tensors(input_bindings, datas)
     outputs = ann.make_output_tensors([output_binding])
     runtime.EnqueueWorkload(network_id, inputs, outputs)
     result = ann.workload_tensors_to_ndarray(outputs)[0]
@@ -84,11 +89,11 @@ def main(argv):
         except Exception as error:
             fail(f"{type(error).__name__}: {error}")
         return 0
-    if len(argv) != 3:
+    if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        run(*argv)
+        run(argv[0], argv[1:-1], argv[-1])
     except Exception as error:  # Arm NN reports parse and load failures as exceptions
         fail(f"{type(error).__name__}: {error}")
     return 0
