@@ -49,7 +49,6 @@ struct ExportCommandOptions {
   std::string protocol = deploy::kSerialProtocolTinynas;
   std::string format = kFormatFirmware;
   std::string output;  // --format tflite: the .tflite file
-  bool force = false;
 };
 
 std::string kib(uint64_t bytes) {
