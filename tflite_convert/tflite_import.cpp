@@ -121,10 +121,13 @@ class Importer {
 
   // --- tensors ---
   const tfl::Tensor& tensor(int index) const { return subgraph_.tensors[index]; }
-  bool is_constant(int index) const { return !model_.buffers[tensor(index).buffer].data.empty(); }
+  // A tensor's bytes; none for an activation (buffer 0, which a model may even leave out).
   const std::vector<uint8_t>& data(int index) const {
-    return model_.buffers[tensor(index).buffer].data;
+    static const std::vector<uint8_t> kNone;
+    const uint32_t buffer = tensor(index).buffer;
+    return buffer < model_.buffers.size() ? model_.buffers[buffer].data : kNone;
   }
+  bool is_constant(int index) const { return !data(index).empty(); }
 
   // Every operator whose code, tensor types or fused activation the engine lacks, at once.
   void check_supported() const {
