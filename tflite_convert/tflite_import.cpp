@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "engine/compiler/graph_validation.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/model_file.h"
+#include "engine/compiler/model_writer.h"
 #include "engine/runtime/model_format.h"
 #include "tflite/model_reader.h"
 #include "tflite/tflite_error.h"
@@ -92,7 +95,12 @@ class Importer {
     if (graph_.output < 0) graph_.output = activation(-1, output_tensor_, "the model output");
     try {
       compiler::validate_graph(graph_, compiler::GraphUse::kPlanningAndModelFile, "import");
-    } catch (const std::invalid_argument& error) {
+      // The runtime's own validator bounds every requantization against int32 overflow from
+      // the actual weights and biases (op_validation.cpp), which no graph rule can know: the
+      // graph is written once, so that an import that succeeds is a model the engine runs.
+      compiler::LoadedModel(compiler::write_model(graph_, compiler::plan_memory(graph_)),
+                            "imported model");
+    } catch (const std::exception& error) {
       throw ImportError(std::string("subgraph 0: ") + error.what());
     }
     return std::move(graph_);

@@ -255,7 +255,7 @@ class GraphChecker {
           break;
       }
     } catch (const std::invalid_argument& error) {
-      fail(op(index) + ": its scales have no int8 requantization (" + error.what() + ")");
+      fail(op(index) + ": " + error.what());
     }
   }
 
