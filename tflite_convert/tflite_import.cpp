@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "engine/compiler/graph_validation.h"
+#include "engine/compiler/memory_plan.h"
+#include "engine/compiler/model_file.h"
+#include "engine/compiler/model_writer.h"
 #include "engine/compiler/quantization.h"
 #include "engine/runtime/model_format.h"
 #include "tflite/model_reader.h"
@@ -98,7 +101,12 @@ class Importer {
     order_tensors_as_the_file();
     try {
       compiler::validate_graph(graph_, compiler::GraphUse::kPlanningAndModelFile, "import");
-    } catch (const std::invalid_argument& error) {
+      // The runtime's own validator bounds every requantization against int32 overflow from
+      // the actual weights and biases (op_validation.cpp), which no graph rule can know: the
+      // graph is written once, so that an import that succeeds is a model the engine runs.
+      compiler::LoadedModel(compiler::write_model(graph_, compiler::plan_memory(graph_)),
+                            "imported model");
+    } catch (const std::exception& error) {
       throw ImportError(std::string("subgraph 0: ") + error.what());
     }
     return std::move(graph_);
@@ -260,10 +268,13 @@ class Importer {
 
   // --- tensors ---
   const tfl::Tensor& tensor(int index) const { return subgraph_.tensors[index]; }
-  bool is_constant(int index) const { return !model_.buffers[tensor(index).buffer].data.empty(); }
+  // A tensor's bytes; none for an activation (buffer 0, which a model may even leave out).
   const std::vector<uint8_t>& data(int index) const {
-    return model_.buffers[tensor(index).buffer].data;
+    static const std::vector<uint8_t> kNone;
+    const uint32_t buffer = tensor(index).buffer;
+    return buffer < model_.buffers.size() ? model_.buffers[buffer].data : kNone;
   }
+  bool is_constant(int index) const { return !data(index).empty(); }
 
   // Every operator whose code, tensor types or fused activation the engine lacks, at once.
   void check_supported() const {

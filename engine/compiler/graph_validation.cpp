@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/compiler/quantization.h"
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
 #include "engine/runtime/op_kind_name.h"
@@ -213,6 +214,49 @@ class GraphChecker {
     check_dilation_and_activation(index);
     check_weights_and_bias(index);
     check_shapes(index);
+    check_requantization(index);
+  }
+
+  // The integer requantization the model writer derives from the op's scales exists (a multiplier
+  // below 2^30, a softmax scale TFLite accepts): the same functions, so what passes here writes.
+  void check_requantization(int index) {
+    const Op& o = graph_.ops[index];
+    const Tensor& in = graph_.tensors[o.inputs[0]];
+    const Tensor& out = graph_.tensors[o.output];
+    try {
+      switch (o.kind) {
+        case OpKind::kConv2d:
+        case OpKind::kDepthwiseConv2d:
+        case OpKind::kFullyConnected:
+          // A graph read back from a .tnm keeps no weight scales (model_import.h): nothing to
+          // derive.
+          if (graph_.tensors[o.weights].channel_scales.empty()) break;
+          per_channel_multipliers(in.scale, graph_.tensors[o.weights].channel_scales, out.scale,
+                                  out.shape.c);
+          break;
+        case OpKind::kAdd:
+          add_quantization(in.scale, graph_.tensors[o.inputs[1]].scale, out.scale);
+          break;
+        case OpKind::kSoftmax:
+          softmax_quantization(o.beta, in.scale);
+          break;
+        case OpKind::kMean:
+          mean_quantization(in.scale, in.zero_point, out.scale, out.zero_point, o.keep_dims);
+          break;
+        case OpKind::kQuantize:
+          requantization_multiplier(in.scale, out.scale);
+          break;
+        case OpKind::kConcatenation:
+          for (int input : o.inputs) {
+            requantization_multiplier(graph_.tensors[input].scale, out.scale);
+          }
+          break;
+        default:
+          break;
+      }
+    } catch (const std::invalid_argument& error) {
+      fail(op(index) + ": " + error.what());
+    }
   }
 
   // A pad's amounts are bytes of the op record.
