@@ -129,7 +129,7 @@ TEST(ExportProject, RefusesToOverwriteFilesItDidNotWriteUnlessForced) {
     fs::create_directories((dir / file).parent_path());
     std::ofstream(dir / file) << text;
   }
-  const ExportSource source{testing::rgb_model(), "test model", "", "", std::nullopt};
+  const ExportSource source{testing::rgb_model(), "test model", "", "", std::nullopt, nullptr, {}};
   const std::string refusal = refusal_of(source, dir);
   EXPECT_NE(refusal.find(dir.string()), std::string::npos) << refusal;
   EXPECT_NE(refusal.find("--force"), std::string::npos) << refusal;
@@ -150,7 +150,7 @@ TEST(ExportProject, ReexportReplacesItsOwnFilesKeepsTheUsersAndRemovesStaleOnes)
   const fs::path renamed = root / "src/engine/runtime/old_name_kernel.cpp";
   std::ofstream(renamed) << "// a kernel under a name the next version no longer has\n";
   const fs::path dir = root / "out";
-  const ExportSource first{testing::rgb_model(), "first", "", "", std::nullopt};
+  const ExportSource first{testing::rgb_model(), "first", "", "", std::nullopt, nullptr, {}};
   ASSERT_EQ(refusal_of(first, dir, options), "");
   ASSERT_TRUE(fs::is_regular_file(dir / "tinynas/engine/runtime/old_name_kernel.cpp"));
   std::ofstream(dir / "notes.txt") << "the user's own file\n";
@@ -158,7 +158,8 @@ TEST(ExportProject, ReexportReplacesItsOwnFilesKeepsTheUsersAndRemovesStaleOnes)
   std::ofstream(dir / "build" / "firmware.elf") << "built";
 
   fs::remove(renamed);
-  const ExportSource second{testing::fashion_shaped_model(), "second", "", "", std::nullopt};
+  const ExportSource second{
+      testing::fashion_shaped_model(), "second", "", "", std::nullopt, nullptr, {}};
   ASSERT_EQ(refusal_of(second, dir, options), "");
   EXPECT_FALSE(fs::exists(dir / "tinynas/engine/runtime/old_name_kernel.cpp"))
       << "a file only the previous export wrote is left behind";
