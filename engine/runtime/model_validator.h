@@ -113,6 +113,12 @@ inline constexpr uint8_t param_bit(uint32_t field) {
 inline constexpr uint8_t kAddParams = 0x7F;  // every field 32 .. 56
 inline constexpr uint8_t kOutputRequantParams =
     param_bit(op_record::kOutputMultiplier) | param_bit(op_record::kOutputShift);
+inline constexpr uint8_t kSoftmaxParams = param_bit(op_record::kSoftmaxInputMultiplier) |
+                                          param_bit(op_record::kSoftmaxInputLeftShift) |
+                                          param_bit(op_record::kSoftmaxDiffMin);
+// Which of them a mode uses: check_mean_params.
+inline constexpr uint8_t kMeanParams =
+    kOutputRequantParams | param_bit(op_record::kMeanScale) | param_bit(op_record::kMeanMode);
 
 inline OpRoles roles_of(OpKind kind) {
   switch (kind) {
@@ -129,15 +135,7 @@ inline OpRoles roles_of(OpKind kind) {
     case OpKind::kGlobalAveragePool:
       return {false, false, false, false, true, false, kOutputRequantParams};
     case OpKind::kSoftmax:
-      return {false,
-              false,
-              false,
-              false,
-              false,
-              false,
-              static_cast<uint8_t>(param_bit(op_record::kSoftmaxInputMultiplier) |
-                                   param_bit(op_record::kSoftmaxInputLeftShift) |
-                                   param_bit(op_record::kSoftmaxDiffMin))};
+      return {false, false, false, false, false, false, kSoftmaxParams};
     case OpKind::kReshape:
       return {false, false, false, false, false, false, 0};
     case OpKind::kPad:
@@ -146,15 +144,8 @@ inline OpRoles roles_of(OpKind kind) {
       return {false, false, false, false, false, true, param_bit(op_record::kConcatInputCount)};
     case OpKind::kQuantize:
       return {false, false, false, false, false, false, kOutputRequantParams};
-    case OpKind::kMean:  // which of them a mode uses: check_mean_params
-      return {false,
-              false,
-              false,
-              false,
-              false,
-              false,
-              static_cast<uint8_t>(kOutputRequantParams | param_bit(op_record::kMeanScale) |
-                                   param_bit(op_record::kMeanMode))};
+    case OpKind::kMean:
+      return {false, false, false, false, false, false, kMeanParams};
   }
   return {false, false, false, false, false, false, 0};
 }

@@ -443,17 +443,20 @@ TEST_F(CliTest, SearchWithADirectoryAsItsSpaceSaysSo) {
 
 TEST_F(CliTest, TrainWithABadJobPrintsEveryError) {
   const std::string job = write_file(
-      "train.json", nlohmann::json({{"format", "tinynas-train/1"},
-                                    {"space", source_path("configs/spaces/fmnist-r28-w1.0.json")},
-                                    {"dataset", {{"kind", "synthetic"}}},
-                                    {"output_dir", path("runs")},
-                                    {"seed", -1},
-                                    {"batch_size", 0},
-                                    {"eval_batch_size", 8},
-                                    {"bn_calibration_batches", 1},
-                                    {"optimizer", {{"kind", "sgd"}}},
-                                    {"phases", nlohmann::json::array()}})
-                        .dump());
+      "train.json",
+      nlohmann::json(
+          {{"format", "tinynas-train/1"},
+           {"space", source_path("configs/spaces/fmnist-r28-w1.0.json")},
+           {"dataset",
+            {{"kind", "synthetic"}, {"synthetic_train_size", 64}, {"synthetic_test_size", 16}}},
+           {"output_dir", path("runs")},
+           {"seed", -1},
+           {"batch_size", 0},
+           {"eval_batch_size", 8},
+           {"bn_calibration_batches", 1},
+           {"optimizer", {{"kind", "sgd"}}},
+           {"phases", nlohmann::json::array()}})
+          .dump());
   const CommandResult result = run_tinynas("train " + job);
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find(job + ": 3 errors\n"), std::string::npos) << result.output;
