@@ -3,6 +3,8 @@
 // depthwise kernels call it.
 #include "firmware/kernels/depthwise_3x3_dsp.h"
 
+#include <stddef.h>
+
 #include "engine/runtime/window_span.h"
 
 namespace tinynas::firmware::dsp {
@@ -32,8 +34,9 @@ bool fast_requant_exact(int32_t shift, int32_t bias) {
   "add %[" ACC "], %[" ACC "], %[k]\n\t"                     \
   "asr %[" ACC "], %[" ACC "], %[e]\n\t"                     \
   "ssat %[" ACC "], #8, %[" ACC "]\n\t"
-#define TINYNAS_DW3X3_REQUANT_OPERANDS(WORD)                                                \
-  : [lo] "+r"(lo), [hi] "+r"(hi), [w] "+r"(WORD), [m] "=&r"(m), [k] "=&r"(k), [e] "=&r"(e) \
+#define TINYNAS_DW3X3_REQUANT_OPERANDS(WORD_CONSTRAINT)                                         \
+  : [lo] "+r"(lo), [hi] "+r"(hi), [w] WORD_CONSTRAINT(word), [m] "=&r"(m), [k] "=&r"(k),       \
+    [e] "=&r"(e)                                                                               \
   : [q] "r"(q)
 // clang-format on
 
@@ -51,13 +54,13 @@ inline uint32_t fast_requantize_pair(uint32_t word, int32_t lo, int32_t hi, cons
                      TINYNAS_DW3X3_REQUANT_CHANNEL("hi", "36")
                      "bfi %[w], %[lo], #8, #8\n\t"
                      "bfi %[w], %[hi], #24, #8"
-                     TINYNAS_DW3X3_REQUANT_OPERANDS(word));
+                     TINYNAS_DW3X3_REQUANT_OPERANDS("+r"));
   } else {
     __asm__ volatile(TINYNAS_DW3X3_REQUANT_CHANNEL("lo", "0")
                      TINYNAS_DW3X3_REQUANT_CHANNEL("hi", "24")
                      "bfi %[lo], %[hi], #16, #8\n\t"
                      "mov %[w], %[lo]"
-                     TINYNAS_DW3X3_REQUANT_OPERANDS(word));
+                     TINYNAS_DW3X3_REQUANT_OPERANDS("=&r"));
   }
   // clang-format on
   return word;
@@ -101,12 +104,11 @@ struct Rows3 {
 };
 
 // The multiply-accumulates of two interior pixels `kStride` input columns apart, for one channel
-// pair: the lanes of SXTB16 (channels 0 and 2 of the group, or with the ", ror #8" variant 1 and
-// 3). in0..in2 point at the first pixel's kernel column 0 in the three kernel rows, input columns
-// are `step` bytes apart, t[3 * ky + kx] are the pair's lanes of the taps. Column j of a row
-// serves tap j of the first pixel (a) and tap j - kStride of the second (b), so each column is
-// loaded and unpacked once. In assembly, with the row's taps reloaded into two registers: the
-// compiler spilled the accumulators of the C version.
+// pair (LanePair): the lanes of SXTB16 (channels 0 and 2 of the group, or with the ", ror #8"
+// variant 1 and 3). in0..in2 point at the first pixel's kernel column 0 in the three kernel rows,
+// input columns are `step` bytes apart. Column j of a row serves tap j of the first pixel (a) and
+// tap j - kStride of the second (b), so each column is loaded and unpacked once. In assembly, the
+// row's taps reloaded into two registers: the compiler spilled the accumulators of the C version.
 // clang-format off
 #define TINYNAS_DW3X3_MAC(T)                               \
   "smlabb %[a_lo], %[x], %[" T "], %[a_lo]\n\t"            \
@@ -150,17 +152,20 @@ struct Rows3 {
   TINYNAS_DW3X3_COLUMN("[%[" IN "], %[step], lsl #2]", UNPACK)         \
   TINYNAS_DW3X3_MAC_B("v")
 #define TINYNAS_DW3X3_PASS(ROW, UNPACK)                                 \
-  ROW("in0", "0", UNPACK) ROW("in1", "12", UNPACK) ROW("in2", "24", UNPACK)
+  "ldrd %[a_lo], %[a_hi], [%[t]]\n\t"                                  \
+  "ldrd %[b_lo], %[b_hi], [%[t]]\n\t"                                  \
+  ROW("in0", "8", UNPACK) ROW("in1", "20", UNPACK) ROW("in2", "32", UNPACK)
 #define TINYNAS_DW3X3_PASS_OPERANDS                                                          \
-  : [a_lo] "+r"(a_lo), [a_hi] "+r"(a_hi), [b_lo] "+r"(b_lo), [b_hi] "+r"(b_hi),              \
+  : [a_lo] "=&r"(a_lo), [a_hi] "=&r"(a_hi), [b_lo] "=&r"(b_lo), [b_hi] "=&r"(b_hi),          \
     [x] "=&r"(x), [u] "=&r"(u), [v] "=&r"(v)                                                 \
-  : [in0] "r"(in.r[0]), [in1] "r"(in.r[1]), [in2] "r"(in.r[2]), [step] "r"(step), [t] "r"(t)
+  : [in0] "r"(in.r[0]), [in1] "r"(in.r[1]), [in2] "r"(in.r[2]), [step] "r"(step), [t] "r"(lanes)
 // clang-format on
 
 template <int32_t kStride, bool kOdd>
-inline void pair_pass(const Rows3& in, int32_t step, const int16x2_t* t, int32_t& a_lo,
+inline void pair_pass(const Rows3& in, int32_t step, const LanePair* lanes, int32_t& a_lo,
                       int32_t& a_hi, int32_t& b_lo, int32_t& b_hi) {
   static_assert(kStride == 1 || kStride == 2, "strides 1 and 2 only");
+  static_assert(offsetof(LanePair, taps) == 8 && sizeof(LanePair) == 44, "offsets in the asm");
   int32_t x, u, v;
   // volatile: the blocks read the input and the taps, which no operand names.
   if (kStride == 1 && !kOdd) {
@@ -190,20 +195,17 @@ template <int32_t kStride, bool kFast>
 inline void interior_pair(const Rows3& in, int32_t step, const Depthwise3x3Group& g,
                           int32_t output_offset, uint32_t& w0, uint32_t& w1) {
   if (kFast) {
-    int32_t a_lo = g.folded.c0, a_hi = g.folded.c2, b_lo = g.folded.c0, b_hi = g.folded.c2;
-    pair_pass<kStride, false>(in, step, g.even_taps, a_lo, a_hi, b_lo, b_hi);
+    int32_t a_lo, a_hi, b_lo, b_hi;
+    pair_pass<kStride, false>(in, step, &g.even, a_lo, a_hi, b_lo, b_hi);
     w0 = fast_requantize_pair<false>(0, a_lo, a_hi, g.fast_requant);
     w1 = fast_requantize_pair<false>(0, b_lo, b_hi, g.fast_requant);
-    a_lo = b_lo = g.folded.c1;
-    a_hi = b_hi = g.folded.c3;
-    pair_pass<kStride, true>(in, step, g.odd_taps, a_lo, a_hi, b_lo, b_hi);
+    pair_pass<kStride, true>(in, step, &g.odd, a_lo, a_hi, b_lo, b_hi);
     w0 = fast_requantize_pair<true>(w0, a_lo, a_hi, g.fast_requant);
     w1 = fast_requantize_pair<true>(w1, b_lo, b_hi, g.fast_requant);
   } else {
-    Acc4 p0 = g.folded;
-    Acc4 p1 = g.folded;
-    pair_pass<kStride, false>(in, step, g.even_taps, p0.c0, p0.c2, p1.c0, p1.c2);
-    pair_pass<kStride, true>(in, step, g.odd_taps, p0.c1, p0.c3, p1.c1, p1.c3);
+    Acc4 p0, p1;
+    pair_pass<kStride, false>(in, step, &g.even, p0.c0, p0.c2, p1.c0, p1.c2);
+    pair_pass<kStride, true>(in, step, &g.odd, p0.c1, p0.c3, p1.c1, p1.c3);
     w0 = scale4(p0, g, output_offset);
     w1 = scale4(p1, g, output_offset);
   }
@@ -229,6 +231,7 @@ void interior_pixels(const runtime::ConvParams& params, const Depthwise3x3Group&
                      const Rows3& rows, int32_t step, int32_t x_begin, int32_t x_end, int8_t* out,
                      int32_t out_step, const ActivationRange4& range) {
   const int32_t output_offset = params.output_offset;
+  const ActivationRange4 clamp_range = range;  // a copy: the output stores may alias `range`
   int32_t in_x = (x_begin * kStride - params.pad_left) * step;
   int8_t* o = out + x_begin * out_step;
   int32_t x = x_begin;
@@ -236,8 +239,8 @@ void interior_pixels(const runtime::ConvParams& params, const Depthwise3x3Group&
     const Rows3 in{{rows.r[0] + in_x, rows.r[1] + in_x, rows.r[2] + in_x}};
     uint32_t w0, w1;
     interior_pair<kStride, kFast>(in, step, g, output_offset, w0, w1);
-    store_int8x4(o, clamp_int8x4(w0, range));
-    store_int8x4(o + out_step, clamp_int8x4(w1, range));
+    store_int8x4(o, clamp_int8x4(w0, clamp_range));
+    store_int8x4(o + out_step, clamp_int8x4(w1, clamp_range));
     o += 2 * out_step;
     in_x += 2 * kStride * step;
   }
@@ -268,31 +271,72 @@ void border_pixel(const runtime::ConvParams& params, const Depthwise3x3Group& g,
   store_int8x4(out, requantize<kFast>(acc, g, params.output_offset, range));
 }
 
+// Lane 0 and lane 1 of a packed pair.
+inline int32_t low_lane(int16x2_t pair) { return static_cast<int16_t>(pair & 0xFFFF); }
+inline int32_t high_lane(int16x2_t pair) { return pair >> 16; }
+
+// `g` for an output row whose window is clipped vertically (kernel rows [ky_begin, ky_end) inside
+// the input): the other rows' taps zeroed, so that whatever row is read for them adds nothing,
+// and the input offset folded over the remaining taps only. The interior loop then runs such rows
+// too.
+void clip_rows(const Depthwise3x3Group& g, int32_t ky_begin, int32_t ky_end, int32_t input_offset,
+               Depthwise3x3Group& clipped) {
+  clipped = g;
+  int32_t sum[kGroupChannels] = {0, 0, 0, 0};
+  for (int32_t t = 0; t < k3x3Taps; ++t) {
+    const int32_t ky = t / k3x3Kernel;
+    if (ky < ky_begin || ky >= ky_end) {
+      clipped.taps[t] = TapPair{0, 0};
+      clipped.even.taps[t] = 0;
+      clipped.odd.taps[t] = 0;
+    } else {
+      sum[0] += low_lane(g.taps[t].even);
+      sum[1] += low_lane(g.taps[t].odd);
+      sum[2] += high_lane(g.taps[t].even);
+      sum[3] += high_lane(g.taps[t].odd);
+    }
+  }
+  clipped.folded = Acc4{
+      fold_offset(g.bias.c0, input_offset, sum[0]), fold_offset(g.bias.c1, input_offset, sum[1]),
+      fold_offset(g.bias.c2, input_offset, sum[2]), fold_offset(g.bias.c3, input_offset, sum[3])};
+  clipped.even.start[0] = clipped.folded.c0;
+  clipped.even.start[1] = clipped.folded.c2;
+  clipped.odd.start[0] = clipped.folded.c1;
+  clipped.odd.start[1] = clipped.folded.c3;
+}
+
 template <bool kFast>
 void group_row(const runtime::ConvParams& params, const Depthwise3x3Group& g,
                const int8_t* const* rows, int32_t step, int32_t ky_begin, int32_t ky_end,
                int32_t input_w, int32_t output_w, int8_t* out, int32_t out_step,
                const ActivationRange4& range) {
   const int32_t stride = params.stride_w;
-  // Interior pixels: kernel column 0 at or right of input column 0, column 2 inside the input.
-  int32_t x_begin = output_w;
-  int32_t x_end = output_w;
-  if (ky_begin == 0 && ky_end == k3x3Kernel) {
-    x_begin = runtime::min_i32(output_w, (params.pad_left + stride - 1) / stride);
-    const int32_t last_start = input_w - k3x3Kernel + params.pad_left;  // of kernel column 0
-    x_end = last_start < 0 ? x_begin : runtime::min_i32(output_w, last_start / stride + 1);
-    x_end = runtime::max_i32(x_begin, x_end);
-  }
+  // Interior columns: kernel column 0 at or right of input column 0, column 2 inside the input.
+  const int32_t x_begin = runtime::min_i32(output_w, (params.pad_left + stride - 1) / stride);
+  const int32_t last_start = input_w - k3x3Kernel + params.pad_left;  // of kernel column 0
+  const int32_t x_end = runtime::max_i32(
+      x_begin, last_start < 0 ? x_begin : runtime::min_i32(output_w, last_start / stride + 1));
   for (int32_t x = 0; x < x_begin; ++x) {
     border_pixel<kFast>(params, g, rows, step, ky_begin, ky_end, input_w, x, out + x * out_step,
                         range);
   }
   if (x_begin < x_end) {
-    const Rows3 window{{rows[0], rows[1], rows[2]}};
+    const Depthwise3x3Group* row_group = &g;
+    Depthwise3x3Group clipped;
+    Rows3 window;
+    for (int32_t ky = 0; ky < k3x3Kernel; ++ky) {
+      window.r[ky] = rows[ky >= ky_begin && ky < ky_end ? ky : ky_begin];
+    }
+    if (ky_begin != 0 || ky_end != k3x3Kernel) {
+      clip_rows(g, ky_begin, ky_end, params.input_offset, clipped);
+      row_group = &clipped;
+    }
     if (stride == 1) {
-      interior_pixels<1, kFast>(params, g, window, step, x_begin, x_end, out, out_step, range);
+      interior_pixels<1, kFast>(params, *row_group, window, step, x_begin, x_end, out, out_step,
+                                range);
     } else {
-      interior_pixels<2, kFast>(params, g, window, step, x_begin, x_end, out, out_step, range);
+      interior_pixels<2, kFast>(params, *row_group, window, step, x_begin, x_end, out, out_step,
+                                range);
     }
   }
   for (int32_t x = x_end; x < output_w; ++x) {
@@ -315,6 +359,8 @@ void load_depthwise_3x3_group(const runtime::ConvParams& params,
   }
   const int32_t factor = fast ? 2 : 1;
   int32_t sum[kGroupChannels] = {0, 0, 0, 0};
+  int16x2_t even_taps[k3x3Taps];
+  int16x2_t odd_taps[k3x3Taps];
   for (int32_t t = 0; t < k3x3Taps; ++t) {
     const int8_t* w = filter + t * channels + c;
     int16x2_t even = even_pair(load_int8x4(w));
@@ -324,8 +370,8 @@ void load_depthwise_3x3_group(const runtime::ConvParams& params,
       odd = __sadd16(odd, odd);
     }
     group.taps[t] = TapPair{even, odd};
-    group.even_taps[t] = even;
-    group.odd_taps[t] = odd;
+    even_taps[t] = even;
+    odd_taps[t] = odd;
     for (int32_t j = 0; j < kGroupChannels; ++j) sum[j] += w[j];
   }
   const int32_t offset = params.input_offset;
@@ -335,6 +381,12 @@ void load_depthwise_3x3_group(const runtime::ConvParams& params,
                       fold_offset(group.bias.c1, offset, factor * sum[1]),
                       fold_offset(group.bias.c2, offset, factor * sum[2]),
                       fold_offset(group.bias.c3, offset, factor * sum[3])};
+  group.even = LanePair{{group.folded.c0, group.folded.c2}, {}};
+  group.odd = LanePair{{group.folded.c1, group.folded.c3}, {}};
+  for (int32_t t = 0; t < k3x3Taps; ++t) {
+    group.even.taps[t] = even_taps[t];
+    group.odd.taps[t] = odd_taps[t];
+  }
   group.fast = fast;
   for (int32_t j = 0; j < kGroupChannels; ++j) {
     group.requant[j] = channel_requant(quant, c + j);

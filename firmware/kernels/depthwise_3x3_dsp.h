@@ -31,14 +31,20 @@ struct FastRequant {
   int32_t shift;       // the right shift e, in [1, kMaxFastShift]
 };
 
+// What the interior loop needs of one channel pair of a group, in the order it reads it.
+struct LanePair {
+  int32_t start[2];          // folded start values of the pair's channels
+  int16x2_t taps[k3x3Taps];  // the pair's lanes of each tap (doubled when the group is `fast`)
+};
+
 // Everything a 4-channel group of a 3x3 depthwise layer needs that does not depend on the pixel.
 struct Depthwise3x3Group {
-  TapPair taps[k3x3Taps];         // doubled when `fast`
-  int16x2_t even_taps[k3x3Taps];  // taps[t].even, for the loops over one channel pair
-  int16x2_t odd_taps[k3x3Taps];
-  Acc4 bias;    // start value of clipped windows (doubled when `fast`)
-  Acc4 folded;  // + input_offset * sum(taps): start value of interior windows
-  bool fast;    // requantized with `fast_requant`, else with `requant`
+  TapPair taps[k3x3Taps];  // doubled when `fast`
+  LanePair even;           // channels 0 and 2 (the even lanes of SXTB16)
+  LanePair odd;            // channels 1 and 3
+  Acc4 bias;               // start value of clipped windows (doubled when `fast`)
+  Acc4 folded;             // + input_offset * sum(taps): start value of interior windows
+  bool fast;               // requantized with `fast_requant`, else with `requant`
   FastRequant fast_requant[kGroupChannels];
   ChannelRequant requant[kGroupChannels];
 };
