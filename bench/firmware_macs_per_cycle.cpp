@@ -13,7 +13,7 @@
 // int8 weights, per-channel requantization, TFLite SAME padding), its op's cycles on the DSP image
 // beside the CMSIS-NN count the issue measured for the same layer, output checked bit-exact.
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--layers depthwise3x3] [--json FILE]
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <cstdio>
@@ -158,7 +158,7 @@ Measurement measure(const BuiltNet& net, const std::string& board_kind) {
 
 double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
 
-// ---- single layers: depthwise 3x3 (issue 20) ----
+// ---- single layers: depthwise (issue 20) ----
 
 // One layer and what CMSIS-NN took for it.
 struct LayerRow {
@@ -173,13 +173,19 @@ struct LayerRow {
 // -icount shift=5, its best of the runner's flags and -O3/-Ofast).
 constexpr uint64_t kCmsisNnDepthwise3x3S1_44x44x96 = 10820180;
 constexpr uint64_t kCmsisNnDepthwise3x3S2_28x28x18 = 228614;
+constexpr uint64_t kCmsisNnDepthwise5x5S2_44x44x96 = 8717822;
+constexpr uint64_t kCmsisNnDepthwise7x7S1_11x11x240 = 8925744;
 
-const std::vector<LayerRow>& depthwise3x3_layers() {
+const std::vector<LayerRow>& depthwise_layers() {
   static const std::vector<LayerRow> rows = {
       {"depthwise 3x3 s1 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 3, 1,
        "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S1_44x44x96},
       {"depthwise 3x3 s2 28x28x18", compiler::OpKind::kDepthwiseConv2d, 28, 28, 18, 18, 3, 2,
        "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S2_28x28x18},
+      {"depthwise 5x5 s2 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 5, 2,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise5x5S2_44x44x96},
+      {"depthwise 7x7 s1 11x11x240", compiler::OpKind::kDepthwiseConv2d, 11, 11, 240, 240, 7, 1,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise7x7S1_11x11x240},
   };
   return rows;
 }
@@ -272,7 +278,7 @@ std::vector<std::string> split(const std::string& list) {
 
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
-  std::vector<std::string> layer_sets = {"depthwise3x3"};
+  std::vector<std::string> layer_sets = {"depthwise"};
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -284,8 +290,7 @@ int run(int argc, char** argv) {
       json_path = argv[++i];
     } else {
       std::fprintf(
-          stderr,
-          "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise3x3] [--json FILE]\n",
+          stderr, "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]\n",
           argv[0]);
       return 2;
     }
@@ -353,8 +358,8 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
   }
   for (const std::string& set : layer_sets) {
-    if (set == "depthwise3x3") {
-      measure_layers(depthwise3x3_layers(), report);
+    if (set == "depthwise") {
+      measure_layers(depthwise_layers(), report);
     } else {
       throw std::invalid_argument("--layers: unknown layer set '" + set + "'");
     }
