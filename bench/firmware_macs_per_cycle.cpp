@@ -28,6 +28,7 @@
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
+#include "engine/compiler/layer_graph.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/net_config_import.h"
@@ -190,46 +191,25 @@ const std::vector<LayerRow>& depthwise_layers() {
   return rows;
 }
 
-// TFLite SAME padding on one axis: the extra row / column goes after.
-struct SameWindow {
-  int output, pad_before, pad_after;
-};
-SameWindow same_window(int input, int kernel, int stride) {
-  const int output = (input + stride - 1) / stride;
-  const int total = std::max(0, (output - 1) * stride + kernel - input);
-  return {output, total / 2, total - total / 2};
-}
-
-// The layer as a one-op model (depthwise: weights 1 x K x K x C).
+// The layer as a one-op model with TFLite's SAME padding.
 BuiltNet build_layer(const LayerRow& layer) {
-  const SameWindow rows = same_window(layer.h, layer.kernel, layer.stride);
-  const SameWindow cols = same_window(layer.w, layer.kernel, layer.stride);
-  compiler::Graph graph;
-  compiler::Tensor input;
-  input.name = "input";
-  input.shape = {1, layer.h, layer.w, layer.in_c};
-  graph.input = graph.add_tensor(input);
-  compiler::Tensor weights;
-  weights.name = "layer.weight";
-  weights.is_constant = true;
-  weights.shape = {1, layer.kernel, layer.kernel, layer.out_c};
-  compiler::Tensor output;
-  output.name = "layer";
-  output.shape = {1, rows.output, cols.output, layer.out_c};
-  compiler::Op op;
-  op.kind = layer.kind;
-  op.name = "layer";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  op.kernel_h = op.kernel_w = layer.kernel;
-  op.stride_h = op.stride_w = layer.stride;
-  op.pad_top = rows.pad_before;
-  op.pad_bottom = rows.pad_after;
-  op.pad_left = cols.pad_before;
-  op.pad_right = cols.pad_after;
-  graph.output = op.output;
-  graph.add_op(op);
+  const compiler::SamePadding rows =
+      compiler::tflite_same_padding(layer.h, layer.kernel, layer.stride);
+  const compiler::SamePadding cols =
+      compiler::tflite_same_padding(layer.w, layer.kernel, layer.stride);
+  compiler::LayerSpec spec;
+  spec.kind = layer.kind;
+  spec.h = layer.h;
+  spec.w = layer.w;
+  spec.in_c = layer.in_c;
+  spec.out_c = layer.out_c;
+  spec.kernel_h = spec.kernel_w = layer.kernel;
+  spec.stride_h = spec.stride_w = layer.stride;
+  spec.pad_top = rows.before;
+  spec.pad_bottom = rows.after;
+  spec.pad_left = cols.before;
+  spec.pad_right = cols.after;
+  compiler::Graph graph = compiler::layer_graph(spec);
   compiler::fill_random_weights(graph, kWeightSeed);
   BuiltNet net;
   net.source = NetSource{layer.label, layer.label, "", false};

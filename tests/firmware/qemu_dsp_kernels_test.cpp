@@ -26,6 +26,7 @@
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/host_runner.h"
+#include "engine/compiler/layer_graph.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/runtime/crc32.h"
@@ -87,37 +88,23 @@ struct BuiltModel {
 };
 
 BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
-  Graph graph;
-  Tensor input;
-  input.name = "input";
-  input.shape = {1, k.h, k.w, k.in_c};
-  graph.input = graph.add_tensor(input);
   const int pad = k.same_padding ? k.kernel / 2 : 0;
   const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
   const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
-  Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = k.kind == OpKind::kDepthwiseConv2d ? TensorShape{1, k.kernel, k.kernel, k.in_c}
-                                                     : TensorShape{k.out_c, 1, 1, k.in_c};
-  Tensor output;
-  output.name = "op";
-  output.shape = {1, out_h, out_w, k.out_c};
-  Op op;
-  op.kind = k.kind;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  op.kernel_h = op.kernel_w = k.kernel;
-  op.stride_h = op.stride_w = k.stride;
-  op.pad_top = op.pad_left = pad;
-  op.pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
-  op.pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
-  op.activation = k.activation;
-  op.allow_in_place = k.in_place;
-  graph.output = op.output;
-  graph.add_op(op);
+  compiler::LayerSpec layer;
+  layer.kind = k.kind;
+  layer.h = k.h;
+  layer.w = k.w;
+  layer.in_c = k.in_c;
+  layer.out_c = k.out_c;
+  layer.kernel_h = layer.kernel_w = k.kernel;
+  layer.stride_h = layer.stride_w = k.stride;
+  layer.pad_top = layer.pad_left = pad;
+  layer.pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
+  layer.pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
+  layer.activation = k.activation;
+  Graph graph = compiler::layer_graph(layer);
+  graph.ops[0].allow_in_place = k.in_place;
   compiler::fill_random_weights(graph, seed);
   if (k.large_bias != 0) {
     std::vector<int32_t>& bias = graph.ops[0].bias;
@@ -246,36 +233,22 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
       compiler::testing::tflite_window(c.h, c.kernel_h, c.stride_h, c.same);
   const compiler::testing::WindowDimension cols =
       compiler::testing::tflite_window(c.w, c.kernel_w, c.stride_w, c.same);
-  Graph graph;
-  Tensor input;
-  input.name = "input";
-  input.shape = {1, c.h, c.w, c.in_c};
-  graph.input = graph.add_tensor(input);
-  Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = c.kind == OpKind::kConv2d ? TensorShape{c.out_c, c.kernel_h, c.kernel_w, c.in_c}
-                                            : TensorShape{1, c.kernel_h, c.kernel_w, c.out_c};
-  Tensor output;
-  output.name = "op";
-  output.shape = {1, rows.output, cols.output, c.out_c};
-  Op op;
-  op.kind = c.kind;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  op.kernel_h = c.kernel_h;
-  op.kernel_w = c.kernel_w;
-  op.stride_h = c.stride_h;
-  op.stride_w = c.stride_w;
-  op.pad_top = rows.pad_before;
-  op.pad_bottom = rows.pad_after;
-  op.pad_left = cols.pad_before;
-  op.pad_right = cols.pad_after;
-  op.activation = activations[variant % std::size(activations)];
-  graph.output = op.output;
-  graph.add_op(op);
+  compiler::LayerSpec layer;
+  layer.kind = c.kind;
+  layer.h = c.h;
+  layer.w = c.w;
+  layer.in_c = c.in_c;
+  layer.out_c = c.out_c;
+  layer.kernel_h = c.kernel_h;
+  layer.kernel_w = c.kernel_w;
+  layer.stride_h = c.stride_h;
+  layer.stride_w = c.stride_w;
+  layer.pad_top = rows.pad_before;
+  layer.pad_bottom = rows.pad_after;
+  layer.pad_left = cols.pad_before;
+  layer.pad_right = cols.pad_after;
+  layer.activation = activations[variant % std::size(activations)];
+  Graph graph = compiler::layer_graph(layer);
   compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
   graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
   graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
