@@ -197,18 +197,9 @@ BuiltNet build_layer(const LayerRow& layer) {
       compiler::tflite_same_padding(layer.h, layer.kernel, layer.stride);
   const compiler::SamePadding cols =
       compiler::tflite_same_padding(layer.w, layer.kernel, layer.stride);
-  compiler::LayerSpec spec;
-  spec.kind = layer.kind;
-  spec.h = layer.h;
-  spec.w = layer.w;
-  spec.in_c = layer.in_c;
-  spec.out_c = layer.out_c;
-  spec.kernel_h = spec.kernel_w = layer.kernel;
-  spec.stride_h = spec.stride_w = layer.stride;
-  spec.pad_top = rows.before;
-  spec.pad_bottom = rows.after;
-  spec.pad_left = cols.before;
-  spec.pad_right = cols.after;
+  const compiler::LayerSpec spec{
+      layer.kind,   layer.h,      layer.w,     layer.in_c,  layer.out_c, layer.kernel, layer.kernel,
+      layer.stride, layer.stride, rows.before, cols.before, rows.after,  cols.after};
   compiler::Graph graph = compiler::layer_graph(spec);
   compiler::fill_random_weights(graph, kWeightSeed);
   BuiltNet net;

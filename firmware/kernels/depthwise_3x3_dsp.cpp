@@ -119,13 +119,16 @@ struct Rows3 {
 #define TINYNAS_DW3X3_COLUMN(ADDRESS, UNPACK)              \
   "ldr %[x], " ADDRESS "\n\t"                              \
   "sxtb16 %[x], %[x]" UNPACK "\n\t"
-// Stride 1: columns 0..3; taps 0 and 1 in u and v, then tap 2 replaces tap 0 in u.
-#define TINYNAS_DW3X3_ROW_STRIDE1(IN, TAPS, UNPACK)                     \
+// Both strides: taps 0 and 1 in u and v; columns 0 and 1 into the first pixel.
+#define TINYNAS_DW3X3_ROW_START(IN, TAPS, UNPACK)                       \
   "ldrd %[u], %[v], [%[t], #" TAPS "]\n\t"                             \
   TINYNAS_DW3X3_COLUMN("[%[" IN "]]", UNPACK)                          \
   TINYNAS_DW3X3_MAC("u")                                               \
   TINYNAS_DW3X3_COLUMN("[%[" IN "], %[step]]", UNPACK)                 \
-  TINYNAS_DW3X3_MAC("v")                                               \
+  TINYNAS_DW3X3_MAC("v")
+// Stride 1: columns 0..3; column 1 also into the second pixel, then tap 2 replaces tap 0 in u.
+#define TINYNAS_DW3X3_ROW_STRIDE1(IN, TAPS, UNPACK)                     \
+  TINYNAS_DW3X3_ROW_START(IN, TAPS, UNPACK)                            \
   TINYNAS_DW3X3_MAC_B("u")                                             \
   "ldr %[u], [%[t], #" TAPS " + 8]\n\t"                                \
   TINYNAS_DW3X3_COLUMN("[%[" IN "], %[step], lsl #1]", UNPACK)         \
@@ -136,11 +139,7 @@ struct Rows3 {
   TINYNAS_DW3X3_MAC_B("u")
 // Stride 2: columns 0..4; tap 2 replaces tap 1 in v for column 2, tap 1 comes back into u.
 #define TINYNAS_DW3X3_ROW_STRIDE2(IN, TAPS, UNPACK)                     \
-  "ldrd %[u], %[v], [%[t], #" TAPS "]\n\t"                             \
-  TINYNAS_DW3X3_COLUMN("[%[" IN "]]", UNPACK)                          \
-  TINYNAS_DW3X3_MAC("u")                                               \
-  TINYNAS_DW3X3_COLUMN("[%[" IN "], %[step]]", UNPACK)                 \
-  TINYNAS_DW3X3_MAC("v")                                               \
+  TINYNAS_DW3X3_ROW_START(IN, TAPS, UNPACK)                            \
   "ldr %[v], [%[t], #" TAPS " + 8]\n\t"                                \
   TINYNAS_DW3X3_COLUMN("[%[" IN "], %[step], lsl #1]", UNPACK)         \
   TINYNAS_DW3X3_MAC("v")                                               \
@@ -184,6 +183,7 @@ inline void pair_pass(const Rows3& in, int32_t step, const LanePair* lanes, int3
 #undef TINYNAS_DW3X3_MAC
 #undef TINYNAS_DW3X3_MAC_B
 #undef TINYNAS_DW3X3_COLUMN
+#undef TINYNAS_DW3X3_ROW_START
 #undef TINYNAS_DW3X3_ROW_STRIDE1
 #undef TINYNAS_DW3X3_ROW_STRIDE2
 #undef TINYNAS_DW3X3_PASS

@@ -91,18 +91,11 @@ BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
   const int pad = k.same_padding ? k.kernel / 2 : 0;
   const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
   const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
-  compiler::LayerSpec layer;
-  layer.kind = k.kind;
-  layer.h = k.h;
-  layer.w = k.w;
-  layer.in_c = k.in_c;
-  layer.out_c = k.out_c;
-  layer.kernel_h = layer.kernel_w = k.kernel;
-  layer.stride_h = layer.stride_w = k.stride;
-  layer.pad_top = layer.pad_left = pad;
-  layer.pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
-  layer.pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
-  layer.activation = k.activation;
+  const int pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
+  const int pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
+  const compiler::LayerSpec layer{k.kind,   k.h,        k.w,       k.in_c,      k.out_c,
+                                  k.kernel, k.kernel,   k.stride,  k.stride,    pad,
+                                  pad,      pad_bottom, pad_right, k.activation};
   Graph graph = compiler::layer_graph(layer);
   graph.ops[0].allow_in_place = k.in_place;
   compiler::fill_random_weights(graph, seed);
@@ -233,21 +226,11 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
       compiler::testing::tflite_window(c.h, c.kernel_h, c.stride_h, c.same);
   const compiler::testing::WindowDimension cols =
       compiler::testing::tflite_window(c.w, c.kernel_w, c.stride_w, c.same);
-  compiler::LayerSpec layer;
-  layer.kind = c.kind;
-  layer.h = c.h;
-  layer.w = c.w;
-  layer.in_c = c.in_c;
-  layer.out_c = c.out_c;
-  layer.kernel_h = c.kernel_h;
-  layer.kernel_w = c.kernel_w;
-  layer.stride_h = c.stride_h;
-  layer.stride_w = c.stride_w;
-  layer.pad_top = rows.pad_before;
-  layer.pad_bottom = rows.pad_after;
-  layer.pad_left = cols.pad_before;
-  layer.pad_right = cols.pad_after;
-  layer.activation = activations[variant % std::size(activations)];
+  const Activation activation = activations[variant % std::size(activations)];
+  const compiler::LayerSpec layer{
+      c.kind,         c.h,        c.w,        c.in_c,          c.out_c,         c.kernel_h,
+      c.kernel_w,     c.stride_h, c.stride_w, rows.pad_before, cols.pad_before, rows.pad_after,
+      cols.pad_after, activation};
   Graph graph = compiler::layer_graph(layer);
   compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
   graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];

@@ -14,18 +14,20 @@ namespace tinynas::compiler {
 namespace {
 
 TEST(LayerGraph, TfliteSamePaddingPutsTheOddCellAfter) {
-  const SamePadding s2 = tflite_same_padding(28, 3, 2);  // 14 outputs: 27 + 3 - 28 = 2 cells
-  EXPECT_EQ(s2.before, 0);
-  EXPECT_EQ(s2.after, 1);
-  const SamePadding s1 = tflite_same_padding(44, 3, 1);
-  EXPECT_EQ(s1.before, 1);
-  EXPECT_EQ(s1.after, 1);
-  const SamePadding k5 = tflite_same_padding(44, 5, 2);  // 22 outputs: 42 + 5 - 44 = 3 cells
-  EXPECT_EQ(k5.before, 1);
-  EXPECT_EQ(k5.after, 2);
-  const SamePadding none = tflite_same_padding(9, 1, 2);
-  EXPECT_EQ(none.before, 0);
-  EXPECT_EQ(none.after, 0);
+  struct Case {
+    int input, kernel, stride, before, after;
+  };
+  const Case cases[] = {
+      {28, 3, 2, 0, 1},  // 14 outputs: 13 * 2 + 3 - 28 = 1 cell
+      {44, 3, 1, 1, 1},
+      {44, 5, 2, 1, 2},  // 22 outputs: 21 * 2 + 5 - 44 = 3 cells
+      {9, 1, 2, 0, 0},
+  };
+  for (const Case& c : cases) {
+    const SamePadding padding = tflite_same_padding(c.input, c.kernel, c.stride);
+    EXPECT_EQ(padding.before, c.before) << c.input << " k" << c.kernel << " s" << c.stride;
+    EXPECT_EQ(padding.after, c.after) << c.input << " k" << c.kernel << " s" << c.stride;
+  }
 }
 
 TEST(LayerGraph, OutputFollowsThePaddingAndTheModelIsValid) {
