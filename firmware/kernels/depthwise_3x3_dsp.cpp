@@ -251,8 +251,8 @@ void interior_pixels(const runtime::ConvParams& params, const Depthwise3x3Group&
   }
 }
 
-// Output pixel out_x with its window clipped to the input (borders, and every pixel of a row
-// whose window is clipped vertically).
+// Output pixel out_x of a border column (its window clipped horizontally, and vertically to
+// [ky_begin, ky_end)): the general window code of depthwise_dsp.h over the group's taps.
 template <bool kFast>
 void border_pixel(const runtime::ConvParams& params, const Depthwise3x3Group& g,
                   const int8_t* const* rows, int32_t step, int32_t ky_begin, int32_t ky_end,

@@ -3,9 +3,12 @@
 // call for such layers (MCUNet's and MobileNet's most common depthwise shape). Same 4-channel
 // groups, tap tables and border handling as depthwise_dsp.h; what differs:
 //
-// - Interior pixels (window fully inside the input) run a fixed 3x3 loop with no clipping, two
-//   output pixels at a time: at stride 1 the pair reads 4 input columns instead of 6, at stride 2
-//   5 instead of 6, and each column is loaded and unpacked (SXTB16) once for both pixels.
+// - Interior columns (window inside the input horizontally) run a fixed 3x3 loop with no
+//   clipping, two output pixels at a time: at stride 1 the pair reads 4 input columns instead of
+//   6, at stride 2 5 instead of 6, and each column is loaded and unpacked (SXTB16) once for both
+//   pixels. Rows clipped vertically (top and bottom) run it too, with the missing kernel rows'
+//   taps zeroed and the input offset folded over the others; only the border columns take the
+//   general window code.
 // - Requantization in five instructions per channel where that is exact (FastRequant): the taps
 //   are stored doubled, so the accumulator holds 2 * acc and SMMULR (the rounded high word of a
 //   32 x 32 product) gives saturating_rounding_doubling_high_mul(acc, multiplier) directly; the
