@@ -26,6 +26,7 @@ nlohmann::json job_for(const std::string& kind) {
             {"synthetic_test_size", 32},
             {"validation_size", 16}}},
           {"space", kSource + "/configs/spaces/fmnist-r28-w1.0.json"},
+          {"supernet", {{"train", nlohmann::json::object()}}},
           {"evolution", {{"population", 8}, {"generations", 3}}},
           {"output_dir", "runs/test"},
           {"seed", 3}};
