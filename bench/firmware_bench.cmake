@@ -18,3 +18,13 @@ target_link_libraries(tflite_models_bench PRIVATE tinynas::profiler tinynas::com
 if(TARGET tinynas_firmware)
   add_dependencies(tflite_models_bench tinynas_firmware)
 endif()
+
+# Cycles per inference of the bench nets on each new board kind (README "On the emulated
+# boards"); run build/bench/board_cycles (boots QEMU).
+add_executable(board_cycles ${CMAKE_CURRENT_LIST_DIR}/board_cycles.cpp)
+target_link_libraries(board_cycles PRIVATE tinynas::profiler tinynas::compiler tinynas_warnings)
+target_compile_definitions(board_cycles PRIVATE
+                           TINYNAS_BENCH_NETS_DIR="${PROJECT_SOURCE_DIR}/configs/nets")
+if(TARGET tinynas_firmware)
+  add_dependencies(board_cycles tinynas_firmware)
+endif()

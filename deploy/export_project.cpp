@@ -31,6 +31,7 @@ namespace {
 
 constexpr char kModelExtension[] = ".tnm";
 constexpr char kFirmwareTargetsFile[] = "firmware/targets.json";
+constexpr char kExportToolchain[] = "arm-none-eabi";
 
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -160,6 +161,15 @@ BoardRecipe board_recipe(const profiler::BoardSpec& spec, const std::string& sou
   if (const auto entries = table_with_entry("targets", "firmware", spec.firmware)) {
     if (const auto target = entries->object(spec.firmware)) {
       recipe.linker_script = target->string("linker_script").value_or("");
+      // The exported project's CMakeLists.txt builds with arm-none-eabi and the Cortex-M startup.
+      const std::string toolchain =
+          target->string("toolchain", config::kOptional).value_or(kExportToolchain);
+      if (toolchain != kExportToolchain) {
+        board_errors.add("firmware",
+                         std::string("a target built with ") + kExportToolchain +
+                             " (tinynas export does not build " + toolchain + " targets yet)",
+                         nlohmann::json(spec.firmware));
+      }
       if (const auto sources = target->array("board_sources", "an array of file names")) {
         for (const std::string& source : sources->strings().value_or(std::vector<std::string>{})) {
           recipe.board_sources.push_back("firmware/board/" + source);

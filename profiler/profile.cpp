@@ -40,7 +40,15 @@ const char* kernel_path_name(protocol::KernelPath path) {
 }
 
 const char* timer_name(protocol::TimerKind timer) {
-  return timer == protocol::TimerKind::kDwtCycleCounter ? "dwt" : "systick";
+  switch (timer) {
+    case protocol::TimerKind::kSysTick:
+      return "systick";
+    case protocol::TimerKind::kDwtCycleCounter:
+      return "dwt";
+    case protocol::TimerKind::kMcycle:
+      return "mcycle";
+  }
+  return "unknown";
 }
 
 double ProfileResult::latency_ms() const {

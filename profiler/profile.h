@@ -30,7 +30,7 @@ struct ProfileResult {
   std::string core;
   uint32_t clock_hz = 0;
   std::string kernel_path;  // "dsp" or "plain"
-  std::string timer;        // "systick" or "dwt"
+  std::string timer;        // "systick", "dwt" or "mcycle"
   std::string port;         // transport description
   // What ran.
   uint32_t model_bytes = 0;

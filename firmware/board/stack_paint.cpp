@@ -14,7 +14,11 @@ constexpr uint32_t kPaintGuardBytes = 64;  // stay clear of the painting functio
 
 uint32_t* current_stack_pointer() {
   uint32_t* sp = nullptr;
+#if defined(__riscv)
+  __asm__ volatile("mv %0, sp" : "=r"(sp));
+#else
   __asm__ volatile("mov %0, sp" : "=r"(sp));
+#endif
   return sp;
 }
 }  // namespace

@@ -1,5 +1,6 @@
 // STM32F7 USART (RM0385 section 31, the "v2" register layout CR1/BRR/ISR/ICR/RDR/TDR), polled,
-// 8N1, oversampling by 16.
+// 8N1, oversampling by 16. The STM32H7's USART (RM0433 section 48) has the same registers and
+// bits with its FIFO off (the reset state), so the H7 boards use this driver too.
 #pragma once
 
 #include <stddef.h>

@@ -9,6 +9,10 @@ set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
 set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
 set(CMAKE_OBJCOPY arm-none-eabi-objcopy CACHE FILEPATH "objcopy for .bin images")
 set(CMAKE_SIZE arm-none-eabi-size CACHE FILEPATH "size report")
+# The C library (read by cmake/firmware_image.cmake): newlib-nano, with stubs for the system
+# calls nothing here makes.
+set(TINYNAS_LIBC_COMPILE_FLAGS)
+set(TINYNAS_LIBC_LINK_FLAGS --specs=nano.specs --specs=nosys.specs)
 
 # Test compiles cannot link a bare-metal executable without a linker script.
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)

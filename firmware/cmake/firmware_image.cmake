@@ -45,14 +45,21 @@ function(tinynas_firmware_image target)
   set(linker_dir ${ARG_ROOT}/firmware/linker)
   target_include_directories(${target} PRIVATE ${ARG_ROOT})
   target_compile_definitions(${target} PRIVATE TINYNAS_KERNELS_DSP=${dsp})
-  target_compile_options(${target} PRIVATE ${ARG_CPU_FLAGS} -O2 -g -ffunction-sections
-      -fdata-sections -fno-common -Wall -Wextra -Wpedantic -Wshadow -Werror
+  # The C library's flags come from the toolchain file (cmake/<toolchain>.cmake).
+  if(NOT DEFINED TINYNAS_LIBC_LINK_FLAGS)
+    message(FATAL_ERROR "the toolchain file must set TINYNAS_LIBC_COMPILE_FLAGS and "
+                        "TINYNAS_LIBC_LINK_FLAGS (see firmware/cmake/arm-none-eabi.cmake)")
+  endif()
+  target_compile_options(${target} PRIVATE ${ARG_CPU_FLAGS} ${TINYNAS_LIBC_COMPILE_FLAGS} -O2 -g
+      -ffunction-sections -fdata-sections -fno-common -Wall -Wextra -Wpedantic -Wshadow -Werror
       $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics
                                  -fno-use-cxa-atexit>)
-  target_link_options(${target} PRIVATE ${ARG_CPU_FLAGS} -nostartfiles --specs=nano.specs
-      --specs=nosys.specs -Wl,--gc-sections -Wl,-L${linker_dir}
-      -Wl,-T${linker_dir}/${ARG_LINKER_SCRIPT} -Wl,--defsym=TINYNAS_STACK_BYTES=${ARG_STACK_BYTES}
-      -Wl,-Map=${ARG_MAP} -Wl,--no-warn-rwx-segments)
+  # The linker script is given with the driver's -T, so that a C library's specs file adds no
+  # default script of its own.
+  target_link_options(${target} PRIVATE ${ARG_CPU_FLAGS} ${TINYNAS_LIBC_LINK_FLAGS} -nostartfiles
+      -Wl,--gc-sections -Wl,-L${linker_dir} -T${linker_dir}/${ARG_LINKER_SCRIPT}
+      -Wl,--defsym=TINYNAS_STACK_BYTES=${ARG_STACK_BYTES} -Wl,-Map=${ARG_MAP}
+      -Wl,--no-warn-rwx-segments)
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
                ${linker_dir}/${ARG_LINKER_SCRIPT} ${linker_dir}/sections.ld)
   add_custom_command(TARGET ${target} POST_BUILD

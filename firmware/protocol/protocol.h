@@ -88,6 +88,7 @@ inline constexpr uint8_t kInputModeCount = 3;
 enum class TimerKind : uint8_t {
   kSysTick = 0,  // 24-bit SysTick on the CPU clock, wraps counted (QEMU: no DWT)
   kDwtCycleCounter = 1,
+  kMcycle = 2,  // RISC-V mcycle CSR (QEMU -icount: virtual time in ns, 2^shift per instruction)
 };
 
 // Which kernels the firmware was built with (HelloReply.kernel_path).

@@ -196,6 +196,19 @@ TEST(ExportProject, UnknownFirmwareTargetIsRefusedNamingTheBoardFile) {
   }
 }
 
+// The exported project builds with arm-none-eabi only: a RISC-V board is refused up front,
+// naming the board file and the toolchain its target needs.
+TEST(ExportProject, TargetOfAnotherToolchainIsRefusedNamingIt) {
+  const profiler::BoardSpec spec = profiler::find_board_spec("qemu-riscv32-virt");
+  try {
+    board_recipe(spec);
+    FAIL() << "expected profiler::BoardSpecError";
+  } catch (const profiler::BoardSpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("riscv64-unknown-elf"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(spec.source_path), std::string::npos) << e.what();
+  }
+}
+
 TEST(ExportSourceResolution, AcceptsAModelFileOrAResultDirWithOneBestModel) {
   const fs::path dir = fresh_dir("result");
   const compiler::LoadedModel model = testing::rgb_model();

@@ -31,21 +31,24 @@ constexpr int kReadyPollMs = 100;
 constexpr int kQuietMs = 300;  // no stray probe reply for this long: the line is clean
 }  // namespace
 
-QemuBoardLink::QemuBoardLink(const std::string& elf, const std::string& machine, int icount_shift) {
+QemuBoardLink::QemuBoardLink(const std::string& elf, const std::string& qemu,
+                             const std::string& machine, int icount_shift,
+                             const std::vector<std::string>& extra_args) {
   char dir_template[] = "/tmp/tinynas-fwtest-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp failed");
   directory_ = dir_template;
   const std::string socket_path = directory_ + "/serial.sock";
   std::vector<std::string> args = {
-      "qemu-system-arm", "-M",   machine,   "-nographic",
-      "-monitor",        "none", "-icount", "shift=" + std::to_string(icount_shift),
-      "-kernel",         elf,    "-serial", "unix:" + socket_path + ",server=on,wait=off"};
+      qemu,       "-M",   machine,   "-nographic",
+      "-monitor", "none", "-icount", "shift=" + std::to_string(icount_shift),
+      "-kernel",  elf,    "-serial", "unix:" + socket_path + ",server=on,wait=off"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawnp(&pid, "qemu-system-arm", nullptr, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start qemu-system-arm");
+  if (posix_spawnp(&pid, qemu.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start " + qemu);
   }
   pid_ = pid;
   sockaddr_un address{};

@@ -1,6 +1,6 @@
-// Test helper: boots a runner image under qemu-system-arm with its serial port on a Unix
-// socket and exchanges protocol frames with it. Every wait has a timeout; the QEMU process is
-// killed in the destructor.
+// Test helper: boots a runner image under QEMU (the board file's emulator) with its serial port on
+// a Unix socket and exchanges protocol frames with it. Every wait has a timeout; the QEMU process
+// is killed in the destructor.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,10 @@ struct Reply {
 class QemuBoardLink {
  public:
   // Throws std::runtime_error when QEMU does not start or the socket does not come up.
-  QemuBoardLink(const std::string& elf, const std::string& machine, int icount_shift);
+  // `qemu` is the executable (qemu-system-arm, qemu-system-riscv32), `extra_args` the board
+  // file's further emulator arguments.
+  QemuBoardLink(const std::string& elf, const std::string& qemu, const std::string& machine,
+                int icount_shift, const std::vector<std::string>& extra_args = {});
   ~QemuBoardLink();
   QemuBoardLink(const QemuBoardLink&) = delete;
   QemuBoardLink& operator=(const QemuBoardLink&) = delete;

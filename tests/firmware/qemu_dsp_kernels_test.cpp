@@ -356,7 +356,7 @@ TEST_P(DspKernels, MatchTheHostEngineBitForBit) {
   if (!image_and_qemu_present(b)) {
     GTEST_SKIP() << "no runner image at " << b.elf << " or no qemu-system-arm";
   }
-  QemuBoardLink link(b.elf, b.facts["emulator"]["machine"].get<std::string>(),
+  QemuBoardLink link(b.elf, "qemu-system-arm", b.facts["emulator"]["machine"].get<std::string>(),
                      b.facts["emulator"]["icount_shift"].get<int>());
   std::vector<ModelCase> models;
   const std::vector<KernelCase> cases = kernel_cases();
@@ -415,7 +415,8 @@ std::string board_test_name(const ::testing::TestParamInfo<DspBoard>& param) {
 // The Cortex-M4 DSP image (every case) and the Cortex-M7 DSP image.
 INSTANTIATE_TEST_SUITE_P(Boards, DspKernels,
                          ::testing::Values(DspBoard{"qemu-mps2-an386", 1},
-                                           DspBoard{"qemu-mps2-an500", 2}),
+                                           DspBoard{"qemu-mps2-an500", 2},
+                                           DspBoard{"qemu-mps2-an505", 2}),  // Cortex-M33
                          board_test_name);
 
 }  // namespace

@@ -42,7 +42,13 @@ struct BoardUnderTest {
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
-bool qemu_available() { return std::system("qemu-system-arm --version > /dev/null 2>&1") == 0; }
+std::string qemu_of(const BoardUnderTest& b) {
+  return b.facts["emulator"].value("qemu", std::string("qemu-system-arm"));
+}
+
+bool qemu_available(const BoardUnderTest& b) {
+  return std::system((qemu_of(b) + " --version > /dev/null 2>&1").c_str()) == 0;
+}
 
 BoardUnderTest board(const std::string& kind) {
   BoardUnderTest b;
@@ -53,14 +59,16 @@ BoardUnderTest board(const std::string& kind) {
   return b;
 }
 
-#define SKIP_WITHOUT_IMAGE(b)                                                     \
-  if (!file_exists((b).elf) || !qemu_available()) {                               \
-    GTEST_SKIP() << "no runner image at " << (b).elf << " or no qemu-system-arm"; \
+#define SKIP_WITHOUT_IMAGE(b)                                                    \
+  if (!file_exists((b).elf) || !qemu_available(b)) {                             \
+    GTEST_SKIP() << "no runner image at " << (b).elf << " or no " << qemu_of(b); \
   }
 
 std::unique_ptr<QemuBoardLink> boot(const BoardUnderTest& b) {
-  return std::make_unique<QemuBoardLink>(b.elf, b.facts["emulator"]["machine"].get<std::string>(),
-                                         b.facts["emulator"]["icount_shift"].get<int>());
+  const nlohmann::json& emulator = b.facts["emulator"];
+  return std::make_unique<QemuBoardLink>(b.elf, qemu_of(b), emulator["machine"].get<std::string>(),
+                                         emulator["icount_shift"].get<int>(),
+                                         emulator.value("extra_args", std::vector<std::string>{}));
 }
 
 // input 11x11xCin -> pointwise -> depthwise 3x3 -> pointwise: the two kernels the DSP path
@@ -274,7 +282,10 @@ std::string board_test_name(const ::testing::TestParamInfo<const char*>& param) 
 
 INSTANTIATE_TEST_SUITE_P(Boards, QemuRunner,
                          ::testing::Values("qemu-mps2-an386", "qemu-mps2-an386-plain",
-                                           "qemu-mps2-an500", "qemu-netduinoplus2"),
+                                           "qemu-mps2-an500", "qemu-netduinoplus2",
+                                           "qemu-mps2-an385",     // Cortex-M3
+                                           "qemu-mps2-an505",     // Cortex-M33
+                                           "qemu-riscv32-virt"),  // RV32IMAC
                          board_test_name);
 
 }  // namespace

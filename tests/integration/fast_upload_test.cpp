@@ -46,7 +46,8 @@ TEST_P(FastUpload, GdbUploadGivesBitExactOutputsAndThePlannedArena) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EmulatedBoards, FastUpload,
-                         ::testing::Values("qemu-mps2-an386", "qemu-netduinoplus2"),
+                         ::testing::Values("qemu-mps2-an386", "qemu-netduinoplus2",
+                                           "qemu-riscv32-virt"),  // RISC-V gdbstub
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {
