@@ -421,7 +421,8 @@ std::string board_test_name(const ::testing::TestParamInfo<DspBoard>& param) {
 // The Cortex-M4 DSP image (every case) and the Cortex-M7 DSP image.
 INSTANTIATE_TEST_SUITE_P(Boards, DspKernels,
                          ::testing::Values(DspBoard{"qemu-mps2-an386", 1},
-                                           DspBoard{"qemu-mps2-an500", 2}),
+                                           DspBoard{"qemu-mps2-an500", 2},
+                                           DspBoard{"qemu-mps3-an547", 1}),
                          board_test_name);
 
 }  // namespace

@@ -71,7 +71,8 @@ TEST_P(BoardModels, ZeroInputMatchesHost) {
 
 INSTANTIATE_TEST_SUITE_P(EmulatedBoards, BoardModels,
                          ::testing::Values("qemu-mps2-an386", "qemu-mps2-an386-plain",
-                                           "qemu-mps2-an500", "qemu-netduinoplus2"),
+                                           "qemu-mps2-an500", "qemu-netduinoplus2",
+                                           "qemu-mps3-an547"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {

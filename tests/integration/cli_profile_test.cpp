@@ -197,8 +197,8 @@ TEST(CliBoards, ListsEveryBoardKind) {
   const auto json = nlohmann::json::parse(result.output);
   std::vector<std::string> kinds;
   for (const auto& board : json.at("boards")) kinds.push_back(board.at("kind"));
-  for (const char* kind :
-       {"qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2", "stm32f746g-disco"}) {
+  for (const char* kind : {"qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2",
+                           "stm32f746g-disco", "qemu-mps3-an547"}) {
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), kind), kinds.end()) << kind;
   }
   EXPECT_TRUE(json.at("serial_ports").is_array());

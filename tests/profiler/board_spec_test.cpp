@@ -136,8 +136,8 @@ TEST(BoardSpec, RepositoryBoardFilesParse) {
   const auto specs = list_board_specs(std::string(TINYNAS_SOURCE_DIR) + "/configs/boards");
   std::vector<std::string> kinds;
   for (const auto& spec : specs) kinds.push_back(spec.kind);
-  for (const char* kind :
-       {"qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2", "stm32f746g-disco"}) {
+  for (const char* kind : {"qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2",
+                           "stm32f746g-disco", "qemu-mps3-an547"}) {
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), kind), kinds.end()) << kind;
   }
 }
