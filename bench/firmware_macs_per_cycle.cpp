@@ -10,6 +10,10 @@
 // counts under QEMU -icount (instruction-count based and deterministic, not a silicon timing).
 //
 //   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--json FILE]
+//                           [--boards FAST,BASELINE]
+//
+// --boards compares two other images the same way, e.g. qemu-mps3-an547,qemu-mps3-an547-dsp
+// (Cortex-M55: MVE kernels against DSP kernels); the columns keep their dsp / plain names.
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <cstdio>
@@ -39,8 +43,8 @@ namespace {
 
 using namespace tinynas;
 
-constexpr char kDspBoard[] = "qemu-mps2-an386";
-constexpr char kPlainBoard[] = "qemu-mps2-an386-plain";
+constexpr char kDefaultDspBoard[] = "qemu-mps2-an386";
+constexpr char kDefaultPlainBoard[] = "qemu-mps2-an386-plain";
 constexpr uint32_t kWeightSeed = 1;
 constexpr uint32_t kInputSeed = 1;
 // The MCUNet net takes ~20 s of emulation per image; leave a wide margin.
@@ -166,14 +170,23 @@ std::vector<std::string> split(const std::string& list) {
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
   std::string json_path;
+  std::string dsp_board = kDefaultDspBoard;
+  std::string plain_board = kDefaultPlainBoard;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
       wanted = split(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
+      const std::vector<std::string> boards = split(argv[++i]);
+      dsp_board = boards[0];
+      plain_board = boards[1];
     } else {
-      std::fprintf(stderr, "usage: %s [--nets in3,pointwise,depthwise] [--json FILE]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--nets in3,pointwise,depthwise] [--json FILE] "
+                   "[--boards FAST,BASELINE]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -189,8 +202,8 @@ int run(int argc, char** argv) {
     }
     if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
     const BuiltNet net = build_net(*source);
-    const Measurement plain = measure(net, kPlainBoard);
-    const Measurement dsp = measure(net, kDspBoard);
+    const Measurement plain = measure(net, plain_board);
+    const Measurement dsp = measure(net, dsp_board);
     const double speedup =
         ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {

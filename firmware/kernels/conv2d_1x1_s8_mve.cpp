@@ -3,11 +3,12 @@
 //
 // The (pixels x Cin) by (Cin x Cout) product in blocks of 2 pixels x 4 output channels: per 16
 // input channels two input loads, four weight loads and eight VMLADAVA (16 int8 products summed
-// into an int32 accumulator each), 128 MACs for 14 instructions. The last Cin % 16 channels are
-// one tail-predicated step (VCTP: inactive lanes load as zero). Output channels are the outer
-// loop, so a block's start values (bias + input_offset * sum(w), the weight sums taken with
-// VADDVA) and requantization constants are computed once and serve every pixel; the four
-// accumulators of a pixel are requantized as one vector (requantize_mve.h) and stored with a
+// into an int32 accumulator each), 128 MACs for 16 instructions with the loop (the block's four
+// weight rows interleaved on the stack first, so one pointer reads them: dot_2x4_packed). The
+// last Cin % 16 channels are one tail-predicated step (VCTP: inactive lanes load as zero). Output
+// channels are the outer loop, so a block's start values (bias + input_offset * sum(w), the weight
+// sums taken with VADDVA) and requantization constants are computed once and serve every pixel; the
+// four accumulators of a pixel are requantized as one vector (requantize_mve.h) and stored with a
 // lane predicate, which also covers Cout % 4 (missing rows point at the last real one) and the
 // odd last pixel (its pair is itself, stored once).
 #include "engine/runtime/arithmetic.h"
@@ -67,6 +68,83 @@ inline void dot_2x4(const int8_t* x0, const int8_t* x1, const WeightRows& w, int
   acc = a;
 }
 
+// Input channels whose weights a block interleaves on the stack (4 rows x 512 bytes); deeper
+// inputs read the four rows where they are (dot_2x4 above).
+constexpr int32_t kPackedDepth = 512;
+
+// The block's four weight rows interleaved 16 bytes at a time, zero-padded to whole steps.
+void pack_rows(const WeightRows& w, int32_t depth, int8_t* packed) {
+  const int8_t* const rows[kChannels] = {w.r0, w.r1, w.r2, w.r3};
+  for (int32_t k = 0; k < depth; k += mve::kByteLanes) {
+    const mve_pred16_t valid = vctp8q(static_cast<uint32_t>(depth - k));
+    for (int32_t r = 0; r < kChannels; ++r) {
+      vstrbq_s8(packed + kChannels * k + mve::kByteLanes * r, vldrbq_z_s8(rows[r] + k, valid));
+    }
+  }
+}
+
+// acc += pixels x0, x1 times the packed rows. VMLADAVA accumulates into even registers only,
+// and the eight accumulators need all of them (r0-r12 and lr), which the compiler will not
+// hand out on its own; so the whole steps are assembly with the accumulators pinned, and the
+// loop counts down in an odd register. One input pointer per pixel and one for the packed
+// rows (immediate offsets): 16 instructions per 128 MACs, nothing spilled. The last depth % 16
+// channels are one step with the inputs loaded under a tail predicate (the padding of the
+// packed rows is zero).
+inline void dot_2x4_packed(const int8_t* x0, const int8_t* x1, const int8_t* packed, int32_t depth,
+                           PixelPairSums& acc) {
+  const int32_t steps = depth / mve::kByteLanes;
+  const int32_t done = steps * mve::kByteLanes;
+  {
+    register int32_t a00 asm("r0") = acc.p0c0;
+    register int32_t a01 asm("r2") = acc.p0c1;
+    register int32_t a02 asm("r4") = acc.p0c2;
+    register int32_t a03 asm("r6") = acc.p0c3;
+    register int32_t a10 asm("r8") = acc.p1c0;
+    register int32_t a11 asm("r10") = acc.p1c1;
+    register int32_t a12 asm("r12") = acc.p1c2;
+    register int32_t a13 asm("lr") = acc.p1c3;
+    const int8_t* p0 = x0;
+    const int8_t* p1 = x1;
+    const int8_t* w = packed;
+    int32_t n = steps;
+    if (n > 0) {
+      __asm__ volatile(
+          "1:\n\t"
+          "vldrb.8 q0, [%[p0]], #16\n\t"
+          "vldrb.8 q1, [%[p1]], #16\n\t"
+          "vldrb.8 q2, [%[w]], #64\n\t"
+          "vmladava.s8 %[a00], q0, q2\n\t"
+          "vmladava.s8 %[a10], q1, q2\n\t"
+          "vldrb.8 q3, [%[w], #-48]\n\t"
+          "vmladava.s8 %[a01], q0, q3\n\t"
+          "vmladava.s8 %[a11], q1, q3\n\t"
+          "vldrb.8 q2, [%[w], #-32]\n\t"
+          "vmladava.s8 %[a02], q0, q2\n\t"
+          "vmladava.s8 %[a12], q1, q2\n\t"
+          "vldrb.8 q3, [%[w], #-16]\n\t"
+          "vmladava.s8 %[a03], q0, q3\n\t"
+          "vmladava.s8 %[a13], q1, q3\n\t"
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b"
+          : [a00] "+r"(a00), [a01] "+r"(a01), [a02] "+r"(a02), [a03] "+r"(a03), [a10] "+r"(a10),
+            [a11] "+r"(a11), [a12] "+r"(a12), [a13] "+r"(a13), [p0] "+r"(p0), [p1] "+r"(p1),
+            [w] "+r"(w), [n] "+r"(n)
+          :
+          : "q0", "q1", "q2", "q3", "cc", "memory");
+    }
+    acc = PixelPairSums{a00, a01, a02, a03, a10, a11, a12, a13};
+  }
+  if (done < depth) {
+    const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(depth - done));
+    const WeightRows rows{packed + kChannels * done, packed + kChannels * done + mve::kByteLanes,
+                          packed + kChannels * done + 2 * mve::kByteLanes,
+                          packed + kChannels * done + 3 * mve::kByteLanes};
+    PixelPairSums a = acc;
+    step_2x4<true>(x0 + done, x1 + done, rows, 0, tail, a);
+    acc = a;
+  }
+}
+
 }  // namespace
 
 void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant,
@@ -78,6 +156,8 @@ void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant
   const int32_t output_c = output_shape.c;
   const int32_t input_offset = params.input_offset;
   const mve::OutputRange4 range = mve::output_range4(params);
+  alignas(16) int8_t packed[kChannels * kPackedDepth];
+  const bool pack = depth <= kPackedDepth;
   for (int32_t c = 0; c < output_c; c += kChannels) {
     const int32_t count = min_i32(kChannels, output_c - c);
     const mve_pred16_t lanes = vctp32q(static_cast<uint32_t>(count));
@@ -89,13 +169,18 @@ void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant
       start[i] = mve::start_value(b, input_offset, mve::row_sum(rows[i], depth));
     }
     const WeightRows w{rows[0], rows[1], rows[2], rows[3]};
+    if (pack) pack_rows(w, depth, packed);
     const mve::Requant4 requant = mve::load_requant4(quant, c, lanes);
     for (int32_t p = 0; p < pixels; p += 2) {
       const int8_t* x0 = input + p * depth;
       const bool pair = p + 1 < pixels;
       PixelPairSums acc = {start[0], start[1], start[2], start[3],
                            start[0], start[1], start[2], start[3]};
-      dot_2x4(x0, pair ? x0 + depth : x0, w, depth, acc);
+      if (pack) {
+        dot_2x4_packed(x0, pair ? x0 + depth : x0, packed, depth, acc);
+      } else {
+        dot_2x4(x0, pair ? x0 + depth : x0, w, depth, acc);
+      }
       int8_t* out = output + p * output_c + c;
       vstrbq_p_s32(
           out,
