@@ -5,8 +5,8 @@
 // tail-predicated steps and the predicated stores), a single output or channel, odd pixel
 // counts, depths of several hundred, padding and strides 1 and 2 with 3x3, 5x5 and 7x7 windows,
 // a depth multiplier (the plain fallback), zero points at both ends of int8, all three
-// activations and requantization shifts of both signs; then seeded random shapes. One QEMU
-// boot serves every model.
+// activations and requantization shifts of both signs; the in-place kernel with its three ring
+// sizes; then seeded random shapes. One QEMU boot serves every model.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -38,6 +38,7 @@ struct OpCase {
   int h, w, in_c, out_c;  // fully connected: in_c is the depth, h = w = 1
   int kernel = 1, stride = 1;
   bool same_padding = true;
+  bool in_place = false;  // depthwise: planned in place (the in-place kernel)
 
   std::string describe() const {
     const char* name = kind == OpKind::kFullyConnected ? "fully connected"
@@ -45,7 +46,8 @@ struct OpCase {
                                                        : "depthwise";
     return std::string(name) + " " + std::to_string(h) + "x" + std::to_string(w) + "x" +
            std::to_string(in_c) + "->" + std::to_string(out_c) + " k" + std::to_string(kernel) +
-           " s" + std::to_string(stride) + (same_padding ? " same" : " valid");
+           " s" + std::to_string(stride) + (same_padding ? " same" : " valid") +
+           (in_place ? " in place" : "");
   }
 };
 
@@ -100,13 +102,18 @@ std::vector<uint8_t> single_op_model(const OpCase& c, size_t variant) {
     op.pad_right = std::max(0, (out_w - 1) * c.stride + c.kernel - c.w - pad);
   }
   op.activation = q.activation;
+  op.allow_in_place = c.in_place;
   graph.output = op.output;
   graph.add_op(op);
   compiler::fill_random_weights(graph, static_cast<uint32_t>(3000 + variant));
   graph.tensors[graph.input].zero_point = q.input_zero_point;
   graph.tensors[graph.output].zero_point = q.output_zero_point;
   graph.tensors[graph.output].scale *= q.output_scale_factor;
-  return compiler::write_model(graph, compiler::plan_memory(graph));
+  compiler::PlannerOptions options;
+  options.in_place_depthwise = c.in_place;
+  const compiler::MemoryPlan plan = compiler::plan_memory(graph, options);
+  EXPECT_EQ(!plan.in_place.empty() && plan.in_place[0], c.in_place) << c.describe();
+  return compiler::write_model(graph, plan);
 }
 
 std::vector<OpCase> op_cases() {
@@ -133,6 +140,16 @@ std::vector<OpCase> op_cases() {
                               {5, 6, 3, 3, 2, 1},    {4, 4, 96, 3, 1, 1}, {9, 7, 7, 5, 2, 1}};
   for (const auto& s : depthwise) {
     cases.push_back({OpKind::kDepthwiseConv2d, s[0], s[1], s[2], s[2], s[3], s[4], s[5] != 0});
+  }
+  // In place: rings of 8 channels on the stack, of fewer channels for wide inputs (250 and 96
+  // pixels), and of one channel in the caller's scratch (800 pixels x 7 rows).
+  const int in_place[][6] = {{6, 6, 8, 3, 1, 1},   {7, 5, 13, 3, 2, 1}, {10, 11, 24, 7, 2, 1},
+                             {4, 250, 6, 3, 1, 1}, {9, 96, 8, 7, 2, 1}, {7, 800, 3, 7, 1, 1},
+                             {11, 11, 20, 5, 1, 0}};
+  for (const auto& s : in_place) {
+    OpCase c{OpKind::kDepthwiseConv2d, s[0], s[1], s[2], s[2], s[3], s[4], s[5] != 0};
+    c.in_place = true;
+    cases.push_back(c);
   }
   // A depth multiplier of 2 (the plain fallback).
   cases.push_back({OpKind::kDepthwiseConv2d, 6, 5, 3, 6, 3, 1, true});
