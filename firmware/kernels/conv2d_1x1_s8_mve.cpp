@@ -30,18 +30,11 @@ struct PixelPairSums {
   int32_t p1c0, p1c1, p1c2, p1c3;
 };
 
-struct WeightRows {
-  const int8_t* r0;
-  const int8_t* r1;
-  const int8_t* r2;
-  const int8_t* r3;
-};
-
 // One step of 16 input channels; kTail loads them under the `tail` predicate.
 template <bool kTail>
-inline void step_2x4(const int8_t* x0, const int8_t* x1, const WeightRows& w, int32_t k,
+inline void step_2x4(const int8_t* x0, const int8_t* x1, const mve::WeightRows& w, int32_t k,
                      mve_pred16_t tail, PixelPairSums& acc) {
-  const auto load = [tail](const int8_t* p) { return kTail ? vldrbq_z_s8(p, tail) : vldrbq_s8(p); };
+  const auto load = [tail](const int8_t* p) { return mve::load_bytes<kTail>(p, tail); };
   const int8x16_t a = load(x0 + k);
   const int8x16_t b = load(x1 + k);
   const int8x16_t w0 = load(w.r0 + k);
@@ -59,7 +52,7 @@ inline void step_2x4(const int8_t* x0, const int8_t* x1, const WeightRows& w, in
 }
 
 // acc += pixels x0, x1 (depth values each) times the four weight rows.
-inline void dot_2x4(const int8_t* x0, const int8_t* x1, const WeightRows& w, int32_t depth,
+inline void dot_2x4(const int8_t* x0, const int8_t* x1, const mve::WeightRows& w, int32_t depth,
                     PixelPairSums& acc) {
   PixelPairSums a = acc;
   int32_t k = 0;
@@ -73,7 +66,7 @@ inline void dot_2x4(const int8_t* x0, const int8_t* x1, const WeightRows& w, int
 constexpr int32_t kPackedDepth = 512;
 
 // The block's four weight rows interleaved 16 bytes at a time, zero-padded to whole steps.
-void pack_rows(const WeightRows& w, int32_t depth, int8_t* packed) {
+void pack_rows(const mve::WeightRows& w, int32_t depth, int8_t* packed) {
   const int8_t* const rows[kChannels] = {w.r0, w.r1, w.r2, w.r3};
   for (int32_t k = 0; k < depth; k += mve::kByteLanes) {
     const mve_pred16_t valid = vctp8q(static_cast<uint32_t>(depth - k));
@@ -136,9 +129,10 @@ inline void dot_2x4_packed(const int8_t* x0, const int8_t* x1, const int8_t* pac
   }
   if (done < depth) {
     const mve_pred16_t tail = vctp8q(static_cast<uint32_t>(depth - done));
-    const WeightRows rows{packed + kChannels * done, packed + kChannels * done + mve::kByteLanes,
-                          packed + kChannels * done + 2 * mve::kByteLanes,
-                          packed + kChannels * done + 3 * mve::kByteLanes};
+    const mve::WeightRows rows{packed + kChannels * done,
+                               packed + kChannels * done + mve::kByteLanes,
+                               packed + kChannels * done + 2 * mve::kByteLanes,
+                               packed + kChannels * done + 3 * mve::kByteLanes};
     PixelPairSums a = acc;
     step_2x4<true>(x0 + done, x1 + done, rows, 0, tail, a);
     acc = a;
@@ -168,7 +162,7 @@ void conv2d_1x1_s8(const ConvParams& params, const PerChannelQuantization& quant
       const int32_t b = bias != nullptr && i < count ? bias[c + i] : 0;
       start[i] = mve::start_value(b, input_offset, mve::row_sum(rows[i], depth));
     }
-    const WeightRows w{rows[0], rows[1], rows[2], rows[3]};
+    const mve::WeightRows w{rows[0], rows[1], rows[2], rows[3]};
     if (pack) pack_rows(w, depth, packed);
     const mve::Requant4 requant = mve::load_requant4(quant, c, lanes);
     for (int32_t p = 0; p < pixels; p += 2) {

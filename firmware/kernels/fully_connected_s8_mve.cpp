@@ -27,18 +27,11 @@ struct RowSums {
   int32_t sum0, sum1, sum2, sum3;
 };
 
-struct WeightRows {
-  const int8_t* r0;
-  const int8_t* r1;
-  const int8_t* r2;
-  const int8_t* r3;
-};
-
 // One step of 16 input values; kTail loads them under the `tail` predicate.
 template <bool kTail>
-inline void step_4_rows(const int8_t* input, const WeightRows& w, int32_t k, mve_pred16_t tail,
+inline void step_4_rows(const int8_t* input, const mve::WeightRows& w, int32_t k, mve_pred16_t tail,
                         RowSums& s) {
-  const auto load = [tail](const int8_t* p) { return kTail ? vldrbq_z_s8(p, tail) : vldrbq_s8(p); };
+  const auto load = [tail](const int8_t* p) { return mve::load_bytes<kTail>(p, tail); };
   const int8x16_t x = load(input + k);
   const int8x16_t w0 = load(w.r0 + k);
   s.dot0 = vmladavaq_s8(s.dot0, x, w0);
@@ -58,7 +51,8 @@ inline void step_4_rows(const int8_t* input, const WeightRows& w, int32_t k, mve
 // only and the eight sums need all of them (r0-r12 and lr), which the compiler will not hand
 // out on its own; pinned, with the five pointers and the counter in the odd registers, a step
 // is 15 instructions per 64 MACs with nothing spilled.
-__attribute__((noinline)) void whole_steps(const int8_t* input, const WeightRows& w, int32_t steps, RowSums& s) {
+__attribute__((noinline)) void whole_steps(const int8_t* input, const mve::WeightRows& w,
+                                           int32_t steps, RowSums& s) {
   register int32_t dot0 asm("r0") = s.dot0;
   register int32_t dot1 asm("r2") = s.dot1;
   register int32_t dot2 asm("r4") = s.dot2;
@@ -98,7 +92,7 @@ __attribute__((noinline)) void whole_steps(const int8_t* input, const WeightRows
   s = RowSums{dot0, dot1, dot2, dot3, sum0, sum1, sum2, sum3};
 }
 
-RowSums dot_4_rows(const int8_t* input, const WeightRows& w, int32_t depth) {
+RowSums dot_4_rows(const int8_t* input, const mve::WeightRows& w, int32_t depth) {
   RowSums sums{};
   const int32_t steps = depth / mve::kByteLanes;
   if (steps > 0) whole_steps(input, w, steps, sums);
@@ -121,7 +115,7 @@ void fully_connected_s8(const ConvParams& params, const PerChannelQuantization& 
     const int32_t count = min_i32(kRows, output_count - o);
     const mve_pred16_t lanes = vctp32q(static_cast<uint32_t>(count));
     const auto row = [&](int32_t r) { return filter + min_i32(o + r, output_count - 1) * depth; };
-    const RowSums s = dot_4_rows(input, WeightRows{row(0), row(1), row(2), row(3)}, depth);
+    const RowSums s = dot_4_rows(input, mve::WeightRows{row(0), row(1), row(2), row(3)}, depth);
     const auto accumulator = [&](int32_t r, int32_t dot, int32_t weight_sum) {
       const int32_t b = bias != nullptr && r < count ? bias[o + r] : 0;
       return mve::wrapping_add(mve::start_value(b, input_offset, weight_sum), dot);

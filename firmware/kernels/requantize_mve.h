@@ -1,5 +1,6 @@
-// Requantization of four int32 accumulators at once for the *_mve kernels (Helium, 4 x 32-bit
-// lanes): the numbers of engine/runtime/requantize.h, bit for bit.
+// What the *_mve kernels (Helium) share: requantization of four int32 accumulators at once (4 x
+// 32-bit lanes), the numbers of engine/runtime/requantize.h bit for bit, and the vector helpers
+// around it (weight rows, tail-predicated loads, lanes from scalars, weight sums).
 //
 // - The left shift is VSHL by a lane's max(shift, 0): a plain (wrapping) shift, as the runtime's
 //   shift of the uint32 value.
@@ -66,6 +67,20 @@ inline int32x4_t requantize4(int32x4_t acc, const Requant4& q, const OutputRange
   x = vrshlq_s32(vqaddq_s32(x, negative_fixup), q.right_shift);
   x = vaddq_n_s32(x, range.offset);
   return vminq_s32(vmaxq_s32(x, range.min), range.max);
+}
+
+// Four weight rows of a matrix product (pointwise, fully connected), read 16 bytes at a time.
+struct WeightRows {
+  const int8_t* r0;
+  const int8_t* r1;
+  const int8_t* r2;
+  const int8_t* r3;
+};
+
+// 16 bytes at p; kTail: only the lanes of `tail`, the others zero (nothing read past them).
+template <bool kTail>
+inline int8x16_t load_bytes(const int8_t* p, mve_pred16_t tail) {
+  return kTail ? vldrbq_z_s8(p, tail) : vldrbq_s8(p);
 }
 
 // Four int32 scalars as the lanes of a vector.
