@@ -9,11 +9,16 @@
 // plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Cycles are SysTick
 // counts under QEMU -icount (instruction-count based and deterministic, not a silicon timing).
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--json FILE]
+// Then single layers against CMSIS-NN (issue 20): each layer as a one-op model (seeded random
+// int8 weights, per-channel requantization, TFLite SAME padding), its op's cycles on the DSP image
+// beside the CMSIS-NN count the issue measured for the same layer, output checked bit-exact.
+//
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]
 //                           [--boards FAST,BASELINE]
 //
-// --boards compares two other images the same way, e.g. qemu-mps3-an547,qemu-mps3-an547-dsp
-// (Cortex-M55: MVE kernels against DSP kernels); the columns keep their dsp / plain names.
+// --boards compares two other images on the nets the same way, e.g.
+// qemu-mps3-an547,qemu-mps3-an547-dsp (Cortex-M55: MVE kernels against DSP kernels); the columns
+// keep their dsp / plain names. The layer rows stay on qemu-mps2-an386, CMSIS-NN's board.
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <cstdio>
@@ -28,6 +33,7 @@
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
+#include "engine/compiler/layer_graph.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/net_config_import.h"
@@ -43,8 +49,8 @@ namespace {
 
 using namespace tinynas;
 
-constexpr char kDefaultDspBoard[] = "qemu-mps2-an386";
-constexpr char kDefaultPlainBoard[] = "qemu-mps2-an386-plain";
+constexpr char kDspBoard[] = "qemu-mps2-an386";
+constexpr char kPlainBoard[] = "qemu-mps2-an386-plain";
 constexpr uint32_t kWeightSeed = 1;
 constexpr uint32_t kInputSeed = 1;
 // The MCUNet net takes ~20 s of emulation per image; leave a wide margin.
@@ -158,6 +164,85 @@ Measurement measure(const BuiltNet& net, const std::string& board_kind) {
 
 double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
 
+// ---- single layers: depthwise (issue 20) ----
+
+// One layer and what CMSIS-NN took for it.
+struct LayerRow {
+  std::string label;
+  compiler::OpKind kind;
+  int h, w, in_c, out_c, kernel, stride;
+  std::string cmsis_function;
+  uint64_t cmsis_counts;
+};
+
+// CMSIS-NN v7.0 counts from the issue's measurement (issue 20: qemu-mps2-an386, SysTick under
+// -icount shift=5, its best of the runner's flags and -O3/-Ofast).
+constexpr uint64_t kCmsisNnDepthwise3x3S1_44x44x96 = 10820180;
+constexpr uint64_t kCmsisNnDepthwise3x3S2_28x28x18 = 228614;
+constexpr uint64_t kCmsisNnDepthwise5x5S2_44x44x96 = 8717822;
+constexpr uint64_t kCmsisNnDepthwise7x7S1_11x11x240 = 8925744;
+
+const std::vector<LayerRow>& depthwise_layers() {
+  static const std::vector<LayerRow> rows = {
+      {"depthwise 3x3 s1 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 3, 1,
+       "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S1_44x44x96},
+      {"depthwise 3x3 s2 28x28x18", compiler::OpKind::kDepthwiseConv2d, 28, 28, 18, 18, 3, 2,
+       "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S2_28x28x18},
+      {"depthwise 5x5 s2 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 5, 2,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise5x5S2_44x44x96},
+      {"depthwise 7x7 s1 11x11x240", compiler::OpKind::kDepthwiseConv2d, 11, 11, 240, 240, 7, 1,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise7x7S1_11x11x240},
+  };
+  return rows;
+}
+
+// The layer as a one-op model with TFLite's SAME padding.
+BuiltNet build_layer(const LayerRow& layer) {
+  const compiler::SamePadding rows =
+      compiler::tflite_same_padding(layer.h, layer.kernel, layer.stride);
+  const compiler::SamePadding cols =
+      compiler::tflite_same_padding(layer.w, layer.kernel, layer.stride);
+  const compiler::LayerSpec spec{
+      layer.kind,   layer.h,      layer.w,     layer.in_c,  layer.out_c, layer.kernel, layer.kernel,
+      layer.stride, layer.stride, rows.before, cols.before, rows.after,  cols.after};
+  compiler::Graph graph = compiler::layer_graph(spec);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  BuiltNet net;
+  net.source = NetSource{layer.label, layer.label, "", false};
+  net.plan = compiler::plan_memory(graph, compiler::PlannerOptions{});
+  net.model = compiler::write_model(graph, net.plan);
+  net.macs = compiler::graph_macs(graph);
+  net.graph = std::move(graph);
+  return net;
+}
+
+void measure_layers(const std::vector<LayerRow>& layers, nlohmann::json& report) {
+  std::printf("\n%-28s %10s %-24s %12s %12s %6s %9s\n", "layer (NHWC)", "MACs", "CMSIS-NN function",
+              "CMSIS-NN", "tinynas DSP", "ratio", "bit-exact");
+  for (const LayerRow& layer : layers) {
+    const BuiltNet net = build_layer(layer);
+    const Measurement dsp = measure(net, kDspBoard);
+    const uint64_t counts = dsp.result.per_op_cycles.at(0);
+    const double vs_cmsis =
+        ratio(static_cast<double>(counts), static_cast<double>(layer.cmsis_counts));
+    std::printf("%-28s %10lld %-24s %12llu %12llu %6.2f %9s\n", layer.label.c_str(),
+                static_cast<long long>(net.macs), layer.cmsis_function.c_str(),
+                static_cast<unsigned long long>(layer.cmsis_counts),
+                static_cast<unsigned long long>(counts), vs_cmsis,
+                dsp.result.output_matches_host ? "yes" : "NO");
+    report.push_back({{"layer", layer.label},
+                      {"macs", net.macs},
+                      {"board", dsp.result.board},
+                      {"firmware", dsp.result.firmware_version},
+                      {"cycles", counts},
+                      {"cmsis_nn_function", layer.cmsis_function},
+                      {"cmsis_nn_cycles", layer.cmsis_counts},
+                      {"ratio_vs_cmsis_nn", vs_cmsis},
+                      {"bit_exact", dsp.result.output_matches_host}});
+    std::fflush(stdout);
+  }
+}
+
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> items;
   std::stringstream in(list);
@@ -169,13 +254,16 @@ std::vector<std::string> split(const std::string& list) {
 
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
+  std::vector<std::string> layer_sets = {"depthwise"};
   std::string json_path;
-  std::string dsp_board = kDefaultDspBoard;
-  std::string plain_board = kDefaultPlainBoard;
+  std::string dsp_board = kDspBoard;
+  std::string plain_board = kPlainBoard;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
       wanted = split(argv[++i]);
+    } else if (arg == "--layers" && i + 1 < argc) {
+      layer_sets = split(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
@@ -184,7 +272,7 @@ int run(int argc, char** argv) {
       plain_board = boards[1];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--nets in3,pointwise,depthwise] [--json FILE] "
+                   "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE] "
                    "[--boards FAST,BASELINE]\n",
                    argv[0]);
       return 2;
@@ -251,6 +339,13 @@ int run(int argc, char** argv) {
                       ")");
     }
     std::fflush(stdout);
+  }
+  for (const std::string& set : layer_sets) {
+    if (set == "depthwise") {
+      measure_layers(depthwise_layers(), report);
+    } else {
+      throw std::invalid_argument("--layers: unknown layer set '" + set + "'");
+    }
   }
   std::printf(
       "\ncycles: SysTick under QEMU -icount (instruction-count based), one inference, "

@@ -7,7 +7,8 @@
 # firmware/mlperf_tiny/). DSP path:
 # firmware/kernels/<name>_dsp.cpp defines the same symbols as engine/runtime/<name>.cpp, which
 # is then left out of the image (link-time substitution; the runtime's API and sources stay
-# untouched). MVE path (Armv8.1-M with Helium, which also has the DSP extension): every
+# untouched). A *_dsp.cpp with no such counterpart (depthwise_3x3_dsp.cpp) holds code the DSP
+# kernels share. MVE path (Armv8.1-M with Helium, which also has the DSP extension): every
 # firmware/kernels/<name>_mve.cpp replaces <name>_dsp.cpp and <name>.cpp the same way; the
 # kernels without an MVE version keep their DSP version.
 function(tinynas_engine_sources out_var)
