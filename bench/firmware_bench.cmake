@@ -28,3 +28,12 @@ target_compile_definitions(board_cycles PRIVATE
 if(TARGET tinynas_firmware)
   add_dependencies(board_cycles tinynas_firmware)
 endif()
+
+# Single layers (issue 20's table) on emulated boards, by default the Cortex-M55 with its MVE
+# kernels against the same core with the DSP kernels; run build/bench/firmware_layer_counts.
+add_executable(firmware_layer_counts ${CMAKE_CURRENT_LIST_DIR}/firmware_layer_counts.cpp)
+target_link_libraries(firmware_layer_counts PRIVATE tinynas::profiler tinynas::compiler
+                      tinynas_warnings)
+if(TARGET tinynas_firmware)
+  add_dependencies(firmware_layer_counts tinynas_firmware)
+endif()

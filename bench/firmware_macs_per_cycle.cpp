@@ -14,6 +14,11 @@
 // beside the CMSIS-NN count the issue measured for the same layer, output checked bit-exact.
 //
 //   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]
+//                           [--boards FAST,BASELINE]
+//
+// --boards compares two other images on the nets the same way, e.g.
+// qemu-mps3-an547,qemu-mps3-an547-dsp (Cortex-M55: MVE kernels against DSP kernels); the columns
+// keep their dsp / plain names. The layer rows stay on qemu-mps2-an386, CMSIS-NN's board.
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <cstdio>
@@ -251,6 +256,8 @@ int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
   std::vector<std::string> layer_sets = {"depthwise"};
   std::string json_path;
+  std::string dsp_board = kDspBoard;
+  std::string plain_board = kPlainBoard;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
@@ -259,10 +266,15 @@ int run(int argc, char** argv) {
       layer_sets = split(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
+      const std::vector<std::string> boards = split(argv[++i]);
+      dsp_board = boards[0];
+      plain_board = boards[1];
     } else {
-      std::fprintf(
-          stderr, "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE] "
+                   "[--boards FAST,BASELINE]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -278,8 +290,8 @@ int run(int argc, char** argv) {
     }
     if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
     const BuiltNet net = build_net(*source);
-    const Measurement plain = measure(net, kPlainBoard);
-    const Measurement dsp = measure(net, kDspBoard);
+    const Measurement plain = measure(net, plain_board);
+    const Measurement dsp = measure(net, dsp_board);
     const double speedup =
         ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {

@@ -187,8 +187,8 @@ BoardRecipe board_recipe(const profiler::BoardSpec& spec, const std::string& sou
       recipe.board_sources.push_back("firmware/board/" + *source);
     }
   }
-  if (spec.kernels != "dsp" && spec.kernels != "plain") {
-    board_errors.add("kernels", "\"dsp\" or \"plain\"", nlohmann::json(spec.kernels));
+  if (spec.kernels != "mve" && spec.kernels != "dsp" && spec.kernels != "plain") {
+    board_errors.add("kernels", "\"mve\", \"dsp\" or \"plain\"", nlohmann::json(spec.kernels));
   }
   if (spec.stack_bytes == 0) {
     board_errors.add("stack_bytes", "the firmware stack size in bytes", "missing");

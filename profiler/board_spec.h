@@ -63,7 +63,7 @@ struct BoardSpec {
   uint32_t scratch_capacity_bytes = 0;  // largest planned scratch (0: unknown)
   uint32_t stack_bytes = 0;             // the firmware's stack reservation (0: not given)
   bool dsp = false;
-  std::string kernels;   // "dsp" or "plain": the kernel path the firmware is built with
+  std::string kernels;   // "mve", "dsp" or "plain": the kernel path the firmware is built with
   std::string timer;     // "systick", "dwt" or "mcycle"
   std::string firmware;  // the firmware build's board target name
   std::optional<EmulatorSpec> emulator;  // present for emulated boards only

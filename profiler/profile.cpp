@@ -36,7 +36,14 @@ std::string input_label(const ProfileOptions& options) {
 }  // namespace
 
 const char* kernel_path_name(protocol::KernelPath path) {
-  return path == protocol::KernelPath::kDsp ? "dsp" : "plain";
+  switch (path) {
+    case protocol::KernelPath::kMve:
+      return "mve";
+    case protocol::KernelPath::kDsp:
+      return "dsp";
+    default:
+      return "plain";
+  }
 }
 
 const char* timer_name(protocol::TimerKind timer) {

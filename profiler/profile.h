@@ -29,7 +29,7 @@ struct ProfileResult {
   std::string firmware_version;
   std::string core;
   uint32_t clock_hz = 0;
-  std::string kernel_path;  // "dsp" or "plain"
+  std::string kernel_path;  // "mve", "dsp" or "plain"
   std::string timer;        // "systick", "dwt" or "mcycle"
   std::string port;         // transport description
   // What ran.

@@ -5,6 +5,7 @@
 namespace tinynas::firmware::cmsdk_uart_board {
 
 const uint32_t kUartBase = 0x40004000;
-const uint32_t kUartIrq = 0;  // UART0 receive interrupt of these images
+const uint32_t kUartIrq = 0;                     // UART0 receive interrupt of these images
+const uint32_t kUartClockHz = TINYNAS_CLOCK_HZ;  // the UART runs from the core clock
 
 }  // namespace tinynas::firmware::cmsdk_uart_board

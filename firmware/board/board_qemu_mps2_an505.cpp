@@ -12,5 +12,6 @@ const uint32_t kUartBase = 0x50200000;
 // UART0's combined interrupt (expansion interrupt 10 of the IoT Kit, after its 32 internal
 // ones); the runner enables only the receive interrupt of the UART, so it means "received".
 const uint32_t kUartIrq = 42;
+const uint32_t kUartClockHz = TINYNAS_CLOCK_HZ;  // the UART runs from the core clock
 
 }  // namespace tinynas::firmware::cmsdk_uart_board

@@ -9,13 +9,14 @@ namespace tinynas::firmware {
 
 namespace {
 using cmsdk_uart_board::kUartBase;
+using cmsdk_uart_board::kUartClockHz;
 using cmsdk_uart_board::kUartIrq;
-constexpr uint32_t kBaud = 115200;  // QEMU ignores it; real MPS2 boards need it
+constexpr uint32_t kBaud = 115200;  // QEMU ignores it; real MPS2/MPS3 boards need it
 const BoardFacts kFacts = make_board_facts(protocol::TimerKind::kSysTick);
 }  // namespace
 
 void board_init() {
-  cmsdk_apb_uart::init(kUartBase, TINYNAS_CLOCK_HZ, kBaud);
+  cmsdk_apb_uart::init(kUartBase, kUartClockHz, kBaud);
   cycle_counter_init();
 }
 bool serial_try_read(uint8_t* byte) { return cmsdk_apb_uart::try_read(kUartBase, byte); }
@@ -27,9 +28,9 @@ void serial_wait_readable() {
   sleep_until_interrupt(kUartIrq, [] { return cmsdk_apb_uart::rx_ready(kUartBase); });
 }
 bool serial_baud_supported(uint32_t baud) {
-  return cmsdk_apb_uart::baud_supported(TINYNAS_CLOCK_HZ, baud);
+  return cmsdk_apb_uart::baud_supported(kUartClockHz, baud);
 }
-void serial_set_baud(uint32_t baud) { cmsdk_apb_uart::set_baud(kUartBase, TINYNAS_CLOCK_HZ, baud); }
+void serial_set_baud(uint32_t baud) { cmsdk_apb_uart::set_baud(kUartBase, kUartClockHz, baud); }
 void data_cache_invalidate(const void* /*address*/, size_t /*size*/) {}  // no cache enabled
 const BoardFacts& board_facts() { return kFacts; }
 

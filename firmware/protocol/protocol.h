@@ -92,7 +92,8 @@ enum class TimerKind : uint8_t {
 };
 
 // Which kernels the firmware was built with (HelloReply.kernel_path).
-enum class KernelPath : uint8_t { kPlain = 0, kDsp = 1 };
+// kMve: Helium (M-profile Vector Extension) kernels where there are some, DSP ones elsewhere.
+enum class KernelPath : uint8_t { kPlain = 0, kDsp = 1, kMve = 2 };
 
 const char* command_name(uint8_t command);
 const char* reply_status_name(ReplyStatus status);

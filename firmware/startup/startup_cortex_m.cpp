@@ -1,6 +1,8 @@
-// Reset and exception entry for ARMv7-M (Cortex-M3/M4/M7): the vector table, .data copy and
-// .bss clear from linker-script symbols, FPU enable when built for hard float, static
-// constructors, then tinynas_firmware_main(). No heap, no libc start files.
+// Reset and exception entry for ARMv7-M (Cortex-M3/M4/M7) and Armv8.1-M (Cortex-M55, which
+// boots Secure and runs there with the SAU off, so the same table and handlers serve): the
+// vector table, .data copy and .bss clear from linker-script symbols, FPU enable when built for
+// hard float (CPACR CP10/CP11, which also enables Helium/MVE), static constructors, then
+// tinynas_firmware_main(). No heap, no libc start files.
 #include <stdint.h>
 
 extern "C" {

@@ -416,7 +416,8 @@ std::string board_test_name(const ::testing::TestParamInfo<DspBoard>& param) {
 INSTANTIATE_TEST_SUITE_P(Boards, DspKernels,
                          ::testing::Values(DspBoard{"qemu-mps2-an386", 1},
                                            DspBoard{"qemu-mps2-an500", 2},
-                                           DspBoard{"qemu-mps2-an505", 2}),  // Cortex-M33
+                                           DspBoard{"qemu-mps2-an505", 2},   // Cortex-M33
+                                           DspBoard{"qemu-mps3-an547", 1}),  // Cortex-M55
                          board_test_name);
 
 }  // namespace

@@ -177,7 +177,10 @@ TEST_P(QemuRunner, HelloReportsTheBoardFileFacts) {
   EXPECT_EQ(hello.flash_bytes, b.facts["flash_bytes"].get<uint32_t>());
   EXPECT_EQ(hello.model_region_bytes, b.facts["model_region_bytes"].get<uint32_t>());
   EXPECT_EQ(hello.arena_capacity_bytes, b.facts["arena_capacity_bytes"].get<uint32_t>());
-  EXPECT_EQ(hello.kernel_path == p::KernelPath::kDsp, b.facts["dsp"].get<bool>());
+  const char* const kernel_path_names[] = {"plain", "dsp", "mve"};  // by p::KernelPath
+  ASSERT_LT(static_cast<size_t>(hello.kernel_path), std::size(kernel_path_names));
+  EXPECT_EQ(kernel_path_names[static_cast<size_t>(hello.kernel_path)],
+            b.facts["kernels"].get<std::string>());
   std::printf("[ HELLO    ] %s: %.*s, %.*s @ %u Hz\n", b.kind.c_str(),
               static_cast<int>(hello.firmware_version.size), hello.firmware_version.data,
               static_cast<int>(hello.core.size), hello.core.data, hello.clock_hz);
@@ -283,9 +286,10 @@ std::string board_test_name(const ::testing::TestParamInfo<const char*>& param) 
 INSTANTIATE_TEST_SUITE_P(Boards, QemuRunner,
                          ::testing::Values("qemu-mps2-an386", "qemu-mps2-an386-plain",
                                            "qemu-mps2-an500", "qemu-netduinoplus2",
-                                           "qemu-mps2-an385",     // Cortex-M3
-                                           "qemu-mps2-an505",     // Cortex-M33
-                                           "qemu-riscv32-virt"),  // RV32IMAC
+                                           "qemu-mps2-an385",    // Cortex-M3
+                                           "qemu-mps2-an505",    // Cortex-M33
+                                           "qemu-riscv32-virt",  // RV32IMAC
+                                           "qemu-mps3-an547"),   // Cortex-M55
                          board_test_name);
 
 }  // namespace

@@ -202,6 +202,7 @@ TEST(CliBoards, ListsEveryBoardKind) {
         "qemu-mps2-an385",      // Cortex-M3
         "qemu-mps2-an505",      // Cortex-M33
         "qemu-riscv32-virt",    // RV32IMAC
+        "qemu-mps3-an547",      // Cortex-M55
         "arduino-nano-33-ble",  // nRF52840
         "nucleo-h743zi"}) {     // STM32H743
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), kind), kinds.end()) << kind;

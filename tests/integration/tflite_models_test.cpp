@@ -53,9 +53,10 @@ TEST_P(TfliteBoardModels, ImportedModelsBitExact) {
 INSTANTIATE_TEST_SUITE_P(EmulatedBoards, TfliteBoardModels,
                          ::testing::Values("qemu-mps2-an386", "qemu-mps2-an500",
                                            "qemu-netduinoplus2",
-                                           "qemu-mps2-an385",     // Cortex-M3
-                                           "qemu-mps2-an505",     // Cortex-M33
-                                           "qemu-riscv32-virt"),  // RV32IMAC
+                                           "qemu-mps2-an385",    // Cortex-M3
+                                           "qemu-mps2-an505",    // Cortex-M33
+                                           "qemu-riscv32-virt",  // RV32IMAC
+                                           "qemu-mps3-an547"),   // Cortex-M55
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {
