@@ -6,12 +6,18 @@
 //
 //   net | board | firmware | MACs | cycles | MACs/cycle | DSP/plain | bit-exact
 //
-// plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Cycles are SysTick
-// counts under QEMU -icount (instruction-count based and deterministic, not a silicon timing).
+// plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Then single layers
+// (issue 20's shapes, each a one-op model with seeded random weights and per-channel
+// requantization) on the DSP image, next to the instruction counts CMSIS-NN took for the same
+// shape in the issue's measurement. Cycles are SysTick counts under QEMU -icount
+// (instruction-count based and deterministic, not a silicon timing); a layer's figure is its op's
+// count in the runner's per-op table.
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--json FILE]
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none] [--layers KEYS|none]
+//                           [--json FILE]
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -156,6 +162,7 @@ double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> items;
+  if (list == "none") return items;
   std::stringstream in(list);
   for (std::string item; std::getline(in, item, ',');) {
     if (!item.empty()) items.push_back(item);
@@ -163,17 +170,182 @@ std::vector<std::string> split(const std::string& list) {
   return items;
 }
 
+// ---- Single layers (issue 20: kernels against CMSIS-NN) -----------------------------------
+
+// One layer as a one-op model, with what CMSIS-NN took for the same shape.
+struct LayerSource {
+  std::string key;  // --layers name
+  std::string label;
+  std::string cmsis_function;
+  // CMSIS-NN v7.0 counts from the issue's measurement (issue 20: the same QEMU board and timer,
+  // CMSIS-NN built with the runner's flags and at -O3/-Ofast, its best shown); not re-measured.
+  int64_t cmsis_counts;
+  compiler::Graph (*build)();
+};
+
+compiler::Graph one_op_graph(compiler::Op op, const compiler::TensorShape& input_shape,
+                             const compiler::TensorShape& weights_shape,
+                             const compiler::TensorShape& output_shape) {
+  compiler::Graph graph;
+  compiler::Tensor input;
+  input.name = "input";
+  input.shape = input_shape;
+  graph.input = graph.add_tensor(input);
+  compiler::Tensor weights;
+  weights.name = "layer.weight";
+  weights.is_constant = true;
+  weights.shape = weights_shape;
+  compiler::Tensor output;
+  output.name = "layer";
+  output.shape = output_shape;
+  op.name = "layer";
+  op.inputs = {graph.input};
+  op.weights = graph.add_tensor(weights);
+  op.output = graph.add_tensor(output);
+  graph.output = op.output;
+  graph.add_op(op);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  return graph;
+}
+
+// k x k convolution, stride s, padding k / 2 on every side (the MCUNet first conv's window).
+compiler::Graph conv_graph(int h, int w, int in_c, int out_c, int k, int s) {
+  compiler::Op op;
+  op.kind = compiler::OpKind::kConv2d;
+  op.kernel_h = op.kernel_w = k;
+  op.stride_h = op.stride_w = s;
+  op.pad_top = op.pad_left = op.pad_bottom = op.pad_right = k / 2;
+  op.activation = compiler::Activation::kRelu6;
+  const int out_h = (h + 2 * (k / 2) - k) / s + 1;
+  const int out_w = (w + 2 * (k / 2) - k) / s + 1;
+  return one_op_graph(op, {1, h, w, in_c}, {out_c, k, k, in_c}, {1, out_h, out_w, out_c});
+}
+
+compiler::Graph fully_connected_graph(int depth, int outputs) {
+  compiler::Op op;
+  op.kind = compiler::OpKind::kFullyConnected;
+  return one_op_graph(op, {1, 1, 1, depth}, {outputs, 1, 1, depth}, {1, 1, 1, outputs});
+}
+
+const std::vector<LayerSource>& layer_sources() {
+  static const std::vector<LayerSource> sources = {
+      {"pw-44x44x16-96", "pointwise 44x44x16 -> 96", "convolve_1x1_s8_fast", 9410894,
+       [] { return conv_graph(44, 44, 16, 96, 1, 1); }},
+      {"pw-11x11x96-160", "pointwise 11x11x96 -> 160", "convolve_1x1_s8_fast", 2788776,
+       [] { return conv_graph(11, 11, 96, 160, 1, 1); }},
+      {"conv3x3s2-176x176x3-16", "conv 3x3 s2 176x176x3 -> 16", "convolve_s8", 12756437,
+       [] { return conv_graph(176, 176, 3, 16, 3, 2); }},
+      {"fc-320-10", "fully connected 320 -> 10", "fully_connected_per_channel_s8", 5414,
+       [] { return fully_connected_graph(320, 10); }},
+      {"fc-1280-1000", "fully connected 1280 -> 1000", "fully_connected_per_channel_s8", 1966154,
+       [] { return fully_connected_graph(1280, 1000); }},
+  };
+  return sources;
+}
+
+struct LayerMeasurement {
+  const LayerSource* source;
+  int64_t macs = 0;
+  uint32_t dsp_counts = 0;
+  uint32_t plain_counts = 0;
+  bool bit_exact = false;
+  std::string firmware;
+};
+
+// The op's count in the per-op table of one inference, each model on one booted board.
+std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
+                                                const std::vector<std::vector<uint8_t>>& models) {
+  const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
+  profiler::QemuBoardOptions options;
+  options.client.run_timeout = kRunTimeout;
+  profiler::QemuBoard board(spec, options);
+  profiler::ProfileOptions profile;
+  profile.runs = 1;
+  profile.seed = kInputSeed;
+  std::vector<profiler::ProfileResult> results;
+  for (const std::vector<uint8_t>& model : models) {
+    results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
+  }
+  return results;
+}
+
+std::vector<LayerMeasurement> measure_layers(const std::vector<const LayerSource*>& sources) {
+  std::vector<std::vector<uint8_t>> models;
+  std::vector<LayerMeasurement> rows;
+  for (const LayerSource* source : sources) {
+    const compiler::Graph graph = source->build();
+    models.push_back(compiler::write_model(graph, compiler::plan_memory(graph)));
+    LayerMeasurement row;
+    row.source = source;
+    row.macs = compiler::graph_macs(graph);
+    rows.push_back(row);
+  }
+  const std::vector<profiler::ProfileResult> dsp = profile_on(kDspBoard, models);
+  const std::vector<profiler::ProfileResult> plain = profile_on(kPlainBoard, models);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].dsp_counts = dsp[i].per_op_cycles.at(0);
+    rows[i].plain_counts = plain[i].per_op_cycles.at(0);
+    rows[i].bit_exact = dsp[i].output_matches_host && plain[i].output_matches_host;
+    rows[i].firmware = dsp[i].firmware_version;
+  }
+  return rows;
+}
+
+void print_layers(const std::vector<LayerMeasurement>& rows, nlohmann::json& report) {
+  std::printf("\n%-30s %10s %-31s %12s %12s %6s %12s %9s\n", "layer (NHWC)", "MACs",
+              "CMSIS-NN function", "CMSIS-NN", "tinynas DSP", "ratio", "plain", "bit-exact");
+  for (const LayerMeasurement& row : rows) {
+    const double r =
+        ratio(static_cast<double>(row.dsp_counts), static_cast<double>(row.source->cmsis_counts));
+    std::printf("%-30s %10lld %-31s %12lld %12u %6.2f %12u %9s\n", row.source->label.c_str(),
+                static_cast<long long>(row.macs), row.source->cmsis_function.c_str(),
+                static_cast<long long>(row.source->cmsis_counts), row.dsp_counts, r,
+                row.plain_counts, row.bit_exact ? "yes" : "NO");
+    report.push_back({{"layer", row.source->label},
+                      {"macs", row.macs},
+                      {"cmsis_nn_function", row.source->cmsis_function},
+                      {"cmsis_nn_counts_from_issue_20", row.source->cmsis_counts},
+                      {"dsp_counts", row.dsp_counts},
+                      {"plain_counts", row.plain_counts},
+                      {"ratio_to_cmsis_nn", r},
+                      {"bit_exact", row.bit_exact},
+                      {"firmware", row.firmware},
+                      {"board", kDspBoard}});
+  }
+  std::printf(
+      "CMSIS-NN: v7.0 counts from issue 20's measurement (same board and timer), not "
+      "re-measured; tinynas: the layer op's SysTick count on %s, one inference\n",
+      kDspBoard);
+}
+
+// ---- end of single layers -----------------------------------------------------------------
+
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
+  std::vector<const LayerSource*> layers;
+  for (const LayerSource& source : layer_sources()) layers.push_back(&source);
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
       wanted = split(argv[++i]);
+    } else if (arg == "--layers" && i + 1 < argc) {
+      layers.clear();
+      for (const std::string& key : split(argv[++i])) {
+        const auto found = std::find_if(layer_sources().begin(), layer_sources().end(),
+                                        [&](const LayerSource& s) { return s.key == key; });
+        if (found == layer_sources().end()) {
+          throw std::invalid_argument("--layers: unknown layer '" + key + "'");
+        }
+        layers.push_back(&*found);
+      }
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--nets in3,pointwise,depthwise] [--json FILE]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--nets in3,pointwise,depthwise|none] [--layers KEYS|none] "
+                   "[--json FILE]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -244,6 +416,7 @@ int run(int argc, char** argv) {
       "pseudo-random input (seed %u), weights seed %u\n",
       kInputSeed, kWeightSeed);
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
+  if (!layers.empty()) print_layers(measure_layers(layers), report);
   if (!json_path.empty()) {
     std::ofstream out(json_path);
     if (!out) throw std::runtime_error(json_path + ": cannot write");

@@ -15,13 +15,16 @@
 // channels through plain multiply-accumulates.
 #include "engine/runtime/kernels.h"
 #include "firmware/kernels/dot_product_dsp.h"
-#include "firmware/kernels/requantize_dsp.h"
+#include "firmware/kernels/pixel_pair_dsp.h"
+#include "firmware/kernels/requantize_bounded_dsp.h"
 
 namespace tinynas::runtime {
 
 namespace {
 
 namespace dsp = firmware::dsp;
+using dsp::Acc2x2;
+using dsp::PackedPixelPair;
 
 // Output channels whose start values and requantization constants are tabled on the stack.
 constexpr int32_t kChannelBlock = 32;
@@ -31,16 +34,13 @@ constexpr int32_t kChannelBlock = 32;
 constexpr int32_t kDepthChunk = 256;
 constexpr int32_t kGroupsPerChunk = kDepthChunk / dsp::kElementsPerWord;
 
-// Four input channels of a pixel pair, sign-extended: even/odd lanes as SXTB16 splits them.
-struct PackedPixelPair {
-  int16x2_t x0_even, x0_odd, x1_even, x1_odd;
-};
-
 struct ChannelBlock {
   int32_t begin = 0;
   int32_t count = 0;
   int32_t start[kChannelBlock];  // bias + input_offset * sum(w)
   dsp::ChannelRequant requant[kChannelBlock];
+  dsp::BoundedRequant bounded[kChannelBlock];
+  bool all_bounded = true;  // every channel takes the short requantization
 };
 
 void load_channel_block(const ConvParams& params, const PerChannelQuantization& quant,
@@ -48,6 +48,7 @@ void load_channel_block(const ConvParams& params, const PerChannelQuantization& 
                         int32_t count, ChannelBlock& block) {
   block.begin = begin;
   block.count = count;
+  block.all_bounded = true;
   for (int32_t i = 0; i < count; ++i) {
     const int32_t channel = begin + i;
     const int32_t base = bias != nullptr ? bias[channel] : 0;
@@ -56,6 +57,10 @@ void load_channel_block(const ConvParams& params, const PerChannelQuantization& 
                                           static_cast<uint32_t>(params.input_offset) *
                                               static_cast<uint32_t>(row_sum));
     block.requant[i] = dsp::channel_requant(quant, channel);
+    block.all_bounded = dsp::make_bounded_requant(
+                            quant.multiplier[channel], quant.shift[channel], params.output_offset,
+                            dsp::accumulator_bound(base, depth), block.bounded[i]) &&
+                        block.all_bounded;
   }
 }
 
@@ -68,79 +73,6 @@ void pack_pixel_pair(const int8_t* x0, const int8_t* x1, int32_t groups, PackedP
     out[g] =
         PackedPixelPair{dsp::even_pair(a), dsp::odd_pair(a), dsp::even_pair(b), dsp::odd_pair(b)};
   }
-}
-
-struct Acc2x2 {
-  int32_t p0c0, p0c1, p1c0, p1c1;  // pixel x output channel
-};
-
-// One group of 4 input channels: two weight words against the packed pixel pair, 8 SMLAD. The
-// loop is written in assembly because it needs 14 registers (4 accumulators, 3 pointers, the
-// end, 6 temporaries), all of the Cortex-M's allocatable ones, and the compiler's own version
-// spills the packed inputs to the stack on every step.
-#define TINYNAS_MAC_2X2_GROUP               \
-  "ldr %[wa], [%[w0]], #4\n\t"              \
-  "ldrd %[x0e], %[x0o], [%[x]], #8\n\t"     \
-  "ldrd %[x1e], %[x1o], [%[x]], #8\n\t"     \
-  "sxtb16 %[t], %[wa]\n\t"                  \
-  "smlad %[a00], %[x0e], %[t], %[a00]\n\t"  \
-  "smlad %[a10], %[x1e], %[t], %[a10]\n\t"  \
-  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
-  "smlad %[a00], %[x0o], %[wa], %[a00]\n\t" \
-  "smlad %[a10], %[x1o], %[wa], %[a10]\n\t" \
-  "ldr %[wa], [%[w1]], #4\n\t"              \
-  "sxtb16 %[t], %[wa]\n\t"                  \
-  "smlad %[a01], %[x0e], %[t], %[a01]\n\t"  \
-  "smlad %[a11], %[x1e], %[t], %[a11]\n\t"  \
-  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
-  "smlad %[a01], %[x0o], %[wa], %[a01]\n\t" \
-  "smlad %[a11], %[x1o], %[wa], %[a11]\n\t"
-
-// acc += packed pixel pair x weight rows w0, w1 over `groups` groups of 4 input channels, two
-// groups per loop step.
-inline void mac_2x2(const PackedPixelPair* x, const int8_t* w0, const int8_t* w1, int32_t groups,
-                    Acc2x2& acc) {
-  int32_t a00 = acc.p0c0, a01 = acc.p0c1, a10 = acc.p1c0, a11 = acc.p1c1;
-  int32_t x0e, x0o, x1e, x1o, wa, t;
-  const PackedPixelPair* const pairs_end = x + (groups & ~1);
-  if (x != pairs_end) {
-    __asm__ volatile(
-        "1:\n\t" TINYNAS_MAC_2X2_GROUP TINYNAS_MAC_2X2_GROUP
-        "cmp %[x], %[end]\n\t"
-        "bne 1b"
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
-          [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),
-          [x1o] "=&r"(x1o), [wa] "=&r"(wa), [t] "=&r"(t)
-        : [end] "r"(pairs_end)
-        : "cc", "memory");
-  }
-  if ((groups & 1) != 0) {
-    __asm__ volatile(
-        TINYNAS_MAC_2X2_GROUP
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
-          [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),
-          [x1o] "=&r"(x1o), [wa] "=&r"(wa), [t] "=&r"(t)
-        :
-        : "memory");
-  }
-  acc = Acc2x2{a00, a01, a10, a11};
-}
-#undef TINYNAS_MAC_2X2_GROUP
-
-// acc0/acc1 (pixels 0/1) += packed pixel pair x weight row w.
-inline void mac_2x1(const PackedPixelPair* x, const int8_t* w, int32_t groups, int32_t& acc0,
-                    int32_t& acc1) {
-  int32_t a0 = acc0, a1 = acc1;
-  for (int32_t g = 0; g < groups; ++g) {
-    const int8x4_t word = dsp::load_int8x4(w + g * dsp::kElementsPerWord);
-    const int16x2_t w_even = dsp::even_pair(word), w_odd = dsp::odd_pair(word);
-    a0 = __smlad(x[g].x0_even, w_even, a0);
-    a1 = __smlad(x[g].x1_even, w_even, a1);
-    a0 = __smlad(x[g].x0_odd, w_odd, a0);
-    a1 = __smlad(x[g].x1_odd, w_odd, a1);
-  }
-  acc0 = a0;
-  acc1 = a1;
 }
 
 // Trailing input channels (depth % 4) of one pixel and one weight row.
@@ -208,7 +140,7 @@ class PointwiseConv {
       Acc2x2 acc =
           first ? Acc2x2{block_.start[i], block_.start[i + 1], block_.start[i], block_.start[i + 1]}
                 : Acc2x2{partial_[i][0], partial_[i + 1][0], partial_[i][1], partial_[i + 1][1]};
-      mac_2x2(packed_, w0 + k, w1 + k, groups, acc);
+      dsp::mac_2x2(packed_, w0 + k, w1 + k, groups, acc);
       if (!last) {
         partial_[i][0] = acc.p0c0;
         partial_[i + 1][0] = acc.p0c1;
@@ -222,14 +154,8 @@ class PointwiseConv {
         acc.p1c0 = mac_tail(x1 + depth4_, w0 + depth4_, tail, acc.p1c0);
         acc.p1c1 = mac_tail(x1 + depth4_, w1 + depth4_, tail, acc.p1c1);
       }
-      const dsp::ChannelRequant& q0 = block_.requant[i];
-      const dsp::ChannelRequant& q1 = block_.requant[i + 1];
-      const int32_t offset = params_.output_offset;
-      const uint32_t word = dsp::clamp_int8x4(
-          dsp::pack_int8x4(
-              dsp::scale_to_int8(acc.p0c0, q0, offset), dsp::scale_to_int8(acc.p0c1, q1, offset),
-              dsp::scale_to_int8(acc.p1c0, q0, offset), dsp::scale_to_int8(acc.p1c1, q1, offset)),
-          range_);
+      const uint32_t word = dsp::requantize_2x2(acc, block_.all_bounded, &block_.bounded[i],
+                                                &block_.requant[i], params_.output_offset, range_);
       store_int8x2(out0 + i, word);
       store_int8x2(out1 + i, word >> 16);
     }
@@ -237,7 +163,7 @@ class PointwiseConv {
       const int8_t* w = filter_ + (block_.begin + i) * depth_;
       int32_t acc0 = first ? block_.start[i] : partial_[i][0];
       int32_t acc1 = first ? block_.start[i] : partial_[i][1];
-      mac_2x1(packed_, w + k, groups, acc0, acc1);
+      dsp::mac_2x1(packed_, w + k, groups, acc0, acc1);
       if (!last) {
         partial_[i][0] = acc0;
         partial_[i][1] = acc1;

@@ -1,13 +1,13 @@
 // Bit-exactness of the firmware's DSP kernels (firmware/kernels/*_dsp.cpp) against the host
-// engine, on QEMU: single-op models of pointwise, depthwise and in-place depthwise convolution
-// over shapes that hit every fast path and every fallback (odd pixel and channel counts, input
-// depths that are not a multiple of 4 or exceed one packing chunk, output channel counts beyond
-// one requantization block, kernels larger than the input, strides 1 and 2, valid and same
-// padding, inputs too wide for the in-place ring), with zero points at -128 and 127, all three
-// activations and requantization shifts of both signs; the general convolution with TFLite's
-// windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row / column at
-// the bottom / right), depthwise convolutions with a depth multiplier, and the version-2 network
-// (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
+// engine, on QEMU: single-op models of pointwise, depthwise and in-place depthwise convolution and
+// fully connected layers over shapes that hit every fast path and every fallback (odd pixel and
+// channel counts, input depths that are not a multiple of 4 or exceed one packing chunk, output
+// channel counts beyond one requantization block, kernels larger than the input, strides 1 and 2,
+// valid and same padding, inputs too wide for the in-place ring), with zero points at -128 and 127,
+// all three activations and requantization shifts of both signs; the general convolution with
+// TFLite's windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row /
+// column at the bottom / right), depthwise convolutions with a depth multiplier, and the version-2
+// network (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
 // computations, fully connected with per-tensor weights, softmax) on the board's plain code.
 // One QEMU boot per board serves every model. Skipped when the runner images or qemu-system-arm
 // are missing.
@@ -67,7 +67,9 @@ struct KernelCase {
   float output_scale_factor = 1.0f;  // < 1 pushes the shift positive (left shift path)
 
   std::string describe() const {
-    const char* kind_name = kind == OpKind::kConv2d ? "pointwise" : "depthwise";
+    const char* kind_name = kind == OpKind::kConv2d           ? "pointwise"
+                            : kind == OpKind::kFullyConnected ? "fully connected"
+                                                              : "depthwise";
     return std::string(kind_name) + (in_place ? " in-place" : "") + " " + std::to_string(h) + "x" +
            std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) + " k" +
            std::to_string(kernel) + " s" + std::to_string(stride) +
@@ -89,14 +91,16 @@ BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
   input.name = "input";
   input.shape = {1, k.h, k.w, k.in_c};
   graph.input = graph.add_tensor(input);
-  const int pad = k.same_padding ? k.kernel / 2 : 0;
-  const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
-  const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
+  const bool fully_connected = k.kind == OpKind::kFullyConnected;
+  const int pad = k.same_padding && !fully_connected ? k.kernel / 2 : 0;
+  const int out_h = fully_connected ? 1 : (k.h + 2 * pad - k.kernel) / k.stride + 1;
+  const int out_w = fully_connected ? 1 : (k.w + 2 * pad - k.kernel) / k.stride + 1;
   Tensor weights;
   weights.name = "op.weight";
   weights.is_constant = true;
   weights.shape = k.kind == OpKind::kDepthwiseConv2d ? TensorShape{1, k.kernel, k.kernel, k.in_c}
-                                                     : TensorShape{k.out_c, 1, 1, k.in_c};
+                  : fully_connected ? TensorShape{k.out_c, 1, 1, k.h * k.w * k.in_c}
+                                    : TensorShape{k.out_c, 1, 1, k.in_c};
   Tensor output;
   output.name = "op";
   output.shape = {1, out_h, out_w, k.out_c};
@@ -152,6 +156,14 @@ std::vector<KernelCase> kernel_cases() {
                               {2, 3, 260, 6}, {3, 1, 521, 9}, {1, 3, 64, 65}, {6, 6, 64, 96},
                               {5, 5, 16, 2},  {2, 2, 4, 31},  {9, 9, 24, 48}, {1, 2, 12, 1}};
   for (const auto& s : pointwise) add({OpKind::kConv2d, s[0], s[1], s[2], s[3]});
+  // Fully connected: {h, w, c, outputs}; the depth h*w*c around the 4-value groups, the 512-value
+  // packed chunk (one chunk, several chunks with rows in passes of 64) and row counts around the
+  // 4-row block.
+  const int fully_connected[][4] = {{1, 1, 1, 1},    {1, 1, 3, 2},     {1, 1, 320, 10},
+                                    {1, 1, 7, 5},    {2, 3, 5, 7},     {1, 1, 512, 4},
+                                    {1, 1, 513, 3},  {1, 1, 1029, 67}, {4, 4, 80, 129},
+                                    {1, 1, 1280, 9}, {1, 1, 2048, 66}, {3, 1, 1, 13}};
+  for (const auto& s : fully_connected) add({OpKind::kFullyConnected, s[0], s[1], s[2], s[3]});
   // Depthwise: {h, w, c, kernel, stride, same padding}.
   const int depthwise[][6] = {{6, 6, 4, 3, 1, 1},    {7, 5, 13, 3, 2, 1}, {9, 9, 8, 5, 1, 1},
                               {10, 11, 16, 7, 2, 1}, {2, 2, 5, 7, 1, 1},  {8, 8, 36, 3, 1, 0},
@@ -173,6 +185,9 @@ std::vector<KernelCase> kernel_cases() {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
   for (int i = 0; i < 4; ++i) {
     add({OpKind::kConv2d, pick(1, 8), pick(1, 8), pick(1, 70), pick(1, 70)});
+  }
+  for (int i = 0; i < 4; ++i) {
+    add({OpKind::kFullyConnected, 1, 1, pick(1, 1100), pick(1, 80)});
   }
   for (int i = 0; i < 4; ++i) {
     const int kernel = 2 * pick(1, 3) + 1;
@@ -247,6 +262,9 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
   compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
   graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
   graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+  // < 1 pushes the requantization shift positive (the left shift path).
+  const float scale_factors[] = {1.0f, 0.25f, 0.01f, 4.0f};
+  graph.tensors[graph.output].scale *= scale_factors[(variant / 2) % std::size(scale_factors)];
   ModelCase model;
   model.description = c.describe();
   model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
@@ -286,6 +304,17 @@ std::vector<ModelCase> tflite_models() {
       {OpKind::kConv2d, 7, 9, 5, 7, 2, 2, 1, 1, true},     // even kernel: padding after only
       {OpKind::kConv2d, 10, 6, 17, 9, 4, 1, 3, 1, false},
       {OpKind::kConv2d, 5, 5, 2, 1, 1, 5, 1, 1, true},
+      // The im2col path: 3 input channels (a window row of 9 values), K % 4 != 0, K below 4,
+      // K over one 256-value chunk, output channels past one 32-channel block, one pixel.
+      {OpKind::kConv2d, 17, 13, 3, 16, 3, 3, 2, 2, true},  // the first conv: padding 1 all round
+      {OpKind::kConv2d, 12, 11, 3, 7, 3, 3, 1, 1, true},
+      {OpKind::kConv2d, 8, 8, 1, 3, 1, 3, 1, 1, true},    // K = 3
+      {OpKind::kConv2d, 6, 6, 3, 4, 1, 1, 2, 2, false},   // 1x1 stride 2: not pointwise, K = 3
+      {OpKind::kConv2d, 9, 8, 40, 6, 3, 3, 1, 1, true},   // K = 360: two chunks
+      {OpKind::kConv2d, 7, 7, 29, 5, 3, 3, 2, 1, false},  // K = 261: chunks 256 + 4, tail 1
+      {OpKind::kConv2d, 6, 5, 3, 37, 3, 3, 2, 2, true},
+      {OpKind::kConv2d, 3, 3, 5, 4, 3, 3, 1, 1, false},  // a single output pixel
+      {OpKind::kConv2d, 10, 9, 6, 9, 5, 5, 2, 2, true},
       {OpKind::kDepthwiseConv2d, 9, 8, 3, 6, 3, 3, 1, 1, true},
       {OpKind::kDepthwiseConv2d, 10, 7, 4, 16, 5, 2, 2, 1, true},
       {OpKind::kDepthwiseConv2d, 6, 11, 5, 15, 2, 3, 1, 2, false},

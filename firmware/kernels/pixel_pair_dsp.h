@@ -1,0 +1,113 @@
+// The 2 pixels x 2 output channels block of the DSP convolutions (pointwise and general): the
+// work is a (pixels x K) by (K x C_out) matrix product, and two input rows (two output pixels'
+// K values) are sign-extended to int16 pairs once and stored interleaved (PackedPixelPair), so
+// the inner loop per 4 K values is two LDRD of packed inputs, two weight loads, four SXTB16 and
+// eight SMLAD: 16 MACs for 16 instructions, every unpacked word used twice.
+#pragma once
+
+#include <stdint.h>
+
+#include "firmware/kernels/dot_product_dsp.h"
+#include "firmware/kernels/requantize_bounded_dsp.h"
+#include "firmware/kernels/requantize_dsp.h"
+#include "firmware/kernels/simd32_dsp.h"
+
+namespace tinynas::firmware::dsp {
+
+// Four K values of a pixel pair, sign-extended: even/odd lanes as SXTB16 splits them.
+struct PackedPixelPair {
+  int16x2_t x0_even, x0_odd, x1_even, x1_odd;
+};
+
+struct Acc2x2 {
+  int32_t p0c0, p0c1, p1c0, p1c1;  // pixel x output channel
+};
+
+// One group of 4 K values: two weight words against the packed pixel pair, 8 SMLAD. The
+// loop is written in assembly because it needs 14 registers (4 accumulators, 3 pointers, the
+// end, 6 temporaries), all of the Cortex-M's allocatable ones, and the compiler's own version
+// spills the packed inputs to the stack on every step.
+#define TINYNAS_MAC_2X2_GROUP               \
+  "ldr %[wa], [%[w0]], #4\n\t"              \
+  "ldrd %[x0e], %[x0o], [%[x]], #8\n\t"     \
+  "ldrd %[x1e], %[x1o], [%[x]], #8\n\t"     \
+  "sxtb16 %[t], %[wa]\n\t"                  \
+  "smlad %[a00], %[x0e], %[t], %[a00]\n\t"  \
+  "smlad %[a10], %[x1e], %[t], %[a10]\n\t"  \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
+  "smlad %[a00], %[x0o], %[wa], %[a00]\n\t" \
+  "smlad %[a10], %[x1o], %[wa], %[a10]\n\t" \
+  "ldr %[wa], [%[w1]], #4\n\t"              \
+  "sxtb16 %[t], %[wa]\n\t"                  \
+  "smlad %[a01], %[x0e], %[t], %[a01]\n\t"  \
+  "smlad %[a11], %[x1e], %[t], %[a11]\n\t"  \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"         \
+  "smlad %[a01], %[x0o], %[wa], %[a01]\n\t" \
+  "smlad %[a11], %[x1o], %[wa], %[a11]\n\t"
+
+// acc += packed pixel pair x weight rows w0, w1 over `groups` groups of 4 K values, two groups
+// per loop step.
+inline void mac_2x2(const PackedPixelPair* x, const int8_t* w0, const int8_t* w1, int32_t groups,
+                    Acc2x2& acc) {
+  int32_t a00 = acc.p0c0, a01 = acc.p0c1, a10 = acc.p1c0, a11 = acc.p1c1;
+  int32_t x0e, x0o, x1e, x1o, wa, t;
+  const PackedPixelPair* const pairs_end = x + (groups & ~1);
+  if (x != pairs_end) {
+    __asm__ volatile(
+        "1:\n\t" TINYNAS_MAC_2X2_GROUP TINYNAS_MAC_2X2_GROUP
+        "cmp %[x], %[end]\n\t"
+        "bne 1b"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+          [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),
+          [x1o] "=&r"(x1o), [wa] "=&r"(wa), [t] "=&r"(t)
+        : [end] "r"(pairs_end)
+        : "cc", "memory");
+  }
+  if ((groups & 1) != 0) {
+    __asm__ volatile(
+        TINYNAS_MAC_2X2_GROUP
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+          [w0] "+r"(w0), [w1] "+r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),
+          [x1o] "=&r"(x1o), [wa] "=&r"(wa), [t] "=&r"(t)
+        :
+        : "memory");
+  }
+  acc = Acc2x2{a00, a01, a10, a11};
+}
+#undef TINYNAS_MAC_2X2_GROUP
+
+// acc0/acc1 (pixels 0/1) += packed pixel pair x weight row w.
+inline void mac_2x1(const PackedPixelPair* x, const int8_t* w, int32_t groups, int32_t& acc0,
+                    int32_t& acc1) {
+  int32_t a0 = acc0, a1 = acc1;
+  for (int32_t g = 0; g < groups; ++g) {
+    const int8x4_t word = load_int8x4(w + g * kElementsPerWord);
+    const int16x2_t w_even = even_pair(word), w_odd = odd_pair(word);
+    a0 = __smlad(x[g].x0_even, w_even, a0);
+    a1 = __smlad(x[g].x1_even, w_even, a1);
+    a0 = __smlad(x[g].x0_odd, w_odd, a0);
+    a1 = __smlad(x[g].x1_odd, w_odd, a1);
+  }
+  acc0 = a0;
+  acc1 = a1;
+}
+
+// The block's four outputs (channels of q[0], q[1] for both pixels), clamped to the activation
+// range: pixel 0's two in the low half-word. `bounded`: every channel takes the short path.
+inline uint32_t requantize_2x2(const Acc2x2& acc, bool bounded, const BoundedRequant* bq,
+                               const ChannelRequant* q, int32_t output_offset,
+                               const ActivationRange4& range) {
+  if (bounded) {
+    return clamp_int8x4(
+        pack_int8x4(bounded_scale_to_int8(acc.p0c0, bq[0]), bounded_scale_to_int8(acc.p0c1, bq[1]),
+                    bounded_scale_to_int8(acc.p1c0, bq[0]), bounded_scale_to_int8(acc.p1c1, bq[1])),
+        range);
+  }
+  return clamp_int8x4(pack_int8x4(scale_to_int8(acc.p0c0, q[0], output_offset),
+                                  scale_to_int8(acc.p0c1, q[1], output_offset),
+                                  scale_to_int8(acc.p1c0, q[0], output_offset),
+                                  scale_to_int8(acc.p1c1, q[1], output_offset)),
+                      range);
+}
+
+}  // namespace tinynas::firmware::dsp
