@@ -31,8 +31,13 @@ constexpr int32_t kChannelBlock = 32;
 // Input channels packed per pass over the channel block (the stack buffer holds two pixels of
 // this many channels as int16); deeper inputs are done in several passes with the partial sums
 // kept in the block's accumulator table.
-constexpr int32_t kDepthChunk = 256;
+constexpr int32_t kDepthChunk = 512;
 constexpr int32_t kGroupsPerChunk = kDepthChunk / dsp::kElementsPerWord;
+// A channel block's weights sign-extended once per call (dsp::unpack_weight_pairs) when the input
+// depth fits one chunk: the channel block shrinks to what this many bytes hold.
+constexpr int32_t kUnpackedWeightBytes = 3072;
+constexpr int32_t kUnpackedWeightPairs =
+    kUnpackedWeightBytes / static_cast<int32_t>(sizeof(dsp::UnpackedWeightPair));
 
 struct ChannelBlock {
   int32_t begin = 0;
@@ -99,9 +104,20 @@ class PointwiseConv {
         range_(dsp::activation_range4(params)) {}
 
   void run() {
-    for (int32_t begin = 0; begin < output_c_; begin += kChannelBlock) {
-      const int32_t count = output_c_ - begin < kChannelBlock ? output_c_ - begin : kChannelBlock;
+    // Channels per block: with unpacked weights as many as their buffer holds (at least a pair).
+    const int32_t groups = depth4_ / dsp::kElementsPerWord;
+    int32_t block_channels = kChannelBlock;
+    if (depth4_ == depth_ && depth_ <= kDepthChunk && groups > 0) {
+      const int32_t fit = 2 * (kUnpackedWeightPairs / groups);
+      unpacked_ = fit >= 2;
+      if (fit < block_channels) block_channels = fit;
+    }
+    for (int32_t begin = 0; begin < output_c_; begin += block_channels) {
+      const int32_t count = output_c_ - begin < block_channels ? output_c_ - begin : block_channels;
       load_channel_block(params_, quant_, filter_, bias_, depth_, begin, count, block_);
+      if (unpacked_) {
+        dsp::unpack_weight_pairs(filter_ + begin * depth_, depth_, count / 2, groups, weights_);
+      }
       int32_t p = 0;
       for (; p + 2 <= pixels_; p += 2) pixel_pair(p);
       if (p < pixels_) single_pixel(p);
@@ -113,7 +129,15 @@ class PointwiseConv {
     const int8_t* x0 = input_ + p * depth_;
     const int8_t* x1 = x0 + depth_;
     if (depth_ <= kDepthChunk) {
-      pack_pixel_pair(x0, x1, depth4_ / dsp::kElementsPerWord, packed_);
+      const int32_t groups = depth4_ / dsp::kElementsPerWord;
+      pack_pixel_pair(x0, x1, groups, packed_);
+      if (depth4_ == depth_ && block_.all_bounded) {
+        int8_t* out0 = output_ + p * output_c_ + block_.begin;
+        dsp::pixel_pair_channels(packed_, groups, filter_ + block_.begin * depth_, depth_,
+                                 unpacked_ ? weights_ : nullptr, block_.count / 2, block_.start,
+                                 block_.bounded, nullptr, range_, out0, out0 + output_c_);
+        if (block_.count % 2 == 0) return;
+      }
       pixel_pair_pass(p, 0, depth4_, /*first=*/true, /*last=*/true);
       return;
     }
@@ -127,13 +151,15 @@ class PointwiseConv {
   // Input channels [k, k + chunk) (packed) of pixels p, p + 1 into every channel of the block;
   // `last` adds the trailing depth % 4 channels and writes the outputs.
   void pixel_pair_pass(int32_t p, int32_t k, int32_t chunk, bool first, bool last) {
+    // The fast path has done the channel pairs: only the odd last channel is left.
+    const bool pairs_done = first && last && depth4_ == depth_ && block_.all_bounded;
     const int32_t groups = chunk / dsp::kElementsPerWord;
     const int32_t tail = depth_ - depth4_;
     const int8_t* x0 = input_ + p * depth_;
     const int8_t* x1 = x0 + depth_;
     int8_t* out0 = output_ + p * output_c_ + block_.begin;
     int8_t* out1 = out0 + output_c_;
-    int32_t i = 0;
+    int32_t i = pairs_done ? block_.count - block_.count % 2 : 0;
     for (; i + 2 <= block_.count; i += 2) {
       const int8_t* w0 = filter_ + (block_.begin + i) * depth_;
       const int8_t* w1 = w0 + depth_;
@@ -156,8 +182,8 @@ class PointwiseConv {
       }
       const uint32_t word = dsp::requantize_2x2(acc, block_.all_bounded, &block_.bounded[i],
                                                 &block_.requant[i], params_.output_offset, range_);
-      store_int8x2(out0 + i, word);
-      store_int8x2(out1 + i, word >> 16);
+      dsp::store_int8x2(out0 + i, word);
+      dsp::store_int8x2(out1 + i, word >> 16);
     }
     if (i < block_.count) {  // odd channel count: the block's last channel alone
       const int8_t* w = filter_ + (block_.begin + i) * depth_;
@@ -195,11 +221,6 @@ class PointwiseConv {
     }
   }
 
-  static void store_int8x2(int8_t* p, uint32_t word) {
-    const uint16_t half = static_cast<uint16_t>(word);
-    memcpy(p, &half, sizeof(half));  // an unaligned STRH: allowed on ARMv7-M
-  }
-
   const ConvParams& params_;
   const PerChannelQuantization& quant_;
   const int8_t* input_;
@@ -210,6 +231,8 @@ class PointwiseConv {
   const dsp::ActivationRange4 range_;
   ChannelBlock block_;
   PackedPixelPair packed_[kGroupsPerChunk];
+  bool unpacked_ = false;  // the block's weights are in weights_
+  dsp::UnpackedWeightPair weights_[kUnpackedWeightPairs];
   int32_t partial_[kChannelBlock][2];  // per channel, per pixel: sums of the chunks so far
 };
 

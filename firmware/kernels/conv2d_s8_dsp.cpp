@@ -198,6 +198,13 @@ class GeneralConv {
     int8_t* out0 = output_ + p * g_.output_c + block_.begin;
     int8_t* out1 = out0 + g_.output_c;
     int32_t i = 0;
+    if (first && last && block_.all_bounded) {  // the common case, in one tight loop
+      dsp::pixel_pair_channels(packed_, groups, filter_ + block_.begin * g_.depth, g_.depth,
+                               nullptr, block_.count / 2, block_.start, block_.bounded,
+                               tail_ != 0 ? block_.tail : nullptr, range_, out0,
+                               pair ? out1 : nullptr);
+      i = block_.count - block_.count % 2;
+    }
     for (; i + 2 <= block_.count; i += 2) {
       const int8_t* w0 = filter_ + (block_.begin + i) * g_.depth;
       const int8_t* w1 = w0 + g_.depth;
@@ -215,12 +222,8 @@ class GeneralConv {
       if (tail_ != 0) mac_tail(packed_[groups], block_.tail[i], block_.tail[i + 1], acc);
       const uint32_t word = dsp::requantize_2x2(acc, block_.all_bounded, &block_.bounded[i],
                                                 &block_.requant[i], params_.output_offset, range_);
-      const uint16_t low = static_cast<uint16_t>(word);
-      memcpy(out0 + i, &low, sizeof(low));  // an unaligned STRH: allowed on ARMv7-M
-      if (pair) {
-        const uint16_t high = static_cast<uint16_t>(word >> 16);
-        memcpy(out1 + i, &high, sizeof(high));
-      }
+      dsp::store_int8x2(out0 + i, word);
+      if (pair) dsp::store_int8x2(out1 + i, word >> 16);
     }
     if (i < block_.count) {  // odd channel count: the block's last channel alone
       const int8_t* w = filter_ + (block_.begin + i) * g_.depth;

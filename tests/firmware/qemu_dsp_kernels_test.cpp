@@ -8,7 +8,8 @@
 // TFLite's windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row /
 // column at the bottom / right), depthwise convolutions with a depth multiplier, and the version-2
 // network (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
-// computations, fully connected with per-tensor weights, softmax) on the board's plain code.
+// computations, fully connected with per-tensor weights, softmax), and residual adds (the DSP
+// add).
 // One QEMU boot per board serves every model. Skipped when the runner images or qemu-system-arm
 // are missing.
 #include <gtest/gtest.h>
@@ -271,6 +272,51 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
   return model;
 }
 
+// A residual: x -> pointwise conv (c -> c) -> add(x, conv), for the DSP add (sizes around its
+// 4-element steps, zero points at the ends of the range, activations).
+ModelCase residual_model(int h, int w, int c, size_t variant) {
+  const int32_t zero_points[] = {kZeroPointMin, kZeroPointMax, 0, -3, 77};
+  const Activation activations[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6};
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, h, w, c};
+  graph.input = graph.add_tensor(input);
+  Tensor weights;
+  weights.name = "conv.weight";
+  weights.is_constant = true;
+  weights.shape = {c, 1, 1, c};
+  Tensor conv_output;
+  conv_output.name = "conv";
+  conv_output.shape = {1, h, w, c};
+  Op conv;
+  conv.kind = OpKind::kConv2d;
+  conv.name = "conv";
+  conv.inputs = {graph.input};
+  conv.weights = graph.add_tensor(weights);
+  conv.output = graph.add_tensor(conv_output);
+  graph.add_op(conv);
+  Tensor sum;
+  sum.name = "add";
+  sum.shape = {1, h, w, c};
+  Op add;
+  add.kind = OpKind::kAdd;
+  add.name = "add";
+  add.inputs = {graph.input, conv.output};
+  add.output = graph.add_tensor(sum);
+  add.activation = activations[variant % std::size(activations)];
+  graph.output = add.output;
+  graph.add_op(add);
+  compiler::fill_random_weights(graph, static_cast<uint32_t>(900 + variant));
+  graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
+  graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+  ModelCase model;
+  model.description = "residual add " + std::to_string(h) + "x" + std::to_string(w) + "x" +
+                      std::to_string(c) + " variant " + std::to_string(variant);
+  model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
+  return model;
+}
+
 // The version-2 network with its MEAN in each of TFLite Micro's computations.
 std::vector<ModelCase> version2_network_models() {
   std::vector<ModelCase> models;
@@ -321,6 +367,8 @@ std::vector<ModelCase> tflite_models() {
   };
   size_t variant = 0;
   for (const WindowCase& c : windows) models.push_back(window_model(c, variant++));
+  const int residuals[][3] = {{1, 1, 1}, {3, 1, 1}, {2, 2, 1}, {5, 3, 3}, {4, 4, 16}, {7, 5, 9}};
+  for (const auto& r : residuals) models.push_back(residual_model(r[0], r[1], r[2], variant++));
   for (ModelCase& model : version2_network_models()) models.push_back(std::move(model));
   return models;
 }
