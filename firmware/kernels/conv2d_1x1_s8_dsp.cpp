@@ -35,7 +35,7 @@ constexpr int32_t kDepthChunk = 512;
 constexpr int32_t kGroupsPerChunk = kDepthChunk / dsp::kElementsPerWord;
 // A channel block's weights sign-extended once per call (dsp::unpack_weight_pairs) when the input
 // depth fits one chunk: the channel block shrinks to what this many bytes hold.
-constexpr int32_t kUnpackedWeightBytes = 3072;
+constexpr int32_t kUnpackedWeightBytes = 4096;
 constexpr int32_t kUnpackedWeightPairs =
     kUnpackedWeightBytes / static_cast<int32_t>(sizeof(dsp::UnpackedWeightPair));
 
@@ -107,10 +107,10 @@ class PointwiseConv {
     // Channels per block: with unpacked weights as many as their buffer holds (at least a pair).
     const int32_t groups = depth4_ / dsp::kElementsPerWord;
     int32_t block_channels = kChannelBlock;
-    if (depth4_ == depth_ && depth_ <= kDepthChunk && groups > 0) {
-      const int32_t fit = 2 * (kUnpackedWeightPairs / groups);
-      unpacked_ = fit >= 2;
-      if (fit < block_channels) block_channels = fit;
+    if (depth4_ == depth_ && depth_ <= kDepthChunk) {
+      const int32_t fit = dsp::unpacked_block_channels(kUnpackedWeightPairs, groups, kChannelBlock);
+      unpacked_ = fit > 0;
+      if (unpacked_) block_channels = fit;
     }
     for (int32_t begin = 0; begin < output_c_; begin += block_channels) {
       const int32_t count = output_c_ - begin < block_channels ? output_c_ - begin : block_channels;
@@ -133,9 +133,16 @@ class PointwiseConv {
       pack_pixel_pair(x0, x1, groups, packed_);
       if (depth4_ == depth_ && block_.all_bounded) {
         int8_t* out0 = output_ + p * output_c_ + block_.begin;
-        dsp::pixel_pair_channels(packed_, groups, filter_ + block_.begin * depth_, depth_,
-                                 unpacked_ ? weights_ : nullptr, block_.count / 2, block_.start,
-                                 block_.bounded, nullptr, range_, out0, out0 + output_c_);
+        const int8_t* w = filter_ + block_.begin * depth_;
+        if (unpacked_) {
+          dsp::pixel_pair_channels<true, false>(packed_, groups, w, depth_, weights_,
+                                                block_.count / 2, block_.start, block_.bounded,
+                                                nullptr, range_, out0, out0 + output_c_);
+        } else {
+          dsp::pixel_pair_channels<false, false>(packed_, groups, w, depth_, nullptr,
+                                                 block_.count / 2, block_.start, block_.bounded,
+                                                 nullptr, range_, out0, out0 + output_c_);
+        }
         if (block_.count % 2 == 0) return;
       }
       pixel_pair_pass(p, 0, depth4_, /*first=*/true, /*last=*/true);

@@ -38,6 +38,11 @@ constexpr int32_t kChannelBlock = 32;
 // trailing values.
 constexpr int32_t kChunkGroups = 64;
 constexpr int32_t kChunkValues = kChunkGroups * kGroup;
+// A channel block's weights sign-extended once (dsp::unpack_weight_pairs, the K % 4 tail
+// zero-padded) when K fits one chunk: the channel block shrinks to what this many bytes hold.
+constexpr int32_t kUnpackedWeightBytes = 4096;
+constexpr int32_t kUnpackedWeightPairs =
+    kUnpackedWeightBytes / static_cast<int32_t>(sizeof(dsp::UnpackedWeightPair));
 
 // Where K value k of pixel p (0 or 1) lives among the int16 lanes of a packed group: the even
 // pair holds k % 4 == 0, 2, the odd pair k % 4 == 1, 3.
@@ -82,8 +87,16 @@ class GeneralConv {
   }
 
   void run() {
-    for (int32_t begin = 0; begin < g_.output_c; begin += kChannelBlock) {
-      load_block(begin, g_.output_c - begin < kChannelBlock ? g_.output_c - begin : kChannelBlock);
+    int32_t block_channels = kChannelBlock;
+    if (depth4_ <= kChunkValues) {
+      const int32_t fit = dsp::unpacked_block_channels(
+          kUnpackedWeightPairs, (g_.depth + kGroup - 1) / kGroup, kChannelBlock);
+      unpacked_ = fit > 0;
+      if (unpacked_) block_channels = fit;
+    }
+    for (int32_t begin = 0; begin < g_.output_c; begin += block_channels) {
+      load_block(begin,
+                 g_.output_c - begin < block_channels ? g_.output_c - begin : block_channels);
       for (int32_t p = 0; p < pixels_; p += 2) {
         const int32_t p1 = p + 1 < pixels_ ? p + 1 : p;  // an odd last pixel: packed twice
         int32_t k = 0;
@@ -117,6 +130,10 @@ class GeneralConv {
       uint8_t bytes[kGroup] = {0, 0, 0, 0};
       memcpy(bytes, filter_ + channel * g_.depth + depth4_, static_cast<size_t>(tail_));
       memcpy(&block_.tail[i], bytes, sizeof(bytes));
+    }
+    if (unpacked_) {
+      dsp::unpack_weight_pairs(filter_ + begin * g_.depth, g_.depth, count / 2,
+                               (g_.depth + kGroup - 1) / kGroup, weights_);
     }
   }
 
@@ -199,10 +216,21 @@ class GeneralConv {
     int8_t* out1 = out0 + g_.output_c;
     int32_t i = 0;
     if (first && last && block_.all_bounded) {  // the common case, in one tight loop
-      dsp::pixel_pair_channels(packed_, groups, filter_ + block_.begin * g_.depth, g_.depth,
-                               nullptr, block_.count / 2, block_.start, block_.bounded,
-                               tail_ != 0 ? block_.tail : nullptr, range_, out0,
-                               pair ? out1 : nullptr);
+      const int8_t* w = filter_ + block_.begin * g_.depth;
+      int8_t* const pixel1 = pair ? out1 : discard_;  // an odd last pixel's outputs are dropped
+      if (unpacked_) {  // the tail group is in the unpacked weights, zero-padded
+        dsp::pixel_pair_channels<true, false>(packed_, groups + (tail_ != 0 ? 1 : 0), w, g_.depth,
+                                              weights_, block_.count / 2, block_.start,
+                                              block_.bounded, nullptr, range_, out0, pixel1);
+      } else if (tail_ != 0) {
+        dsp::pixel_pair_channels<false, true>(packed_, groups, w, g_.depth, nullptr,
+                                              block_.count / 2, block_.start, block_.bounded,
+                                              block_.tail, range_, out0, pixel1);
+      } else {
+        dsp::pixel_pair_channels<false, false>(packed_, groups, w, g_.depth, nullptr,
+                                               block_.count / 2, block_.start, block_.bounded,
+                                               nullptr, range_, out0, pixel1);
+      }
       i = block_.count - block_.count % 2;
     }
     for (; i + 2 <= block_.count; i += 2) {
@@ -253,6 +281,9 @@ class GeneralConv {
   const dsp::ActivationRange4 range_;
   ChannelBlock block_;
   PackedPixelPair packed_[kChunkGroups + 1];
+  bool unpacked_ = false;  // the block's weights are in weights_
+  dsp::UnpackedWeightPair weights_[kUnpackedWeightPairs];
+  int8_t discard_[kChannelBlock];      // pixel 1's outputs when there is no pixel 1
   int32_t partial_[kChannelBlock][2];  // per channel, per pixel: sums of the chunks so far
 };
 

@@ -143,19 +143,43 @@ inline void mac_2x2_unpacked(const PackedPixelPair* x, const UnpackedWeightPair*
 }
 #undef TINYNAS_MAC_2X2_UNPACKED_GROUP
 
-// Weight rows w, w + depth, ... (`pairs` channel pairs, `groups` groups each) unpacked for
-// mac_2x2_unpacked: pair j's groups at out + j * groups.
+// Weight rows w, w + depth, ... (`pairs` channel pairs) unpacked for mac_2x2_unpacked: pair j's
+// groups at out + j * groups. With depth % 4 != 0 the last group holds the row's last values
+// padded with zero weights (groups = depth / 4 rounded up).
 inline void unpack_weight_pairs(const int8_t* w, int32_t depth, int32_t pairs, int32_t groups,
                                 UnpackedWeightPair* out) {
+  const int32_t full = depth / kElementsPerWord;
   for (int32_t j = 0; j < pairs; ++j) {
     const int8_t* w0 = w + 2 * j * depth;
     const int8_t* w1 = w0 + depth;
     for (int32_t g = 0; g < groups; ++g) {
-      const int8x4_t a = load_int8x4(w0 + g * kElementsPerWord);
-      const int8x4_t b = load_int8x4(w1 + g * kElementsPerWord);
+      int8x4_t a, b;
+      if (g < full) {
+        a = load_int8x4(w0 + g * kElementsPerWord);
+        b = load_int8x4(w1 + g * kElementsPerWord);
+      } else {  // the zero-padded last group
+        const size_t left = static_cast<size_t>(depth - g * kElementsPerWord);
+        int8_t bytes[2][kElementsPerWord] = {};
+        memcpy(bytes[0], w0 + g * kElementsPerWord, left);
+        memcpy(bytes[1], w1 + g * kElementsPerWord, left);
+        a = load_int8x4(bytes[0]);
+        b = load_int8x4(bytes[1]);
+      }
       *out++ = UnpackedWeightPair{even_pair(a), odd_pair(a), even_pair(b), odd_pair(b)};
     }
   }
+}
+
+// Channel-block size for unpacked weights: as many channels (an even count, at most `channels`)
+// as `pairs_capacity` unpacked pairs hold at `groups` groups per row; 0 when fewer than
+// kMinUnpackedChannels fit, where repacking the inputs for every small block would cost more than
+// the unpacking saves.
+inline constexpr int32_t kMinUnpackedChannels = 6;
+inline int32_t unpacked_block_channels(int32_t pairs_capacity, int32_t groups, int32_t channels) {
+  if (groups <= 0) return 0;
+  const int32_t fit = 2 * (pairs_capacity / groups);
+  if (fit < kMinUnpackedChannels) return 0;
+  return fit < channels ? fit : channels;
 }
 
 // The block's four outputs (channels of q[0], q[1] for both pixels), clamped to the activation
@@ -192,23 +216,25 @@ inline void store_int8x2(int8_t* p, uint32_t word) {
 
 // The common case of a channel block, kept in one tight loop: the whole K in one packed chunk and
 // every channel on the bounded requantization. `pairs` channel pairs from weight row w (rows
-// `depth` bytes apart) against the packed pixel pair, start values and constants per channel;
-// `tail` (or nullptr): the zero-padded weights of each row's K % 4 last values, against packed
-// group `groups`; `unpacked` (or nullptr): the same rows from unpack_weight_pairs, read instead of
-// w. Pixel 1's outputs are written only when out1 is not nullptr.
-inline void pixel_pair_channels(const PackedPixelPair* packed, int32_t groups, const int8_t* w,
-                                int32_t depth, const UnpackedWeightPair* unpacked, int32_t pairs,
-                                const int32_t* start, const BoundedRequant* q, const int8x4_t* tail,
-                                const ActivationRange4& range, int8_t* out0, int8_t* out1) {
+// `depth` bytes apart) against the packed pixel pair (`groups` groups), start values and
+// constants per channel. kUnpacked: the rows come from unpack_weight_pairs (`unpacked`) instead.
+// kTail: `tail` holds the zero-padded weights of each row's K % 4 last values, against packed
+// group `groups`. Outputs of pixel 0 go to out0, of pixel 1 to out1, channel pairs 2 bytes apart.
+template <bool kUnpacked, bool kTail>
+void pixel_pair_channels(const PackedPixelPair* packed, int32_t groups, const int8_t* w,
+                         int32_t depth, const UnpackedWeightPair* unpacked, int32_t pairs,
+                         const int32_t* start, const BoundedRequant* q, const int8x4_t* tail,
+                         const ActivationRange4& range, int8_t* out0, int8_t* out1) {
   for (int32_t j = 0; j < pairs; ++j) {
     Acc2x2 acc{start[0], start[1], start[0], start[1]};
-    if (unpacked != nullptr) {
+    if (kUnpacked) {
       mac_2x2_unpacked(packed, unpacked, groups, acc);
       unpacked += groups;
     } else {
       mac_2x2(packed, w, w + depth, groups, acc);
+      w += 2 * depth;
     }
-    if (tail != nullptr) {
+    if (kTail) {
       const PackedPixelPair& x = packed[groups];
       const int16x2_t w0e = even_pair(tail[0]), w0o = odd_pair(tail[0]);
       const int16x2_t w1e = even_pair(tail[1]), w1o = odd_pair(tail[1]);
@@ -220,12 +246,11 @@ inline void pixel_pair_channels(const PackedPixelPair* packed, int32_t groups, c
     }
     const uint32_t word = bounded_requantize_2x2(acc, q, range);
     store_int8x2(out0, word);
-    if (out1 != nullptr) store_int8x2(out1, word >> 16);
-    w += 2 * depth;
+    store_int8x2(out1, word >> 16);
     start += 2;
     q += 2;
     out0 += 2;
-    if (out1 != nullptr) out1 += 2;
+    out1 += 2;
   }
 }
 
