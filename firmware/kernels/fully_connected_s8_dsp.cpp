@@ -36,32 +36,34 @@ struct Acc4 {
 // One group of 4 inputs against rows 0..3 (row 1 at p0 + depth, row 3 at p2 + depth): the
 // packed pair is loaded once, each weight word is split by SXTB16 and fed to its row's
 // accumulator. Thirteen registers; the compiler's own loop reloads the packed input per row.
-#define TINYNAS_FC_4ROW_GROUP           \
-  "ldrd %[xe], %[xo], [%[x]], #8\n\t"   \
-  "ldr %[w], [%[p0], %[depth]]\n\t"     \
-  "sxtb16 %[t], %[w]\n\t"               \
-  "smlad %[a1], %[xe], %[t], %[a1]\n\t" \
-  "sxtb16 %[w], %[w], ror #8\n\t"       \
-  "smlad %[a1], %[xo], %[w], %[a1]\n\t" \
-  "ldr %[w], [%[p0]], #4\n\t"           \
-  "sxtb16 %[t], %[w]\n\t"               \
-  "smlad %[a0], %[xe], %[t], %[a0]\n\t" \
-  "sxtb16 %[w], %[w], ror #8\n\t"       \
-  "smlad %[a0], %[xo], %[w], %[a0]\n\t" \
-  "ldr %[w], [%[p2], %[depth]]\n\t"     \
-  "sxtb16 %[t], %[w]\n\t"               \
-  "smlad %[a3], %[xe], %[t], %[a3]\n\t" \
-  "sxtb16 %[w], %[w], ror #8\n\t"       \
-  "smlad %[a3], %[xo], %[w], %[a3]\n\t" \
-  "ldr %[w], [%[p2]], #4\n\t"           \
-  "sxtb16 %[t], %[w]\n\t"               \
-  "smlad %[a2], %[xe], %[t], %[a2]\n\t" \
-  "sxtb16 %[w], %[w], ror #8\n\t"       \
-  "smlad %[a2], %[xo], %[w], %[a2]\n\t"
+#define TINYNAS_FC_LOAD_INPUT "ldrd %[xe], %[xo], [%[x]], #8\n\t"
+// Rows p + depth (into a_next) and p (into a, advancing p).
+#define TINYNAS_FC_ROW_PAIR(p, a, a_next)       \
+  "ldr %[w], [%[" p                             \
+  "], %[depth]]\n\t"                            \
+  "sxtb16 %[t], %[w]\n\t"                       \
+  "smlad %[" a_next "], %[xe], %[t], %[" a_next \
+  "]\n\t"                                       \
+  "sxtb16 %[w], %[w], ror #8\n\t"               \
+  "smlad %[" a_next "], %[xo], %[w], %[" a_next \
+  "]\n\t"                                       \
+  "ldr %[w], [%[" p                             \
+  "]], #4\n\t"                                  \
+  "sxtb16 %[t], %[w]\n\t"                       \
+  "smlad %[" a "], %[xe], %[t], %[" a           \
+  "]\n\t"                                       \
+  "sxtb16 %[w], %[w], ror #8\n\t"               \
+  "smlad %[" a "], %[xo], %[w], %[" a "]\n\t"
+#define TINYNAS_FC_4ROW_GROUP \
+  TINYNAS_FC_LOAD_INPUT TINYNAS_FC_ROW_PAIR("p0", "a0", "a1") TINYNAS_FC_ROW_PAIR("p2", "a2", "a3")
+#define TINYNAS_FC_2ROW_GROUP TINYNAS_FC_LOAD_INPUT TINYNAS_FC_ROW_PAIR("p0", "a0", "a1")
 
 #define TINYNAS_FC_4ROW_OPERANDS                                                          \
   [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [p0] "+r"(p0), \
       [p2] "+r"(p2), [xe] "=&r"(xe), [xo] "=&r"(xo), [w] "=&r"(word), [t] "=&r"(t)
+#define TINYNAS_FC_2ROW_OPERANDS                                                            \
+  [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(x), [p0] "+r"(p0), [xe] "=&r"(xe), [xo] "=&r"(xo), \
+      [w] "=&r"(word), [t] "=&r"(t)
 
 // acc += packed input x rows w (rows `depth` bytes apart) over `groups` groups, two per step.
 inline void mac_4rows(const dsp::OffsetPairs* x, const int8_t* w, int32_t depth, int32_t groups,
@@ -86,24 +88,35 @@ inline void mac_4rows(const dsp::OffsetPairs* x, const int8_t* w, int32_t depth,
   }
   acc = Acc4{a0, a1, a2, a3};
 }
-#undef TINYNAS_FC_4ROW_OPERANDS
-#undef TINYNAS_FC_4ROW_GROUP
-
-// acc0 += packed input x row w0; acc1 likewise with w1 (the last rows).
-inline void mac_2rows(const dsp::OffsetPairs* x, const int8_t* w0, const int8_t* w1, int32_t groups,
+// acc0 += packed input x row w; acc1 likewise with row w + depth (the last rows).
+inline void mac_2rows(const dsp::OffsetPairs* x, const int8_t* w, int32_t depth, int32_t groups,
                       int32_t& acc0, int32_t& acc1) {
   int32_t a0 = acc0, a1 = acc1;
-  for (int32_t g = 0; g < groups; ++g) {
-    const int8x4_t wa = dsp::load_int8x4(w0 + g * kElementsPerGroup);
-    const int8x4_t wb = dsp::load_int8x4(w1 + g * kElementsPerGroup);
-    a0 = __smlad(x[g].even, dsp::even_pair(wa), a0);
-    a0 = __smlad(x[g].odd, dsp::odd_pair(wa), a0);
-    a1 = __smlad(x[g].even, dsp::even_pair(wb), a1);
-    a1 = __smlad(x[g].odd, dsp::odd_pair(wb), a1);
+  const int8_t* p0 = w;
+  int32_t xe, xo, word, t;
+  const dsp::OffsetPairs* const pairs_end = x + (groups & ~1);
+  if (x != pairs_end) {
+    __asm__ volatile("1:\n\t" TINYNAS_FC_2ROW_GROUP TINYNAS_FC_2ROW_GROUP
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b"
+                     : TINYNAS_FC_2ROW_OPERANDS
+                     : [depth] "r"(depth), [end] "r"(pairs_end)
+                     : "cc", "memory");
+  }
+  if ((groups & 1) != 0) {
+    __asm__ volatile(TINYNAS_FC_2ROW_GROUP:TINYNAS_FC_2ROW_OPERANDS
+                     : [depth] "r"(depth)
+                     : "memory");
   }
   acc0 = a0;
   acc1 = a1;
 }
+#undef TINYNAS_FC_2ROW_OPERANDS
+#undef TINYNAS_FC_4ROW_OPERANDS
+#undef TINYNAS_FC_2ROW_GROUP
+#undef TINYNAS_FC_4ROW_GROUP
+#undef TINYNAS_FC_ROW_PAIR
+#undef TINYNAS_FC_LOAD_INPUT
 
 inline int32_t mac_1row(const dsp::OffsetPairs* x, const int8_t* w, int32_t groups, int32_t acc) {
   for (int32_t g = 0; g < groups; ++g) {
@@ -149,10 +162,13 @@ class FullyConnected {
  private:
   void pack(int32_t k, int32_t groups) {
     const int8_t* x = input_ + k;
-    for (int32_t g = 0; g < groups; ++g) {
-      packed_[g] = dsp::offset_pairs(offset_, dsp::load_int8x4(x));
-      x += kElementsPerGroup;
+    dsp::OffsetPairs* out = packed_;
+    dsp::OffsetPairs* const pairs_end = packed_ + (groups & ~1);
+    for (; out != pairs_end; out += 2, x += 2 * kElementsPerGroup) {  // two groups per step
+      out[0] = dsp::offset_pairs(offset_, dsp::load_int8x4(x));
+      out[1] = dsp::offset_pairs(offset_, dsp::load_int8x4(x + kElementsPerGroup));
     }
+    if ((groups & 1) != 0) *out = dsp::offset_pairs(offset_, dsp::load_int8x4(x));
   }
 
   int32_t start(int32_t row, int32_t i, bool first) const {
@@ -198,9 +214,8 @@ class FullyConnected {
     }
     for (; i + 2 <= count; i += 2) {
       const int32_t row = begin + i;
-      const int8_t* w0 = filter_ + row * depth_ + k;
       int32_t acc0 = start(row, i, first), acc1 = start(row + 1, i + 1, first);
-      mac_2rows(packed_, w0, w0 + depth_, groups, acc0, acc1);
+      mac_2rows(packed_, filter_ + row * depth_ + k, depth_, groups, acc0, acc1);
       store(row, i, last, acc0);
       store(row + 1, i + 1, last, acc1);
     }
