@@ -82,8 +82,14 @@ std::string op_class(const compiler::Graph& graph, const compiler::MemoryPlan& p
       return plan.in_place[i] ? "depthwise (in place)" : "depthwise";
     case compiler::OpKind::kFullyConnected:
       return "fully_connected";
+    case compiler::OpKind::kAdd:
+      return "add";
+    case compiler::OpKind::kAveragePool2d:
+    case compiler::OpKind::kGlobalAveragePool:
+    case compiler::OpKind::kMaxPool2d:
+      return "pool";
     default:
-      return "other (add, pool)";
+      return "other";
   }
 }
 
@@ -124,6 +130,23 @@ void check_fits(const BuiltNet& net, const profiler::BoardSpec& board) {
   }
 }
 
+// One inference of each model on one booted board (per-op counts, output checked on the host).
+std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
+                                                const std::vector<std::vector<uint8_t>>& models) {
+  const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
+  profiler::QemuBoardOptions options;
+  options.client.run_timeout = kRunTimeout;
+  profiler::QemuBoard board(spec, options);
+  profiler::ProfileOptions profile;
+  profile.runs = 1;
+  profile.seed = kInputSeed;
+  std::vector<profiler::ProfileResult> results;
+  for (const std::vector<uint8_t>& model : models) {
+    results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
+  }
+  return results;
+}
+
 struct KindFigures {
   int64_t macs = 0;
   uint64_t cycles = 0;
@@ -137,14 +160,8 @@ struct Measurement {
 Measurement measure(const BuiltNet& net, const std::string& board_kind) {
   const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
   check_fits(net, spec);
-  profiler::QemuBoardOptions options;
-  options.client.run_timeout = kRunTimeout;
-  profiler::QemuBoard board(spec, options);
-  profiler::ProfileOptions profile;
-  profile.runs = 1;
-  profile.seed = kInputSeed;
   Measurement m;
-  m.result = profiler::profile_model(board.client(), board.info(), net.model, profile);
+  m.result = profile_on(board_kind, {net.model}).front();
   if (m.result.per_op_cycles.size() != net.graph.ops.size()) {
     throw std::runtime_error(board_kind + ": " + std::to_string(m.result.per_op_cycles.size()) +
                              " per-op cycle counts for " + std::to_string(net.graph.ops.size()) +
@@ -251,23 +268,6 @@ struct LayerMeasurement {
   bool bit_exact = false;
   std::string firmware;
 };
-
-// The op's count in the per-op table of one inference, each model on one booted board.
-std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
-                                                const std::vector<std::vector<uint8_t>>& models) {
-  const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
-  profiler::QemuBoardOptions options;
-  options.client.run_timeout = kRunTimeout;
-  profiler::QemuBoard board(spec, options);
-  profiler::ProfileOptions profile;
-  profile.runs = 1;
-  profile.seed = kInputSeed;
-  std::vector<profiler::ProfileResult> results;
-  for (const std::vector<uint8_t>& model : models) {
-    results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
-  }
-  return results;
-}
 
 std::vector<LayerMeasurement> measure_layers(const std::vector<const LayerSource*>& sources) {
   std::vector<std::vector<uint8_t>> models;

@@ -8,11 +8,11 @@
 // doubled operand fits an int32 and the input rescale is SMMULR plus the ties-away rounding of
 // requantize_bounded_dsp.h; the output rescale takes the bounded path of the same header when the
 // sum's bound allows it. Four outputs are clamped at once (SSUB8/SEL). Parameters outside those
-// bounds take the plain arithmetic.
+// bounds, and the size % 4 last elements, take the plain arithmetic (add_element.h).
 #include <string.h>
 
+#include "engine/runtime/add_element.h"
 #include "engine/runtime/kernels.h"
-#include "engine/runtime/requantize.h"
 #include "firmware/kernels/requantize_bounded_dsp.h"
 
 namespace tinynas::runtime {
@@ -54,19 +54,6 @@ bool make_input_rescale(int32_t offset, int32_t left_shift, int32_t multiplier, 
   return true;
 }
 
-// The plain kernel's arithmetic, for parameters outside the bounds.
-int8_t add_one_plain(const AddParams& params, int32_t x0, int32_t x1) {
-  const int32_t headroom = static_cast<int32_t>(1u << params.left_shift);
-  const int32_t scaled0 = multiply_by_quantized_multiplier(
-      (x0 + params.input0_offset) * headroom, params.input0_multiplier, params.input0_shift);
-  const int32_t scaled1 = multiply_by_quantized_multiplier(
-      (x1 + params.input1_offset) * headroom, params.input1_multiplier, params.input1_shift);
-  const int32_t sum = multiply_by_quantized_multiplier(scaled0 + scaled1, params.output_multiplier,
-                                                       params.output_shift);
-  return static_cast<int8_t>(
-      clamp_i32(sum + params.output_offset, params.activation_min, params.activation_max));
-}
-
 }  // namespace
 
 void add_s8(const AddParams& params, const int8_t* input0, const int8_t* input1, int8_t* output,
@@ -99,7 +86,7 @@ void add_s8(const AddParams& params, const int8_t* input0, const int8_t* input1,
       memcpy(output + i, &word, sizeof(word));  // an unaligned STR: allowed on ARMv7-M
     }
   }
-  for (; i < size; ++i) output[i] = add_one_plain(params, input0[i], input1[i]);
+  for (; i < size; ++i) output[i] = add_s8_element(params, input0[i], input1[i]);
 }
 
 }  // namespace tinynas::runtime

@@ -1,18 +1,21 @@
 // Pointwise 1x1 convolution, DSP path (replaces engine/runtime/conv2d_1x1_s8.cpp in Cortex-M4/M7
 // images). Bit-exact with the plain kernel.
 //
-// The work is a (pixels x Cin) by (Cin x Cout) matrix product. Blocks of 2 pixels x 2 output
-// channels: the two input rows of a pixel pair are sign-extended to int16 pairs (SXTB16) once
-// and stored interleaved on the stack (PackedPixelPair), so the inner loop per 4 input channels
-// is one LDM of the packed inputs, two weight loads, four SXTB16 and eight SMLAD: 16 MACs for
-// ~15 instructions (the plain loop needs ~11 instructions per 4 MACs). The input offset is folded
-// into each channel's start value (bias + input_offset * sum(w), dot_product_dsp.h) and the
-// per-channel requantization constants are computed once per block of output channels
-// (requantize_dsp.h), so an output costs ~15 instructions instead of ~45.
+// The work is a (pixels x Cin) by (Cin x Cout) matrix product, in blocks of 2 pixels x 2 output
+// channels (pixel_pair_dsp.h): the two input rows of a pixel pair are sign-extended to int16
+// pairs (SXTB16) once and stored interleaved on the stack. When Cin is a multiple of 4 and fits
+// one packed chunk, a block of output channels also has its weights sign-extended once per call,
+// so the inner loop per 4 input channels is four LDRD and eight SMLAD (16 MACs for 12
+// instructions; the plain loop needs ~11 per 4 MACs); otherwise the weights are split on the fly
+// (16 instructions). The input offset is folded into each channel's start value (bias +
+// input_offset * sum(w), dot_product_dsp.h), and outputs take the short bounded requantization
+// (requantize_bounded_dsp.h) when every channel of the block allows it: about 9 instructions
+// per output instead of ~45.
 //
 // Leftovers keep simpler paths: an odd last pixel goes through the unpack-on-the-fly dot
-// products, an odd last channel through a 2-pixel x 1-channel loop, and Cin % 4 trailing input
-// channels through plain multiply-accumulates.
+// products, an odd last channel through a 2-pixel x 1-channel loop, Cin % 4 trailing input
+// channels through plain multiply-accumulates, and inputs deeper than one chunk through passes
+// with partial sums.
 #include "engine/runtime/kernels.h"
 #include "firmware/kernels/dot_product_dsp.h"
 #include "firmware/kernels/pixel_pair_dsp.h"
@@ -170,15 +173,9 @@ class PointwiseConv {
     for (; i + 2 <= block_.count; i += 2) {
       const int8_t* w0 = filter_ + (block_.begin + i) * depth_;
       const int8_t* w1 = w0 + depth_;
-      Acc2x2 acc =
-          first ? Acc2x2{block_.start[i], block_.start[i + 1], block_.start[i], block_.start[i + 1]}
-                : Acc2x2{partial_[i][0], partial_[i + 1][0], partial_[i][1], partial_[i + 1][1]};
-      dsp::mac_2x2(packed_, w0 + k, w1 + k, groups, acc);
-      if (!last) {
-        partial_[i][0] = acc.p0c0;
-        partial_[i + 1][0] = acc.p0c1;
-        partial_[i][1] = acc.p1c0;
-        partial_[i + 1][1] = acc.p1c1;
+      Acc2x2 acc;
+      if (!dsp::mac_2x2_chunk(packed_, w0, w1, k, groups, block_.start, partial_, i, first, last,
+                              acc)) {
         continue;
       }
       if (tail != 0) {

@@ -236,15 +236,9 @@ class GeneralConv {
     for (; i + 2 <= block_.count; i += 2) {
       const int8_t* w0 = filter_ + (block_.begin + i) * g_.depth;
       const int8_t* w1 = w0 + g_.depth;
-      Acc2x2 acc =
-          first ? Acc2x2{block_.start[i], block_.start[i + 1], block_.start[i], block_.start[i + 1]}
-                : Acc2x2{partial_[i][0], partial_[i + 1][0], partial_[i][1], partial_[i + 1][1]};
-      dsp::mac_2x2(packed_, w0 + k, w1 + k, groups, acc);
-      if (!last) {
-        partial_[i][0] = acc.p0c0;
-        partial_[i + 1][0] = acc.p0c1;
-        partial_[i][1] = acc.p1c0;
-        partial_[i + 1][1] = acc.p1c1;
+      Acc2x2 acc;
+      if (!dsp::mac_2x2_chunk(packed_, w0, w1, k, groups, block_.start, partial_, i, first, last,
+                              acc)) {
         continue;
       }
       if (tail_ != 0) mac_tail(packed_[groups], block_.tail[i], block_.tail[i + 1], acc);

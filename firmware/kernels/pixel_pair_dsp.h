@@ -2,7 +2,9 @@
 // work is a (pixels x K) by (K x C_out) matrix product, and two input rows (two output pixels'
 // K values) are sign-extended to int16 pairs once and stored interleaved (PackedPixelPair), so
 // the inner loop per 4 K values is two LDRD of packed inputs, two weight loads, four SXTB16 and
-// eight SMLAD: 16 MACs for 16 instructions, every unpacked word used twice.
+// eight SMLAD: 16 MACs for 16 instructions, every unpacked word used twice; with the weights
+// sign-extended ahead of time (UnpackedWeightPair) four LDRD and eight SMLAD. The common case of a
+// channel block (bounded requantization, one chunk) runs in pixel_pair_channels.
 #pragma once
 
 #include <stdint.h>
@@ -180,6 +182,24 @@ inline int32_t unpacked_block_channels(int32_t pairs_capacity, int32_t groups, i
   const int32_t fit = 2 * (pairs_capacity / groups);
   if (fit < kMinUnpackedChannels) return 0;
   return fit < channels ? fit : channels;
+}
+
+// K chunk [k, k + groups * 4) of channels i, i + 1 (weight rows w0, w1 from their start) into
+// acc: starting from the start values on the first chunk, else from the partial sums of the
+// chunks so far (partial[channel][pixel]). Returns whether the sums are complete (`last`);
+// otherwise they are kept in `partial` for the next chunk.
+inline bool mac_2x2_chunk(const PackedPixelPair* packed, const int8_t* w0, const int8_t* w1,
+                          int32_t k, int32_t groups, const int32_t* start, int32_t (*partial)[2],
+                          int32_t i, bool first, bool last, Acc2x2& acc) {
+  acc = first ? Acc2x2{start[i], start[i + 1], start[i], start[i + 1]}
+              : Acc2x2{partial[i][0], partial[i + 1][0], partial[i][1], partial[i + 1][1]};
+  mac_2x2(packed, w0 + k, w1 + k, groups, acc);
+  if (last) return true;
+  partial[i][0] = acc.p0c0;
+  partial[i + 1][0] = acc.p0c1;
+  partial[i][1] = acc.p1c0;
+  partial[i + 1][1] = acc.p1c1;
+  return false;
 }
 
 // The block's four outputs (channels of q[0], q[1] for both pixels), clamped to the activation
