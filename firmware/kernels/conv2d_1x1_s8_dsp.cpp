@@ -34,11 +34,11 @@ constexpr int32_t kChannelBlock = 32;
 // Input channels packed per pass over the channel block (the stack buffer holds two pixels of
 // this many channels as int16); deeper inputs are done in several passes with the partial sums
 // kept in the block's accumulator table.
-constexpr int32_t kDepthChunk = 512;
+constexpr int32_t kDepthChunk = 256;
 constexpr int32_t kGroupsPerChunk = kDepthChunk / dsp::kElementsPerWord;
 // A channel block's weights sign-extended once per call (dsp::unpack_weight_pairs) when the input
 // depth fits one chunk: the channel block shrinks to what this many bytes hold.
-constexpr int32_t kUnpackedWeightBytes = 4096;
+constexpr int32_t kUnpackedWeightBytes = 1408;
 constexpr int32_t kUnpackedWeightPairs =
     kUnpackedWeightBytes / static_cast<int32_t>(sizeof(dsp::UnpackedWeightPair));
 
@@ -46,7 +46,6 @@ struct ChannelBlock {
   int32_t begin = 0;
   int32_t count = 0;
   int32_t start[kChannelBlock];  // bias + input_offset * sum(w)
-  dsp::ChannelRequant requant[kChannelBlock];
   dsp::BoundedRequant bounded[kChannelBlock];
   bool all_bounded = true;  // every channel takes the short requantization
 };
@@ -64,7 +63,6 @@ void load_channel_block(const ConvParams& params, const PerChannelQuantization& 
     block.start[i] = static_cast<int32_t>(static_cast<uint32_t>(base) +
                                           static_cast<uint32_t>(params.input_offset) *
                                               static_cast<uint32_t>(row_sum));
-    block.requant[i] = dsp::channel_requant(quant, channel);
     block.all_bounded = dsp::make_bounded_requant(
                             quant.multiplier[channel], quant.shift[channel], params.output_offset,
                             dsp::accumulator_bound(base, depth), block.bounded[i]) &&
@@ -72,15 +70,22 @@ void load_channel_block(const ConvParams& params, const PerChannelQuantization& 
   }
 }
 
+PackedPixelPair pack_group(const int8_t* x0, const int8_t* x1) {
+  const int8x4_t a = dsp::load_int8x4(x0);
+  const int8x4_t b = dsp::load_int8x4(x1);
+  return PackedPixelPair{dsp::even_pair(a), dsp::odd_pair(a), dsp::even_pair(b), dsp::odd_pair(b)};
+}
+
+// Two groups per step: the pack is redone for every channel block.
 void pack_pixel_pair(const int8_t* x0, const int8_t* x1, int32_t groups, PackedPixelPair* out) {
-  for (int32_t g = 0; g < groups; ++g) {
-    const int8x4_t a = dsp::load_int8x4(x0);
-    const int8x4_t b = dsp::load_int8x4(x1);
-    x0 += dsp::kElementsPerWord;
-    x1 += dsp::kElementsPerWord;
-    out[g] =
-        PackedPixelPair{dsp::even_pair(a), dsp::odd_pair(a), dsp::even_pair(b), dsp::odd_pair(b)};
+  PackedPixelPair* const pairs_end = out + (groups & ~1);
+  for (; out != pairs_end; out += 2) {
+    out[0] = pack_group(x0, x1);
+    out[1] = pack_group(x0 + dsp::kElementsPerWord, x1 + dsp::kElementsPerWord);
+    x0 += 2 * dsp::kElementsPerWord;
+    x1 += 2 * dsp::kElementsPerWord;
   }
+  if ((groups & 1) != 0) *out = pack_group(x0, x1);
 }
 
 // Trailing input channels (depth % 4) of one pixel and one weight row.
@@ -184,8 +189,9 @@ class PointwiseConv {
         acc.p1c0 = mac_tail(x1 + depth4_, w0 + depth4_, tail, acc.p1c0);
         acc.p1c1 = mac_tail(x1 + depth4_, w1 + depth4_, tail, acc.p1c1);
       }
+      const dsp::ChannelRequant general_requant[2] = {requant(i), requant(i + 1)};
       const uint32_t word = dsp::requantize_2x2(acc, block_.all_bounded, &block_.bounded[i],
-                                                &block_.requant[i], params_.output_offset, range_);
+                                                general_requant, params_.output_offset, range_);
       dsp::store_int8x2(out0 + i, word);
       dsp::store_int8x2(out1 + i, word >> 16);
     }
@@ -201,8 +207,8 @@ class PointwiseConv {
       }
       acc0 = mac_tail(x0 + depth4_, w + depth4_, tail, acc0);
       acc1 = mac_tail(x1 + depth4_, w + depth4_, tail, acc1);
-      out0[i] = dsp::requantize_one(acc0, block_.requant[i], params_);
-      out1[i] = dsp::requantize_one(acc1, block_.requant[i], params_);
+      out0[i] = dsp::requantize_one(acc0, requant(i), params_);
+      out1[i] = dsp::requantize_one(acc1, requant(i), params_);
     }
   }
 
@@ -215,14 +221,20 @@ class PointwiseConv {
       const int8_t* w0 = filter_ + (block_.begin + i) * depth_;
       int32_t acc0 = block_.start[i], acc1 = block_.start[i + 1];
       dsp::dot_1x2(x, w0, w0 + depth_, depth_, acc0, acc1);
-      out[i] = dsp::requantize_one(acc0, block_.requant[i], params_);
-      out[i + 1] = dsp::requantize_one(acc1, block_.requant[i + 1], params_);
+      out[i] = dsp::requantize_one(acc0, requant(i), params_);
+      out[i + 1] = dsp::requantize_one(acc1, requant(i + 1), params_);
     }
     if (i < block_.count) {
       const int8_t* w = filter_ + (block_.begin + i) * depth_;
-      out[i] = dsp::requantize_one(dsp::dot_1x1(x, w, depth_, block_.start[i]), block_.requant[i],
-                                   params_);
+      out[i] =
+          dsp::requantize_one(dsp::dot_1x1(x, w, depth_, block_.start[i]), requant(i), params_);
     }
+  }
+
+  // The general requantization constants of block channel i (the fallback paths; the common
+  // case uses the bounded ones tabled in the block).
+  dsp::ChannelRequant requant(int32_t i) const {
+    return dsp::channel_requant(quant_, block_.begin + i);
   }
 
   const ConvParams& params_;
@@ -236,8 +248,11 @@ class PointwiseConv {
   ChannelBlock block_;
   PackedPixelPair packed_[kGroupsPerChunk];
   bool unpacked_ = false;  // the block's weights are in weights_
-  dsp::UnpackedWeightPair weights_[kUnpackedWeightPairs];
-  int32_t partial_[kChannelBlock][2];  // per channel, per pixel: sums of the chunks so far
+  // The unpacked weights serve one-chunk inputs only, the partial sums deeper ones: one buffer.
+  union {
+    dsp::UnpackedWeightPair weights_[kUnpackedWeightPairs];
+    int32_t partial_[kChannelBlock][2];  // per channel, per pixel: sums of the chunks so far
+  };
 };
 
 }  // namespace

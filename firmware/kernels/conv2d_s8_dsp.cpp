@@ -33,14 +33,14 @@ using dsp::PackedPixelPair;
 
 constexpr int32_t kGroup = dsp::kElementsPerWord;
 // Output channels whose start values, requantization constants and tail weights are tabled.
-constexpr int32_t kChannelBlock = 32;
-// K values packed per pass (two pixels as int16: 1 KB of stack), plus the group of the K % 4
+constexpr int32_t kChannelBlock = 16;
+// K values packed per pass (two pixels as int16: 768 bytes of stack), plus the group of the K % 4
 // trailing values.
-constexpr int32_t kChunkGroups = 64;
+constexpr int32_t kChunkGroups = 48;
 constexpr int32_t kChunkValues = kChunkGroups * kGroup;
 // A channel block's weights sign-extended once (dsp::unpack_weight_pairs, the K % 4 tail
 // zero-padded) when K fits one chunk: the channel block shrinks to what this many bytes hold.
-constexpr int32_t kUnpackedWeightBytes = 4096;
+constexpr int32_t kUnpackedWeightBytes = 1280;
 constexpr int32_t kUnpackedWeightPairs =
     kUnpackedWeightBytes / static_cast<int32_t>(sizeof(dsp::UnpackedWeightPair));
 

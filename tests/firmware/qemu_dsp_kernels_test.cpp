@@ -351,7 +351,7 @@ std::vector<ModelCase> tflite_models() {
       {OpKind::kConv2d, 10, 6, 17, 9, 4, 1, 3, 1, false},
       {OpKind::kConv2d, 5, 5, 2, 1, 1, 5, 1, 1, true},
       // The im2col path: 3 input channels (a window row of 9 values), K % 4 != 0, K below 4,
-      // K over one 256-value chunk, output channels past one 32-channel block, one pixel.
+      // K over one 192-value chunk, output channels past one 16-channel block, one pixel.
       {OpKind::kConv2d, 17, 13, 3, 16, 3, 3, 2, 2, true},  // the first conv: padding 1 all round
       {OpKind::kConv2d, 12, 11, 3, 7, 3, 3, 1, 1, true},
       {OpKind::kConv2d, 8, 8, 1, 3, 1, 3, 1, 1, true},    // K = 3
