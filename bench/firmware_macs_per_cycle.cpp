@@ -13,8 +13,8 @@
 // (instruction-count based and deterministic, not a silicon timing); a layer's figure is its op's
 // count in the runner's per-op table.
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none] [--layers KEYS|none]
-//                           [--json FILE]
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none]
+//                           [--layers depthwise,conv,KEY...|none] [--json FILE]
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <algorithm>
@@ -30,6 +30,7 @@
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
+#include "engine/compiler/layer_graph.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/net_config_import.h"
@@ -187,7 +188,86 @@ std::vector<std::string> split(const std::string& list) {
   return items;
 }
 
-// ---- Single layers (issue 20: kernels against CMSIS-NN) -----------------------------------
+// ---- single layers: depthwise (issue 20) ----
+
+// One layer and what CMSIS-NN took for it.
+struct LayerRow {
+  std::string label;
+  compiler::OpKind kind;
+  int h, w, in_c, out_c, kernel, stride;
+  std::string cmsis_function;
+  uint64_t cmsis_counts;
+};
+
+// CMSIS-NN v7.0 counts from the issue's measurement (issue 20: qemu-mps2-an386, SysTick under
+// -icount shift=5, its best of the runner's flags and -O3/-Ofast).
+constexpr uint64_t kCmsisNnDepthwise3x3S1_44x44x96 = 10820180;
+constexpr uint64_t kCmsisNnDepthwise3x3S2_28x28x18 = 228614;
+constexpr uint64_t kCmsisNnDepthwise5x5S2_44x44x96 = 8717822;
+constexpr uint64_t kCmsisNnDepthwise7x7S1_11x11x240 = 8925744;
+
+const std::vector<LayerRow>& depthwise_layers() {
+  static const std::vector<LayerRow> rows = {
+      {"depthwise 3x3 s1 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 3, 1,
+       "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S1_44x44x96},
+      {"depthwise 3x3 s2 28x28x18", compiler::OpKind::kDepthwiseConv2d, 28, 28, 18, 18, 3, 2,
+       "depthwise_conv_3x3_s8", kCmsisNnDepthwise3x3S2_28x28x18},
+      {"depthwise 5x5 s2 44x44x96", compiler::OpKind::kDepthwiseConv2d, 44, 44, 96, 96, 5, 2,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise5x5S2_44x44x96},
+      {"depthwise 7x7 s1 11x11x240", compiler::OpKind::kDepthwiseConv2d, 11, 11, 240, 240, 7, 1,
+       "depthwise_conv_s8_opt", kCmsisNnDepthwise7x7S1_11x11x240},
+  };
+  return rows;
+}
+
+// The layer as a one-op model with TFLite's SAME padding.
+BuiltNet build_layer(const LayerRow& layer) {
+  const compiler::SamePadding rows =
+      compiler::tflite_same_padding(layer.h, layer.kernel, layer.stride);
+  const compiler::SamePadding cols =
+      compiler::tflite_same_padding(layer.w, layer.kernel, layer.stride);
+  const compiler::LayerSpec spec{
+      layer.kind,   layer.h,      layer.w,     layer.in_c,  layer.out_c, layer.kernel, layer.kernel,
+      layer.stride, layer.stride, rows.before, cols.before, rows.after,  cols.after};
+  compiler::Graph graph = compiler::layer_graph(spec);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  BuiltNet net;
+  net.source = NetSource{layer.label, layer.label, "", false};
+  net.plan = compiler::plan_memory(graph, compiler::PlannerOptions{});
+  net.model = compiler::write_model(graph, net.plan);
+  net.macs = compiler::graph_macs(graph);
+  net.graph = std::move(graph);
+  return net;
+}
+
+void measure_depthwise_layers(const std::vector<LayerRow>& layers, nlohmann::json& report) {
+  std::printf("\n%-28s %10s %-24s %12s %12s %6s %9s\n", "layer (NHWC)", "MACs", "CMSIS-NN function",
+              "CMSIS-NN", "tinynas DSP", "ratio", "bit-exact");
+  for (const LayerRow& layer : layers) {
+    const BuiltNet net = build_layer(layer);
+    const Measurement dsp = measure(net, kDspBoard);
+    const uint64_t counts = dsp.result.per_op_cycles.at(0);
+    const double vs_cmsis =
+        ratio(static_cast<double>(counts), static_cast<double>(layer.cmsis_counts));
+    std::printf("%-28s %10lld %-24s %12llu %12llu %6.2f %9s\n", layer.label.c_str(),
+                static_cast<long long>(net.macs), layer.cmsis_function.c_str(),
+                static_cast<unsigned long long>(layer.cmsis_counts),
+                static_cast<unsigned long long>(counts), vs_cmsis,
+                dsp.result.output_matches_host ? "yes" : "NO");
+    report.push_back({{"layer", layer.label},
+                      {"macs", net.macs},
+                      {"board", dsp.result.board},
+                      {"firmware", dsp.result.firmware_version},
+                      {"cycles", counts},
+                      {"cmsis_nn_function", layer.cmsis_function},
+                      {"cmsis_nn_cycles", layer.cmsis_counts},
+                      {"ratio_vs_cmsis_nn", vs_cmsis},
+                      {"bit_exact", dsp.result.output_matches_host}});
+    std::fflush(stdout);
+  }
+}
+
+// ---- single layers: pointwise, general conv, fully connected (issue 20) ----
 
 // One layer as a one-op model, with what CMSIS-NN took for the same shape.
 struct LayerSource {
@@ -200,22 +280,33 @@ struct LayerSource {
   compiler::Graph (*build)();
 };
 
-compiler::Graph one_op_graph(compiler::Op op, const compiler::TensorShape& input_shape,
-                             const compiler::TensorShape& weights_shape,
-                             const compiler::TensorShape& output_shape) {
+// k x k convolution, stride s, padding k / 2 on every side (the MCUNet first conv's window).
+compiler::Graph conv_graph(int h, int w, int in_c, int out_c, int k, int s) {
+  const compiler::LayerSpec spec{
+      compiler::OpKind::kConv2d,   h, w, in_c, out_c, k, k, s, s, k / 2, k / 2, k / 2, k / 2,
+      compiler::Activation::kRelu6};
+  compiler::Graph graph = compiler::layer_graph(spec);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  return graph;
+}
+
+// depth -> outputs, the input as a 1 x 1 x depth tensor.
+compiler::Graph fully_connected_graph(int depth, int outputs) {
   compiler::Graph graph;
   compiler::Tensor input;
   input.name = "input";
-  input.shape = input_shape;
+  input.shape = {1, 1, 1, depth};
   graph.input = graph.add_tensor(input);
   compiler::Tensor weights;
-  weights.name = "layer.weight";
+  weights.name = "op.weight";
   weights.is_constant = true;
-  weights.shape = weights_shape;
+  weights.shape = {outputs, 1, 1, depth};
   compiler::Tensor output;
-  output.name = "layer";
-  output.shape = output_shape;
-  op.name = "layer";
+  output.name = "op";
+  output.shape = {1, 1, 1, outputs};
+  compiler::Op op;
+  op.kind = compiler::OpKind::kFullyConnected;
+  op.name = "op";
   op.inputs = {graph.input};
   op.weights = graph.add_tensor(weights);
   op.output = graph.add_tensor(output);
@@ -223,25 +314,6 @@ compiler::Graph one_op_graph(compiler::Op op, const compiler::TensorShape& input
   graph.add_op(op);
   compiler::fill_random_weights(graph, kWeightSeed);
   return graph;
-}
-
-// k x k convolution, stride s, padding k / 2 on every side (the MCUNet first conv's window).
-compiler::Graph conv_graph(int h, int w, int in_c, int out_c, int k, int s) {
-  compiler::Op op;
-  op.kind = compiler::OpKind::kConv2d;
-  op.kernel_h = op.kernel_w = k;
-  op.stride_h = op.stride_w = s;
-  op.pad_top = op.pad_left = op.pad_bottom = op.pad_right = k / 2;
-  op.activation = compiler::Activation::kRelu6;
-  const int out_h = (h + 2 * (k / 2) - k) / s + 1;
-  const int out_w = (w + 2 * (k / 2) - k) / s + 1;
-  return one_op_graph(op, {1, h, w, in_c}, {out_c, k, k, in_c}, {1, out_h, out_w, out_c});
-}
-
-compiler::Graph fully_connected_graph(int depth, int outputs) {
-  compiler::Op op;
-  op.kind = compiler::OpKind::kFullyConnected;
-  return one_op_graph(op, {1, 1, 1, depth}, {outputs, 1, 1, depth}, {1, 1, 1, outputs});
 }
 
 const std::vector<LayerSource>& layer_sources() {
@@ -318,10 +390,9 @@ void print_layers(const std::vector<LayerMeasurement>& rows, nlohmann::json& rep
       kDspBoard);
 }
 
-// ---- end of single layers -----------------------------------------------------------------
-
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
+  bool depthwise_set = true;
   std::vector<const LayerSource*> layers;
   for (const LayerSource& source : layer_sources()) layers.push_back(&source);
   std::string json_path;
@@ -331,11 +402,20 @@ int run(int argc, char** argv) {
       wanted = split(argv[++i]);
     } else if (arg == "--layers" && i + 1 < argc) {
       layers.clear();
+      depthwise_set = false;
       for (const std::string& key : split(argv[++i])) {
+        if (key == "depthwise") {
+          depthwise_set = true;
+          continue;
+        }
+        if (key == "conv") {
+          for (const LayerSource& source : layer_sources()) layers.push_back(&source);
+          continue;
+        }
         const auto found = std::find_if(layer_sources().begin(), layer_sources().end(),
                                         [&](const LayerSource& s) { return s.key == key; });
         if (found == layer_sources().end()) {
-          throw std::invalid_argument("--layers: unknown layer '" + key + "'");
+          throw std::invalid_argument("--layers: unknown layer or set '" + key + "'");
         }
         layers.push_back(&*found);
       }
@@ -343,8 +423,8 @@ int run(int argc, char** argv) {
       json_path = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--nets in3,pointwise,depthwise|none] [--layers KEYS|none] "
-                   "[--json FILE]\n",
+                   "usage: %s [--nets in3,pointwise,depthwise|none] "
+                   "[--layers depthwise,conv,KEY...|none] [--json FILE]\n",
                    argv[0]);
       return 2;
     }
@@ -416,6 +496,7 @@ int run(int argc, char** argv) {
       "pseudo-random input (seed %u), weights seed %u\n",
       kInputSeed, kWeightSeed);
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
+  if (depthwise_set) measure_depthwise_layers(depthwise_layers(), report);
   if (!layers.empty()) print_layers(measure_layers(layers), report);
   if (!json_path.empty()) {
     std::ofstream out(json_path);

@@ -7,7 +7,8 @@
 # firmware/mlperf_tiny/). DSP path:
 # firmware/kernels/<name>_dsp.cpp defines the same symbols as engine/runtime/<name>.cpp, which
 # is then left out of the image (link-time substitution; the runtime's API and sources stay
-# untouched).
+# untouched). A *_dsp.cpp with no such counterpart (depthwise_3x3_dsp.cpp) holds code the DSP
+# kernels share.
 function(tinynas_engine_sources out_var)
   cmake_parse_arguments(ARG "" "ROOT;KERNELS" "" ${ARGN})
   file(GLOB runtime CONFIGURE_DEPENDS ${ARG_ROOT}/engine/runtime/*.cpp)

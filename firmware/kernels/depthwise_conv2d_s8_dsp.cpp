@@ -9,6 +9,7 @@
 // (one byte for all four when m is a multiple of 4), against the same unpacked taps.
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/window_span.h"
+#include "firmware/kernels/depthwise_3x3_dsp.h"
 #include "firmware/kernels/depthwise_dsp.h"
 
 namespace tinynas::runtime {
@@ -125,6 +126,34 @@ int32_t depthwise_groups(const ConvParams& params, const PerChannelQuantization&
   return c;
 }
 
+// Every whole 4-channel group of a 3x3 layer with depth multiplier 1 and stride 1 or 2
+// (depthwise_3x3_dsp.h); returns the first channel left over.
+int32_t depthwise_3x3_groups(const ConvParams& params, const PerChannelQuantization& quant,
+                             const Shape& input_shape, const int8_t* input, const int8_t* filter,
+                             const int32_t* bias, const Shape& output_shape, int8_t* output) {
+  const int32_t channels = output_shape.c;
+  const int32_t input_row_bytes = input_shape.w * channels;
+  const int32_t output_row_bytes = output_shape.w * channels;
+  const dsp::ActivationRange4 range = dsp::activation_range4(params);
+  dsp::Depthwise3x3Group group;
+  const int8_t* rows[dsp::k3x3Kernel];
+  int32_t c = 0;
+  for (; c + dsp::kGroupChannels <= channels; c += dsp::kGroupChannels) {
+    dsp::load_depthwise_3x3_group(params, quant, filter, bias, channels, c, group);
+    for (int32_t out_y = 0; out_y < output_shape.h; ++out_y) {
+      const WindowSpan window =
+          window_span(out_y, params.stride_h, params.pad_top, dsp::k3x3Kernel, input_shape.h);
+      for (int32_t ky = window.begin; ky < window.end; ++ky) {
+        rows[ky] = input + c + (window.origin + ky) * input_row_bytes;
+      }
+      dsp::depthwise_3x3_group_row(params, group, rows, channels, window.begin, window.end,
+                                   input_shape.w, output_shape.w,
+                                   output + out_y * output_row_bytes + c, channels, range);
+    }
+  }
+  return c;
+}
+
 // Depth multiplier 1: the group's input is the 4 bytes at channel c.
 struct AdjacentGroups {
   const int8_t* first_input(const int8_t* input, int32_t c) const { return input + c; }
@@ -155,7 +184,9 @@ void depthwise_conv2d_s8(const ConvParams& params, const PerChannelQuantization&
                          int8_t* output) {
   const int32_t multiplier = output_shape.c / input_shape.c;
   int32_t c = 0;
-  if (multiplier == 1) {
+  if (dsp::depthwise_3x3_applies(params, input_shape, filter_shape, output_shape)) {
+    c = depthwise_3x3_groups(params, quant, input_shape, input, filter, bias, output_shape, output);
+  } else if (multiplier == 1) {
     c = depthwise_groups(params, quant, input_shape, input, filter_shape, filter, bias,
                          output_shape, output, AdjacentGroups{});
   } else if (multiplier % dsp::kGroupChannels == 0) {

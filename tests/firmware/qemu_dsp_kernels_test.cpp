@@ -27,6 +27,7 @@
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/host_runner.h"
+#include "engine/compiler/layer_graph.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/runtime/crc32.h"
@@ -66,6 +67,8 @@ struct KernelCase {
   int32_t output_zero_point = 0;
   Activation activation = Activation::kNone;
   float output_scale_factor = 1.0f;  // < 1 pushes the shift positive (left shift path)
+  // Nonzero: every third channel (1, 4, 7, ...) gets this bias, with alternating sign.
+  int32_t large_bias = 0;
 
   std::string describe() const {
     const char* kind_name = kind == OpKind::kConv2d           ? "pointwise"
@@ -77,7 +80,8 @@ struct KernelCase {
            (same_padding ? " same" : " valid") + " zp " + std::to_string(input_zero_point) + "/" +
            std::to_string(output_zero_point) + " act " +
            std::to_string(static_cast<int>(activation)) + " scale x" +
-           std::to_string(output_scale_factor);
+           std::to_string(output_scale_factor) +
+           (large_bias != 0 ? " bias +-" + std::to_string(large_bias) : "");
   }
 };
 
@@ -86,41 +90,53 @@ struct BuiltModel {
   bool in_place = false;
 };
 
-BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
+// Fully connected from an h x w x c input (flattened) to `outputs` values.
+Graph fully_connected_graph(int h, int w, int c, int outputs) {
   Graph graph;
   Tensor input;
   input.name = "input";
-  input.shape = {1, k.h, k.w, k.in_c};
+  input.shape = {1, h, w, c};
   graph.input = graph.add_tensor(input);
-  const bool fully_connected = k.kind == OpKind::kFullyConnected;
-  const int pad = k.same_padding && !fully_connected ? k.kernel / 2 : 0;
-  const int out_h = fully_connected ? 1 : (k.h + 2 * pad - k.kernel) / k.stride + 1;
-  const int out_w = fully_connected ? 1 : (k.w + 2 * pad - k.kernel) / k.stride + 1;
   Tensor weights;
   weights.name = "op.weight";
   weights.is_constant = true;
-  weights.shape = k.kind == OpKind::kDepthwiseConv2d ? TensorShape{1, k.kernel, k.kernel, k.in_c}
-                  : fully_connected ? TensorShape{k.out_c, 1, 1, k.h * k.w * k.in_c}
-                                    : TensorShape{k.out_c, 1, 1, k.in_c};
+  weights.shape = {outputs, 1, 1, h * w * c};
   Tensor output;
   output.name = "op";
-  output.shape = {1, out_h, out_w, k.out_c};
+  output.shape = {1, 1, 1, outputs};
   Op op;
-  op.kind = k.kind;
+  op.kind = OpKind::kFullyConnected;
   op.name = "op";
   op.inputs = {graph.input};
   op.weights = graph.add_tensor(weights);
   op.output = graph.add_tensor(output);
-  op.kernel_h = op.kernel_w = k.kernel;
-  op.stride_h = op.stride_w = k.stride;
-  op.pad_top = op.pad_left = pad;
-  op.pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
-  op.pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
-  op.activation = k.activation;
-  op.allow_in_place = k.in_place;
   graph.output = op.output;
   graph.add_op(op);
+  return graph;
+}
+
+BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
+  Graph graph;
+  if (k.kind == OpKind::kFullyConnected) {
+    graph = fully_connected_graph(k.h, k.w, k.in_c, k.out_c);
+  } else {
+    const int pad = k.same_padding ? k.kernel / 2 : 0;
+    const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
+    const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
+    const int pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
+    const int pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
+    const compiler::LayerSpec layer{k.kind,   k.h,        k.w,       k.in_c,      k.out_c,
+                                    k.kernel, k.kernel,   k.stride,  k.stride,    pad,
+                                    pad,      pad_bottom, pad_right, k.activation};
+    graph = compiler::layer_graph(layer);
+    graph.ops[0].allow_in_place = k.in_place;
+  }
   compiler::fill_random_weights(graph, seed);
+  if (k.large_bias != 0) {
+    std::vector<int32_t>& bias = graph.ops[0].bias;
+    for (size_t c = 1; c < bias.size(); c += 3)
+      bias[c] = (c % 2 == 0) ? k.large_bias : -k.large_bias;
+  }
 
   // Quantization at the edges of what the format allows.
   graph.tensors[graph.input].zero_point = k.input_zero_point;
@@ -182,6 +198,30 @@ std::vector<KernelCase> kernel_cases() {
   KernelCase wide7{OpKind::kDepthwiseConv2d, 9, 96, 8, 8, 7, 2, true, true};
   add(wide7);
 
+  // Depthwise 3x3, the specialised path (firmware/kernels/depthwise_3x3_dsp.h): tiny inputs, odd
+  // channel counts (C % 4 leftovers), both strides, valid and same padding, in place and not;
+  // output scales that give right shifts beyond its fast requantization (x1e5, x3e5) and left
+  // shifts (x0.001); biases just beyond its fast range.
+  // {h, w, c, stride, same padding, in place}
+  const int depthwise3x3[][6] = {{1, 1, 4, 1, 1, 0},    {2, 2, 8, 1, 1, 1},  {3, 3, 5, 1, 1, 0},
+                                 {3, 3, 12, 2, 1, 1},   {2, 2, 4, 2, 1, 0},  {1, 1, 3, 2, 1, 1},
+                                 {5, 9, 4, 1, 0, 0},    {9, 5, 7, 2, 0, 1},  {8, 7, 13, 1, 1, 0},
+                                 {7, 8, 16, 2, 1, 0},   {4, 4, 20, 1, 0, 1}, {10, 3, 4, 2, 1, 1},
+                                 {3, 10, 8, 1, 1, 0},   {6, 11, 9, 2, 1, 0}, {12, 12, 32, 1, 1, 1},
+                                 {11, 13, 24, 2, 1, 1}, {4, 5, 1, 1, 1, 0},  {3, 4, 2, 2, 0, 0}};
+  const float depthwise3x3_scales[] = {1.0f, 1e5f, 3e5f, 0.001f};
+  size_t depthwise3x3_variant = 0;
+  for (const auto& s : depthwise3x3) {
+    add({OpKind::kDepthwiseConv2d, s[0], s[1], s[2], s[2], 3, s[3], s[4] != 0, s[5] != 0});
+    KernelCase k = cases.back();  // add()'s zero points and activation, other scale and bias
+    k.output_scale_factor = depthwise3x3_scales[depthwise3x3_variant % 4];
+    // (a left shift with such a bias would overflow: the validator refuses it)
+    const bool large_bias = depthwise3x3_variant % 4 == 1 || depthwise3x3_variant % 8 == 0;
+    k.large_bias = large_bias ? (int32_t{1} << 29) + 7 : 0;
+    ++depthwise3x3_variant;
+    cases.push_back(k);
+  }
+
   std::mt19937 random(20240531u);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
   for (int i = 0; i < 4; ++i) {
@@ -230,36 +270,12 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
       compiler::testing::tflite_window(c.h, c.kernel_h, c.stride_h, c.same);
   const compiler::testing::WindowDimension cols =
       compiler::testing::tflite_window(c.w, c.kernel_w, c.stride_w, c.same);
-  Graph graph;
-  Tensor input;
-  input.name = "input";
-  input.shape = {1, c.h, c.w, c.in_c};
-  graph.input = graph.add_tensor(input);
-  Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = c.kind == OpKind::kConv2d ? TensorShape{c.out_c, c.kernel_h, c.kernel_w, c.in_c}
-                                            : TensorShape{1, c.kernel_h, c.kernel_w, c.out_c};
-  Tensor output;
-  output.name = "op";
-  output.shape = {1, rows.output, cols.output, c.out_c};
-  Op op;
-  op.kind = c.kind;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  op.kernel_h = c.kernel_h;
-  op.kernel_w = c.kernel_w;
-  op.stride_h = c.stride_h;
-  op.stride_w = c.stride_w;
-  op.pad_top = rows.pad_before;
-  op.pad_bottom = rows.pad_after;
-  op.pad_left = cols.pad_before;
-  op.pad_right = cols.pad_after;
-  op.activation = activations[variant % std::size(activations)];
-  graph.output = op.output;
-  graph.add_op(op);
+  const Activation activation = activations[variant % std::size(activations)];
+  const compiler::LayerSpec layer{
+      c.kind,         c.h,        c.w,        c.in_c,          c.out_c,         c.kernel_h,
+      c.kernel_w,     c.stride_h, c.stride_w, rows.pad_before, cols.pad_before, rows.pad_after,
+      cols.pad_after, activation};
+  Graph graph = compiler::layer_graph(layer);
   compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
   graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
   graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
@@ -364,6 +380,12 @@ std::vector<ModelCase> tflite_models() {
       {OpKind::kDepthwiseConv2d, 9, 8, 3, 6, 3, 3, 1, 1, true},
       {OpKind::kDepthwiseConv2d, 10, 7, 4, 16, 5, 2, 2, 1, true},
       {OpKind::kDepthwiseConv2d, 6, 11, 5, 15, 2, 3, 1, 2, false},
+      // 3x3 with TFLite's SAME windows: at stride 2 the padding is after only (or none).
+      {OpKind::kDepthwiseConv2d, 8, 8, 12, 12, 3, 3, 2, 2, true},
+      {OpKind::kDepthwiseConv2d, 9, 7, 8, 8, 3, 3, 2, 2, true},
+      {OpKind::kDepthwiseConv2d, 7, 10, 20, 20, 3, 3, 1, 1, true},
+      {OpKind::kDepthwiseConv2d, 6, 6, 7, 7, 3, 3, 2, 2, false},
+      {OpKind::kDepthwiseConv2d, 7, 7, 4, 4, 3, 3, 1, 2, true},  // unequal strides: general path
   };
   size_t variant = 0;
   for (const WindowCase& c : windows) models.push_back(window_model(c, variant++));

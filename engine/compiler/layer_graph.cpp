@@ -1,0 +1,69 @@
+#include "engine/compiler/layer_graph.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace tinynas::compiler {
+
+namespace {
+
+int output_extent(int input, int pad_before, int pad_after, int kernel, int stride) {
+  return (input + pad_before + pad_after - kernel) / stride + 1;
+}
+
+}  // namespace
+
+SamePadding tflite_same_padding(int input, int kernel, int stride) {
+  const int output = (input + stride - 1) / stride;
+  const int total = std::max(0, (output - 1) * stride + kernel - input);
+  return {total / 2, total - total / 2};
+}
+
+Graph layer_graph(const LayerSpec& spec) {
+  const int out_h =
+      output_extent(spec.h, spec.pad_top, spec.pad_bottom, spec.kernel_h, spec.stride_h);
+  const int out_w =
+      output_extent(spec.w, spec.pad_left, spec.pad_right, spec.kernel_w, spec.stride_w);
+  if (spec.stride_h < 1 || spec.stride_w < 1 || out_h < 1 || out_w < 1) {
+    throw std::invalid_argument("layer_graph: a " + std::to_string(spec.kernel_h) + "x" +
+                                std::to_string(spec.kernel_w) + " window with strides " +
+                                std::to_string(spec.stride_h) + "x" +
+                                std::to_string(spec.stride_w) + " leaves no output on a " +
+                                std::to_string(spec.h) + "x" + std::to_string(spec.w) + " input");
+  }
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, spec.h, spec.w, spec.in_c};
+  graph.input = graph.add_tensor(input);
+  Tensor weights;
+  weights.name = "op.weight";
+  weights.is_constant = true;
+  weights.shape = spec.kind == OpKind::kDepthwiseConv2d
+                      ? TensorShape{1, spec.kernel_h, spec.kernel_w, spec.out_c}
+                      : TensorShape{spec.out_c, spec.kernel_h, spec.kernel_w, spec.in_c};
+  Tensor output;
+  output.name = "op";
+  output.shape = {1, out_h, out_w, spec.out_c};
+  Op op;
+  op.kind = spec.kind;
+  op.name = "op";
+  op.inputs = {graph.input};
+  op.weights = graph.add_tensor(weights);
+  op.output = graph.add_tensor(output);
+  op.kernel_h = spec.kernel_h;
+  op.kernel_w = spec.kernel_w;
+  op.stride_h = spec.stride_h;
+  op.stride_w = spec.stride_w;
+  op.pad_top = spec.pad_top;
+  op.pad_left = spec.pad_left;
+  op.pad_bottom = spec.pad_bottom;
+  op.pad_right = spec.pad_right;
+  op.activation = spec.activation;
+  graph.output = op.output;
+  graph.add_op(op);
+  return graph;
+}
+
+}  // namespace tinynas::compiler
