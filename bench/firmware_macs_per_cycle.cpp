@@ -292,26 +292,11 @@ compiler::Graph conv_graph(int h, int w, int in_c, int out_c, int k, int s) {
 
 // depth -> outputs, the input as a 1 x 1 x depth tensor.
 compiler::Graph fully_connected_graph(int depth, int outputs) {
-  compiler::Graph graph;
-  compiler::Tensor input;
-  input.name = "input";
-  input.shape = {1, 1, 1, depth};
-  graph.input = graph.add_tensor(input);
-  compiler::Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = {outputs, 1, 1, depth};
-  compiler::Tensor output;
-  output.name = "op";
-  output.shape = {1, 1, 1, outputs};
-  compiler::Op op;
-  op.kind = compiler::OpKind::kFullyConnected;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  graph.output = op.output;
-  graph.add_op(op);
+  compiler::LayerSpec spec;
+  spec.kind = compiler::OpKind::kFullyConnected;
+  spec.in_c = depth;
+  spec.out_c = outputs;
+  compiler::Graph graph = compiler::layer_graph(spec);
   compiler::fill_random_weights(graph, kWeightSeed);
   return graph;
 }

@@ -90,35 +90,16 @@ struct BuiltModel {
   bool in_place = false;
 };
 
-// Fully connected from an h x w x c input (flattened) to `outputs` values.
-Graph fully_connected_graph(int h, int w, int c, int outputs) {
-  Graph graph;
-  Tensor input;
-  input.name = "input";
-  input.shape = {1, h, w, c};
-  graph.input = graph.add_tensor(input);
-  Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = {outputs, 1, 1, h * w * c};
-  Tensor output;
-  output.name = "op";
-  output.shape = {1, 1, 1, outputs};
-  Op op;
-  op.kind = OpKind::kFullyConnected;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
-  graph.output = op.output;
-  graph.add_op(op);
-  return graph;
-}
-
 BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
   Graph graph;
   if (k.kind == OpKind::kFullyConnected) {
-    graph = fully_connected_graph(k.h, k.w, k.in_c, k.out_c);
+    compiler::LayerSpec layer;
+    layer.kind = OpKind::kFullyConnected;
+    layer.h = k.h;
+    layer.w = k.w;
+    layer.in_c = k.in_c;
+    layer.out_c = k.out_c;
+    graph = compiler::layer_graph(layer);
   } else {
     const int pad = k.same_padding ? k.kernel / 2 : 0;
     const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
