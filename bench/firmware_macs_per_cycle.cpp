@@ -6,14 +6,19 @@
 //
 //   net | board | firmware | MACs | cycles | MACs/cycle | DSP/plain | bit-exact
 //
-// plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Cycles are SysTick
-// counts under QEMU -icount (instruction-count based and deterministic, not a silicon timing).
+// plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Then single layers
+// (issue 20's shapes, each a one-op model with seeded random weights and per-channel
+// requantization) on the DSP image, next to the instruction counts CMSIS-NN took for the same
+// shape in the issue's measurement. Cycles are SysTick counts under QEMU -icount
+// (instruction-count based and deterministic, not a silicon timing); a layer's figure is its op's
+// count in the runner's per-op table.
 //
 // Then single layers against CMSIS-NN (issue 20): each layer as a one-op model (seeded random
 // int8 weights, per-channel requantization, TFLite SAME padding), its op's cycles on the DSP image
 // beside the CMSIS-NN count the issue measured for the same layer, output checked bit-exact.
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE]
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none]
+//                           [--layers depthwise,conv,KEY...|none] [--json FILE]
 //                           [--boards FAST,BASELINE]
 //
 // --boards compares two other images on the nets the same way, e.g.
@@ -21,6 +26,7 @@
 // keep their dsp / plain names. The layer rows stay on qemu-mps2-an386, CMSIS-NN's board.
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -86,8 +92,14 @@ std::string op_class(const compiler::Graph& graph, const compiler::MemoryPlan& p
       return plan.in_place[i] ? "depthwise (in place)" : "depthwise";
     case compiler::OpKind::kFullyConnected:
       return "fully_connected";
+    case compiler::OpKind::kAdd:
+      return "add";
+    case compiler::OpKind::kAveragePool2d:
+    case compiler::OpKind::kGlobalAveragePool:
+    case compiler::OpKind::kMaxPool2d:
+      return "pool";
     default:
-      return "other (add, pool)";
+      return "other";
   }
 }
 
@@ -128,6 +140,23 @@ void check_fits(const BuiltNet& net, const profiler::BoardSpec& board) {
   }
 }
 
+// One inference of each model on one booted board (per-op counts, output checked on the host).
+std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
+                                                const std::vector<std::vector<uint8_t>>& models) {
+  const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
+  profiler::QemuBoardOptions options;
+  options.client.run_timeout = kRunTimeout;
+  profiler::QemuBoard board(spec, options);
+  profiler::ProfileOptions profile;
+  profile.runs = 1;
+  profile.seed = kInputSeed;
+  std::vector<profiler::ProfileResult> results;
+  for (const std::vector<uint8_t>& model : models) {
+    results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
+  }
+  return results;
+}
+
 struct KindFigures {
   int64_t macs = 0;
   uint64_t cycles = 0;
@@ -141,14 +170,8 @@ struct Measurement {
 Measurement measure(const BuiltNet& net, const std::string& board_kind) {
   const profiler::BoardSpec spec = profiler::find_board_spec(board_kind);
   check_fits(net, spec);
-  profiler::QemuBoardOptions options;
-  options.client.run_timeout = kRunTimeout;
-  profiler::QemuBoard board(spec, options);
-  profiler::ProfileOptions profile;
-  profile.runs = 1;
-  profile.seed = kInputSeed;
   Measurement m;
-  m.result = profiler::profile_model(board.client(), board.info(), net.model, profile);
+  m.result = profile_on(board_kind, {net.model}).front();
   if (m.result.per_op_cycles.size() != net.graph.ops.size()) {
     throw std::runtime_error(board_kind + ": " + std::to_string(m.result.per_op_cycles.size()) +
                              " per-op cycle counts for " + std::to_string(net.graph.ops.size()) +
@@ -163,6 +186,16 @@ Measurement measure(const BuiltNet& net, const std::string& board_kind) {
 }
 
 double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> items;
+  if (list == "none") return items;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
 
 // ---- single layers: depthwise (issue 20) ----
 
@@ -216,7 +249,7 @@ BuiltNet build_layer(const LayerRow& layer) {
   return net;
 }
 
-void measure_layers(const std::vector<LayerRow>& layers, nlohmann::json& report) {
+void measure_depthwise_layers(const std::vector<LayerRow>& layers, nlohmann::json& report) {
   std::printf("\n%-28s %10s %-24s %12s %12s %6s %9s\n", "layer (NHWC)", "MACs", "CMSIS-NN function",
               "CMSIS-NN", "tinynas DSP", "ratio", "bit-exact");
   for (const LayerRow& layer : layers) {
@@ -243,18 +276,119 @@ void measure_layers(const std::vector<LayerRow>& layers, nlohmann::json& report)
   }
 }
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
+// ---- single layers: pointwise, general conv, fully connected (issue 20) ----
+
+// One layer as a one-op model, with what CMSIS-NN took for the same shape.
+struct LayerSource {
+  std::string key;  // --layers name
+  std::string label;
+  std::string cmsis_function;
+  // CMSIS-NN v7.0 counts from the issue's measurement (issue 20: the same QEMU board and timer,
+  // CMSIS-NN built with the runner's flags and at -O3/-Ofast, its best shown); not re-measured.
+  int64_t cmsis_counts;
+  compiler::Graph (*build)();
+};
+
+// k x k convolution, stride s, padding k / 2 on every side (the MCUNet first conv's window).
+compiler::Graph conv_graph(int h, int w, int in_c, int out_c, int k, int s) {
+  const compiler::LayerSpec spec{
+      compiler::OpKind::kConv2d,   h, w, in_c, out_c, k, k, s, s, k / 2, k / 2, k / 2, k / 2,
+      compiler::Activation::kRelu6};
+  compiler::Graph graph = compiler::layer_graph(spec);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  return graph;
+}
+
+// depth -> outputs, the input as a 1 x 1 x depth tensor.
+compiler::Graph fully_connected_graph(int depth, int outputs) {
+  compiler::LayerSpec spec;
+  spec.kind = compiler::OpKind::kFullyConnected;
+  spec.in_c = depth;
+  spec.out_c = outputs;
+  compiler::Graph graph = compiler::layer_graph(spec);
+  compiler::fill_random_weights(graph, kWeightSeed);
+  return graph;
+}
+
+const std::vector<LayerSource>& layer_sources() {
+  static const std::vector<LayerSource> sources = {
+      {"pw-44x44x16-96", "pointwise 44x44x16 -> 96", "convolve_1x1_s8_fast", 9410894,
+       [] { return conv_graph(44, 44, 16, 96, 1, 1); }},
+      {"pw-11x11x96-160", "pointwise 11x11x96 -> 160", "convolve_1x1_s8_fast", 2788776,
+       [] { return conv_graph(11, 11, 96, 160, 1, 1); }},
+      {"conv3x3s2-176x176x3-16", "conv 3x3 s2 176x176x3 -> 16", "convolve_s8", 12756437,
+       [] { return conv_graph(176, 176, 3, 16, 3, 2); }},
+      {"fc-320-10", "fully connected 320 -> 10", "fully_connected_per_channel_s8", 5414,
+       [] { return fully_connected_graph(320, 10); }},
+      {"fc-1280-1000", "fully connected 1280 -> 1000", "fully_connected_per_channel_s8", 1966154,
+       [] { return fully_connected_graph(1280, 1000); }},
+  };
+  return sources;
+}
+
+struct LayerMeasurement {
+  const LayerSource* source;
+  int64_t macs = 0;
+  uint32_t dsp_counts = 0;
+  uint32_t plain_counts = 0;
+  bool bit_exact = false;
+  std::string firmware;
+};
+
+std::vector<LayerMeasurement> measure_layers(const std::vector<const LayerSource*>& sources) {
+  std::vector<std::vector<uint8_t>> models;
+  std::vector<LayerMeasurement> rows;
+  for (const LayerSource* source : sources) {
+    const compiler::Graph graph = source->build();
+    models.push_back(compiler::write_model(graph, compiler::plan_memory(graph)));
+    LayerMeasurement row;
+    row.source = source;
+    row.macs = compiler::graph_macs(graph);
+    rows.push_back(row);
   }
-  return items;
+  const std::vector<profiler::ProfileResult> dsp = profile_on(kDspBoard, models);
+  const std::vector<profiler::ProfileResult> plain = profile_on(kPlainBoard, models);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].dsp_counts = dsp[i].per_op_cycles.at(0);
+    rows[i].plain_counts = plain[i].per_op_cycles.at(0);
+    rows[i].bit_exact = dsp[i].output_matches_host && plain[i].output_matches_host;
+    rows[i].firmware = dsp[i].firmware_version;
+  }
+  return rows;
+}
+
+void print_layers(const std::vector<LayerMeasurement>& rows, nlohmann::json& report) {
+  std::printf("\n%-30s %10s %-31s %12s %12s %6s %12s %9s\n", "layer (NHWC)", "MACs",
+              "CMSIS-NN function", "CMSIS-NN", "tinynas DSP", "ratio", "plain", "bit-exact");
+  for (const LayerMeasurement& row : rows) {
+    const double r =
+        ratio(static_cast<double>(row.dsp_counts), static_cast<double>(row.source->cmsis_counts));
+    std::printf("%-30s %10lld %-31s %12lld %12u %6.2f %12u %9s\n", row.source->label.c_str(),
+                static_cast<long long>(row.macs), row.source->cmsis_function.c_str(),
+                static_cast<long long>(row.source->cmsis_counts), row.dsp_counts, r,
+                row.plain_counts, row.bit_exact ? "yes" : "NO");
+    report.push_back({{"layer", row.source->label},
+                      {"macs", row.macs},
+                      {"cmsis_nn_function", row.source->cmsis_function},
+                      {"cmsis_nn_counts_from_issue_20", row.source->cmsis_counts},
+                      {"dsp_counts", row.dsp_counts},
+                      {"plain_counts", row.plain_counts},
+                      {"ratio_to_cmsis_nn", r},
+                      {"bit_exact", row.bit_exact},
+                      {"firmware", row.firmware},
+                      {"board", kDspBoard}});
+  }
+  std::printf(
+      "CMSIS-NN: v7.0 counts from issue 20's measurement (same board and timer), not "
+      "re-measured; tinynas: the layer op's SysTick count on %s, one inference\n",
+      kDspBoard);
 }
 
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
-  std::vector<std::string> layer_sets = {"depthwise"};
+  bool depthwise_set = true;
+  std::vector<const LayerSource*> layers;
+  for (const LayerSource& source : layer_sources()) layers.push_back(&source);
   std::string json_path;
   std::string dsp_board = kDspBoard;
   std::string plain_board = kPlainBoard;
@@ -263,7 +397,24 @@ int run(int argc, char** argv) {
     if (arg == "--nets" && i + 1 < argc) {
       wanted = split(argv[++i]);
     } else if (arg == "--layers" && i + 1 < argc) {
-      layer_sets = split(argv[++i]);
+      layers.clear();
+      depthwise_set = false;
+      for (const std::string& key : split(argv[++i])) {
+        if (key == "depthwise") {
+          depthwise_set = true;
+          continue;
+        }
+        if (key == "conv") {
+          for (const LayerSource& source : layer_sources()) layers.push_back(&source);
+          continue;
+        }
+        const auto found = std::find_if(layer_sources().begin(), layer_sources().end(),
+                                        [&](const LayerSource& s) { return s.key == key; });
+        if (found == layer_sources().end()) {
+          throw std::invalid_argument("--layers: unknown layer or set '" + key + "'");
+        }
+        layers.push_back(&*found);
+      }
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
@@ -272,8 +423,8 @@ int run(int argc, char** argv) {
       plain_board = boards[1];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--nets in3,pointwise,depthwise] [--layers depthwise] [--json FILE] "
-                   "[--boards FAST,BASELINE]\n",
+                   "usage: %s [--nets in3,pointwise,depthwise|none] "
+                   "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE]\n",
                    argv[0]);
       return 2;
     }
@@ -340,18 +491,13 @@ int run(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
-  for (const std::string& set : layer_sets) {
-    if (set == "depthwise") {
-      measure_layers(depthwise_layers(), report);
-    } else {
-      throw std::invalid_argument("--layers: unknown layer set '" + set + "'");
-    }
-  }
   std::printf(
       "\ncycles: SysTick under QEMU -icount (instruction-count based), one inference, "
       "pseudo-random input (seed %u), weights seed %u\n",
       kInputSeed, kWeightSeed);
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
+  if (depthwise_set) measure_depthwise_layers(depthwise_layers(), report);
+  if (!layers.empty()) print_layers(measure_layers(layers), report);
   if (!json_path.empty()) {
     std::ofstream out(json_path);
     if (!out) throw std::runtime_error(json_path + ": cannot write");

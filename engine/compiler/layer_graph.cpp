@@ -12,6 +12,33 @@ int output_extent(int input, int pad_before, int pad_after, int kernel, int stri
   return (input + pad_before + pad_after - kernel) / stride + 1;
 }
 
+// The input flattened to h * w * in_c values, weights out_c x 1 x 1 x (h * w * in_c); the window
+// fields are not used.
+Graph fully_connected_graph(const LayerSpec& spec) {
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, spec.h, spec.w, spec.in_c};
+  graph.input = graph.add_tensor(input);
+  Tensor weights;
+  weights.name = "op.weight";
+  weights.is_constant = true;
+  weights.shape = {spec.out_c, 1, 1, spec.h * spec.w * spec.in_c};
+  Tensor output;
+  output.name = "op";
+  output.shape = {1, 1, 1, spec.out_c};
+  Op op;
+  op.kind = OpKind::kFullyConnected;
+  op.name = "op";
+  op.inputs = {graph.input};
+  op.weights = graph.add_tensor(weights);
+  op.output = graph.add_tensor(output);
+  op.activation = spec.activation;
+  graph.output = op.output;
+  graph.add_op(op);
+  return graph;
+}
+
 }  // namespace
 
 SamePadding tflite_same_padding(int input, int kernel, int stride) {
@@ -21,6 +48,7 @@ SamePadding tflite_same_padding(int input, int kernel, int stride) {
 }
 
 Graph layer_graph(const LayerSpec& spec) {
+  if (spec.kind == OpKind::kFullyConnected) return fully_connected_graph(spec);
   const int out_h =
       output_extent(spec.h, spec.pad_top, spec.pad_bottom, spec.kernel_h, spec.stride_h);
   const int out_w =

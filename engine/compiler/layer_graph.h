@@ -1,7 +1,7 @@
-// One convolution or depthwise convolution as a graph of its own: how kernel tests and kernel
-// benchmarks (bench/firmware_macs_per_cycle, tests/firmware/qemu_dsp_kernels_test.cpp) build the
-// single-layer models they run on a board. Weights, bias and quantization are left to
-// fill_random_weights (graph_builder.h).
+// One convolution, depthwise convolution or fully connected layer as a graph of its own: how kernel
+// tests and kernel benchmarks (bench/firmware_macs_per_cycle,
+// tests/firmware/qemu_dsp_kernels_test.cpp) build the single-layer models they run on a board.
+// Weights, bias and quantization are left to fill_random_weights (graph_builder.h).
 #pragma once
 
 #include "engine/compiler/graph.h"
@@ -9,7 +9,7 @@
 namespace tinynas::compiler {
 
 struct LayerSpec {
-  OpKind kind = OpKind::kConv2d;  // kConv2d or kDepthwiseConv2d
+  OpKind kind = OpKind::kConv2d;  // kConv2d, kDepthwiseConv2d or kFullyConnected (no window)
   int h = 1, w = 1, in_c = 1;     // input, NHWC
   int out_c = 1;                  // depthwise: in_c times the depth multiplier
   int kernel_h = 1, kernel_w = 1;
@@ -24,8 +24,9 @@ struct SamePadding {
 };
 SamePadding tflite_same_padding(int input, int kernel, int stride);
 
-// Tensors "input", "op.weight" (O x KH x KW x I, depthwise 1 x KH x KW x C) and "op" (the
-// output), one op "op". Throws std::invalid_argument when the window leaves no output.
+// Tensors "input", "op.weight" (O x KH x KW x I, depthwise 1 x KH x KW x C, fully connected
+// O x 1 x 1 x (H * W * I)) and "op" (the output; fully connected 1 x 1 x 1 x O), one op "op".
+// Throws std::invalid_argument when the window leaves no output.
 Graph layer_graph(const LayerSpec& spec);
 
 }  // namespace tinynas::compiler

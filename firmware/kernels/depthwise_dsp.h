@@ -15,6 +15,7 @@
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/model_format.h"
 #include "engine/runtime/window_span.h"
+#include "firmware/kernels/requantize_bounded_dsp.h"
 #include "firmware/kernels/requantize_dsp.h"
 #include "firmware/kernels/simd32_dsp.h"
 
@@ -39,6 +40,8 @@ struct DepthwiseGroup {
   Acc4 bias;               // start value of clipped windows
   Acc4 folded;             // bias + input_offset * sum(taps): start value of full windows
   ChannelRequant requant[kGroupChannels];
+  BoundedRequant bounded[kGroupChannels];
+  bool all_bounded;  // every channel takes the short requantization (requantize_bounded_dsp.h)
 };
 
 inline int32_t bias_or_zero(const int32_t* bias, int32_t channel) {
@@ -68,7 +71,16 @@ inline void load_depthwise_group(const runtime::ConvParams& params,
   group.folded =
       Acc4{fold_offset(group.bias.c0, offset, sum[0]), fold_offset(group.bias.c1, offset, sum[1]),
            fold_offset(group.bias.c2, offset, sum[2]), fold_offset(group.bias.c3, offset, sum[3])};
-  for (int32_t j = 0; j < kGroupChannels; ++j) group.requant[j] = channel_requant(quant, c + j);
+  const int32_t starts[kGroupChannels] = {group.bias.c0, group.bias.c1, group.bias.c2,
+                                          group.bias.c3};
+  group.all_bounded = true;
+  for (int32_t j = 0; j < kGroupChannels; ++j) {
+    group.requant[j] = channel_requant(quant, c + j);
+    group.all_bounded =
+        make_bounded_requant(quant.multiplier[c + j], quant.shift[c + j], params.output_offset,
+                             accumulator_bound(starts[j], taps), group.bounded[j]) &&
+        group.all_bounded;
+  }
 }
 
 // The part of the kernel window that lies inside the input, for one output pixel.
@@ -123,6 +135,13 @@ struct AdjacentChannels {
 // The 4 channels' outputs of one pixel as one word (channel c in the lowest byte).
 inline uint32_t requantize_group(const Acc4& acc, const DepthwiseGroup& group,
                                  int32_t output_offset, const ActivationRange4& range) {
+  if (group.all_bounded) {
+    return clamp_int8x4(pack_int8x4(bounded_scale_to_int8(acc.c0, group.bounded[0]),
+                                    bounded_scale_to_int8(acc.c1, group.bounded[1]),
+                                    bounded_scale_to_int8(acc.c2, group.bounded[2]),
+                                    bounded_scale_to_int8(acc.c3, group.bounded[3])),
+                        range);
+  }
   return clamp_int8x4(pack_int8x4(scale_to_int8(acc.c0, group.requant[0], output_offset),
                                   scale_to_int8(acc.c1, group.requant[1], output_offset),
                                   scale_to_int8(acc.c2, group.requant[2], output_offset),

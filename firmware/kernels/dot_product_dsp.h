@@ -1,5 +1,5 @@
-// Raw int8 dot products, 4 elements per step with SMLAD: shared by the pointwise convolution and
-// the fully connected kernel (both are products of input rows with weight rows).
+// Raw int8 dot products, 4 elements per step with SMLAD: the pointwise convolution's row sums and
+// its odd last pixel (the other kernels add the input offset while unpacking, offset_pairs_dsp.h).
 //
 // The input offset is not added per element: sum((x + offset) * w) = sum(x * w) +
 // offset * sum(w), an identity in the wrapping int32 arithmetic the accumulators use, so the
@@ -29,43 +29,7 @@ inline int32_t row_sum(const int8_t* w, int32_t depth) {
   return sum;
 }
 
-// Two input rows x two weight rows: acc_rc += sum_k x_r[k] * w_c[k]. Every unpacked word is
-// used twice, which is what makes the DSP path cheaper per MAC than the plain loop.
-struct Block2x2 {
-  int32_t r0c0, r0c1, r1c0, r1c1;
-};
-inline void dot_2x2(const int8_t* x0, const int8_t* x1, const int8_t* w0, const int8_t* w1,
-                    int32_t depth, Block2x2& acc) {
-  int32_t a00 = acc.r0c0, a01 = acc.r0c1, a10 = acc.r1c0, a11 = acc.r1c1;
-  int32_t k = 0;
-  for (; k + kElementsPerWord <= depth; k += kElementsPerWord) {
-    const int8x4_t wa = load_int8x4(w0 + k);
-    const int8x4_t wb = load_int8x4(w1 + k);
-    const int8x4_t xa = load_int8x4(x0 + k);
-    const int8x4_t xb = load_int8x4(x1 + k);
-    const int16x2_t wa_even = even_pair(wa), wb_even = even_pair(wb);
-    const int16x2_t xa_even = even_pair(xa), xb_even = even_pair(xb);
-    a00 = __smlad(xa_even, wa_even, a00);
-    a01 = __smlad(xa_even, wb_even, a01);
-    a10 = __smlad(xb_even, wa_even, a10);
-    a11 = __smlad(xb_even, wb_even, a11);
-    const int16x2_t wa_odd = odd_pair(wa), wb_odd = odd_pair(wb);
-    const int16x2_t xa_odd = odd_pair(xa), xb_odd = odd_pair(xb);
-    a00 = __smlad(xa_odd, wa_odd, a00);
-    a01 = __smlad(xa_odd, wb_odd, a01);
-    a10 = __smlad(xb_odd, wa_odd, a10);
-    a11 = __smlad(xb_odd, wb_odd, a11);
-  }
-  for (; k < depth; ++k) {
-    a00 += x0[k] * w0[k];
-    a01 += x0[k] * w1[k];
-    a10 += x1[k] * w0[k];
-    a11 += x1[k] * w1[k];
-  }
-  acc = Block2x2{a00, a01, a10, a11};
-}
-
-// One input row x two weight rows (fully connected; the odd last pixel).
+// One input row x two weight rows (the odd last pixel).
 inline void dot_1x2(const int8_t* x, const int8_t* w0, const int8_t* w1, int32_t depth,
                     int32_t& acc0, int32_t& acc1) {
   int32_t a0 = acc0, a1 = acc1;

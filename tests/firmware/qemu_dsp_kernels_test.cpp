@@ -1,14 +1,15 @@
 // Bit-exactness of the firmware's DSP kernels (firmware/kernels/*_dsp.cpp) against the host
-// engine, on QEMU: single-op models of pointwise, depthwise and in-place depthwise convolution
-// over shapes that hit every fast path and every fallback (odd pixel and channel counts, input
-// depths that are not a multiple of 4 or exceed one packing chunk, output channel counts beyond
-// one requantization block, kernels larger than the input, strides 1 and 2, valid and same
-// padding, inputs too wide for the in-place ring), with zero points at -128 and 127, all three
-// activations and requantization shifts of both signs; the general convolution with TFLite's
-// windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row / column at
-// the bottom / right), depthwise convolutions with a depth multiplier, and the version-2 network
-// (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
-// computations, fully connected with per-tensor weights, softmax) on the board's plain code.
+// engine, on QEMU: single-op models of pointwise, depthwise and in-place depthwise convolution and
+// fully connected layers over shapes that hit every fast path and every fallback (odd pixel and
+// channel counts, input depths that are not a multiple of 4 or exceed one packing chunk, output
+// channel counts beyond one requantization block, kernels larger than the input, strides 1 and 2,
+// valid and same padding, inputs too wide for the in-place ring), with zero points at -128 and 127,
+// all three activations and requantization shifts of both signs; the general convolution with
+// TFLite's windows (kh != kw such as 10 x 4, unequal strides, SAME padding with the extra row /
+// column at the bottom / right), depthwise convolutions with a depth multiplier, and the version-2
+// network (pad, max pool, requantize, concatenation, reshape, each of TFLite Micro's three MEAN
+// computations, fully connected with per-tensor weights, softmax), and residual adds (the DSP
+// add).
 // One QEMU boot per board serves every model. Skipped when the runner images or qemu-system-arm
 // are missing.
 #include <gtest/gtest.h>
@@ -70,7 +71,9 @@ struct KernelCase {
   int32_t large_bias = 0;
 
   std::string describe() const {
-    const char* kind_name = kind == OpKind::kConv2d ? "pointwise" : "depthwise";
+    const char* kind_name = kind == OpKind::kConv2d           ? "pointwise"
+                            : kind == OpKind::kFullyConnected ? "fully connected"
+                                                              : "depthwise";
     return std::string(kind_name) + (in_place ? " in-place" : "") + " " + std::to_string(h) + "x" +
            std::to_string(w) + "x" + std::to_string(in_c) + "->" + std::to_string(out_c) + " k" +
            std::to_string(kernel) + " s" + std::to_string(stride) +
@@ -88,16 +91,27 @@ struct BuiltModel {
 };
 
 BuiltModel single_op_model(const KernelCase& k, uint32_t seed) {
-  const int pad = k.same_padding ? k.kernel / 2 : 0;
-  const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
-  const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
-  const int pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
-  const int pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
-  const compiler::LayerSpec layer{k.kind,   k.h,        k.w,       k.in_c,      k.out_c,
-                                  k.kernel, k.kernel,   k.stride,  k.stride,    pad,
-                                  pad,      pad_bottom, pad_right, k.activation};
-  Graph graph = compiler::layer_graph(layer);
-  graph.ops[0].allow_in_place = k.in_place;
+  Graph graph;
+  if (k.kind == OpKind::kFullyConnected) {
+    compiler::LayerSpec layer;
+    layer.kind = OpKind::kFullyConnected;
+    layer.h = k.h;
+    layer.w = k.w;
+    layer.in_c = k.in_c;
+    layer.out_c = k.out_c;
+    graph = compiler::layer_graph(layer);
+  } else {
+    const int pad = k.same_padding ? k.kernel / 2 : 0;
+    const int out_h = (k.h + 2 * pad - k.kernel) / k.stride + 1;
+    const int out_w = (k.w + 2 * pad - k.kernel) / k.stride + 1;
+    const int pad_bottom = std::max(0, (out_h - 1) * k.stride + k.kernel - k.h - pad);
+    const int pad_right = std::max(0, (out_w - 1) * k.stride + k.kernel - k.w - pad);
+    const compiler::LayerSpec layer{k.kind,   k.h,        k.w,       k.in_c,      k.out_c,
+                                    k.kernel, k.kernel,   k.stride,  k.stride,    pad,
+                                    pad,      pad_bottom, pad_right, k.activation};
+    graph = compiler::layer_graph(layer);
+    graph.ops[0].allow_in_place = k.in_place;
+  }
   compiler::fill_random_weights(graph, seed);
   if (k.large_bias != 0) {
     std::vector<int32_t>& bias = graph.ops[0].bias;
@@ -140,6 +154,14 @@ std::vector<KernelCase> kernel_cases() {
                               {2, 3, 260, 6}, {3, 1, 521, 9}, {1, 3, 64, 65}, {6, 6, 64, 96},
                               {5, 5, 16, 2},  {2, 2, 4, 31},  {9, 9, 24, 48}, {1, 2, 12, 1}};
   for (const auto& s : pointwise) add({OpKind::kConv2d, s[0], s[1], s[2], s[3]});
+  // Fully connected: {h, w, c, outputs}; the depth h*w*c around the 4-value groups, the 512-value
+  // packed chunk (one chunk, several chunks with rows in passes of 64) and row counts around the
+  // 4-row block.
+  const int fully_connected[][4] = {{1, 1, 1, 1},    {1, 1, 3, 2},     {1, 1, 320, 10},
+                                    {1, 1, 7, 5},    {2, 3, 5, 7},     {1, 1, 512, 4},
+                                    {1, 1, 513, 3},  {1, 1, 1029, 67}, {4, 4, 80, 129},
+                                    {1, 1, 1280, 9}, {1, 1, 2048, 66}, {3, 1, 1, 13}};
+  for (const auto& s : fully_connected) add({OpKind::kFullyConnected, s[0], s[1], s[2], s[3]});
   // Depthwise: {h, w, c, kernel, stride, same padding}.
   const int depthwise[][6] = {{6, 6, 4, 3, 1, 1},    {7, 5, 13, 3, 2, 1}, {9, 9, 8, 5, 1, 1},
                               {10, 11, 16, 7, 2, 1}, {2, 2, 5, 7, 1, 1},  {8, 8, 36, 3, 1, 0},
@@ -185,6 +207,9 @@ std::vector<KernelCase> kernel_cases() {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
   for (int i = 0; i < 4; ++i) {
     add({OpKind::kConv2d, pick(1, 8), pick(1, 8), pick(1, 70), pick(1, 70)});
+  }
+  for (int i = 0; i < 4; ++i) {
+    add({OpKind::kFullyConnected, 1, 1, pick(1, 1100), pick(1, 80)});
   }
   for (int i = 0; i < 4; ++i) {
     const int kernel = 2 * pick(1, 3) + 1;
@@ -235,8 +260,56 @@ ModelCase window_model(const WindowCase& c, size_t variant) {
   compiler::fill_random_weights(graph, static_cast<uint32_t>(700 + variant));
   graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
   graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+  // < 1 pushes the requantization shift positive (the left shift path).
+  const float scale_factors[] = {1.0f, 0.25f, 0.01f, 4.0f};
+  graph.tensors[graph.output].scale *= scale_factors[(variant / 2) % std::size(scale_factors)];
   ModelCase model;
   model.description = c.describe();
+  model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
+  return model;
+}
+
+// A residual: x -> pointwise conv (c -> c) -> add(x, conv), for the DSP add (sizes around its
+// 4-element steps, zero points at the ends of the range, activations).
+ModelCase residual_model(int h, int w, int c, size_t variant) {
+  const int32_t zero_points[] = {kZeroPointMin, kZeroPointMax, 0, -3, 77};
+  const Activation activations[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6};
+  Graph graph;
+  Tensor input;
+  input.name = "input";
+  input.shape = {1, h, w, c};
+  graph.input = graph.add_tensor(input);
+  Tensor weights;
+  weights.name = "conv.weight";
+  weights.is_constant = true;
+  weights.shape = {c, 1, 1, c};
+  Tensor conv_output;
+  conv_output.name = "conv";
+  conv_output.shape = {1, h, w, c};
+  Op conv;
+  conv.kind = OpKind::kConv2d;
+  conv.name = "conv";
+  conv.inputs = {graph.input};
+  conv.weights = graph.add_tensor(weights);
+  conv.output = graph.add_tensor(conv_output);
+  graph.add_op(conv);
+  Tensor sum;
+  sum.name = "add";
+  sum.shape = {1, h, w, c};
+  Op add;
+  add.kind = OpKind::kAdd;
+  add.name = "add";
+  add.inputs = {graph.input, conv.output};
+  add.output = graph.add_tensor(sum);
+  add.activation = activations[variant % std::size(activations)];
+  graph.output = add.output;
+  graph.add_op(add);
+  compiler::fill_random_weights(graph, static_cast<uint32_t>(900 + variant));
+  graph.tensors[graph.input].zero_point = zero_points[variant % std::size(zero_points)];
+  graph.tensors[graph.output].zero_point = zero_points[(variant * 3 + 1) % std::size(zero_points)];
+  ModelCase model;
+  model.description = "residual add " + std::to_string(h) + "x" + std::to_string(w) + "x" +
+                      std::to_string(c) + " variant " + std::to_string(variant);
   model.bytes = compiler::write_model(graph, compiler::plan_memory(graph));
   return model;
 }
@@ -274,6 +347,17 @@ std::vector<ModelCase> tflite_models() {
       {OpKind::kConv2d, 7, 9, 5, 7, 2, 2, 1, 1, true},     // even kernel: padding after only
       {OpKind::kConv2d, 10, 6, 17, 9, 4, 1, 3, 1, false},
       {OpKind::kConv2d, 5, 5, 2, 1, 1, 5, 1, 1, true},
+      // The im2col path: 3 input channels (a window row of 9 values), K % 4 != 0, K below 4,
+      // K over one 192-value chunk, output channels past one 16-channel block, one pixel.
+      {OpKind::kConv2d, 17, 13, 3, 16, 3, 3, 2, 2, true},  // the first conv: padding 1 all round
+      {OpKind::kConv2d, 12, 11, 3, 7, 3, 3, 1, 1, true},
+      {OpKind::kConv2d, 8, 8, 1, 3, 1, 3, 1, 1, true},    // K = 3
+      {OpKind::kConv2d, 6, 6, 3, 4, 1, 1, 2, 2, false},   // 1x1 stride 2: not pointwise, K = 3
+      {OpKind::kConv2d, 9, 8, 40, 6, 3, 3, 1, 1, true},   // K = 360: two chunks
+      {OpKind::kConv2d, 7, 7, 29, 5, 3, 3, 2, 1, false},  // K = 261: chunks 256 + 4, tail 1
+      {OpKind::kConv2d, 6, 5, 3, 37, 3, 3, 2, 2, true},
+      {OpKind::kConv2d, 3, 3, 5, 4, 3, 3, 1, 1, false},  // a single output pixel
+      {OpKind::kConv2d, 10, 9, 6, 9, 5, 5, 2, 2, true},
       {OpKind::kDepthwiseConv2d, 9, 8, 3, 6, 3, 3, 1, 1, true},
       {OpKind::kDepthwiseConv2d, 10, 7, 4, 16, 5, 2, 2, 1, true},
       {OpKind::kDepthwiseConv2d, 6, 11, 5, 15, 2, 3, 1, 2, false},
@@ -286,6 +370,8 @@ std::vector<ModelCase> tflite_models() {
   };
   size_t variant = 0;
   for (const WindowCase& c : windows) models.push_back(window_model(c, variant++));
+  const int residuals[][3] = {{1, 1, 1}, {3, 1, 1}, {2, 2, 1}, {5, 3, 3}, {4, 4, 16}, {7, 5, 9}};
+  for (const auto& r : residuals) models.push_back(residual_model(r[0], r[1], r[2], variant++));
   for (ModelCase& model : version2_network_models()) models.push_back(std::move(model));
   return models;
 }

@@ -62,6 +62,23 @@ TEST(LayerGraph, ConvolutionWeightsAreOhwi) {
   EXPECT_EQ(graph.tensors[graph.output].shape, (TensorShape{1, 5, 6, 8}));
 }
 
+TEST(LayerGraph, FullyConnectedFlattensItsInput) {
+  LayerSpec spec;
+  spec.kind = OpKind::kFullyConnected;
+  spec.h = 2;
+  spec.w = 3;
+  spec.in_c = 5;
+  spec.out_c = 7;
+  Graph graph = layer_graph(spec);
+  ASSERT_EQ(graph.ops.size(), 1u);
+  EXPECT_EQ(graph.ops[0].kind, OpKind::kFullyConnected);
+  EXPECT_EQ(graph.tensors[graph.ops[0].weights].shape, (TensorShape{7, 1, 1, 30}));
+  EXPECT_EQ(graph.tensors[graph.output].shape, (TensorShape{1, 1, 1, 7}));
+  fill_random_weights(graph, 1);
+  EXPECT_FALSE(write_model(graph, plan_memory(graph)).empty());
+  EXPECT_EQ(op_macs(graph, graph.ops[0]), int64_t{7} * 30);
+}
+
 TEST(LayerGraph, AWindowLargerThanThePaddedInputIsRefused) {
   LayerSpec spec;
   spec.h = spec.w = 2;
