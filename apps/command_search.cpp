@@ -38,9 +38,13 @@ void run_search_command(const SearchOptions& options) {
   nas::SearchJob job = nas::load_search_job(options.job_path);
   if (!options.output_dir.empty()) job.output_dir = options.output_dir;
   nas::SupernetBackedProvider::validate(job);
-  std::unique_ptr<nas::BoardMeasurer> board = nas::make_board_measurer(job);
-
   nas::ProgressBars bars;
+  std::unique_ptr<nas::BoardMeasurer> board =
+      nas::make_board_measurer(job, [&bars](const std::string& warning) {
+        bars.interrupt();
+        fmt::print(stderr, "warning: {}\n", warning);
+        std::fflush(stderr);
+      });
   nas::SearchObserver observer;
   observer.progress = [&bars](const std::string& phase, int64_t done, int64_t total) {
     bars.update(phase, done, total);

@@ -82,43 +82,56 @@ FarmClient::FarmClient(const std::string& url, std::string token, std::chrono::m
 
 HttpReply FarmClient::request(const std::string& method, const std::string& target,
                               const std::string& body, const std::string& content_type) {
+  const std::string what = "farm " + url_ + ": " + method + " " + target + ": ";
   asio::io_context context;
   beast::tcp_stream stream(context);
+  tcp::resolver::results_type endpoints;
   try {
-    tcp::resolver resolver(context);
-    stream.expires_after(timeout_);
-    stream.connect(resolver.resolve(endpoint_.host, endpoint_.port));
-    http::request<http::string_body> request(http::string_to_verb(method), target, kHttpVersion);
-    request.set(http::field::host, endpoint_.host);
-    request.set(http::field::user_agent, "tinynas-farm-client");
-    if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
-    if (!body.empty()) request.set(http::field::content_type, content_type);
-    request.body() = body;
-    request.prepare_payload();
-    stream.expires_after(timeout_);
-    beast::error_code write_error;
-    http::write(stream, request, write_error);
-    // A server that refuses a large body answers before reading all of it; its reply is still
-    // worth reading even when the write did not finish.
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxReplyBytes);
-    stream.expires_after(timeout_);
-    beast::error_code read_error;
-    http::read(stream, buffer, parser, read_error);
-    if (read_error) {
-      throw FarmClientError("farm " + url_ + ": " + method + " " + target + ": " +
-                            (write_error ? write_error.message() : read_error.message()));
-    }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    HttpReply reply;
-    reply.status = static_cast<int>(parser.get().result_int());
-    reply.body = std::move(parser.get().body());
-    return reply;
+    endpoints = tcp::resolver(context).resolve(endpoint_.host, endpoint_.port);
   } catch (const boost::system::system_error& e) {
-    throw FarmClientError("farm " + url_ + ": " + method + " " + target + ": " + e.what());
+    throw FarmClientError(what + e.what());
   }
+  http::request<http::string_body> request(http::string_to_verb(method), target, kHttpVersion);
+  request.set(http::field::host, endpoint_.host);
+  request.set(http::field::user_agent, "tinynas-farm-client");
+  if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
+  if (!body.empty()) request.set(http::field::content_type, content_type);
+  request.body() = body;
+  request.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxReplyBytes);
+  // Asynchronous operations run here to their end: the stream's expiry (the timeout) applies
+  // to asynchronous operations only, and a farm that accepts and never answers must not hang
+  // the caller.
+  beast::error_code connect_error, write_error, read_error;
+  stream.expires_after(timeout_);
+  stream.async_connect(endpoints, [&](beast::error_code connected, const tcp::endpoint&) {
+    if (connected) {
+      connect_error = connected;
+      return;
+    }
+    stream.expires_after(timeout_);
+    http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
+      write_error = written;
+      // A server that refuses a large body answers before reading all of it; its reply is
+      // still worth reading even when the write did not finish.
+      stream.expires_after(timeout_);
+      http::async_read(stream, buffer, parser,
+                       [&](beast::error_code read, std::size_t) { read_error = read; });
+    });
+  });
+  context.run();
+  if (connect_error) throw FarmClientError(what + connect_error.message());
+  if (read_error) {
+    throw FarmClientError(what + (write_error ? write_error.message() : read_error.message()));
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  HttpReply reply;
+  reply.status = static_cast<int>(parser.get().result_int());
+  reply.body = std::move(parser.get().body());
+  return reply;
 }
 
 nlohmann::json FarmClient::get_json(const std::string& target) {

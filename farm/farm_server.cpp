@@ -276,6 +276,10 @@ void FarmServer::stop() {
   for (auto& thread : impl_->threads) {
     if (thread.joinable()) thread.join();
   }
+  // The close posted above may not have run before the threads stopped; a listening socket
+  // would let clients connect to a farm that no longer answers.
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 void serve_farm_until_signal(const FarmConfig& config, BoardFactory factory) {

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "farm/farm_client.h"
+#include "nas/search/farm_pool_measurer.h"
 #include "profiler/profile.h"
 
 namespace tinynas::nas {
@@ -44,28 +44,12 @@ std::string QemuBoardMeasurer::description() const { return "QEMU board " + spec
 
 void QemuBoardMeasurer::idle() { board_.reset(); }
 
-FarmBoardMeasurer::FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs)
-    : url_(std::move(url)), kind_(std::move(kind)), runs_(runs) {
-  farm::check_farm_serves(url_, kind_);  // now, not after stage 1 and the supernet training
-}
-
-profiler::ProfileResult FarmBoardMeasurer::measure(const std::vector<uint8_t>& model,
-                                                   const std::string& name) {
-  farm::FarmProfileOptions options;
-  options.runs = runs_;
-  try {
-    return farm::profile_on_farm(url_, kind_, model, options);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("measuring " + name + " on farm " + url_ + ": " + e.what());
-  }
-}
-
-std::string FarmBoardMeasurer::description() const { return "farm " + url_ + " (" + kind_ + ")"; }
-
-std::unique_ptr<BoardMeasurer> make_board_measurer(const SearchJob& job) {
-  if (!job.farm_url.empty()) {
-    return std::make_unique<FarmBoardMeasurer>(job.farm_url, job.board.kind,
-                                               job.evolution.measure_runs);
+std::unique_ptr<BoardMeasurer> make_board_measurer(
+    const SearchJob& job, const std::function<void(const std::string&)>& warn) {
+  if (!job.farms.empty()) {
+    FarmPoolOptions options;
+    options.runs = job.evolution.measure_runs;
+    return std::make_unique<FarmPoolMeasurer>(job.farms, job.board.kind, warn, options);
   }
   const std::string firmware = profiler::default_firmware_path(job.board);
   if (!std::filesystem::exists(firmware)) {

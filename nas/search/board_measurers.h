@@ -1,7 +1,8 @@
-// The two BoardMeasurer implementations: a QEMU board this process launches (the embedded
-// default when the job names no farm) and a farm reached over HTTP.
+// The BoardMeasurer of a search job: a QEMU board this process launches (the embedded default
+// when the job names no farm), or its farms (nas/search/farm_pool_measurer.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,22 +30,10 @@ class QemuBoardMeasurer : public BoardMeasurer {
   std::unique_ptr<profiler::QemuBoard> board_;
 };
 
-class FarmBoardMeasurer : public BoardMeasurer {
- public:
-  // Throws farm::FarmClientError when the farm does not answer or has no board of `kind`.
-  FarmBoardMeasurer(std::string url, std::string kind, uint32_t runs = 1);
-  profiler::ProfileResult measure(const std::vector<uint8_t>& model,
-                                  const std::string& name) override;
-  std::string description() const override;
-
- private:
-  std::string url_;
-  std::string kind_;
-  uint32_t runs_;
-};
-
-// The job's farm when it names one, else a QEMU board of its kind launched here. Throws when the
-// board's firmware image is missing (naming it and the ways to provide one).
-std::unique_ptr<BoardMeasurer> make_board_measurer(const SearchJob& job);
+// The job's farms when it names any (`warn` says which farm was left out or dropped), else a
+// QEMU board of its kind launched here. Throws when the board's firmware image is missing
+// (naming it and the ways to provide one), or when no farm of the job serves its board kind.
+std::unique_ptr<BoardMeasurer> make_board_measurer(
+    const SearchJob& job, const std::function<void(const std::string&)>& warn = {});
 
 }  // namespace tinynas::nas

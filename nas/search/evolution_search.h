@@ -82,7 +82,9 @@ class EvolutionSearch {
   int hardware_round(const std::vector<std::string>& keys, int count, int generation);
   // After the last generation, while nothing is verified: rounds over all candidates.
   void verify_until_one_passes();
-  void measure(CandidateRecord& record, int generation);
+  // Writes the measured model into the state folder and records its figures.
+  void record_measurement(CandidateRecord& record, const ModelToMeasure& model,
+                          const profiler::ProfileResult& result, int generation);
   void update_predictions();
   const std::vector<latency::OpFeatures>& features(const CandidateRecord& record);
 

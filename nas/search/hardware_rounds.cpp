@@ -31,10 +31,12 @@ void EvolutionSearch::calibrate() {
   std::mt19937_64 rng(seed_ ^ kCalibrationSeedMix);
   const bool may_fuse =
       constraints_.schedule == ScheduleChoice::kJoint && constraints_.peak_sram_bytes.has_value();
-  int measured = 0;
+  // Draw and compile every sample first so that a measurer with several farms runs them side
+  // by side.
+  std::vector<ModelToMeasure> samples;
   int64_t tries = 0;
   const int64_t max_tries = int64_t{settings_.max_tries} * count;
-  while (measured < count) {
+  while (static_cast<int>(samples.size()) < count) {
     if (++tries > max_tries) {
       throw std::runtime_error("latency calibration: no subnet fitting the memory limits in " +
                                std::to_string(max_tries) + " draws");
@@ -42,15 +44,20 @@ void EvolutionSearch::calibrate() {
     const space::SubnetConfig subnet = space::sample_subnet(space_, rng);
     const SubnetCost cost = subnet_cost(space_, subnet, constraints_);
     if (!fits_memory(cost, constraints_)) continue;
+    const int index = static_cast<int>(samples.size());
     // Under a joint schedule every other calibration model runs all its blocks fused, so the
     // fused kernel's cost law is known before a candidate needs it.
-    const bool fused_sample = may_fuse && measured % 2 == 1;
-    const std::vector<uint8_t> bytes =
-        compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + measured),
-                               fused_sample ? compiler::Schedule::kFused : cost.schedule);
-    const std::string name = "calibration " + space::describe_subnet(subnet);
-    latency_.add(name, bytes, board_.measure(bytes, name), -1.0, 0);
-    report_progress(kPhaseCalibration, ++measured, count);
+    const bool fused_sample = may_fuse && index % 2 == 1;
+    samples.push_back(
+        {compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + index),
+                                fused_sample ? compiler::Schedule::kFused : cost.schedule),
+         "calibration " + space::describe_subnet(subnet)});
+  }
+  const std::vector<profiler::ProfileResult> results = board_.measure_all(
+      samples,
+      [&](size_t done) { report_progress(kPhaseCalibration, static_cast<int64_t>(done), count); });
+  for (size_t i = 0; i < samples.size(); ++i) {
+    latency_.add(samples[i].name, samples[i].bytes, results[i], -1.0, 0);
   }
   board_.idle();  // the accuracy evaluations that follow need both cores
   latency_.refit();
@@ -64,10 +71,18 @@ int EvolutionSearch::hardware_round(const std::vector<std::string>& keys, int co
     if (static_cast<int>(chosen.size()) >= count) break;
     if (!r.measured && predicted_feasible(r)) chosen.push_back(key);
   }
-  for (size_t i = 0; i < chosen.size(); ++i) {
-    measure(records_.at(chosen[i]), generation);
-    report_progress(kPhaseHardware, static_cast<int64_t>(i + 1),
+  std::vector<ModelToMeasure> models;
+  for (const std::string& key : chosen) {
+    const CandidateRecord& record = records_.at(key);
+    models.push_back({compiler_.compile(record.subnet, record.cost.schedule),
+                      space::describe_subnet(record.subnet)});
+  }
+  const std::vector<profiler::ProfileResult> results = board_.measure_all(models, [&](size_t done) {
+    report_progress(kPhaseHardware, static_cast<int64_t>(done),
                     static_cast<int64_t>(chosen.size()));
+  });
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    record_measurement(records_.at(chosen[i]), models[i], results[i], generation);
   }
   if (!chosen.empty()) {
     board_.idle();
@@ -93,16 +108,14 @@ void EvolutionSearch::verify_until_one_passes() {
   }
 }
 
-void EvolutionSearch::measure(CandidateRecord& record, int generation) {
-  const std::string name = space::describe_subnet(record.subnet);
-  const std::vector<uint8_t> bytes = compiler_.compile(record.subnet, record.cost.schedule);
-  const profiler::ProfileResult result = board_.measure(bytes, name);
+void EvolutionSearch::record_measurement(CandidateRecord& record, const ModelToMeasure& model,
+                                         const profiler::ProfileResult& result, int generation) {
   const search_results::StateLayout state(options_.state_dir);
   fs::create_directories(state.models_dir());
   const std::string model_file =
       search_results::StateLayout::model_file_name("m" + std::to_string(models_written_++));
-  compiler::write_model_file(state.model_path(model_file).string(), bytes);
-  latency_.add(name, bytes, result, record.predicted_ms, generation);
+  compiler::write_model_file(state.model_path(model_file).string(), model.bytes);
+  latency_.add(model.name, model.bytes, result, record.predicted_ms, generation);
   record.measured =
       make_board_record(result, constraints_, record.predicted_ms, model_file, generation);
 }

@@ -1,6 +1,7 @@
 #include "nas/search/search_job.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -275,6 +276,80 @@ void check_against_board(const config::ObjectReader& root, SearchJob& job) {
   }
 }
 
+const char* const kFarmUrlExpected = "a farm URL http://HOST:PORT";
+
+std::optional<std::string> farm_url(const config::ObjectReader& object, const std::string& key) {
+  const auto url = object.string(key);
+  if (!url) return std::nullopt;
+  try {
+    farm::parse_farm_url(*url);
+  } catch (const std::exception& e) {
+    object.add_error(key, kFarmUrlExpected, "\"" + *url + "\" (" + e.what() + ")");
+    return std::nullopt;
+  }
+  return url;
+}
+
+// One item of "farms": a URL string or {"url", "token" | "token_env"}.
+std::optional<FarmRef> farm_item(const config::ArrayReader& list, size_t index) {
+  if (list.at(index).is_string()) {
+    const auto url = list.string(index);
+    try {
+      farm::parse_farm_url(*url);
+    } catch (const std::exception& e) {
+      list.add_error(index, kFarmUrlExpected, "\"" + *url + "\" (" + e.what() + ")");
+      return std::nullopt;
+    }
+    return FarmRef{*url, {}};
+  }
+  const config::ObjectReader item = list.object(index);
+  if (!item.valid()) return std::nullopt;
+  item.reject_unknown_keys({"url", "token", "token_env"});
+  const auto url = farm_url(item, "url");
+  const auto token = item.string("token", config::kOptional);
+  const auto token_env = item.string("token_env", config::kOptional);
+  if (token && token_env) {
+    item.add_error("token_env", "at most one of \"token\" and \"token_env\"", *token_env);
+    return std::nullopt;
+  }
+  if (!url) return std::nullopt;
+  FarmRef farm{*url, token.value_or("")};
+  if (token_env) {
+    const char* value = std::getenv(token_env->c_str());
+    if (value == nullptr || *value == '\0') {
+      item.add_error("token_env", "the name of a set environment variable",
+                     "\"" + *token_env + "\" (not set)");
+      return std::nullopt;
+    }
+    farm.token = value;
+  }
+  return farm;
+}
+
+void parse_farms(const config::ObjectReader& root, SearchJob& job) {
+  if (root.has("farm") && root.has("farms")) {
+    root.add_error("farms", "either \"farm\" or \"farms\", not both", "both");
+    return;
+  }
+  if (root.has("farm")) {
+    if (const auto url = farm_url(root, "farm")) job.farms.push_back({*url, {}});
+    return;
+  }
+  const auto list = root.array("farms", "a non-empty array of farm URLs or {\"url\", \"token\"}",
+                               config::kOptional, 1);
+  if (!list) return;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto farm = farm_item(*list, i);
+    if (!farm) continue;
+    for (const FarmRef& earlier : job.farms) {
+      if (earlier.url == farm->url) {
+        list->add_error(i, "a farm not listed before", "\"" + farm->url + "\" (listed twice)");
+      }
+    }
+    job.farms.push_back(*farm);
+  }
+}
+
 }  // namespace
 
 space::SearchSpace space_at(const space::SearchSpace& family, double width_multiplier,
@@ -302,8 +377,8 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   job.document = document;
   const config::ObjectReader root(document, "", errors);
   root.reject_unknown_keys({"format", "name", "board", "constraints", "dataset", "space", "stage1",
-                            "supernet", "evolution", "final_training", "farm", "output_dir",
-                            "seed"});
+                            "supernet", "evolution", "final_training", "farm", "farms",
+                            "output_dir", "seed"});
   if (const auto format = root.string("format"); format && *format != kSearchJobFormat) {
     errors.add("format", std::string("\"") + kSearchJobFormat + "\"", "\"" + *format + "\"");
   }
@@ -326,16 +401,7 @@ SearchJob parse_search_job(const nlohmann::json& document, const std::string& ba
   parse_supernet(root, base_dir, job);
   parse_evolution(root, job);
   parse_final_training(root, job);
-  if (root.has("farm")) {
-    if (const auto url = root.string("farm")) {
-      try {
-        farm::parse_farm_url(*url);
-        job.farm_url = *url;
-      } catch (const std::exception& e) {
-        errors.add("farm", "a farm URL http://HOST:PORT", "\"" + *url + "\" (" + e.what() + ")");
-      }
-    }
-  }
+  parse_farms(root, job);
   if (const auto out = root.string("output_dir")) job.output_dir = *out;
   if (const auto seed = root.integer("seed", 0, kMaxSeed, config::kOptional)) {
     job.seed = static_cast<uint64_t>(*seed);

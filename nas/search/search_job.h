@@ -14,7 +14,9 @@
 //    "supernet": {"checkpoint": "runs/x/supernet"} | {"train": {<tinynas-train/1 fields>}},
 //    "evolution": {"population": 100, "generations": 500, ...},
 //    "final_training": {"from": "scratch", "epochs": 4, "learning_rate": 0.1},
-//    "farm": "http://127.0.0.1:8470", "output_dir": "runs/quickstart", "seed": 1}
+//    "farm": "http://127.0.0.1:8470",   (or "farms": ["http://a:8470", {"url": "http://b:8470",
+//                                          "token_env": "FARM_B_TOKEN"}])
+//    "output_dir": "runs/quickstart", "seed": 1}
 #pragma once
 
 #include <cstdint>
@@ -96,6 +98,14 @@ struct FinalTrainingSettings {
   int warmup_epochs = 0;
 };
 
+// A farm the search measures on: "farm" (one URL) or each item of "farms" (a URL, or an object
+// with "url" and at most one of "token" and "token_env", the name of the environment variable
+// that holds it). An empty token means $TINYNAS_FARM_TOKEN, read when the farm is contacted.
+struct FarmRef {
+  std::string url;
+  std::string token;
+};
+
 struct SearchJob {
   std::string job_path;  // "" when parsed from a document
   nlohmann::json document;
@@ -110,7 +120,7 @@ struct SearchJob {
   SupernetSettings supernet;
   EvolutionSettings evolution;
   std::optional<FinalTrainingSettings> final_training;  // absent: ship the supernet's weights
-  std::string farm_url;  // empty: boards are launched in-process (QEMU)
+  std::vector<FarmRef> farms;  // empty: boards are launched in-process (QEMU)
   std::string output_dir;
   uint64_t seed = 1;
 };

@@ -1,6 +1,8 @@
-// Farm files, farm URLs, SHA-256 and the JSON round trip of a profile result.
+// Farm files, farm URLs, the client's timeout, SHA-256 and the JSON round trip of a profile
+// result.
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -118,6 +120,25 @@ TEST(FarmUrl, ParsesHostAndPort) {
   EXPECT_THROW(parse_farm_url("https://x:1"), FarmClientError);
   EXPECT_THROW(parse_farm_url("http://x:1/v1/jobs"), FarmClientError);
   EXPECT_THROW(parse_farm_url("http://:1"), FarmClientError);
+}
+
+// A farm host that accepts connections (the kernel does, on a listening socket) and never
+// answers, as a hung machine does: the request ends with the client's timeout, as an error
+// without an HTTP status (the search then drops that farm).
+TEST(FarmClient, AFarmThatConnectsAndNeverAnswersTimesOut) {
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::acceptor silent(
+      context, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const std::string url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  FarmClient client(url, "", std::chrono::milliseconds(200));
+  try {
+    client.status();
+    ADD_FAILURE() << "no error";
+  } catch (const FarmClientError& e) {
+    EXPECT_EQ(e.http_status(), 0);
+    EXPECT_NE(std::string(e.what()).find("farm " + url + ": GET /v1/status"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Sha256, MatchesTheFipsExamples) {

@@ -18,7 +18,7 @@ namespace {
 std::string measurer_error(const std::string& farm_url, const std::string& kind) {
   SearchJob job;
   job.board = profiler::find_board_spec(kind);
-  job.farm_url = farm_url;
+  job.farms = {{farm_url, {}}};
   try {
     make_board_measurer(job);
   } catch (const std::runtime_error& e) {

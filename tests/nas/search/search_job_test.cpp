@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -49,7 +50,7 @@ TEST(SearchJob, ValidJobParsesWithOnceForAllDefaults) {
   EXPECT_DOUBLE_EQ(job.evolution.mutation_probability, 0.1);
   EXPECT_DOUBLE_EQ(job.evolution.mutation_ratio, 0.5);
   EXPECT_EQ(job.seed, 3u);
-  EXPECT_TRUE(job.farm_url.empty());
+  EXPECT_TRUE(job.farms.empty());
   EXPECT_EQ(job.constraints.schedule, ScheduleChoice::kJoint);
 }
 
@@ -181,6 +182,63 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
               std::string::npos)
         << messages(e);
   }
+}
+
+TEST(SearchJob, FarmsAreOneUrlOrAListOfUrlsAndTokens) {
+  nlohmann::json doc = valid_job();
+  doc["farm"] = "http://127.0.0.1:8470";
+  SearchJob job = parse_search_job(doc, "");
+  ASSERT_EQ(job.farms.size(), 1u);
+  EXPECT_EQ(job.farms[0].url, "http://127.0.0.1:8470");
+  EXPECT_EQ(job.farms[0].token, "");
+
+  doc.erase("farm");
+  ::setenv("TINYNAS_TEST_FARM_B_TOKEN", "secret-b", 1);
+  doc["farms"] = {"http://127.0.0.1:8470",
+                  {{"url", "http://10.0.0.2:8470"}, {"token", "secret-a"}},
+                  {{"url", "http://10.0.0.3:8470"}, {"token_env", "TINYNAS_TEST_FARM_B_TOKEN"}}};
+  job = parse_search_job(doc, "");
+  ASSERT_EQ(job.farms.size(), 3u);
+  EXPECT_EQ(job.farms[1].url, "http://10.0.0.2:8470");
+  EXPECT_EQ(job.farms[1].token, "secret-a");
+  EXPECT_EQ(job.farms[2].token, "secret-b");
+
+  ::unsetenv("TINYNAS_TEST_FARM_UNSET");
+  doc["farm"] = "http://127.0.0.1:8470";
+  doc["farms"] = {"http://127.0.0.1:8470",
+                  {{"url", "https://x:1"}},
+                  {{"url", "http://a:1"}, {"token", "t"}, {"token_env", "T"}},
+                  {{"url", "http://b:1"}, {"token_env", "TINYNAS_TEST_FARM_UNSET"}},
+                  "http://127.0.0.1:8470",
+                  {{"url", "http://c:1"}, {"tokn", "t"}},
+                  7};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    const std::string all = messages(e);
+    EXPECT_NE(all.find("farms: expected either \"farm\" or \"farms\", not both"), std::string::npos)
+        << all;
+  }
+  doc.erase("farm");
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    const std::string all = messages(e);
+    EXPECT_NE(all.find("farms[1].url: expected a farm URL http://HOST:PORT"), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("farms[2].token_env: expected at most one of"), std::string::npos) << all;
+    EXPECT_NE(all.find("farms[3].token_env: expected the name of a set environment variable, "
+                       "found \"TINYNAS_TEST_FARM_UNSET\" (not set)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("farms[4]: expected a farm not listed before"), std::string::npos) << all;
+    EXPECT_NE(all.find("farms[5].tokn"), std::string::npos) << all;
+    EXPECT_NE(all.find("farms[6]: expected an object"), std::string::npos) << all;
+  }
+  doc["farms"] = nlohmann::json::array();
+  EXPECT_THROW(parse_search_job(doc, ""), config::ConfigError);
 }
 
 TEST(SearchJob, SupernetNeedsExactlyOneSourceAndTrainMustNotOverrideJobFields) {
