@@ -47,8 +47,8 @@ void write_idx_files(const testing::TempDir& dir, uint32_t count) {
 
 void run_script(const testing::TempDir& dir, const std::string& arguments) {
   const std::string command = "python3 " + std::string(TINYNAS_SOURCE_DIR) +
-                              "/scripts/fashion-mnist-to-png " + arguments + " --idx " +
-                              dir.str() + " > /dev/null";
+                              "/scripts/fashion-mnist-to-png " + arguments + " --idx " + dir.str() +
+                              " > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
