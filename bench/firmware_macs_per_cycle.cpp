@@ -9,7 +9,11 @@
 // plus a per-op-kind breakdown (pointwise, depthwise, in-place depthwise, ...). Cycles are SysTick
 // counts under QEMU -icount (instruction-count based and deterministic, not a silicon timing).
 //
-//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--json FILE]
+//   firmware_macs_per_cycle [--nets in3,pointwise,depthwise] [--schedule S] [--dsp-only]
+//                           [--json FILE]
+//
+// --schedule plans the nets with another schedule (plain, fused, streamed, patch, auto; default
+// plain), --dsp-only skips the plain-kernel image.
 //
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <cstdio>
@@ -89,7 +93,7 @@ struct BuiltNet {
   int64_t macs = 0;
 };
 
-BuiltNet build_net(const NetSource& source) {
+BuiltNet build_net(const NetSource& source, const compiler::PlannerOptions& planner) {
   BuiltNet net;
   net.source = source;
   const compiler::NetworkSpec spec = source.net_config ? compiler::load_net_config(source.path)
@@ -97,7 +101,7 @@ BuiltNet build_net(const NetSource& source) {
   compiler::BuildOptions build;
   build.seed = kWeightSeed;
   net.graph = compiler::build_graph(spec, build);
-  net.plan = compiler::plan_memory(net.graph, compiler::PlannerOptions{});
+  net.plan = compiler::plan_memory(net.graph, planner);
   net.model = compiler::write_model(net.graph, net.plan);
   net.macs = compiler::graph_macs(net.graph);
   return net;
@@ -166,14 +170,23 @@ std::vector<std::string> split(const std::string& list) {
 int run(int argc, char** argv) {
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
   std::string json_path;
+  compiler::PlannerOptions planner;
+  bool dsp_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
       wanted = split(argv[++i]);
+    } else if (arg == "--schedule" && i + 1 < argc) {
+      planner.schedule = compiler::parse_schedule(argv[++i]);
+    } else if (arg == "--dsp-only") {
+      dsp_only = true;
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--nets in3,pointwise,depthwise] [--json FILE]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--nets in3,pointwise,depthwise] [--schedule S] [--dsp-only] "
+                   "[--json FILE]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -188,9 +201,9 @@ int run(int argc, char** argv) {
       if (s.key == key) source = &s;
     }
     if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
-    const BuiltNet net = build_net(*source);
-    const Measurement plain = measure(net, kPlainBoard);
+    const BuiltNet net = build_net(*source, planner);
     const Measurement dsp = measure(net, kDspBoard);
+    const Measurement plain = dsp_only ? dsp : measure(net, kPlainBoard);
     const double speedup =
         ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {

@@ -45,9 +45,9 @@ void EvolutionSearch::calibrate() {
     // Under a joint schedule every other calibration model runs all its blocks fused, so the
     // fused kernel's cost law is known before a candidate needs it.
     const bool fused_sample = may_fuse && measured % 2 == 1;
-    const std::vector<uint8_t> bytes =
-        compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + measured),
-                               fused_sample ? compiler::Schedule::kFused : cost.schedule);
+    const std::vector<uint8_t> bytes = compile_random_weights(
+        space_, subnet, static_cast<uint32_t>(seed_ + measured),
+        fused_sample ? planner_options(compiler::Schedule::kFused) : planner_options(cost));
     const std::string name = "calibration " + space::describe_subnet(subnet);
     latency_.add(name, bytes, board_.measure(bytes, name), -1.0, 0);
     report_progress(kPhaseCalibration, ++measured, count);
@@ -95,7 +95,7 @@ void EvolutionSearch::verify_until_one_passes() {
 
 void EvolutionSearch::measure(CandidateRecord& record, int generation) {
   const std::string name = space::describe_subnet(record.subnet);
-  const std::vector<uint8_t> bytes = compiler_.compile(record.subnet, record.cost.schedule);
+  const std::vector<uint8_t> bytes = compiler_.compile(record.subnet, planner_options(record.cost));
   const profiler::ProfileResult result = board_.measure(bytes, name);
   const search_results::StateLayout state(options_.state_dir);
   fs::create_directories(state.models_dir());
@@ -116,7 +116,7 @@ const std::vector<latency::OpFeatures>& EvolutionSearch::features(const Candidat
   auto it = features_.find(record.key);
   if (it == features_.end()) {
     const std::vector<uint8_t> bytes = compile_random_weights(
-        space_, record.subnet, static_cast<uint32_t>(seed_), record.cost.schedule);
+        space_, record.subnet, static_cast<uint32_t>(seed_), planner_options(record.cost));
     it = features_
              .emplace(record.key, model_op_features(bytes, space::describe_subnet(record.subnet)))
              .first;
