@@ -19,7 +19,10 @@
 //
 //   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none]
 //                           [--layers depthwise,conv,KEY...|none] [--json FILE]
-//                           [--boards FAST,BASELINE]
+//                           [--boards FAST,BASELINE] [--schedule S] [--dsp-only]
+//
+// --schedule plans the nets with another schedule (plain, fused, streamed, patch, auto; default
+// plain), --dsp-only skips the plain-kernel image.
 //
 // --boards compares two other images on the nets the same way, e.g.
 // qemu-mps3-an547,qemu-mps3-an547-dsp (Cortex-M55: MVE kernels against DSP kernels); the columns
@@ -111,7 +114,7 @@ struct BuiltNet {
   int64_t macs = 0;
 };
 
-BuiltNet build_net(const NetSource& source) {
+BuiltNet build_net(const NetSource& source, const compiler::PlannerOptions& planner) {
   BuiltNet net;
   net.source = source;
   const compiler::NetworkSpec spec = source.net_config ? compiler::load_net_config(source.path)
@@ -119,7 +122,7 @@ BuiltNet build_net(const NetSource& source) {
   compiler::BuildOptions build;
   build.seed = kWeightSeed;
   net.graph = compiler::build_graph(spec, build);
-  net.plan = compiler::plan_memory(net.graph, compiler::PlannerOptions{});
+  net.plan = compiler::plan_memory(net.graph, planner);
   net.model = compiler::write_model(net.graph, net.plan);
   net.macs = compiler::graph_macs(net.graph);
   return net;
@@ -392,6 +395,8 @@ int run(int argc, char** argv) {
   std::string json_path;
   std::string dsp_board = kDspBoard;
   std::string plain_board = kPlainBoard;
+  compiler::PlannerOptions planner;
+  bool dsp_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
@@ -415,6 +420,10 @@ int run(int argc, char** argv) {
         }
         layers.push_back(&*found);
       }
+    } else if (arg == "--schedule" && i + 1 < argc) {
+      planner.schedule = compiler::parse_schedule(argv[++i]);
+    } else if (arg == "--dsp-only") {
+      dsp_only = true;
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
@@ -424,7 +433,8 @@ int run(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--nets in3,pointwise,depthwise|none] "
-                   "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE]\n",
+                   "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE] "
+                   "[--schedule S] [--dsp-only]\n",
                    argv[0]);
       return 2;
     }
@@ -440,9 +450,9 @@ int run(int argc, char** argv) {
       if (s.key == key) source = &s;
     }
     if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
-    const BuiltNet net = build_net(*source);
-    const Measurement plain = measure(net, plain_board);
+    const BuiltNet net = build_net(*source, planner);
     const Measurement dsp = measure(net, dsp_board);
+    const Measurement plain = dsp_only ? dsp : measure(net, plain_board);
     const double speedup =
         ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {
