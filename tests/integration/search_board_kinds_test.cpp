@@ -47,9 +47,10 @@ TEST_P(SearchBoardKinds, JobParsesAndItsBoardMeasuresASubnet) {
 }
 
 INSTANTIATE_TEST_SUITE_P(NewKinds, SearchBoardKinds,
-                         ::testing::Values("qemu-mps2-an385",     // Cortex-M3
-                                           "qemu-mps2-an505",     // Cortex-M33
-                                           "qemu-riscv32-virt"),  // RV32IMAC
+                         ::testing::Values("qemu-mps2-an385",    // Cortex-M3
+                                           "qemu-mps2-an505",    // Cortex-M33
+                                           "qemu-riscv32-virt",  // RV32IMAC
+                                           "qemu-mps3-an547"),   // Cortex-M55 (MVE)
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) {
