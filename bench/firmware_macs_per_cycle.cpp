@@ -28,14 +28,13 @@
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
@@ -187,14 +186,10 @@ Measurement measure(const BuiltNet& net, const std::string& board_kind) {
 
 double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
 
+// A comma-separated list; "none" is the empty one.
 std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  if (list == "none") return items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
+  if (list == "none") return {};
+  return bench::split_list(list);
 }
 
 // ---- single layers: depthwise (issue 20) ----
@@ -408,12 +403,7 @@ int run(int argc, char** argv) {
           for (const LayerSource& source : layer_sources()) layers.push_back(&source);
           continue;
         }
-        const auto found = std::find_if(layer_sources().begin(), layer_sources().end(),
-                                        [&](const LayerSource& s) { return s.key == key; });
-        if (found == layer_sources().end()) {
-          throw std::invalid_argument("--layers: unknown layer or set '" + key + "'");
-        }
-        layers.push_back(&*found);
+        layers.push_back(&bench::find_key(layer_sources(), key, "--layers", "layer or set"));
       }
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
@@ -422,11 +412,10 @@ int run(int argc, char** argv) {
       dsp_board = boards[0];
       plain_board = boards[1];
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--nets in3,pointwise,depthwise|none] "
-                   "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE]\n",
-                   argv[0]);
-      return 2;
+      return bench::usage(
+          argv[0],
+          "[--nets in3,pointwise,depthwise|none] "
+          "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE]");
     }
   }
 
@@ -435,11 +424,7 @@ int run(int argc, char** argv) {
               "cycles", "MACs/cyc", "DSP/plain", "bit-exact");
   std::vector<std::string> notes;
   for (const std::string& key : wanted) {
-    const NetSource* source = nullptr;
-    for (const NetSource& s : net_sources()) {
-      if (s.key == key) source = &s;
-    }
-    if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
+    const NetSource* source = &bench::find_key(net_sources(), key, "--nets", "net");
     const BuiltNet net = build_net(*source);
     const Measurement plain = measure(net, plain_board);
     const Measurement dsp = measure(net, dsp_board);
@@ -498,21 +483,12 @@ int run(int argc, char** argv) {
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   if (depthwise_set) measure_depthwise_layers(depthwise_layers(), report);
   if (!layers.empty()) print_layers(measure_layers(layers), report);
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    if (!out) throw std::runtime_error(json_path + ": cannot write");
-    out << report.dump(2) << "\n";
-  }
+  bench::write_json_report(json_path, report);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "firmware_macs_per_cycle: %s\n", e.what());
-    return 1;
-  }
+  return tinynas::bench::run_bench("firmware_macs_per_cycle", run, argc, argv);
 }
