@@ -1,4 +1,4 @@
-// tinynas import MODEL.tflite -o MODEL.tnm [--schedule plain|fused|patch|auto] [--force]
+// tinynas import MODEL.tflite -o MODEL.tnm [--schedule plain|fused|streamed|patch|auto] [--force]
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,5 @@
 // tinynas memory (--net-config F | --arch F | --tflite F | MODEL.tnm) [--schedule
-// plain|fused|patch|auto]
+// plain|fused|streamed|patch|auto]
 //                [--patch-grid N --patch-split S] [--json]
 #include <fmt/core.h>
 

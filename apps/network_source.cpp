@@ -44,8 +44,15 @@ void add_planner_options(CLI::App& command, NetworkSourceOptions& options) {
                   "how the ops run: plain (op by op), fused (expand -> depthwise -> project "
                   "row-streamed, no expanded tensor in the arena), patch (the first ops patch by "
                   "patch up to a split layer, MCUNetV2; grid and split with the least peak unless "
-                  "--patch-grid/--patch-split say) or auto (the smallest peak); default plain")
-      ->check(CLI::IsMember({"plain", "fused", "patch", "auto"}));
+                  "--patch-grid/--patch-split say), streamed (the first ops row by row across "
+                  "layers, each row computed once) or auto (the smallest peak within "
+                  "--max-mac-overhead); default plain")
+      ->check(CLI::IsMember({"plain", "fused", "streamed", "patch", "auto"}));
+  command
+      .add_option("--max-mac-overhead", options.max_mac_overhead,
+                  "with --schedule auto: the most MACs a schedule may compute beyond the "
+                  "network's, in percent of them (default 10)")
+      ->check(CLI::Range(0.0, 1000.0));
   command.add_flag("--scratch-in-arena", options.scratch_in_arena,
                    "put the scratch buffer inside the arena, time-shared with the tensors "
                    "(auto tries it anyway)");
@@ -95,6 +102,12 @@ compiler::PlannerOptions planner_options(const NetworkSourceOptions& options) {
   planner.in_place_depthwise = !options.no_in_place;
   if (options.schedule) planner.schedule = compiler::parse_schedule(*options.schedule);
   planner.scratch_in_arena = options.scratch_in_arena;
+  if (options.max_mac_overhead) {
+    if (planner.schedule != compiler::Schedule::kAuto) {
+      throw std::invalid_argument("--max-mac-overhead goes with --schedule auto");
+    }
+    planner.max_mac_overhead = *options.max_mac_overhead / 100.0;
+  }
   if (options.patch_grid || options.patch_split) {
     if (!options.patch_grid || !options.patch_split ||
         planner.schedule != compiler::Schedule::kPatch) {

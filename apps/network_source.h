@@ -25,10 +25,11 @@ struct NetworkSourceOptions {
   std::optional<int> resolution;  // overrides / supplies a net config's resolution
   bool no_in_place = false;
   uint32_t seed = 1;
-  std::optional<std::string> schedule;  // --schedule plain|fused|patch|auto; unset: plain
+  std::optional<std::string> schedule;  // --schedule plain|fused|streamed|patch|auto; unset: plain
   bool scratch_in_arena = false;        // --scratch-in-arena
-  std::optional<int> patch_grid;        // --patch-grid (with --schedule patch)
-  std::optional<int> patch_split;       // --patch-split (with --schedule patch)
+  std::optional<double> max_mac_overhead;  // --max-mac-overhead, percent (with --schedule auto)
+  std::optional<int> patch_grid;           // --patch-grid (with --schedule patch)
+  std::optional<int> patch_split;          // --patch-split (with --schedule patch)
 };
 
 // Adds --arch, --net-config, --tflite, --resolution, --no-in-place, --schedule and --seed to

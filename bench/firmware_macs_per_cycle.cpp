@@ -19,7 +19,10 @@
 //
 //   firmware_macs_per_cycle [--nets in3,pointwise,depthwise|none]
 //                           [--layers depthwise,conv,KEY...|none] [--json FILE]
-//                           [--boards FAST,BASELINE]
+//                           [--boards FAST,BASELINE] [--schedule S] [--dsp-only]
+//
+// --schedule plans the nets with another schedule (plain, fused, streamed, patch, auto; default
+// plain), --dsp-only skips the plain-kernel image.
 //
 // --boards compares two other images on the nets the same way, e.g.
 // qemu-mps3-an547,qemu-mps3-an547-dsp (Cortex-M55: MVE kernels against DSP kernels); the columns
@@ -110,7 +113,7 @@ struct BuiltNet {
   int64_t macs = 0;
 };
 
-BuiltNet build_net(const NetSource& source) {
+BuiltNet build_net(const NetSource& source, const compiler::PlannerOptions& planner) {
   BuiltNet net;
   net.source = source;
   const compiler::NetworkSpec spec = source.net_config ? compiler::load_net_config(source.path)
@@ -118,7 +121,7 @@ BuiltNet build_net(const NetSource& source) {
   compiler::BuildOptions build;
   build.seed = kWeightSeed;
   net.graph = compiler::build_graph(spec, build);
-  net.plan = compiler::plan_memory(net.graph, compiler::PlannerOptions{});
+  net.plan = compiler::plan_memory(net.graph, planner);
   net.model = compiler::write_model(net.graph, net.plan);
   net.macs = compiler::graph_macs(net.graph);
   return net;
@@ -387,6 +390,8 @@ int run(int argc, char** argv) {
   std::string json_path;
   std::string dsp_board = kDspBoard;
   std::string plain_board = kPlainBoard;
+  compiler::PlannerOptions planner;
+  bool dsp_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--nets" && i + 1 < argc) {
@@ -405,6 +410,10 @@ int run(int argc, char** argv) {
         }
         layers.push_back(&bench::find_key(layer_sources(), key, "--layers", "layer or set"));
       }
+    } else if (arg == "--schedule" && i + 1 < argc) {
+      planner.schedule = compiler::parse_schedule(argv[++i]);
+    } else if (arg == "--dsp-only") {
+      dsp_only = true;
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else if (arg == "--boards" && i + 1 < argc && split(argv[i + 1]).size() == 2) {
@@ -415,7 +424,8 @@ int run(int argc, char** argv) {
       return bench::usage(
           argv[0],
           "[--nets in3,pointwise,depthwise|none] "
-          "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE]");
+          "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE] "
+          "[--schedule S] [--dsp-only]");
     }
   }
 
@@ -425,9 +435,9 @@ int run(int argc, char** argv) {
   std::vector<std::string> notes;
   for (const std::string& key : wanted) {
     const NetSource* source = &bench::find_key(net_sources(), key, "--nets", "net");
-    const BuiltNet net = build_net(*source);
-    const Measurement plain = measure(net, plain_board);
+    const BuiltNet net = build_net(*source, planner);
     const Measurement dsp = measure(net, dsp_board);
+    const Measurement plain = dsp_only ? dsp : measure(net, plain_board);
     const double speedup =
         ratio(static_cast<double>(plain.result.cycles), static_cast<double>(dsp.result.cycles));
     for (const Measurement* m : {&plain, &dsp}) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/runtime/op_kind_name.h"
+#include "engine/runtime/streamed_executor.h"
 
 namespace tinynas::latency {
 namespace {
@@ -94,6 +95,42 @@ void add_patch_stage_features(const runtime::ModelView& model, std::vector<OpFea
   for (uint16_t i = 1; i < split; ++i) features.push_back(member);
 }
 
+// A streamed stage runs whole when its first op comes up and the board charges it to that op:
+// the first op carries the stage — the MACs and weights of all its ops (the same MACs as op by
+// op: no row is computed twice), its input and output, and as output pixels the rows the stage
+// computes (each row is one kernel call: the per-row overhead) — the other stage ops a dispatch.
+// One class per first op's geometry, like the fused groups.
+void add_streamed_stage_features(const runtime::ModelView& model, uint16_t first, uint16_t count,
+                                 std::vector<OpFeatures>& features) {
+  const runtime::OpInfo first_op = model.op(first);
+  const runtime::OpInfo last_op = model.op(static_cast<uint16_t>(first + count - 1));
+  OpFeatures stage;
+  stage.op_kind = "streamed_stage";
+  stage.op_class = stage.op_kind + geometry(first_op);
+  for (uint16_t k = 0; k < count; ++k) {
+    const runtime::OpInfo op = model.op(static_cast<uint16_t>(first + k));
+    const runtime::TensorInfo output = model.tensor(op.output);
+    if (op.kind == runtime::OpKind::kConv2d || op.kind == runtime::OpKind::kDepthwiseConv2d) {
+      stage.values[kMacs] += op_macs(model, op);
+      stage.values[kWeightBytes] += model.tensor(op.weights).size_bytes;
+    } else {  // adds and pools: one operation per output element
+      stage.values[kMacs] += elements(output);
+    }
+    stage.values[kOutputPixels] += output.shape.h;
+  }
+  stage.values[kInputBytes] = model.tensor(first_op.input0).size_bytes;
+  stage.values[kOutputBytes] = model.tensor(last_op.output).size_bytes;
+  stage.values[kKernelSize] = first_op.kernel_h;
+  stage.values[kStride] = first_op.stride_h;
+  stage.values[kConstant] = 1.0;
+  features.push_back(stage);
+  OpFeatures member;
+  member.op_kind = "streamed_stage_member";
+  member.op_class = member.op_kind;
+  member.values[kConstant] = 1.0;
+  for (uint16_t k = 1; k < count; ++k) features.push_back(member);
+}
+
 }  // namespace
 
 const char* feature_name(int feature) {
@@ -129,6 +166,12 @@ std::vector<OpFeatures> extract_op_features(const runtime::ModelView& model) {
     i = model.patch_split();
   }
   for (; i < model.op_count(); ++i) {
+    if (model.op(i).stream_start()) {
+      const uint16_t count = runtime::streamed_stage_length(model, i);
+      add_streamed_stage_features(model, i, count, features);
+      i = static_cast<uint16_t>(i + count - 1);
+      continue;
+    }
     if (model.op(i).fused_rows()) {
       const uint16_t group_end = static_cast<uint16_t>(i + runtime::kFusedGroupOpCount);
       add_fused_group_features(model, i, features);

@@ -203,10 +203,9 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
   return graph;
 }
 
-std::vector<uint8_t> write_int8_model(const compiler::Graph& graph, compiler::Schedule schedule) {
-  compiler::PlannerOptions options;
-  options.schedule = schedule;
-  return compiler::write_model(graph, compiler::plan_memory(graph, options));
+std::vector<uint8_t> write_int8_model(const compiler::Graph& graph,
+                                      const compiler::PlannerOptions& planner) {
+  return compiler::write_model(graph, compiler::plan_memory(graph, planner));
 }
 
 }  // namespace tinynas::supernet

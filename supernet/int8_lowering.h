@@ -37,6 +37,6 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
 
 // Plans memory and serialises: the bytes of a .tnm file the runtime accepts.
 std::vector<uint8_t> write_int8_model(const compiler::Graph& graph,
-                                      compiler::Schedule schedule = compiler::Schedule::kPlain);
+                                      const compiler::PlannerOptions& planner = {});
 
 }  // namespace tinynas::supernet

@@ -16,18 +16,24 @@ namespace tinynas::compiler {
 
 // How the network's ops run.
 enum class Schedule {
-  kPlain,  // op by op: the expanded tensor lives in the arena
-  kFused,  // every inverted-residual triple (expand 1x1 -> depthwise -> project 1x1)
-           // row-streamed (inverted_residual_rows_s8): its two inner tensors get no arena bytes,
-           // the scratch holds a ring of kernel_h expanded rows instead
-  kPatch,  // the first ops run patch by patch up to a split layer (MCUNetV2, patch_planner.h),
-           // the rest op by op; grid and split as PlannerOptions::patch says, or (left at 0)
-           // the pair with the smallest peak
-  kAuto,   // the smallest peak of plain, fused (per block: fused only where it lowers the peak)
-           // and patch, also patch with fused blocks after the split; the plainer plan on a tie
+  kPlain,     // op by op: the expanded tensor lives in the arena
+  kFused,     // every inverted-residual triple (expand 1x1 -> depthwise -> project 1x1)
+              // row-streamed (inverted_residual_rows_s8): its two inner tensors get no arena bytes,
+              // the scratch holds a ring of kernel_h expanded rows instead
+  kPatch,     // the first ops run patch by patch up to a split layer (MCUNetV2, patch_planner.h),
+              // the rest op by op; grid and split as PlannerOptions::patch says, or (left at 0)
+              // the pair with the smallest peak
+  kStreamed,  // a streamed stage (streamed_planner.h): the first ops row by row, each row
+              // computed once, every inner tensor a ring of the rows its readers still need;
+              // the end of the stage with the smallest peak, fused blocks after it where they
+              // lower the peak
+  kAuto,      // the smallest peak of plain, fused (per block: fused only where it lowers the peak),
+              // streamed and patch, also patch with fused blocks after the split, whose MACs
+              // computed beyond the graph's stay within PlannerOptions::max_mac_overhead; the
+              // plainer plan on a tie
 };
 
-// "plain", "fused", "patch", "auto".
+// "plain", "fused", "streamed", "patch", "auto".
 const char* schedule_name(Schedule schedule);
 // The inverse of schedule_name; throws std::invalid_argument naming the accepted values.
 Schedule parse_schedule(const std::string& name);
@@ -40,6 +46,16 @@ struct PatchConfig {
   bool enabled() const { return grid > 0 && split > 0; }
 };
 
+// A streamed stage: ops [first, last] of the schedule (runtime::kOpFlagStreamed).
+struct StreamedStageRange {
+  int first = 0;
+  int last = 0;
+  int op_count() const { return last - first + 1; }
+};
+
+// The default limit of `auto` on MACs computed beyond the graph's own: 10% of them.
+inline constexpr double kDefaultMaxMacOverhead = 0.10;
+
 struct PlannerOptions {
   bool in_place_depthwise = true;  // run depthwise convs in place where the input dies there
   Schedule schedule = Schedule::kPlain;
@@ -47,6 +63,8 @@ struct PlannerOptions {
   // Put the scratch buffer inside the arena, live only while an op that needs it runs (else it
   // is a separate buffer next to the arena). Auto tries both.
   bool scratch_in_arena = false;
+  // kAuto: the largest mac_overhead / graph_macs a chosen plan may have (a fraction, >= 0).
+  double max_mac_overhead = kDefaultMaxMacOverhead;
 };
 
 struct OpMemory {
@@ -56,6 +74,15 @@ struct OpMemory {
   std::vector<int> live_tensors;  // activation tensors live during the op
   bool in_place = false;
   bool fused_rows = false;  // part of a row-streamed group (the group's work is on its first op)
+  bool streamed = false;    // part of a streamed stage (the stage's work is on its first op)
+};
+
+// One schedule the auto search considered: its peak and the MACs it computes beyond the graph's.
+struct PlanCandidate {
+  std::string schedule;  // "plain", "fused", "streamed+fused", "patch", "patch+fused", ...
+  int64_t peak_sram_bytes = 0;
+  int64_t mac_overhead = 0;
+  bool within_limit = true;  // mac_overhead within PlannerOptions::max_mac_overhead
 };
 
 struct MemoryPlan {
@@ -75,7 +102,8 @@ struct MemoryPlan {
   // Per op: runs as part of a fused group (all three ops of each group; empty means none).
   // The group's inner tensors are not materialised: their offsets are -1.
   std::vector<bool> fused_rows;
-  // kPatch when there is a patch stage, else kFused when some group runs fused (never kAuto).
+  // kPatch when there is a patch stage, else kStreamed when there is a streamed stage, else
+  // kFused when some group runs fused (never kAuto).
   Schedule schedule = Schedule::kPlain;
   // MACs computed beyond the graph's own (graph_macs): row streaming with a ring of kernel_h
   // rows computes every expanded row once (0); a patch stage recomputes the overlap of
@@ -88,6 +116,29 @@ struct MemoryPlan {
   bool tensor_patched(int tensor) const {
     return !patch_region_bytes.empty() && patch_region_bytes[tensor] > 0;
   }
+  // The streamed stages, in schedule order, disjoint, none overlapping a fused group or the
+  // patch stage.
+  std::vector<StreamedStageRange> streamed_stages;
+  // Per tensor: rows of its ring for the outputs of a streamed stage's ops but the last (the
+  // arena holds only that many rows, Storage::kRing); 0 for every other tensor (empty: none).
+  std::vector<int64_t> ring_rows;
+  bool tensor_ring(int tensor) const { return !ring_rows.empty() && ring_rows[tensor] > 0; }
+  bool op_streamed(int op) const {
+    for (const StreamedStageRange& stage : streamed_stages) {
+      if (stage.first <= op && op <= stage.last) return true;
+    }
+    return false;
+  }
+  // Bytes `tensor` occupies in the arena from its offset: one patch's region, its ring, or all.
+  int64_t tensor_arena_bytes(const Graph& graph, int tensor) const {
+    if (tensor_patched(tensor)) return patch_region_bytes[tensor];
+    const TensorShape& shape = graph.tensors[tensor].shape;
+    if (tensor_ring(tensor)) return ring_rows[tensor] * shape.w * shape.c;
+    return graph.tensors[tensor].bytes();
+  }
+  // kAuto: the Pareto front (smallest peak against fewest extra MACs) of the schedules the
+  // search considered, by peak; empty for the other schedules.
+  std::vector<PlanCandidate> pareto_front;
   int64_t peak_sram_bytes() const { return arena_bytes + scratch_bytes; }
   bool scratch_in_arena() const { return arena_scratch_offset >= 0; }
   bool op_fused(int op) const { return !fused_rows.empty() && fused_rows[op]; }

@@ -8,6 +8,7 @@
 #include "engine/compiler/arena_placement.h"
 #include "engine/compiler/patch_planner.h"
 #include "engine/compiler/placement_strategies.h"
+#include "engine/compiler/streamed_planner.h"
 #include "engine/compiler/tensor_lifetimes.h"
 #include "engine/runtime/model_reader.h"
 #include "engine/runtime/op_window.h"
@@ -44,15 +45,17 @@ int64_t op_scratch_bytes(const Graph& graph, const Op& op, bool in_place) {
 }  // namespace
 
 MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& options,
-                         const std::vector<int>& fused_groups, const PatchConfig& patch) {
+                         const std::vector<int>& fused_groups, const PatchConfig& patch,
+                         const std::vector<StreamedStageRange>& streamed_stages) {
   const Graph& graph = validated.graph();
   const int tensor_count = static_cast<int>(graph.tensors.size());
   const int op_count = static_cast<int>(graph.ops.size());
 
   MemoryPlan plan;
-  plan.schedule = patch.enabled()        ? Schedule::kPatch
-                  : fused_groups.empty() ? Schedule::kPlain
-                                         : Schedule::kFused;
+  plan.schedule = patch.enabled()            ? Schedule::kPatch
+                  : !streamed_stages.empty() ? Schedule::kStreamed
+                  : fused_groups.empty()     ? Schedule::kPlain
+                                             : Schedule::kFused;
   plan.offsets.assign(tensor_count, -1);
   plan.in_place.assign(op_count, false);
   plan.op_scratch.assign(op_count, 0);
@@ -78,13 +81,28 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
       plan.patch_region_bytes[graph.ops[k].output] = patch_facts.region_bytes[k];
     }
   }
-  auto arena_bytes_of = [&](int tensor) {
-    return plan.tensor_patched(tensor) ? plan.patch_region_bytes[tensor]
-                                       : graph.tensors[tensor].bytes();
-  };
+  // Streamed stages: ring rows, gather scratch, and where each stage's output may start.
+  std::vector<bool> op_streamed(op_count, false);
+  std::vector<int64_t> stream_scratch(op_count, 0);
+  std::vector<int> stream_over_input(op_count, kNoTensorIndex);  // last op -> its stage input
+  std::vector<int64_t> stream_lead(op_count, 0);
+  plan.streamed_stages = streamed_stages;
+  if (!streamed_stages.empty()) plan.ring_rows.assign(tensor_count, 0);
+  for (const StreamedStageRange& stage : streamed_stages) {
+    const StreamedStageFacts facts = streamed_stage_facts(graph, stage);
+    for (int k = stage.first; k <= stage.last; ++k) {
+      op_streamed[k] = true;
+      stream_scratch[k] = facts.op_scratch[k - stage.first];
+      if (k < stage.last) plan.ring_rows[graph.ops[k].output] = facts.ring_rows[k - stage.first];
+    }
+    stream_over_input[stage.last] = graph.ops[stage.first].inputs[0];
+    stream_lead[stage.last] = facts.output_lead_bytes;
+  }
+  auto arena_bytes_of = [&](int tensor) { return plan.tensor_arena_bytes(graph, tensor); };
 
   // Lifetimes.
-  const TensorLifetimes lifetimes = tensor_lifetimes(validated, fused_groups, split);
+  const TensorLifetimes lifetimes =
+      tensor_lifetimes(validated, fused_groups, split, streamed_stages);
   plan.first_use = lifetimes.first_use;
   plan.last_use = lifetimes.last_use;
 
@@ -119,13 +137,32 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
       buffers[buffer_of[input]].tensors.push_back(op.output);
       continue;
     }
-    const bool in_place = i >= split && !plan.fused_rows[i] && options.in_place_depthwise &&
-                          op.allow_in_place && op.kind == OpKind::kDepthwiseConv2d &&
+    const bool in_place = i >= split && !plan.fused_rows[i] && !op_streamed[i] &&
+                          options.in_place_depthwise && op.allow_in_place &&
+                          op.kind == OpKind::kDepthwiseConv2d &&
                           graph.tensors[op.output].shape.c == graph.tensors[input].shape.c &&
                           buffer_dies_at(buffer_of[input], i) &&
                           graph.tensors[op.output].bytes() <= graph.tensors[input].bytes();
     plan.in_place[i] = in_place;
     const bool split_over_input = i + 1 == split && plan.last_use[graph.input] == split - 1;
+    // A streamed stage's output over its input's dead rows: when the input dies in the stage
+    // and its buffer holds nothing else, or only tensors dead before the stage and the input
+    // starts far enough into the buffer.
+    const int stage_input = stream_over_input[i];
+    const int64_t lead = align_up(stream_lead[i], kTensorAlignment);
+    bool stream_over = stage_input != kNoTensorIndex && plan.last_use[stage_input] == i &&
+                       stage_input != graph.output && buffer_of[stage_input] != kNoTensorIndex;
+    bool stream_alone = false;
+    if (stream_over) {
+      const std::vector<int>& members = buffers[buffer_of[stage_input]].tensors;
+      stream_alone = members.size() == 1 && shift[stage_input] == 0;
+      const int stage_first = plan.first_use[op.output];
+      bool others_dead = shift[stage_input] >= lead;
+      for (int member : members) {
+        if (member != stage_input && plan.last_use[member] >= stage_first) others_dead = false;
+      }
+      stream_over = stream_alone || others_dead;
+    }
     if (in_place) {
       buffer_of[op.output] = buffer_of[input];
       shift[op.output] = shift[input];
@@ -134,6 +171,11 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
       buffer_of[op.output] = buffer_of[graph.input];
       shift[graph.input] = align_up(patch_facts.split_output_lead_bytes, kTensorAlignment);
       buffers[buffer_of[graph.input]].tensors.push_back(op.output);
+    } else if (stream_over) {
+      buffer_of[op.output] = buffer_of[stage_input];
+      if (stream_alone) shift[stage_input] = lead;
+      shift[op.output] = shift[stage_input] - lead;
+      buffers[buffer_of[stage_input]].tensors.push_back(op.output);
     } else {
       new_buffer(op.output);
     }
@@ -150,6 +192,7 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
       plan.op_scratch[i] = group_start ? fused_group_scratch_bytes(graph, graph.ops[i + 1]) : 0;
     }
     if (i < split) plan.op_scratch[i] += patch_facts.op_scratch[i];
+    plan.op_scratch[i] += stream_scratch[i];
   }
   const int64_t largest_scratch = *std::max_element(plan.op_scratch.begin(), plan.op_scratch.end());
   int scratch_buffer = kNoTensorIndex;
@@ -226,6 +269,7 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
     memory.scratch_bytes = plan.op_scratch[i];
     memory.in_place = plan.in_place[i];
     memory.fused_rows = plan.fused_rows[i];
+    memory.streamed = op_streamed[i];
     memory.live_bytes = live_bytes[i];
     for (int t = 0; t < tensor_count; ++t) {
       if (buffer_of[t] != kNoTensorIndex && plan.first_use[t] <= i && i <= plan.last_use[t]) {

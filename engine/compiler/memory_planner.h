@@ -19,6 +19,10 @@
 //    every stage tensor but the split output needs only its largest per-patch region in the
 //    arena. Stage ops' scratch is their largest gathered window; nothing in the stage runs in
 //    place or fused.
+// 7. Streamed stages (streamed_planner.h): every inner tensor of a stage needs only its ring of
+//    rows in the arena; the stage output may start below the stage input and take its dead rows
+//    (as the split output does); stage ops' scratch is their largest gathered window; nothing in
+//    a stage runs in place or fused.
 #pragma once
 
 #include <vector>
@@ -29,8 +33,11 @@
 namespace tinynas::compiler {
 
 // The plan with exactly `fused_groups` (expand op indices from find_fused_groups, none inside
-// the patch stage) row-streamed, and `patch` (none, or one without a patch_stage_problem).
+// the patch stage or a streamed stage) row-streamed, `patch` (none, or one without a
+// patch_stage_problem) and `streamed_stages` (each without a streamed_stage_problem, disjoint,
+// after the patch stage).
 MemoryPlan plan_schedule(const ValidatedGraph& graph, const PlannerOptions& options,
-                         const std::vector<int>& fused_groups, const PatchConfig& patch = {});
+                         const std::vector<int>& fused_groups, const PatchConfig& patch = {},
+                         const std::vector<StreamedStageRange>& streamed_stages = {});
 
 }  // namespace tinynas::compiler

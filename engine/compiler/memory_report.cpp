@@ -129,6 +129,8 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
   report.schedule = plan.schedule;
   report.mac_overhead = plan.mac_overhead;
   report.patch = plan.patch;
+  report.streamed_stages = plan.streamed_stages;
+  report.pareto_front = plan.pareto_front;
   report.scratch_in_arena = plan.scratch_in_arena();
   report.arena_scratch_bytes = plan.arena_scratch_bytes;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
@@ -143,6 +145,7 @@ MemoryReport make_memory_report(const Graph& graph, const MemoryPlan& plan) {
       row.scratch_bytes = plan.per_op[i].scratch_bytes;
       row.in_place = plan.per_op[i].in_place;
       row.fused_rows = plan.per_op[i].fused_rows;
+      row.streamed = plan.per_op[i].streamed;
     }
     row.patched = static_cast<int>(i) < plan.patch.split;
     report.ops.push_back(std::move(row));
@@ -172,6 +175,21 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
   } else {
     json["patch"] = nullptr;
   }
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (const StreamedStageRange& stage : report.streamed_stages) {
+    stages.push_back({{"first_op", stage.first}, {"last_op", stage.last}});
+  }
+  json["streamed_stages"] = stages;
+  if (!report.pareto_front.empty()) {
+    nlohmann::ordered_json front = nlohmann::ordered_json::array();
+    for (const PlanCandidate& point : report.pareto_front) {
+      front.push_back({{"schedule", point.schedule},
+                       {"peak_sram_bytes", point.peak_sram_bytes},
+                       {"mac_overhead", point.mac_overhead},
+                       {"within_limit", point.within_limit}});
+    }
+    json["pareto_front"] = front;
+  }
   nlohmann::ordered_json ops = nlohmann::ordered_json::array();
   for (const OpReportRow& row : report.ops) {
     nlohmann::ordered_json entry;
@@ -185,6 +203,7 @@ nlohmann::ordered_json to_json(const MemoryReport& report) {
     entry["in_place"] = row.in_place;
     entry["fused"] = row.fused_rows;
     entry["patched"] = row.patched;
+    entry["streamed"] = row.streamed;
     ops.push_back(entry);
   }
   json["ops"] = ops;
@@ -222,6 +241,9 @@ std::string format_memory_report(const MemoryReport& report) {
         << report.patch.grid << " patches; MAC overhead " << with_thousands(report.mac_overhead)
         << " = " << share.str() << "% of the MACs, recomputed where patches overlap)\n\n";
   } else {
+    for (const StreamedStageRange& stage : report.streamed_stages) {
+      out << " (ops " << stage.first << "-" << stage.last << " streamed row by row)";
+    }
     out << " (MAC overhead " << with_thousands(report.mac_overhead)
         << ": row streaming recomputes nothing)\n\n";
   }

@@ -24,6 +24,7 @@ struct OpReportRow {
   bool in_place = false;
   bool fused_rows = false;  // part of a row-streamed inverted-residual group
   bool patched = false;     // runs patch by patch (inside the patch stage)
+  bool streamed = false;    // runs row by row inside a streamed stage
 };
 
 struct MemoryReport {
@@ -45,8 +46,10 @@ struct MemoryReport {
   Schedule schedule = Schedule::kPlain;  // how inverted-residual blocks run (memory_plan.h)
   int64_t mac_overhead = 0;              // MACs beyond `macs` the schedule computes (0: none)
   PatchConfig patch;                     // the patch stage (grid x grid patches, split ops)
-  bool scratch_in_arena = false;         // the scratch is part of the arena (scratch_bytes 0)
-  int64_t arena_scratch_bytes = 0;       // then: its size inside the arena
+  std::vector<StreamedStageRange> streamed_stages;  // ops run row-streamed across layers
+  std::vector<PlanCandidate> pareto_front;          // auto: peak vs extra MACs considered
+  bool scratch_in_arena = false;    // the scratch is part of the arena (scratch_bytes 0)
+  int64_t arena_scratch_bytes = 0;  // then: its size inside the arena
   std::vector<OpReportRow> ops;
 };
 

@@ -8,6 +8,7 @@
 #include "engine/compiler/patch_planner.h"
 #include "engine/compiler/tensor_lifetimes.h"
 #include "engine/runtime/op_window.h"
+#include "engine/runtime/streamed_executor.h"
 
 namespace tinynas::compiler {
 
@@ -29,8 +30,9 @@ ImportedModel import_model(const runtime::ModelView& model) {
       tensor.data.assign(data, data + info.size_bytes);
     }
     graph.add_tensor(std::move(tensor));
-    const bool in_arena =
-        info.storage == runtime::Storage::kArena || info.storage == runtime::Storage::kPatched;
+    const bool in_arena = info.storage == runtime::Storage::kArena ||
+                          info.storage == runtime::Storage::kPatched ||
+                          info.storage == runtime::Storage::kRing;
     plan.offsets.push_back(in_arena ? info.offset : -1);
   }
   graph.input = model.input_tensor();
@@ -76,7 +78,22 @@ ImportedModel import_model(const runtime::ModelView& model) {
     if (plan.fused_rows[i]) fused_groups.push_back(i);
   }
   if (!fused_groups.empty()) plan.schedule = Schedule::kFused;
-  const TensorLifetimes lifetimes = tensor_lifetimes(validated, fused_groups, model.patch_split());
+  // Streamed stages: from each start flag through the ops that continue it.
+  for (uint16_t i = 0; i < model.op_count(); ++i) {
+    if (!model.op(i).stream_start()) continue;
+    const int last = i + runtime::streamed_stage_length(model, i) - 1;
+    plan.streamed_stages.push_back(StreamedStageRange{i, last});
+  }
+  if (!plan.streamed_stages.empty()) {
+    plan.schedule = Schedule::kStreamed;
+    plan.ring_rows.assign(graph.tensors.size(), 0);
+    for (uint16_t t = 0; t < model.tensor_count(); ++t) {
+      const runtime::TensorInfo info = model.tensor(t);
+      if (info.storage == runtime::Storage::kRing) plan.ring_rows[t] = info.ring_rows;
+    }
+  }
+  const TensorLifetimes lifetimes =
+      tensor_lifetimes(validated, fused_groups, model.patch_split(), plan.streamed_stages);
   plan.first_use = lifetimes.first_use;
   plan.last_use = lifetimes.last_use;
   if (model.patch_split() > 0) {
@@ -104,6 +121,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
     memory.scratch_bytes = plan.op_scratch[i];
     memory.in_place = plan.in_place[i];
     memory.fused_rows = plan.fused_rows[i];
+    memory.streamed = plan.op_streamed(static_cast<int>(i));
     const int op_index = static_cast<int>(i);
     // Live tensors may share bytes (an in-place output its input's, a view its input's, the split
     // output the graph input's dead rows): the live bytes are their union.
@@ -116,8 +134,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
       if (!(memory.in_place && static_cast<int>(t) == graph.ops[i].output)) {
         memory.live_tensors.push_back(static_cast<int>(t));
       }
-      const int64_t bytes = plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
-                                                                     : graph.tensors[t].bytes();
+      const int64_t bytes = plan.tensor_arena_bytes(graph, static_cast<int>(t));
       ranges.emplace_back(plan.offsets[t], plan.offsets[t] + bytes);
     }
     std::sort(ranges.begin(), ranges.end());

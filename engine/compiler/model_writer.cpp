@@ -9,6 +9,7 @@
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
 #include "engine/compiler/quantization.h"
+#include "engine/compiler/streamed_planner.h"
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/model_reader.h"
 
@@ -100,11 +101,46 @@ void check_patch_stage(const Graph& graph, const MemoryPlan& plan) {
   }
 }
 
+// The plan's streamed stages are ones the graph can run, in order, with at least the ring rows
+// their geometry needs.
+void check_streamed_stages(const Graph& graph, const MemoryPlan& plan) {
+  if (plan.streamed_stages.empty()) return;
+  if (plan.ring_rows.size() != graph.tensors.size()) {
+    fail("memory plan gives " + std::to_string(plan.ring_rows.size()) +
+         " ring sizes, but the graph has " + std::to_string(graph.tensors.size()) + " tensors");
+  }
+  int previous_last = plan.patch.split - 1;
+  for (const StreamedStageRange& stage : plan.streamed_stages) {
+    const std::string problem = streamed_stage_problem(graph, stage);
+    if (!problem.empty()) fail("memory plan's streamed stage: " + problem);
+    if (stage.first <= previous_last) {
+      fail("memory plan's streamed stage at " + describe_op(graph, stage.first) +
+           " overlaps an earlier stage");
+    }
+    previous_last = stage.last;
+    const StreamedStageFacts facts = streamed_stage_facts(graph, stage);
+    for (int k = stage.first; k <= stage.last; ++k) {
+      const int tensor = graph.ops[k].output;
+      const int64_t need = facts.ring_rows[k - stage.first];
+      if (k < stage.last && plan.ring_rows[tensor] < need) {
+        fail("memory plan gives " + describe_tensor(graph, tensor) + " a ring of " +
+             std::to_string(plan.ring_rows[tensor]) + " rows, its readers need " +
+             std::to_string(need));
+      }
+      if (plan.in_place[k] || plan.op_fused(k)) {
+        fail("memory plan runs " + describe_op(graph, k) +
+             " in place or fused inside a streamed stage");
+      }
+    }
+  }
+}
+
 void check_plan(const Graph& graph, const MemoryPlan& plan) {
   const size_t tensors = graph.tensors.size();
   const size_t ops = graph.ops.size();
   check_fused_groups(graph, plan);
   check_patch_stage(graph, plan);
+  check_streamed_stages(graph, plan);
   const std::vector<bool> streamed = streamed_tensors(graph, plan);
   if (plan.offsets.size() != tensors || plan.in_place.size() != ops ||
       plan.op_scratch.size() != ops) {
@@ -121,8 +157,7 @@ void check_plan(const Graph& graph, const MemoryPlan& plan) {
   for (size_t t = 0; t < tensors; ++t) {
     if (graph.tensors[t].is_constant || streamed[t]) continue;
     const int64_t offset = plan.offsets[t];
-    const int64_t bytes = plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t]
-                                                                   : graph.tensors[t].bytes();
+    const int64_t bytes = plan.tensor_arena_bytes(graph, static_cast<int>(t));
     if (offset < 0 || offset + bytes > plan.arena_bytes) {
       fail("memory plan puts " + describe_tensor(graph, static_cast<int>(t)) + " (" +
            std::to_string(bytes) + " B) at arena offset " + std::to_string(offset) +
@@ -213,16 +248,19 @@ int64_t layout_pool(const Graph& graph, std::vector<OpConstants>* layout) {
   return size;
 }
 
-// `patch_region_bytes` > 0: a tensor inside the patch stage, with that many bytes per patch.
+// `patch_region_bytes` > 0: a tensor inside the patch stage, with that many bytes per patch;
+// `ring_rows` > 0: an inner tensor of a streamed stage, a ring of that many rows.
 void write_tensor_record(ByteWriter& out, uint32_t at, const Tensor& t, uint32_t offset,
-                         bool streamed, int64_t patch_region_bytes) {
+                         bool streamed, int64_t patch_region_bytes, int64_t ring_rows) {
   namespace tr = rt::tensor_record;
   out.u8(at + tr::kDType, static_cast<uint8_t>(rt::DType::kInt8));
   const rt::Storage storage = t.is_constant            ? rt::Storage::kConstant
                               : streamed               ? rt::Storage::kStreamed
                               : patch_region_bytes > 0 ? rt::Storage::kPatched
+                              : ring_rows > 0          ? rt::Storage::kRing
                                                        : rt::Storage::kArena;
   out.u32(at + tr::kPatchRegionBytes, static_cast<uint32_t>(patch_region_bytes));
+  out.u16(at + tr::kRingRows, static_cast<uint32_t>(ring_rows));
   out.u8(at + tr::kStorage, static_cast<uint8_t>(storage));
   const int dims[] = {t.shape.n, t.shape.h, t.shape.w, t.shape.c};
   for (uint32_t d = 0; d < 4; ++d) out.u16(at + tr::kDims + 2 * d, static_cast<uint32_t>(dims[d]));
@@ -296,8 +334,12 @@ void write_op_record(ByteWriter& out, uint32_t at, const Graph& graph, int index
   const Tensor& in = graph.tensors[op.inputs[0]];
   const Tensor& o = graph.tensors[op.output];
   out.u8(at + orc::kKind, static_cast<uint8_t>(op.kind));
-  const uint8_t flags = (plan.in_place[index] ? rt::kOpFlagInPlace : 0) |
-                        (plan.op_fused(index) ? rt::kOpFlagFusedRows : 0);
+  uint8_t flags = (plan.in_place[index] ? rt::kOpFlagInPlace : 0) |
+                  (plan.op_fused(index) ? rt::kOpFlagFusedRows : 0);
+  for (const StreamedStageRange& stage : plan.streamed_stages) {
+    if (index < stage.first || index > stage.last) continue;
+    flags |= rt::kOpFlagStreamed | (index == stage.first ? rt::kOpFlagStreamStart : 0);
+  }
   out.u8(at + orc::kFlags, flags);
   const ActivationRange range = activation_range(op.activation, o.scale, o.zero_point);
   out.i8(at + orc::kActivationMin, range.min);
@@ -436,7 +478,8 @@ std::vector<uint8_t> write_model(const ValidatedGraph& validated, const MemoryPl
       }
     }
     write_tensor_record(out, tensor_table + t * rt::kTensorRecordSize, tensor, offset, streamed[t],
-                        plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t] : 0);
+                        plan.tensor_patched(static_cast<int>(t)) ? plan.patch_region_bytes[t] : 0,
+                        plan.tensor_ring(static_cast<int>(t)) ? plan.ring_rows[t] : 0);
   }
   bool any_in_place = false;
   bool any_fused = false;
@@ -470,6 +513,8 @@ std::vector<uint8_t> write_model(const ValidatedGraph& validated, const MemoryPl
           (any_in_place ? static_cast<uint32_t>(rt::kModelFlagInPlaceDepthwise) : 0u) |
               (any_fused ? static_cast<uint32_t>(rt::kModelFlagFusedRows) : 0u) |
               (plan.patch.enabled() ? static_cast<uint32_t>(rt::kModelFlagPatchStage) : 0u) |
+              (plan.streamed_stages.empty() ? 0u
+                                            : static_cast<uint32_t>(rt::kModelFlagStreamedStages)) |
               (graph.real_input ? static_cast<uint32_t>(rt::kModelFlagRealInput) : 0u) |
               (graph.real_output ? static_cast<uint32_t>(rt::kModelFlagRealOutput) : 0u));
   if (plan.scratch_in_arena()) {

@@ -7,7 +7,8 @@
 namespace tinynas::compiler {
 
 TensorLifetimes tensor_lifetimes(const ValidatedGraph& validated,
-                                 const std::vector<int>& fused_groups, int patch_split) {
+                                 const std::vector<int>& fused_groups, int patch_split,
+                                 const std::vector<StreamedStageRange>& streamed_stages) {
   const Graph& graph = validated.graph();
   const int op_count = static_cast<int>(graph.ops.size());
   TensorLifetimes lifetimes;
@@ -27,6 +28,12 @@ TensorLifetimes tensor_lifetimes(const ValidatedGraph& validated,
     const int input = graph.ops[first].inputs[0];
     last_use[input] = std::max(last_use[input], last);
     first_use[graph.ops[last].output] = first;
+  }
+  for (const StreamedStageRange& stage : streamed_stages) {
+    for (int k = stage.first; k <= stage.last; ++k) {
+      for (int input : graph.ops[k].inputs) last_use[input] = std::max(last_use[input], stage.last);
+      first_use[graph.ops[k].output] = stage.first;
+    }
   }
   if (patch_split > 0) {
     last_use[graph.input] = std::max(last_use[graph.input], patch_split - 1);

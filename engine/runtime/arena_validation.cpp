@@ -27,6 +27,8 @@ int32_t Validator::last_reader(uint16_t t, int32_t produced_by) const {
     role = fused ? next_fused_role(role) : FusedRole::kNone;
     if (k <= produced_by || !op_reads(static_cast<uint16_t>(k), t)) continue;
     last = role == FusedRole::kExpand ? k + kFusedGroupOpCount - 1 : k;
+    // A streamed stage reads its inputs, row by row, until its last op's last row.
+    if (op_streamed(k)) last = stage_last(k);
   }
   return last;
 }
@@ -61,7 +63,8 @@ Status Validator::check_arena_sharing() {
     // stage reads the input and the geometry says the rows are dead (split_may_overlap_input_).
     const bool input_dies_in_stage = j < 0 && patch_split > 0 && last <= patch_split - 1;
     if (j < 0 && last < patch_split - 1) last = patch_split - 1;
-    const int32_t first_writer = t == split_output ? 0 : j + 1;
+    // A streamed stage's ops write their rows in turns, from the stage's first op on.
+    const int32_t first_writer = t == split_output ? 0 : op_streamed(j) ? stage_first(j) : j + 1;
     for (int32_t i = first_writer; i <= last && i < first_bad_op; ++i) {
       const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(i)));
       if (op.output == t) continue;  // the split op writing its own output
@@ -74,12 +77,19 @@ Status Validator::check_arena_sharing() {
         continue;
       }
       if (input_dies_in_stage && op.output == split_output && split_may_overlap_input_) continue;
+      // A streamed stage's output may be written over its input's dead rows.
+      if (op.streamed() && !stage_continues(i) && j < stage_first(i) &&
+          decode_op_record(op_record(static_cast<uint16_t>(stage_first(i)))).input0 == t &&
+          streamed_output_may_overlap(stage_first(i), i)) {
+        continue;
+      }
       const bool dies_here = i == last && !model_output;  // op `last` reads t
       const bool in_place_input = op.in_place() && op.input0 == t;
       // (Not inside the patch stage: there an add's input and output regions need not have
       // the same shape, so sharing bytes would mix up pixels.)
       const bool add_alias = op.kind == OpKind::kAdd && !in_patch_stage(static_cast<uint16_t>(i)) &&
-                             live.offset == out.offset && live.size_bytes == out.size_bytes;
+                             !op.streamed() && live.offset == out.offset &&
+                             live.size_bytes == out.size_bytes;
       if (!(dies_here && (in_place_input || add_alias))) first_bad_op = i;
     }
   }
@@ -102,7 +112,7 @@ Status Validator::check_arena_scratch_sharing() {
     const uint16_t t = j < 0 ? header_.input : op_output(static_cast<uint16_t>(j));
     const TensorInfo live = tensor(t);
     if (live.storage == Storage::kStreamed) continue;
-    int32_t birth = j < 0 ? 0 : j;
+    int32_t birth = j < 0 ? 0 : op_streamed(j) ? stage_first(j) : j;
     if (patch_split > 0 && j == patch_split - 1) birth = 0;
     if (j >= kFusedGroupOpCount - 1) {
       const OpInfo op = decode_op_record(op_record(static_cast<uint16_t>(j)));

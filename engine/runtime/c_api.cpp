@@ -35,6 +35,7 @@ static_assert(TNM_NOT_INITIALIZED == static_cast<int>(Status::kNotInitialized));
 static_assert(TNM_ARENA_OVERLAP == static_cast<int>(Status::kArenaOverlap));
 static_assert(TNM_BAD_FUSED_GROUP == static_cast<int>(Status::kBadFusedGroup));
 static_assert(TNM_BAD_PATCH_STAGE == static_cast<int>(Status::kBadPatchStage));
+static_assert(TNM_BAD_STREAMED_STAGE == static_cast<int>(Status::kBadStreamedStage));
 
 // The C observer has the same members in the same order as OpObserver.
 static_assert(sizeof(tnm_op_observer) == sizeof(OpObserver));

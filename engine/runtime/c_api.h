@@ -46,7 +46,8 @@ typedef enum tnm_status {
   TNM_NOT_INITIALIZED,
   TNM_ARENA_OVERLAP,
   TNM_BAD_FUSED_GROUP,
-  TNM_BAD_PATCH_STAGE
+  TNM_BAD_PATCH_STAGE,
+  TNM_BAD_STREAMED_STAGE
 } tnm_status;
 
 /* Where validation failed: section 0 file, 1 header, 2 tensor table, 3 op table, 4 constant

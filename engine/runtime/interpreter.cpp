@@ -2,6 +2,7 @@
 
 #include "engine/runtime/kernel_params.h"
 #include "engine/runtime/patch_executor.h"
+#include "engine/runtime/streamed_executor.h"
 
 namespace tinynas::runtime {
 ConvStage Interpreter::conv_stage(const OpInfo& op) const {
@@ -75,6 +76,8 @@ Status Interpreter::invoke(const OpObserver* observer) {
   int fused_ops_pending = 0;
   // Likewise the patch stage runs whole, patch by patch, when op 0 comes up.
   const uint16_t patch_split = model_.patch_split();
+  // And a streamed stage runs whole when its first op comes up.
+  uint16_t streamed_ops_pending = 0;
   for (uint16_t i = 0; i < model_.op_count(); ++i) {
     if (observer != nullptr && observer->begin != nullptr) observer->begin(observer->ctx, i);
     const OpInfo op = model_.op(i);
@@ -82,6 +85,12 @@ Status Interpreter::invoke(const OpObserver* observer) {
       if (i == 0) run_patch_stage(model_, arena_, scratch_);
     } else if (fused_ops_pending > 0) {
       --fused_ops_pending;
+    } else if (streamed_ops_pending > 0) {
+      --streamed_ops_pending;
+    } else if (op.stream_start()) {
+      const uint16_t count = streamed_stage_length(model_, i);
+      run_streamed_stage(model_, i, count, arena_, scratch_);
+      streamed_ops_pending = static_cast<uint16_t>(count - 1);
     } else if (op.fused_rows()) {
       run_fused_group(i);
       fused_ops_pending = kFusedGroupOpCount - 1;
@@ -127,20 +136,7 @@ void Interpreter::run_op(const OpInfo& op) {
       return;
     }
     case OpKind::kAdd: {
-      const TensorInfo input1 = model_.tensor(op.input1);
-      AddParams params;
-      params.input0_offset = -input.zero_point;
-      params.input0_multiplier = op.input0_multiplier;
-      params.input0_shift = op.input0_shift;
-      params.input1_offset = -input1.zero_point;
-      params.input1_multiplier = op.input1_multiplier;
-      params.input1_shift = op.input1_shift;
-      params.left_shift = op.left_shift;
-      params.output_offset = output.zero_point;
-      params.output_multiplier = op.output_multiplier;
-      params.output_shift = op.output_shift;
-      params.activation_min = op.activation_min;
-      params.activation_max = op.activation_max;
+      const AddParams params = add_params(op, input, model_.tensor(op.input1), output);
       add_s8(params, input_data, arena_tensor(op.input1), output_data, output.shape.elements());
       return;
     }

@@ -1,5 +1,5 @@
 // The kernels' parameter structs (kernels.h) filled from a validated op record, shared by the
-// interpreter and the patch executor.
+// interpreter, the patch executor and the streamed executor.
 #pragma once
 
 #include "engine/runtime/kernels.h"
@@ -7,6 +7,15 @@
 #include "engine/runtime/op_window.h"
 
 namespace tinynas::runtime {
+
+// An activation shape (batch 1), e.g. the rows or region a kernel call covers.
+inline Shape make_shape(int32_t h, int32_t w, int32_t c) {
+  Shape shape;
+  shape.h = h;
+  shape.w = w;
+  shape.c = c;
+  return shape;
+}
 
 // Convolution, depthwise and fully connected: offsets from the input's and output's zero
 // points, stride and leading padding, the fused activation clamp.
@@ -18,6 +27,25 @@ inline ConvParams conv_params(const OpInfo& op, const TensorInfo& input, const T
   params.stride_w = op.stride_w;
   params.pad_top = op.pad_top;
   params.pad_left = op.pad_left;
+  params.activation_min = op.activation_min;
+  params.activation_max = op.activation_max;
+  return params;
+}
+
+// Add: each input's zero point and requantization, the output's, the clamp.
+inline AddParams add_params(const OpInfo& op, const TensorInfo& input0, const TensorInfo& input1,
+                            const TensorInfo& output) {
+  AddParams params;
+  params.input0_offset = -input0.zero_point;
+  params.input0_multiplier = op.input0_multiplier;
+  params.input0_shift = op.input0_shift;
+  params.input1_offset = -input1.zero_point;
+  params.input1_multiplier = op.input1_multiplier;
+  params.input1_shift = op.input1_shift;
+  params.left_shift = op.left_shift;
+  params.output_offset = output.zero_point;
+  params.output_multiplier = op.output_multiplier;
+  params.output_shift = op.output_shift;
   params.activation_min = op.activation_min;
   params.activation_max = op.activation_max;
   return params;

@@ -49,6 +49,7 @@ TensorInfo decode_tensor_record(const uint8_t* record) {
   info.zero_point = load_i32(record + tensor_record::kZeroPoint);
   info.scale = load_f32(record + tensor_record::kScale);
   info.patch_region_bytes = load_u32(record + tensor_record::kPatchRegionBytes);
+  info.ring_rows = load_u16(record + tensor_record::kRingRows);
   return info;
 }
 

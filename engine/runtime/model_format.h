@@ -74,6 +74,8 @@ enum ModelFlags : uint32_t {
   // dequantizes the output (TFLite DEQUANTIZE). The int8 graph in between is unchanged.
   kModelFlagRealInput = 1u << 4,
   kModelFlagRealOutput = 1u << 5,
+  // Some ops form streamed stages (kOpFlagStreamed): rows flow from op to op through rings.
+  kModelFlagStreamedStages = 1u << 6,
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };
@@ -81,13 +83,16 @@ enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };
 // it has no arena bytes (offset 0) and lives only row by row in the group kernel's scratch.
 // kPatched: an activation inside the patch stage (kModelFlagPatchStage) other than the split
 // layer's output; the arena holds only one patch's region of it, patch_region_bytes at offset.
-enum class Storage : uint8_t { kArena = 0, kConstant = 1, kStreamed = 2, kPatched = 3 };
+// kRing: the output of a streamed-stage op other than the stage's last (kOpFlagStreamed); the
+// arena holds a ring of ring_rows of its rows at offset (row r in ring row r mod ring_rows).
+enum class Storage : uint8_t { kArena = 0, kConstant = 1, kStreamed = 2, kPatched = 3, kRing = 4 };
 
 // Byte offsets within a 32-byte tensor record.
 namespace tensor_record {
 inline constexpr uint32_t kDType = 0;       // u8, DType
 inline constexpr uint32_t kStorage = 1;     // u8, Storage
-inline constexpr uint32_t kReserved0 = 2;   // u16, zero
+inline constexpr uint32_t kReserved0 = 2;   // u16, zero unless Storage::kRing:
+inline constexpr uint32_t kRingRows = 2;    // u16, kRing: rows the ring holds, [1, H]
 inline constexpr uint32_t kDims = 4;        // 4 x u16: N, H, W, C (activations NHWC;
                                             // conv weights O,KH,KW,I; depthwise 1,KH,KW,C;
                                             // fully-connected O,1,1,I)
@@ -127,8 +132,17 @@ enum OpFlags : uint8_t {
   // project 1x1 conv, consecutive, run together by inverted_residual_rows_s8 when the expand op
   // comes up (the other two then do nothing). The two inner tensors are Storage::kStreamed.
   kOpFlagFusedRows = 1u << 1,
+  // Row streaming across ops (streamed_geometry.h): a streamed stage is an op with
+  // kOpFlagStreamed | kOpFlagStreamStart followed by the ops with kOpFlagStreamed alone, at least
+  // kMinStreamedStageOps in all. Each output row of each op is computed once, when a later op of
+  // the stage needs it; every output but the last op's is a ring (Storage::kRing).
+  kOpFlagStreamed = 1u << 2,
+  kOpFlagStreamStart = 1u << 3,
 };
 inline constexpr int kFusedGroupOpCount = 3;  // expand, depthwise, project
+// Limits of a streamed stage: the executor keeps each op's row state on the stack.
+inline constexpr int32_t kMinStreamedStageOps = 2;
+inline constexpr int32_t kMaxStreamedStageOps = 64;
 
 // Byte offsets within a 64-byte op record. Unused fields are zero (or kNoTensor/kNoOffset).
 namespace op_record {

@@ -25,9 +25,16 @@ struct TensorInfo {
   int32_t zero_point = 0;
   float scale = 0.0f;               // informational
   uint32_t patch_region_bytes = 0;  // kPatched: the arena bytes of one patch's region
-  // Bytes the tensor occupies in the arena from `offset` (kArena and kPatched).
+  uint16_t ring_rows = 0;           // kRing: rows of the ring (W * C bytes each)
+  // Bytes of one row of the activation (H x W x C: W * C).
+  uint32_t row_bytes() const {
+    return static_cast<uint32_t>(shape.w) * static_cast<uint32_t>(shape.c);
+  }
+  // Bytes the tensor occupies in the arena from `offset` (kArena, kPatched and kRing).
   uint32_t arena_bytes() const {
-    return storage == Storage::kPatched ? patch_region_bytes : size_bytes;
+    if (storage == Storage::kPatched) return patch_region_bytes;
+    if (storage == Storage::kRing) return ring_rows * row_bytes();
+    return size_bytes;
   }
 };
 
@@ -60,6 +67,8 @@ struct OpInfo {
   float mean_scale = 0.0f;
   bool in_place() const { return (flags & kOpFlagInPlace) != 0; }
   bool fused_rows() const { return (flags & kOpFlagFusedRows) != 0; }
+  bool streamed() const { return (flags & kOpFlagStreamed) != 0; }
+  bool stream_start() const { return (flags & kOpFlagStreamStart) != 0; }
 };
 
 // One entry of a concatenation's input table (model_format.h, concat_input_entry).

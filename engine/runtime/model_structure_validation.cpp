@@ -124,14 +124,16 @@ Status Validator::check_tensor(uint16_t i) {
   const uint8_t storage = load_u8(record + tensor_record::kStorage);
   const bool is_streamed = storage == static_cast<uint8_t>(Storage::kStreamed);
   const bool is_patched = storage == static_cast<uint8_t>(Storage::kPatched);
+  const bool is_ring = storage == static_cast<uint8_t>(Storage::kRing);
   if (storage != static_cast<uint8_t>(Storage::kArena) &&
       storage != static_cast<uint8_t>(Storage::kConstant) &&
       !(is_streamed && (header_.flags & kModelFlagFusedRows) != 0) &&
-      !(is_patched && has_patch_stage())) {
+      !(is_patched && has_patch_stage()) && !(is_ring && has_streamed_stages())) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kStorage);
   }
   const bool is_constant = storage == static_cast<uint8_t>(Storage::kConstant);
-  if (load_u16(record + tensor_record::kReserved0) != 0) {
+  const uint16_t ring_rows = load_u16(record + tensor_record::kRingRows);
+  if (!is_ring && ring_rows != 0) {
     return tensor_error(Status::kBadTensor, i, tensor_record::kReserved0);
   }
   uint64_t elements = 1;
@@ -171,6 +173,16 @@ Status Validator::check_tensor(uint16_t i) {
     }
   } else if (is_streamed) {
     if (offset != 0) return tensor_error(Status::kBadTensor, i, tensor_record::kOffset);
+  } else if (is_ring) {
+    // At least one row, at most the tensor's; enough for its readers: check_streamed_stages.
+    const uint16_t height = load_u16(record + tensor_record::kDims + kDimBytes);
+    if (ring_rows == 0 || ring_rows > height) {
+      return tensor_error(Status::kBadStreamedStage, i, tensor_record::kRingRows);
+    }
+    const uint64_t row_bytes = uint64_t{size_bytes} / height;
+    if (uint64_t{offset} + ring_rows * row_bytes > header_.arena_size) {
+      return tensor_error(Status::kTensorOutOfBounds, i, tensor_record::kOffset);
+    }
   } else if (is_patched) {
     // Exactly the geometry's region size is checked with the stage (check_patch_stage).
     if (patch_region_bytes == 0 || patch_region_bytes > size_bytes) {

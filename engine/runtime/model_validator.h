@@ -185,13 +185,15 @@ inline Storage fused_output_storage(FusedRole role) {
 }
 
 inline constexpr uint32_t kVersion1ModelFlags = kModelFlagInPlaceDepthwise | kModelFlagFusedRows |
-                                                kModelFlagPatchStage | kModelFlagScratchInArena;
+                                                kModelFlagPatchStage | kModelFlagScratchInArena |
+                                                kModelFlagStreamedStages;
 inline constexpr uint32_t kVersion2ModelFlags =
     kVersion1ModelFlags | kModelFlagRealInput | kModelFlagRealOutput;
 inline constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;
 inline constexpr uint32_t kArenaScratchFieldsBegin = header::kArenaScratchOffset;
 inline constexpr int32_t kMinPatchGrid = 2;
-inline constexpr uint32_t kKnownOpFlags = kOpFlagInPlace | kOpFlagFusedRows;
+inline constexpr uint32_t kKnownOpFlags =
+    kOpFlagInPlace | kOpFlagFusedRows | kOpFlagStreamed | kOpFlagStreamStart;
 
 struct Header {
   uint32_t magic, file_size, crc;
@@ -230,6 +232,8 @@ class Validator {
       return fail(Status::kBadOperandIndex, ModelSection::kHeader, 0, header::kOutputTensor);
     }
     status = check_patch_stage();
+    if (status != Status::kOk) return status;
+    status = check_streamed_stages();
     if (status != Status::kOk) return status;
     status = check_arena_sharing();
     if (status != Status::kOk) return status;
@@ -312,6 +316,34 @@ class Validator {
   Storage expected_output_storage(uint16_t i, FusedRole fused) const;
   Status check_patch_op(uint16_t i, const OpInfo& op);
   Status check_patch_stage();
+  // Streamed stages (streamed_stage_validation.cpp).
+  bool has_streamed_stages() const { return (header_.flags & kModelFlagStreamedStages) != 0; }
+  uint8_t op_flags(uint16_t i) const { return op_record(i)[op_record::kFlags]; }
+  bool op_streamed(int32_t i) const {
+    return i >= 0 && i < header_.op_count &&
+           (op_flags(static_cast<uint16_t>(i)) & kOpFlagStreamed) != 0;
+  }
+  // Op i + 1 continues the streamed stage of op i.
+  bool stage_continues(int32_t i) const {
+    return op_streamed(i + 1) && (op_flags(static_cast<uint16_t>(i + 1)) & kOpFlagStreamStart) == 0;
+  }
+  // The first and last op of the streamed stage op i (streamed) belongs to.
+  int32_t stage_first(int32_t i) const {
+    while (i > 0 && (op_flags(static_cast<uint16_t>(i)) & kOpFlagStreamStart) == 0 &&
+           op_streamed(i - 1)) {
+      --i;
+    }
+    return i;
+  }
+  int32_t stage_last(int32_t i) const {
+    while (stage_continues(i)) ++i;
+    return i;
+  }
+  // The stage of op `first` ends at op `last`, its input (op first's input0) is read by nothing
+  // after it, and the stage geometry lets the stage output at `output_offset` overlap it.
+  bool streamed_output_may_overlap(int32_t first, int32_t last) const;
+  Status check_streamed_op(uint16_t i, const OpInfo& op);
+  Status check_streamed_stages();
   Status check_tensor(uint16_t i);
   Status check_model_io();
   Status check_op(uint16_t i);

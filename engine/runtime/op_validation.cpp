@@ -28,6 +28,7 @@ Status Validator::check_op(uint16_t i) {
     return op_error(Status::kBadOpParameter, i, op_record::kActivationMax);
   }
   Status status = check_patch_op(i, op);
+  if (status == Status::kOk) status = check_streamed_op(i, op);
   if (status == Status::kOk) status = check_operands(i, op, roles, fused);
   if (status == Status::kOk && roles.has_input_table) status = check_concat_table(i, op);
   if (status == Status::kOk) status = check_fused_role(i, op, fused);
@@ -98,7 +99,9 @@ Status Validator::check_operands(uint16_t i, const OpInfo& op, const OpRoles& ro
     const bool streamed_mixup =
         storage == Storage::kStreamed || operand.storage == Storage::kStreamed;
     const bool patched_mixup = storage == Storage::kPatched || operand.storage == Storage::kPatched;
-    const Status status = patched_mixup    ? Status::kBadPatchStage
+    const bool ring_mixup = storage == Storage::kRing || operand.storage == Storage::kRing;
+    const Status status = ring_mixup       ? Status::kBadStreamedStage
+                          : patched_mixup  ? Status::kBadPatchStage
                           : streamed_mixup ? Status::kBadFusedGroup
                                            : Status::kBadOperandIndex;
     return op_error(status, i, operand.field);

@@ -7,14 +7,6 @@
 namespace tinynas::runtime {
 namespace {
 
-Shape make_shape(int32_t h, int32_t w, int32_t c) {
-  Shape shape;
-  shape.h = h;
-  shape.w = w;
-  shape.c = c;
-  return shape;
-}
-
 // A tensor's bytes for the current patch: `region` of the whole tensor, stored row-major with
 // `row_stride` bytes between rows (the region's own width, or the whole tensor's for tensors
 // that are whole in the arena).
@@ -95,19 +87,8 @@ class PatchStageRunner {
 
   void run_add(const OpInfo& op, const Region& out, const RegionData& input0,
                const RegionData& input1, const RegionData& output) const {
-    AddParams params;
-    params.input0_offset = -model_.tensor(op.input0).zero_point;
-    params.input0_multiplier = op.input0_multiplier;
-    params.input0_shift = op.input0_shift;
-    params.input1_offset = -model_.tensor(op.input1).zero_point;
-    params.input1_multiplier = op.input1_multiplier;
-    params.input1_shift = op.input1_shift;
-    params.left_shift = op.left_shift;
-    params.output_offset = model_.tensor(op.output).zero_point;
-    params.output_multiplier = op.output_multiplier;
-    params.output_shift = op.output_shift;
-    params.activation_min = op.activation_min;
-    params.activation_max = op.activation_max;
+    const AddParams params = add_params(op, model_.tensor(op.input0), model_.tensor(op.input1),
+                                        model_.tensor(op.output));
     const int32_t cols = out.cols();
     if (input0.contiguous_from(out.x0, cols) && input1.contiguous_from(out.x0, cols) &&
         output.contiguous_from(out.x0, cols)) {

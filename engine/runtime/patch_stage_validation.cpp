@@ -24,13 +24,22 @@ Status Validator::check_patch_header() {
 // Inside the patch stage an op reads the model input (whole in the arena) or an earlier stage
 // op's region (kPatched) and writes a region, except the split op, which writes its part of the
 // whole split output. No other op touches a patched tensor.
+// Inside a streamed stage an op reads a ring of an earlier op of its stage or a whole arena
+// tensor from before the stage, and writes a ring, except the stage's last op (whole).
 Storage Validator::expected_input_storage(uint16_t i, uint16_t tensor, FusedRole fused) const {
   if (in_patch_stage(i)) return tensor == header_.input ? Storage::kArena : Storage::kPatched;
+  if (op_streamed(i)) {
+    for (int32_t j = stage_first(i); j < i; ++j) {
+      if (op_output(static_cast<uint16_t>(j)) == tensor) return Storage::kRing;
+    }
+    return Storage::kArena;
+  }
   return fused_input_storage(fused);
 }
 
 Storage Validator::expected_output_storage(uint16_t i, FusedRole fused) const {
   if (in_patch_stage(i) && i + 1 < header_.patch_split) return Storage::kPatched;
+  if (op_streamed(i)) return stage_continues(i) ? Storage::kRing : Storage::kArena;
   return fused_output_storage(fused);
 }
 

@@ -44,6 +44,8 @@ const char* status_message(Status status) {
       return "tensors live at the same time overlap in the arena";
     case Status::kBadFusedGroup:
       return "malformed fused inverted-residual group";
+    case Status::kBadStreamedStage:
+      return "bad streamed stage";
     case Status::kBadPatchStage:
       return "malformed patch stage";
   }

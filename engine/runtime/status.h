@@ -25,12 +25,15 @@ enum class Status : uint8_t {
   kArenaTooSmall,        // the caller's arena is smaller than the model's planned arena
   kScratchTooSmall,      // the caller's scratch is smaller than the model's planned scratch
   kNotInitialized,
-  kArenaOverlap,   // two arena tensors live at the same time share bytes
-  kBadFusedGroup,  // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
-                   // streamed tensors, or a streamed tensor is used outside its group
-  kBadPatchStage,  // patch grid / split out of range, an op the patch stage cannot run, a
-                   // patched tensor used outside the stage, or region bytes / scratch that do
-                   // not match the stage's geometry
+  kArenaOverlap,      // two arena tensors live at the same time share bytes
+  kBadFusedGroup,     // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
+                      // streamed tensors, or a streamed tensor is used outside its group
+  kBadPatchStage,     // patch grid / split out of range, an op the patch stage cannot run, a
+                      // patched tensor used outside the stage, or region bytes / scratch that do
+                      // not match the stage's geometry
+  kBadStreamedStage,  // a streamed stage with a bad op range, an op that cannot stream, a ring
+                      // tensor used outside its stage or a ring too small for its readers'
+                      // windows, or scratch too small for a gathered window
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").

@@ -49,8 +49,9 @@ void EvolutionSearch::calibrate() {
     // fused kernel's cost law is known before a candidate needs it.
     const bool fused_sample = may_fuse && index % 2 == 1;
     samples.push_back(
-        {compile_random_weights(space_, subnet, static_cast<uint32_t>(seed_ + index),
-                                fused_sample ? compiler::Schedule::kFused : cost.schedule),
+        {compile_random_weights(
+             space_, subnet, static_cast<uint32_t>(seed_ + index),
+             fused_sample ? planner_options(compiler::Schedule::kFused) : planner_options(cost)),
          "calibration " + space::describe_subnet(subnet)});
   }
   const std::vector<profiler::ProfileResult> results = board_.measure_all(
@@ -74,7 +75,7 @@ int EvolutionSearch::hardware_round(const std::vector<std::string>& keys, int co
   std::vector<ModelToMeasure> models;
   for (const std::string& key : chosen) {
     const CandidateRecord& record = records_.at(key);
-    models.push_back({compiler_.compile(record.subnet, record.cost.schedule),
+    models.push_back({compiler_.compile(record.subnet, planner_options(record.cost)),
                       space::describe_subnet(record.subnet)});
   }
   const std::vector<profiler::ProfileResult> results = board_.measure_all(models, [&](size_t done) {
@@ -129,7 +130,7 @@ const std::vector<latency::OpFeatures>& EvolutionSearch::features(const Candidat
   auto it = features_.find(record.key);
   if (it == features_.end()) {
     const std::vector<uint8_t> bytes = compile_random_weights(
-        space_, record.subnet, static_cast<uint32_t>(seed_), record.cost.schedule);
+        space_, record.subnet, static_cast<uint32_t>(seed_), planner_options(record.cost));
     it = features_
              .emplace(record.key, model_op_features(bytes, space::describe_subnet(record.subnet)))
              .first;

@@ -4,8 +4,8 @@
 namespace tinynas::nas {
 
 std::vector<uint8_t> RandomWeightsCompiler::compile(const space::SubnetConfig& subnet,
-                                                    compiler::Schedule schedule) {
-  return compile_random_weights(space_, subnet, seed_, schedule);
+                                                    const compiler::PlannerOptions& planner) {
+  return compile_random_weights(space_, subnet, seed_, planner);
 }
 
 }  // namespace tinynas::nas

@@ -29,9 +29,9 @@ class AccuracyEvaluator {
 class SubnetCompiler {
  public:
   virtual ~SubnetCompiler() = default;
-  // `schedule` as SubnetCost::schedule: the plan the search checked against the limits.
+  // `planner` as planner_options(SubnetCost): the plan the search checked against the limits.
   virtual std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
-                                       compiler::Schedule schedule) = 0;
+                                       const compiler::PlannerOptions& planner) = 0;
   virtual std::string description() const = 0;
 };
 
@@ -41,7 +41,7 @@ class RandomWeightsCompiler : public SubnetCompiler {
   RandomWeightsCompiler(space::SearchSpace space, uint32_t seed)
       : space_(std::move(space)), seed_(seed) {}
   std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
-                               compiler::Schedule schedule) override;
+                               const compiler::PlannerOptions& planner) override;
   std::string description() const override { return "random int8 weights"; }
 
  private:

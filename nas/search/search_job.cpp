@@ -75,10 +75,17 @@ std::optional<std::vector<int>> ascending_integers(const config::ObjectReader& o
   return std::vector<int>(values->begin(), values->end());
 }
 
+// The largest MAC-overhead limit a job may set: 10x the network's MACs.
+constexpr double kMaxMacOverhead = 10.0;
+
 void parse_constraints(const config::ObjectReader& root, SearchJob& job) {
   const auto c = root.object("constraints");
   if (!c) return;
-  c->reject_unknown_keys({"peak_sram_bytes", "flash_bytes", "latency_ms", "schedule"});
+  c->reject_unknown_keys(
+      {"peak_sram_bytes", "flash_bytes", "latency_ms", "schedule", "max_mac_overhead"});
+  if (const auto limit = c->number("max_mac_overhead", 0.0, kMaxMacOverhead, config::kOptional)) {
+    job.constraints.max_mac_overhead = *limit;
+  }
   if (const auto schedule = c->one_of("schedule", {"plain", "joint"}, config::kOptional)) {
     job.constraints.schedule =
         *schedule == "plain" ? ScheduleChoice::kPlain : ScheduleChoice::kJoint;

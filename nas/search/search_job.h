@@ -27,6 +27,7 @@
 
 #include "config/config_error.h"
 #include "datasets/dataset_config.h"
+#include "engine/compiler/memory_plan.h"
 #include "profiler/board_spec.h"
 #include "space/search_space.h"
 
@@ -50,6 +51,9 @@ struct Constraints {
   std::optional<int64_t> flash_bytes;      // the .tnm file size
   std::optional<double> latency_ms;        // on the job's board
   ScheduleChoice schedule = ScheduleChoice::kJoint;
+  // The joint schedule's limit on MACs computed beyond the network's (patch overlap), as a
+  // fraction of them (memory/compile's --max-mac-overhead in percent / 100).
+  double max_mac_overhead = compiler::kDefaultMaxMacOverhead;
 };
 
 struct Stage1Settings {

@@ -54,7 +54,8 @@ std::optional<FinalModel> train_final_model(const SearchJob& job, const Candidat
                                                             : "the supernet's weights"));
   supernet.train_final(job, best.subnet, layout.final_dir().string(), resume, observer);
   model.accuracy = supernet.accuracy().accuracy(best.subnet);
-  const std::vector<uint8_t> bytes = supernet.compiler().compile(best.subnet, best.cost.schedule);
+  const std::vector<uint8_t> bytes =
+      supernet.compiler().compile(best.subnet, planner_options(best.cost));
   const profiler::ProfileResult run =
       board.measure(bytes, space::describe_subnet(best.subnet) + " final");
   board.idle();

@@ -24,13 +24,19 @@ SubnetCost cost_of_plan(const compiler::Graph& graph, const compiler::MemoryPlan
   return cost;
 }
 
-compiler::MemoryPlan plan_with(const compiler::Graph& graph, compiler::Schedule schedule) {
+}  // namespace
+
+compiler::PlannerOptions planner_options(compiler::Schedule schedule) {
   compiler::PlannerOptions options;
   options.schedule = schedule;
-  return compiler::plan_memory(graph, options);
+  return options;
 }
 
-}  // namespace
+compiler::PlannerOptions planner_options(const SubnetCost& cost) {
+  compiler::PlannerOptions options = planner_options(cost.schedule);
+  options.max_mac_overhead = cost.max_mac_overhead;
+  return options;
+}
 
 SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfig& subnet) {
   const compiler::Graph graph =
@@ -48,11 +54,15 @@ SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfi
   if (constraints.schedule == ScheduleChoice::kPlain || plain_fits) {
     return cost_of_plan(graph, plain, compiler::Schedule::kPlain);
   }
-  // Fused blocks and patches cost cycles (row-at-a-time loops, recomputed overlaps), so they are
-  // only worth it when op by op does not fit; kAuto takes the smallest peak of plain, fused
-  // blocks and patch stages.
-  return cost_of_plan(graph, plan_with(graph, compiler::Schedule::kAuto),
-                      compiler::Schedule::kAuto);
+  // Fused blocks, streamed stages and patches cost cycles (row-at-a-time loops, recomputed
+  // overlaps), so they are only worth it when op by op does not fit; kAuto takes the smallest
+  // peak of plain, fused blocks, streamed and patch stages within the job's MAC-overhead limit.
+  compiler::PlannerOptions options = planner_options(compiler::Schedule::kAuto);
+  options.max_mac_overhead = constraints.max_mac_overhead;
+  SubnetCost cost =
+      cost_of_plan(graph, compiler::plan_memory(graph, options), compiler::Schedule::kAuto);
+  cost.max_mac_overhead = constraints.max_mac_overhead;
+  return cost;
 }
 
 bool fits_memory(const SubnetCost& cost, const Constraints& constraints) {
@@ -65,12 +75,12 @@ bool fits_memory(const SubnetCost& cost, const Constraints& constraints) {
 
 std::vector<uint8_t> compile_random_weights(const space::SearchSpace& space,
                                             const space::SubnetConfig& subnet, uint32_t seed,
-                                            compiler::Schedule schedule) {
+                                            const compiler::PlannerOptions& planner) {
   compiler::BuildOptions options;
   options.seed = seed;
   const compiler::Graph graph =
       compiler::build_graph(space::to_network_spec(space, subnet), options);
-  return compiler::write_model(graph, plan_with(graph, schedule));
+  return compiler::write_model(graph, compiler::plan_memory(graph, planner));
 }
 
 std::string schedule_description(const SubnetCost& cost) {
@@ -79,6 +89,8 @@ std::string schedule_description(const SubnetCost& cost) {
       return "fused blocks";
     case compiler::Schedule::kPatch:
       return "patch stage (MAC overhead " + std::to_string(cost.mac_overhead) + ")";
+    case compiler::Schedule::kStreamed:
+      return "streamed stages";
     default:
       return "op by op";
   }
@@ -88,6 +100,7 @@ nlohmann::json to_json(const SubnetCost& cost) {
   return {{"schedule", compiler::schedule_name(cost.schedule)},
           {"plan", compiler::schedule_name(cost.plan)},
           {"mac_overhead", cost.mac_overhead},
+          {"max_mac_overhead", cost.max_mac_overhead},
           {"peak_sram_bytes", cost.peak_sram_bytes},
           {"arena_bytes", cost.arena_bytes},
           {"scratch_bytes", cost.scratch_bytes},
@@ -102,6 +115,8 @@ SubnetCost subnet_cost_from_json(const nlohmann::json& json) {
   cost.schedule = compiler::parse_schedule(json.value("schedule", std::string("plain")));
   cost.plan = compiler::parse_schedule(json.value("plan", std::string("plain")));
   cost.mac_overhead = json.value("mac_overhead", int64_t{0});
+  // Searches saved before the limit existed planned under the default.
+  cost.max_mac_overhead = json.value("max_mac_overhead", compiler::kDefaultMaxMacOverhead);
   cost.peak_sram_bytes = json.at("peak_sram_bytes").get<int64_t>();
   cost.arena_bytes = json.at("arena_bytes").get<int64_t>();
   cost.scratch_bytes = json.at("scratch_bytes").get<int64_t>();

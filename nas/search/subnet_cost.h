@@ -21,7 +21,9 @@ struct SubnetCost {
   // (a patch stage first).
   compiler::Schedule schedule = compiler::Schedule::kPlain;
   compiler::Schedule plan = compiler::Schedule::kPlain;
-  int64_t mac_overhead = 0;     // MACs the schedule computes beyond `macs`
+  int64_t mac_overhead = 0;  // MACs the schedule computes beyond `macs`
+  // The limit kAuto was planned under (constraints.max_mac_overhead): a fraction of `macs`.
+  double max_mac_overhead = compiler::kDefaultMaxMacOverhead;
   int64_t peak_sram_bytes = 0;  // arena + scratch (memory planner)
   int64_t arena_bytes = 0;
   int64_t scratch_bytes = 0;
@@ -40,11 +42,15 @@ SubnetCost subnet_cost(const space::SearchSpace& space, const space::SubnetConfi
 // True when the planner's SRAM and the file size are within the limits that are set.
 bool fits_memory(const SubnetCost& cost, const Constraints& constraints);
 
+// The planner options that give the plan `cost` was computed from (its schedule and limit).
+compiler::PlannerOptions planner_options(const SubnetCost& cost);
+compiler::PlannerOptions planner_options(compiler::Schedule schedule);
+
 // The .tnm bytes of the subnet with seeded random weights: the structure (and so the memory
 // plan, the op features and the latency) of the trained model, without needing the supernet.
-std::vector<uint8_t> compile_random_weights(
-    const space::SearchSpace& space, const space::SubnetConfig& subnet, uint32_t seed,
-    compiler::Schedule schedule = compiler::Schedule::kPlain);
+std::vector<uint8_t> compile_random_weights(const space::SearchSpace& space,
+                                            const space::SubnetConfig& subnet, uint32_t seed,
+                                            const compiler::PlannerOptions& planner = {});
 
 // "op by op", "fused blocks", "patch stage (MAC overhead N)": how the candidate runs.
 std::string schedule_description(const SubnetCost& cost);

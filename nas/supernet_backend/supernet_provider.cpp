@@ -117,7 +117,7 @@ struct SupernetBackedProvider::State {
    public:
     explicit Int8Compiler(State& s) : s_(s) {}
     std::vector<uint8_t> compile(const space::SubnetConfig& subnet,
-                                 compiler::Schedule schedule) override {
+                                 const compiler::PlannerOptions& planner) override {
       torch::NoGradGuard no_grad;
       const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s_.net);
       s_.net->set_active_subnet(subnet);
@@ -127,7 +127,7 @@ struct SupernetBackedProvider::State {
       supernet::restore_buffers(*s_.net, saved);
       const compiler::Graph graph = supernet::lower_to_int8_graph(
           network, s_.data.train, kInt8CalibrationBatches, s_.batch_size);
-      return supernet::write_int8_model(graph, schedule);
+      return supernet::write_int8_model(graph, planner);
     }
     std::string description() const override { return "trained weights, int8 PTQ"; }
 

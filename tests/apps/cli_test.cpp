@@ -179,11 +179,15 @@ TEST_F(CliTest, MemorySchedulePatchReportsItsPeakAndMacOverhead) {
   EXPECT_EQ(q["macs"], p["macs"]);
   EXPECT_LT(q["peak_sram_bytes"].get<int64_t>(), p["peak_sram_bytes"].get<int64_t>());
   EXPECT_LE(a["peak_sram_bytes"].get<int64_t>(), q["peak_sram_bytes"].get<int64_t>());
-  // Half of TinyEngine's 242 kB for this network: patches, fused blocks, scratch in the arena.
+  // Half of TinyEngine's 242 kB for this network: streamed stages (no MAC recomputed), fused
+  // blocks, scratch in the arena; the front of what auto considered is reported.
   EXPECT_LE(a["peak_sram_bytes"].get<int64_t>(), 121 * 1024);
-  EXPECT_EQ(a["schedule"], "patch");
+  EXPECT_EQ(a["schedule"], "streamed");
   EXPECT_EQ(a["scratch_in_arena"], true);
-  EXPECT_GT(a["mac_overhead"].get<int64_t>(), 0);
+  EXPECT_EQ(a["mac_overhead"].get<int64_t>(), 0);
+  EXPECT_FALSE(a["streamed_stages"].empty());
+  ASSERT_FALSE(a["pareto_front"].empty());
+  EXPECT_EQ(a["pareto_front"][0]["peak_sram_bytes"], a["peak_sram_bytes"]);
   EXPECT_EQ(c["patch"]["grid"], 4);
   EXPECT_EQ(c["patch"]["split"], 6);
   EXPECT_TRUE(c["ops"][0]["patched"].get<bool>());
@@ -196,6 +200,49 @@ TEST_F(CliTest, MemorySchedulePatchReportsItsPeakAndMacOverhead) {
       run_tinynas("memory --net-config " + source_path(kMcunetIn3) + " --schedule patch");
   ASSERT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("MAC overhead"), std::string::npos) << text.output;
+}
+
+TEST_F(CliTest, MemoryAutoTakesAMacOverheadLimit) {
+  const std::string net = "memory --net-config " + source_path(kMcunetIn3) + " --json";
+  for (const char* limit : {"0", "10", "300"}) {
+    const CommandResult result = run_tinynas(net + " --schedule auto --max-mac-overhead " + limit);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    const nlohmann::json report = nlohmann::json::parse(result.output);
+    EXPECT_LE(report["mac_overhead"].get<double>(),
+              std::stod(limit) / 100.0 * report["macs"].get<double>())
+        << limit;
+  }
+  const CommandResult streamed = run_tinynas(net + " --schedule streamed");
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.output;
+  EXPECT_EQ(nlohmann::json::parse(streamed.output)["schedule"], "streamed");
+  // The limit belongs to auto, and is a percentage >= 0.
+  EXPECT_NE(run_tinynas(net + " --schedule patch --max-mac-overhead 5").exit_code, 0);
+  EXPECT_NE(run_tinynas(net + " --schedule auto --max-mac-overhead -1").exit_code, 0);
+}
+
+TEST_F(CliTest, StreamedModelCompilesRunsAndMatchesThePlainModel) {
+  const std::string plain = path("plain.tnm");
+  const std::string streamed = path("streamed.tnm");
+  const std::string compile = "compile --arch " + source_path(kSampleArch) + " --random-weights";
+  ASSERT_EQ(run_tinynas(compile + " -o " + plain).exit_code, 0);
+  const CommandResult compiled = run_tinynas(compile + " --schedule streamed -o " + streamed);
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  const CommandResult from_file = run_tinynas("memory " + streamed + " --json");
+  const CommandResult from_arch =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --schedule streamed --json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  const nlohmann::json file_report = nlohmann::json::parse(from_file.output);
+  const nlohmann::json arch_report = nlohmann::json::parse(from_arch.output);
+  for (const char* key : {"peak_sram_bytes", "arena_bytes", "scratch_bytes", "schedule",
+                          "mac_overhead", "streamed_stages"}) {
+    EXPECT_EQ(file_report[key], arch_report[key]) << key;
+  }
+  const CommandResult run_plain = run_tinynas("run " + plain + " --pattern random --seed 3 --json");
+  const CommandResult run_streamed =
+      run_tinynas("run " + streamed + " --pattern random --seed 3 --json");
+  ASSERT_EQ(run_streamed.exit_code, 0) << run_streamed.output;
+  EXPECT_EQ(nlohmann::json::parse(run_streamed.output)["output"],
+            nlohmann::json::parse(run_plain.output)["output"]);
 }
 
 TEST_F(CliTest, PatchModelCompilesRunsAndMatchesThePlainModel) {

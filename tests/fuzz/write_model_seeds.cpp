@@ -1,12 +1,13 @@
 // Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
 // op kind, in-place depthwise, stride 2, models without bias, a fused inverted-residual group and
-// a patch stage, and the scratch inside the arena.
+// a patch stage, streamed stages (rings of rows across ops), and the scratch inside the arena.
 // Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "engine/compiler/memory_plan.h"
+#include "engine/compiler/memory_planner.h"
 #include "engine/compiler/model_writer.h"
 #include "tests/engine/compiler/model_test_graphs.h"
 
@@ -57,6 +58,20 @@ void write_arena_scratch_seed(const std::string& dir, const std::string& name,
       tinynas::compiler::write_model(graph, tinynas::compiler::plan_memory(graph, planner)));
 }
 
+// The same graph with the ops from the stem conv through the average pool in one streamed stage.
+void write_streamed_seed(const std::string& dir, const std::string& name,
+                         const TestGraphOptions& options, bool scratch_in_arena) {
+  using namespace tinynas::compiler;
+  const Graph graph = testing::make_test_graph(options);
+  PlannerOptions planner;
+  planner.scratch_in_arena = scratch_in_arena;
+  int pool = 0;
+  while (graph.ops[pool].kind != OpKind::kAveragePool2d) ++pool;
+  const MemoryPlan plan = plan_schedule(validate_graph(graph, GraphUse::kPlanning, "seed"), planner,
+                                        {}, {}, {{0, pool}});
+  write_model_file(dir + "/" + name, write_model(graph, plan));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +109,15 @@ int main(int argc, char** argv) {
     TestGraphOptions arena_scratch = residual;
     arena_scratch.seed = 6;
     write_arena_scratch_seed(dir, "seed-arena-scratch.tnm", arena_scratch);
+
+    TestGraphOptions streamed = residual;
+    streamed.input_size = 12;
+    streamed.seed = 7;
+    write_streamed_seed(dir, "seed-streamed.tnm", streamed, false);
+    TestGraphOptions streamed_strided = strided;
+    streamed_strided.input_size = 14;
+    streamed_strided.seed = 8;
+    write_streamed_seed(dir, "seed-streamed-stride2-arena-scratch.tnm", streamed_strided, true);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
     return 1;

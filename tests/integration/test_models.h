@@ -10,6 +10,7 @@
 
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
+#include "engine/compiler/memory_planner.h"
 #include "engine/compiler/model_writer.h"
 #include "engine/compiler/network_spec.h"
 
@@ -123,9 +124,43 @@ inline TestModel tiny_mobilenet_auto() {
   return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kAuto);
 }
 
+// tiny_mobilenet's network with streamed stages (row streaming across layers: every row
+// computed once, rings of rows between the ops), fused blocks after them where they help.
+inline TestModel tiny_mobilenet_streamed() {
+  compiler::NetworkSpec spec = tiny_mobilenet_spec();
+  spec.name = "tiny-mbv2-streamed";
+  return compile_test_model(spec, 11, /*in_place_depthwise=*/true, compiler::Schedule::kStreamed);
+}
+
+// depthwise_heavy's network (7x7 and 5x5 depthwise, stride 2, residuals) with one streamed stage
+// over all its convolutions and adds: rings read by several ops, DSP kernels row by row.
+inline TestModel depthwise_heavy_streamed() {
+  compiler::NetworkSpec spec;
+  spec.name = "depthwise-heavy-streamed";
+  spec.resolution = 24;
+  spec.input_channels = 3;
+  spec.first_conv.out_channels = 16;
+  spec.first_conv.kernel_size = 3;
+  spec.first_conv.stride = 1;
+  spec.blocks = {block(16, 16, 7, 1, 16, true), block(16, 24, 3, 2, 48, false),
+                 block(24, 24, 5, 1, 48, true)};
+  spec.num_classes = 5;
+  compiler::BuildOptions options;
+  options.seed = 44;
+  const compiler::Graph graph = compiler::build_graph(spec, options);
+  int last = 0;  // the last op before the classifier head
+  while (graph.ops[last + 1].kind != compiler::OpKind::kGlobalAveragePool) ++last;
+  const compiler::MemoryPlan plan = compiler::plan_schedule(
+      compiler::validate_graph(graph, compiler::GraphUse::kPlanning, "test model"), {}, {}, {},
+      {{0, last}});
+  return {spec.name, compiler::write_model(graph, plan), compiler::graph_macs(graph),
+          plan.arena_bytes};
+}
+
 inline std::vector<TestModel> integration_models() {
-  return {tiny_mobilenet(),       pointwise_heavy(),        depthwise_heavy(),
-          tiny_mobilenet_fused(), tiny_mobilenet_patched(), tiny_mobilenet_auto()};
+  return {tiny_mobilenet(),          pointwise_heavy(),         depthwise_heavy(),
+          tiny_mobilenet_fused(),    tiny_mobilenet_patched(),  tiny_mobilenet_auto(),
+          tiny_mobilenet_streamed(), depthwise_heavy_streamed()};
 }
 
 }  // namespace tinynas::profiler::testing

@@ -8,6 +8,7 @@
 
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
+#include "engine/compiler/memory_planner.h"
 #include "engine/compiler/model_file.h"
 #include "engine/compiler/model_writer.h"
 #include "latency/op_features.h"
@@ -18,8 +19,7 @@ namespace {
 
 // First conv 3x3 (1 -> 8 channels) on 8x8, one inverted residual block 8 -> 16 -> 8 with a
 // shortcut, pooling, a 4-class classifier.
-compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t seed = 1,
-                                  compiler::Schedule schedule = compiler::Schedule::kPlain) {
+compiler::Graph small_graph(int resolution, int kernel, uint32_t seed) {
   compiler::NetworkSpec spec;
   spec.name = "latency-test";
   spec.resolution = resolution;
@@ -38,7 +38,12 @@ compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t s
   spec.num_classes = 4;
   compiler::BuildOptions options;
   options.seed = seed;
-  const compiler::Graph graph = compiler::build_graph(spec, options);
+  return compiler::build_graph(spec, options);
+}
+
+compiler::LoadedModel small_model(int resolution = 8, int kernel = 3, uint32_t seed = 1,
+                                  compiler::Schedule schedule = compiler::Schedule::kPlain) {
+  const compiler::Graph graph = small_graph(resolution, kernel, seed);
   compiler::PlannerOptions planner;
   planner.schedule = schedule;
   return compiler::LoadedModel(compiler::write_model(graph, compiler::plan_memory(graph, planner)),
@@ -140,6 +145,30 @@ TEST(OpFeatures, APatchStageIsOneClassCarriedByOp0) {
   for (size_t i = view.patch_split(); i < f.size(); ++i) {
     EXPECT_EQ(f[i].op_class, p[i].op_class) << i;
   }
+}
+
+// A streamed stage runs whole when its first op comes up: that op carries the stage's MACs (the
+// plain schedule's: nothing is recomputed; the add counts one per output element) and the rows it
+// computes, the other stage ops only a dispatch.
+TEST(OpFeatures, AStreamedStageIsOneClassCarriedByItsFirstOp) {
+  const compiler::LoadedModel plain = small_model(16, 3);
+  const compiler::Graph graph = small_graph(16, 3, 1);
+  const compiler::MemoryPlan plan = compiler::plan_schedule(
+      compiler::validate_graph(graph, compiler::GraphUse::kPlanning, "test"), {}, {}, {},
+      {{0, 4}});  // conv, expand, depthwise, project, add
+  const compiler::LoadedModel streamed(compiler::write_model(graph, plan), "streamed");
+  const std::vector<OpFeatures> p = extract_op_features(plain.view());
+  const std::vector<OpFeatures> f = extract_op_features(streamed.view());
+  ASSERT_EQ(f.size(), p.size());
+  EXPECT_EQ(f[0].op_class, "streamed_stage_k3_s1");
+  EXPECT_EQ(f[0].op_kind, "streamed_stage");
+  double stage_macs = 0;
+  for (int i = 0; i < 4; ++i) stage_macs += p[i].values[kMacs];
+  stage_macs += 16 * 16 * 8;  // the add
+  EXPECT_EQ(f[0].values[kMacs], stage_macs);
+  EXPECT_EQ(f[0].values[kOutputPixels], 5 * 16);  // 16 rows of each of the 5 ops
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(f[i].op_class, "streamed_stage_member") << i;
+  for (size_t i = 5; i < f.size(); ++i) EXPECT_EQ(f[i].op_class, p[i].op_class) << i;
 }
 
 // A synthetic board: per class, cycles = 3 MACs + 0.5 output bytes + 200; overhead 1000 plus 50

@@ -221,7 +221,8 @@ TEST(PatchSchedule, McunetIn3Figures) {
   EXPECT_LT(patch.peak_sram_bytes(), plain.peak_sram_bytes());
   EXPECT_LE(automatic.peak_sram_bytes(), kHalfTinyEngineMcunetIn3Peak);
   EXPECT_LE(automatic.peak_sram_bytes(), kMcunetIn3AutoPeakGolden);
-  EXPECT_GT(automatic.mac_overhead, 0);
+  // Auto stays within its default limit on recomputed MACs (10%).
+  EXPECT_LE(automatic.mac_overhead, graph_macs(graph) / 10);
 }
 
 TEST(PatchSchedule, McunetIn3AutoRunsBitExactWithinItsArena) {

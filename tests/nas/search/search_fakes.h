@@ -28,7 +28,7 @@ namespace tinynas::nas::testing {
 inline bool runs_other_than_op_by_op(const runtime::ModelView& model) {
   if (model.patch_grid() > 0) return true;
   for (uint16_t i = 0; i < model.op_count(); ++i) {
-    if (model.op(i).fused_rows()) return true;
+    if (model.op(i).fused_rows() || model.op(i).streamed()) return true;
   }
   return false;
 }

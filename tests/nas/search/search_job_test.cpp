@@ -69,6 +69,22 @@ TEST(SearchJob, ScheduleChoiceIsPlainOrJoint) {
   }
 }
 
+TEST(SearchJob, MacOverheadLimitDefaultsToTenPercentAndIsChecked) {
+  nlohmann::json doc = valid_job();
+  EXPECT_DOUBLE_EQ(parse_search_job(doc, "").constraints.max_mac_overhead, 0.1);
+  doc["constraints"]["max_mac_overhead"] = 0.25;
+  EXPECT_DOUBLE_EQ(parse_search_job(doc, "").constraints.max_mac_overhead, 0.25);
+  for (const nlohmann::json& bad : {nlohmann::json(-0.5), nlohmann::json("ten percent")}) {
+    doc["constraints"]["max_mac_overhead"] = bad;
+    try {
+      parse_search_job(doc, "");
+      FAIL() << bad.dump();
+    } catch (const config::ConfigError& e) {
+      EXPECT_NE(messages(e).find("constraints.max_mac_overhead"), std::string::npos) << messages(e);
+    }
+  }
+}
+
 TEST(SearchJob, ShippedJobFilesParse) {
   for (const auto& entry : std::filesystem::directory_iterator(kSource + "/configs/jobs")) {
     const std::string name = entry.path().filename().string();

@@ -77,8 +77,8 @@ TEST(SubnetCost, JointFusesWhenOpByOpDoesNotFitAndTheModelIsPlannedTheSameWay) {
   EXPECT_EQ(joint.macs, plain.macs);
   EXPECT_EQ(joint.flash_bytes, plain.flash_bytes);
 
-  const compiler::LoadedModel model(compile_random_weights(space, subnet, 5, joint.schedule),
-                                    "joint");
+  const compiler::LoadedModel model(
+      compile_random_weights(space, subnet, 5, planner_options(joint)), "joint");
   EXPECT_EQ(static_cast<int64_t>(model.view().arena_size()), joint.arena_bytes);
   EXPECT_EQ(static_cast<int64_t>(model.view().scratch_size()), joint.scratch_bytes);
   EXPECT_TRUE(testing::runs_other_than_op_by_op(model.view()));
@@ -87,6 +87,24 @@ TEST(SubnetCost, JointFusesWhenOpByOpDoesNotFitAndTheModelIsPlannedTheSameWay) {
       subnet_cost(space, subnet, sram_limit(plain.peak_sram_bytes - 1, ScheduleChoice::kPlain));
   EXPECT_EQ(plain_only.schedule, compiler::Schedule::kPlain);
   EXPECT_FALSE(fits_memory(plain_only, tight));
+}
+
+// The job's MAC-overhead limit reaches the joint schedule, and the model is planned under it.
+TEST(SubnetCost, JointScheduleStaysWithinTheJobsMacOverheadLimit) {
+  const space::SearchSpace space = testing::tiny_space();
+  const space::SubnetConfig subnet = space::largest_subnet(space);
+  const SubnetCost plain = subnet_cost(space, subnet);
+  for (double limit : {0.0, 0.1, 3.0}) {
+    Constraints tight = sram_limit(plain.peak_sram_bytes - 1);
+    tight.max_mac_overhead = limit;
+    const SubnetCost joint = subnet_cost(space, subnet, tight);
+    EXPECT_DOUBLE_EQ(joint.max_mac_overhead, limit);
+    EXPECT_LE(joint.mac_overhead, static_cast<int64_t>(limit * static_cast<double>(joint.macs)));
+    const compiler::LoadedModel model(
+        compile_random_weights(space, subnet, 5, planner_options(joint)), "joint");
+    EXPECT_EQ(static_cast<int64_t>(model.view().arena_size()), joint.arena_bytes) << limit;
+    EXPECT_DOUBLE_EQ(subnet_cost_from_json(to_json(joint)).max_mac_overhead, limit);
+  }
 }
 
 TEST(SubnetCost, JsonRoundTripKeepsTheScheduleAndOldFilesMeanOpByOp) {
