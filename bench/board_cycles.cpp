@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
@@ -123,9 +124,7 @@ int run(int argc, char** argv) {
       profiler::QemuBoardOptions options;
       options.client.run_timeout = kRunTimeout;
       profiler::QemuBoard board(spec, options);
-      profiler::ProfileOptions profile;
-      profile.runs = 1;
-      profile.seed = kInputSeed;
+      const profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
       const profiler::ProfileResult r =
           profiler::profile_model(board.client(), board.info(), built.model, profile);
       const double macs_per_cycle = static_cast<double>(built.macs) / static_cast<double>(r.cycles);

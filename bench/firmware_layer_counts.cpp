@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
@@ -126,9 +127,7 @@ int run(int argc, char** argv) {
     options.gdb_server = true;  // the 1.3 MB fully connected layer at memory speed
     profiler::QemuBoard board(profiler::find_board_spec(boards[b]), options);
     for (size_t i = 0; i < built.size(); ++i) {
-      profiler::ProfileOptions profile;
-      profile.runs = 1;
-      profile.seed = kInputSeed;
+      profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
       profile.gdb_server = board.gdb_address();
       const profiler::ProfileResult r =
           profiler::profile_model(board.client(), board.info(), built[i].model, profile);

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
@@ -149,9 +150,7 @@ std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
   profiler::QemuBoardOptions options;
   options.client.run_timeout = kRunTimeout;
   profiler::QemuBoard board(spec, options);
-  profiler::ProfileOptions profile;
-  profile.runs = 1;
-  profile.seed = kInputSeed;
+  const profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
   std::vector<profiler::ProfileResult> results;
   for (const std::vector<uint8_t>& model : models) {
     results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
