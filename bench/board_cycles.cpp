@@ -14,13 +14,13 @@
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per board on the MCUNet net.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
@@ -91,15 +91,6 @@ std::string misfit(const BuiltNet& net, const profiler::BoardSpec& board) {
   return "";
 }
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 int run(int argc, char** argv) {
   std::vector<std::string> boards = {"qemu-mps2-an385", "qemu-mps2-an505", "qemu-riscv32-virt"};
   std::vector<std::string> wanted = {"in3", "pointwise", "depthwise"};
@@ -107,28 +98,20 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--boards" && i + 1 < argc) {
-      boards = split(argv[++i]);
+      boards = bench::split_list(argv[++i]);
     } else if (arg == "--nets" && i + 1 < argc) {
-      wanted = split(argv[++i]);
+      wanted = bench::split_list(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--boards K1,K2] [--nets in3,pointwise,depthwise] [--json F]\n",
-                   argv[0]);
-      return 2;
+      return bench::usage(argv[0], "[--boards K1,K2] [--nets in3,pointwise,depthwise] [--json F]");
     }
   }
   nlohmann::json report = nlohmann::json::array();
   std::printf("%-16s %-20s %-11s %-7s %12s %13s %9s %9s\n", "net", "board", "core", "kernels",
               "MACs", "cycles", "MACs/cyc", "bit-exact");
   for (const std::string& key : wanted) {
-    const Net* net = nullptr;
-    for (const Net& n : nets()) {
-      if (n.key == key) net = &n;
-    }
-    if (net == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
-    const BuiltNet built = build(*net);
+    const BuiltNet built = build(bench::find_key(nets(), key, "--nets", "net"));
     for (const std::string& kind : boards) {
       const profiler::BoardSpec spec = profiler::find_board_spec(kind);
       const std::string reason = misfit(built, spec);
@@ -141,9 +124,7 @@ int run(int argc, char** argv) {
       profiler::QemuBoardOptions options;
       options.client.run_timeout = kRunTimeout;
       profiler::QemuBoard board(spec, options);
-      profiler::ProfileOptions profile;
-      profile.runs = 1;
-      profile.seed = kInputSeed;
+      const profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
       const profiler::ProfileResult r =
           profiler::profile_model(board.client(), board.info(), built.model, profile);
       const double macs_per_cycle = static_cast<double>(built.macs) / static_cast<double>(r.cycles);
@@ -164,21 +145,12 @@ int run(int argc, char** argv) {
       "\ncycles: each board's counter under QEMU -icount, one inference, pseudo-random "
       "input (seed %u), weights seed %u, plain schedule\n",
       kInputSeed, kWeightSeed);
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    if (!out) throw std::runtime_error(json_path + ": cannot write");
-    out << report.dump(2) << "\n";
-  }
+  bench::write_json_report(json_path, report);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "board_cycles: %s\n", e.what());
-    return 1;
-  }
+  return tinynas::bench::run_bench("board_cycles", run, argc, argv);
 }

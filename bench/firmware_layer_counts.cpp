@@ -11,13 +11,13 @@
 // the MPS2's 25 MHz). Never part of the test run: it boots QEMU.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
@@ -102,27 +102,17 @@ BuiltLayer build_layer(const Layer& layer) {
   return built;
 }
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 int run(int argc, char** argv) {
   std::vector<std::string> boards = {"qemu-mps3-an547", "qemu-mps3-an547-dsp"};
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--boards" && i + 1 < argc) {
-      boards = split(argv[++i]);
+      boards = bench::split_list(argv[++i]);
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--boards KIND,KIND...] [--json FILE]\n", argv[0]);
-      return 2;
+      return bench::usage(argv[0], "[--boards KIND,KIND...] [--json FILE]");
     }
   }
   std::vector<BuiltLayer> built;
@@ -137,9 +127,7 @@ int run(int argc, char** argv) {
     options.gdb_server = true;  // the 1.3 MB fully connected layer at memory speed
     profiler::QemuBoard board(profiler::find_board_spec(boards[b]), options);
     for (size_t i = 0; i < built.size(); ++i) {
-      profiler::ProfileOptions profile;
-      profile.runs = 1;
-      profile.seed = kInputSeed;
+      profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
       profile.gdb_server = board.gdb_address();
       const profiler::ProfileResult r =
           profiler::profile_model(board.client(), board.info(), built[i].model, profile);
@@ -181,21 +169,12 @@ int run(int argc, char** argv) {
   std::printf("\nbit-exact with the host engine on every layer; weights seed %u, input seed %u\n",
               kWeightSeed, kInputSeed);
   for (const std::string& f : firmware) std::printf("firmware %s\n", f.c_str());
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    if (!out) throw std::runtime_error(json_path + ": cannot write");
-    out << report.dump(2) << "\n";
-  }
+  bench::write_json_report(json_path, report);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "firmware_layer_counts: %s\n", e.what());
-    return 1;
-  }
+  return tinynas::bench::run_bench("firmware_layer_counts", run, argc, argv);
 }

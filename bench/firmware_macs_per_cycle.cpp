@@ -31,14 +31,14 @@
 // Never part of the test run: it boots QEMU and runs ~80 M MACs per image on the MCUNet net.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
+#include "bench/one_inference.h"
 #include "engine/compiler/arch_json.h"
 #include "engine/compiler/graph.h"
 #include "engine/compiler/graph_builder.h"
@@ -150,9 +150,7 @@ std::vector<profiler::ProfileResult> profile_on(const std::string& board_kind,
   profiler::QemuBoardOptions options;
   options.client.run_timeout = kRunTimeout;
   profiler::QemuBoard board(spec, options);
-  profiler::ProfileOptions profile;
-  profile.runs = 1;
-  profile.seed = kInputSeed;
+  const profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
   std::vector<profiler::ProfileResult> results;
   for (const std::vector<uint8_t>& model : models) {
     results.push_back(profiler::profile_model(board.client(), board.info(), model, profile));
@@ -190,14 +188,10 @@ Measurement measure(const BuiltNet& net, const std::string& board_kind) {
 
 double ratio(double a, double b) { return b == 0.0 ? 0.0 : a / b; }
 
+// A comma-separated list; "none" is the empty one.
 std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  if (list == "none") return items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
+  if (list == "none") return {};
+  return bench::split_list(list);
 }
 
 // ---- single layers: depthwise (issue 20) ----
@@ -413,12 +407,7 @@ int run(int argc, char** argv) {
           for (const LayerSource& source : layer_sources()) layers.push_back(&source);
           continue;
         }
-        const auto found = std::find_if(layer_sources().begin(), layer_sources().end(),
-                                        [&](const LayerSource& s) { return s.key == key; });
-        if (found == layer_sources().end()) {
-          throw std::invalid_argument("--layers: unknown layer or set '" + key + "'");
-        }
-        layers.push_back(&*found);
+        layers.push_back(&bench::find_key(layer_sources(), key, "--layers", "layer or set"));
       }
     } else if (arg == "--schedule" && i + 1 < argc) {
       planner.schedule = compiler::parse_schedule(argv[++i]);
@@ -431,12 +420,11 @@ int run(int argc, char** argv) {
       dsp_board = boards[0];
       plain_board = boards[1];
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--nets in3,pointwise,depthwise|none] "
-                   "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE] "
-                   "[--schedule S] [--dsp-only]\n",
-                   argv[0]);
-      return 2;
+      return bench::usage(
+          argv[0],
+          "[--nets in3,pointwise,depthwise|none] "
+          "[--layers depthwise,conv,KEY...|none] [--json FILE] [--boards FAST,BASELINE] "
+          "[--schedule S] [--dsp-only]");
     }
   }
 
@@ -445,11 +433,7 @@ int run(int argc, char** argv) {
               "cycles", "MACs/cyc", "DSP/plain", "bit-exact");
   std::vector<std::string> notes;
   for (const std::string& key : wanted) {
-    const NetSource* source = nullptr;
-    for (const NetSource& s : net_sources()) {
-      if (s.key == key) source = &s;
-    }
-    if (source == nullptr) throw std::invalid_argument("--nets: unknown net '" + key + "'");
+    const NetSource* source = &bench::find_key(net_sources(), key, "--nets", "net");
     const BuiltNet net = build_net(*source, planner);
     const Measurement dsp = measure(net, dsp_board);
     const Measurement plain = dsp_only ? dsp : measure(net, plain_board);
@@ -508,21 +492,12 @@ int run(int argc, char** argv) {
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   if (depthwise_set) measure_depthwise_layers(depthwise_layers(), report);
   if (!layers.empty()) print_layers(measure_layers(layers), report);
-  if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    if (!out) throw std::runtime_error(json_path + ": cannot write");
-    out << report.dump(2) << "\n";
-  }
+  bench::write_json_report(json_path, report);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "firmware_macs_per_cycle: %s\n", e.what());
-    return 1;
-  }
+  return tinynas::bench::run_bench("firmware_macs_per_cycle", run, argc, argv);
 }

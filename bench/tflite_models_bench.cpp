@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/one_inference.h"
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/model_writer.h"
@@ -88,9 +89,7 @@ int main(int argc, char** argv) {
       }
       const int64_t tflm = compiler::tflm_greedy_arena_bytes(
           compiler::validate_graph(graph, compiler::GraphUse::kPlanning, "bench"));
-      profiler::ProfileOptions profile;
-      profile.runs = 1;
-      profile.seed = kInputSeed;
+      const profiler::ProfileOptions profile = bench::one_inference(kInputSeed);
       const profiler::ProfileResult plain =
           profiler::profile_model(board.client(), board.info(), plain_model, profile);
       const profiler::ProfileResult result =

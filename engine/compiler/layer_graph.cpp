@@ -12,10 +12,10 @@ int output_extent(int input, int pad_before, int pad_after, int kernel, int stri
   return (input + pad_before + pad_after - kernel) / stride + 1;
 }
 
-// The input flattened to h * w * in_c values, weights out_c x 1 x 1 x (h * w * in_c); the window
-// fields are not used.
-Graph fully_connected_graph(const LayerSpec& spec) {
-  Graph graph;
+// The graph's input (1 x h x w x in_c) and the layer's weights and output tensors, and the op
+// "op" of spec.kind reading and writing them; its window fields and activation are the caller's.
+Op add_layer_tensors(Graph& graph, const LayerSpec& spec, const TensorShape& weights_shape,
+                     const TensorShape& output_shape) {
   Tensor input;
   input.name = "input";
   input.shape = {1, spec.h, spec.w, spec.in_c};
@@ -23,16 +23,25 @@ Graph fully_connected_graph(const LayerSpec& spec) {
   Tensor weights;
   weights.name = "op.weight";
   weights.is_constant = true;
-  weights.shape = {spec.out_c, 1, 1, spec.h * spec.w * spec.in_c};
+  weights.shape = weights_shape;
   Tensor output;
   output.name = "op";
-  output.shape = {1, 1, 1, spec.out_c};
+  output.shape = output_shape;
   Op op;
-  op.kind = OpKind::kFullyConnected;
+  op.kind = spec.kind;
   op.name = "op";
   op.inputs = {graph.input};
   op.weights = graph.add_tensor(weights);
   op.output = graph.add_tensor(output);
+  return op;
+}
+
+// The input flattened to h * w * in_c values, weights out_c x 1 x 1 x (h * w * in_c); the window
+// fields are not used.
+Graph fully_connected_graph(const LayerSpec& spec) {
+  Graph graph;
+  Op op = add_layer_tensors(graph, spec, {spec.out_c, 1, 1, spec.h * spec.w * spec.in_c},
+                            {1, 1, 1, spec.out_c});
   op.activation = spec.activation;
   graph.output = op.output;
   graph.add_op(op);
@@ -61,25 +70,11 @@ Graph layer_graph(const LayerSpec& spec) {
                                 std::to_string(spec.h) + "x" + std::to_string(spec.w) + " input");
   }
   Graph graph;
-  Tensor input;
-  input.name = "input";
-  input.shape = {1, spec.h, spec.w, spec.in_c};
-  graph.input = graph.add_tensor(input);
-  Tensor weights;
-  weights.name = "op.weight";
-  weights.is_constant = true;
-  weights.shape = spec.kind == OpKind::kDepthwiseConv2d
-                      ? TensorShape{1, spec.kernel_h, spec.kernel_w, spec.out_c}
-                      : TensorShape{spec.out_c, spec.kernel_h, spec.kernel_w, spec.in_c};
-  Tensor output;
-  output.name = "op";
-  output.shape = {1, out_h, out_w, spec.out_c};
-  Op op;
-  op.kind = spec.kind;
-  op.name = "op";
-  op.inputs = {graph.input};
-  op.weights = graph.add_tensor(weights);
-  op.output = graph.add_tensor(output);
+  Op op = add_layer_tensors(graph, spec,
+                            spec.kind == OpKind::kDepthwiseConv2d
+                                ? TensorShape{1, spec.kernel_h, spec.kernel_w, spec.out_c}
+                                : TensorShape{spec.out_c, spec.kernel_h, spec.kernel_w, spec.in_c},
+                            {1, out_h, out_w, spec.out_c});
   op.kernel_h = spec.kernel_h;
   op.kernel_w = spec.kernel_w;
   op.stride_h = spec.stride_h;

@@ -13,13 +13,14 @@
 // code as the out-of-place kernel (depthwise_dsp.h). When that ring does not fit kRingBytes
 // (very wide inputs), and for the C % 4 leftover channels, it runs the per-channel algorithm of
 // the plain kernel with the caller's scratch.
-// The windows and rings are computed here rather than with window_span.h (WindowSpan, RowRing),
-// as in the plain kernel: those took 0.6% more cycles on mcunet-in3's in-place layers
-// (qemu-mps2-an386, bench/firmware_macs_per_cycle).
+// The windows and rings are computed here and in in_place_ring.h rather than with window_span.h
+// (WindowSpan, RowRing), as in the plain kernel: those took 0.6% more cycles on mcunet-in3's
+// in-place layers (qemu-mps2-an386, bench/firmware_macs_per_cycle).
 #include "engine/runtime/arithmetic.h"
 #include "engine/runtime/kernels.h"
 #include "firmware/kernels/depthwise_3x3_dsp.h"
 #include "firmware/kernels/depthwise_dsp.h"
+#include "firmware/kernels/in_place_ring.h"
 
 namespace tinynas::runtime {
 
@@ -31,33 +32,22 @@ namespace dsp = firmware::dsp;
 // kernel on 176-pixel-wide ones (MCUNet's first stages).
 constexpr int32_t kRingBytes = 2560;
 
-struct InPlaceShape {
-  int32_t input_h, input_w, channels, kernel_h, kernel_w, output_h, output_w;
-};
-
 // The plain kernel's algorithm for channel c (the ring of one channel's rows is in `scratch`).
 void in_place_channel(const ConvParams& params, const dsp::ChannelRequant& requant,
-                      const InPlaceShape& s, const int8_t* filter, int32_t channel_bias,
+                      const firmware::InPlaceShape& s, const int8_t* filter, int32_t channel_bias,
                       int8_t* buffer, int8_t* scratch, int32_t c) {
   int8_t taps[kMaxKernelSize * kMaxKernelSize];
   const int8_t* window_rows[kMaxKernelSize];
   for (int32_t t = 0; t < s.kernel_h * s.kernel_w; ++t) taps[t] = filter[t * s.channels + c];
-  const int32_t input_row_stride = s.input_w * s.channels;
   int32_t next_row_to_copy = 0;
   for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    const int32_t last_needed_row = min_i32(s.input_h - 1, in_y_origin + s.kernel_h - 1);
-    next_row_to_copy = max_i32(next_row_to_copy, in_y_origin);
-    for (; next_row_to_copy <= last_needed_row; ++next_row_to_copy) {
-      int8_t* slot = scratch + (next_row_to_copy % s.kernel_h) * s.input_w;
-      const int8_t* src = buffer + next_row_to_copy * input_row_stride + c;
-      for (int32_t x = 0; x < s.input_w; ++x) slot[x] = src[x * s.channels];
-    }
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(s.kernel_h, s.input_h - in_y_origin);
-    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      window_rows[ky] = scratch + ((in_y_origin + ky) % s.kernel_h) * s.input_w;
-    }
+    const firmware::KernelRows rows =
+        firmware::fill_ring(params, s, out_y, buffer + c, scratch, s.input_w, next_row_to_copy,
+                            window_rows, [&s](int8_t* slot, const int8_t* src) {
+                              for (int32_t x = 0; x < s.input_w; ++x) slot[x] = src[x * s.channels];
+                            });
+    const int32_t ky_begin = rows.begin;
+    const int32_t ky_end = rows.end;
     int8_t* out = buffer + out_y * s.output_w * s.channels + c;
     for (int32_t out_x = 0; out_x < s.output_w; ++out_x) {
       const int32_t in_x_origin = out_x * params.stride_w - params.pad_left;
@@ -81,45 +71,37 @@ void in_place_channel(const ConvParams& params, const dsp::ChannelRequant& requa
 // One output row of a 4-channel group from the ring (depthwise_group_row's contract): the general
 // window code, or the 3x3 path (depthwise_3x3_dsp.h) for the groups it loaded.
 inline void group_row(const ConvParams& params, const dsp::DepthwiseGroup& group,
-                      const InPlaceShape& s, const int8_t* const* window_rows, int32_t ky_begin,
-                      int32_t ky_end, int8_t* out, const dsp::ActivationRange4& range) {
+                      const firmware::InPlaceShape& s, const int8_t* const* window_rows,
+                      int32_t ky_begin, int32_t ky_end, int8_t* out,
+                      const dsp::ActivationRange4& range) {
   dsp::depthwise_group_row(params, group, window_rows, dsp::kGroupChannels, ky_begin, ky_end,
                            s.kernel_h, s.kernel_w, s.input_w, s.output_w, out, s.channels, range);
 }
 inline void group_row(const ConvParams& params, const dsp::Depthwise3x3Group& group,
-                      const InPlaceShape& s, const int8_t* const* window_rows, int32_t ky_begin,
-                      int32_t ky_end, int8_t* out, const dsp::ActivationRange4& range) {
+                      const firmware::InPlaceShape& s, const int8_t* const* window_rows,
+                      int32_t ky_begin, int32_t ky_end, int8_t* out,
+                      const dsp::ActivationRange4& range) {
   dsp::depthwise_3x3_group_row(params, group, window_rows, dsp::kGroupChannels, ky_begin, ky_end,
                                s.input_w, s.output_w, out, s.channels, range);
 }
 
 // Channels [c, c + 4) with the 4-channel ring `ring` (kernel_h * input_w words).
 template <typename Group>
-void in_place_group(const ConvParams& params, const Group& group, const InPlaceShape& s,
+void in_place_group(const ConvParams& params, const Group& group, const firmware::InPlaceShape& s,
                     int8_t* buffer, int8_t* ring, int32_t c, const dsp::ActivationRange4& range) {
-  const int32_t input_row_stride = s.input_w * s.channels;
-  const int32_t ring_row_bytes = s.input_w * dsp::kGroupChannels;
   const int8_t* window_rows[kMaxKernelSize];
   int32_t next_row_to_copy = 0;
   for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    const int32_t last_needed_row = min_i32(s.input_h - 1, in_y_origin + s.kernel_h - 1);
-    next_row_to_copy = max_i32(next_row_to_copy, in_y_origin);
-    for (; next_row_to_copy <= last_needed_row; ++next_row_to_copy) {
-      int8_t* slot = ring + (next_row_to_copy % s.kernel_h) * ring_row_bytes;
-      const int8_t* src = buffer + next_row_to_copy * input_row_stride + c;
-      for (int32_t x = 0; x < s.input_w; ++x) {
-        memcpy(slot, src, dsp::kGroupChannels);  // one unaligned word
-        slot += dsp::kGroupChannels;
-        src += s.channels;
-      }
-    }
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(s.kernel_h, s.input_h - in_y_origin);
-    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      window_rows[ky] = ring + ((in_y_origin + ky) % s.kernel_h) * ring_row_bytes;
-    }
-    group_row(params, group, s, window_rows, ky_begin, ky_end,
+    const firmware::KernelRows rows =
+        firmware::fill_ring(params, s, out_y, buffer + c, ring, s.input_w * dsp::kGroupChannels,
+                            next_row_to_copy, window_rows, [&s](int8_t* slot, const int8_t* src) {
+                              for (int32_t x = 0; x < s.input_w; ++x) {
+                                memcpy(slot, src, dsp::kGroupChannels);  // one unaligned word
+                                slot += dsp::kGroupChannels;
+                                src += s.channels;
+                              }
+                            });
+    group_row(params, group, s, window_rows, rows.begin, rows.end,
               buffer + out_y * s.output_w * s.channels + c, range);
   }
 }
@@ -129,9 +111,9 @@ void in_place_group(const ConvParams& params, const Group& group, const InPlaceS
 // (+6% cycles on depthwise-heavy's in-place layers, qemu-mps2-an386).
 __attribute__((noinline)) int32_t in_place_groups_3x3(const ConvParams& params,
                                                       const PerChannelQuantization& quant,
-                                                      const InPlaceShape& s, const int8_t* filter,
-                                                      const int32_t* bias, int8_t* buffer,
-                                                      int8_t* ring,
+                                                      const firmware::InPlaceShape& s,
+                                                      const int8_t* filter, const int32_t* bias,
+                                                      int8_t* buffer, int8_t* ring,
                                                       const dsp::ActivationRange4& range) {
   dsp::Depthwise3x3Group group;
   int32_t c = 0;
@@ -148,8 +130,8 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
                                   const Shape& input_shape, const Shape& filter_shape,
                                   const int8_t* filter, const int32_t* bias,
                                   const Shape& output_shape, int8_t* buffer, int8_t* scratch) {
-  const InPlaceShape s{input_shape.h,  input_shape.w,  input_shape.c, filter_shape.h,
-                       filter_shape.w, output_shape.h, output_shape.w};
+  const firmware::InPlaceShape s{input_shape.h,  input_shape.w,  input_shape.c, filter_shape.h,
+                                 filter_shape.w, output_shape.h, output_shape.w};
   int32_t c = 0;
   if (s.kernel_h * s.input_w * dsp::kGroupChannels <= kRingBytes) {
     const dsp::ActivationRange4 range = dsp::activation_range4(params);

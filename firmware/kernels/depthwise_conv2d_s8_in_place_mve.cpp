@@ -16,6 +16,7 @@
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/window_span.h"
 #include "firmware/kernels/depthwise_mve.h"
+#include "firmware/kernels/in_place_ring.h"
 
 namespace tinynas::runtime {
 
@@ -27,10 +28,6 @@ namespace mve = firmware::mve;
 // kernel on 176-pixel-wide ones (MCUNet's first stages).
 constexpr int32_t kRingBytes = 5120;
 
-struct InPlaceShape {
-  int32_t input_h, input_w, channels, kernel_h, kernel_w, output_h, output_w;
-};
-
 struct Ring {
   int8_t* bytes;
   int32_t pixel_bytes;  // G: the channels per ring pixel
@@ -39,33 +36,25 @@ struct Ring {
 // Channels [c, c + count) (count <= ring.pixel_bytes) of the whole layer.
 template <bool kPredicated>
 void in_place_group(const ConvParams& params, const mve::GroupConstants& constants,
-                    mve::GroupLanes<kPredicated> lanes, const InPlaceShape& s, const int8_t* filter,
-                    int8_t* buffer, const Ring& ring, int32_t c, int32_t count,
-                    const mve::OutputRange4& range) {
-  const int32_t input_row_stride = s.input_w * s.channels;
-  const int32_t ring_row_bytes = s.input_w * ring.pixel_bytes;
+                    mve::GroupLanes<kPredicated> lanes, const firmware::InPlaceShape& s,
+                    const int8_t* filter, int8_t* buffer, const Ring& ring, int32_t c,
+                    int32_t count, const mve::OutputRange4& range) {
   const mve_pred16_t copy_lanes = vctp8q(static_cast<uint32_t>(count));
   const int16_t input_offset = static_cast<int16_t>(params.input_offset);
   const int8_t* ring_rows[kMaxKernelSize];
   int32_t next_row_to_copy = 0;
   for (int32_t out_y = 0; out_y < s.output_h; ++out_y) {
-    const int32_t in_y_origin = out_y * params.stride_h - params.pad_top;
-    const int32_t last_needed_row = min_i32(s.input_h - 1, in_y_origin + s.kernel_h - 1);
-    next_row_to_copy = max_i32(next_row_to_copy, in_y_origin);
-    for (; next_row_to_copy <= last_needed_row; ++next_row_to_copy) {
-      int8_t* slot = ring.bytes + (next_row_to_copy % s.kernel_h) * ring_row_bytes;
-      const int8_t* src = buffer + next_row_to_copy * input_row_stride + c;
-      for (int32_t x = 0; x < s.input_w; ++x) {
-        vstrbq_p_s8(slot, vldrbq_z_s8(src, copy_lanes), copy_lanes);
-        slot += ring.pixel_bytes;
-        src += s.channels;
-      }
-    }
-    const int32_t ky_begin = max_i32(0, -in_y_origin);
-    const int32_t ky_end = min_i32(s.kernel_h, s.input_h - in_y_origin);
-    for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-      ring_rows[ky] = ring.bytes + ((in_y_origin + ky) % s.kernel_h) * ring_row_bytes;
-    }
+    const firmware::KernelRows rows = firmware::fill_ring(
+        params, s, out_y, buffer + c, ring.bytes, s.input_w * ring.pixel_bytes, next_row_to_copy,
+        ring_rows, [&s, &ring, copy_lanes](int8_t* slot, const int8_t* src) {
+          for (int32_t x = 0; x < s.input_w; ++x) {
+            vstrbq_p_s8(slot, vldrbq_z_s8(src, copy_lanes), copy_lanes);
+            slot += ring.pixel_bytes;
+            src += s.channels;
+          }
+        });
+    const int32_t ky_begin = rows.begin;
+    const int32_t ky_end = rows.end;
     int8_t* out = buffer + out_y * s.output_w * s.channels + c;
     for (int32_t out_x = 0; out_x < s.output_w; ++out_x) {
       const WindowSpan cols =
@@ -93,8 +82,8 @@ void depthwise_conv2d_s8_in_place(const ConvParams& params, const PerChannelQuan
                                   const Shape& input_shape, const Shape& filter_shape,
                                   const int8_t* filter, const int32_t* bias,
                                   const Shape& output_shape, int8_t* buffer, int8_t* scratch) {
-  const InPlaceShape s{input_shape.h,  input_shape.w,  input_shape.c, filter_shape.h,
-                       filter_shape.w, output_shape.h, output_shape.w};
+  const firmware::InPlaceShape s{input_shape.h,  input_shape.w,  input_shape.c, filter_shape.h,
+                                 filter_shape.w, output_shape.h, output_shape.w};
   const mve::OutputRange4 range = mve::output_range4(params);
   alignas(16) int8_t stack_ring[kRingBytes];
   const int32_t channel_ring_bytes = s.kernel_h * s.input_w;

@@ -5,19 +5,12 @@
 // tinynas_firmware_main(). No heap, no libc start files.
 #include <stdint.h>
 
+#include "firmware/startup/c_runtime_start.h"
+
 extern "C" {
-extern uint32_t __data_load__[];
-extern uint32_t __data_start__[];
-extern uint32_t __data_end__[];
-extern uint32_t __bss_start__[];
-extern uint32_t __bss_end__[];
 extern uint32_t __stack_top__[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
 extern uint32_t __vectors_start__[];
 
-void tinynas_firmware_main();  // the firmware's entry point (runner/main.cpp)
-[[noreturn]] void Reset_Handler();
 void Default_Handler();
 void SysTick_Handler() __attribute__((weak, alias("Default_Handler")));
 }
@@ -58,12 +51,7 @@ extern "C" void Reset_Handler() {
   *reinterpret_cast<volatile uint32_t*>(kScbCpacr) |= kCpacrFullAccessCp10Cp11;
   __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
-  for (uint32_t *src = __data_load__, *dst = __data_start__; dst < __data_end__;) *dst++ = *src++;
-  for (uint32_t* dst = __bss_start__; dst < __bss_end__;) *dst++ = 0;
-  for (Handler* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
-  tinynas_firmware_main();
-  for (;;) {
-  }
+  tinynas::firmware::start_c_runtime();
 }
 
 // A fault parks the core; the host side notices the silence through its timeouts.

@@ -6,23 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern "C" {
-extern uint32_t __data_load__[];
-extern uint32_t __data_start__[];
-extern uint32_t __data_end__[];
-extern uint32_t __bss_start__[];
-extern uint32_t __bss_end__[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
+#include "firmware/startup/c_runtime_start.h"
 
-void tinynas_firmware_main();  // the firmware's entry point (runner/main.cpp)
-[[noreturn]] void Reset_Handler();
+extern "C" {
 [[noreturn]] void tinynas_reset_c();
 }
-
-namespace {
-using Handler = void (*)();
-}  // namespace
 
 // The first instructions of the image: the stack pointer (the C code needs it), the trap
 // vector, then C. The global pointer stays unused (no __global_pointer$, so the linker does
@@ -47,14 +35,7 @@ extern "C" __attribute__((naked, aligned(4), used)) void tinynas_trap() {
       "j 1b\n");
 }
 
-extern "C" void tinynas_reset_c() {
-  for (uint32_t *src = __data_load__, *dst = __data_start__; dst < __data_end__;) *dst++ = *src++;
-  for (uint32_t* dst = __bss_start__; dst < __bss_end__;) *dst++ = 0;
-  for (Handler* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
-  tinynas_firmware_main();
-  for (;;) {
-  }
-}
+extern "C" void tinynas_reset_c() { tinynas::firmware::start_c_runtime(); }
 
 // What libstdc++ would provide: virtual destructors name the sized operator delete (never
 // called: nothing is allocated), a pure virtual call parks the hart like any other fault.
