@@ -1,7 +1,8 @@
 // tinynas memory (--net-config F | --arch F | --tflite F | MODEL.tnm) [--schedule
 // plain|fused|streamed|patch|auto]
 //                [--patch-grid N --patch-split S] [--json]
-//                [--train-scheme scheme.json [--no-reorder]]  (the training graph's peak instead)
+//                [--train-scheme scheme.json [--no-reorder] [--no-master-copies]]  (the
+//                training graph's peak instead)
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,7 @@ struct MemoryOptions {
   bool json = false;
   std::string train_scheme_path;  // --train-scheme: plan the training graph instead
   bool no_reorder = false;        // --no-reorder: every update after the whole backward
+  bool no_master_copies = false;  // --no-master-copies: updates straight into int8 / int32
 };
 
 // The model's graph as `memory` plans it: the .tnm's own, or the network built with seeded random
@@ -46,6 +48,8 @@ void run_training_memory(const MemoryOptions& options) {
       compiler::validate_graph(graph, compiler::GraphUse::kPlanning, "memory");
   compiler::TrainingOptions training;
   training.reorder = !options.no_reorder;
+  training.master_copies = !options.no_master_copies;
+  training.in_place_depthwise = !options.source.no_in_place;
   const compiler::TrainingMemory memory = compiler::plan_training_memory(
       validated, compiler::load_update_scheme(options.train_scheme_path), training,
       options.train_scheme_path);
@@ -106,6 +110,11 @@ void register_memory_command(CLI::App& app) {
       ->add_flag("--no-reorder", options->no_reorder,
                  "with --train-scheme: every update after the whole backward (no operator "
                  "reordering)")
+      ->needs(scheme);
+  command
+      ->add_flag("--no-master-copies", options->no_master_copies,
+                 "with --train-scheme: no float32 master copies of the trained parameters (the "
+                 "update re-quantizes straight into the int8 weights and int32 biases)")
       ->needs(scheme);
   command->callback([options] {
     if (options->model_path.empty() && !has_network_source(options->source)) {

@@ -34,11 +34,12 @@ std::vector<int> input_channels_read(const Graph& graph, const Op& op,
 
 class Builder {
  public:
-  Builder(const Graph& graph, const std::vector<ResolvedLayer>& layers, bool reorder)
-      : graph_(graph), reorder_(reorder) {
+  Builder(const Graph& graph, const std::vector<ResolvedLayer>& layers,
+          const TrainingOptions& options)
+      : graph_(graph), reorder_(options.reorder), master_copies_(options.master_copies) {
     training_.graph = &graph;
     training_.layers = layers;
-    training_.reordered = reorder;
+    training_.reordered = options.reorder;
     training_.activation_of.assign(graph.tensors.size(), -1);
     training_.gradient_of.assign(graph.tensors.size(), -1);
     layer_of_.assign(graph.ops.size(), -1);
@@ -152,18 +153,22 @@ class Builder {
                                              chosen_weights * kFloatBytes, -1, layer.op);
         tensors.trained_weights = add_tensor(op.name + ".weight", TrainTensorKind::kTrainedWeights,
                                              weights.bytes(), -1, layer.op, true);
-        tensors.master_weights =
-            add_tensor("master:" + op.name + ".weight", TrainTensorKind::kMasterWeights,
-                       chosen_weights * kFloatBytes, -1, layer.op, true);
+        if (master_copies_) {
+          tensors.master_weights =
+              add_tensor("master:" + op.name + ".weight", TrainTensorKind::kMasterWeights,
+                         chosen_weights * kFloatBytes, -1, layer.op, true);
+        }
       }
       if (layer.bias) {
         tensors.bias_gradient = add_tensor("bgrad:" + op.name, TrainTensorKind::kBiasGradient,
                                            out_channels * kFloatBytes, -1, layer.op);
         tensors.trained_bias = add_tensor(op.name + ".bias", TrainTensorKind::kTrainedBias,
                                           out_channels * kBiasBytes, -1, layer.op, true);
-        tensors.master_bias =
-            add_tensor("master:" + op.name + ".bias", TrainTensorKind::kMasterBias,
-                       out_channels * kFloatBytes, -1, layer.op, true);
+        if (master_copies_) {
+          tensors.master_bias =
+              add_tensor("master:" + op.name + ".bias", TrainTensorKind::kMasterBias,
+                         out_channels * kFloatBytes, -1, layer.op, true);
+        }
       }
     }
   }
@@ -286,6 +291,7 @@ class Builder {
 
   const Graph& graph_;
   bool reorder_;
+  bool master_copies_;
   TrainingGraph training_;
   int skipped_op_ = -1;
   std::vector<int> layer_of_;
@@ -347,9 +353,9 @@ TrainingGraph build_training_graph(const ValidatedGraph& graph,
   if (!graph.valid_for(GraphUse::kPlanning)) {
     const ValidatedGraph planning =
         validate_graph(graph.graph(), GraphUse::kPlanning, "build_training_graph");
-    return Builder(planning.graph(), layers, options.reorder).build();
+    return Builder(planning.graph(), layers, options).build();
   }
-  return Builder(graph.graph(), layers, options.reorder).build();
+  return Builder(graph.graph(), layers, options).build();
 }
 
 int count_train_ops(const TrainingGraph& training, TrainOpKind kind) {

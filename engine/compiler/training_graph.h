@@ -22,8 +22,9 @@
 // Gradients are float32 (4 bytes an element), in real units. Trained parameters live in SRAM for
 // the whole run (TrainTensor::persistent): the layer's int8 weights (the whole tensor: chosen
 // input channels interleave frozen ones in the OHWI rows the forward kernel reads) and int32
-// bias, which the forward kernels read, and float32 master copies of the chosen weights and of
-// the bias, which the updates accumulate into before re-quantizing with the existing scales.
+// bias, which the forward kernels read, and (TrainingOptions::master_copies) float32 master copies
+// of the chosen weights and of the bias, which the updates accumulate into before re-quantizing
+// with the existing scales.
 #pragma once
 
 #include <cstdint>
@@ -86,6 +87,11 @@ struct TrainOp {
 
 struct TrainingOptions {
   bool reorder = true;  // operator reordering (each update right after its gradient)
+  // Float32 master copies of the trained weights and biases, which the updates accumulate into
+  // (false: the update re-quantizes straight into the int8 weights / int32 bias, as Tiny
+  // Training's engine does, and small steps round away).
+  bool master_copies = true;
+  bool in_place_depthwise = true;  // planning: in-place depthwise in the forward pass
 };
 
 struct TrainingGraph {

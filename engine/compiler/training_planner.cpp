@@ -12,7 +12,7 @@
 
 namespace tinynas::compiler {
 
-TrainingPlan plan_training(const TrainingGraph& training) {
+TrainingPlan plan_training(const TrainingGraph& training, const TrainingPlanOptions& options) {
   const Graph& graph = *training.graph;
   const int tensor_count = static_cast<int>(training.tensors.size());
   const int op_count = static_cast<int>(training.ops.size());
@@ -34,26 +34,58 @@ TrainingPlan plan_training(const TrainingGraph& training) {
     plan.last_use[t] = std::max(plan.last_use[t], plan.first_use[t]);
   }
 
-  std::vector<Buffer> buffers(tensor_count);
+  // In-place depthwise, as the inference planner does it: when a depthwise conv is the last
+  // reader of its input (nothing in the backward keeps it), its output takes the input's bytes.
+  plan.in_place.assign(op_count, false);
+  std::vector<int> buffer_of(tensor_count, -1);
+  std::vector<Buffer> buffers;
   for (int t = 0; t < tensor_count; ++t) {
-    Buffer& buffer = buffers[t];
-    buffer.tensors = {t};
-    buffer.first = plan.first_use[t];
-    buffer.last = plan.last_use[t];
-    buffer.max_bytes = training.tensors[t].bytes;
-    buffer.segments = {Segment{buffer.first, buffer.last, buffer.max_bytes}};
+    if (buffer_of[t] >= 0) continue;
+    buffer_of[t] = static_cast<int>(buffers.size());
+    buffers.emplace_back();
+    buffers.back().tensors = {t};
+    // The in-place chain that starts at t.
+    for (int current = t, i = 0; options.in_place_depthwise && i < op_count; ++i) {
+      const TrainOp& op = training.ops[i];
+      if (op.kind != TrainOpKind::kForward || op.reads.empty() || op.reads[0] != current) continue;
+      const Op& layer = graph.ops[op.layer];
+      const int output = op.writes[0];
+      const bool in_place =
+          layer.kind == OpKind::kDepthwiseConv2d && layer.allow_in_place &&
+          plan.last_use[current] == i &&
+          graph.tensors[layer.output].shape.c == graph.tensors[layer.inputs[0]].shape.c &&
+          training.tensors[output].bytes <= training.tensors[current].bytes;
+      if (!in_place) break;
+      plan.in_place[i] = true;
+      buffer_of[output] = buffer_of[t];
+      buffers.back().tensors.push_back(output);
+      current = output;
+    }
+  }
+  for (Buffer& buffer : buffers) {
+    buffer.first = std::numeric_limits<int>::max();
+    buffer.last = std::numeric_limits<int>::min();
+    for (int t : buffer.tensors) {
+      buffer.segments.push_back(
+          Segment{plan.first_use[t], plan.last_use[t], training.tensors[t].bytes});
+      buffer.first = std::min(buffer.first, plan.first_use[t]);
+      buffer.last = std::max(buffer.last, plan.last_use[t]);
+      buffer.max_bytes = std::max(buffer.max_bytes, training.tensors[t].bytes);
+    }
   }
   const LiveBytes live = live_bytes_per_op(buffers, op_count);
   plan.live_bytes = live.per_op;
   const Placement placement = BestPlacement().place(buffers, live.lower_bound);
-  plan.offsets = placement.offsets;
+  plan.offsets.assign(tensor_count, 0);
+  for (int t = 0; t < tensor_count; ++t) plan.offsets[t] = placement.offsets[buffer_of[t]];
   plan.arena_bytes = placement.arena_bytes;
   plan.peak_op = static_cast<int>(std::max_element(plan.live_bytes.begin(), plan.live_bytes.end()) -
                                   plan.live_bytes.begin());
-  for (const TrainOp& op : training.ops) {
+  for (int i = 0; i < op_count; ++i) {
+    const TrainOp& op = training.ops[i];
     if (op.kind == TrainOpKind::kForward) {
-      plan.scratch_bytes =
-          std::max(plan.scratch_bytes, op_scratch_bytes(graph, graph.ops[op.layer], false));
+      plan.scratch_bytes = std::max(plan.scratch_bytes,
+                                    op_scratch_bytes(graph, graph.ops[op.layer], plan.in_place[i]));
     }
   }
   return plan;
@@ -76,7 +108,9 @@ TrainingMemory plan_training_memory(const ValidatedGraph& graph, const UpdateSch
   TrainingMemory memory;
   memory.training =
       build_training_graph(graph, resolve_scheme(graph.graph(), scheme, scheme_origin), options);
-  memory.plan = plan_training(memory.training);
+  TrainingPlanOptions plan_options;
+  plan_options.in_place_depthwise = options.in_place_depthwise;
+  memory.plan = plan_training(memory.training, plan_options);
   return memory;
 }
 

@@ -1,8 +1,9 @@
 // The memory plan of a training graph (training_graph.h), made by the planner's own machinery:
 // lifetimes over the training schedule (a tensor lives from the op that writes it first to the
 // last op that reads it, inclusive; the graph input from before op 0; trained parameters through
-// every op) and placement of every tensor into one arena by BestPlacement, the strategy that lays
-// out the inference arena, so the figure is what an executor of this schedule allocates. The
+// every op), in-place depthwise where the depthwise input dies at the op (as for inference), and
+// placement of every tensor into one arena by BestPlacement, the strategy that lays out the
+// inference arena, so the figure is what an executor of this schedule allocates. The
 // scratch buffer sits next to the arena, sized by the largest forward kernel need
 // (op_scratch_bytes); backward kernels' scratch is not counted yet.
 #pragma once
@@ -24,11 +25,15 @@ struct TrainingPlan {
   std::vector<int64_t> live_bytes;  // per train op: bytes of the tensors live while it runs
   int64_t arena_bytes = 0;
   int64_t scratch_bytes = 0;
-  int peak_op = 0;  // the op with the most live bytes (the first such)
+  std::vector<bool> in_place;  // per train op: a forward depthwise run in place
+  int peak_op = 0;             // the op with the most live bytes (the first such)
   int64_t peak_sram_bytes() const { return arena_bytes + scratch_bytes; }
 };
 
-TrainingPlan plan_training(const TrainingGraph& training);
+struct TrainingPlanOptions {
+  bool in_place_depthwise = true;
+};
+TrainingPlan plan_training(const TrainingGraph& training, const TrainingPlanOptions& options = {});
 
 // Bytes per TrainTensorKind live while op `op` runs.
 std::array<int64_t, kTrainTensorKindCount> live_bytes_by_kind(const TrainingGraph& training,

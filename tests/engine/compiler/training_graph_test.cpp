@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_planner.h"
@@ -231,6 +233,14 @@ TEST(TrainingPlanner, NoTwoLiveTensorsShareAByte) {
       plan_training_memory(validated, scheme_file("mcunet-5fps-tiny-training-100kb"));
   const TrainingPlan& plan = memory.plan;
   const std::vector<TrainTensor>& tensors = memory.training.tensors;
+  // An in-place depthwise writes over its input on purpose (the kernel's ring keeps the rows it
+  // still reads).
+  std::set<std::pair<int, int>> in_place;
+  for (size_t i = 0; i < memory.training.ops.size(); ++i) {
+    const TrainOp& op = memory.training.ops[i];
+    if (plan.in_place[i]) in_place.insert({op.reads[0], op.writes[0]});
+  }
+  EXPECT_FALSE(in_place.empty());
   for (size_t a = 0; a < tensors.size(); ++a) {
     EXPECT_LE(plan.offsets[a] + tensors[a].bytes, plan.arena_bytes);
     for (size_t b = a + 1; b < tensors.size(); ++b) {
@@ -238,9 +248,50 @@ TEST(TrainingPlanner, NoTwoLiveTensorsShareAByte) {
           plan.first_use[a] <= plan.last_use[b] && plan.first_use[b] <= plan.last_use[a];
       const bool apart = plan.offsets[a] + tensors[a].bytes <= plan.offsets[b] ||
                          plan.offsets[b] + tensors[b].bytes <= plan.offsets[a];
-      if (together) {
+      if (together && in_place.count({static_cast<int>(a), static_cast<int>(b)}) == 0) {
         EXPECT_TRUE(apart) << tensors[a].name << " / " << tensors[b].name;
       }
+    }
+  }
+}
+
+TEST(TrainingPlanner, DepthwiseRunsInPlaceOnlyWhereItsInputIsNotKept) {
+  const Graph graph = net("mcunet-5fps");
+  const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning);
+  const TrainingMemory memory =
+      plan_training_memory(validated, scheme_file("mcunet-5fps-tiny-training-100kb"));
+  auto forward_of = [&](const std::string& name) {
+    for (size_t i = 0; i < memory.training.ops.size(); ++i) {
+      const TrainOp& op = memory.training.ops[i];
+      if (op.kind == TrainOpKind::kForward && graph.ops[op.layer].name == name) return i;
+    }
+    return memory.training.ops.size();
+  };
+  // Frozen, before every trained layer: nothing keeps its input.
+  EXPECT_TRUE(memory.plan.in_place[forward_of("blocks.1.depthwise")]);
+  // Its input is the ReLU6 output of the trained blocks.13.expand, kept for that layer's mask.
+  EXPECT_FALSE(memory.plan.in_place[forward_of("blocks.13.depthwise")]);
+  const int64_t in_place = memory.plan.peak_sram_bytes();
+  TrainingOptions no_in_place;
+  no_in_place.in_place_depthwise = false;
+  EXPECT_LE(in_place, plan_training_memory(
+                          validated, scheme_file("mcunet-5fps-tiny-training-100kb"), no_in_place)
+                          .plan.peak_sram_bytes());
+}
+
+TEST(TrainingPlanner, MasterCopiesAreCountedOnlyWhenKept) {
+  const Graph graph = tiny_classifier_graph();
+  const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning);
+  UpdateScheme scheme;
+  scheme.layers = {{"classifier", true, 8}};
+  TrainingOptions options;
+  options.master_copies = false;
+  const TrainingMemory memory = plan_training_memory(validated, scheme, options);
+  // The hand-computed plan without the 128 + 32 bytes of master copies.
+  EXPECT_EQ(memory.plan.arena_bytes, 388 - 160);
+  for (const TrainOp& op : memory.training.ops) {
+    if (op.kind == TrainOpKind::kUpdateWeights) {
+      EXPECT_EQ(op.reads.size(), 2u);
     }
   }
 }
