@@ -90,4 +90,29 @@ int64_t highest_offset(const std::vector<ForbiddenRange>& ranges, int64_t limit)
   return -1;
 }
 
+LiveBytes live_bytes_per_op(const std::vector<Buffer>& buffers, int op_count) {
+  LiveBytes live;
+  live.per_op.assign(op_count, 0);
+  std::vector<int64_t> aligned_live_bytes(op_count, 0);
+  std::vector<int64_t> largest_alignment_slack(op_count, 0);
+  for (const Buffer& buffer : buffers) {
+    for (int i = std::max(buffer.first, 0); i <= buffer.last && i < op_count; ++i) {
+      int64_t bytes_now = 0;
+      for (const Segment& segment : buffer.segments) {
+        if (segment.first <= i && i <= segment.last) bytes_now = std::max(bytes_now, segment.bytes);
+      }
+      if (bytes_now == 0) continue;
+      const int64_t aligned = align_up(bytes_now, kTensorAlignment);
+      live.per_op[i] += bytes_now;
+      aligned_live_bytes[i] += aligned;
+      largest_alignment_slack[i] = std::max(largest_alignment_slack[i], aligned - bytes_now);
+    }
+  }
+  for (int i = 0; i < op_count; ++i) {
+    live.lower_bound =
+        std::max(live.lower_bound, aligned_live_bytes[i] - largest_alignment_slack[i]);
+  }
+  return live;
+}
+
 }  // namespace tinynas::compiler

@@ -45,6 +45,15 @@ class PlacementStrategy {
   virtual Placement place(const std::vector<Buffer>& buffers, int64_t lower_bound) const = 0;
 };
 
+// Bytes live while each op runs (a buffer counts once, at its largest segment live then), and a
+// lower bound on any placement: with aligned offsets, every live buffer but the topmost also
+// occupies its size rounded up to the alignment.
+struct LiveBytes {
+  std::vector<int64_t> per_op;
+  int64_t lower_bound = 0;
+};
+LiveBytes live_bytes_per_op(const std::vector<Buffer>& buffers, int op_count);
+
 // [lo, hi] offsets (inclusive) at which a buffer would collide with a placed one.
 struct ForbiddenRange {
   int64_t lo = 0;

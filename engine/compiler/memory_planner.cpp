@@ -25,6 +25,8 @@ int64_t fused_group_scratch_bytes(const Graph& graph, const Op& depthwise) {
       as_runtime_shape(graph.tensors[depthwise.output].shape));
 }
 
+}  // namespace
+
 int64_t op_scratch_bytes(const Graph& graph, const Op& op, bool in_place) {
   runtime::OpInfo info;
   info.kind = op.kind;
@@ -41,8 +43,6 @@ int64_t op_scratch_bytes(const Graph& graph, const Op& op, bool in_place) {
   }
   return runtime::kernel_scratch_bytes(info, input, weights);
 }
-
-}  // namespace
 
 MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& options,
                          const std::vector<int>& fused_groups, const PatchConfig& patch,
@@ -223,29 +223,9 @@ MemoryPlan plan_schedule(const ValidatedGraph& validated, const PlannerOptions& 
     }
   }
 
-  // Live bytes per op: an in-place buffer counts once, at its larger member's size. With aligned
-  // offsets, every live buffer but the topmost also occupies its size rounded up to the alignment,
-  // which gives a tighter bound to stop searching at.
-  std::vector<int64_t> live_bytes(op_count, 0);
-  std::vector<int64_t> aligned_live_bytes(op_count, 0);
-  std::vector<int64_t> largest_alignment_slack(op_count, 0);
-  for (const Buffer& buffer : buffers) {
-    for (int i = std::max(buffer.first, 0); i <= buffer.last; ++i) {
-      int64_t bytes_now = 0;
-      for (const Segment& segment : buffer.segments) {
-        if (segment.first <= i && i <= segment.last) bytes_now = std::max(bytes_now, segment.bytes);
-      }
-      if (bytes_now == 0) continue;
-      const int64_t aligned = align_up(bytes_now, kTensorAlignment);
-      live_bytes[i] += bytes_now;
-      aligned_live_bytes[i] += aligned;
-      largest_alignment_slack[i] = std::max(largest_alignment_slack[i], aligned - bytes_now);
-    }
-  }
-  int64_t lower_bound = 0;
-  for (int i = 0; i < op_count; ++i) {
-    lower_bound = std::max(lower_bound, aligned_live_bytes[i] - largest_alignment_slack[i]);
-  }
+  const LiveBytes live = live_bytes_per_op(buffers, op_count);
+  const std::vector<int64_t>& live_bytes = live.per_op;
+  const int64_t lower_bound = live.lower_bound;
 
   // Placement.
   const Placement placement = BestPlacement().place(buffers, lower_bound);

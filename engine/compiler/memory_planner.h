@@ -25,12 +25,16 @@
 //    a stage runs in place or fused.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/memory_plan.h"
 
 namespace tinynas::compiler {
+
+// Scratch bytes `op`'s kernel needs (the runtime's own kernel_scratch_bytes), run in place or not.
+int64_t op_scratch_bytes(const Graph& graph, const Op& op, bool in_place);
 
 // The plan with exactly `fused_groups` (expand op indices from find_fused_groups, none inside
 // the patch stage or a streamed stage) row-streamed, `patch` (none, or one without a

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -310,6 +311,56 @@ TEST_F(CliTest, CompileWithoutWeightsExplainsWhatToPass) {
       run_tinynas("compile --arch " + source_path(kSampleArch) + " -o " + path("x.tnm"));
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("--random-weights"), std::string::npos) << result.output;
+}
+
+// The training-memory table's mcunet-5fps 100 KB row, reordered and not: the README's figures are
+// what the command prints.
+TEST_F(CliTest, TrainSchemePrintsTheReadmesTrainingPeaks) {
+  std::ifstream readme(source_path("README.md"));
+  std::string row;
+  for (std::string line; std::getline(readme, line);) {
+    if (line.find("| `mcunet-5fps-tiny-training-100kb` |") != std::string::npos) row = line;
+  }
+  ASSERT_FALSE(row.empty()) << "the README's training-memory row";
+  std::vector<std::string> figures;
+  std::string cell;
+  for (size_t i = row.find("` |") + 3; i < row.size(); ++i) {
+    if (row[i] == '|') {
+      figures.push_back(cell);
+      cell.clear();
+    } else if (row[i] != ',' && row[i] != ' ') {
+      cell += row[i];
+    }
+  }
+  ASSERT_GE(figures.size(), 2u) << row;
+  const std::string command = "memory --net-config " +
+                              source_path("configs/nets/mcunet-5fps.json") + " --train-scheme " +
+                              source_path("configs/schemes/mcunet-5fps-tiny-training-100kb.json");
+  const CommandResult reordered = run_tinynas(command);
+  EXPECT_EQ(reordered.exit_code, 0) << reordered.output;
+  EXPECT_NE(reordered.output.find("training peak SRAM: " + figures[0] + " B"), std::string::npos)
+      << reordered.output;
+  const CommandResult naive = run_tinynas(command + " --no-reorder");
+  EXPECT_NE(naive.output.find("training peak SRAM: " + figures[1] + " B"), std::string::npos)
+      << naive.output;
+}
+
+TEST_F(CliTest, TrainSchemeThatDoesNotMatchTheModelNamesTheLayer) {
+  const std::string scheme = write_file("scheme.json", R"({
+    "format": "tinynas-scheme/1",
+    "layers": [{"name": "classifier", "bias": true}, {"name": "blocks.42.expand", "bias": true}]})");
+  const CommandResult result =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --train-scheme " + scheme);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("scheme.json"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("blocks.42.expand"), std::string::npos) << result.output;
+}
+
+TEST_F(CliTest, NoReorderNeedsATrainScheme) {
+  const CommandResult result =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --no-reorder");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--train-scheme"), std::string::npos) << result.output;
 }
 
 TEST_F(CliTest, MissingFileIsNamed) {
