@@ -1,6 +1,6 @@
 // Backward of the int8 elementwise add (add_s8): each input's gradient is the output's scaled by
 // the input's share of the fixed-point rescaling, 0 where the output was clamped.
-#include "engine/runtime/gradient_write.h"
+#include "engine/runtime/backward_parts.h"
 #include "engine/runtime/training_kernels.h"
 
 namespace tinynas::runtime {

@@ -1,6 +1,6 @@
 // Backward of the pointwise 1x1 int8 convolution (conv2d_1x1_s8): per pixel an outer product
 // (weight gradient) and a transposed matrix-vector product (input gradient).
-#include "engine/runtime/gradient_write.h"
+#include "engine/runtime/backward_parts.h"
 #include "engine/runtime/training_kernels.h"
 
 namespace tinynas::runtime {

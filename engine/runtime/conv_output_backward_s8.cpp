@@ -1,7 +1,7 @@
 // Backward of the output stage every convolution and fully connected layer shares: the clamp
 // (fused ReLU / ReLU6, int8 saturation) and the per-channel requantization of the accumulator.
 #include "engine/runtime/arithmetic.h"
-#include "engine/runtime/gradient_write.h"
+#include "engine/runtime/backward_parts.h"
 #include "engine/runtime/training_kernels.h"
 
 namespace tinynas::runtime {

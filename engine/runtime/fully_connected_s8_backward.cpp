@@ -1,6 +1,6 @@
 // Backward of the int8 fully connected layer (fully_connected_s8): the input flattened to K
 // values, weights O x K.
-#include "engine/runtime/gradient_write.h"
+#include "engine/runtime/backward_parts.h"
 #include "engine/runtime/training_kernels.h"
 
 namespace tinynas::runtime {

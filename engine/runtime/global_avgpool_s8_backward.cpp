@@ -1,6 +1,6 @@
 // Backward of the int8 global average pool (global_avgpool_s8): the gradient of each channel's
 // mean spread evenly over its H x W inputs, 0 where the output was clamped.
-#include "engine/runtime/gradient_write.h"
+#include "engine/runtime/backward_parts.h"
 #include "engine/runtime/training_kernels.h"
 
 namespace tinynas::runtime {

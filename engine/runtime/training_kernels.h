@@ -123,6 +123,16 @@ void global_avgpool_s8_backward(const GlobalPoolParams& params, const Shape& inp
 void add_s8_backward(const AddParams& params, const int8_t* output, const float* output_grad,
                      int32_t size, GradientWrite write, float* input0_grad, float* input1_grad);
 
+// ---- Loss ----
+
+// Softmax cross-entropy on `count` int8 logits (real = scale * (q - zero_point); softmax does not
+// depend on the zero point) against the class `label` (in [0, count)): logits_grad = scale *
+// (softmax(real) - one_hot(label)), the gradient dL/dq that starts the backward pass. Returns
+// softmax(real)[label], the probability the model gives the right class (the loss is its -log). exp
+// in single precision without libm (relative error below 1e-6).
+float softmax_cross_entropy_backward_s8(const int8_t* logits, int32_t count, float scale,
+                                        int32_t label, float* logits_grad);
+
 // ---- SGD with quantization-aware scaling ----
 // Plain SGD (no momentum) on the int8 graph. QAS (the paper, section 2) rescales the
 // gradient of the int8 weight of output channel c by s_W(c)^-2 and the gradient of the int32 bias

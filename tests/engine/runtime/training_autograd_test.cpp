@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ namespace tinynas::runtime {
 namespace {
 
 using training_test::Layer;
+using training_test::layer_spec;
 using training_test::LayerKind;
 using training_test::LayerSpec;
 
@@ -114,15 +116,6 @@ FloatGraph float_graph(const Layer& layer) {
   return graph;
 }
 
-std::string describe(const LayerSpec& spec) {
-  const char* kinds[] = {"conv", "pointwise", "depthwise", "fully_connected"};
-  const bool multiplied =
-      spec.kind == LayerKind::kDepthwise && spec.output_channels != spec.input_channels;
-  return std::string(kinds[static_cast<int>(spec.kind)]) + "_k" + std::to_string(spec.kernel) +
-         "_s" + std::to_string(spec.stride) + (multiplied ? "_multiplier2" : "") +
-         (spec.relu ? "_relu" : "");
-}
-
 class AutogradBackward : public ::testing::TestWithParam<LayerSpec> {};
 
 TEST_P(AutogradBackward, GradientsMatchTheDequantizedFloatGraph) {
@@ -169,37 +162,24 @@ TEST_P(AutogradBackward, GradientsMatchTheDequantizedFloatGraph) {
   expect_close(input_grad, graph.input.grad() * layer.input_scale, "input gradient");
 }
 
-LayerSpec spec(LayerKind kind, int32_t size, int32_t in_c, int32_t out_c, int32_t kernel,
-               int32_t stride, bool relu, uint32_t seed) {
-  LayerSpec s;
-  s.kind = kind;
-  s.height = size;
-  s.width = size + 1;
-  s.input_channels = in_c;
-  s.output_channels = out_c;
-  s.kernel = kernel;
-  s.stride = stride;
-  s.relu = relu;
-  s.seed = seed;
-  return s;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Layers, AutogradBackward,
-    ::testing::Values(spec(LayerKind::kConv, 12, 3, 8, 3, 2, true, 101),  // the stem
-                      spec(LayerKind::kConv, 8, 4, 6, 3, 1, false, 102),
-                      spec(LayerKind::kPointwise, 7, 24, 16, 1, 1, true, 103),
-                      spec(LayerKind::kPointwise, 5, 16, 24, 1, 1, false, 104),
-                      spec(LayerKind::kDepthwise, 10, 16, 16, 3, 1, true, 105),
-                      spec(LayerKind::kDepthwise, 10, 16, 16, 3, 2, true, 106),
-                      spec(LayerKind::kDepthwise, 11, 8, 8, 5, 1, true, 107),
-                      spec(LayerKind::kDepthwise, 11, 8, 8, 5, 2, false, 108),
-                      spec(LayerKind::kDepthwise, 12, 8, 8, 7, 1, true, 109),
-                      spec(LayerKind::kDepthwise, 12, 8, 8, 7, 2, true, 110),
-                      spec(LayerKind::kDepthwise, 6, 4, 8, 3, 1, false, 111),
-                      spec(LayerKind::kFullyConnected, 1, 64, 10, 1, 1, false, 112),
-                      spec(LayerKind::kFullyConnected, 2, 8, 5, 1, 1, true, 113)),
-    [](const ::testing::TestParamInfo<LayerSpec>& param) { return describe(param.param); });
+    ::testing::Values(layer_spec(LayerKind::kConv, 12, 3, 8, 3, 2, true, 101),  // the stem
+                      layer_spec(LayerKind::kConv, 8, 4, 6, 3, 1, false, 102),
+                      layer_spec(LayerKind::kPointwise, 7, 24, 16, 1, 1, true, 103),
+                      layer_spec(LayerKind::kPointwise, 5, 16, 24, 1, 1, false, 104),
+                      layer_spec(LayerKind::kDepthwise, 10, 16, 16, 3, 1, true, 105),
+                      layer_spec(LayerKind::kDepthwise, 10, 16, 16, 3, 2, true, 106),
+                      layer_spec(LayerKind::kDepthwise, 11, 8, 8, 5, 1, true, 107),
+                      layer_spec(LayerKind::kDepthwise, 11, 8, 8, 5, 2, false, 108),
+                      layer_spec(LayerKind::kDepthwise, 12, 8, 8, 7, 1, true, 109),
+                      layer_spec(LayerKind::kDepthwise, 12, 8, 8, 7, 2, true, 110),
+                      layer_spec(LayerKind::kDepthwise, 6, 4, 8, 3, 1, false, 111),
+                      layer_spec(LayerKind::kFullyConnected, 1, 64, 10, 1, 1, false, 112),
+                      layer_spec(LayerKind::kFullyConnected, 2, 8, 5, 1, 1, true, 113)),
+    [](const ::testing::TestParamInfo<LayerSpec>& param) {
+      return training_test::describe(param.param);
+    });
 
 TEST(AutogradBackward, GlobalAveragePoolMatchesTheMean) {
   const Shape shape = training_test::shape_of(4, 3, 6);
@@ -258,6 +238,24 @@ TEST(AutogradBackward, ResidualAddMatchesTheSum) {
                   grad0.data(), grad1.data());
   expect_close(grad0, x0.grad() * scale0, "add input 0 gradient");
   expect_close(grad1, x1.grad() * scale1, "add input 1 gradient");
+}
+
+TEST(AutogradBackward, SoftmaxCrossEntropyMatchesTheLoss) {
+  const std::vector<int8_t> logits = {12, -40, 77, 3, 0, -128, 127, 55, -9, 31};
+  const float scale = 0.07f;
+  const int32_t zero_point = 4;
+  const int64_t label = 7;
+  const torch::Tensor real =
+      dequantize(logits, scale, zero_point).reshape({1, 10}).set_requires_grad(true);
+  const torch::Tensor loss =
+      torch::nn::functional::cross_entropy(real, torch::tensor({label}, torch::kLong));
+  loss.backward();
+
+  std::vector<float> grad(logits.size());
+  const float label_probability = softmax_cross_entropy_backward_s8(
+      logits.data(), 10, scale, static_cast<int32_t>(label), grad.data());
+  EXPECT_NEAR(-std::log(label_probability), loss.item<double>(), 1e-5);
+  expect_close(grad, real.grad() * scale, "logit gradient");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@ namespace {
 
 using training_test::all_channels;
 using training_test::Layer;
+using training_test::layer_spec;
 using training_test::LayerKind;
 using training_test::LayerSpec;
 using training_test::make_layer;
@@ -33,14 +35,6 @@ std::vector<int64_t> integer_gradients(int32_t size, uint32_t seed) {
 
 std::vector<float> as_float(const std::vector<int64_t>& values) {
   return std::vector<float>(values.begin(), values.end());
-}
-
-std::string describe(const LayerSpec& spec) {
-  const char* kinds[] = {"conv", "pointwise", "depthwise", "fully_connected"};
-  return std::string(kinds[static_cast<int>(spec.kind)]) + "_" + std::to_string(spec.height) + "x" +
-         std::to_string(spec.width) + "x" + std::to_string(spec.input_channels) + "_to_" +
-         std::to_string(spec.output_channels) + "_k" + std::to_string(spec.kernel) + "_s" +
-         std::to_string(spec.stride);
 }
 
 class ExactBackward : public ::testing::TestWithParam<LayerSpec> {};
@@ -90,40 +84,29 @@ TEST_P(ExactBackward, GradientsEqualInt64Reference) {
   }
 }
 
-LayerSpec spec(LayerKind kind, int32_t size, int32_t in_c, int32_t out_c, int32_t kernel,
-               int32_t stride, uint32_t seed) {
-  LayerSpec s;
-  s.kind = kind;
-  s.height = size;
-  s.width = size + 1;  // H != W catches swapped axes
-  s.input_channels = in_c;
-  s.output_channels = out_c;
-  s.kernel = kernel;
-  s.stride = stride;
-  s.seed = seed;
-  return s;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Layers, ExactBackward,
-    ::testing::Values(spec(LayerKind::kConv, 9, 3, 8, 3, 2, 1),  // the stem
-                      spec(LayerKind::kConv, 8, 4, 5, 3, 1, 2),
-                      spec(LayerKind::kConv, 7, 2, 3, 5, 2, 3),
-                      spec(LayerKind::kPointwise, 6, 16, 9, 1, 1, 4),
-                      spec(LayerKind::kDepthwise, 8, 12, 12, 3, 1, 5),
-                      spec(LayerKind::kDepthwise, 9, 12, 12, 3, 2, 6),
-                      spec(LayerKind::kDepthwise, 8, 12, 12, 3, 2, 14),  // even: pad at the end
-                      spec(LayerKind::kDepthwise, 9, 20, 20, 5, 1, 7),
-                      spec(LayerKind::kDepthwise, 10, 20, 20, 5, 2, 8),
-                      spec(LayerKind::kDepthwise, 9, 6, 6, 7, 1, 9),
-                      spec(LayerKind::kDepthwise, 11, 6, 6, 7, 2, 10),
-                      spec(LayerKind::kDepthwise, 6, 4, 8, 3, 1, 11),  // depth multiplier 2
-                      spec(LayerKind::kFullyConnected, 1, 40, 10, 1, 1, 12),
-                      spec(LayerKind::kFullyConnected, 3, 5, 7, 1, 1, 13)),
-    [](const ::testing::TestParamInfo<LayerSpec>& param) { return describe(param.param); });
+    ::testing::Values(
+        layer_spec(LayerKind::kConv, 9, 3, 8, 3, 2, false, 1),  // the stem
+        layer_spec(LayerKind::kConv, 8, 4, 5, 3, 1, false, 2),
+        layer_spec(LayerKind::kConv, 7, 2, 3, 5, 2, false, 3),
+        layer_spec(LayerKind::kPointwise, 6, 16, 9, 1, 1, false, 4),
+        layer_spec(LayerKind::kDepthwise, 8, 12, 12, 3, 1, false, 5),
+        layer_spec(LayerKind::kDepthwise, 9, 12, 12, 3, 2, false, 6),
+        layer_spec(LayerKind::kDepthwise, 8, 12, 12, 3, 2, false, 14),  // even: pad at the end
+        layer_spec(LayerKind::kDepthwise, 9, 20, 20, 5, 1, false, 7),
+        layer_spec(LayerKind::kDepthwise, 10, 20, 20, 5, 2, false, 8),
+        layer_spec(LayerKind::kDepthwise, 9, 6, 6, 7, 1, false, 9),
+        layer_spec(LayerKind::kDepthwise, 11, 6, 6, 7, 2, false, 10),
+        layer_spec(LayerKind::kDepthwise, 6, 4, 8, 3, 1, false, 11),  // depth multiplier 2
+        layer_spec(LayerKind::kFullyConnected, 1, 40, 10, 1, 1, false, 12),
+        layer_spec(LayerKind::kFullyConnected, 3, 5, 7, 1, 1, false, 13)),
+    [](const ::testing::TestParamInfo<LayerSpec>& param) {
+      return training_test::describe(param.param);
+    });
 
 TEST(ConvOutputBackward, PassesInsideTheClampScaledByTheRealMultiplier) {
-  LayerSpec s = spec(LayerKind::kConv, 8, 3, 6, 3, 1, 21);
+  LayerSpec s = layer_spec(LayerKind::kConv, 8, 3, 6, 3, 1, false, 21);
   s.relu = true;
   const Layer layer = make_layer(s);
   const Shape& out = layer.output_shape;
@@ -161,7 +144,7 @@ TEST(ConvOutputBackward, PassesInsideTheClampScaledByTheRealMultiplier) {
 }
 
 TEST(ConvOutputBackward, ClampedOutputsGiveNoWeightOrBiasGradient) {
-  LayerSpec s = spec(LayerKind::kPointwise, 4, 5, 3, 1, 1, 22);
+  LayerSpec s = layer_spec(LayerKind::kPointwise, 4, 5, 3, 1, 1, false, 22);
   Layer layer = make_layer(s);
   // Channel 1's bias drives every output of that channel to the top of int8.
   layer.bias[1] = 1 << 28;
@@ -243,13 +226,61 @@ TEST(AddBackward, ScalesEachInputByItsScaleOverTheOutputs) {
   }
 }
 
+// The loss gradient against softmax in double (std::exp), from mild to extreme logit scales (at
+// scale 1 most exps underflow to 0, as they do in double).
+TEST(SoftmaxCrossEntropyBackward, IsScaledSoftmaxMinusOneHot) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (float scale : {0.01f, 0.1f, 0.25f, 1.0f}) {
+    std::vector<int8_t> logits;
+    for (int i = 0; i < 10; ++i) logits.push_back(static_cast<int8_t>(byte(rng)));
+    const int32_t label = 3;
+    std::vector<double> probabilities;
+    double sum = 0.0;
+    const int largest = *std::max_element(logits.begin(), logits.end());
+    for (int8_t q : logits) {
+      probabilities.push_back(std::exp(static_cast<double>(scale) * (q - largest)));
+      sum += probabilities.back();
+    }
+    std::vector<float> grad(logits.size());
+    const float label_probability =
+        softmax_cross_entropy_backward_s8(logits.data(), 10, scale, label, grad.data());
+    EXPECT_NEAR(label_probability, probabilities[label] / sum, 1e-6) << "scale " << scale;
+    double grad_sum = 0.0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      const double p = probabilities[i] / sum;
+      const double expected = scale * (static_cast<int32_t>(i) == label ? p - 1.0 : p);
+      EXPECT_NEAR(grad[i], expected, 1e-6 * scale) << "scale " << scale << " logit " << i;
+      grad_sum += grad[i];
+    }
+    EXPECT_NEAR(grad_sum, 0.0, 1e-6) << "softmax sums to one";
+  }
+}
+
+// Every int8 logit once: the exp of each of the 256 differences to the largest, relative to
+// std::exp.
+TEST(SoftmaxCrossEntropyBackward, ExpIsAccurateOverTheWholeInt8Range) {
+  std::vector<int8_t> logits;
+  for (int q = -128; q <= 127; ++q) logits.push_back(static_cast<int8_t>(q));
+  const float scale = 0.1f;  // differences down to -25.5
+  std::vector<float> grad(logits.size());
+  softmax_cross_entropy_backward_s8(logits.data(), 256, scale, 0, grad.data());
+  double sum = 0.0;
+  for (int q = -128; q <= 127; ++q) sum += std::exp(static_cast<double>(scale) * (q - 127));
+  for (size_t i = 1; i < logits.size(); ++i) {  // 0 is the label
+    const double p = std::exp(static_cast<double>(scale) * (static_cast<int>(i) - 255)) / sum;
+    EXPECT_NEAR(grad[i] / scale, p, 2e-6 * p) << "logit " << static_cast<int>(logits[i]);
+  }
+}
+
 // ---- SGD + QAS ----
 
 // The step of channel c is lr * G * s_W(c)^-2 (the paper's G~_W), weights of unselected channels
 // and their master copies stay as they were.
 TEST(SgdQasUpdate, WeightStepIsTheScaledGradientOnSelectedChannelsOnly) {
   for (LayerKind kind : {LayerKind::kConv, LayerKind::kDepthwise, LayerKind::kFullyConnected}) {
-    Layer layer = make_layer(spec(kind, 5, kind == LayerKind::kDepthwise ? 6 : 3, 6, 3, 1, 31));
+    Layer layer =
+        make_layer(layer_spec(kind, 5, kind == LayerKind::kDepthwise ? 6 : 3, 6, 3, 1, false, 31));
     const WeightChannelLayout weight_layout = kind == LayerKind::kDepthwise
                                                   ? depthwise_weight_layout(layer.filter_shape)
                                                   : conv_weight_layout(layer.filter_shape);
@@ -336,7 +367,7 @@ TEST(SgdQasUpdate, RoundsHalvesAwayFromZeroAndSaturates) {
 // A tiny int8 fully connected layer learns a target with SGD + QAS through the int8 forward:
 // the squared error of its dequantized output falls.
 TEST(SgdQasUpdate, FewStepsOnATinyInt8LayerReduceTheLoss) {
-  LayerSpec s = spec(LayerKind::kFullyConnected, 1, 16, 4, 1, 1, 41);
+  LayerSpec s = layer_spec(LayerKind::kFullyConnected, 1, 16, 4, 1, 1, false, 41);
   Layer layer = make_layer(s);
   const int32_t out_c = layer.output_shape.c;
   // Four times the output range: no output starts on a clamp bound, where it could not move.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/compiler/quantization.h"
@@ -27,6 +28,31 @@ struct LayerSpec {
   bool relu = false;  // clamp at the output zero point as well as at int8 saturation
   uint32_t seed = 1;
 };
+
+// A layer of `kind` on a size x (size + 1) input (H != W catches swapped axes).
+inline LayerSpec layer_spec(LayerKind kind, int32_t size, int32_t in_c, int32_t out_c,
+                            int32_t kernel, int32_t stride, bool relu, uint32_t seed) {
+  LayerSpec spec;
+  spec.kind = kind;
+  spec.height = size;
+  spec.width = size + 1;
+  spec.input_channels = in_c;
+  spec.output_channels = out_c;
+  spec.kernel = kernel;
+  spec.stride = stride;
+  spec.relu = relu;
+  spec.seed = seed;
+  return spec;
+}
+
+// A test name: kind, input, channels, kernel, stride, clamp.
+inline std::string describe(const LayerSpec& spec) {
+  const char* kinds[] = {"conv", "pointwise", "depthwise", "fully_connected"};
+  return std::string(kinds[static_cast<int>(spec.kind)]) + "_" + std::to_string(spec.height) + "x" +
+         std::to_string(spec.width) + "x" + std::to_string(spec.input_channels) + "_to_" +
+         std::to_string(spec.output_channels) + "_k" + std::to_string(spec.kernel) + "_s" +
+         std::to_string(spec.stride) + (spec.relu ? "_relu" : "");
+}
 
 struct Layer {
   LayerSpec spec;
@@ -94,17 +120,17 @@ inline void run_forward(Layer& layer) {
   }
 }
 
-// The int32 accumulator of every output (bias included), for choosing the output quantization.
-inline std::vector<int64_t> reference_accumulators(const Layer& layer) {
+// Calls visit(output index, oc, input index, filter tap index within the gradient row, filter
+// index) for every (output, tap) pair whose input cell lies inside the input.
+template <typename Visit>
+void for_each_connection(const Layer& layer, Visit visit) {
   const Shape& in = layer.input_shape;
   const Shape& out = layer.output_shape;
   const int32_t multiplier = out.c / in.c;
   const bool depthwise = layer.spec.kind == LayerKind::kDepthwise;
-  std::vector<int64_t> acc(static_cast<size_t>(out.elements()));
   for (int32_t oy = 0; oy < out.h; ++oy) {
     for (int32_t ox = 0; ox < out.w; ++ox) {
       for (int32_t oc = 0; oc < out.c; ++oc) {
-        int64_t sum = layer.bias[static_cast<size_t>(oc)];
         for (int32_t ky = 0; ky < layer.window_h(); ++ky) {
           for (int32_t kx = 0; kx < layer.window_w(); ++kx) {
             const int32_t iy = oy * layer.params.stride_h - layer.params.pad_top + ky;
@@ -113,16 +139,27 @@ inline std::vector<int64_t> reference_accumulators(const Layer& layer) {
             const int32_t channels = depthwise ? 1 : in.c;
             for (int32_t icl = 0; icl < channels; ++icl) {
               const int32_t ic = depthwise ? oc / multiplier : icl;
-              const int64_t x = layer.input[static_cast<size_t>((iy * in.w + ix) * in.c + ic)] +
-                                layer.params.input_offset;
-              sum += x * layer.filter[static_cast<size_t>(layer.filter_index(oc, ky, kx, icl))];
+              visit((oy * out.w + ox) * out.c + oc, oc, (iy * in.w + ix) * in.c + ic,
+                    layer.tap_index(ky, kx, icl), layer.filter_index(oc, ky, kx, icl));
             }
           }
         }
-        acc[static_cast<size_t>((oy * out.w + ox) * out.c + oc)] = sum;
       }
     }
   }
+}
+
+// The int32 accumulator of every output (bias included), for choosing the output quantization.
+inline std::vector<int64_t> reference_accumulators(const Layer& layer) {
+  std::vector<int64_t> acc(static_cast<size_t>(layer.output_shape.elements()));
+  for (size_t o = 0; o < acc.size(); ++o) {
+    acc[o] = layer.bias[o % static_cast<size_t>(layer.output_shape.c)];
+  }
+  for_each_connection(layer, [&](int32_t o, int32_t, int32_t i, int32_t, int32_t f) {
+    acc[static_cast<size_t>(o)] +=
+        int64_t{layer.input[static_cast<size_t>(i)] + layer.params.input_offset} *
+        layer.filter[static_cast<size_t>(f)];
+  });
   return acc;
 }
 
@@ -257,35 +294,6 @@ inline void run_input_backward(const Layer& layer, const float* accumulator_grad
 }
 
 // ---- Plain reference backward (T = int64_t: exact; T = double) ----
-
-// Calls visit(output index, oc, input index, filter tap index within the gradient row, filter
-// index) for every (output, tap) pair whose input cell lies inside the input.
-template <typename Visit>
-void for_each_connection(const Layer& layer, Visit visit) {
-  const Shape& in = layer.input_shape;
-  const Shape& out = layer.output_shape;
-  const int32_t multiplier = out.c / in.c;
-  const bool depthwise = layer.spec.kind == LayerKind::kDepthwise;
-  for (int32_t oy = 0; oy < out.h; ++oy) {
-    for (int32_t ox = 0; ox < out.w; ++ox) {
-      for (int32_t oc = 0; oc < out.c; ++oc) {
-        for (int32_t ky = 0; ky < layer.window_h(); ++ky) {
-          for (int32_t kx = 0; kx < layer.window_w(); ++kx) {
-            const int32_t iy = oy * layer.params.stride_h - layer.params.pad_top + ky;
-            const int32_t ix = ox * layer.params.stride_w - layer.params.pad_left + kx;
-            if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) continue;
-            const int32_t channels = depthwise ? 1 : in.c;
-            for (int32_t icl = 0; icl < channels; ++icl) {
-              const int32_t ic = depthwise ? oc / multiplier : icl;
-              visit((oy * out.w + ox) * out.c + oc, oc, (iy * in.w + ix) * in.c + ic,
-                    layer.tap_index(ky, kx, icl), layer.filter_index(oc, ky, kx, icl));
-            }
-          }
-        }
-      }
-    }
-  }
-}
 
 // dL/dW_q of every output channel: channels x taps.
 template <typename T>
