@@ -182,7 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(AutogradBackward, GlobalAveragePoolMatchesTheMean) {
-  const Shape shape = training_test::shape_of(4, 3, 6);
+  const Shape shape = make_shape(4, 3, 6);
   const double input_scale = 0.08, output_scale = 0.03;
   const auto m =
       compiler::global_average_pool_multiplier(input_scale, output_scale, shape.h, shape.w);
@@ -210,17 +210,8 @@ TEST(AutogradBackward, GlobalAveragePoolMatchesTheMean) {
 
 TEST(AutogradBackward, ResidualAddMatchesTheSum) {
   const double scale0 = 0.03, scale1 = 0.07, output_scale = 0.05;
-  const auto q = compiler::add_quantization(scale0, scale1, output_scale);
-  AddParams params{};
-  params.left_shift = q.left_shift;
-  params.input0_multiplier = q.input0.multiplier;
-  params.input0_shift = q.input0.shift;
-  params.input1_multiplier = q.input1.multiplier;
-  params.input1_shift = q.input1.shift;
-  params.output_multiplier = q.output.multiplier;
-  params.output_shift = q.output.shift;
-  params.activation_min = -128;
-  params.activation_max = 127;
+  const AddParams params =
+      training_test::add_params_for_scales(scale0, scale1, output_scale, -128, 127);
   const int32_t size = 32;
   const std::vector<int8_t> output(static_cast<size_t>(size), 5);  // none clamped
   torch::manual_seed(8);

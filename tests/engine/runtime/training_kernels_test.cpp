@@ -173,7 +173,7 @@ TEST(RealMultiplier, IsTheQ31ValueTimesAPowerOfTwo) {
 }
 
 TEST(GlobalAvgpoolBackward, SpreadsTheMeanGradientWhereNotClamped) {
-  const Shape input = training_test::shape_of(3, 4, 5);
+  const Shape input = make_shape(3, 4, 5);
   const auto m = compiler::global_average_pool_multiplier(0.1, 0.05, input.h, input.w);
   GlobalPoolParams params{};
   params.output_multiplier = m.multiplier;
@@ -194,17 +194,7 @@ TEST(GlobalAvgpoolBackward, SpreadsTheMeanGradientWhereNotClamped) {
 }
 
 TEST(AddBackward, ScalesEachInputByItsScaleOverTheOutputs) {
-  const auto q = compiler::add_quantization(0.02, 0.05, 0.04);
-  AddParams params{};
-  params.left_shift = q.left_shift;
-  params.input0_multiplier = q.input0.multiplier;
-  params.input0_shift = q.input0.shift;
-  params.input1_multiplier = q.input1.multiplier;
-  params.input1_shift = q.input1.shift;
-  params.output_multiplier = q.output.multiplier;
-  params.output_shift = q.output.shift;
-  params.activation_min = -128;
-  params.activation_max = 100;
+  const AddParams params = training_test::add_params_for_scales(0.02, 0.05, 0.04, -128, 100);
   const std::vector<int8_t> output = {0, 100, -128, 50};  // 1 and 2 clamped
   const std::vector<float> output_grad = {1.0f, 1.0f, 1.0f, -2.0f};
   std::vector<float> grad0(4), grad1(4);

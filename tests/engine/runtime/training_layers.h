@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/compiler/quantization.h"
+#include "engine/runtime/kernel_params.h"
 #include "engine/runtime/kernels.h"
 #include "engine/runtime/training_kernels.h"
 
@@ -54,6 +55,24 @@ inline std::string describe(const LayerSpec& spec) {
          std::to_string(spec.stride) + (spec.relu ? "_relu" : "");
 }
 
+// The parameters of an add with the given scales (TFLite ADD quantization), clamped to
+// [activation_min, activation_max], zero points 0.
+inline AddParams add_params_for_scales(double scale0, double scale1, double output_scale,
+                                       int32_t activation_min, int32_t activation_max) {
+  const auto q = compiler::add_quantization(scale0, scale1, output_scale);
+  AddParams params{};
+  params.left_shift = q.left_shift;
+  params.input0_multiplier = q.input0.multiplier;
+  params.input0_shift = q.input0.shift;
+  params.input1_multiplier = q.input1.multiplier;
+  params.input1_shift = q.input1.shift;
+  params.output_multiplier = q.output.multiplier;
+  params.output_shift = q.output.shift;
+  params.activation_min = activation_min;
+  params.activation_max = activation_max;
+  return params;
+}
+
 struct Layer {
   LayerSpec spec;
   Shape input_shape, filter_shape, output_shape;
@@ -86,14 +105,6 @@ struct Layer {
     return (ky * window_w() + kx) * input_shape.c + ic;
   }
 };
-
-inline Shape shape_of(int32_t h, int32_t w, int32_t c) {
-  Shape shape;
-  shape.h = h;
-  shape.w = w;
-  shape.c = c;
-  return shape;
-}
 
 inline void run_forward(Layer& layer) {
   const auto q = layer.quant();
@@ -174,20 +185,20 @@ inline Layer make_layer(const LayerSpec& spec) {
   Layer layer;
   layer.spec = spec;
   const int32_t h = spec.height, w = spec.width;
-  layer.input_shape = shape_of(h, w, spec.input_channels);
+  layer.input_shape = make_shape(h, w, spec.input_channels);
   const int32_t oc = spec.output_channels;
   if (spec.kind == LayerKind::kFullyConnected) {
-    layer.filter_shape = shape_of(1, 1, h * w * spec.input_channels);
+    layer.filter_shape = make_shape(1, 1, h * w * spec.input_channels);
     layer.filter_shape.n = oc;
-    layer.output_shape = shape_of(1, 1, oc);
+    layer.output_shape = make_shape(1, 1, oc);
   } else {
     const int32_t k = spec.kernel, s = spec.stride;
-    layer.filter_shape = spec.kind == LayerKind::kDepthwise ? shape_of(k, k, oc)
-                                                            : shape_of(k, k, spec.input_channels);
+    layer.filter_shape = spec.kind == LayerKind::kDepthwise ? make_shape(k, k, oc)
+                                                            : make_shape(k, k, spec.input_channels);
     if (spec.kind != LayerKind::kDepthwise) layer.filter_shape.n = oc;
     // SAME padding as the forward graphs use: output ceil(in / stride), the odd pixel at the end.
     const int32_t out_h = (h + s - 1) / s, out_w = (w + s - 1) / s;
-    layer.output_shape = shape_of(out_h, out_w, oc);
+    layer.output_shape = make_shape(out_h, out_w, oc);
     layer.params.pad_top = std::max((out_h - 1) * s + k - h, 0) / 2;
     layer.params.pad_left = std::max((out_w - 1) * s + k - w, 0) / 2;
     layer.params.stride_h = s;
