@@ -1,6 +1,6 @@
 // Training kernels of the runtime: the backward passes of the int8 ops and the SGD update with
 // quantization-aware scaling (QAS), after Lin et al., "On-Device Training Under 256KB Memory",
-// NeurIPS 2022, section 2. Plain C++ loops, freestanding like kernels.h; the caller owns every
+// NeurIPS 2022, section 2.1. Plain C++ loops, freestanding like kernels.h; the caller owns every
 // buffer (no hidden state, no scratch: none of these kernels has a *_get_buffer_size companion).
 //
 // Units. Every gradient is float32 and taken with respect to the int8 values q of a tensor
@@ -134,7 +134,7 @@ float softmax_cross_entropy_backward_s8(const int8_t* logits, int32_t count, flo
                                         int32_t label, float* logits_grad);
 
 // ---- SGD with quantization-aware scaling ----
-// Plain SGD (no momentum) on the int8 graph. QAS (the paper, section 2) rescales the
+// Plain SGD (no momentum) on the int8 graph. QAS (the paper, section 2.1) rescales the
 // gradient of the int8 weight of output channel c by s_W(c)^-2 and the gradient of the int32 bias
 // by (s_x * s_W(c))^-2, which makes the step in real units the float model's step: W_q -= lr *
 // G_W * s_W^-2 is W -= lr * dL/dW. The master copies hold the updated values in the units of the

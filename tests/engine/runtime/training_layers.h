@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ inline AddParams add_params_for_scales(double scale0, double scale1, double outp
   params.activation_max = activation_max;
   return params;
 }
+
+// gtest prints a parameter with it (instead of its bytes).
+inline void PrintTo(const LayerSpec& spec, std::ostream* os) { *os << describe(spec); }
 
 struct Layer {
   LayerSpec spec;
