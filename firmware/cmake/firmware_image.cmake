@@ -70,8 +70,11 @@ function(tinynas_firmware_image target)
     message(FATAL_ERROR "the toolchain file must set TINYNAS_LIBC_COMPILE_FLAGS and "
                         "TINYNAS_LIBC_LINK_FLAGS (see firmware/cmake/arm-none-eabi.cmake)")
   endif()
+  # -ffp-contract=off: no fused multiply-add where the source has a multiply and an add, so float
+  # kernels (training, float mean) round as on the host, bit for bit.
   target_compile_options(${target} PRIVATE ${ARG_CPU_FLAGS} ${TINYNAS_LIBC_COMPILE_FLAGS} -O2 -g
-      -ffunction-sections -fdata-sections -fno-common -Wall -Wextra -Wpedantic -Wshadow -Werror
+      -ffp-contract=off -ffunction-sections -fdata-sections -fno-common -Wall -Wextra -Wpedantic
+      -Wshadow -Werror
       $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics
                                  -fno-use-cxa-atexit>)
   # The linker script is given with the driver's -T, so that a C library's specs file adds no
