@@ -25,6 +25,15 @@ def command(port, text, timeout=60.0):
     raise RuntimeError(f"no m-ready after {text!r} (got {lines})")
 
 
+def drain_boot_output(port, quiet_seconds=0.5, limit_seconds=10.0):
+    """The DUT prints its boot lines (ending in m-ready) whether or not a host listens; a pty
+    keeps them until someone reads, so they would be taken for the first command's reply."""
+    quiet_since, deadline = time.time(), time.time() + limit_seconds
+    while time.time() - quiet_since < quiet_seconds and time.time() < deadline:
+        if port.read(256):
+            quiet_since = time.time()
+
+
 def expect(condition, what):
     if not condition:
         print(f"FAILED: {what}")
@@ -34,6 +43,7 @@ def expect(condition, what):
 def main():
     tty, input_bytes = sys.argv[1], int(sys.argv[2])
     with serial.Serial(tty, 115200, timeout=0.1) as port:
+        drain_boot_output(port)
         name = command(port, "name")
         expect(len(name) == 1 and re.match(r"^m-name-dut-\[[^]]+\]$", name[0]), f"name: {name}")
         profile = command(port, "profile")
