@@ -138,10 +138,10 @@ void reject_for_other_kinds(const config::ObjectReader& d, const std::string& ki
 }  // namespace
 
 DatasetConfig read_dataset_config(const config::ObjectReader& d, const std::string& base_dir) {
-  d.reject_unknown_keys({"kind", "path", "validation_size", "train_size", "synthetic_train_size",
-                         "synthetic_test_size", "horizontal_flip", "random_resized_crop",
-                         "eval_crop", "files", "class_names", "transpose", "label", "channels",
-                         "image_size", "split", "skip_unreadable", "cache"});
+  d.reject_unknown_keys({"kind", "path", "validation_size", "validation_seed", "train_size",
+                         "synthetic_train_size", "synthetic_test_size", "horizontal_flip",
+                         "random_resized_crop", "eval_crop", "files", "class_names", "transpose",
+                         "label", "channels", "image_size", "split", "skip_unreadable", "cache"});
   DatasetConfig config;
   const auto kind = d.one_of(
       "kind", {kIdxKind, kFashionMnistKind, kCifarBinaryKind, kImageFolderKind, kSyntheticKind});
@@ -158,6 +158,9 @@ DatasetConfig read_dataset_config(const config::ObjectReader& d, const std::stri
   }
   if (kind) reject_for_other_kinds(d, *kind);
   config.validation_size = size_field(d, "validation_size", 0, config::kOptional);
+  if (const auto seed = d.integer("validation_seed", 0, kMaxSeed, config::kOptional)) {
+    config.validation_seed = static_cast<uint64_t>(*seed);
+  }
   config.train_size = size_field(d, "train_size", 0, config::kOptional);
   const config::Presence synthetic =
       kind && *kind == kSyntheticKind ? config::kRequired : config::kOptional;

@@ -28,7 +28,10 @@ struct DatasetConfig {
   std::string path;         // folder of the files (fashion-mnist: its Debian package's by default)
   int validation_size = 0;  // images held out of the training set (when the source has no
                             // validation part of its own)
-  int train_size = 0;       // > 0: train on this many (seeded) images of the rest
+  // Seed of the validation split; absent: the job's seed. A fixed one keeps the ranking set
+  // (and the training images) the same across jobs of different seeds.
+  std::optional<uint64_t> validation_seed;
+  int train_size = 0;  // > 0: train on this many (seeded) images of the rest
   int synthetic_train_size = 0;
   int synthetic_test_size = 0;
   // Augmentation of training batches; evaluation uses the centre crop of `eval_crop`.

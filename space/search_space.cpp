@@ -18,8 +18,8 @@ using compiler::SpecError;
 // MobileNetV2's make_divisible never rounds a width down by more than this fraction.
 constexpr double kMaxRoundDownFraction = 0.1;
 constexpr int kMaxChannels = 65535;
-// Every block has its 1x1 expansion conv, so a ratio of 1 (no expansion) is not a choice.
-constexpr int kMinExpandRatio = 2;
+// Ratio 1: no 1x1 expansion conv (MobileNetV2's and MCUNet's first block).
+constexpr int kMinExpandRatio = 1;
 constexpr int kMaxExpandRatio = 16;
 constexpr int kMaxDepth = 16;
 

@@ -11,7 +11,8 @@ ElasticMBConvBlockImpl::ElasticMBConvBlockImpl(int in_channels, int out_channels
       out_channels_(out_channels),
       stride_(stride),
       kernel_size_(kernel_sizes.back()),
-      expand_ratio_(expand_ratios.back()) {
+      expand_ratio_(expand_ratios.back()),
+      can_skip_expand_(expand_ratios.front() == 1) {
   const int max_mid = compiler::expanded_channels(in_channels, expand_ratios.back());
   expand = register_module("expand", ElasticPointwiseConv(in_channels, max_mid));
   expand_bn = register_module("expand_bn", ElasticBatchNorm(max_mid));
@@ -31,13 +32,15 @@ int ElasticMBConvBlockImpl::active_mid_channels() const {
 }
 
 torch::Tensor ElasticMBConvBlockImpl::forward(const torch::Tensor& input) {
-  torch::Tensor x = apply_relu6(expand_bn(expand(input, active_mid_channels())));
+  torch::Tensor x =
+      active_expands() ? apply_relu6(expand_bn(expand(input, active_mid_channels()))) : input;
   x = apply_relu6(depthwise_bn(depthwise(x, kernel_size_, stride_)));
   x = project_bn(project(x, out_channels_));
   return residual() ? x + input : x;
 }
 
 void ElasticMBConvBlockImpl::sort_channels_by_importance() {
+  if (can_skip_expand_) return;
   torch::NoGradGuard no_grad;
   const torch::Tensor importance = expand->weight.abs().sum({1, 2, 3});
   const torch::Tensor order = std::get<1>(importance.sort(/*dim=*/0, /*descending=*/true));

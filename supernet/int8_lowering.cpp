@@ -42,7 +42,7 @@ void observe_forward(const StandaloneNetwork& network, const torch::Tensor& inpu
   for (size_t i = 0; i < network.blocks.size(); ++i) {
     const StandaloneBlock& block = network.blocks[i];
     const std::string prefix = "blocks." + std::to_string(i);
-    torch::Tensor y = block.project.forward(block.depthwise.forward(block.expand.forward(x)));
+    torch::Tensor y = block.branch(x);
     observe(ranges, prefix + ".project", y);
     if (block.residual) {
       y = y + x;
@@ -188,7 +188,10 @@ compiler::Graph lower_to_int8_graph(const StandaloneNetwork& network,
   for (size_t i = 0; i < network.blocks.size(); ++i) {
     const std::string prefix = "blocks." + std::to_string(i);
     const StandaloneBlock& block = network.blocks[i];
-    set_weights(graph, op_named(graph, prefix + ".expand"), block.expand.weight, block.expand.bias);
+    if (block.expand) {
+      set_weights(graph, op_named(graph, prefix + ".expand"), block.expand->weight,
+                  block.expand->bias);
+    }
     set_weights(graph, op_named(graph, prefix + ".depthwise"), block.depthwise.weight,
                 block.depthwise.bias);
     set_weights(graph, op_named(graph, prefix + ".project"), block.project.weight,

@@ -67,7 +67,8 @@ JobDatasets load_job_datasets(const datasets::DatasetConfig& config,
     }
     split = {train_all, *own_validation};
   } else {
-    split = split_train_validation(train_all, static_cast<size_t>(config.validation_size), seed);
+    split = split_train_validation(train_all, static_cast<size_t>(config.validation_size),
+                                   config.validation_seed.value_or(seed));
   }
   if (config.train_size > 0) {
     if (static_cast<size_t>(config.train_size) > split.train.size()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "supernet/checkpoint.h"
@@ -25,6 +26,7 @@ constexpr uint64_t kOrderSeedStride = 1000003;
 constexpr uint64_t kSubnetSeedStride = 7919;
 constexpr uint64_t kSubnetSeedOffset = 17;
 constexpr uint64_t kCalibrationSeedOffset = 29;
+constexpr uint64_t kTeacherCalibrationSeedOffset = 31;
 constexpr double kPi = 3.14159265358979323846;
 
 double seconds_since(Clock::time_point start) {
@@ -158,6 +160,7 @@ struct TrainingRun {
   OFASupernet& net;
   space::SubnetConfig largest;
   space::SubnetConfig smallest;
+  OFASupernetImpl* teacher;  // the job's frozen teacher; null without one
 
   void say(const std::string& text) const {
     if (callbacks.on_message) callbacks.on_message(text);
@@ -247,7 +250,11 @@ void train_step(const TrainingRun& run, const PhaseConfig& phase, const Batch& b
   drop_gradients(run.net);
   torch::Tensor teacher_probs;
   if (phase.subnet) {
-    train_subnet(run, *phase.subnet, batch, torch::Tensor(), totals);
+    if (distill && run.teacher) {
+      torch::NoGradGuard no_grad;
+      teacher_probs = torch::softmax(run.teacher->forward(batch.images), 1);
+    }
+    train_subnet(run, *phase.subnet, batch, teacher_probs, totals);
   } else if (phase.sandwich) {
     const torch::Tensor logits = train_subnet(run, run.largest, batch, torch::Tensor(), totals);
     if (distill) teacher_probs = torch::softmax(logits.detach(), 1);
@@ -351,6 +358,26 @@ void save_epoch_checkpoint(const TrainingRun& run, int epoch, const PhaseConfig&
   }
 }
 
+// The job's teacher, when a phase distils into a fixed subnet: the checkpoint's largest
+// subnet, its BN statistics recalibrated on the job's training images, frozen in eval mode.
+std::optional<OFASupernet> load_teacher(const TrainingJob& job, const JobDatasets& data) {
+  const bool wanted = std::any_of(job.phases.begin(), job.phases.end(),
+                                  [](const PhaseConfig& p) { return p.subnet && p.distillation; });
+  if (job.teacher.empty() || !wanted || job.distillation_weight <= 0.0) return std::nullopt;
+  OFASupernet teacher = load_supernet_checkpoint(job.teacher);
+  if (teacher->space().num_classes != job.space.num_classes) {
+    throw std::invalid_argument(
+        "teacher " + job.teacher + ": " + std::to_string(teacher->space().num_classes) +
+        " classes, the job's data has " + std::to_string(job.space.num_classes));
+  }
+  for (torch::Tensor& parameter : teacher->parameters()) parameter.set_requires_grad(false);
+  torch::NoGradGuard no_grad;
+  teacher->set_active_subnet(space::largest_subnet(teacher->space()));
+  recalibrate_batch_norm(*teacher, data.train, job.bn_calibration_batches, job.batch_size,
+                         job.seed + kTeacherCalibrationSeedOffset);
+  return teacher;
+}
+
 }  // namespace
 
 nlohmann::json EpochSummary::to_json() const {
@@ -376,6 +403,7 @@ TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions
   torch::manual_seed(job.seed);
   const JobDatasets data = load_job_datasets(job.dataset, job.space, job.seed);
   OFASupernet net(job.space);
+  std::optional<OFASupernet> teacher = load_teacher(job, data);
   const TrainingRun run{job,
                         options,
                         callbacks,
@@ -383,7 +411,9 @@ TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions
                         data,
                         net,
                         space::largest_subnet(job.space),
-                        space::smallest_subnet(job.space)};
+                        space::smallest_subnet(job.space),
+                        teacher ? teacher->get() : nullptr};
+  if (teacher) run.say("teacher: the largest subnet of " + job.teacher);
   run.say("dataset: " + data.description);
   for (const datasets::SkippedFile& skipped : data.skipped) run.say("  skipped " + skipped.reason);
   run.say("data: " + std::to_string(data.train.size()) + " train, " +

@@ -33,10 +33,14 @@ torch::Tensor FoldedConv::forward(const torch::Tensor& input) const {
   return relu6 ? apply_relu6(y) : y;
 }
 
+torch::Tensor StandaloneBlock::branch(const torch::Tensor& input) const {
+  return project.forward(depthwise.forward(expand ? expand->forward(input) : input));
+}
+
 torch::Tensor StandaloneNetwork::forward(const torch::Tensor& input) const {
   torch::Tensor x = first_conv.forward(input);
   for (const StandaloneBlock& block : blocks) {
-    torch::Tensor y = block.project.forward(block.depthwise.forward(block.expand.forward(x)));
+    const torch::Tensor y = block.branch(x);
     x = block.residual ? y + x : y;
   }
   if (feature_mix) x = feature_mix->forward(x);
@@ -56,7 +60,9 @@ StandaloneNetwork extract_subnet(OFASupernetImpl& net, const space::SubnetConfig
       const int mid = block.active_mid_channels();
       const int k = block.active_kernel_size();
       StandaloneBlock out;
-      out.expand = fold(block.expand->weight.narrow(0, 0, mid), *block.expand_bn, 1, 0, 1, true);
+      if (block.active_expands()) {
+        out.expand = fold(block.expand->weight.narrow(0, 0, mid), *block.expand_bn, 1, 0, 1, true);
+      }
       out.depthwise = fold(block.depthwise->active_weight(k, mid), *block.depthwise_bn,
                            block.stride(), k / 2, mid, true);
       out.project =
@@ -90,8 +96,12 @@ void save_torchscript(const StandaloneNetwork& network, const std::string& path)
   };
   emit_conv(network.first_conv, "x", "x");
   for (const StandaloneBlock& block : network.blocks) {
-    emit_conv(block.expand, "y", "x");
-    emit_conv(block.depthwise, "y", "y");
+    if (block.expand) {
+      emit_conv(*block.expand, "y", "x");
+      emit_conv(block.depthwise, "y", "y");
+    } else {
+      emit_conv(block.depthwise, "y", "x");
+    }
     emit_conv(block.project, "y", "y");
     code << "    x = " << (block.residual ? "y + x" : "y") << "\n";
   }

@@ -27,10 +27,12 @@ struct FoldedConv {
 };
 
 struct StandaloneBlock {
-  FoldedConv expand;     // 1x1
-  FoldedConv depthwise;  // k x k, groups == channels
-  FoldedConv project;    // 1x1, linear
+  std::optional<FoldedConv> expand;  // 1x1; absent at expand ratio 1
+  FoldedConv depthwise;              // k x k, groups == channels
+  FoldedConv project;                // 1x1, linear
   bool residual = false;
+  // expand (if any) -> depthwise -> project, without the residual.
+  torch::Tensor branch(const torch::Tensor& input) const;
 };
 
 struct StandaloneNetwork {

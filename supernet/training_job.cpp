@@ -95,7 +95,7 @@ PhaseConfig read_phase(const config::ObjectReader& phase,
   phase_config.choices.depths = choice_list(phase, "depths", choices.depths);
   if (!phase.has("subnet")) return phase_config;
   for (const char* sampling :
-       {"kernel_sizes", "expand_ratios", "depths", "sandwich", "distillation", "sort_channels"}) {
+       {"kernel_sizes", "expand_ratios", "depths", "sandwich", "sort_channels"}) {
     if (phase.has(sampling)) {
       phase.add_error(sampling,
                       "no such key (a phase that trains one fixed \"subnet\" samples nothing)",
@@ -131,7 +131,8 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
   const config::ObjectReader root(document, "", errors);
   root.reject_unknown_keys({"format", "space", "dataset", "output_dir", "seed", "threads",
                             "batch_size", "optimizer", "label_smoothing", "distillation_weight",
-                            "bn_calibration_batches", "eval_batch_size", "phases", "init_from"});
+                            "bn_calibration_batches", "eval_batch_size", "phases", "init_from",
+                            "teacher"});
   const std::optional<std::string> format = root.string("format");
   if (format && *format != kTrainJobFormat) {
     root.add_error("format", std::string("\"") + kTrainJobFormat + "\"", nlohmann::json(*format));
@@ -162,6 +163,13 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
                      nlohmann::json(*init_from));
     }
   }
+  if (const std::optional<std::string> teacher = root.string("teacher", config::kOptional)) {
+    job.teacher = resolve(base_dir, *teacher);
+    if (!std::filesystem::exists(std::filesystem::path(job.teacher) / "metadata.json")) {
+      root.add_error("teacher", "a checkpoint folder (with metadata.json)",
+                     nlohmann::json(*teacher));
+    }
+  }
   job.seed = static_cast<uint64_t>(non_negative(root, "seed", 0));
   job.threads = non_negative(root, "threads", 0);
   job.batch_size = positive(root, "batch_size");
@@ -185,6 +193,14 @@ TrainingJob parse_training_job(const nlohmann::json& document, const std::string
     for (size_t i = 0; i < phases->size(); ++i) {
       const config::ObjectReader phase = phases->object(i);
       if (phase.valid()) job.phases.push_back(read_phase(phase, search_space, base_dir));
+    }
+  }
+  for (const PhaseConfig& phase : job.phases) {
+    if (phase.subnet && phase.distillation && !root.has("teacher")) {
+      root.add_error("phases",
+                     "a \"teacher\" checkpoint for phase '" + phase.name +
+                         "', which distils into one fixed subnet",
+                     "no \"teacher\"");
     }
   }
   errors.throw_if_any<SpecError>(origin);

@@ -25,9 +25,11 @@ struct PhaseConfig {
   std::string name;
   int epochs = 0;
   double learning_rate = 0.0;
-  int warmup_epochs = 0;       // linear warm-up from 0 at the start of the phase
-  int subnets_per_step = 1;    // gradients of this many sampled subnets are accumulated
-  bool distillation = false;   // soft targets from the largest subnet
+  int warmup_epochs = 0;     // linear warm-up from 0 at the start of the phase
+  int subnets_per_step = 1;  // gradients of this many sampled subnets are accumulated
+  // Soft targets from the largest subnet; in a phase that trains one fixed subnet, from the
+  // job's frozen "teacher" instead.
+  bool distillation = false;
   space::ChoiceSet choices;    // a dimension not given in the file: largest only
   bool sort_channels = false;  // re-sort middle channels by importance at phase start
   // Sandwich rule with in-place distillation (Yu et al., "BigNAS", ECCV 2020): every step also
@@ -48,6 +50,10 @@ struct TrainingJob {
   std::string output_dir;
   // A checkpoint folder of the same space whose weights start a new run (not a resumed one).
   std::string init_from;
+  // A checkpoint folder whose largest subnet, frozen (no gradients, BN recalibrated once), gives
+  // the soft targets of fixed-subnet phases with distillation: a searched network fine-tuned
+  // under the supernet's largest subnet (OFA trains its subnets under the full network).
+  std::string teacher;
   uint64_t seed = 0;
   int threads = 0;  // 0: LibTorch's default
   int batch_size = 0;

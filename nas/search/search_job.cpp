@@ -34,7 +34,8 @@ constexpr int kMaxCalibrationBatches = 100000;
 constexpr int64_t kMaxSeed = INT64_MAX;
 constexpr int kMaxFinalEpochs = 10000;
 constexpr double kMinLearningRate = 1e-6;
-constexpr double kMaxLearningRate = 10.0;  // the trainer's bound
+constexpr double kMaxLearningRate = 10.0;       // the trainer's bound
+constexpr double kMaxDistillationWeight = 1e3;  // the trainer's bound
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
   fs::path p(path);
@@ -233,7 +234,8 @@ void parse_evolution(const config::ObjectReader& root, SearchJob& job) {
 void parse_final_training(const config::ObjectReader& root, SearchJob& job) {
   const auto f = root.object("final_training", config::kOptional);
   if (!f) return;
-  f->reject_unknown_keys({"from", "epochs", "learning_rate", "warmup_epochs"});
+  f->reject_unknown_keys(
+      {"from", "epochs", "learning_rate", "warmup_epochs", "distillation_weight"});
   if (job.supernet.train.is_null() && !job.supernet.checkpoint.empty()) {
     root.add_error("final_training",
                    "a job that trains its supernet (\"supernet\": {\"train\": ...}): the final "
@@ -260,6 +262,10 @@ void parse_final_training(const config::ObjectReader& root, SearchJob& job) {
       f->add_error("warmup_epochs", "fewer than the " + std::to_string(settings.epochs) + " epochs",
                    std::to_string(settings.warmup_epochs));
     }
+  }
+  if (const auto w =
+          f->number("distillation_weight", 0.0, kMaxDistillationWeight, config::kOptional)) {
+    settings.distillation_weight = *w;
   }
   job.final_training = settings;
 }

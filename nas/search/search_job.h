@@ -100,6 +100,9 @@ struct FinalTrainingSettings {
   int epochs = 1;
   double learning_rate = 0.0;
   int warmup_epochs = 0;
+  // > 0: the loss adds this weight x the cross entropy against the soft targets of the
+  // supernet's largest subnet (frozen; supernet/training_job.h, "teacher").
+  double distillation_weight = 0.0;
 };
 
 // A farm the search measures on: "farm" (one URL) or each item of "farms" (a URL, or an object

@@ -95,15 +95,44 @@ struct SupernetBackedProvider::State {
   int batch_size = 0;
   uint64_t seed = 0;
   std::string checkpoint;
+  // Each candidate's BN statistics, recalibrated once per net: the evolution ranks a candidate,
+  // a hardware round compiles it and the export extracts it with the same statistics (the
+  // recalibration is seeded), so later uses restore them instead of recomputing them.
+  std::map<std::string, std::vector<torch::Tensor>> calibrated_buffers;
+
+  // Activates `subnet` with its recalibrated BN statistics, in eval mode; the caller restores
+  // the buffers it saved before.
+  void activate_calibrated(const space::SubnetConfig& subnet) {
+    torch::NoGradGuard no_grad;
+    net->set_active_subnet(subnet);
+    const std::string key = space::describe_subnet(subnet);
+    const auto cached = calibrated_buffers.find(key);
+    if (cached != calibrated_buffers.end()) {
+      supernet::restore_buffers(*net, cached->second);
+      net->eval();
+      return;
+    }
+    supernet::recalibrate_batch_norm(*net, data.train, calibration_batches, batch_size,
+                                     seed + kRecalibrationSeedOffset);
+    calibrated_buffers.emplace(key, supernet::copy_buffers(*net));
+  }
 
   class Accuracy : public AccuracyEvaluator {
    public:
     explicit Accuracy(State& s) : s_(s) {}
     double accuracy(const space::SubnetConfig& subnet) override {
-      return supernet::evaluate_subnet(*s_.net, subnet, s_.data.train, s_.data.validation,
-                                       s_.calibration_batches, s_.batch_size,
-                                       s_.seed + kRecalibrationSeedOffset)
-          .accuracy;
+      const bool was_training = s_.net->is_training();
+      const space::SubnetConfig previous = s_.net->active_subnet();
+      const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s_.net);
+      s_.activate_calibrated(subnet);
+      const double accuracy =
+          supernet::evaluate_accuracy([this](const torch::Tensor& x) { return s_.net->forward(x); },
+                                      s_.data.validation, s_.batch_size)
+              .accuracy;
+      supernet::restore_buffers(*s_.net, saved);
+      s_.net->set_active_subnet(previous);
+      s_.net->train(was_training);
+      return accuracy;
     }
     std::string description() const override {
       return "supernet " + s_.checkpoint + ", BN recalibrated, " + s_.data.validation.name;
@@ -120,9 +149,7 @@ struct SupernetBackedProvider::State {
                                  const compiler::PlannerOptions& planner) override {
       torch::NoGradGuard no_grad;
       const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s_.net);
-      s_.net->set_active_subnet(subnet);
-      supernet::recalibrate_batch_norm(*s_.net, s_.data.train, s_.calibration_batches,
-                                       s_.batch_size, s_.seed + kRecalibrationSeedOffset);
+      s_.activate_calibrated(subnet);
       const supernet::StandaloneNetwork network = supernet::extract_subnet(*s_.net, subnet);
       supernet::restore_buffers(*s_.net, saved);
       const compiler::Graph graph = supernet::lower_to_int8_graph(
@@ -171,6 +198,7 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const space::SearchSp
   const std::string ckpt_dir = supernet::checkpoint_dir(checkpoint);
   const nlohmann::json metadata = supernet::read_checkpoint_metadata(ckpt_dir);
   s.net = supernet::load_supernet_checkpoint(ckpt_dir);
+  s.calibrated_buffers.clear();
   if (space::search_space_to_json(s.net->space()) != space::search_space_to_json(space)) {
     throw std::runtime_error("supernet checkpoint " + ckpt_dir + " was trained on space \"" +
                              s.net->space().name + "\", the search needs \"" + space.name +
@@ -210,18 +238,27 @@ void SupernetBackedProvider::train_final(const SearchJob& job, const space::Subn
   const fs::path arch_path = fs::path(dir) / kFinalSubnetArchFile;
   space::save_subnet_arch(space, subnet, arch_path.string(), "final");
   nlohmann::json doc = training_document(job, space_path.string(), dir);
-  doc["phases"] = nlohmann::json::array({{{"name", "final"},
-                                          {"epochs", settings.epochs},
-                                          {"learning_rate", settings.learning_rate},
-                                          {"warmup_epochs", settings.warmup_epochs},
-                                          {"subnets_per_step", 1},
-                                          {"subnet", arch_path.string()}}});
+  nlohmann::json phase = {{"name", "final"},
+                          {"epochs", settings.epochs},
+                          {"learning_rate", settings.learning_rate},
+                          {"warmup_epochs", settings.warmup_epochs},
+                          {"subnets_per_step", 1},
+                          {"subnet", arch_path.string()}};
+  // The supernet's own distillation weight is for its sampled subnets; this one is the final
+  // network's under the supernet's largest subnet.
+  doc["distillation_weight"] = settings.distillation_weight;
+  if (settings.distillation_weight > 0.0) {
+    phase["distillation"] = true;
+    doc["teacher"] = s.checkpoint;
+  }
+  doc["phases"] = nlohmann::json::array({phase});
   if (settings.start == FinalTrainingStart::kSupernet) doc["init_from"] = s.checkpoint;
   write_json(fs::path(dir) / "train-job.json", doc);
   const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
   train_checkpoint(training, dir, resume, kPhaseFinalTraining, "final training", observer);
   s.net = supernet::load_supernet_checkpoint(dir);
   s.checkpoint = supernet::checkpoint_dir(dir);
+  s.calibrated_buffers.clear();
 }
 
 void SupernetBackedProvider::export_subnet(const space::SubnetConfig& subnet,
@@ -229,9 +266,7 @@ void SupernetBackedProvider::export_subnet(const space::SubnetConfig& subnet,
   torch::NoGradGuard no_grad;
   State& s = *state_;
   const std::vector<torch::Tensor> saved = supernet::copy_buffers(*s.net);
-  s.net->set_active_subnet(subnet);
-  supernet::recalibrate_batch_norm(*s.net, s.data.train, s.calibration_batches, s.batch_size,
-                                   s.seed + kRecalibrationSeedOffset);
+  s.activate_calibrated(subnet);
   const supernet::StandaloneNetwork network = supernet::extract_subnet(*s.net, subnet);
   supernet::restore_buffers(*s.net, saved);
   supernet::save_torchscript(network, (fs::path(dir) / "subnet.pt").string());

@@ -64,6 +64,26 @@ TEST(DatasetConfig, ImageFolderKeysAreRead) {
   EXPECT_DOUBLE_EQ(c.eval_crop, 0.875);
 }
 
+TEST(DatasetConfig, ValidationSeedIsOptionalAndChecked) {
+  TempDir dir("config_validation_seed");
+  EXPECT_FALSE(parse_dataset_config(
+                   {{"kind", "synthetic"}, {"synthetic_train_size", 8}, {"synthetic_test_size", 4}},
+                   "job.json", dir.str())
+                   .validation_seed);
+  const DatasetConfig c = parse_dataset_config({{"kind", "synthetic"},
+                                                {"synthetic_train_size", 8},
+                                                {"synthetic_test_size", 4},
+                                                {"validation_size", 2},
+                                                {"validation_seed", 11}},
+                                               "job.json", dir.str());
+  EXPECT_EQ(c.validation_seed, std::optional<uint64_t>(11));
+  expect_contains(config_error({{"kind", "synthetic"},
+                                {"synthetic_train_size", 8},
+                                {"synthetic_test_size", 4},
+                                {"validation_seed", -1}}),
+                  {"validation_seed"});
+}
+
 TEST(DatasetConfigErrors, BadRatiosAndEveryOtherBadFieldAreReportedAtOnce) {
   TempDir dir("config_bad");
   const std::string message =

@@ -98,6 +98,28 @@ TEST(SubnetConfig, NetworkSpecAndArchFileRoundTrip) {
   std::filesystem::remove(path);
 }
 
+// Expand ratio 1 (MobileNetV2's first block): the middle width is the input's, which the
+// network spec (and so the planner and the int8 graph) reads as "no expansion conv".
+TEST(SubnetConfig, ExpandRatioOneHasNoExpansionConvAndRoundTrips) {
+  nlohmann::json document = search_space_to_json(fmnist_space());
+  document["expand_ratios"] = {1, 3, 6};
+  const SearchSpace space = parse_search_space(document);
+  SubnetConfig subnet = largest_subnet(space);
+  subnet.stages[0][0].expand_ratio = 1;
+  const compiler::NetworkSpec spec = to_network_spec(space, subnet);
+  EXPECT_EQ(spec.blocks[0].mid_channels, spec.blocks[0].in_channels);
+  EXPECT_EQ(spec.blocks[1].mid_channels, spec.blocks[1].in_channels * 6);
+  EXPECT_EQ(subnet_from_network_spec(space, spec), subnet);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "tinynas_subnet_e1.arch.json").string();
+  save_subnet_arch(space, subnet, path);
+  EXPECT_EQ(compiler::load_arch_file(path).blocks[0].mid_channels, spec.blocks[0].in_channels);
+  EXPECT_EQ(load_subnet_arch(space, path), subnet);
+  std::filesystem::remove(path);
+  document["expand_ratios"] = {0, 3};
+  EXPECT_THROW(parse_search_space(document), compiler::SpecError);
+}
+
 TEST(SubnetConfig, StagesOfEqualWidthAreToldApartByStrideAndDepth) {
   // MobileNetV2 at width 0.2: its first three stages all have 8 channels.
   const SearchSpace space = load_search_space(std::string(TINYNAS_SOURCE_DIR) +

@@ -5,8 +5,10 @@
 #include "supernet/data_batches.h"
 #include "supernet/fashion_mnist.h"
 #include "supernet/image_dataset.h"
+#include "supernet/job_datasets.h"
 #include "supernet/synthetic_dataset.h"
 #include "tests/datasets/idx_test_files.h"
+#include "tests/supernet/tiny_space.h"
 
 namespace tinynas::supernet {
 namespace {
@@ -69,6 +71,45 @@ TEST(ImageDataset, SplitIsDisjointSeededAndComplete) {
   EXPECT_EQ(a.validation.size(), 10u);
   EXPECT_EQ(a.validation.pixels, b.validation.pixels);
   EXPECT_THROW(split_train_validation(data, 50, 3), std::invalid_argument);
+}
+
+// MNIST-format files of `count` 12x12 training images (each filled with its own index) and 4
+// test images, labels cycling over 4 classes.
+fs::path write_numbered_idx_dataset(const std::string& name, uint8_t count) {
+  const fs::path dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [part, n] : {std::pair<std::string, uint8_t>{"train", count}, {"t10k", 4}}) {
+    std::vector<uint8_t> images = idx_header(0x803, {n, 12, 12});
+    std::vector<uint8_t> labels = idx_header(0x801, {n});
+    for (uint8_t i = 0; i < n; ++i) {
+      images.insert(images.end(), 144, i);
+      labels.push_back(i % 4);
+    }
+    write_gzip((dir / (part + "-images-idx3-ubyte.gz")).string(), images);
+    write_gzip((dir / (part + "-labels-idx1-ubyte.gz")).string(), labels);
+  }
+  return dir;
+}
+
+TEST(JobDatasets, ValidationSeedFixesTheSplitAcrossJobSeeds) {
+  const fs::path dir = write_numbered_idx_dataset("tinynas_validation_seed", 40);
+  datasets::DatasetConfig config;
+  config.kind = datasets::kIdxKind;
+  config.path = dir.string();
+  config.validation_size = 10;
+  const space::SearchSpace space = testing::tiny_space();
+  // Without validation_seed the split follows the job seed ...
+  EXPECT_NE(load_job_datasets(config, space, 1).validation.pixels,
+            load_job_datasets(config, space, 2).validation.pixels);
+  // ... with it, jobs of every seed rank on (and train without) the same images.
+  config.validation_seed = 7;
+  const JobDatasets a = load_job_datasets(config, space, 1);
+  const JobDatasets b = load_job_datasets(config, space, 2);
+  EXPECT_EQ(a.validation.size(), 10u);
+  EXPECT_EQ(a.validation.pixels, b.validation.pixels);
+  EXPECT_EQ(a.train.pixels, b.train.pixels);
+  fs::remove_all(dir);
 }
 
 TEST(ImageDataset, ResizeKeepsConstantImagesAndChangesSize) {

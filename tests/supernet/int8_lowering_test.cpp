@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "engine/compiler/host_runner.h"
 #include "engine/compiler/model_file.h"
 #include "supernet/data_batches.h"
@@ -18,9 +21,13 @@ constexpr int kResolution = 12;
 
 // The host engine's int8 logits, dequantized, must track the float logits of the same
 // extracted network: within a few percent of the logit range, and the same class almost always.
-TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
+// `lowered` receives the lowered graph.
+void expect_host_engine_tracks_float(
+    const space::SearchSpace& space,
+    const std::function<space::SubnetConfig(const space::SearchSpace&)>& pick_subnet,
+    compiler::Graph& lowered) {
   torch::manual_seed(31);
-  OFASupernet net(testing::tiny_space());
+  OFASupernet net(space);
   const ImageDataset data = make_synthetic_dataset(kImages, 1, kResolution, 4, 7);
   {
     // A few SGD steps so the logits mean something and the ranges are realistic.
@@ -34,11 +41,12 @@ TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
       sgd.step();
     }
   }
-  const space::SubnetConfig subnet = space::sample_subnet(net->space(), uint64_t{9});
+  const space::SubnetConfig subnet = pick_subnet(net->space());
   net->set_active_subnet(subnet);
   recalibrate_batch_norm(*net, data, 3, 16, 1);
   const StandaloneNetwork network = extract_subnet(*net, subnet);
-  const compiler::Graph graph = lower_to_int8_graph(network, data, 3, 16);
+  lowered = lower_to_int8_graph(network, data, 3, 16);
+  const compiler::Graph& graph = lowered;
   const compiler::LoadedModel model(write_int8_model(graph), "test model");
 
   const int output = graph.output;
@@ -67,6 +75,36 @@ TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
   }
   EXPECT_LT(worst, 0.1 * range) << "float logit range " << range;
   EXPECT_GE(agree, kImages * 9 / 10);
+}
+
+TEST(Int8Lowering, HostEngineLogitsAreCloseToFloatLogits) {
+  compiler::Graph graph;
+  expect_host_engine_tracks_float(
+      testing::tiny_space(),
+      [](const space::SearchSpace& space) { return space::sample_subnet(space, uint64_t{9}); },
+      graph);
+}
+
+// Expand ratio 1: the lowered block has no expansion conv and the engine still tracks float.
+TEST(Int8Lowering, ExpandRatioOneLowersWithoutTheExpansionConv) {
+  space::SearchSpace space = testing::tiny_space();
+  space.expand_ratios = {1, 3, 6};
+  compiler::Graph graph;
+  expect_host_engine_tracks_float(
+      space,
+      [](const space::SearchSpace& s) {
+        space::SubnetConfig subnet = space::largest_subnet(s);
+        for (auto& stage : subnet.stages) stage[0].expand_ratio = 1;
+        return subnet;
+      },
+      graph);
+  const auto has_op = [&graph](const std::string& name) {
+    return std::any_of(graph.ops.begin(), graph.ops.end(),
+                       [&name](const compiler::Op& op) { return op.name == name; });
+  };
+  EXPECT_FALSE(has_op("blocks.0.expand"));
+  EXPECT_TRUE(has_op("blocks.0.depthwise"));
+  EXPECT_TRUE(has_op("blocks.1.expand"));
 }
 
 TEST(Int8Lowering, InputQuantizationMapsPixelsExactly) {

@@ -129,6 +129,46 @@ TEST(ProgressiveShrinking, FixedSubnetPhaseStartsFromInitAndTrainsOnlyThatSubnet
   EXPECT_GT(moved, 0);
 }
 
+// The final training distilled from the supernet's largest subnet: the teacher's soft targets
+// enter the loss, and the teacher checkpoint is left as it was.
+TEST(ProgressiveShrinking, FixedSubnetPhaseDistilsFromAFrozenTeacher) {
+  nlohmann::json base = testing::tiny_training_job("tinynas_ps_teacher").document;
+  const fs::path dir = fs::temp_directory_path() / "tinynas_ps_teacher";
+  base["phases"] = {base["phases"][0]};
+  const TrainingJob first = parse_training_job(base, dir.string());
+  train_supernet(first, {});
+  OFASupernet teacher_before = load_supernet_checkpoint(first.output_dir);
+
+  nlohmann::json tune = base;
+  tune["init_from"] = first.output_dir;
+  tune["phases"] = {{{"name", "tune"},
+                     {"epochs", 1},
+                     {"learning_rate", 0.05},
+                     {"subnet", (fs::path(first.output_dir) / kSmallestArchFile).string()}}};
+  tune["output_dir"] = (dir / "alone").string();
+  const TrainingResult alone = train_supernet(parse_training_job(tune, dir.string()), {});
+  tune["output_dir"] = (dir / "distilled").string();
+  tune["teacher"] = first.output_dir;
+  tune["phases"][0]["distillation"] = true;
+  std::vector<std::string> messages;
+  TrainingCallbacks callbacks;
+  callbacks.on_message = [&](const std::string& m) { messages.push_back(m); };
+  const TrainingResult distilled =
+      train_supernet(parse_training_job(tune, dir.string()), {}, callbacks);
+  ASSERT_EQ(distilled.history.size(), 1u);
+  EXPECT_GT(*distilled.history[0].subnet_validation_accuracy, 0.25);  // above chance
+  // The loss adds the cross entropy against the teacher's predictions (> 0).
+  EXPECT_GT(distilled.history[0].train_loss, alone.history[0].train_loss);
+  EXPECT_NE(std::find(messages.begin(), messages.end(),
+                      "teacher: the largest subnet of " + first.output_dir),
+            messages.end());
+  OFASupernet teacher_after = load_supernet_checkpoint(first.output_dir);
+  for (const auto& item : teacher_before->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), teacher_after->named_parameters()[item.key()]))
+        << item.key();
+  }
+}
+
 TEST(TrainingJob, FixedSubnetPhaseSamplesNothingAndInitMustExist) {
   const fs::path dir = fs::temp_directory_path() / "tinynas_ps_fixed_errors";
   nlohmann::json document = testing::tiny_training_job("tinynas_ps_fixed_errors").document;
@@ -147,7 +187,11 @@ TEST(TrainingJob, FixedSubnetPhaseSamplesNothingAndInitMustExist) {
   for (const char* key : {"kernel_sizes", "expand_ratios", "depths", "sandwich", "sort_channels"}) {
     document["phases"][1].erase(key);
   }
-  expect_error_at("phases[1].distillation");
+  // Distilling into one fixed subnet takes a frozen teacher checkpoint.
+  expect_error_at("\"teacher\" checkpoint for phase 'all'");
+  document["teacher"] = "no-such-checkpoint";
+  expect_error_at("teacher");
+  document.erase("teacher");
   document["phases"][1].erase("distillation");
   expect_error_at("phases[1].subnets_per_step");
   document["phases"][1]["subnets_per_step"] = 1;

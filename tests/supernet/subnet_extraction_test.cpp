@@ -42,13 +42,51 @@ TEST(SubnetExtraction, StandaloneNetworkEqualsTheElasticForward) {
   }
 }
 
+// Expand ratio 1 (no expansion conv): the block's depthwise conv takes its input directly, the
+// extracted network and its TorchScript file have no expand conv there, and both compute the
+// elastic forward.
+TEST(SubnetExtraction, ExpandRatioOneSkipsTheExpansionConv) {
+  space::SearchSpace space = testing::tiny_space();
+  space.expand_ratios = {1, 3, 6};
+  torch::manual_seed(15);
+  OFASupernet net(space);
+  net->eval();
+  space::SubnetConfig subnet = space::largest_subnet(space);
+  subnet.stages[0][0].expand_ratio = 1;
+  subnet.stages[1][1].expand_ratio = 1;
+  const torch::Tensor x = torch::randn({3, 1, 12, 12});
+  torch::NoGradGuard no_grad;
+  net->set_active_subnet(subnet);
+  const torch::Tensor before = net->forward(x);
+  // The expand weights of a block at ratio 1 play no part.
+  net->blocks()[0][0]->expand->weight.add_(1.0);
+  EXPECT_TRUE(torch::equal(net->forward(x), before));
+  // Re-sorting channels would separate middle channel i from input channel i: it is skipped.
+  net->sort_channels_by_importance();
+  EXPECT_TRUE(torch::allclose(net->forward(x), before, 1e-5, 1e-5));
+
+  const StandaloneNetwork network = extract_subnet(*net, subnet);
+  EXPECT_FALSE(network.blocks[0].expand.has_value());
+  EXPECT_TRUE(network.blocks[1].expand.has_value());
+  EXPECT_FALSE(network.blocks[3].expand.has_value());
+  EXPECT_EQ(network.spec.blocks[0].mid_channels, network.spec.blocks[0].in_channels);
+  EXPECT_TRUE(torch::allclose(network.forward(x), before, 1e-4, 1e-4));
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "tinynas_subnet_e1_test.pt").string();
+  save_torchscript(network, path);
+  torch::jit::Module loaded = torch::jit::load(path);
+  EXPECT_TRUE(torch::allclose(loaded.forward({x}).toTensor(), before, 1e-4, 1e-4));
+  std::filesystem::remove(path);
+}
+
 TEST(SubnetExtraction, SpecMatchesTheExtractedWeights) {
   OFASupernet net = prepared_supernet(12);
   const space::SubnetConfig subnet = space::smallest_subnet(net->space());
   const StandaloneNetwork network = extract_subnet(*net, subnet);
   ASSERT_EQ(network.blocks.size(), network.spec.blocks.size());
   for (size_t i = 0; i < network.blocks.size(); ++i) {
-    EXPECT_EQ(network.blocks[i].expand.weight.size(0), network.spec.blocks[i].mid_channels);
+    ASSERT_TRUE(network.blocks[i].expand.has_value());
+    EXPECT_EQ(network.blocks[i].expand->weight.size(0), network.spec.blocks[i].mid_channels);
     EXPECT_EQ(network.blocks[i].depthwise.weight.size(-1), network.spec.blocks[i].kernel_size);
     EXPECT_EQ(network.blocks[i].project.weight.size(0), network.spec.blocks[i].out_channels);
   }

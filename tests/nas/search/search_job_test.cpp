@@ -169,12 +169,13 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
   EXPECT_EQ(job.final_training->epochs, 4);
   EXPECT_DOUBLE_EQ(job.final_training->learning_rate, 0.1);
   EXPECT_EQ(job.final_training->warmup_epochs, 0);
+  EXPECT_DOUBLE_EQ(job.final_training->distillation_weight, 0.0);  // no teacher by default
+  doc["final_training"]["distillation_weight"] = 0.5;
+  EXPECT_DOUBLE_EQ(parse_search_job(doc, "").final_training->distillation_weight, 0.5);
 
-  doc["final_training"] = {{"from", "imagenet"},
-                           {"epochs", 0},
-                           {"learning_rate", -1},
-                           {"warmup_epochs", 2},
-                           {"epoch", 3}};
+  doc["final_training"] = {{"from", "imagenet"},        {"epochs", 0},
+                           {"learning_rate", -1},       {"warmup_epochs", 2},
+                           {"distillation_weight", -1}, {"epoch", 3}};
   try {
     parse_search_job(doc, "");
     FAIL();
@@ -187,6 +188,7 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
     EXPECT_NE(all.find("final_training.epochs"), std::string::npos) << all;
     EXPECT_NE(all.find("final_training.learning_rate"), std::string::npos) << all;
     EXPECT_NE(all.find("final_training.epoch"), std::string::npos) << all;
+    EXPECT_NE(all.find("final_training.distillation_weight"), std::string::npos) << all;
   }
   doc["final_training"] = {
       {"from", "supernet"}, {"epochs", 2}, {"learning_rate", 0.01}, {"warmup_epochs", 2}};
