@@ -1,8 +1,10 @@
 // Training throughput (images/s) of the largest and smallest subnets of a search space: one
 // SGD step = forward, backward and update on a random batch, as the trainer does it, on the
-// CPU threads LibTorch is given. Compare with the same network in PyTorch on the same machine.
+// CPU threads LibTorch is given. Compare with the same network in PyTorch on the same machine:
+// --arch-dir DIR writes the two subnets' architecture files (largest.arch.json,
+// smallest.arch.json) for bench/train_bench_pytorch.py; bench/train_throughput.py runs both.
 //
-//   train_bench [SPACE.json] [--threads N] [--steps N]
+//   train_bench [SPACE.json] [--threads N] [--steps N] [--arch-dir DIR]
 #include <torch/torch.h>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "space/search_space.h"
 #include "space/subnet_config.h"
 #include "supernet/ofa_supernet.h"
+#include "supernet/progressive_shrinking.h"
 
 namespace {
 
@@ -54,25 +57,36 @@ int main(int argc, char** argv) {
   std::string space_path = std::string(TINYNAS_SOURCE_DIR) + "/configs/spaces/fmnist-r28-w1.0.json";
   int threads = 0;
   int steps = kDefaultSteps;
+  std::string arch_dir;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
       steps = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--arch-dir") == 0 && i + 1 < argc) {
+      arch_dir = argv[++i];
     } else {
       space_path = argv[i];
     }
   }
   if (threads > 0) torch::set_num_threads(threads);
   const tinynas::space::SearchSpace space = tinynas::space::load_search_space(space_path);
+  const SubnetConfig largest = tinynas::space::largest_subnet(space);
+  const SubnetConfig smallest = tinynas::space::smallest_subnet(space);
+  if (!arch_dir.empty()) {
+    using tinynas::supernet::kLargestArchFile;
+    using tinynas::supernet::kSmallestArchFile;
+    tinynas::space::save_subnet_arch(space, largest, arch_dir + "/" + kLargestArchFile, "largest");
+    tinynas::space::save_subnet_arch(space, smallest, arch_dir + "/" + kSmallestArchFile,
+                                     "smallest");
+  }
   torch::manual_seed(0);
   tinynas::supernet::OFASupernet net(space);
   std::printf("space %s, %d threads, %d steps per figure\n", space.name.c_str(),
               torch::get_num_threads(), steps);
   std::printf("%-10s %8s %14s\n", "subnet", "batch", "images/s");
   for (const auto& [name, subnet] :
-       {std::pair{"largest", tinynas::space::largest_subnet(space)},
-        std::pair{"smallest", tinynas::space::smallest_subnet(space)}}) {
+       {std::pair{"largest", largest}, std::pair{"smallest", smallest}}) {
     for (int batch : kBatchSizes) {
       std::printf("%-10s %8d %14.0f\n", name, batch, images_per_second(net, subnet, batch, steps));
       std::fflush(stdout);

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """PyTorch reference for build/bench/train_bench: training throughput (images/s) of one network
 of our architecture format (docs/arch-format.md), built from plain torch.nn layers, one SGD step
-= forward, backward and update on a random batch. Run both on the same machine with the same
-thread count to compare the C++ trainer (elastic supernet, LibTorch) with PyTorch:
+= forward, backward and update on a random batch, 3 warm-up steps not timed (as train_bench).
+Run both on the same machine with the same thread count to compare the C++ trainer (elastic
+supernet, LibTorch) with PyTorch; bench/train_throughput.py does that and prints the table:
 
-    build/bench/train_bench --threads 2
-    bench/train_bench_pytorch.py configs/nets/fmnist-w1.0-largest.arch.json --threads 2
+    build/bench/train_bench --threads 2 --arch-dir /tmp/nets
+    bench/train_bench_pytorch.py /tmp/nets/largest.arch.json --threads 2 [--channels-last]
 
 Needs python3-torch (installed by scripts/setup).
 """
@@ -42,7 +43,7 @@ class InvertedResidual(nn.Module):
         super().__init__()
         out_channels = block["out_channels"]
         stride = block.get("stride", 1)
-        middle = in_channels * block.get("expand_ratio", 6)
+        middle = round(in_channels * block.get("expand_ratio", 6))
         layers = []
         if middle != in_channels:
             layers.append(conv_bn_act(in_channels, middle, 1))
@@ -72,11 +73,12 @@ def build(arch):
     return nn.Sequential(*layers)
 
 
-def images_per_second(net, arch, batch_size, steps):
+def images_per_second(net, arch, batch_size, steps, memory_format):
     net.train()
     sgd = torch.optim.SGD(net.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
     resolution = arch["resolution"]
     images = torch.randn(batch_size, arch.get("input_channels", 3), resolution, resolution)
+    images = images.contiguous(memory_format=memory_format)
     labels = torch.randint(arch["num_classes"], (batch_size,))
     loss_function = nn.CrossEntropyLoss()
 
@@ -98,6 +100,8 @@ def main():
     parser.add_argument("arch", help="architecture file (tinynas-arch/1)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="timed steps per figure")
+    parser.add_argument("--channels-last", action="store_true",
+                        help="channels-last weights and images (torch.channels_last)")
     args = parser.parse_args()
     try:
         with open(args.arch) as f:
@@ -107,12 +111,15 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net = build(arch)
-    print(f"PyTorch {torch.__version__}, network {arch.get('name', args.arch)}, "
-          f"{torch.get_num_threads()} threads, {args.steps} steps per figure")
-    print(f"{'batch':>8} {'images/s':>14}")
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    net = build(arch).to(memory_format=memory_format)
+    name = arch.get("name", args.arch)
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps "
+          f"per figure{', channels-last' if args.channels_last else ''}")
+    print(f"{'network':<10} {'batch':>8} {'images/s':>14}")
     for batch in BATCH_SIZES:
-        print(f"{batch:>8} {images_per_second(net, arch, batch, args.steps):>14.0f}", flush=True)
+        figure = images_per_second(net, arch, batch, args.steps, memory_format)
+        print(f"{name:<10} {batch:>8} {figure:>14.0f}", flush=True)
 
 
 if __name__ == "__main__":

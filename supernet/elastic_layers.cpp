@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "supernet/depthwise_conv.h"
+
 namespace tinynas::supernet {
 namespace {
 
@@ -10,6 +12,13 @@ namespace {
 void kaiming_fan_out(torch::Tensor& weight) {
   torch::NoGradGuard no_grad;
   torch::nn::init::kaiming_normal_(weight, 0.0, torch::kFanOut, torch::kReLU);
+}
+
+// The first `count` entries of `tensor` along `dim`: the tensor itself when that is all of it,
+// so that the largest subnet trains the supernet's tensors directly (a narrowed view costs a
+// slice node in the autograd graph whose backward scatters the gradient into a zeroed copy).
+torch::Tensor leading(const torch::Tensor& tensor, int64_t dim, int64_t count) {
+  return count == tensor.size(dim) ? tensor : tensor.narrow(dim, 0, count);
 }
 
 torch::Tensor centre_crop(const torch::Tensor& weight, int kernel_size) {
@@ -33,7 +42,7 @@ ElasticDepthwiseConvImpl::ElasticDepthwiseConvImpl(int max_channels, std::vector
 }
 
 torch::Tensor ElasticDepthwiseConvImpl::active_weight(int kernel_size, int channels) const {
-  torch::Tensor current = weight.narrow(0, 0, channels);
+  torch::Tensor current = leading(weight, 0, channels);
   // Walk down from the largest kernel: crop the centre, then apply that size's transform.
   for (size_t i = kernel_sizes_.size() - 1; i-- > 0;) {
     const int k = kernel_sizes_[i];
@@ -51,8 +60,7 @@ torch::Tensor ElasticDepthwiseConvImpl::active_weight(int kernel_size, int chann
 torch::Tensor ElasticDepthwiseConvImpl::forward(const torch::Tensor& input, int kernel_size,
                                                 int stride) const {
   const int channels = static_cast<int>(input.size(1));
-  return torch::conv2d(input, active_weight(kernel_size, channels), {}, stride, kernel_size / 2, 1,
-                       channels);
+  return depthwise_conv2d(input, active_weight(kernel_size, channels), stride);
 }
 
 ElasticPointwiseConvImpl::ElasticPointwiseConvImpl(int max_in_channels, int max_out_channels) {
@@ -65,8 +73,7 @@ torch::Tensor ElasticPointwiseConvImpl::forward(const torch::Tensor& input,
   // Narrowing the input dimension leaves a strided view, which LibTorch's CPU convolution does
   // not hand to its fast (oneDNN) path: a subnet smaller than the largest trained about 2x
   // slower per image than the largest itself until the slice was made contiguous.
-  const torch::Tensor w =
-      weight.narrow(0, 0, out_channels).narrow(1, 0, input.size(1)).contiguous();
+  const torch::Tensor w = leading(leading(weight, 0, out_channels), 1, input.size(1)).contiguous();
   return torch::conv2d(input, w);
 }
 
@@ -86,8 +93,8 @@ torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& input) {
     batch_momentum = 1.0 / static_cast<double>(recalibration_batches_);
   }
   const bool use_batch_statistics = is_training() || recalibrating_;
-  return torch::batch_norm(input, weight.narrow(0, 0, c), bias.narrow(0, 0, c),
-                           running_mean.narrow(0, 0, c), running_var.narrow(0, 0, c),
+  return torch::batch_norm(input, leading(weight, 0, c), leading(bias, 0, c),
+                           leading(running_mean, 0, c), leading(running_var, 0, c),
                            use_batch_statistics, batch_momentum, eps, /*cudnn_enabled=*/false);
 }
 

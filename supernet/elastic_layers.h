@@ -68,8 +68,11 @@ class ElasticBatchNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ElasticBatchNorm);
 
-// ReLU6 = min(max(x, 0), 6) (MobileNetV2).
+// ReLU6 = min(max(x, 0), 6) (MobileNetV2), computed as torch.nn.ReLU6 does (hardtanh): its
+// backward is one pass, where clamp's builds two comparison masks and a select.
 inline constexpr double kRelu6Max = 6.0;
-inline torch::Tensor apply_relu6(const torch::Tensor& x) { return torch::clamp(x, 0.0, kRelu6Max); }
+inline torch::Tensor apply_relu6(const torch::Tensor& x) {
+  return torch::hardtanh(x, 0.0, kRelu6Max);
+}
 
 }  // namespace tinynas::supernet
