@@ -3,6 +3,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "distributed/process_group.h"
+#include "distributed/synchronized_batch_norm.h"
+
 namespace tinynas::supernet {
 namespace {
 
@@ -86,6 +89,11 @@ torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& input) {
     batch_momentum = 1.0 / static_cast<double>(recalibration_batches_);
   }
   const bool use_batch_statistics = is_training() || recalibrating_;
+  if (synchronization_ && is_training() && !recalibrating_) {
+    return distributed::synchronized_batch_norm(
+        input, weight.narrow(0, 0, c), bias.narrow(0, 0, c), running_mean.narrow(0, 0, c),
+        running_var.narrow(0, 0, c), batch_momentum, eps, *synchronization_);
+  }
   return torch::batch_norm(input, weight.narrow(0, 0, c), bias.narrow(0, 0, c),
                            running_mean.narrow(0, 0, c), running_var.narrow(0, 0, c),
                            use_batch_statistics, batch_momentum, eps, /*cudnn_enabled=*/false);
@@ -100,5 +108,10 @@ void ElasticBatchNormImpl::start_recalibration() {
 }
 
 void ElasticBatchNormImpl::stop_recalibration() { recalibrating_ = false; }
+
+void ElasticBatchNormImpl::synchronize_statistics(
+    std::shared_ptr<distributed::ProcessGroup> group) {
+  synchronization_ = group && group->size() > 1 ? std::move(group) : nullptr;
+}
 
 }  // namespace tinynas::supernet
