@@ -20,9 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Float sums in a different order (a share per rank, all-reduced) stay this close after the
-// tiny job's 5 epochs; a missing all-reduce or unsynchronized batch norm is off by far more.
-constexpr double kTolerance = 2e-4;
+// Float sums in a different order (a share per rank, all-reduced) differ in the last bits, and
+// training amplifies that: over the tiny job's 5 epochs one process with 2 threads ends up to
+// 0.009 away from one with 1 thread, as far as 2 processes do (most of it in the second epoch
+// of elastic subnets). Over the shortened job below (2 + 1 epochs) both stay within 2e-5; a missing
+// all-reduce or batch norm over the local share only changes every step by far more than rounding.
+constexpr double kTolerance = 1e-4;
 
 struct CommandResult {
   int exit_code = -1;
@@ -53,10 +56,13 @@ class DistributedTraining : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // The tiny two-phase job (distillation, channel sorting; `sandwich` in the second phase),
-  // with horizontal flips so that every rank must draw the augmentation one process draws.
+  // shortened to 2 + 1 epochs, with horizontal flips so that every rank must draw the
+  // augmentation one process draws.
   std::string job_file(bool sandwich) {
     nlohmann::json document = testing::tiny_training_document(dir_, sandwich);
     document["dataset"]["horizontal_flip"] = true;
+    document["phases"][0]["epochs"] = 2;
+    document["phases"][1]["epochs"] = 1;
     const std::string path = (dir_ / "job.json").string();
     std::ofstream(path) << document.dump(2);
     return path;
@@ -95,18 +101,18 @@ TEST_F(DistributedTraining, TwoProcessesEndWithTheWeightsOfOne) {
        at = two.output.find("train loss", at + 1)) {
     ++epochs;
   }
-  EXPECT_EQ(epochs, 5u) << two.output;
+  EXPECT_EQ(epochs, 3u) << two.output;
 }
 
 TEST_F(DistributedTraining, OneProcessResumesATwoProcessCheckpoint) {
   const std::string job = job_file(/*sandwich=*/true);
   const CommandResult whole = run_tinynas("train " + job + " --output " + output("whole"));
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  // Stopped in the middle of the second phase: the momentum of the optimizer carries over.
+  // Stopped in the middle of the first phase: the momentum of the optimizer carries over.
   const CommandResult first =
-      run_tinynas("train " + job + " --nproc 2 --epochs 4 --output " + output("parts"));
+      run_tinynas("train " + job + " --nproc 2 --epochs 1 --output " + output("parts"));
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_EQ(read_checkpoint_metadata(output("parts")).at("completed_epochs"), 4);
+  EXPECT_EQ(read_checkpoint_metadata(output("parts")).at("completed_epochs"), 1);
   const CommandResult rest = run_tinynas("train " + job + " --resume --output " + output("parts"));
   ASSERT_EQ(rest.exit_code, 0) << rest.output;
   expect_same_weights(output("whole"), output("parts"));
