@@ -11,38 +11,25 @@
 #include <string>
 #include <vector>
 
+#include "tests/apps/run_shell_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_tinynas_command(const std::string& command_line) {
-  const std::string command = command_line + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t read = 0;
-  while ((read = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using tinynas::testing::CommandResult;
+using tinynas::testing::run_shell_command;
 
 // `environment`: assignments put before the command ("PATH=/x:$PATH").
 CommandResult run_tinynas(const std::string& arguments, const std::string& environment = "") {
-  return run_tinynas_command(environment + " " + std::string(TINYNAS_EXECUTABLE) + " " + arguments);
+  return run_shell_command(environment + " " + std::string(TINYNAS_EXECUTABLE) + " " + arguments);
 }
 
 // `env ENVIRONMENT tinynas ARGUMENTS`, stopped after `timeout_seconds`.
 CommandResult run_tinynas_with(const std::string& environment, const std::string& arguments,
                                int timeout_seconds = 60) {
-  return run_tinynas_command("timeout " + std::to_string(timeout_seconds) + " env " + environment +
-                             " " + TINYNAS_EXECUTABLE + " " + arguments);
+  return run_shell_command("timeout " + std::to_string(timeout_seconds) + " env " + environment +
+                           " " + TINYNAS_EXECUTABLE + " " + arguments);
 }
 
 std::string source_path(const std::string& relative) {
