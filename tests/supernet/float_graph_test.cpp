@@ -109,7 +109,9 @@ TEST(FloatGraph, OnlyTheSchemesChannelsAndBiasesLearn) {
     const int channel = static_cast<int>(i % static_cast<size_t>(channels));
     const bool chosen =
         std::find(expand.channels.begin(), expand.channels.end(), channel) != expand.channels.end();
-    if (!chosen) EXPECT_EQ(initial[i], trained[i]) << "element " << i;
+    if (!chosen) {
+      EXPECT_EQ(initial[i], trained[i]) << "element " << i;
+    }
     changed += initial[i] != trained[i];
   }
   EXPECT_GT(changed, 0);
