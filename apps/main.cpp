@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
 #endif
 #ifdef TINYNAS_WITH_SEARCH
   register_search_command(app);
+  register_scheme_command(app);
 #endif
   // Registration lines of later commands go here, one per command.
 

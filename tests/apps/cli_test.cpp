@@ -13,6 +13,11 @@
 
 #include "tests/apps/run_shell_command.h"
 
+#ifdef TINYNAS_WITH_SEARCH
+#include "datasets/image_decoding.h"
+#include "datasets/image_encoding.h"
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -635,6 +640,83 @@ TEST_F(CliTest, GarbageTfliteIsRefusedWithTheFileNamed) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find(garbage), std::string::npos) << result.output;
 }
+
+#ifdef TINYNAS_WITH_SEARCH
+// An image folder of `classes` classes, `per_class` 28x28 grey PNGs each: class c is a bright
+// band at rows 2c..2c+3 (split by the folder's ratios into train, validation and test).
+std::string write_band_images(const fs::path& root, int classes, int per_class) {
+  for (int c = 0; c < classes; ++c) {
+    const fs::path folder = root / ("class" + std::to_string(c));
+    fs::create_directories(folder);
+    for (int i = 0; i < per_class; ++i) {
+      tinynas::datasets::DecodedImage image;
+      image.channels = 1;
+      image.height = 28;
+      image.width = 28;
+      image.pixels.assign(28 * 28, static_cast<uint8_t>(20 + i));
+      for (int y = 2 * c; y < 2 * c + 4; ++y) {
+        for (int x = 0; x < 28; ++x) image.pixels[static_cast<size_t>(y * 28 + x)] = 230;
+      }
+      tinynas::datasets::write_png(image, (folder / (std::to_string(i) + ".png")).string());
+    }
+  }
+  return root.string();
+}
+
+TEST_F(CliTest, SchemeSearchWritesASchemeThatFitsTheBudget) {
+  const std::string images = write_band_images(directory_ / "images", 10, 10);
+  const std::string scheme = path("scheme.json");
+  const std::string command = "scheme --arch " + source_path(kSampleArch) + " --dataset " + images +
+                              " --dataset-kind image-folder --batches 2 --batch-size 8 "
+                              "--generations 4 --population 12 --sram 60000 -o " +
+                              scheme;
+  const CommandResult result = run_tinynas(command);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("fine-tunes"), std::string::npos) << result.output;
+  const std::size_t peak_at = result.output.find("planned training peak: ");
+  ASSERT_NE(peak_at, std::string::npos) << result.output;
+  const long long peak = std::stoll(result.output.substr(peak_at + 23));
+  EXPECT_LE(peak, 60000);
+  // The file is a tinynas-scheme/1 whose planned peak `memory --train-scheme` confirms.
+  const nlohmann::json document = nlohmann::json::parse(std::ifstream(scheme));
+  EXPECT_EQ(document["format"], "tinynas-scheme/1");
+  const CommandResult memory =
+      run_tinynas("memory --arch " + source_path(kSampleArch) + " --train-scheme " + scheme);
+  ASSERT_EQ(memory.exit_code, 0) << memory.output;
+  EXPECT_NE(memory.output.find("training peak SRAM: " + std::to_string(peak) + " B"),
+            std::string::npos)
+      << memory.output;
+  // Never over an existing file without --force; seeded: the same scheme again.
+  const CommandResult again = run_tinynas(command);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+  std::ifstream first(scheme);
+  const std::string before((std::istreambuf_iterator<char>(first)),
+                           std::istreambuf_iterator<char>());
+  ASSERT_EQ(run_tinynas(command + " --force").exit_code, 0);
+  std::ifstream second(scheme);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(second)), std::istreambuf_iterator<char>()),
+            before);
+}
+
+TEST_F(CliTest, SchemeSearchRefusesATooSmallBudgetAndAMismatchedClassifier) {
+  const std::string images = write_band_images(directory_ / "images", 3, 10);
+  const std::string base = "scheme --arch " + source_path(kSampleArch) + " --dataset " + images +
+                           " --dataset-kind image-folder -o " + path("s.json");
+  const CommandResult small = run_tinynas(base + " --sram 1000");
+  EXPECT_NE(small.exit_code, 0);
+  EXPECT_NE(small.output.find("below the least training memory of this model"), std::string::npos)
+      << small.output;
+  const CommandResult classes = run_tinynas(base + " --sram 1000000");
+  EXPECT_NE(classes.exit_code, 0);
+  EXPECT_NE(classes.output.find("3 classes, the model's classifier 10"), std::string::npos)
+      << classes.output;
+  EXPECT_FALSE(fs::exists(path("s.json")));
+  const CommandResult help = run_tinynas("scheme --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--sram"), std::string::npos) << help.output;
+}
+#endif
 
 }  // namespace
 
