@@ -31,7 +31,7 @@ struct CompileOptions {
 void run_compile_training(const CompileOptions& options, const compiler::Graph& graph) {
   const compiler::UpdateScheme scheme = compiler::load_update_scheme(options.train_scheme_path);
   const compiler::ValidatedGraph validated =
-      compiler::validate_graph(graph, compiler::GraphUse::kModelFile, options.output_path);
+      compiler::validate_graph(graph, compiler::GraphUse::kModelFile, "compile");
   const std::vector<uint8_t> bytes =
       compiler::write_training_model(validated, scheme, options.learning_rate);
   compiler::write_model_file(options.output_path, bytes);
