@@ -1,5 +1,6 @@
 // tinynas compile (--arch F | --net-config F) [--random-weights] -o MODEL.tnm
 //                 or --tflite F -o MODEL.tnm (the model's own weights)
+//                 [--train-scheme S [--learning-rate R]]: a training model (format version 3)
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/memory_report.h"
 #include "engine/compiler/model_writer.h"
+#include "engine/compiler/training_model_writer.h"
+#include "engine/compiler/update_scheme.h"
 
 namespace tinynas::apps {
 
@@ -21,7 +24,25 @@ struct CompileOptions {
   NetworkSourceOptions source;
   bool random_weights = false;
   std::string output_path;
+  std::string train_scheme_path;  // --train-scheme: write the training model of this scheme
+  float learning_rate = 0.01f;
 };
+
+void run_compile_training(const CompileOptions& options, const compiler::Graph& graph) {
+  const compiler::UpdateScheme scheme = compiler::load_update_scheme(options.train_scheme_path);
+  const compiler::ValidatedGraph validated =
+      compiler::validate_graph(graph, compiler::GraphUse::kModelFile, "compile");
+  const std::vector<uint8_t> bytes =
+      compiler::write_training_model(validated, scheme, options.learning_rate);
+  compiler::write_model_file(options.output_path, bytes);
+  const compiler::TrainingMemory memory = compiler::plan_training_memory(validated, scheme);
+  fmt::print(
+      "wrote {}: training model of {} ({} trained layers, {} train ops), {} bytes (flash), "
+      "peak training SRAM {} bytes (arena {} + scratch {}), learning rate {}\n",
+      options.output_path, options.train_scheme_path, memory.training.layers.size(),
+      memory.training.ops.size(), bytes.size(), memory.plan.peak_sram_bytes(),
+      memory.plan.arena_bytes, memory.plan.scratch_bytes, options.learning_rate);
+}
 
 void run_compile(const CompileOptions& options) {
   if (!options.random_weights && options.source.tflite_path.empty()) {
@@ -31,6 +52,10 @@ void run_compile(const CompileOptions& options) {
   }
   std::string name;
   const compiler::Graph graph = load_network_graph(options.source, &name);
+  if (!options.train_scheme_path.empty()) {
+    run_compile_training(options, graph);
+    return;
+  }
   const compiler::MemoryPlan plan = compiler::plan_memory(graph, planner_options(options.source));
   const std::vector<uint8_t> bytes = compiler::write_model(graph, plan);
   compiler::write_model_file(options.output_path, bytes);
@@ -56,6 +81,13 @@ void register_compile_command(CLI::App& app) {
   command->add_flag("--random-weights", options->random_weights,
                     "seeded random int8 weights (memory and latency do not depend on values)");
   command->add_option("-o,--output", options->output_path, "the .tnm file to write")->required();
+  command->add_option("--train-scheme", options->train_scheme_path,
+                      "a tinynas-scheme/1 file: write the model with its compiled training graph "
+                      "(plain schedule, the training plan's arena)");
+  command
+      ->add_option("--learning-rate", options->learning_rate,
+                   "with --train-scheme: the SGD learning rate stored in the model")
+      ->check(CLI::PositiveNumber);
   command->callback([options] {
     if (!has_network_source(options->source)) {
       throw std::invalid_argument("compile: pass --arch FILE, --net-config FILE or --tflite FILE");

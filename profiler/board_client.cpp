@@ -35,18 +35,11 @@ std::string hex32(uint32_t value) {
 std::string validation_location(const protocol::ErrorReply& error) {
   const auto section = static_cast<runtime::ModelSection>(error.detail);
   const std::string field = " (field " + std::to_string(error.field) + ")";
-  switch (section) {
-    case runtime::ModelSection::kTensorTable:
-    case runtime::ModelSection::kOpTable:
-      return std::string(runtime::section_name(section)) + " " + std::to_string(error.index) +
-             field;
-    case runtime::ModelSection::kHeader:
-    case runtime::ModelSection::kConstants:
-      return std::string(runtime::section_name(section)) + field;
-    case runtime::ModelSection::kNone:
-      break;
+  if (section == runtime::ModelSection::kNone) return "file" + field;
+  if (runtime::section_has_records(section)) {
+    return std::string(runtime::section_name(section)) + " " + std::to_string(error.index) + field;
   }
-  return "file" + field;
+  return std::string(runtime::section_name(section)) + field;
 }
 
 }  // namespace

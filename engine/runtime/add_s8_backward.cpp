@@ -18,7 +18,7 @@ void add_s8_backward(const AddParams& params, const int8_t* output, const float*
   const bool accumulate = write == GradientWrite::kAccumulate;
   for (int32_t i = 0; i < size; ++i) {
     // Read before either write: an input gradient may be the output gradient's buffer.
-    const float g = inside_clamp(output[i], params.activation_min, params.activation_max)
+    const float g = gradient_passes(output, i, params.activation_min, params.activation_max)
                         ? output_grad[i]
                         : 0.0f;
     input0_grad[i] = (accumulate ? input0_grad[i] : 0.0f) + g * scale0;

@@ -19,6 +19,12 @@ inline void begin_gradient_write(GradientWrite write, float* gradient, int32_t s
 inline bool inside_clamp(int32_t value, int32_t activation_min, int32_t activation_max) {
   return value > activation_min && value < activation_max;
 }
+// The same for element i of `output`; a null output (not kept: the op has no fused activation)
+// lets every gradient pass.
+inline bool gradient_passes(const int8_t* output, int32_t i, int32_t activation_min,
+                            int32_t activation_max) {
+  return output == nullptr || inside_clamp(output[i], activation_min, activation_max);
+}
 
 // Calls visit(pixel, rows, cols) for every output pixel in raster order (pixel = out_y * W_out +
 // out_x) with its kernel_h x kernel_w window clipped to the input, as the forward clips it.

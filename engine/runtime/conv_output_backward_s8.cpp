@@ -28,9 +28,10 @@ void conv_output_backward_s8(const ConvParams& params, const PerChannelQuantizat
       const int32_t first = p * channels + c0;
       for (int32_t j = 0; j < block; ++j) {
         const int32_t i = first + j;
-        accumulator_grad[i] = inside_clamp(output[i], params.activation_min, params.activation_max)
-                                  ? output_grad[i] * multiplier[j]
-                                  : 0.0f;
+        accumulator_grad[i] =
+            gradient_passes(output, i, params.activation_min, params.activation_max)
+                ? output_grad[i] * multiplier[j]
+                : 0.0f;
       }
     }
   }

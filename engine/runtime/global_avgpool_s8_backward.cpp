@@ -16,7 +16,7 @@ void global_avgpool_s8_backward(const GlobalPoolParams& params, const Shape& inp
   for (int32_t p = 0; p < pixels; ++p) {
     float* pixel_grad = input_grad + p * channels;
     for (int32_t c = 0; c < channels; ++c) {
-      if (inside_clamp(output[c], params.activation_min, params.activation_max)) {
+      if (gradient_passes(output, c, params.activation_min, params.activation_max)) {
         pixel_grad[c] += output_grad[c] * multiplier;
       }
     }

@@ -1,6 +1,7 @@
 #include "engine/runtime/interpreter.h"
 
 #include "engine/runtime/kernel_params.h"
+#include "engine/runtime/op_dispatch.h"
 #include "engine/runtime/patch_executor.h"
 #include "engine/runtime/streamed_executor.h"
 
@@ -103,112 +104,7 @@ Status Interpreter::invoke(const OpObserver* observer) {
 }
 
 void Interpreter::run_op(const OpInfo& op) {
-  const TensorInfo input = model_.tensor(op.input0);
-  const TensorInfo output = model_.tensor(op.output);
-  int8_t* input_data = arena_tensor(op.input0);
-  int8_t* output_data = arena_tensor(op.output);
-  switch (op.kind) {
-    case OpKind::kConv2d:
-    case OpKind::kDepthwiseConv2d:
-    case OpKind::kFullyConnected: {
-      const TensorInfo weights = model_.tensor(op.weights);
-      const int8_t* filter = model_.constant_int8(weights.offset);
-      const int32_t* bias = model_.constant_int32(op.bias_offset);
-      const PerChannelQuantization quant{model_.constant_int32(op.multiplier_offset),
-                                         model_.constant_int32(op.shift_offset)};
-      const ConvParams params = conv_params(op, input, output);
-      if (op.kind == OpKind::kFullyConnected) {
-        fully_connected_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
-                           output.shape, output_data);
-      } else if (op.kind == OpKind::kDepthwiseConv2d && op.in_place()) {
-        depthwise_conv2d_s8_in_place(params, quant, input.shape, weights.shape, filter, bias,
-                                     output.shape, input_data, scratch_);
-      } else if (op.kind == OpKind::kDepthwiseConv2d) {
-        depthwise_conv2d_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
-                            output.shape, output_data);
-      } else if (is_pointwise_conv(op)) {
-        conv2d_1x1_s8(params, quant, input.shape, input_data, weights.shape, filter, bias,
-                      output.shape, output_data);
-      } else {
-        conv2d_s8(params, quant, input.shape, input_data, weights.shape, filter, bias, output.shape,
-                  output_data);
-      }
-      return;
-    }
-    case OpKind::kAdd: {
-      const AddParams params = add_params(op, input, model_.tensor(op.input1), output);
-      add_s8(params, input_data, arena_tensor(op.input1), output_data, output.shape.elements());
-      return;
-    }
-    case OpKind::kAveragePool2d: {
-      avgpool_s8(pool_params(op), input.shape, input_data, output.shape, output_data);
-      return;
-    }
-    case OpKind::kGlobalAveragePool: {
-      GlobalPoolParams params;
-      params.input_offset = -input.zero_point;
-      params.output_offset = output.zero_point;
-      params.output_multiplier = op.output_multiplier;
-      params.output_shift = op.output_shift;
-      params.activation_min = op.activation_min;
-      params.activation_max = op.activation_max;
-      global_avgpool_s8(params, input.shape, input_data, output_data);
-      return;
-    }
-    case OpKind::kMaxPool2d:
-      maxpool_s8(pool_params(op), input.shape, input_data, output.shape, output_data);
-      return;
-    case OpKind::kSoftmax: {
-      const SoftmaxParams params{op.softmax_input_multiplier, op.softmax_input_left_shift,
-                                 op.softmax_diff_min};
-      softmax_s8(params, input.shape.h * input.shape.w, input.shape.c, input_data, output_data);
-      return;
-    }
-    case OpKind::kReshape:  // a view: the output is the input's bytes already
-      return;
-    case OpKind::kPad: {
-      const PadParams params{op.pad_top, op.pad_left, output.zero_point};
-      pad_s8(params, input.shape, input_data, output.shape, output_data);
-      return;
-    }
-    case OpKind::kConcatenation:
-      run_concatenation(op, output, output_data);
-      return;
-    case OpKind::kQuantize: {
-      const RequantizeParams params{-input.zero_point, output.zero_point, op.output_multiplier,
-                                    op.output_shift};
-      requantize_s8(params, input_data, output_data, output.shape.elements());
-      return;
-    }
-    case OpKind::kMean: {
-      MeanParams params;
-      params.mode = static_cast<MeanMode>(op.mean_mode);
-      params.input_zero_point = input.zero_point;
-      params.output_zero_point = output.zero_point;
-      params.multiplier = op.output_multiplier;
-      params.shift = op.output_shift;
-      params.scale = op.mean_scale;
-      mean_s8(params, input.shape, input_data, output_data);
-      return;
-    }
-  }
-}
-
-void Interpreter::run_concatenation(const OpInfo& op, const TensorInfo& output,
-                                    int8_t* output_data) {
-  ConcatInput inputs[kMaxConcatInputs];
-  for (int32_t k = 0; k < op.concat_input_count; ++k) {
-    const ConcatInputEntry entry = model_.concat_input(op, k);
-    const TensorInfo input = model_.tensor(entry.tensor);
-    ConcatInput& in = inputs[k];
-    in.data = arena_tensor(entry.tensor);
-    in.channels = input.shape.c;
-    in.requantize = entry.requantize != 0;
-    in.requant =
-        RequantizeParams{-input.zero_point, output.zero_point, entry.multiplier, entry.shift};
-  }
-  concatenation_s8(inputs, op.concat_input_count, output.shape.h * output.shape.w, output.shape.c,
-                   output_data);
+  run_single_op(model_, op, arena_, scratch_, model_parameters(model_, op));
 }
 
 Status Interpreter::set_input_real(const float* values, uint32_t count) {

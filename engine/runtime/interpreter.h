@@ -50,7 +50,6 @@ class Interpreter {
 
  private:
   void run_op(const OpInfo& op);
-  void run_concatenation(const OpInfo& op, const TensorInfo& output, int8_t* output_data);
   void run_fused_group(uint16_t first);
   ConvStage conv_stage(const OpInfo& op) const;
   int8_t* arena_tensor(uint16_t index) const;

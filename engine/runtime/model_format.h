@@ -2,7 +2,8 @@
 // (compiler). Everything is little-endian. See ../../docs/model-format.md for the prose.
 // Version 2 adds op kinds (max pool, softmax, reshape view, pad, concatenation, int8
 // requantization, TFLite MEAN), depthwise depth multipliers > 1 and real-valued model edges;
-// a version-1 file means what it always meant.
+// a version-1 file means what it always meant. Version 3 adds the training section
+// (kModelFlagTraining, training_format.h); without that flag it means what version 2 means.
 //
 //   [header 64 B][tensor table: tensor_count x 32 B][op table: op_count x 64 B][constant pool]
 //
@@ -16,7 +17,7 @@
 namespace tinynas::runtime {
 
 inline constexpr uint32_t kModelMagic = 0x314D4E54u;  // "TNM1" read as little-endian u32
-inline constexpr uint16_t kFormatVersion = 2;         // the newest version this runtime reads
+inline constexpr uint16_t kFormatVersion = 3;         // the newest version this runtime reads
 inline constexpr uint16_t kOldestFormatVersion = 1;   // the oldest
 inline constexpr uint32_t kHeaderSize = 64;
 inline constexpr uint32_t kTensorRecordSize = 32;
@@ -76,6 +77,9 @@ enum ModelFlags : uint32_t {
   kModelFlagRealOutput = 1u << 5,
   // Some ops form streamed stages (kOpFlagStreamed): rows flow from op to op through rings.
   kModelFlagStreamedStages = 1u << 6,
+  // Version 3: a training section (training_format.h) follows the constant pool, from the first
+  // kConstantPoolAlignment boundary after it to the end of the file.
+  kModelFlagTraining = 1u << 7,
 };
 
 enum class DType : uint8_t { kInt8 = 1, kInt32 = 2 };

@@ -31,7 +31,10 @@ Status Validator::check_header() {
       return header_error(Status::kBadHeader, header::kReserved + b);
     }
   }
-  if ((header_.flags & ~(version1() ? kVersion1ModelFlags : kVersion2ModelFlags)) != 0) {
+  const uint32_t known_flags = version1()             ? kVersion1ModelFlags
+                               : header_.version == 2 ? kVersion2ModelFlags
+                                                      : kVersion3ModelFlags;
+  if ((header_.flags & ~known_flags) != 0) {
     return header_error(Status::kBadHeader, header::kFlags);
   }
   if (crc32(data_ + kHeaderSize, size_ - kHeaderSize) != header_.crc) {
@@ -110,7 +113,11 @@ Status Validator::check_table_layout() {
   for (uint32_t b = op_table_end; b < header_.constants_offset; ++b) {
     if (data_[b] != 0) return header_error(Status::kBadHeader, header::kConstantsOffset);
   }
-  if (uint64_t{header_.constants_offset} + header_.constants_size != header_.file_size) {
+  // A training section (checked by validate_training) follows the pool's next 16-byte boundary.
+  const uint64_t constants_end = uint64_t{header_.constants_offset} + header_.constants_size;
+  const bool training = (header_.flags & kModelFlagTraining) != 0;
+  if (training ? align_up64(constants_end, kConstantPoolAlignment) >= header_.file_size
+               : constants_end != header_.file_size) {
     return header_error(Status::kBadHeader, header::kConstantsSize);
   }
   return Status::kOk;

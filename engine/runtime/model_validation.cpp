@@ -63,7 +63,7 @@ uint32_t format_validation_error(const ValidationError& error, char* buffer, uin
   uint32_t length = 0;
   if (error.section != ModelSection::kNone) {
     append(buffer, size, &length, section_name(error.section));
-    if (error.section == ModelSection::kTensorTable || error.section == ModelSection::kOpTable) {
+    if (section_has_records(error.section)) {
       append(buffer, size, &length, " ");
       append_number(buffer, size, &length, error.index);
     }

@@ -68,6 +68,10 @@ inline uint32_t align_up(uint32_t value, uint32_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
+inline uint64_t align_up64(uint64_t value, uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
 inline bool ranges_overlap(uint64_t a_begin, uint64_t a_size, uint64_t b_begin, uint64_t b_size) {
   return a_begin < b_begin + b_size && b_begin < a_begin + a_size;
 }
@@ -189,6 +193,7 @@ inline constexpr uint32_t kVersion1ModelFlags = kModelFlagInPlaceDepthwise | kMo
                                                 kModelFlagStreamedStages;
 inline constexpr uint32_t kVersion2ModelFlags =
     kVersion1ModelFlags | kModelFlagRealInput | kModelFlagRealOutput;
+inline constexpr uint32_t kVersion3ModelFlags = kVersion2ModelFlags | kModelFlagTraining;
 inline constexpr uint32_t kPatchFieldsBegin = header::kPatchGrid;
 inline constexpr uint32_t kArenaScratchFieldsBegin = header::kArenaScratchOffset;
 inline constexpr int32_t kMinPatchGrid = 2;

@@ -48,6 +48,10 @@ const char* status_message(Status status) {
       return "bad streamed stage";
     case Status::kBadPatchStage:
       return "malformed patch stage";
+    case Status::kBadTrainingSection:
+      return "inconsistent training section";
+    case Status::kUnsupportedTrainOp:
+      return "train op this runtime cannot run";
   }
   return "unknown status";
 }
@@ -64,8 +68,22 @@ const char* section_name(ModelSection section) {
       return "op";
     case ModelSection::kConstants:
       return "constant pool";
+    case ModelSection::kTrainingHeader:
+      return "training header";
+    case ModelSection::kTrainTensorTable:
+      return "train tensor";
+    case ModelSection::kTrainOpTable:
+      return "train op";
+    case ModelSection::kTrainLayerTable:
+      return "trained layer";
   }
   return "file";
+}
+
+bool section_has_records(ModelSection section) {
+  return section == ModelSection::kTensorTable || section == ModelSection::kOpTable ||
+         section == ModelSection::kTrainTensorTable || section == ModelSection::kTrainOpTable ||
+         section == ModelSection::kTrainLayerTable;
 }
 
 }  // namespace tinynas::runtime

@@ -25,30 +25,47 @@ enum class Status : uint8_t {
   kArenaTooSmall,        // the caller's arena is smaller than the model's planned arena
   kScratchTooSmall,      // the caller's scratch is smaller than the model's planned scratch
   kNotInitialized,
-  kArenaOverlap,      // two arena tensors live at the same time share bytes
-  kBadFusedGroup,     // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
-                      // streamed tensors, or a streamed tensor is used outside its group
-  kBadPatchStage,     // patch grid / split out of range, an op the patch stage cannot run, a
-                      // patched tensor used outside the stage, or region bytes / scratch that do
-                      // not match the stage's geometry
-  kBadStreamedStage,  // a streamed stage with a bad op range, an op that cannot stream, a ring
-                      // tensor used outside its stage or a ring too small for its readers'
-                      // windows, or scratch too small for a gathered window
+  kArenaOverlap,        // two arena tensors live at the same time share bytes
+  kBadFusedGroup,       // ops flagged fused are not expand 1x1 -> depthwise -> project 1x1 over
+                        // streamed tensors, or a streamed tensor is used outside its group
+  kBadPatchStage,       // patch grid / split out of range, an op the patch stage cannot run, a
+                        // patched tensor used outside the stage, or region bytes / scratch that do
+                        // not match the stage's geometry
+  kBadStreamedStage,    // a streamed stage with a bad op range, an op that cannot stream, a ring
+                        // tensor used outside its stage or a ring too small for its readers'
+                        // windows, or scratch too small for a gathered window
+  kBadTrainingSection,  // the training section's header, a train tensor, op or layer record is
+                        // inconsistent with itself or with the model
+  kUnsupportedTrainOp,  // a train op this runtime cannot run yet (saved channels, a backward op
+                        // kind without a kernel)
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").
 const char* status_message(Status status);
 
 // Which table of the model file a validation error refers to.
-enum class ModelSection : uint8_t { kNone = 0, kHeader, kTensorTable, kOpTable, kConstants };
+enum class ModelSection : uint8_t {
+  kNone = 0,
+  kHeader,
+  kTensorTable,
+  kOpTable,
+  kConstants,
+  // The training section (training_format.h): its header, and records of its three tables.
+  kTrainingHeader,
+  kTrainTensorTable,
+  kTrainOpTable,
+  kTrainLayerTable,
+};
 
 struct ValidationError {
   Status status = Status::kOk;
   ModelSection section = ModelSection::kNone;
-  uint16_t index = 0;  // tensor or op index within its table
+  uint16_t index = 0;  // record index within its table
   uint32_t field = 0;  // byte offset of the offending field within its record (or file)
 };
 
 const char* section_name(ModelSection section);
+// Whether errors in `section` name a record index (tables), not only a field (headers, pool).
+bool section_has_records(ModelSection section);
 
 }  // namespace tinynas::runtime

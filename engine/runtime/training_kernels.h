@@ -53,7 +53,9 @@ struct ChannelSelection {
 // accumulator_grad = output_grad * M(c) where activation_min < y < activation_max, 0 where the
 // output sits on a clamp bound (ReLU / ReLU6 / int8 saturation; as PyTorch's hardtanh, the bound
 // itself counts as clamped). M(c) = real_multiplier(quant.multiplier[c], quant.shift[c]).
-// `output` is the forward's int8 output; accumulator_grad may be output_grad (in place).
+// `output` is the forward's int8 output, or null when it was not kept (a layer without a fused
+// activation: the gradient then passes everywhere, int8 saturation ignored); accumulator_grad may
+// be output_grad (in place).
 void conv_output_backward_s8(const ConvParams& params, const PerChannelQuantization& quant,
                              const Shape& output_shape, const int8_t* output,
                              const float* output_grad, float* accumulator_grad);
@@ -112,14 +114,15 @@ void fully_connected_s8_backward_input(const Shape& filter_shape, const int8_t* 
 
 // Global average pool: every input pixel of channel c gets output_grad(c) * M where the output
 // was not clamped (M = real_multiplier(output_multiplier, output_shift) = s_in / (s_out * H * W)),
-// 0 where it was. `output` is the forward's int8 output (C values).
+// 0 where it was. `output` is the forward's int8 output (C values), or null (not kept: no clamp).
 void global_avgpool_s8_backward(const GlobalPoolParams& params, const Shape& input_shape,
                                 const int8_t* output, const float* output_grad, GradientWrite write,
                                 float* input_grad);
 
 // Residual add: input i gets output_grad * 2^left_shift * M_i * M_out (= s_i / s_out) where the
 // output was not clamped, 0 where it was. With kOverwrite one of input0_grad / input1_grad may be
-// output_grad (in place). `size` elements, `output` the forward's int8 output.
+// output_grad (in place). `size` elements, `output` the forward's int8 output or null (not kept:
+// no clamp).
 void add_s8_backward(const AddParams& params, const int8_t* output, const float* output_grad,
                      int32_t size, GradientWrite write, float* input0_grad, float* input1_grad);
 
