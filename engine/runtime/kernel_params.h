@@ -60,4 +60,17 @@ inline PoolParams pool_params(const OpInfo& op) {
   return params;
 }
 
+// Global average pool: the requantization from the input's to the output's quantization.
+inline GlobalPoolParams global_pool_params(const OpInfo& op, const TensorInfo& input,
+                                           const TensorInfo& output) {
+  GlobalPoolParams params;
+  params.input_offset = -input.zero_point;
+  params.output_offset = output.zero_point;
+  params.output_multiplier = op.output_multiplier;
+  params.output_shift = op.output_shift;
+  params.activation_min = op.activation_min;
+  params.activation_max = op.activation_max;
+  return params;
+}
+
 }  // namespace tinynas::runtime

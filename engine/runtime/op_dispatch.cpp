@@ -79,13 +79,7 @@ void run_single_op(const ModelView& model, const OpInfo& op, uint8_t* arena, int
       return;
     }
     case OpKind::kGlobalAveragePool: {
-      GlobalPoolParams params;
-      params.input_offset = -input.zero_point;
-      params.output_offset = output.zero_point;
-      params.output_multiplier = op.output_multiplier;
-      params.output_shift = op.output_shift;
-      params.activation_min = op.activation_min;
-      params.activation_max = op.activation_max;
+      const GlobalPoolParams params = global_pool_params(op, input, output);
       global_avgpool_s8(params, input.shape, input_data, output_data);
       return;
     }

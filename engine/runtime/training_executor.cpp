@@ -156,13 +156,7 @@ void TrainingExecutor::run_backward(const TrainOpInfo& train_op) {
     const GradientWrite write =
         accumulates ? GradientWrite::kAccumulate : GradientWrite::kOverwrite;
     if (op.kind == OpKind::kGlobalAveragePool) {
-      GlobalPoolParams params;
-      params.input_offset = -input.zero_point;
-      params.output_offset = output.zero_point;
-      params.output_multiplier = op.output_multiplier;
-      params.output_shift = op.output_shift;
-      params.activation_min = op.activation_min;
-      params.activation_max = op.activation_max;
+      const GlobalPoolParams params = global_pool_params(op, input, output);
       global_avgpool_s8_backward(params, input.shape, output_values, output_grad, write,
                                  at<float>(train_op.operands[2]));
       return;
