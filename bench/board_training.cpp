@@ -72,6 +72,14 @@ const std::vector<Scheme>& schemes() {
   return all;
 }
 
+// A .tnm names its ops by their index in the file ("op7"), the graph's order (plain schedule).
+std::string file_name(const compiler::Graph& graph, const std::string& graph_name) {
+  for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    if (graph.ops[i].name == graph_name) return "op" + std::to_string(i);
+  }
+  throw std::invalid_argument("no op " + graph_name);
+}
+
 uint32_t bits(float value) {
   uint32_t word;
   std::memcpy(&word, &value, sizeof(word));
@@ -129,7 +137,8 @@ int run(int argc, char** argv) {
     const compiler::LoadedModel model(compiler::write_model(graph, compiler::plan_memory(graph)),
                                       spec.name);
     for (const Scheme& scheme : schemes()) {
-      const compiler::UpdateScheme update = scheme.make(graph);
+      compiler::UpdateScheme update = scheme.make(graph);
+      for (compiler::LayerUpdate& layer : update.layers) layer.name = file_name(graph, layer.name);
       const compiler::LoadedModel training = finetune::training_model(model, update, kLearningRate);
       const runtime::ModelView& view = training.view();
       const uint32_t input_bytes = view.tensor(view.input_tensor()).size_bytes;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,17 +35,28 @@ compiler::LoadedModel tiny_mobilenet_model() {
   return compiler::LoadedModel(model.bytes, model.name);
 }
 
+// A .tnm names its ops by their index in the file ("op7"): the builder's graph order here.
+std::string file_name(const compiler::NetworkSpec& spec, const std::string& graph_name) {
+  compiler::BuildOptions options;
+  const compiler::Graph graph = compiler::build_graph(spec, options);
+  for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    if (graph.ops[i].name == graph_name) return "op" + std::to_string(i);
+  }
+  throw std::invalid_argument("no op " + graph_name);
+}
+
 // Weights and biases of the last block's projection and the classifier (the feature gradient
 // runs back through the residual add and the pool), biases of the layers before them down to
 // block 1.
 compiler::UpdateScheme several_layers_scheme() {
+  const compiler::NetworkSpec spec = testing::tiny_mobilenet_spec();
   compiler::UpdateScheme scheme;
   for (const char* name : {"blocks.1.expand", "blocks.1.depthwise", "blocks.1.project",
                            "blocks.2.expand", "blocks.2.depthwise"}) {
-    scheme.layers.push_back({name, true, 0});
+    scheme.layers.push_back({file_name(spec, name), true, 0});
   }
-  scheme.layers.push_back({"blocks.2.project", true, 8});
-  scheme.layers.push_back({"classifier", true, 8});
+  scheme.layers.push_back({file_name(spec, "blocks.2.project"), true, 8});
+  scheme.layers.push_back({file_name(spec, "classifier"), true, 8});
   return scheme;
 }
 
