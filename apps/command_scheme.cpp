@@ -17,8 +17,8 @@
 
 #include "apps/commands.h"
 #include "apps/network_source.h"
-#include "config/json_file.h"
 #include "datasets/dataset_config.h"
+#include "datasets/dataset_option.h"
 #include "datasets/dataset_source.h"
 #include "datasets/model_inputs.h"
 #include "engine/compiler/memory_planner.h"
@@ -52,20 +52,6 @@ struct SchemeOptions {
   bool no_reorder = false;
   bool no_master_copies = false;
 };
-
-// --dataset: a folder of the --dataset-kind, or a JSON file holding a job's "dataset" object (or
-// a whole job file).
-datasets::DatasetConfig dataset_config(const SchemeOptions& options) {
-  if (std::filesystem::path(options.dataset).extension() == ".json") {
-    const nlohmann::json document = config::read_json_file(options.dataset);
-    const nlohmann::json& object =
-        document.is_object() && document.contains("dataset") ? document["dataset"] : document;
-    return datasets::parse_dataset_config(
-        object, options.dataset, std::filesystem::path(options.dataset).parent_path().string());
-  }
-  return datasets::parse_dataset_config({{"kind", options.dataset_kind}, {"path", options.dataset}},
-                                        "--dataset");
-}
 
 // The model's graph (a .tnm's own weights, or a network with seeded random weights) and its flash
 // bytes: training copies the trained parameters into SRAM, so flash does not depend on the
@@ -108,7 +94,8 @@ void run_scheme(SchemeOptions options) {
   if (options.sram_bytes < minimum) throw nas::BudgetTooSmall(options.sram_bytes, minimum);
   options.search.sram_bytes = options.sram_bytes;
 
-  const datasets::DatasetConfig config = dataset_config(options);
+  const datasets::DatasetConfig config =
+      datasets::dataset_option_config(options.dataset, options.dataset_kind, "--dataset");
   const auto parts = datasets::load_dataset(config);
   const compiler::Tensor& input = graph.tensors[graph.input];
   const int classes = graph.tensors[graph.output].shape.c;
