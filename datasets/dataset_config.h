@@ -14,6 +14,7 @@
 #include "datasets/idx_dataset.h"
 #include "datasets/image_folder.h"
 #include "datasets/image_geometry.h"
+#include "datasets/image_transform.h"
 
 namespace tinynas::datasets {
 
@@ -38,6 +39,10 @@ struct DatasetConfig {
   bool horizontal_flip = false;
   std::optional<RandomResizedCrop> random_resized_crop;
   double eval_crop = 1.0;  // fraction of the shorter side kept by the centre crop
+  // A task of some classes only (every kind but synthetic): their images, labels renumbered
+  // 0..n-1 in this order; empty: every class.
+  std::vector<int> classes;
+  ImageTransform transform = ImageTransform::kNone;  // a domain shift of every image
   // idx
   std::optional<IdxFiles> idx_files;     // absent: MNIST's names in `path`
   std::vector<std::string> class_names;  // idx / cifar-binary: names for the labels
@@ -55,6 +60,12 @@ DatasetConfig read_dataset_config(const config::ObjectReader& dataset, const std
 // The same for a JSON object alone; throws config::ConfigError listing every bad field.
 DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& origin,
                                    const std::string& base_dir = "");
+
+// A command's dataset option: a folder of `folder_kind`, or a JSON file holding a job's "dataset"
+// object (or a whole job file, whose "dataset" is used; a relative "path" is resolved against the
+// file's folder). `option` names the option in errors.
+DatasetConfig dataset_option_config(const std::string& path, const std::string& folder_kind,
+                                    const std::string& option);
 
 // The folder the dataset is read from (fashion-mnist without "path": the Debian package's).
 std::string dataset_folder(const DatasetConfig& config);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/compiler/quantization.h"
+#include "engine/compiler/scale_recovery.h"
 #include "engine/runtime/op_kind_name.h"
 
 namespace tinynas::tflite_convert {
@@ -17,9 +18,6 @@ using runtime::OpInfo;
 using runtime::OpKind;
 using runtime::TensorInfo;
 
-// How many float steps around the estimate the weight-scale search tries (each way).
-constexpr int kScaleSearchSteps = 64;
-
 template <typename T>
 std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(T));
@@ -27,38 +25,8 @@ std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
   return bytes;
 }
 
-// The float at or next to `estimate` (up to kScaleSearchSteps steps each way) for which
-// `reproduces` holds, nearest first; `estimate` itself when none does.
-template <typename Reproduces>
-float reproducing_float(float estimate, const Reproduces& reproduces) {
-  float up = estimate;
-  float down = estimate;
-  for (int step = 0; step <= kScaleSearchSteps; ++step) {
-    if (reproduces(up)) return up;
-    if (reproduces(down)) return down;
-    up = std::nextafter(up, HUGE_VALF);
-    down = std::nextafter(down, 0.0f);
-  }
-  return estimate;
-}
-
-// The weight scale of one output channel. The .tnm file keeps only the requantization
-// multiplier M = input_scale * weight_scale / output_scale (Q31 and shift), computed from a float
-// weight scale: the float nearest M * output_scale / input_scale, or a neighbour of it, gives
-// back exactly the stored multiplier, and that float is the one the model was written from.
-// Without one, the nearest (the multiplier then differs in its low bits).
-float recover_weight_scale(float input_scale, float output_scale,
-                           compiler::QuantizedMultiplier stored) {
-  const double real = stored.multiplier == 0
-                          ? std::ldexp(1.0, -40)  // flushed to zero: any scale that flushes too
-                          : std::ldexp(static_cast<double>(stored.multiplier), stored.shift - 31);
-  return reproducing_float(static_cast<float>(real * output_scale / input_scale), [&](float scale) {
-    return scale > 0.0f && std::isfinite(scale) &&
-           compiler::per_channel_multipliers(input_scale, {scale}, output_scale, 1)[0] == stored;
-  });
-}
-
-// The same search for softmax's beta (stored as TFLite's precomputed input scaling).
+// The float search of the weight scales (engine/compiler/scale_recovery.h) for softmax's beta
+// (stored as TFLite's precomputed input scaling).
 float recover_softmax_beta(float input_scale, const OpInfo& op) {
   const compiler::SoftmaxQuantization stored{op.softmax_input_multiplier,
                                              op.softmax_input_left_shift, op.softmax_diff_min};
@@ -72,8 +40,8 @@ float recover_softmax_beta(float input_scale, const OpInfo& op) {
   if (reproduces(1.0f)) return 1.0f;
   const double real = std::ldexp(static_cast<double>(op.softmax_input_multiplier),
                                  op.softmax_input_left_shift - 31);
-  return reproducing_float(static_cast<float>(real / (input_scale * std::ldexp(1.0, 26))),
-                           reproduces);
+  return compiler::reproducing_float(static_cast<float>(real / (input_scale * std::ldexp(1.0, 26))),
+                                     reproduces);
 }
 
 // TFLite's SAME padding of one dimension: (before, after), or nothing when the output size is
@@ -315,7 +283,7 @@ class Exporter {
     std::vector<float> scales(static_cast<size_t>(channels));
     for (int c = 0; c < channels; ++c) {
       scales[static_cast<size_t>(c)] =
-          recover_weight_scale(in.scale, out.scale, {multipliers[c], shifts[c]});
+          compiler::recover_weight_scale(in.scale, out.scale, {multipliers[c], shifts[c]});
     }
     tflite::Tensor weights;
     weights.name = "op_" + std::to_string(index) + "_weights";
@@ -549,7 +517,7 @@ tflite::Model export_tflite(const runtime::ModelView& model) { return Exporter(m
 
 float global_pool_weight_scale(float input_scale, float output_scale,
                                compiler::QuantizedMultiplier pool) {
-  return recover_weight_scale(input_scale, output_scale, pool);
+  return compiler::recover_weight_scale(input_scale, output_scale, pool);
 }
 
 }  // namespace tinynas::tflite_convert

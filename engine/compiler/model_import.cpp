@@ -6,11 +6,40 @@
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
+#include "engine/compiler/quantization.h"
+#include "engine/compiler/scale_recovery.h"
 #include "engine/compiler/tensor_lifetimes.h"
 #include "engine/runtime/op_window.h"
 #include "engine/runtime/streamed_executor.h"
 
 namespace tinynas::compiler {
+namespace {
+
+// The fused activation whose clamp the writer would store for this output (kNone when the clamp
+// is the whole int8 range, or none of them).
+Activation stored_activation(const runtime::OpInfo& info, const Tensor& output) {
+  for (const Activation activation : {Activation::kNone, Activation::kRelu6, Activation::kRelu}) {
+    const ActivationRange range = activation_range(activation, output.scale, output.zero_point);
+    if (range.min == info.activation_min && range.max == info.activation_max) return activation;
+  }
+  return Activation::kNone;
+}
+
+// Per-output-channel weight scales from the stored multipliers (scale_recovery.h).
+std::vector<float> stored_weight_scales(const runtime::ModelView& model,
+                                        const runtime::OpInfo& info, const Graph& graph) {
+  const Tensor& input = graph.tensors[info.input0];
+  const Tensor& output = graph.tensors[info.output];
+  const int32_t* multipliers = model.constant_int32(info.multiplier_offset);
+  const int32_t* shifts = model.constant_int32(info.shift_offset);
+  std::vector<float> scales(static_cast<size_t>(output.shape.c));
+  for (size_t c = 0; c < scales.size(); ++c) {
+    scales[c] = recover_weight_scale(input.scale, output.scale, {multipliers[c], shifts[c]});
+  }
+  return scales;
+}
+
+}  // namespace
 
 ImportedModel import_model(const runtime::ModelView& model) {
   ImportedModel imported;
@@ -58,6 +87,13 @@ ImportedModel import_model(const runtime::ModelView& model) {
     op.allow_in_place = info.in_place();
     op.keep_dims =
         static_cast<runtime::MeanMode>(info.mean_mode) == runtime::MeanMode::kRescaleThenDivide;
+    if (op_has_activation(op.kind))
+      op.activation = stored_activation(info, graph.tensors[op.output]);
+    if (op_has_weights(op.kind) && op.weights >= 0 &&
+        info.multiplier_offset != runtime::kNoOffset) {
+      graph.tensors[static_cast<size_t>(op.weights)].channel_scales =
+          stored_weight_scales(model, info, graph);
+    }
     if (info.bias_offset != runtime::kNoOffset) {
       const int32_t* bias = model.constant_int32(info.bias_offset);
       op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
