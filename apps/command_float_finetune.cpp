@@ -14,6 +14,7 @@
 
 #include "apps/commands.h"
 #include "datasets/dataset_config.h"
+#include "datasets/dataset_option.h"
 #include "datasets/dataset_source.h"
 #include "datasets/model_inputs.h"
 #include "engine/compiler/model_file.h"

@@ -19,6 +19,7 @@
 #include "apps/commands.h"
 #include "apps/network_source.h"
 #include "datasets/dataset_config.h"
+#include "datasets/dataset_option.h"
 #include "datasets/dataset_source.h"
 #include "datasets/model_inputs.h"
 #include "engine/compiler/memory_planner.h"

@@ -20,6 +20,7 @@ void register_export_command(CLI::App& app);
 void register_benchmark_command(CLI::App& app);
 void register_emulate_command(CLI::App& app);
 void register_import_command(CLI::App& app);
+void register_finetune_command(CLI::App& app);
 #ifdef TINYNAS_WITH_SEARCH
 void register_search_command(CLI::App& app);
 void register_scheme_command(CLI::App& app);

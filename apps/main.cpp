@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_benchmark_command(app);
   register_emulate_command(app);
   register_import_command(app);
+  register_finetune_command(app);
 #ifdef TINYNAS_WITH_SUPERNET
   register_train_command(app);
   register_eval_command(app);

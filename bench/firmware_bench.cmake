@@ -37,3 +37,14 @@ target_link_libraries(firmware_layer_counts PRIVATE tinynas::profiler tinynas::c
 if(TARGET tinynas_firmware)
   add_dependencies(firmware_layer_counts tinynas_firmware)
 endif()
+
+# Training images/s (cycles per training step) on qemu-mps2-an386, steps bit-exact with the
+# host (issue 22); run build/bench/board_training (boots QEMU).
+add_executable(board_training ${CMAKE_CURRENT_LIST_DIR}/board_training.cpp)
+target_link_libraries(board_training PRIVATE tinynas::finetune tinynas::profiler
+                      tinynas::compiler tinynas_warnings)
+target_compile_definitions(board_training PRIVATE
+                           TINYNAS_BENCH_NETS_DIR="${PROJECT_SOURCE_DIR}/configs/nets")
+if(TARGET tinynas_firmware)
+  add_dependencies(board_training tinynas_firmware)
+endif()

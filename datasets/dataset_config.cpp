@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include "config/json_file.h"
 #include "datasets/fashion_mnist.h"
 
 namespace tinynas::datasets {
@@ -244,17 +243,6 @@ DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::stri
   DatasetConfig config = read_dataset_config(reader, base_dir);
   errors.throw_if_any(origin);
   return config;
-}
-
-DatasetConfig dataset_option_config(const std::string& path, const std::string& folder_kind,
-                                    const std::string& option) {
-  if (std::filesystem::path(path).extension() == ".json") {
-    const nlohmann::json document = config::read_json_file(path);
-    const nlohmann::json& object =
-        document.is_object() && document.contains("dataset") ? document["dataset"] : document;
-    return parse_dataset_config(object, path, std::filesystem::path(path).parent_path().string());
-  }
-  return parse_dataset_config({{"kind", folder_kind}, {"path", path}}, option);
 }
 
 std::string dataset_folder(const DatasetConfig& config) {

@@ -61,12 +61,6 @@ DatasetConfig read_dataset_config(const config::ObjectReader& dataset, const std
 DatasetConfig parse_dataset_config(const nlohmann::json& object, const std::string& origin,
                                    const std::string& base_dir = "");
 
-// A command's dataset option: a folder of `folder_kind`, or a JSON file holding a job's "dataset"
-// object (or a whole job file, whose "dataset" is used; a relative "path" is resolved against the
-// file's folder). `option` names the option in errors.
-DatasetConfig dataset_option_config(const std::string& path, const std::string& folder_kind,
-                                    const std::string& option);
-
 // The folder the dataset is read from (fashion-mnist without "path": the Debian package's).
 std::string dataset_folder(const DatasetConfig& config);
 

@@ -90,6 +90,12 @@ std::string describe_error_reply(protocol::ReplyStatus status, const protocol::E
       return "bad argument: expected " + expected + ", found " + found;
     case ReplyStatus::kNoRunYet:
       return "no run yet (RUN must succeed first)";
+    case ReplyStatus::kNotTrainingModel:
+      return "the loaded model is not a training model (tinynas compile --train-scheme)";
+    case ReplyStatus::kNoTrainInit:
+      return "training not initialised (TRAIN_INIT first; a RUN or a new model undoes it)";
+    case ReplyStatus::kNoInput:
+      return "no input uploaded (INPUT of " + expected + " bytes first)";
   }
   return std::string("error status ") + std::to_string(static_cast<int>(status));
 }
@@ -416,25 +422,60 @@ std::vector<uint32_t> BoardClient::per_op_cycles(uint16_t op_count) {
   return cycles;
 }
 
-std::vector<uint8_t> BoardClient::output(uint32_t output_bytes) {
+template <typename Reply, typename MakeRequest>
+std::vector<uint8_t> BoardClient::read_in_chunks(protocol::Command command, uint32_t total,
+                                                 uint16_t max_chunk, MakeRequest make_request) {
   std::vector<uint8_t> bytes;
-  bytes.reserve(output_bytes);
-  for (uint32_t offset = 0; offset < output_bytes; offset += protocol::kMaxOutputChunk) {
-    protocol::OutputRequest chunk;
-    chunk.offset = offset;
-    chunk.length =
-        static_cast<uint16_t>(std::min<uint32_t>(protocol::kMaxOutputChunk, output_bytes - offset));
-    const auto raw = request_body(protocol::Command::kOutput, chunk, options_.request_timeout);
-    const auto reply = decode_reply<protocol::OutputReply>(protocol::Command::kOutput, raw);
-    if (reply.offset != offset || reply.size != chunk.length) {
+  bytes.reserve(total);
+  for (uint32_t offset = 0; offset < total; offset += max_chunk) {
+    const auto length = static_cast<uint16_t>(std::min<uint32_t>(max_chunk, total - offset));
+    const auto raw = request_body(command, make_request(offset, length), options_.request_timeout);
+    const auto reply = decode_reply<Reply>(command, raw);
+    if (reply.offset != offset || reply.size != length) {
       needs_resync_ = true;
-      throw BoardProtocolError(prefix() + "OUTPUT reply has " + std::to_string(reply.size) +
-                               " bytes at offset " + std::to_string(reply.offset) + ", requested " +
-                               std::to_string(chunk.length) + " at " + std::to_string(offset));
+      throw BoardProtocolError(prefix() + protocol::command_name(static_cast<uint8_t>(command)) +
+                               " reply has " + std::to_string(reply.size) + " bytes at offset " +
+                               std::to_string(reply.offset) + ", requested " +
+                               std::to_string(length) + " at " + std::to_string(offset));
     }
     bytes.insert(bytes.end(), reply.data, reply.data + reply.size);
   }
   return bytes;
+}
+
+std::vector<uint8_t> BoardClient::output(uint32_t output_bytes) {
+  return read_in_chunks<protocol::OutputReply>(protocol::Command::kOutput, output_bytes,
+                                               protocol::kMaxOutputChunk,
+                                               [](uint32_t offset, uint16_t length) {
+                                                 return protocol::OutputRequest{offset, length};
+                                               });
+}
+
+protocol::TrainInitReply BoardClient::train_init(uint8_t arena_paint) {
+  const auto raw = request_body(protocol::Command::kTrainInit,
+                                protocol::TrainInitRequest{arena_paint}, options_.request_timeout);
+  return decode_reply<protocol::TrainInitReply>(protocol::Command::kTrainInit, raw);
+}
+
+protocol::TrainStepReply BoardClient::train_step(uint32_t label) {
+  const auto raw = request_body(protocol::Command::kTrainStep, protocol::TrainStepRequest{label},
+                                options_.run_timeout);
+  return decode_reply<protocol::TrainStepReply>(protocol::Command::kTrainStep, raw);
+}
+
+protocol::TrainLayerReply BoardClient::train_layer(uint16_t layer) {
+  const auto raw = request_body(protocol::Command::kTrainLayer, protocol::TrainLayerRequest{layer},
+                                options_.request_timeout);
+  return decode_reply<protocol::TrainLayerReply>(protocol::Command::kTrainLayer, raw);
+}
+
+std::vector<uint8_t> BoardClient::train_params(uint16_t layer, protocol::TrainPart part,
+                                               uint32_t size) {
+  return read_in_chunks<protocol::TrainParamsReply>(
+      protocol::Command::kTrainParams, size, protocol::kMaxTrainParamsChunk,
+      [&](uint32_t offset, uint16_t length) {
+        return protocol::TrainParamsRequest{layer, part, offset, length};
+      });
 }
 
 void BoardClient::reset() { request_empty(protocol::Command::kReset, options_.request_timeout); }

@@ -108,6 +108,13 @@ class BoardClient {
   std::vector<uint32_t> per_op_cycles(uint16_t op_count);
   std::vector<uint8_t> output(uint32_t output_bytes);
   void reset();
+  // Training on the board (a training model loaded): TRAIN_INIT with the arena's paint byte,
+  // TRAIN_STEP on the uploaded input (upload_input first), TRAIN_LAYER (sizes and CRC-32s of a
+  // trained layer's current parameters) and the `size` bytes of one part read in chunks.
+  protocol::TrainInitReply train_init(uint8_t arena_paint = 0x55);
+  protocol::TrainStepReply train_step(uint32_t label);
+  protocol::TrainLayerReply train_layer(uint16_t layer);
+  std::vector<uint8_t> train_params(uint16_t layer, protocol::TrainPart part, uint32_t size);
 
   // Writes `bytes` as they are (no framing) and returns the next reply frame that arrives,
   // whatever its sequence: for tests that send corrupted frames on purpose.
@@ -124,6 +131,11 @@ class BoardClient {
   RawReply request_empty(protocol::Command command, std::chrono::milliseconds timeout);
   template <typename Reply>
   Reply decode_reply(protocol::Command command, const RawReply& raw);
+  // Reads `total` bytes with one request of at most `max_chunk` bytes per chunk
+  // (make_request(offset, length)); every reply must hold exactly the bytes asked for.
+  template <typename Reply, typename MakeRequest>
+  std::vector<uint8_t> read_in_chunks(protocol::Command command, uint32_t total, uint16_t max_chunk,
+                                      MakeRequest make_request);
   // Reads until a complete frame arrives (true) or the deadline passes (false).
   bool next_frame(std::chrono::steady_clock::time_point deadline, RawReply& reply, int& bad_frames);
   void write_all(const uint8_t* data, std::size_t size);

@@ -25,8 +25,7 @@ std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
   return bytes;
 }
 
-// The float search of the weight scales (engine/compiler/scale_recovery.h) for softmax's beta
-// (stored as TFLite's precomputed input scaling).
+// The same search for softmax's beta (stored as TFLite's precomputed input scaling).
 float recover_softmax_beta(float input_scale, const OpInfo& op) {
   const compiler::SoftmaxQuantization stored{op.softmax_input_multiplier,
                                              op.softmax_input_left_shift, op.softmax_diff_min};

@@ -25,20 +25,6 @@ Activation stored_activation(const runtime::OpInfo& info, const Tensor& output) 
   return Activation::kNone;
 }
 
-// Per-output-channel weight scales from the stored multipliers (scale_recovery.h).
-std::vector<float> stored_weight_scales(const runtime::ModelView& model,
-                                        const runtime::OpInfo& info, const Graph& graph) {
-  const Tensor& input = graph.tensors[info.input0];
-  const Tensor& output = graph.tensors[info.output];
-  const int32_t* multipliers = model.constant_int32(info.multiplier_offset);
-  const int32_t* shifts = model.constant_int32(info.shift_offset);
-  std::vector<float> scales(static_cast<size_t>(output.shape.c));
-  for (size_t c = 0; c < scales.size(); ++c) {
-    scales[c] = recover_weight_scale(input.scale, output.scale, {multipliers[c], shifts[c]});
-  }
-  return scales;
-}
-
 }  // namespace
 
 ImportedModel import_model(const runtime::ModelView& model) {
@@ -89,11 +75,6 @@ ImportedModel import_model(const runtime::ModelView& model) {
         static_cast<runtime::MeanMode>(info.mean_mode) == runtime::MeanMode::kRescaleThenDivide;
     if (op_has_activation(op.kind))
       op.activation = stored_activation(info, graph.tensors[op.output]);
-    if (op_has_weights(op.kind) && op.weights >= 0 &&
-        info.multiplier_offset != runtime::kNoOffset) {
-      graph.tensors[static_cast<size_t>(op.weights)].channel_scales =
-          stored_weight_scales(model, info, graph);
-    }
     if (info.bias_offset != runtime::kNoOffset) {
       const int32_t* bias = model.constant_int32(info.bias_offset);
       op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
@@ -103,6 +84,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
     plan.op_scratch.push_back(info.scratch_bytes);
     graph.add_op(std::move(op));
   }
+  recover_channel_scales(model, &graph);
   // A model the runtime accepts is a graph the compiler accepts; the check names what broke if
   // the two ever disagree.
   const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning, "import_model");

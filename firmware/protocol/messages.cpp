@@ -20,6 +20,24 @@ bool decode_chunk(ByteReader& in, uint32_t& offset, const uint8_t*& data, size_t
   data = in.bytes(size);
   return in.finished();
 }
+// Data-carrying replies (OUTPUT, TRAIN_PARAMS): offset, then 0..max_size bytes to the end.
+void encode_data_reply(ByteWriter& out, uint32_t offset, const uint8_t* data, size_t size,
+                       size_t max_size) {
+  if (size > max_size || (size != 0 && data == nullptr)) {
+    out.fail();
+    return;
+  }
+  out.u32(offset);
+  out.bytes(data, size);
+}
+bool decode_data_reply(ByteReader& in, uint32_t& offset, const uint8_t*& data, size_t& size,
+                       size_t max_size) {
+  offset = in.u32();
+  size = in.remaining();
+  if (!in.ok() || size > max_size) return false;
+  data = in.bytes(size);
+  return in.finished();
+}
 }  // namespace
 
 void encode(ByteWriter& out, const RequestHeader& header) {
@@ -215,19 +233,99 @@ bool decode(ByteReader& in, OutputRequest& m) {
   return in.finished();
 }
 void encode(ByteWriter& out, const OutputReply& m) {
-  if (m.size > kMaxOutputChunk || (m.size != 0 && m.data == nullptr)) {
-    out.fail();
-    return;
-  }
-  out.u32(m.offset);
-  out.bytes(m.data, m.size);
+  encode_data_reply(out, m.offset, m.data, m.size, kMaxOutputChunk);
 }
 bool decode(ByteReader& in, OutputReply& m) {
-  m.offset = in.u32();
-  m.size = in.remaining();
-  if (!in.ok() || m.size > kMaxOutputChunk) return false;
-  m.data = in.bytes(m.size);
+  return decode_data_reply(in, m.offset, m.data, m.size, kMaxOutputChunk);
+}
+
+void encode(ByteWriter& out, const TrainInitRequest& m) { out.u8(m.arena_paint); }
+bool decode(ByteReader& in, TrainInitRequest& m) {
+  m.arena_paint = in.u8();
   return in.finished();
+}
+void encode(ByteWriter& out, const TrainInitReply& m) {
+  out.u16(m.layer_count);
+  out.u16(m.classes);
+  out.u32(m.input_bytes);
+  out.u32(m.arena_bytes);
+  out.u32(m.scratch_bytes);
+  out.u32(m.learning_rate_bits);
+}
+bool decode(ByteReader& in, TrainInitReply& m) {
+  m.layer_count = in.u16();
+  m.classes = in.u16();
+  m.input_bytes = in.u32();
+  m.arena_bytes = in.u32();
+  m.scratch_bytes = in.u32();
+  m.learning_rate_bits = in.u32();
+  return in.finished();
+}
+
+void encode(ByteWriter& out, const TrainStepRequest& m) { out.u32(m.label); }
+bool decode(ByteReader& in, TrainStepRequest& m) {
+  m.label = in.u32();
+  return in.finished();
+}
+void encode(ByteWriter& out, const TrainStepReply& m) {
+  out.u32(m.loss_bits);
+  out.u32(m.cycles);
+  out.u32(m.arena_bytes_used);
+  out.u32(m.stack_bytes_used);
+  out.u32(m.steps);
+}
+bool decode(ByteReader& in, TrainStepReply& m) {
+  m.loss_bits = in.u32();
+  m.cycles = in.u32();
+  m.arena_bytes_used = in.u32();
+  m.stack_bytes_used = in.u32();
+  m.steps = in.u32();
+  return in.finished();
+}
+
+void encode(ByteWriter& out, const TrainLayerRequest& m) { out.u16(m.layer); }
+bool decode(ByteReader& in, TrainLayerRequest& m) {
+  m.layer = in.u16();
+  return in.finished();
+}
+void encode(ByteWriter& out, const TrainLayerReply& m) {
+  out.u16(m.layer);
+  out.u16(m.model_op);
+  out.u8(m.flags);
+  out.u32(m.weight_bytes);
+  out.u32(m.bias_bytes);
+  out.u32(m.weights_crc32);
+  out.u32(m.bias_crc32);
+}
+bool decode(ByteReader& in, TrainLayerReply& m) {
+  m.layer = in.u16();
+  m.model_op = in.u16();
+  m.flags = in.u8();
+  m.weight_bytes = in.u32();
+  m.bias_bytes = in.u32();
+  m.weights_crc32 = in.u32();
+  m.bias_crc32 = in.u32();
+  return in.finished();
+}
+
+void encode(ByteWriter& out, const TrainParamsRequest& m) {
+  out.u16(m.layer);
+  out.u8(static_cast<uint8_t>(m.part));
+  out.u32(m.offset);
+  out.u16(m.length);
+}
+bool decode(ByteReader& in, TrainParamsRequest& m) {
+  m.layer = in.u16();
+  m.part = static_cast<TrainPart>(in.u8());
+  m.offset = in.u32();
+  m.length = in.u16();
+  return in.finished();
+}
+void encode(ByteWriter& out, const TrainParamsReply& m) {
+  encode_data_reply(out, m.offset, m.data, m.size, kMaxTrainParamsChunk);
+}
+bool decode(ByteReader& in, TrainParamsReply& m) {
+  return decode_data_reply(in, m.offset, m.data, m.size, kMaxTrainParamsChunk);
 }
 
 void encode(ByteWriter& out, const ErrorReply& m) {

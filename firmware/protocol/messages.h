@@ -154,6 +154,69 @@ struct OutputReply {
   size_t size = 0;
 };
 
+// ---- TRAIN_INIT (0x0C): the loaded training model's trained layers start from its constants -----
+// The arena is painted with `arena_paint` first; every TRAIN_STEP reports the highest arena byte
+// that no longer holds it (a byte written with exactly the paint value is missed, so a host that
+// needs certainty trains twice with two paints). Undone by RUN (which repaints the arena) and by
+// loading another model. kNotTrainingModel when the model has no training section.
+struct TrainInitRequest {
+  uint8_t arena_paint = 0x55;
+};
+struct TrainInitReply {
+  uint16_t layer_count = 0;  // trained layers (TRAIN_LAYER / TRAIN_PARAMS index them)
+  uint16_t classes = 0;      // labels are in [0, classes)
+  uint32_t input_bytes = 0;  // what INPUT uploads before every TRAIN_STEP
+  uint32_t arena_bytes = 0;  // the planned training arena (the model header's)
+  uint32_t scratch_bytes = 0;
+  uint32_t learning_rate_bits = 0;  // IEEE-754 single, the training section's
+};
+
+// ---- TRAIN_STEP (0x0D): one SGD step on the uploaded input --------------------------------
+// The input uploaded by INPUT is copied into the model's input tensor first (it stays staged, so
+// a host may step the same sample again). kNoInput without an INPUT since the model was loaded,
+// kOutOfRange (expected = classes) for a label outside the classes, kRunFailed
+// (runtime_status) when the executor stops.
+struct TrainStepRequest {
+  uint32_t label = 0;
+};
+struct TrainStepReply {
+  uint32_t loss_bits = 0;  // IEEE-754 single: -ln(probability of the label), before the update
+  uint32_t cycles = 0;     // CPU clock cycles of the step (saturated at 2^32 - 1)
+  uint32_t arena_bytes_used = 0;  // highest arena byte written since TRAIN_INIT + 1 (painting)
+  uint32_t stack_bytes_used = 0;  // stack high-water of the whole runner during the step
+  uint32_t steps = 0;             // steps since TRAIN_INIT, this one included
+};
+
+// ---- TRAIN_LAYER (0x0E): a trained layer's parameters at a glance --------------------------
+struct TrainLayerRequest {
+  uint16_t layer = 0;  // [0, layer_count)
+};
+struct TrainLayerReply {
+  uint16_t layer = 0;
+  uint16_t model_op = 0;
+  uint8_t flags = 0;           // runtime kTrainLayerFlag* (bias, weights)
+  uint32_t weight_bytes = 0;   // 0 when the weights do not train
+  uint32_t bias_bytes = 0;     // 0 when the bias does not train
+  uint32_t weights_crc32 = 0;  // CRC-32 (IEEE) of the current int8 weights
+  uint32_t bias_crc32 = 0;     // of the current int32 biases (little-endian bytes)
+};
+
+// ---- TRAIN_PARAMS (0x0F): a chunk of a trained layer's current parameters -------------------
+enum class TrainPart : uint8_t { kWeights = 0, kBias = 1 };
+inline constexpr uint8_t kTrainPartCount = 2;
+inline constexpr uint16_t kMaxTrainParamsChunk = kMaxBody - sizeof(uint32_t);
+struct TrainParamsRequest {
+  uint16_t layer = 0;
+  TrainPart part = TrainPart::kWeights;
+  uint32_t offset = 0;  // bytes
+  uint16_t length = 0;  // [1, kMaxTrainParamsChunk], offset + length <= the part's bytes
+};
+struct TrainParamsReply {
+  uint32_t offset = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
 // ---- RESET (0x09): empty request, empty reply ---------------------------------------------
 
 // ---- every non-ok reply carries this body ---------------------------------------------------
@@ -203,6 +266,22 @@ void encode(ByteWriter& out, const OutputRequest& message);
 bool decode(ByteReader& in, OutputRequest& message);
 void encode(ByteWriter& out, const OutputReply& message);
 bool decode(ByteReader& in, OutputReply& message);
+void encode(ByteWriter& out, const TrainInitRequest& message);
+bool decode(ByteReader& in, TrainInitRequest& message);
+void encode(ByteWriter& out, const TrainInitReply& message);
+bool decode(ByteReader& in, TrainInitReply& message);
+void encode(ByteWriter& out, const TrainStepRequest& message);
+bool decode(ByteReader& in, TrainStepRequest& message);
+void encode(ByteWriter& out, const TrainStepReply& message);
+bool decode(ByteReader& in, TrainStepReply& message);
+void encode(ByteWriter& out, const TrainLayerRequest& message);
+bool decode(ByteReader& in, TrainLayerRequest& message);
+void encode(ByteWriter& out, const TrainLayerReply& message);
+bool decode(ByteReader& in, TrainLayerReply& message);
+void encode(ByteWriter& out, const TrainParamsRequest& message);
+bool decode(ByteReader& in, TrainParamsRequest& message);
+void encode(ByteWriter& out, const TrainParamsReply& message);
+bool decode(ByteReader& in, TrainParamsReply& message);
 void encode(ByteWriter& out, const ErrorReply& message);
 bool decode(ByteReader& in, ErrorReply& message);
 

@@ -27,6 +27,14 @@ const char* command_name(uint8_t command) {
       return "LOAD_PLACED";
     case Command::kSetBaud:
       return "SET_BAUD";
+    case Command::kTrainInit:
+      return "TRAIN_INIT";
+    case Command::kTrainStep:
+      return "TRAIN_STEP";
+    case Command::kTrainLayer:
+      return "TRAIN_LAYER";
+    case Command::kTrainParams:
+      return "TRAIN_PARAMS";
   }
   return "unknown command";
 }
@@ -65,6 +73,12 @@ const char* reply_status_name(ReplyStatus status) {
       return "bad argument";
     case ReplyStatus::kNoRunYet:
       return "no run yet";
+    case ReplyStatus::kNotTrainingModel:
+      return "the loaded model is not a training model";
+    case ReplyStatus::kNoTrainInit:
+      return "no TRAIN_INIT yet";
+    case ReplyStatus::kNoInput:
+      return "no input uploaded";
   }
   return "unknown status";
 }

@@ -16,7 +16,8 @@
 namespace tinynas::firmware::protocol {
 
 // 2: HELLO reports the model region's address; LOAD_PLACED and SET_BAUD.
-inline constexpr uint16_t kProtocolVersion = 2;
+// 3: training on the board: TRAIN_INIT, TRAIN_STEP, TRAIN_LAYER, TRAIN_PARAMS.
+inline constexpr uint16_t kProtocolVersion = 3;
 
 inline constexpr size_t kRequestHeaderSize = 2;  // command, sequence
 inline constexpr size_t kReplyHeaderSize = 3;    // command | 0x80, sequence, status
@@ -45,11 +46,15 @@ enum class Command : uint8_t {
   kPerOp = 0x07,
   kOutput = 0x08,
   kReset = 0x09,
-  kLoadPlaced = 0x0A,  // the model is already in the model region (written over a debug probe)
-  kSetBaud = 0x0B,     // switch the serial line's baud rate after the reply
+  kLoadPlaced = 0x0A,   // the model is already in the model region (written over a debug probe)
+  kSetBaud = 0x0B,      // switch the serial line's baud rate after the reply
+  kTrainInit = 0x0C,    // training model: trained parameters from its constants, arena painted
+  kTrainStep = 0x0D,    // one SGD step on the uploaded INPUT with a label
+  kTrainLayer = 0x0E,   // a trained layer's parameter sizes and CRC-32s
+  kTrainParams = 0x0F,  // a chunk of a trained layer's current weights or biases
 };
 inline constexpr uint8_t kFirstCommand = 0x01;
-inline constexpr uint8_t kLastCommand = 0x0B;
+inline constexpr uint8_t kLastCommand = 0x0F;
 
 enum class ReplyStatus : uint8_t {
   kOk = 0,
@@ -69,6 +74,10 @@ enum class ReplyStatus : uint8_t {
   kRunFailed = 13,         // the interpreter returned an error: runtime_status, index = op
   kBadArgument = 14,       // a field value is invalid (input mode, zero iterations ...)
   kNoRunYet = 15,          // PER_OP / OUTPUT before a successful RUN
+  kNotTrainingModel = 16,  // TRAIN_* while the loaded model has no training section
+  kNoTrainInit = 17,       // TRAIN_STEP / TRAIN_LAYER / TRAIN_PARAMS before TRAIN_INIT (a RUN
+                           // or a new model undoes it)
+  kNoInput = 18,           // TRAIN_STEP before an INPUT; expected = input bytes
 };
 
 // Why a frame was rejected (ErrorReply.detail of a kBadFrame reply).

@@ -14,6 +14,16 @@ namespace {
 
 constexpr uint32_t kInputAlignment = 16;
 
+size_t invalid_model_reply(const Request& request, const runtime::ValidationError& validation,
+                           uint8_t* reply) {
+  p::ErrorReply detail;
+  detail.runtime_status = static_cast<uint8_t>(validation.status);
+  detail.detail = static_cast<uint8_t>(validation.section);
+  detail.index = validation.index;
+  detail.field = validation.field;
+  return error_reply(request, p::ReplyStatus::kInvalidModel, detail, reply);
+}
+
 uint32_t align_up(uint32_t value, uint32_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
@@ -43,6 +53,14 @@ size_t Runner::extra_request(void* self, const Request& request, uint8_t* reply)
       return runner.load_placed(request, reply);
     case p::Command::kPerOp:
       return runner.per_op(request, reply);
+    case p::Command::kTrainInit:
+      return runner.train_init(request, reply);
+    case p::Command::kTrainStep:
+      return runner.train_step(request, reply);
+    case p::Command::kTrainLayer:
+      return runner.train_layer(request, reply);
+    case p::Command::kTrainParams:
+      return runner.train_params(request, reply);
     default:
       return 0;
   }
@@ -50,6 +68,7 @@ size_t Runner::extra_request(void* self, const Request& request, uint8_t* reply)
 
 int Runner::invoke(void* self) {
   Runner& runner = *static_cast<Runner*>(self);
+  runner.trainer_ready_ = false;  // the run (and its arena paint) overwrites the trained state
   const runtime::OpObserver observer{&Runner::op_begin, &Runner::op_end, self};
   return static_cast<int>(runner.interpreter_.invoke(&observer));
 }
@@ -60,6 +79,10 @@ void Runner::unload() {
   state_ = State::kEmpty;
   model_ = runtime::ModelView();
   interpreter_ = runtime::Interpreter();
+  training_ = runtime::TrainingView();
+  trainer_ = runtime::TrainingExecutor();
+  trainer_ready_ = false;
+  train_steps_ = 0;
   load_total_ = 0;
   load_received_ = 0;
   server_.withdraw(p::ReplyStatus::kNoModel);
@@ -149,12 +172,12 @@ size_t Runner::accept_model(const Request& request, uint32_t total, uint32_t cla
   const runtime::Status status =
       runtime::validate_model(memory_.model_region, total, &model, &validation);
   if (status != runtime::Status::kOk) {
-    p::ErrorReply detail;
-    detail.runtime_status = static_cast<uint8_t>(validation.status);
-    detail.detail = static_cast<uint8_t>(validation.section);
-    detail.index = validation.index;
-    detail.field = validation.field;
-    return error_reply(request, p::ReplyStatus::kInvalidModel, detail, reply);
+    return invalid_model_reply(request, validation, reply);
+  }
+  runtime::TrainingView training;
+  if ((model.flags() & runtime::kModelFlagTraining) != 0 &&
+      runtime::validate_training(model, &training, &validation) != runtime::Status::kOk) {
+    return invalid_model_reply(request, validation, reply);
   }
   const runtime::TensorInfo input_info = model.tensor(model.input_tensor());
   const runtime::TensorInfo output_info = model.tensor(model.output_tensor());
@@ -185,6 +208,7 @@ size_t Runner::accept_model(const Request& request, uint32_t total, uint32_t cla
                        expected_found(memory_.per_op_capacity, model.op_count()), reply);
   }
   model_ = model;
+  training_ = training;
   state_ = State::kLoaded;
   ServedModel served{};
   served.input = reinterpret_cast<uint8_t*>(interpreter_.input());

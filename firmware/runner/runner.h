@@ -1,6 +1,8 @@
 // The runner: the protocol server (server/) serving models uploaded over the wire. It adds the
-// requests only the runner answers (LOAD_BEGIN / LOAD_CHUNK / LOAD_END, LOAD_PLACED, PER_OP) and
-// owns the loaded model, its interpreter and the per-op cycles of the last RUN. Board-agnostic (no
+// requests only the runner answers (LOAD_BEGIN / LOAD_CHUNK / LOAD_END, LOAD_PLACED, PER_OP, and
+// for a training model TRAIN_INIT / TRAIN_STEP / TRAIN_LAYER / TRAIN_PARAMS: runner_training.cpp)
+// and owns the loaded model, its interpreter, its training executor and the per-op cycles of the
+// last RUN. Board-agnostic (no
 // register access): the board hands it memory and a few functions (ServerPlatform), so the same
 // code runs in every firmware image and can be exercised on the host.
 #pragma once
@@ -10,6 +12,8 @@
 
 #include "engine/runtime/interpreter.h"
 #include "engine/runtime/model_reader.h"
+#include "engine/runtime/training_executor.h"
+#include "engine/runtime/training_model.h"
 #include "firmware/mlperf_tiny/th_port.h"
 #include "firmware/server/protocol_server.h"
 #include "firmware/server/replies.h"
@@ -66,6 +70,16 @@ class Runner {
   size_t per_op(const Request& request, uint8_t* reply);
   void unload();
 
+  // Training (runner_training.cpp). The refusal when the loaded model has no training section
+  // (or none is loaded), or, with `initialized`, when TRAIN_INIT has not run since; 0 otherwise.
+  size_t refuse_training(const Request& request, bool initialized, uint8_t* reply) const;
+  size_t train_init(const Request& request, uint8_t* reply);
+  size_t train_step(const Request& request, uint8_t* reply);
+  size_t train_layer(const Request& request, uint8_t* reply);
+  size_t train_params(const Request& request, uint8_t* reply);
+  // The current bytes of `part` of trained layer `layer` (size 0 when that part does not train).
+  const uint8_t* trained_part(uint16_t layer, protocol::TrainPart part, uint32_t* size) const;
+
   static bool th_facts(void* self, mlperf_tiny::ThModelFacts* facts);
   static int th_infer(void* self);
   static float th_result(void* self, uint32_t index);
@@ -86,7 +100,12 @@ class Runner {
   ServedModel served_{};
   float output_scale_ = 0.0f;
   int32_t output_zero_point_ = 0;
-  char model_name_[16] = {};  // mlperf_tiny::crc_model_name of the loaded model
+  char model_name_[16] = {};        // mlperf_tiny::crc_model_name of the loaded model
+  runtime::TrainingView training_;  // valid when the loaded model is a training model
+  runtime::TrainingExecutor trainer_;
+  bool trainer_ready_ = false;  // TRAIN_INIT ran and no RUN has repainted the arena since
+  uint8_t arena_paint_ = 0;
+  uint32_t train_steps_ = 0;
 };
 
 }  // namespace tinynas::firmware

@@ -171,9 +171,16 @@ void ProtocolServer::fill_input(p::InputMode mode, uint32_t seed) {
   }
 }
 
-uint32_t ProtocolServer::arena_high_water(uint8_t paint) const {
-  uint32_t end = model_.arena_bytes;
-  while (end > 0 && model_.arena[end - 1] == paint) --end;
+uint32_t painted_high_water(const uint8_t* arena, uint32_t size, uint8_t paint) {
+  const uint32_t painted_word = 0x01010101u * paint;
+  uint32_t end = size;
+  while (end >= sizeof(uint32_t) && end % sizeof(uint32_t) == 0) {
+    uint32_t word;
+    memcpy(&word, arena + end - sizeof(uint32_t), sizeof(word));
+    if (word != painted_word) break;
+    end -= sizeof(uint32_t);
+  }
+  while (end > 0 && arena[end - 1] == paint) --end;
   return end;
 }
 
@@ -223,7 +230,8 @@ size_t ProtocolServer::run(const Request& request, uint8_t* reply) {
       return error_reply(request, p::ReplyStatus::kRunFailed, detail, reply);
     }
     if (painted) {
-      const uint32_t used = arena_high_water(kArenaPaints[pass]);
+      const uint32_t used =
+          painted_high_water(model_.arena, model_.arena_bytes, kArenaPaints[pass]);
       if (used > arena_used) arena_used = used;
     }
     if (pass >= body.iterations) continue;  // the untimed extra painted pass

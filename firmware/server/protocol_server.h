@@ -81,6 +81,10 @@ struct ModelHooks {
   void (*reset)(void* context);  // after RESET is answered. Optional.
 };
 
+// Arena use measured by painting: the end of the last byte of arena[0, size) that no longer holds
+// `paint` (0 when every byte does). Scans down from the top a word at a time.
+uint32_t painted_high_water(const uint8_t* arena, uint32_t size, uint8_t paint);
+
 class ProtocolServer {
  public:
   // Starts without a model: requests that need one are refused with kNoModel until serve().
@@ -106,6 +110,8 @@ class ProtocolServer {
   // whether a RUN succeeded since the model was served.
   size_t require_model(const Request& request, uint8_t* reply) const;
   bool has_run() const { return has_run_; }
+  // Whether an INPUT arrived since the model was served.
+  bool input_uploaded() const { return input_uploaded_; }
 
  private:
   size_t hello(const Request& request, uint8_t* reply) const;
@@ -116,7 +122,6 @@ class ProtocolServer {
   size_t set_baud(const Request& request, uint8_t* reply);
 
   void fill_input(protocol::InputMode mode, uint32_t seed);
-  uint32_t arena_high_water(uint8_t paint) const;
 
   ServerIdentity identity_;
   ServerPlatform platform_;

@@ -11,12 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/apps/run_shell_command.h"
-
-#ifdef TINYNAS_WITH_SEARCH
 #include "datasets/image_decoding.h"
 #include "datasets/image_encoding.h"
-#endif
+#include "tests/apps/run_shell_command.h"
 
 namespace {
 
@@ -641,7 +638,6 @@ TEST_F(CliTest, GarbageTfliteIsRefusedWithTheFileNamed) {
   EXPECT_NE(result.output.find(garbage), std::string::npos) << result.output;
 }
 
-#ifdef TINYNAS_WITH_SEARCH
 // An image folder of `classes` classes, `per_class` 28x28 grey PNGs each: class c is a bright
 // band at rows 2c..2c+3 (split by the folder's ratios into train, validation and test).
 std::string write_band_images(const fs::path& root, int classes, int per_class) {
@@ -663,6 +659,7 @@ std::string write_band_images(const fs::path& root, int classes, int per_class) 
   return root.string();
 }
 
+#ifdef TINYNAS_WITH_SEARCH
 TEST_F(CliTest, SchemeSearchWritesASchemeThatFitsTheBudget) {
   const std::string images = write_band_images(directory_ / "images", 10, 10);
   const std::string scheme = path("scheme.json");
@@ -767,6 +764,84 @@ TEST_F(CliTest, NewClassifierLastLayersAndFloatFinetuneOnAClassSubset) {
       << no_dataset.output;
 }
 #endif
+
+// `tinynas finetune --board host` on a PNG folder: the classifier and the feature mix train (a
+// .tnm names its ops by file index: op18 is the sample net's feature mix, op20 its classifier),
+// the report names the images, the -o model is an inference model of the same shape.
+class FinetuneCliTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    model_ = path("sample.tnm");
+    ASSERT_EQ(
+        run_tinynas("compile --arch " + source_path(kSampleArch) + " --random-weights -o " + model_)
+            .exit_code,
+        0);
+    scheme_ = write_file("scheme.json", R"({
+      "format": "tinynas-scheme/1",
+      "layers": [
+        {"name": "op18", "bias": true},
+        {"name": "op20", "bias": true, "weight_ratio": 1}
+      ]})");
+  }
+  std::string command(const std::string& images, const std::string& output) const {
+    return "finetune " + model_ + " --scheme " + scheme_ + " --dataset " + images +
+           " --dataset-kind image-folder --board host --epochs 2 --learning-rate 0.05 -o " + output;
+  }
+  std::string model_;
+  std::string scheme_;
+};
+
+TEST_F(FinetuneCliTest, TrainsOnTheHostAndWritesTheUpdatedModel) {
+  const std::string images = write_band_images(directory_ / "images", 10, 10);
+  const std::string updated = path("updated.tnm");
+  const CommandResult result = run_tinynas(command(images, updated));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* line :
+       {"accuracy before: ", "accuracy after: ", "epoch 1: mean loss ", "epoch 2: mean loss ",
+        "training steps", "images/s", "training arena: planned ", "wrote "}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+  EXPECT_NE(result.output.find("accuracy on the first"), std::string::npos) << result.output;
+  // The updated model runs like the original (same input and output).
+  const CommandResult run = run_tinynas("run " + updated + " --pattern random");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  // Never over an existing file without --force; seeded: the same model again.
+  const CommandResult again = run_tinynas(command(images, updated));
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+  std::ifstream first(updated, std::ios::binary);
+  const std::string before((std::istreambuf_iterator<char>(first)),
+                           std::istreambuf_iterator<char>());
+  ASSERT_EQ(run_tinynas(command(images, updated) + " --force").exit_code, 0);
+  std::ifstream second(updated, std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(second)), std::istreambuf_iterator<char>()),
+            before);
+}
+
+TEST_F(FinetuneCliTest, RefusesMismatchedClassesUnknownLayersAndUnknownBoards) {
+  const std::string images = write_band_images(directory_ / "images", 3, 6);
+  const CommandResult classes = run_tinynas(command(images, path("u.tnm")));
+  EXPECT_NE(classes.exit_code, 0);
+  EXPECT_NE(classes.output.find("3 classes"), std::string::npos) << classes.output;
+  const std::string ten = write_band_images(directory_ / "ten", 10, 6);
+  scheme_ = write_file("bad.json", R"({"format": "tinynas-scheme/1",
+                                        "layers": [{"name": "op99", "bias": true}]})");
+  const CommandResult layer = run_tinynas(command(ten, path("u.tnm")));
+  EXPECT_NE(layer.exit_code, 0);
+  EXPECT_NE(layer.output.find("op99"), std::string::npos) << layer.output;
+  const CommandResult board =
+      run_tinynas("finetune " + model_ + " --scheme " + path("scheme.json") + " --dataset " + ten +
+                  " --dataset-kind image-folder --board no-such-board -o " + path("u.tnm"));
+  EXPECT_NE(board.exit_code, 0);
+  EXPECT_NE(board.output.find("no-such-board"), std::string::npos) << board.output;
+  EXPECT_FALSE(fs::exists(path("u.tnm")));
+  const CommandResult help = run_tinynas("finetune --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* option : {"--scheme", "--board", "--epochs", "--train-limit", "--test-limit"}) {
+    EXPECT_NE(help.output.find(option), std::string::npos) << option;
+  }
+}
 
 }  // namespace
 

@@ -215,6 +215,70 @@ TEST(Messages, OutputRoundTripsAndLimitsLength) {
   EXPECT_FALSE(out.ok());
 }
 
+TEST(Messages, TrainingMessagesRoundTrip) {
+  EXPECT_EQ(round_trip(TrainInitRequest{0xAA}).arena_paint, 0xAA);
+  expect_strict_length(TrainInitRequest{});
+  TrainInitReply init;
+  init.layer_count = 7;
+  init.classes = 10;
+  init.input_bytes = 3072;
+  init.arena_bytes = 40000;
+  init.scratch_bytes = 128;
+  init.learning_rate_bits = 0x3CA3D70A;  // 0.02f
+  const TrainInitReply init_back = round_trip(init);
+  EXPECT_EQ(init_back.layer_count, 7u);
+  EXPECT_EQ(init_back.classes, 10u);
+  EXPECT_EQ(init_back.input_bytes, 3072u);
+  EXPECT_EQ(init_back.arena_bytes, 40000u);
+  EXPECT_EQ(init_back.scratch_bytes, 128u);
+  EXPECT_EQ(init_back.learning_rate_bits, 0x3CA3D70Au);
+  expect_strict_length(init);
+
+  EXPECT_EQ(round_trip(TrainStepRequest{9}).label, 9u);
+  expect_strict_length(TrainStepRequest{3});
+  const TrainStepReply step_back = round_trip(TrainStepReply{0x3F800000, 123456, 40000, 900, 5});
+  EXPECT_EQ(step_back.loss_bits, 0x3F800000u);
+  EXPECT_EQ(step_back.cycles, 123456u);
+  EXPECT_EQ(step_back.arena_bytes_used, 40000u);
+  EXPECT_EQ(step_back.stack_bytes_used, 900u);
+  EXPECT_EQ(step_back.steps, 5u);
+  expect_strict_length(TrainStepReply{});
+
+  EXPECT_EQ(round_trip(TrainLayerRequest{4}).layer, 4u);
+  expect_strict_length(TrainLayerRequest{});
+  const TrainLayerReply layer{4, 12, 3, 640, 40, 0xDEADBEEF, 0x01234567};
+  const TrainLayerReply layer_back = round_trip(layer);
+  EXPECT_EQ(layer_back.layer, 4u);
+  EXPECT_EQ(layer_back.model_op, 12u);
+  EXPECT_EQ(layer_back.flags, 3u);
+  EXPECT_EQ(layer_back.weight_bytes, 640u);
+  EXPECT_EQ(layer_back.bias_bytes, 40u);
+  EXPECT_EQ(layer_back.weights_crc32, 0xDEADBEEFu);
+  EXPECT_EQ(layer_back.bias_crc32, 0x01234567u);
+  expect_strict_length(layer);
+
+  const TrainParamsRequest params{2, TrainPart::kBias, 16, 24};
+  const TrainParamsRequest params_back = round_trip(params);
+  EXPECT_EQ(params_back.layer, 2u);
+  EXPECT_EQ(params_back.part, TrainPart::kBias);
+  EXPECT_EQ(params_back.offset, 16u);
+  EXPECT_EQ(params_back.length, 24u);
+  expect_strict_length(params);
+  const uint8_t data[6] = {0, 1, 0xFE, 0x80, 7, 0};
+  const auto bytes = bytes_of(TrainParamsReply{16, data, sizeof(data)});
+  TrainParamsReply chunk;
+  ByteReader in(bytes.data(), bytes.size());
+  ASSERT_TRUE(decode(in, chunk));
+  EXPECT_EQ(chunk.offset, 16u);
+  ASSERT_EQ(chunk.size, sizeof(data));
+  EXPECT_EQ(std::memcmp(chunk.data, data, sizeof(data)), 0);
+  std::vector<uint8_t> big(kMaxTrainParamsChunk + 1);
+  std::vector<uint8_t> buffer(2 * kMaxBody);
+  ByteWriter out(buffer.data(), buffer.size());
+  encode(out, TrainParamsReply{0, big.data(), big.size()});
+  EXPECT_FALSE(out.ok());
+}
+
 TEST(Messages, ErrorReplyRoundTrips) {
   const ErrorReply error{9, 3, 17, 12, 100, 200};
   const ErrorReply d = round_trip(error);
@@ -256,7 +320,7 @@ TEST(Messages, NamesCoverEveryValue) {
     EXPECT_STREQ(command_name(c), command_name(static_cast<uint8_t>(c | kReplyFlag)));
   }
   EXPECT_STREQ(command_name(0x7F), "unknown command");
-  for (int s = 0; s <= static_cast<int>(ReplyStatus::kNoRunYet); ++s) {
+  for (int s = 0; s <= static_cast<int>(ReplyStatus::kNoInput); ++s) {
     EXPECT_STRNE(reply_status_name(static_cast<ReplyStatus>(s)), "unknown status");
   }
   EXPECT_STREQ(frame_error_name(FrameError::kCrcMismatch), "CRC mismatch");

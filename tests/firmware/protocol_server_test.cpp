@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -377,6 +378,20 @@ TEST_F(ProtocolServerTest, FramesInRepliesOutAndBadFramesAreAnswered) {
   EXPECT_EQ(replies[0].header.sequence, p::kUntrustedSequence);
   EXPECT_EQ(replies[1].header.status, p::ReplyStatus::kOk);
   EXPECT_EQ(replies[1].header.sequence, 42);
+}
+
+// The arena high-water by painting: the end of the last byte that differs from the paint, at any
+// alignment (the word-wise scan and the byte-wise one agree).
+TEST(PaintedHighWater, EndsAfterTheLastWrittenByteAtAnyAlignment) {
+  std::vector<uint8_t> arena(64, 0x55);
+  EXPECT_EQ(painted_high_water(arena.data(), 64, 0x55), 0u);
+  for (uint32_t written = 0; written < 64; ++written) {
+    std::fill(arena.begin(), arena.end(), 0x55);
+    arena[written] = 0x54;
+    EXPECT_EQ(painted_high_water(arena.data(), 64, 0x55), written + 1);
+    EXPECT_EQ(painted_high_water(arena.data(), 63, 0x55), written < 63 ? written + 1 : 0u);
+  }
+  EXPECT_EQ(painted_high_water(arena.data(), 64, 0xAA), 64u);
 }
 
 }  // namespace
