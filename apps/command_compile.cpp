@@ -1,5 +1,6 @@
 // tinynas compile (--arch F | --net-config F) [--random-weights] -o MODEL.tnm
-//                 or --tflite F -o MODEL.tnm (the model's own weights)
+//                 or --tflite F | MODEL.tnm -o MODEL.tnm (the model's own weights)
+//                 [--new-classifier N [--seed S]]: the classifier replaced by N new classes
 //                 [--train-scheme S [--learning-rate R]]: a training model (format version 3)
 #include <fmt/core.h>
 
@@ -12,7 +13,10 @@
 #include "engine/compiler/graph_builder.h"
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/memory_report.h"
+#include "engine/compiler/model_file.h"
+#include "engine/compiler/model_import.h"
 #include "engine/compiler/model_writer.h"
+#include "engine/compiler/new_classifier.h"
 #include "engine/compiler/training_model_writer.h"
 #include "engine/compiler/update_scheme.h"
 
@@ -22,6 +26,8 @@ namespace {
 
 struct CompileOptions {
   NetworkSourceOptions source;
+  std::string model_path;  // a .tnm whose graph and weights are recompiled
+  int new_classifier = 0;  // > 0: replace the classifier by one of this many classes
   bool random_weights = false;
   std::string output_path;
   std::string train_scheme_path;  // --train-scheme: write the training model of this scheme
@@ -44,14 +50,26 @@ void run_compile_training(const CompileOptions& options, const compiler::Graph& 
       memory.plan.arena_bytes, memory.plan.scratch_bytes, options.learning_rate);
 }
 
-void run_compile(const CompileOptions& options) {
+// The network with its weights: a .tnm's or a TFLite model's own, or seeded random ones.
+compiler::Graph compile_source_graph(const CompileOptions& options) {
+  if (!options.model_path.empty()) {
+    const compiler::LoadedModel model = compiler::load_model_file(options.model_path);
+    return compiler::import_model(model.view()).graph;
+  }
   if (!options.random_weights && options.source.tflite_path.empty()) {
     throw std::invalid_argument(
         "no weights for this network: pass --random-weights to study memory and latency "
         "without training (trained subnets are lowered by `tinynas eval --int8`)");
   }
   std::string name;
-  const compiler::Graph graph = load_network_graph(options.source, &name);
+  return load_network_graph(options.source, &name);
+}
+
+void run_compile(const CompileOptions& options) {
+  compiler::Graph graph = compile_source_graph(options);
+  if (options.new_classifier > 0) {
+    compiler::replace_classifier(graph, options.new_classifier, options.source.seed);
+  }
   if (!options.train_scheme_path.empty()) {
     run_compile_training(options, graph);
     return;
@@ -78,6 +96,15 @@ void register_compile_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand("compile", "Build an int8 .tnm model file");
   const NetworkSourceFlags flags = add_network_source_options(*command, options->source);
   flags.arch->required(false);
+  CLI::Option* model =
+      command->add_option("model", options->model_path, "a .tnm model (its graph and weights)")
+          ->check(CLI::ExistingFile);
+  model->excludes(flags.arch)->excludes(flags.net_config)->excludes(flags.tflite);
+  command
+      ->add_option("--new-classifier", options->new_classifier,
+                   "replace the classifier by a new one of N classes (seeded small weights, "
+                   "--seed; biases zero) for a new task")
+      ->check(CLI::Range(2, 1 << 16));
   command->add_flag("--random-weights", options->random_weights,
                     "seeded random int8 weights (memory and latency do not depend on values)");
   command->add_option("-o,--output", options->output_path, "the .tnm file to write")->required();
@@ -89,8 +116,9 @@ void register_compile_command(CLI::App& app) {
                    "with --train-scheme: the SGD learning rate stored in the model")
       ->check(CLI::PositiveNumber);
   command->callback([options] {
-    if (!has_network_source(options->source)) {
-      throw std::invalid_argument("compile: pass --arch FILE, --net-config FILE or --tflite FILE");
+    if (options->model_path.empty() && !has_network_source(options->source)) {
+      throw std::invalid_argument(
+          "compile: pass MODEL.tnm, --arch FILE, --net-config FILE or --tflite FILE");
     }
     run_compile(*options);
   });

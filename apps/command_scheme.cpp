@@ -1,7 +1,8 @@
 // tinynas scheme (MODEL.tnm | --arch F | --net-config F | --tflite F) --dataset PATH --sram BYTES
 //                [--flash BYTES] -o scheme.json [--force]: the sparse-update scheme search
 //                (contribution analysis by short fine-tunes, then an evolutionary search under
-//                the training plan's peak).
+//                the training plan's peak); with --last-layers instead (no dataset) the baseline
+//                of the last k layers, k the largest that fits.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@
 #include "engine/compiler/model_import.h"
 #include "engine/compiler/training_planner.h"
 #include "engine/compiler/update_scheme.h"
+#include "nas/search/last_layers_scheme.h"
 #include "nas/search/progress_bar.h"
 #include "nas/search/scheme_search.h"
 #include "nas/supernet_backend/scheme_contribution.h"
@@ -51,6 +53,7 @@ struct SchemeOptions {
   nas::SchemeSearchOptions search;
   bool no_reorder = false;
   bool no_master_copies = false;
+  bool last_layers = false;
 };
 
 // The model's graph (a .tnm's own weights, or a network with seeded random weights) and its flash
@@ -70,6 +73,25 @@ compiler::Graph model_graph(const SchemeOptions& options, std::string* subject,
                      graph, compiler::plan_memory(graph, planner_options(options.source)))
                      .flash_bytes;
   return graph;
+}
+
+void write_scheme(const compiler::UpdateScheme& scheme, const std::string& path) {
+  std::ofstream out(path);
+  out << compiler::scheme_to_json(scheme).dump(2) << "\n";
+  if (!out) throw std::runtime_error("scheme: cannot write " + path);
+}
+
+void run_last_layers(const compiler::ValidatedGraph& graph, const SchemeOptions& options) {
+  const nas::LastLayersScheme result =
+      nas::largest_last_layers_scheme(graph, options.sram_bytes, options.search.training);
+  write_scheme(result.scheme, options.output);
+  fmt::print(
+      "scheme: weights and biases of the last {} of {} layers with weights{}\n"
+      "planned training peak: {} B ({:.1f} KB) <= --sram {} B (tinynas training planner; a plan, "
+      "not a board measurement)\nwrote {}\n",
+      result.k, nas::trainable_layer_names(graph.graph()).size(),
+      result.k == 0 ? " (none fits: the classifier's bias alone)" : "", result.peak_sram_bytes,
+      static_cast<double>(result.peak_sram_bytes) / kKilobyte, options.sram_bytes, options.output);
 }
 
 void run_scheme(SchemeOptions options) {
@@ -93,6 +115,10 @@ void run_scheme(SchemeOptions options) {
   const int64_t minimum = compiler::minimum_training_bytes(validated);
   if (options.sram_bytes < minimum) throw nas::BudgetTooSmall(options.sram_bytes, minimum);
   options.search.sram_bytes = options.sram_bytes;
+  if (options.last_layers) {
+    run_last_layers(validated, options);
+    return;
+  }
 
   const datasets::DatasetConfig config =
       datasets::dataset_option_config(options.dataset, options.dataset_kind, "--dataset");
@@ -142,9 +168,7 @@ void run_scheme(SchemeOptions options) {
       [&progress](int done, int total) { progress.update("evolution", done, total); });
   progress.interrupt();
 
-  std::ofstream out(options.output);
-  out << compiler::scheme_to_json(result.scheme).dump(2) << "\n";
-  if (!out) throw std::runtime_error("scheme: cannot write " + options.output);
+  write_scheme(result.scheme, options.output);
   int weights = 0;
   int biases = 0;
   for (const compiler::LayerUpdate& layer : result.scheme.layers) {
@@ -177,7 +201,6 @@ void register_scheme_command(CLI::App& app) {
       ->add_option("--dataset", options->dataset,
                    "a dataset folder (of --dataset-kind) or a JSON file with a job's \"dataset\" "
                    "object")
-      ->required()
       ->check(CLI::ExistingPath);
   command
       ->add_option("--dataset-kind", options->dataset_kind,
@@ -217,10 +240,16 @@ void register_scheme_command(CLI::App& app) {
                     "plan without operator reordering (every update after the whole backward)");
   command->add_flag("--no-master-copies", options->no_master_copies,
                     "plan without float32 master copies of the trained parameters");
+  command->add_flag("--last-layers", options->last_layers,
+                    "the baseline instead of the search: weights and biases of the last k "
+                    "layers, k the largest whose training plan fits --sram (no --dataset)");
   command->callback([options] {
     if (options->model_path.empty() && !has_network_source(options->source)) {
       throw std::invalid_argument(
           "scheme: pass MODEL.tnm, --arch FILE, --net-config FILE or --tflite FILE");
+    }
+    if (options->dataset.empty() && !options->last_layers) {
+      throw std::invalid_argument("scheme: --dataset is required (except with --last-layers)");
     }
     SchemeOptions run = *options;
     // --seed (the network source's: random weights of an arch / net config) also seeds the

@@ -24,6 +24,7 @@ void register_finetune_command(CLI::App& app);
 #ifdef TINYNAS_WITH_SEARCH
 void register_search_command(CLI::App& app);
 void register_scheme_command(CLI::App& app);
+void register_float_finetune_command(CLI::App& app);
 #endif
 #ifdef TINYNAS_WITH_SUPERNET
 void register_train_command(CLI::App& app);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
 #ifdef TINYNAS_WITH_SEARCH
   register_search_command(app);
   register_scheme_command(app);
+  register_float_finetune_command(app);
 #endif
   // Registration lines of later commands go here, one per command.
 

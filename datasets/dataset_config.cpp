@@ -125,6 +125,8 @@ void reject_for_other_kinds(const config::ObjectReader& d, const std::string& ki
       {"skip_unreadable", {kImageFolderKind}},
       {"cache", {kImageFolderKind}},
       {"synthetic_train_size", {kSyntheticKind}},
+      {"classes", {kIdxKind, kFashionMnistKind, kCifarBinaryKind, kImageFolderKind}},
+      {"transform", {kIdxKind, kFashionMnistKind, kCifarBinaryKind, kImageFolderKind}},
       {"synthetic_test_size", {kSyntheticKind}}};
   for (const auto& [key, kinds] : owners) {
     if (!d.has(key) || std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
@@ -135,13 +137,48 @@ void reject_for_other_kinds(const config::ObjectReader& d, const std::string& ki
   }
 }
 
+// "classes": distinct labels, at least two (a classifier needs two); whether each is a label of
+// the data is known only once it is read (load_dataset).
+void read_classes(const config::ObjectReader& d, DatasetConfig& config) {
+  const std::string expected = "an array of at least 2 distinct class labels (integers >= 0)";
+  const auto list = d.array("classes", expected, config::kOptional, 2);
+  if (!list) return;
+  const auto labels = list->integers(0, kMaxDatasetSize);
+  if (!labels) return;
+  for (size_t i = 0; i < labels->size(); ++i) {
+    if (std::find(labels->begin(), labels->begin() + static_cast<std::ptrdiff_t>(i),
+                  (*labels)[i]) != labels->begin() + static_cast<std::ptrdiff_t>(i)) {
+      list->add_error(i, "a class not listed before it", list->at(i));
+      return;
+    }
+  }
+  config.classes.assign(labels->begin(), labels->end());
+}
+
 }  // namespace
 
 DatasetConfig read_dataset_config(const config::ObjectReader& d, const std::string& base_dir) {
-  d.reject_unknown_keys({"kind", "path", "validation_size", "validation_seed", "train_size",
-                         "synthetic_train_size", "synthetic_test_size", "horizontal_flip",
-                         "random_resized_crop", "eval_crop", "files", "class_names", "transpose",
-                         "label", "channels", "image_size", "split", "skip_unreadable", "cache"});
+  d.reject_unknown_keys({"kind",
+                         "path",
+                         "validation_size",
+                         "validation_seed",
+                         "train_size",
+                         "synthetic_train_size",
+                         "synthetic_test_size",
+                         "horizontal_flip",
+                         "random_resized_crop",
+                         "eval_crop",
+                         "files",
+                         "class_names",
+                         "transpose",
+                         "label",
+                         "channels",
+                         "image_size",
+                         "split",
+                         "skip_unreadable",
+                         "cache",
+                         "classes",
+                         "transform"});
   DatasetConfig config;
   const auto kind = d.one_of(
       "kind", {kIdxKind, kFashionMnistKind, kCifarBinaryKind, kImageFolderKind, kSyntheticKind});
@@ -174,6 +211,10 @@ DatasetConfig read_dataset_config(const config::ObjectReader& d, const std::stri
     } else {
       d.add_error("eval_crop", "a fraction in (0, 1]", *crop);
     }
+  }
+  read_classes(d, config);
+  if (const auto transform = d.one_of("transform", image_transform_names(), config::kOptional)) {
+    config.transform = *parse_image_transform(*transform);
   }
   read_idx_files(d, base_dir, config);
   if (const auto names =

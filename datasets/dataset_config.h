@@ -14,6 +14,7 @@
 #include "datasets/idx_dataset.h"
 #include "datasets/image_folder.h"
 #include "datasets/image_geometry.h"
+#include "datasets/image_transform.h"
 
 namespace tinynas::datasets {
 
@@ -38,6 +39,10 @@ struct DatasetConfig {
   bool horizontal_flip = false;
   std::optional<RandomResizedCrop> random_resized_crop;
   double eval_crop = 1.0;  // fraction of the shorter side kept by the centre crop
+  // A task of some classes only (every kind but synthetic): their images, labels renumbered
+  // 0..n-1 in this order; empty: every class.
+  std::vector<int> classes;
+  ImageTransform transform = ImageTransform::kNone;  // a domain shift of every image
   // idx
   std::optional<IdxFiles> idx_files;     // absent: MNIST's names in `path`
   std::vector<std::string> class_names;  // idx / cifar-binary: names for the labels

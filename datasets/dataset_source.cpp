@@ -5,9 +5,11 @@
 #include <stdexcept>
 
 #include "datasets/cifar_binary.h"
+#include "datasets/class_subset.h"
 #include "datasets/dataset_error.h"
 #include "datasets/fashion_mnist.h"
 #include "datasets/idx_dataset.h"
+#include "datasets/image_transform.h"
 
 namespace tinynas::datasets {
 namespace {
@@ -95,6 +97,32 @@ DatasetParts read_folder(const DatasetConfig& config) {
   return parts;
 }
 
+// The task the config asks for: some classes only (relabelled), every image transformed.
+void derive_task(const DatasetConfig& config, DatasetParts& parts) {
+  const auto derive = [&config](const LabeledImages& images) {
+    const LabeledImages subset =
+        config.classes.empty() ? images : keep_classes(images, config.classes, "dataset.classes");
+    return transform_images(subset, config.transform);
+  };
+  parts.train = derive(parts.train);
+  if (parts.validation) parts.validation = derive(*parts.validation);
+  parts.test = derive(parts.test);
+  if (!config.classes.empty()) {
+    parts.class_names = subset_names(parts.class_names, config.classes);
+    std::string listed;
+    for (int c : config.classes) listed += (listed.empty() ? "" : ",") + std::to_string(c);
+    parts.description +=
+        "; classes " + listed + " as labels 0-" + std::to_string(config.classes.size() - 1);
+  }
+  if (config.transform != ImageTransform::kNone) {
+    if (parts.fixed_normalization) {
+      parts.fixed_normalization =
+          transform_normalization(*parts.fixed_normalization, config.transform);
+    }
+    parts.description += "; transform " + image_transform_name(config.transform);
+  }
+}
+
 DatasetParts read_parts(const DatasetConfig& config) {
   if (config.kind == kSyntheticKind) {
     throw std::invalid_argument("load_dataset: synthetic datasets are made for a space");
@@ -102,6 +130,7 @@ DatasetParts read_parts(const DatasetConfig& config) {
   DatasetParts parts = config.kind == kCifarBinaryKind   ? read_cifar(config)
                        : config.kind == kImageFolderKind ? read_folder(config)
                                                          : read_idx(config);
+  derive_task(config, parts);
   check_classes(parts.class_names, config.path.empty() ? dataset_folder(config) : config.path);
   parts.description +=
       ": " + std::to_string(parts.train.size()) + " training" +
@@ -126,6 +155,9 @@ std::string fingerprint(const DatasetConfig& c) {
            c.idx_files->test_images + "," + c.idx_files->test_labels;
   }
   for (const std::string& name : c.class_names) key += "|" + name;
+  key += "|classes";
+  for (int label : c.classes) key += "," + std::to_string(label);
+  key += "|" + image_transform_name(c.transform);
   return key;
 }
 

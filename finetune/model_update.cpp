@@ -6,7 +6,6 @@
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/model_import.h"
-#include "engine/compiler/scale_recovery.h"
 #include "engine/compiler/training_model_writer.h"
 #include "engine/runtime/crc32.h"
 #include "engine/runtime/model_format.h"
@@ -15,8 +14,7 @@ namespace tinynas::finetune {
 
 compiler::LoadedModel training_model(const compiler::LoadedModel& model,
                                      const compiler::UpdateScheme& scheme, float learning_rate) {
-  compiler::ImportedModel imported = compiler::import_model(model.view());
-  compiler::recover_channel_scales(model.view(), &imported.graph);  // QAS needs s_W(c)
+  const compiler::ImportedModel imported = compiler::import_model(model.view());
   const compiler::ValidatedGraph validated =
       compiler::validate_graph(imported.graph, compiler::GraphUse::kModelFile, "finetune");
   return compiler::LoadedModel(compiler::write_training_model(validated, scheme, learning_rate),

@@ -6,11 +6,26 @@
 
 #include "engine/compiler/graph_validation.h"
 #include "engine/compiler/patch_planner.h"
+#include "engine/compiler/quantization.h"
+#include "engine/compiler/scale_recovery.h"
 #include "engine/compiler/tensor_lifetimes.h"
 #include "engine/runtime/op_window.h"
 #include "engine/runtime/streamed_executor.h"
 
 namespace tinynas::compiler {
+namespace {
+
+// The fused activation whose clamp the writer would store for this output (kNone when the clamp
+// is the whole int8 range, or none of them).
+Activation stored_activation(const runtime::OpInfo& info, const Tensor& output) {
+  for (const Activation activation : {Activation::kNone, Activation::kRelu6, Activation::kRelu}) {
+    const ActivationRange range = activation_range(activation, output.scale, output.zero_point);
+    if (range.min == info.activation_min && range.max == info.activation_max) return activation;
+  }
+  return Activation::kNone;
+}
+
+}  // namespace
 
 ImportedModel import_model(const runtime::ModelView& model) {
   ImportedModel imported;
@@ -58,6 +73,8 @@ ImportedModel import_model(const runtime::ModelView& model) {
     op.allow_in_place = info.in_place();
     op.keep_dims =
         static_cast<runtime::MeanMode>(info.mean_mode) == runtime::MeanMode::kRescaleThenDivide;
+    if (op_has_activation(op.kind))
+      op.activation = stored_activation(info, graph.tensors[op.output]);
     if (info.bias_offset != runtime::kNoOffset) {
       const int32_t* bias = model.constant_int32(info.bias_offset);
       op.bias.assign(bias, bias + model.tensor(info.output).shape.c);
@@ -67,6 +84,7 @@ ImportedModel import_model(const runtime::ModelView& model) {
     plan.op_scratch.push_back(info.scratch_bytes);
     graph.add_op(std::move(op));
   }
+  recover_channel_scales(model, &graph);
   // A model the runtime accepts is a graph the compiler accepts; the check names what broke if
   // the two ever disagree.
   const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning, "import_model");

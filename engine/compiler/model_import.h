@@ -1,9 +1,10 @@
 // The other direction of model_writer: a validated .tnm model back to the graph IR and its memory
 // plan, so that `tinynas memory MODEL.tnm` reports a file with the same code that reports a
-// network description. Weights, biases and quantization come back exactly; per-channel weight
-// scales are not stored in the file (only the requantization multipliers), so they are left empty,
-// and fused clamps stay in the file (ops come back with Activation::kNone): the imported graph
-// is for reporting, not for writing again.
+// network description, and a model can be changed and written again (a new classifier, a
+// training model). Weights, biases and quantization come back exactly; per-channel weight scales
+// are recovered from the requantization multipliers (scale_recovery.h: the floats that give the
+// stored multipliers back) and fused activations from the stored clamps (the one whose range the
+// writer would store; kNone when the clamp is the whole int8 range). Op names are "op<index>".
 #pragma once
 
 #include "engine/compiler/graph.h"

@@ -35,8 +35,8 @@ float reproducing_float(float estimate, const Reproduces& reproduces) {
 // multiplier then differs in its low bits).
 float recover_weight_scale(float input_scale, float output_scale, QuantizedMultiplier stored);
 
-// Fills the per-channel scales of every weight tensor of `graph`, imported from `model`
-// (import_model keeps only the multipliers).
+// Fills the per-channel scales of every weight tensor of `graph`, imported from `model` (the file
+// keeps only the multipliers; import_model calls it).
 void recover_channel_scales(const runtime::ModelView& model, Graph* graph);
 
 }  // namespace tinynas::compiler

@@ -173,6 +173,16 @@ UpdateScheme bias_only_scheme(const Graph& graph) {
   return scheme;
 }
 
+UpdateScheme last_layers_scheme(const Graph& graph, int k) {
+  UpdateScheme scheme;
+  for (auto op = graph.ops.rbegin(); op != graph.ops.rend() && k > 0; ++op) {
+    if (!trainable(*op)) continue;
+    scheme.layers.insert(scheme.layers.begin(), {op->name, true, kRatioDenominator});
+    --k;
+  }
+  return scheme;
+}
+
 UpdateScheme classifier_bias_scheme(const Graph& graph) {
   UpdateScheme scheme;
   for (auto op = graph.ops.rbegin(); op != graph.ops.rend(); ++op) {

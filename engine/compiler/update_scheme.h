@@ -75,6 +75,9 @@ std::vector<int> choose_channels_by_norm(const Graph& graph, const Op& op, int c
 // bias); every bias only.
 UpdateScheme full_update_scheme(const Graph& graph);
 UpdateScheme bias_only_scheme(const Graph& graph);
+// The usual fine-tuning baseline: weights and bias of the last `k` layers with weights (k = 0:
+// none; k above their count: all of them).
+UpdateScheme last_layers_scheme(const Graph& graph, int k);
 // The smallest scheme that trains anything: the classifier's bias (the last op with weights).
 UpdateScheme classifier_bias_scheme(const Graph& graph);
 

@@ -9,11 +9,10 @@
 
 #include "engine/compiler/update_scheme.h"
 #include "supernet/float_graph.h"
+#include "supernet/float_graph_accuracy.h"
 
 namespace tinynas::nas {
 namespace {
-
-constexpr int kEvaluationBatch = 64;
 
 class FineTuner {
  public:
@@ -33,40 +32,17 @@ class FineTuner {
     const size_t elements = static_cast<size_t>(model_.input_elements());
     size_t next = 0;
     for (int step = 0; step < options_.batches; ++step) {
-      std::vector<int8_t> bytes;
-      std::vector<int> labels;
+      std::vector<size_t> indices;
       for (int i = 0; i < options_.batch_size; ++i, ++next) {
-        const size_t index = order_[next % order_.size()];
-        bytes.insert(bytes.end(),
-                     train_.bytes.begin() + static_cast<std::ptrdiff_t>(index * elements),
-                     train_.bytes.begin() + static_cast<std::ptrdiff_t>((index + 1) * elements));
-        labels.push_back(train_.labels[index]);
+        indices.push_back(order_[next % order_.size()]);
       }
-      model_.train_step(bytes, labels, options_.learning_rate);
+      const supernet::InputBatch batch = supernet::gather_inputs(train_, indices, elements);
+      model_.train_step(batch.bytes, batch.labels, options_.learning_rate);
     }
-    return accuracy();
+    return supernet::float_graph_accuracy(model_, evaluation_);
   }
 
  private:
-  double accuracy() const {
-    const size_t elements = static_cast<size_t>(model_.input_elements());
-    const int classes = model_.classes();
-    size_t correct = 0;
-    for (size_t begin = 0; begin < evaluation_.size(); begin += kEvaluationBatch) {
-      const size_t end = std::min(evaluation_.size(), begin + kEvaluationBatch);
-      const std::vector<int8_t> bytes(
-          evaluation_.bytes.begin() + static_cast<std::ptrdiff_t>(begin * elements),
-          evaluation_.bytes.begin() + static_cast<std::ptrdiff_t>(end * elements));
-      const std::vector<float> logits = model_.logits(bytes, static_cast<int>(end - begin));
-      for (size_t i = begin; i < end; ++i) {
-        const auto row = logits.begin() + static_cast<std::ptrdiff_t>((i - begin) * classes);
-        const int predicted = static_cast<int>(std::max_element(row, row + classes) - row);
-        if (predicted == evaluation_.labels[i]) ++correct;
-      }
-    }
-    return static_cast<double>(correct) / static_cast<double>(evaluation_.size());
-  }
-
   const compiler::Graph& graph_;
   supernet::FloatGraphModel model_;
   const datasets::ModelInputs& train_;
@@ -74,17 +50,6 @@ class FineTuner {
   const ContributionOptions& options_;
   std::vector<size_t> order_;
 };
-
-void check_labels(const datasets::ModelInputs& inputs, int classes, const char* what) {
-  for (const int label : inputs.labels) {
-    if (label < 0 || label >= classes) {
-      throw std::invalid_argument(std::string("the ") + what + " images have label " +
-                                  std::to_string(label) + ", the model's classifier " +
-                                  std::to_string(classes) + " classes");
-    }
-  }
-  if (inputs.size() == 0) throw std::invalid_argument(std::string("no ") + what + " images");
-}
 
 }  // namespace
 
@@ -103,8 +68,8 @@ ContributionTable measure_contributions(const compiler::Graph& graph,
   if (table.layers.empty()) throw std::invalid_argument("the model has no layer with weights");
   FineTuner tuner(graph, train, evaluation, options);
   const int classes = supernet::FloatGraphModel(graph).classes();
-  check_labels(train, classes, "training");
-  check_labels(evaluation, classes, "evaluation");
+  supernet::check_input_labels(train, classes, "training");
+  supernet::check_input_labels(evaluation, classes, "evaluation");
   const int layers = static_cast<int>(table.layers.size());
   const int total = contribution_fine_tunes(graph);
   int done = 0;

@@ -713,6 +713,56 @@ TEST_F(CliTest, SchemeSearchRefusesATooSmallBudgetAndAMismatchedClassifier) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--sram"), std::string::npos) << help.output;
 }
+
+// The transfer task's pieces: a model given a new 3-class classifier learns 3 classes of a
+// 10-class folder ("classes" in a dataset file), the last-k baseline fits its budget as
+// `memory --train-scheme` plans it, and the float baseline reports its accuracy.
+TEST_F(CliTest, NewClassifierLastLayersAndFloatFinetuneOnAClassSubset) {
+  const std::string model = sample_model();
+  ASSERT_FALSE(model.empty());
+  const std::string fresh = path("new.tnm");
+  const CommandResult compiled =
+      run_tinynas("compile " + model + " --new-classifier 3 --seed 4 -o " + fresh);
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  const std::string images = write_band_images(directory_ / "images", 10, 6);
+  const std::string dataset =
+      write_file("task.json", nlohmann::json{{"kind", "image-folder"},
+                                             {"path", images},
+                                             {"classes", {7, 8, 9}},
+                                             {"split", {{"train", 0.5}, {"test", 0.5}}}}
+                                  .dump());
+  const std::string scheme = path("last.json");
+  const CommandResult last =
+      run_tinynas("scheme " + fresh + " --last-layers --sram 40000 -o " + scheme);
+  ASSERT_EQ(last.exit_code, 0) << last.output;
+  EXPECT_NE(last.output.find("weights and biases of the last "), std::string::npos) << last.output;
+  const std::size_t peak_at = last.output.find("planned training peak: ");
+  ASSERT_NE(peak_at, std::string::npos) << last.output;
+  const long long peak = std::stoll(last.output.substr(peak_at + 23));
+  EXPECT_LE(peak, 40000);
+  const CommandResult memory = run_tinynas("memory " + fresh + " --train-scheme " + scheme);
+  ASSERT_EQ(memory.exit_code, 0) << memory.output;
+  EXPECT_NE(memory.output.find("training peak SRAM: " + std::to_string(peak) + " B"),
+            std::string::npos)
+      << memory.output;
+  const CommandResult tuned = run_tinynas("float-finetune " + fresh + " --dataset " + dataset +
+                                          " --scheme " + scheme + " --epochs 2");
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.output;
+  EXPECT_NE(tuned.output.find("classes 7,8,9 as labels 0-2"), std::string::npos) << tuned.output;
+  EXPECT_NE(tuned.output.find("epoch 2: mean loss"), std::string::npos) << tuned.output;
+  EXPECT_NE(tuned.output.find("accuracy after:"), std::string::npos) << tuned.output;
+  // The untouched 10-class model does not fit the 3-class task.
+  const CommandResult mismatch =
+      run_tinynas("float-finetune " + model + " --dataset " + dataset + " --epochs 1");
+  EXPECT_NE(mismatch.exit_code, 0);
+  EXPECT_NE(mismatch.output.find("3 classes, " + model + " 10"), std::string::npos)
+      << mismatch.output;
+  // --last-layers needs no dataset; the search does.
+  const CommandResult no_dataset = run_tinynas("scheme " + fresh + " --sram 40000 -o " + path("x"));
+  EXPECT_NE(no_dataset.exit_code, 0);
+  EXPECT_NE(no_dataset.output.find("--dataset is required"), std::string::npos)
+      << no_dataset.output;
+}
 #endif
 
 // `tinynas finetune --board host` on a PNG folder: the classifier and the feature mix train (a

@@ -134,6 +134,64 @@ TEST(DatasetSource, IdxOfAnyMnistFormatSetWithInferredClassesAndTransposition) {
   EXPECT_EQ(parts->channels(), 1);
 }
 
+TEST(DatasetSource, ClassesAndTransformMakeANewTaskOfEveryPart) {
+  TempDir dir("source_task");
+  for (const char* part : {"train", "t10k"}) {
+    std::vector<uint8_t> images = testing::idx_header(0x803, {4, 1, 2});
+    for (uint8_t v = 0; v < 8; ++v) images.push_back(v);
+    std::vector<uint8_t> labels = testing::idx_header(0x801, {4});
+    for (uint8_t label : {0, 3, 2, 3}) labels.push_back(label);
+    testing::write_bytes(dir.path() / (std::string(part) + "-images-idx3-ubyte"), images);
+    testing::write_bytes(dir.path() / (std::string(part) + "-labels-idx1-ubyte"), labels);
+  }
+  forget_loaded_datasets();
+  const nlohmann::json names = {"w", "x", "y", "z"};
+  const auto task = load_dataset(parse_dataset_config({{"kind", "idx"},
+                                                       {"path", dir.str()},
+                                                       {"class_names", names},
+                                                       {"classes", {3, 2}},
+                                                       {"transform", "invert"}},
+                                                      "job.json"));
+  EXPECT_EQ(task->class_names, (std::vector<std::string>{"z", "y"}));
+  EXPECT_EQ(task->num_classes(), 2);
+  for (const LabeledImages* part : {&task->train, &task->test}) {
+    EXPECT_EQ(part->labels, (std::vector<int>{0, 1, 0}));  // images 1, 2, 3
+    EXPECT_EQ(part->pixels, (std::vector<uint8_t>{253, 252, 251, 250, 249, 248}));
+  }
+  EXPECT_NE(task->description.find("classes 3,2"), std::string::npos) << task->description;
+  EXPECT_NE(task->description.find("transform invert"), std::string::npos) << task->description;
+  // The whole dataset is still there under its own configuration.
+  const auto whole = load_dataset(parse_dataset_config(
+      {{"kind", "idx"}, {"path", dir.str()}, {"transform", "rotate90"}}, "job.json"));
+  EXPECT_EQ(whole->num_classes(), 4);
+  EXPECT_EQ(whole->train.height, 2);
+  EXPECT_EQ(whole->train.width, 1);
+  // A class the data does not have is named when the data is read.
+  try {
+    load_dataset(
+        parse_dataset_config({{"kind", "idx"}, {"path", dir.str()}, {"classes", {1, 4}}}, "job"));
+    FAIL() << "expected a DatasetError";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("dataset.classes[1]"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DatasetConfigErrors, ClassesAndTransformAreCheckedWithTheirPaths) {
+  expect_contains(
+      config_error({{"kind", "fashion-mnist"}, {"classes", {5, 6, 5}}, {"transform", "rotate45"}}),
+      {"dataset.classes[2]", "not listed before", "dataset.transform", "rotate90"});
+  expect_contains(config_error({{"kind", "fashion-mnist"}, {"classes", {5}}}),
+                  {"dataset.classes", "at least 2"});
+  expect_contains(config_error({{"kind", "fashion-mnist"}, {"classes", {-1, 2}}}),
+                  {"dataset.classes[0]"});
+  expect_contains(config_error({{"kind", "synthetic"},
+                                {"synthetic_train_size", 4},
+                                {"synthetic_test_size", 4},
+                                {"classes", {0, 1}},
+                                {"transform", "invert"}}),
+                  {"dataset.classes", "dataset.transform", "no such key for kind \"synthetic\""});
+}
+
 TEST(DatasetSource, CifarBinaryAndImageFolderKindsLoadWithClassNames) {
   TempDir dir("source_kinds");
   testing::write_cifar10(dir.path() / "cifar", 1, 4, 2);

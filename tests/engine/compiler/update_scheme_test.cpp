@@ -123,5 +123,20 @@ TEST(UpdateScheme, ResolvesInOpOrderWithChannelsFromTheWeights) {
   EXPECT_TRUE(layers[1].channels.empty());
 }
 
+TEST(UpdateScheme, LastLayersTrainsWeightsAndBiasesOfTheLastK) {
+  const Graph graph = mcunet_5fps();
+  EXPECT_TRUE(last_layers_scheme(graph, 0).layers.empty());
+  const UpdateScheme last3 = last_layers_scheme(graph, 3);
+  ASSERT_EQ(last3.layers.size(), 3u);
+  EXPECT_EQ(last3.layers[0].name, "blocks.13.depthwise");  // in op order
+  EXPECT_EQ(last3.layers[1].name, "blocks.13.project");
+  EXPECT_EQ(last3.layers[2].name, "classifier");
+  for (const LayerUpdate& layer : last3.layers) {
+    EXPECT_TRUE(layer.bias);
+    EXPECT_EQ(layer.weight_eighths, kRatioDenominator);
+  }
+  EXPECT_EQ(last_layers_scheme(graph, 1000).layers.size(), full_update_scheme(graph).layers.size());
+}
+
 }  // namespace
 }  // namespace tinynas::compiler
