@@ -25,27 +25,37 @@ namespace {
 
 namespace rt = runtime;
 
+int add_activation(Graph& graph, const char* name, TensorShape shape, float scale, int zero_point) {
+  Tensor tensor;
+  tensor.name = name;
+  tensor.shape = shape;
+  tensor.scale = scale;
+  tensor.zero_point = zero_point;
+  return graph.add_tensor(tensor);
+}
+
+// Deterministic int8 weights in [-30, 30]; scale of output channel c: base + step * c.
+int add_weights(Graph& graph, const char* name, TensorShape shape, int channels, int seed,
+                float base_scale, float scale_step) {
+  Tensor tensor;
+  tensor.name = name;
+  tensor.shape = shape;
+  tensor.is_constant = true;
+  for (int c = 0; c < channels; ++c) tensor.channel_scales.push_back(base_scale + scale_step * c);
+  for (int64_t i = 0; i < shape.elements(); ++i) {
+    tensor.data.push_back(static_cast<int8_t>((i * 37 + seed) % 61 - 30));
+  }
+  return graph.add_tensor(tensor);
+}
+
 // input 1x4x4x2 -> conv 1x1 (4, ReLU) -> global average pool -> classifier (2 classes).
 Graph two_class_graph() {
   Graph graph;
   auto activation = [&](const char* name, TensorShape shape, float scale, int zero_point) {
-    Tensor tensor;
-    tensor.name = name;
-    tensor.shape = shape;
-    tensor.scale = scale;
-    tensor.zero_point = zero_point;
-    return graph.add_tensor(tensor);
+    return add_activation(graph, name, shape, scale, zero_point);
   };
   auto weights = [&](const char* name, TensorShape shape, int seed) {
-    Tensor tensor;
-    tensor.name = name;
-    tensor.shape = shape;
-    tensor.is_constant = true;
-    tensor.channel_scales.assign(shape.n, 0.02f);
-    for (int64_t i = 0; i < shape.elements(); ++i) {
-      tensor.data.push_back(static_cast<int8_t>((i * 37 + seed) % 61 - 30));
-    }
-    return graph.add_tensor(tensor);
+    return add_weights(graph, name, shape, shape.n, seed, 0.02f, 0.0f);
   };
   graph.input = activation("input", {1, 4, 4, 2}, 0.05f, -10);
   Op conv;
@@ -152,6 +162,56 @@ TEST(TrainingModel, TheInferencePartRunsInTheInterpreter) {
       rt::Status::kOk);
   fill_sample(interpreter.input(), 0, 0);
   EXPECT_EQ(interpreter.invoke(), rt::Status::kOk);
+}
+
+// A training executor on an arena and scratch of exactly the planned sizes, each between guard
+// bytes painted before the run: an executor that touches a byte outside the plan spoils a guard.
+class GuardedTrainer {
+ public:
+  static constexpr size_t kGuard = 256;
+  static constexpr uint8_t kPaint = 0xA5;
+
+  explicit GuardedTrainer(const Loaded& loaded)
+      : arena_(loaded.model.arena_size() + 2 * kGuard, kPaint),
+        scratch_(loaded.model.scratch_size() + 2 * kGuard, kPaint) {
+    status_ = executor_.init(loaded.model, loaded.training, arena_.data() + kGuard,
+                             loaded.model.arena_size(), scratch_.data() + kGuard,
+                             loaded.model.scratch_size());
+  }
+  rt::Status status() const { return status_; }
+  rt::TrainingExecutor& executor() { return executor_; }
+  bool guards_intact() const {
+    for (const std::vector<uint8_t>* buffer : {&arena_, &scratch_}) {
+      for (size_t b = 0; b < kGuard; ++b) {
+        if ((*buffer)[b] != kPaint || (*buffer)[buffer->size() - 1 - b] != kPaint) return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::vector<uint8_t> arena_, scratch_;
+  rt::TrainingExecutor executor_;
+  rt::Status status_ = rt::Status::kOk;
+};
+
+// Mean loss of the first and of the last `window` steps of `steps`, labels alternating 0, 1,
+// each sample written by fill(input, label, variant).
+struct LossWindows {
+  double first = 0.0, last = 0.0;
+};
+LossWindows train_alternating(rt::TrainingExecutor& executor, void (*fill)(int8_t*, int, int),
+                              int steps, int window) {
+  LossWindows losses;
+  for (int step = 0; step < steps; ++step) {
+    const int label = step % 2;
+    fill(executor.input(), label, step % 5);
+    float loss = 0.0f;
+    EXPECT_EQ(executor.step(label, &loss), rt::Status::kOk);
+    if (step < window) losses.first += loss / window;
+    if (step >= steps - window) losses.last += loss / window;
+  }
+  return losses;
 }
 
 // One step composed by hand from the kernels and the interpreter's forward pass.
@@ -261,30 +321,11 @@ TEST(TrainingExecutor, OneStepEqualsTheKernelsComposedByHand) {
 TEST(TrainingExecutor, LossFallsOnASeparableTaskAndStaysInsideThePlannedArena) {
   const Loaded loaded(training_bytes());
   ASSERT_EQ(loaded.status, rt::Status::kOk) << loaded.message();
-  constexpr size_t kGuard = 256;
-  constexpr uint8_t kPaint = 0xA5;
-  std::vector<uint8_t> arena(loaded.model.arena_size() + kGuard, kPaint);
-  std::vector<uint8_t> scratch(loaded.model.scratch_size() + kGuard, kPaint);
-  rt::TrainingExecutor executor;
-  ASSERT_EQ(executor.init(loaded.model, loaded.training, arena.data(), loaded.model.arena_size(),
-                          scratch.data(), loaded.model.scratch_size()),
-            rt::Status::kOk);
-  constexpr int kSteps = 400;
-  constexpr int kWindow = 50;
-  double first = 0.0, last = 0.0;
-  for (int step = 0; step < kSteps; ++step) {
-    const int label = step % 2;
-    fill_sample(executor.input(), label, step % 5);
-    float loss = 0.0f;
-    ASSERT_EQ(executor.step(label, &loss), rt::Status::kOk);
-    if (step < kWindow) first += loss;
-    if (step >= kSteps - kWindow) last += loss;
-  }
-  EXPECT_LT(last, first * 0.5) << "mean loss " << first / kWindow << " -> " << last / kWindow;
-  for (size_t b = loaded.model.arena_size(); b < arena.size(); ++b) ASSERT_EQ(arena[b], kPaint);
-  for (size_t b = loaded.model.scratch_size(); b < scratch.size(); ++b) {
-    ASSERT_EQ(scratch[b], kPaint);
-  }
+  GuardedTrainer trainer(loaded);
+  ASSERT_EQ(trainer.status(), rt::Status::kOk);
+  const LossWindows loss = train_alternating(trainer.executor(), fill_sample, 400, 50);
+  EXPECT_LT(loss.last, loss.first * 0.5) << "mean loss " << loss.first << " -> " << loss.last;
+  EXPECT_TRUE(trainer.guards_intact());
 }
 
 // A field of the training section corrupted (CRC fixed up): the validator names it.
@@ -375,23 +416,10 @@ TEST(TrainingModel, ValidatorNamesEveryBrokenField) {
 Graph sparse_graph() {
   Graph graph;
   auto activation = [&](const char* name, TensorShape shape, float scale, int zero_point) {
-    Tensor tensor;
-    tensor.name = name;
-    tensor.shape = shape;
-    tensor.scale = scale;
-    tensor.zero_point = zero_point;
-    return graph.add_tensor(tensor);
+    return add_activation(graph, name, shape, scale, zero_point);
   };
   auto weights = [&](const char* name, TensorShape shape, int channels, int seed) {
-    Tensor tensor;
-    tensor.name = name;
-    tensor.shape = shape;
-    tensor.is_constant = true;
-    for (int c = 0; c < channels; ++c) tensor.channel_scales.push_back(0.01f + 0.001f * c);
-    for (int64_t i = 0; i < shape.elements(); ++i) {
-      tensor.data.push_back(static_cast<int8_t>((i * 37 + seed) % 61 - 30));
-    }
-    return graph.add_tensor(tensor);
+    return add_weights(graph, name, shape, channels, seed, 0.01f, 0.001f);
   };
   auto windowed = [](Op& op) {
     op.kernel_h = op.kernel_w = 3;
@@ -666,28 +694,12 @@ TEST(TrainingExecutor, OneSparseStepEqualsTheKernelsComposedByHand) {
 TEST(TrainingExecutor, SparseRatiosTrainInsideThePlannedArena) {
   const Loaded loaded(sparse_training_bytes());
   ASSERT_EQ(loaded.status, rt::Status::kOk) << loaded.message();
-  constexpr size_t kGuard = 256;
-  constexpr uint8_t kPaint = 0xA5;
-  // Guards before and after the arena and the scratch.
-  std::vector<uint8_t> arena(loaded.model.arena_size() + 2 * kGuard, kPaint);
-  std::vector<uint8_t> scratch(loaded.model.scratch_size() + 2 * kGuard, kPaint);
-  rt::TrainingExecutor executor;
-  ASSERT_EQ(
-      executor.init(loaded.model, loaded.training, arena.data() + kGuard, loaded.model.arena_size(),
-                    scratch.data() + kGuard, loaded.model.scratch_size()),
-      rt::Status::kOk);
-  constexpr int kSteps = 300;
-  constexpr int kWindow = 50;
-  double first = 0.0, last = 0.0;
-  for (int step = 0; step < kSteps; ++step) {
-    const int label = step % 2;
-    fill_sparse_sample(executor.input(), label, step % 5);
-    float loss = 0.0f;
-    ASSERT_EQ(executor.step(label, &loss), rt::Status::kOk);
-    if (step < kWindow) first += loss;
-    if (step >= kSteps - kWindow) last += loss;
-  }
-  EXPECT_LT(last, first * 0.5) << "mean loss " << first / kWindow << " -> " << last / kWindow;
+  GuardedTrainer trainer(loaded);
+  ASSERT_EQ(trainer.status(), rt::Status::kOk);
+  rt::TrainingExecutor& executor = trainer.executor();
+  const LossWindows loss = train_alternating(executor, fill_sparse_sample, 300, 50);
+  EXPECT_LT(loss.last, loss.first * 0.5) << "mean loss " << loss.first << " -> " << loss.last;
+  EXPECT_TRUE(trainer.guards_intact());
   // Every layer's chosen weights moved, the others did not.
   for (uint16_t k = 0; k < loaded.training.layer_count(); ++k) {
     const rt::TrainedLayerInfo layer = loaded.training.layer(k);
@@ -707,12 +719,6 @@ TEST(TrainingExecutor, SparseRatiosTrainInsideThePlannedArena) {
     }
     EXPECT_GT(moved, 0) << "layer " << k;
   }
-  for (size_t b = 0; b < kGuard; ++b) {
-    ASSERT_EQ(arena[b], kPaint) << "before the arena";
-    ASSERT_EQ(arena[arena.size() - 1 - b], kPaint) << "after the arena";
-    ASSERT_EQ(scratch[b], kPaint) << "before the scratch";
-    ASSERT_EQ(scratch[scratch.size() - 1 - b], kPaint) << "after the scratch";
-  }
 }
 
 // The paper's 100 KB scheme on mcunet-5fps (weight ratios 1, 1/8 and 1/4, biases of the last
@@ -730,15 +736,9 @@ TEST(TrainingExecutor, TinyTraining100KbSchemeRunsInsideThePlannedArena) {
     saves += loaded.training.op(i).kind == rt::TrainOpKind::kSaveChannels ? 1 : 0;
   }
   EXPECT_EQ(saves, 2);  // blocks.12.expand at 1/8, blocks.13.expand at 1/4
-  constexpr size_t kGuard = 64;
-  constexpr uint8_t kPaint = 0x5A;
-  std::vector<uint8_t> arena(loaded.model.arena_size() + 2 * kGuard, kPaint);
-  std::vector<uint8_t> scratch(loaded.model.scratch_size() + 2 * kGuard, kPaint);
-  rt::TrainingExecutor executor;
-  ASSERT_EQ(
-      executor.init(loaded.model, loaded.training, arena.data() + kGuard, loaded.model.arena_size(),
-                    scratch.data() + kGuard, loaded.model.scratch_size()),
-      rt::Status::kOk);
+  GuardedTrainer trainer(loaded);
+  ASSERT_EQ(trainer.status(), rt::Status::kOk);
+  rt::TrainingExecutor& executor = trainer.executor();
   const uint32_t input_bytes = loaded.model.tensor(loaded.model.input_tensor()).size_bytes;
   for (int step = 0; step < 2; ++step) {
     for (uint32_t i = 0; i < input_bytes; ++i) {
@@ -748,12 +748,7 @@ TEST(TrainingExecutor, TinyTraining100KbSchemeRunsInsideThePlannedArena) {
     ASSERT_EQ(executor.step(step, &loss), rt::Status::kOk);
     EXPECT_TRUE(std::isfinite(loss) && loss >= 0.0f) << loss;
   }
-  for (size_t b = 0; b < kGuard; ++b) {
-    ASSERT_EQ(arena[b], kPaint) << "before the arena";
-    ASSERT_EQ(arena[arena.size() - 1 - b], kPaint) << "after the arena";
-    ASSERT_EQ(scratch[b], kPaint) << "before the scratch";
-    ASSERT_EQ(scratch[scratch.size() - 1 - b], kPaint) << "after the scratch";
-  }
+  EXPECT_TRUE(trainer.guards_intact());
 }
 
 TEST(TrainingModel, ValidatorNamesBrokenSavedChannelRecords) {
