@@ -146,8 +146,11 @@ class Builder {
           const Tensor& input = graph_.tensors[op.inputs[0]];
           const int64_t read =
               static_cast<int64_t>(input_channels_read(graph_, op, layer.channels).size());
+          // A fully connected layer's channels are its K flattened input values.
+          const int64_t pixels =
+              op.kind == OpKind::kFullyConnected ? 1 : input.shape.elements() / input.shape.c;
           tensors.saved = add_tensor("saved:" + op.name, TrainTensorKind::kSavedChannels,
-                                     input.shape.elements() / input.shape.c * read, -1, layer.op);
+                                     pixels * read, -1, layer.op);
         }
         tensors.weight_gradient = add_tensor("wgrad:" + op.name, TrainTensorKind::kWeightGradient,
                                              chosen_weights * kFloatBytes, -1, layer.op);

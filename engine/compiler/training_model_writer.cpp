@@ -54,15 +54,6 @@ bool has_weights(OpKind kind) {
 }
 
 void check_supported(const Graph& graph, const TrainingGraph& training) {
-  for (const ResolvedLayer& layer : training.layers) {
-    const Op& op = graph.ops[layer.op];
-    if (!layer.channels.empty() &&
-        static_cast<int>(layer.channels.size()) != graph.tensors[op.weights].shape.c) {
-      throw std::invalid_argument("layer " + op.name +
-                                  ": a weight ratio below 1 needs the saved-channel weight "
-                                  "gradient, which the runtime does not run yet");
-    }
-  }
   for (const TrainOp& op : training.ops) {
     if (op.kind == TrainOpKind::kInputGradient) {
       const OpKind kind = graph.ops[op.layer].kind;
@@ -185,7 +176,10 @@ std::vector<uint8_t> write_training_model(const ValidatedGraph& validated,
     auto param = [&](TrainTensorKind kind) { return index16(layer_tensor[layer][int(kind)]); };
     switch (op.kind) {
       case TrainOpKind::kForward:
+        break;
       case TrainOpKind::kSaveChannels:
+        operands[0] = index16(training.activation_of[model_op.inputs[0]]);
+        operands[1] = param(TrainTensorKind::kSavedChannels);
         break;
       case TrainOpKind::kLossGradient:
         operands[0] = index16(kept);
@@ -205,7 +199,10 @@ std::vector<uint8_t> write_training_model(const ValidatedGraph& validated,
       case TrainOpKind::kWeightGradient:
         operands[0] = index16(output_act);
         operands[1] = index16(output_grad);
-        operands[2] = index16(training.activation_of[model_op.inputs[0]]);
+        // The chosen input channels the forward saved (weight ratio below 1), else the input.
+        operands[2] = layer_tensor[layer][int(TrainTensorKind::kSavedChannels)] >= 0
+                          ? param(TrainTensorKind::kSavedChannels)
+                          : index16(training.activation_of[model_op.inputs[0]]);
         operands[3] = param(TrainTensorKind::kWeightGradient);
         break;
       case TrainOpKind::kBiasGradient:

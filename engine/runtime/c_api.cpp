@@ -4,6 +4,7 @@
 
 #include "engine/runtime/interpreter.h"
 #include "engine/runtime/model_reader.h"
+#include "engine/runtime/training_executor.h"
 
 namespace tinynas::runtime {
 namespace {
@@ -36,6 +37,9 @@ static_assert(TNM_ARENA_OVERLAP == static_cast<int>(Status::kArenaOverlap));
 static_assert(TNM_BAD_FUSED_GROUP == static_cast<int>(Status::kBadFusedGroup));
 static_assert(TNM_BAD_PATCH_STAGE == static_cast<int>(Status::kBadPatchStage));
 static_assert(TNM_BAD_STREAMED_STAGE == static_cast<int>(Status::kBadStreamedStage));
+
+static_assert(TNM_BAD_TRAINING_SECTION == static_cast<int>(Status::kBadTrainingSection));
+static_assert(TNM_UNSUPPORTED_TRAIN_OP == static_cast<int>(Status::kUnsupportedTrainOp));
 
 // The C observer has the same members in the same order as OpObserver.
 static_assert(sizeof(tnm_op_observer) == sizeof(OpObserver));
@@ -70,6 +74,35 @@ Interpreter* as_interpreter(tnm_interpreter* interpreter) {
 }
 const Interpreter* as_interpreter(const tnm_interpreter* interpreter) {
   return std::launder(reinterpret_cast<const Interpreter*>(interpreter->storage));
+}
+
+// What tnm_trainer holds: the executor and the views it was bound to (the trained-layer
+// queries read the section). Zero-filled (static storage) it reads as not initialized.
+struct Trainer {
+  TrainingExecutor executor;
+  ModelView model;
+  TrainingView training;
+  bool ready;
+};
+static_assert(sizeof(Trainer) <= sizeof(tnm_trainer),
+              "raise TNM_TRAINER_STORAGE_WORDS: the C struct must hold a Trainer");
+static_assert(alignof(Trainer) <= alignof(tnm_trainer), "tnm_trainer is less aligned than Trainer");
+
+Trainer* as_trainer(tnm_trainer* trainer) {
+  return std::launder(reinterpret_cast<Trainer*>(trainer->storage));
+}
+const Trainer* as_trainer(const tnm_trainer* trainer) {
+  return std::launder(reinterpret_cast<const Trainer*>(trainer->storage));
+}
+
+// Both validations of a training model; the views are set when it passes.
+Status validate_training_model(const uint8_t* model, uint32_t model_size, ModelView* view,
+                               TrainingView* training, tnm_validation_error* error) {
+  ValidationError validation;
+  Status status = validate_model(model, model_size, view, &validation);
+  if (status == Status::kOk) status = validate_training(*view, training, &validation);
+  export_error(validation, error);
+  return status;
 }
 
 }  // namespace
@@ -148,6 +181,73 @@ tnm_status tnm_get_output_real(const tnm_interpreter* interpreter, float* values
   if (interpreter == nullptr) return TNM_NULL_ARGUMENT;
   return tinynas::runtime::to_c(
       tinynas::runtime::as_interpreter(interpreter)->output_real(values, count));
+}
+
+tnm_status tnm_training_validate(const uint8_t* model, uint32_t model_size, tnm_training_info* info,
+                                 tnm_validation_error* error) {
+  ModelView view;
+  tinynas::runtime::TrainingView training;
+  const Status status =
+      tinynas::runtime::validate_training_model(model, model_size, &view, &training, error);
+  if (status == Status::kOk && info != nullptr) {
+    info->arena_size = view.arena_size();
+    info->scratch_size = view.scratch_size();
+    info->trained_layer_count = training.layer_count();
+    info->class_count = static_cast<uint16_t>(view.tensor(training.logits()).size_bytes);
+    info->learning_rate = training.learning_rate();
+  }
+  return tinynas::runtime::to_c(status);
+}
+
+tnm_status tnm_training_init(tnm_trainer* trainer, const uint8_t* model, uint32_t model_size,
+                             uint8_t* arena, uint32_t arena_size, uint8_t* scratch,
+                             uint32_t scratch_size, tnm_validation_error* error) {
+  if (trainer == nullptr) return TNM_NULL_ARGUMENT;
+  tinynas::runtime::Trainer* state = new (trainer->storage) tinynas::runtime::Trainer();
+  state->ready = false;
+  Status status = tinynas::runtime::validate_training_model(model, model_size, &state->model,
+                                                            &state->training, error);
+  if (status != Status::kOk) return tinynas::runtime::to_c(status);
+  status =
+      state->executor.init(state->model, state->training, arena, arena_size, scratch, scratch_size);
+  state->ready = status == Status::kOk;
+  return tinynas::runtime::to_c(status);
+}
+
+int8_t* tnm_training_input(tnm_trainer* trainer, tnm_tensor_info* info) {
+  if (trainer == nullptr) return nullptr;
+  tinynas::runtime::Trainer* state = tinynas::runtime::as_trainer(trainer);
+  if (!state->ready) return nullptr;
+  tinynas::runtime::export_tensor(state->model.tensor(state->model.input_tensor()),
+                                  state->model.real_input(), info);
+  return state->executor.input();
+}
+
+tnm_status tnm_training_step(tnm_trainer* trainer, int32_t label, float* loss) {
+  if (trainer == nullptr) return TNM_NULL_ARGUMENT;
+  tinynas::runtime::Trainer* state = tinynas::runtime::as_trainer(trainer);
+  if (!state->ready) return TNM_NOT_INITIALIZED;
+  return tinynas::runtime::to_c(state->executor.step(label, loss));
+}
+
+tnm_status tnm_trained_layer(const tnm_trainer* trainer, uint16_t layer,
+                             tnm_trained_layer_info* info) {
+  if (trainer == nullptr || info == nullptr) return TNM_NULL_ARGUMENT;
+  const tinynas::runtime::Trainer* state = tinynas::runtime::as_trainer(trainer);
+  if (!state->ready) return TNM_NOT_INITIALIZED;
+  if (layer >= state->training.layer_count()) return TNM_SHAPE_MISMATCH;
+  const tinynas::runtime::TrainedLayerInfo trained = state->training.layer(layer);
+  const tinynas::runtime::OpInfo op = state->model.op(trained.model_op);
+  info->op = trained.model_op;
+  info->name_length = trained.name_length;
+  info->name = trained.name;
+  info->weights = state->executor.trained_weights(layer);
+  info->weight_bytes = info->weights == nullptr ? 0 : state->model.tensor(op.weights).size_bytes;
+  info->bias = state->executor.trained_bias(layer);
+  info->bias_count =
+      info->bias == nullptr ? 0 : static_cast<uint32_t>(state->model.tensor(op.output).shape.c);
+  info->channel_count = trained.channel_count;
+  return TNM_OK;
 }
 
 const char* tnm_status_message(tnm_status status) {

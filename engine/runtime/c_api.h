@@ -14,6 +14,20 @@
  * A model converted from a float network (tnm_tensor_info.real set) takes and gives real values:
  * tnm_set_input_real quantizes them into the input tensor, tnm_get_output_real dequantizes the
  * output (TFLite QUANTIZE / DEQUANTIZE arithmetic).
+ *
+ * A training model (format version 3, `tinynas compile --train-scheme`) trains on the device,
+ * one labelled sample per step, in the same caller-owned memory:
+ *
+ *   tnm_training_info info;
+ *   if (tnm_training_validate(model, model_size, &info, NULL) != TNM_OK) ...;
+ *   static tnm_trainer trainer;
+ *   tnm_training_init(&trainer, model, model_size, arena, sizeof arena, scratch, sizeof scratch,
+ *                     NULL);
+ *   int8_t* in = tnm_training_input(&trainer, NULL);  ... fill ...
+ *   float loss;
+ *   tnm_training_step(&trainer, label, &loss);
+ *   tnm_trained_layer_info layer;
+ *   tnm_trained_layer(&trainer, 0, &layer);            // the updated weights / bias in the arena
  */
 #ifndef TINYNAS_ENGINE_RUNTIME_C_API_H_
 #define TINYNAS_ENGINE_RUNTIME_C_API_H_
@@ -47,11 +61,14 @@ typedef enum tnm_status {
   TNM_ARENA_OVERLAP,
   TNM_BAD_FUSED_GROUP,
   TNM_BAD_PATCH_STAGE,
-  TNM_BAD_STREAMED_STAGE
+  TNM_BAD_STREAMED_STAGE,
+  TNM_BAD_TRAINING_SECTION,
+  TNM_UNSUPPORTED_TRAIN_OP
 } tnm_status;
 
 /* Where validation failed: section 0 file, 1 header, 2 tensor table, 3 op table, 4 constant
- * pool; index is the record within its table; field the byte offset within the record. */
+ * pool, 5 training header, 6 train tensor table, 7 train op table, 8 trained layer table; index
+ * is the record within its table; field the byte offset within the record. */
 typedef struct tnm_validation_error {
   tnm_status status;
   uint8_t section;
@@ -92,6 +109,37 @@ typedef struct tnm_interpreter {
   uint64_t storage[TNM_INTERPRETER_STORAGE_WORDS];
 } tnm_interpreter;
 
+#define TNM_TRAINER_STORAGE_WORDS 32
+
+/* Opaque training state; allocate it anywhere (static, stack), never touch its bytes. */
+typedef struct tnm_trainer {
+  uint64_t storage[TNM_TRAINER_STORAGE_WORDS];
+} tnm_trainer;
+
+/* What a validated training model needs from the caller and what it trains. */
+typedef struct tnm_training_info {
+  uint32_t arena_size;   /* bytes of the arena to pass to tnm_training_init */
+  uint32_t scratch_size; /* bytes of the scratch buffer (0: none needed) */
+  uint16_t trained_layer_count;
+  uint16_t class_count; /* labels of tnm_training_step: [0, class_count) */
+  float learning_rate;
+} tnm_training_info;
+
+/* One trained layer: its op and name (name_length bytes, not NUL-terminated, inside the model
+ * buffer), its current int8 weights (weight_bytes, the whole OHWI / 1HWC tensor; NULL when they
+ * do not train) and int32 bias (bias_count values; NULL when it does not train), both in the
+ * arena, and how many of its weight channels train (the scheme's ratio). */
+typedef struct tnm_trained_layer_info {
+  uint16_t op;
+  uint16_t name_length;
+  const char* name;
+  const int8_t* weights;
+  uint32_t weight_bytes;
+  const int32_t* bias;
+  uint32_t bias_count;
+  uint16_t channel_count;
+} tnm_trained_layer_info;
+
 /* Checks the whole model; info and error may be NULL. */
 tnm_status tnm_validate(const uint8_t* model, uint32_t model_size, tnm_model_info* info,
                         tnm_validation_error* error);
@@ -117,6 +165,31 @@ tnm_status tnm_set_input_real(tnm_interpreter* interpreter, const float* values,
 /* Dequantizes the output tensor into `count` floats (its element count, else
  * TNM_SHAPE_MISMATCH): scale * (q - zero_point). */
 tnm_status tnm_get_output_real(const tnm_interpreter* interpreter, float* values, uint32_t count);
+
+/* Checks a training model (the inference part and the training section); info and error may be
+ * NULL. An inference model fails with TNM_BAD_HEADER at the header's flags. */
+tnm_status tnm_training_validate(const uint8_t* model, uint32_t model_size, tnm_training_info* info,
+                                 tnm_validation_error* error);
+
+/* Validates the training model and binds it to the caller's arena and scratch: the trained
+ * layers' parameters are copied into the arena, which then holds the model being trained (call
+ * again to start over). The model bytes must outlive the trainer. error may be NULL. */
+tnm_status tnm_training_init(tnm_trainer* trainer, const uint8_t* model, uint32_t model_size,
+                             uint8_t* arena, uint32_t arena_size, uint8_t* scratch,
+                             uint32_t scratch_size, tnm_validation_error* error);
+
+/* The input tensor to fill before every step (NULL when the trainer is not initialized); info, if
+ * not NULL, receives shape and quantization. */
+int8_t* tnm_training_input(tnm_trainer* trainer, tnm_tensor_info* info);
+
+/* One SGD step on the sample in the input with class `label` (else TNM_SHAPE_MISMATCH): forward,
+ * loss gradient, backward and updates. loss, if not NULL, receives -ln(probability of label). */
+tnm_status tnm_training_step(tnm_trainer* trainer, int32_t label, float* loss);
+
+/* Trained layer `layer` (in [0, trained_layer_count), else TNM_SHAPE_MISMATCH) of an initialized
+ * trainer. */
+tnm_status tnm_trained_layer(const tnm_trainer* trainer, uint16_t layer,
+                             tnm_trained_layer_info* info);
 
 /* A short, stable description of a status ("CRC-32 checksum mismatch"). */
 const char* tnm_status_message(tnm_status status);

@@ -28,6 +28,19 @@ void conv2d_1x1_s8_backward_weight(const ConvParams& params, const Shape& input_
   }
 }
 
+void conv2d_1x1_s8_backward_weight_saved_channels(const ConvParams& params,
+                                                  const Shape& input_shape, const int8_t* saved,
+                                                  int32_t saved_channels, const Shape& output_shape,
+                                                  const float* accumulator_grad,
+                                                  float* weight_grad) {
+  Shape saved_shape = input_shape;
+  saved_shape.c = saved_channels;
+  for (int32_t oc = 0; oc < output_shape.c; ++oc) {
+    conv2d_1x1_s8_backward_weight(params, saved_shape, saved, output_shape, accumulator_grad,
+                                  ChannelSelection{&oc, 1}, weight_grad + oc * saved_channels);
+  }
+}
+
 void conv2d_1x1_s8_backward_input(const Shape& input_shape, const int8_t* filter,
                                   const Shape& output_shape, const float* accumulator_grad,
                                   GradientWrite write, float* input_grad) {

@@ -37,6 +37,22 @@ void conv2d_s8_backward_weight(const ConvParams& params, const Shape& input_shap
   }
 }
 
+void conv2d_s8_backward_weight_saved_channels(const ConvParams& params, const Shape& input_shape,
+                                              const int8_t* saved, int32_t saved_channels,
+                                              const Shape& filter_shape, const Shape& output_shape,
+                                              const float* accumulator_grad, float* weight_grad) {
+  // The slice is the weight gradient of the same convolution over the saved channels alone.
+  Shape saved_shape = input_shape;
+  saved_shape.c = saved_channels;
+  Shape slice_shape = filter_shape;
+  slice_shape.c = saved_channels;
+  const int32_t taps = filter_shape.h * filter_shape.w * saved_channels;
+  for (int32_t oc = 0; oc < output_shape.c; ++oc) {
+    conv2d_s8_backward_weight(params, saved_shape, saved, slice_shape, output_shape,
+                              accumulator_grad, ChannelSelection{&oc, 1}, weight_grad + oc * taps);
+  }
+}
+
 void conv2d_s8_backward_input(const ConvParams& params, const Shape& input_shape,
                               const Shape& filter_shape, const int8_t* filter,
                               const Shape& output_shape, const float* accumulator_grad,

@@ -6,33 +6,64 @@
 
 namespace tinynas::runtime {
 
+namespace {
+
+// One weight-gradient row (KH x KW taps) of output channel oc, whose input channel is read at
+// `channel_input` with `pixel_stride` values from one pixel to the next.
+void depthwise_weight_row(const ConvParams& params, const Shape& input_shape,
+                          const int8_t* channel_input, int32_t pixel_stride,
+                          const Shape& filter_shape, const Shape& output_shape,
+                          const float* accumulator_grad, int32_t oc, float* grad) {
+  const int32_t taps = filter_shape.h * filter_shape.w;
+  const float input_offset = static_cast<float>(params.input_offset);
+  for (int32_t t = 0; t < taps; ++t) grad[t] = 0.0f;
+  for_each_window(params, input_shape, filter_shape.h, filter_shape.w, output_shape,
+                  [&](int32_t pixel, const WindowSpan& rows, const WindowSpan& cols) {
+                    const float g = accumulator_grad[pixel * output_shape.c + oc];
+                    if (g == 0.0f) return;  // clamped output: nothing to add
+                    for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
+                      const int8_t* in_row =
+                          channel_input + (rows.origin + ky) * input_shape.w * pixel_stride;
+                      float* grad_row = grad + ky * filter_shape.w;
+                      for (int32_t kx = cols.begin; kx < cols.end; ++kx) {
+                        const int8_t x = in_row[(cols.origin + kx) * pixel_stride];
+                        grad_row[kx] += g * (static_cast<float>(x) + input_offset);
+                      }
+                    }
+                  });
+}
+
+}  // namespace
+
 void depthwise_conv2d_s8_backward_weight(const ConvParams& params, const Shape& input_shape,
                                          const int8_t* input, const Shape& filter_shape,
                                          const Shape& output_shape, const float* accumulator_grad,
                                          const ChannelSelection& selection, float* weight_grad) {
-  const int32_t input_c = input_shape.c;
-  const int32_t multiplier = output_shape.c / input_c;
+  const int32_t multiplier = output_shape.c / input_shape.c;
   const int32_t taps = filter_shape.h * filter_shape.w;
-  const float input_offset = static_cast<float>(params.input_offset);
   for (int32_t j = 0; j < selection.count; ++j) {
     const int32_t oc = selection.channels[j];
-    const int8_t* channel_input = input + oc / multiplier;
-    float* grad = weight_grad + j * taps;
-    for (int32_t t = 0; t < taps; ++t) grad[t] = 0.0f;
-    for_each_window(params, input_shape, filter_shape.h, filter_shape.w, output_shape,
-                    [&](int32_t pixel, const WindowSpan& rows, const WindowSpan& cols) {
-                      const float g = accumulator_grad[pixel * output_shape.c + oc];
-                      if (g == 0.0f) return;  // clamped output: nothing to add
-                      for (int32_t ky = rows.begin; ky < rows.end; ++ky) {
-                        const int8_t* in_row =
-                            channel_input + (rows.origin + ky) * input_shape.w * input_c;
-                        float* grad_row = grad + ky * filter_shape.w;
-                        for (int32_t kx = cols.begin; kx < cols.end; ++kx) {
-                          const int8_t x = in_row[(cols.origin + kx) * input_c];
-                          grad_row[kx] += g * (static_cast<float>(x) + input_offset);
-                        }
-                      }
-                    });
+    depthwise_weight_row(params, input_shape, input + oc / multiplier, input_shape.c, filter_shape,
+                         output_shape, accumulator_grad, oc, weight_grad + j * taps);
+  }
+}
+
+void depthwise_conv2d_s8_backward_weight_saved_channels(
+    const ConvParams& params, const Shape& input_shape, const int8_t* saved,
+    const Shape& filter_shape, const Shape& output_shape, const float* accumulator_grad,
+    const ChannelSelection& selection, float* weight_grad) {
+  const int32_t multiplier = output_shape.c / input_shape.c;
+  const int32_t saved_channels = saved_channel_count(selection, multiplier);
+  const int32_t taps = filter_shape.h * filter_shape.w;
+  // Saved channel k is the k-th distinct input channel of the (ascending) selection.
+  int32_t k = -1;
+  int32_t previous = -1;
+  for (int32_t j = 0; j < selection.count; ++j) {
+    const int32_t oc = selection.channels[j];
+    if (oc / multiplier != previous) ++k;
+    previous = oc / multiplier;
+    depthwise_weight_row(params, input_shape, saved + k, saved_channels, filter_shape, output_shape,
+                         accumulator_grad, oc, weight_grad + j * taps);
   }
 }
 

@@ -19,6 +19,19 @@ void fully_connected_s8_backward_weight(const ConvParams& params, const int8_t* 
   }
 }
 
+void fully_connected_s8_backward_weight_saved_channels(const ConvParams& params,
+                                                       const int8_t* saved, int32_t saved_channels,
+                                                       const Shape& filter_shape,
+                                                       const float* accumulator_grad,
+                                                       float* weight_grad) {
+  Shape slice_shape = filter_shape;  // O x 1 x 1 x K
+  slice_shape.c = saved_channels;
+  for (int32_t o = 0; o < filter_shape.n; ++o) {
+    fully_connected_s8_backward_weight(params, saved, slice_shape, accumulator_grad,
+                                       ChannelSelection{&o, 1}, weight_grad + o * saved_channels);
+  }
+}
+
 void fully_connected_s8_backward_input(const Shape& filter_shape, const int8_t* filter,
                                        const float* accumulator_grad, GradientWrite write,
                                        float* input_grad) {

@@ -55,6 +55,39 @@ void sgd_qas_update_weights_s8(float learning_rate, const WeightChannelLayout& l
   }
 }
 
+void load_master_weights_s8_input_channels(const Shape& filter_shape,
+                                           const ChannelSelection& selection, const int8_t* weights,
+                                           float* master) {
+  const int32_t rows = filter_shape.n * filter_shape.h * filter_shape.w;  // (o, ky, kx)
+  for (int32_t r = 0; r < rows; ++r) {
+    const int8_t* row = weights + r * filter_shape.c;
+    float* master_row = master + r * selection.count;
+    for (int32_t j = 0; j < selection.count; ++j) {
+      master_row[j] = static_cast<float>(row[selection.channels[j]]);
+    }
+  }
+}
+
+void sgd_qas_update_weights_s8_input_channels(float learning_rate, const Shape& filter_shape,
+                                              const ChannelSelection& selection,
+                                              const float* weight_scales, const float* weight_grad,
+                                              float* master, int8_t* weights) {
+  const int32_t rows_per_channel = filter_shape.h * filter_shape.w;
+  for (int32_t o = 0; o < filter_shape.n; ++o) {
+    const float step = learning_rate * qas_weight_gradient_scale(weight_scales[o]);
+    for (int32_t tap = 0; tap < rows_per_channel; ++tap) {
+      const int32_t r = o * rows_per_channel + tap;
+      int8_t* row = weights + r * filter_shape.c;
+      float* master_row = master + r * selection.count;
+      const float* grad = weight_grad + r * selection.count;
+      for (int32_t j = 0; j < selection.count; ++j) {
+        master_row[j] -= step * grad[j];
+        row[selection.channels[j]] = weight_from_master(master_row[j]);
+      }
+    }
+  }
+}
+
 void load_master_bias_s32(int32_t channels, const int32_t* bias, float* master) {
   for (int32_t c = 0; c < channels; ++c) master[c] = static_cast<float>(bias[c]);
 }

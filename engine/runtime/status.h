@@ -36,8 +36,8 @@ enum class Status : uint8_t {
                         // windows, or scratch too small for a gathered window
   kBadTrainingSection,  // the training section's header, a train tensor, op or layer record is
                         // inconsistent with itself or with the model
-  kUnsupportedTrainOp,  // a train op this runtime cannot run yet (saved channels, a backward op
-                        // kind without a kernel)
+  kUnsupportedTrainOp,  // a train op this runtime cannot run (a backward op kind without a
+                        // kernel, an add's two input gradients written in different modes)
 };
 
 // A short, stable, human-readable name of a status ("checksum mismatch").

@@ -9,15 +9,17 @@
 namespace tinynas::runtime {
 namespace {
 
-WeightChannelLayout weight_layout(const OpInfo& op, const Shape& filter_shape) {
-  return op.kind == OpKind::kDepthwiseConv2d ? depthwise_weight_layout(filter_shape)
-                                             : conv_weight_layout(filter_shape);
+// The scheme's chosen channels: input channels of a conv / FC (the master and gradient buffers
+// hold the OHWI weights cut to them), output channels of a depthwise conv (a row each).
+ChannelSelection chosen_channels(const TrainedLayerInfo& layer) {
+  return ChannelSelection{layer.channels, layer.channel_count};
 }
 
-// Rows of the master / gradient buffers: one per output channel (whole-channel updates).
-int32_t row_taps(const OpInfo& op, const Shape& filter_shape) {
-  return op.kind == OpKind::kDepthwiseConv2d ? filter_shape.h * filter_shape.w
-                                             : filter_shape.h * filter_shape.w * filter_shape.c;
+// A depthwise conv's depth multiplier; 1 for the other kinds (their weight channels are input
+// channels).
+int32_t channel_multiplier(const ModelView& model, const OpInfo& op) {
+  if (op.kind != OpKind::kDepthwiseConv2d) return 1;
+  return model.tensor(op.output).shape.c / model.tensor(op.input0).shape.c;
 }
 
 }  // namespace
@@ -60,11 +62,13 @@ Status TrainingExecutor::init(const ModelView& model, const TrainingView& traini
     if (layer.trains_weights()) {
       int8_t* trained = at<int8_t>(layer.trained_weights);
       memcpy(trained, model_.constant_int8(weights.offset), weights.size_bytes);
-      const WeightChannelLayout layout = weight_layout(op, weights.shape);
-      const int32_t taps = row_taps(op, weights.shape);
       float* master = at<float>(layer.master_weights);
-      for (int32_t c = 0; c < channels; ++c) {
-        load_master_weights_s8(layout, ChannelSelection{&c, 1}, trained, master + c * taps);
+      if (op.kind == OpKind::kDepthwiseConv2d) {
+        load_master_weights_s8(depthwise_weight_layout(weights.shape), chosen_channels(layer),
+                               trained, master);
+      } else {
+        load_master_weights_s8_input_channels(weights.shape, chosen_channels(layer), trained,
+                                              master);
       }
     }
     if (layer.trains_bias()) {
@@ -104,6 +108,7 @@ Status TrainingExecutor::step(int32_t label, float* loss) {
     const TrainOpInfo op = training_.op(i);
     switch (op.kind) {
       case TrainOpKind::kForward:
+      case TrainOpKind::kSaveChannels:
         run_forward(op);
         break;
       case TrainOpKind::kLossGradient: {
@@ -121,8 +126,6 @@ Status TrainingExecutor::step(int32_t label, float* loss) {
       case TrainOpKind::kUpdateBias:
         run_update(op);
         break;
-      case TrainOpKind::kSaveChannels:  // refused by validate_training
-        return Status::kUnsupportedTrainOp;
     }
   }
   return Status::kOk;
@@ -130,8 +133,20 @@ Status TrainingExecutor::step(int32_t label, float* loss) {
 
 void TrainingExecutor::run_forward(const TrainOpInfo& train_op) {
   const OpInfo op = model_.op(train_op.model_op);
-  LayerParameters parameters = model_parameters(model_, op);
   const uint16_t layer_index = training_.layer_of(train_op.model_op);
+  if (train_op.kind == TrainOpKind::kSaveChannels) {
+    // The input viewed as pixels x the input channels the weight channels map to (a fully
+    // connected layer's K values: one pixel).
+    const int32_t multiplier = channel_multiplier(model_, op);
+    const int32_t input_channels = model_.tensor(op.weights).shape.c / multiplier;
+    const int32_t pixels =
+        static_cast<int32_t>(model_.tensor(op.input0).size_bytes) / input_channels;
+    save_channels_s8(pixels, input_channels, at<int8_t>(train_op.operands[0]),
+                     chosen_channels(training_.layer(layer_index)), multiplier,
+                     at<int8_t>(train_op.operands[1]));
+    return;
+  }
+  LayerParameters parameters = model_parameters(model_, op);
   if (layer_index != kNoTensor) {
     const TrainedLayerInfo layer = training_.layer(layer_index);
     if (layer.trains_weights()) parameters.filter = at<int8_t>(layer.trained_weights);
@@ -205,25 +220,34 @@ void TrainingExecutor::run_backward(const TrainOpInfo& train_op) {
       return;
     }
     case TrainOpKind::kWeightGradient: {
+      // The saved channels (weight ratio below 1) or the whole input (every channel chosen: the
+      // input is its own saved copy).
       const int8_t* input_values = at<int8_t>(train_op.operands[2]);
+      const bool saved =
+          training_.tensor(train_op.operands[2]).kind == TrainTensorKind::kSavedChannels;
       float* weight_grad = at<float>(train_op.operands[3]);
-      const int32_t taps = row_taps(op, weights.shape);
-      for (int32_t c = 0; c < output.shape.c; ++c) {
-        const ChannelSelection one{&c, 1};
-        float* row = weight_grad + c * taps;
-        if (op.kind == OpKind::kFullyConnected) {
-          fully_connected_s8_backward_weight(params, input_values, weights.shape, accumulator_grad,
-                                             one, row);
-        } else if (op.kind == OpKind::kDepthwiseConv2d) {
-          depthwise_conv2d_s8_backward_weight(params, input.shape, input_values, weights.shape,
-                                              output.shape, accumulator_grad, one, row);
-        } else if (is_pointwise_conv(op)) {
-          conv2d_1x1_s8_backward_weight(params, input.shape, input_values, output.shape,
-                                        accumulator_grad, one, row);
+      const TrainedLayerInfo layer = training_.layer(layer_index);
+      const ChannelSelection chosen = chosen_channels(layer);
+      if (op.kind == OpKind::kDepthwiseConv2d) {
+        if (saved) {
+          depthwise_conv2d_s8_backward_weight_saved_channels(params, input.shape, input_values,
+                                                             weights.shape, output.shape,
+                                                             accumulator_grad, chosen, weight_grad);
         } else {
-          conv2d_s8_backward_weight(params, input.shape, input_values, weights.shape, output.shape,
-                                    accumulator_grad, one, row);
+          depthwise_conv2d_s8_backward_weight(params, input.shape, input_values, weights.shape,
+                                              output.shape, accumulator_grad, chosen, weight_grad);
         }
+      } else if (op.kind == OpKind::kFullyConnected) {
+        fully_connected_s8_backward_weight_saved_channels(
+            params, input_values, chosen.count, weights.shape, accumulator_grad, weight_grad);
+      } else if (is_pointwise_conv(op)) {
+        conv2d_1x1_s8_backward_weight_saved_channels(params, input.shape, input_values,
+                                                     chosen.count, output.shape, accumulator_grad,
+                                                     weight_grad);
+      } else {
+        conv2d_s8_backward_weight_saved_channels(params, input.shape, input_values, chosen.count,
+                                                 weights.shape, output.shape, accumulator_grad,
+                                                 weight_grad);
       }
       return;
     }
@@ -245,14 +269,15 @@ void TrainingExecutor::run_update(const TrainOpInfo& train_op) {
     return;
   }
   const TensorInfo weights = model_.tensor(op.weights);
-  const WeightChannelLayout layout = weight_layout(op, weights.shape);
-  const int32_t taps = row_taps(op, weights.shape);
   const float* grad = at<float>(train_op.operands[0]);
   float* master = at<float>(train_op.operands[1]);
   int8_t* trained = at<int8_t>(train_op.operands[2]);
-  for (int32_t c = 0; c < channels; ++c) {
-    sgd_qas_update_weights_s8(rate, layout, ChannelSelection{&c, 1}, layer.weight_scales,
-                              grad + c * taps, master + c * taps, trained);
+  if (op.kind == OpKind::kDepthwiseConv2d) {
+    sgd_qas_update_weights_s8(rate, depthwise_weight_layout(weights.shape), chosen_channels(layer),
+                              layer.weight_scales, grad, master, trained);
+  } else {
+    sgd_qas_update_weights_s8_input_channels(rate, weights.shape, chosen_channels(layer),
+                                             layer.weight_scales, grad, master, trained);
   }
 }
 

@@ -45,7 +45,7 @@ inline constexpr uint32_t kDataOffset = 28;         // u32, right after the laye
 // TrainTensorKind of the compiler, by value.
 enum class TrainTensorKind : uint8_t {
   kActivation = 0,      // int8, the model tensor's own arena bytes
-  kSavedChannels = 1,   // int8 chosen input channels (not run by this runtime yet)
+  kSavedChannels = 1,   // int8, input pixels x the input channels the chosen channels read
   kGradient = 2,        // float32, elements of the model tensor
   kWeightGradient = 3,  // float32, chosen channels x taps
   kBiasGradient = 4,    // float32, output channels
@@ -94,11 +94,12 @@ enum TrainOpFlags : uint8_t {
 
 // Train op record. Operand roles per kind (kNoTensor where unused):
 //   kForward        -                                     (trained parameters: the layer's)
+//   kSaveChannels   [0] input activation   [1] saved channels (a layer with a weight ratio < 1)
 //   kLossGradient   [0] logits activation  [1] logits gradient
 //   kInputGradient  [0] output activation  [1] output gradient  [2] input 0 gradient
 //                   [3] input 1 gradient
-//   kWeightGradient [0] output activation  [1] output gradient  [2] input activation
-//                   [3] weight gradient
+//   kWeightGradient [0] output activation  [1] output gradient  [2] input activation, or the
+//                   layer's saved channels when its weight ratio is below 1  [3] weight gradient
 //   kBiasGradient   [0] output activation  [1] output gradient  [2] bias gradient
 //   kUpdateWeights  [0] weight gradient    [1] master weights   [2] trained weights
 //   kUpdateBias     [0] bias gradient      [1] master bias      [2] trained bias

@@ -38,12 +38,14 @@ inline float real_multiplier(int32_t multiplier, int32_t shift) {
 // also feeds another op, e.g. the skip branch of a residual add, whose gradient is already there).
 enum class GradientWrite { kOverwrite, kAccumulate };
 
-// The output channels whose weights are updated (the sparse update: a ratio of the channels,
-// picked by the scheme). channels[j] in [0, output channels), distinct; a weight-gradient or
-// master-weight buffer holds count rows, row j the weights of channel channels[j].
+// Channels whose weights are updated (the sparse update: a ratio of the channels, picked by the
+// scheme), distinct. The *_backward_weight kernels and sgd_qas_update_weights_s8 take output
+// channels (channels[j] in [0, output channels); a weight-gradient or master-weight buffer holds
+// count rows, row j the weights of channel channels[j]); the *_saved_channels and
+// *_input_channels kernels take input channels (below).
 struct ChannelSelection {
   const int32_t* channels;
-  int32_t count;  // [0, output channels]
+  int32_t count;  // [0, channels of that kind]
 };
 
 // ---- Output stage and bias ----
@@ -88,6 +90,63 @@ void depthwise_conv2d_s8_backward_weight(const ConvParams& params, const Shape& 
 void fully_connected_s8_backward_weight(const ConvParams& params, const int8_t* input,
                                         const Shape& filter_shape, const float* accumulator_grad,
                                         const ChannelSelection& selection, float* weight_grad);
+
+// ---- Weight gradients of chosen input channels (the sparse update, weight ratio below 1) ----
+// A conv, 1x1 or fully connected layer whose weight ratio is below 1 updates the weights of some
+// input channels (the last dimension of its OHWI weights), for every output channel. The forward
+// keeps only those channels of its input (save_channels_s8); the weight gradient of the slice is
+// then the weight gradient of the same layer over the saved channels alone, laid out as the
+// weights with the input dimension cut to the chosen channels: [C_out][KH][KW][count] (fully
+// connected: [C_out][count]). With every channel chosen the slice is the whole weight gradient
+// and the saved input is the input itself.
+// A depthwise conv's chosen channels are its output channels (channel c reads input channel
+// c / multiplier): its gradient rows are the existing ones (row j: channel channels[j]), read from
+// the saved input channels instead of the whole input.
+//
+// Value ranges: saved values are any int8, params.input_offset in [-127, 128], so each term is
+// accumulator_grad x an integer in [-255, 255]; a result is the sum of at most output pixels
+// (fully connected: one) such terms. The selection is ascending and within the weight channels
+// (validate_training checks the file's lists).
+
+// How many input channels the chosen weight channels read: count (conv, 1x1, fully connected:
+// channel_multiplier 1), the distinct channels[j] / channel_multiplier (depthwise conv with
+// depth multiplier channel_multiplier).
+int32_t saved_channel_count(const ChannelSelection& selection, int32_t channel_multiplier);
+
+// The forward's copy of the chosen channels: input holds pixels x input_channels int8 values
+// (NHWC; a fully connected layer's flattened input is one pixel of K channels); saved gets pixels x
+// saved_channel_count(selection, channel_multiplier) values, for every pixel the input channels
+// selection.channels[j] / channel_multiplier in ascending order, each once.
+void save_channels_s8(int32_t pixels, int32_t input_channels, const int8_t* input,
+                      const ChannelSelection& selection, int32_t channel_multiplier, int8_t* saved);
+
+// input_shape: the layer's input (its H and W; its C is not read); saved: H x W x saved_channels
+// from save_channels_s8; filter_shape: the whole OHWI weights. weight_grad gets C_out x KH x KW x
+// saved_channels values.
+void conv2d_s8_backward_weight_saved_channels(const ConvParams& params, const Shape& input_shape,
+                                              const int8_t* saved, int32_t saved_channels,
+                                              const Shape& filter_shape, const Shape& output_shape,
+                                              const float* accumulator_grad, float* weight_grad);
+// Pointwise 1x1, stride 1, unpadded: weight_grad gets C_out x saved_channels values.
+void conv2d_1x1_s8_backward_weight_saved_channels(const ConvParams& params,
+                                                  const Shape& input_shape, const int8_t* saved,
+                                                  int32_t saved_channels, const Shape& output_shape,
+                                                  const float* accumulator_grad,
+                                                  float* weight_grad);
+// saved: the chosen saved_channels of the K input values; filter_shape: the whole O x 1 x 1 x K
+// weights; weight_grad gets O x saved_channels values.
+void fully_connected_s8_backward_weight_saved_channels(const ConvParams& params,
+                                                       const int8_t* saved, int32_t saved_channels,
+                                                       const Shape& filter_shape,
+                                                       const float* accumulator_grad,
+                                                       float* weight_grad);
+// input_shape: the layer's whole input (H, W, C_in); saved: H x W x saved_channel_count(selection,
+// C_out / C_in); selection: the chosen (output) channels; weight_grad rows of KH * KW values, row j
+// channel selection.channels[j], as depthwise_conv2d_s8_backward_weight.
+void depthwise_conv2d_s8_backward_weight_saved_channels(
+    const ConvParams& params, const Shape& input_shape, const int8_t* saved,
+    const Shape& filter_shape, const Shape& output_shape, const float* accumulator_grad,
+    const ChannelSelection& selection, float* weight_grad);
 
 // ---- Input gradients ----
 // input_grad(x) = sum over the outputs whose window covers x of accumulator_grad * W_q (the zero
@@ -185,6 +244,19 @@ void load_master_weights_s8(const WeightChannelLayout& layout, const ChannelSele
 void sgd_qas_update_weights_s8(float learning_rate, const WeightChannelLayout& layout,
                                const ChannelSelection& selection, const float* weight_scales,
                                const float* weight_grad, float* master, int8_t* weights);
+
+// The same on the chosen input channels of OHWI weights (conv, 1x1, fully connected:
+// filter_shape the whole weights; selection ascending input channels): master and weight_grad
+// hold C_out x KH x KW x selection.count values (the layout of the saved-channel weight
+// gradients); weight (o, ky, kx, selection.channels[j]) steps with output channel o's scale.
+// Other input channels are not touched.
+void load_master_weights_s8_input_channels(const Shape& filter_shape,
+                                           const ChannelSelection& selection, const int8_t* weights,
+                                           float* master);
+void sgd_qas_update_weights_s8_input_channels(float learning_rate, const Shape& filter_shape,
+                                              const ChannelSelection& selection,
+                                              const float* weight_scales, const float* weight_grad,
+                                              float* master, int8_t* weights);
 
 // The bias master copy (channels floats) from the int32 bias (exact up to |b_q| = 2^24).
 void load_master_bias_s32(int32_t channels, const int32_t* bias, float* master);

@@ -1,6 +1,7 @@
 // validate_training (training_model.h): the training section's header, tables and records,
 // each checked against the validated model.
 #include "engine/runtime/model_validator.h"
+#include "engine/runtime/training_kernels.h"
 #include "engine/runtime/training_model.h"
 
 namespace tinynas::runtime {
@@ -166,11 +167,6 @@ class TrainingValidator {
         previous = c;
       }
     }
-    // This runtime has weight-gradient kernels over whole output channels only.
-    if (trains_weights && count != channels) {
-      return fail(Status::kUnsupportedTrainOp, ModelSection::kTrainLayerTable, i,
-                  tlr::kChannelCount);
-    }
     const uint32_t scales = load_u32(r + tlr::kWeightScales);
     if (!data_range_ok(scales, uint64_t{out_channels} * kFloatBytes, 4)) {
       return layer_error(i, tlr::kWeightScales);
@@ -224,6 +220,14 @@ class TrainingValidator {
     return fail(status, ModelSection::kTrainTensorTable, i, field);
   }
 
+  // A layer whose weights train on some of their channels only (a weight ratio below 1): its
+  // forward keeps those channels of its input (kSavedChannels).
+  bool saves_channels(const TrainedLayerInfo& layer) const {
+    const OpInfo op = model_.op(layer.model_op);
+    return layer.trains_weights() &&
+           layer.channel_count < static_cast<uint32_t>(model_.tensor(op.weights).shape.c);
+  }
+
   // Bytes a train tensor of `kind` has (0: the kind is not a layer's).
   uint64_t layer_tensor_bytes(TrainTensorKind kind, const TrainedLayerInfo& layer) const {
     const OpInfo op = model_.op(layer.model_op);
@@ -237,6 +241,18 @@ class TrainingValidator {
         return chosen;
       case TrainTensorKind::kTrainedWeights:
         return weights.size_bytes;
+      case TrainTensorKind::kSavedChannels: {
+        // The input as pixels x the input channels the weight channels read (depthwise: channel
+        // c reads c / multiplier; fully connected: one pixel of K values).
+        const int32_t multiplier =
+            op.kind == OpKind::kDepthwiseConv2d
+                ? model_.tensor(op.output).shape.c / model_.tensor(op.input0).shape.c
+                : 1;
+        const uint64_t input_channels = static_cast<uint64_t>(weights.shape.c / multiplier);
+        const uint64_t pixels = model_.tensor(op.input0).size_bytes / input_channels;
+        const ChannelSelection selection{layer.channels, layer.channel_count};
+        return pixels * static_cast<uint64_t>(saved_channel_count(selection, multiplier));
+      }
       case TrainTensorKind::kBiasGradient:
       case TrainTensorKind::kTrainedBias:
       case TrainTensorKind::kMasterBias:
@@ -250,9 +266,6 @@ class TrainingValidator {
     const uint8_t* r = tensor_record(i);
     const uint8_t kind = load_u8(r + ttr::kKind);
     if (kind >= kTrainTensorKindCount) return tensor_error(i, ttr::kKind);
-    if (kind == static_cast<uint8_t>(TrainTensorKind::kSavedChannels)) {
-      return tensor_error(i, ttr::kKind, Status::kUnsupportedTrainOp);
-    }
     if (load_u8(r + ttr::kReserved0) != 0) return tensor_error(i, ttr::kReserved0);
     if (load_u16(r + ttr::kReserved1) != 0) return tensor_error(i, ttr::kReserved1);
     const TrainTensorKind k = static_cast<TrainTensorKind>(kind);
@@ -277,12 +290,16 @@ class TrainingValidator {
     } else {
       if (model_tensor != kNoTensor) return tensor_error(i, ttr::kModelTensor);
       if (layer >= layer_count_) return tensor_error(i, ttr::kLayer);
+      if (k == TrainTensorKind::kSavedChannels && !saves_channels(view_.layer(layer))) {
+        return tensor_error(i, ttr::kLayer);
+      }
       if (size != layer_tensor_bytes(k, view_.layer(layer))) {
         return tensor_error(i, ttr::kSizeBytes);
       }
     }
-    const bool byte_kind =
-        k == TrainTensorKind::kActivation || k == TrainTensorKind::kTrainedWeights;
+    const bool byte_kind = k == TrainTensorKind::kActivation ||
+                           k == TrainTensorKind::kSavedChannels ||
+                           k == TrainTensorKind::kTrainedWeights;
     if (!byte_kind && offset % 4 != 0) return tensor_error(i, ttr::kOffset, Status::kMisaligned);
     if (uint64_t{offset} + size > model_.arena_size()) {
       return tensor_error(i, ttr::kOffset, Status::kTensorOutOfBounds);
@@ -317,8 +334,6 @@ class TrainingValidator {
     const uint8_t kind = load_u8(r + tor::kKind);
     if (kind >= kTrainOpKindCount) return op_error(i, tor::kKind);
     const TrainOpKind k = static_cast<TrainOpKind>(kind);
-    if (k == TrainOpKind::kSaveChannels)
-      return op_error(i, tor::kKind, Status::kUnsupportedTrainOp);
     const uint16_t op_index = load_u16(r + tor::kModelOp);
     if (op_index >= model_.op_count()) return op_error(i, tor::kModelOp);
     const OpInfo op = model_.op(op_index);
@@ -354,8 +369,20 @@ class TrainingValidator {
     Status status = Status::kOk;
     switch (k) {
       case TrainOpKind::kForward:
-      case TrainOpKind::kSaveChannels:
         if (op.fused_rows() || op.stream_start()) return op_error(i, tor::kModelOp);
+        break;
+      case TrainOpKind::kSaveChannels:
+        if (op.fused_rows() || op.stream_start() || layer_index == kNoTensor ||
+            !saves_channels(layer)) {
+          return op_error(i, tor::kModelOp);
+        }
+        if ((status = check_slot(0, TrainTensorKind::kActivation, op.input0)) != Status::kOk) {
+          return status;
+        }
+        if (!is_layer_tensor(operand[1], TrainTensorKind::kSavedChannels, layer_index)) {
+          return op_error(i, tor::kOperands + 2);
+        }
+        expected[1] = operand[1];
         break;
       case TrainOpKind::kLossGradient:
         if (op.output != view_.logits_) return op_error(i, tor::kModelOp);
@@ -411,7 +438,14 @@ class TrainingValidator {
           return status;
         }
         if (weights) {
-          if ((status = check_slot(2, TrainTensorKind::kActivation, op.input0)) != Status::kOk) {
+          // The chosen channels the forward saved, or the whole input when every channel trains.
+          if (saves_channels(layer)) {
+            if (!is_layer_tensor(operand[2], TrainTensorKind::kSavedChannels, layer_index)) {
+              return op_error(i, tor::kOperands + 4);
+            }
+            expected[2] = operand[2];
+          } else if ((status = check_slot(2, TrainTensorKind::kActivation, op.input0)) !=
+                     Status::kOk) {
             return status;
           }
           if (!is_layer_tensor(operand[3], TrainTensorKind::kWeightGradient, layer_index)) {

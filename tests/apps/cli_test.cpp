@@ -13,6 +13,7 @@
 
 #include "datasets/image_decoding.h"
 #include "datasets/image_encoding.h"
+#include "engine/runtime/model_format.h"
 #include "tests/apps/run_shell_command.h"
 
 namespace {
@@ -332,6 +333,36 @@ TEST_F(CliTest, TrainSchemePrintsTheReadmesTrainingPeaks) {
   const CommandResult naive = run_tinynas(command + " --no-reorder");
   EXPECT_NE(naive.output.find("training peak SRAM: " + figures[1] + " B"), std::string::npos)
       << naive.output;
+}
+
+// The paper's 100 KB scheme (weight ratios 1/8 and 1/4 among them) compiles into a training
+// model whose arena and scratch are what `memory --train-scheme` plans.
+TEST_F(CliTest, CompilesTheTinyTraining100KbSchemeAtThePlannedArena) {
+  const std::string scheme = source_path("configs/schemes/mcunet-5fps-tiny-training-100kb.json");
+  const std::string net = source_path("configs/nets/mcunet-5fps.json");
+  const CommandResult compiled =
+      run_tinynas("compile --net-config " + net + " --random-weights --train-scheme " + scheme +
+                  " -o " + path("train.tnm"));
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  std::ifstream file(path("train.tnm"), std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(file)),
+                                std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 64u);
+  auto u32 = [&](size_t at) {
+    uint32_t value = 0;
+    for (int b = 3; b >= 0; --b) value = value << 8 | static_cast<uint8_t>(bytes[at + b]);
+    return value;
+  };
+  const uint32_t arena = u32(tinynas::runtime::header::kArenaSize);
+  const uint32_t scratch = u32(tinynas::runtime::header::kScratchSize);
+  const CommandResult planned =
+      run_tinynas("memory --net-config " + net + " --train-scheme " + scheme);
+  ASSERT_EQ(planned.exit_code, 0) << planned.output;
+  EXPECT_NE(planned.output.find("= arena " + std::to_string(arena) + " B + scratch " +
+                                std::to_string(scratch) + " B"),
+            std::string::npos)
+      << "file arena " << arena << " scratch " << scratch << "\n"
+      << planned.output;
 }
 
 TEST_F(CliTest, TrainSchemeThatDoesNotMatchTheModelNamesTheLayer) {

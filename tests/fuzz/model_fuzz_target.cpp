@@ -9,6 +9,7 @@
 #include "engine/runtime/interpreter.h"
 #include "engine/runtime/model_format.h"
 #include "engine/runtime/model_reader.h"
+#include "engine/runtime/training_executor.h"
 
 namespace tinynas::fuzz {
 namespace {
@@ -42,6 +43,27 @@ bool run_model(const runtime::ModelView& view) {
   return true;
 }
 
+// One training step on arenas of exactly the declared sizes, when the section is valid.
+bool train_model(const runtime::ModelView& view) {
+  if ((view.flags() & runtime::kModelFlagTraining) == 0) return false;
+  if (view.arena_size() > kMaxFuzzArenaBytes || view.scratch_size() > kMaxFuzzArenaBytes) {
+    return false;
+  }
+  runtime::TrainingView training;
+  if (runtime::validate_training(view, &training, nullptr) != Status::kOk) return false;
+  std::vector<uint8_t> arena(view.arena_size());
+  std::vector<uint8_t> scratch(view.scratch_size());
+  runtime::TrainingExecutor executor;
+  if (executor.init(view, training, arena.data(), view.arena_size(), scratch.data(),
+                    view.scratch_size()) != Status::kOk) {
+    std::abort();  // validated, yet refused
+  }
+  std::memset(executor.input(), 0x5A, view.tensor(view.input_tensor()).size_bytes);
+  float loss = 0.0f;
+  if (executor.step(0, &loss) != Status::kOk) std::abort();
+  return true;
+}
+
 }  // namespace
 
 FuzzOutcome check_model_input(const uint8_t* data, size_t size) {
@@ -51,7 +73,10 @@ FuzzOutcome check_model_input(const uint8_t* data, size_t size) {
   const uint32_t length = static_cast<uint32_t>(size);
   runtime::ModelView view;
   outcome.as_given = runtime::validate_model(input.bytes(), length, &view, nullptr);
-  if (outcome.as_given == Status::kOk) outcome.ran = run_model(view);
+  if (outcome.as_given == Status::kOk) {
+    outcome.ran = run_model(view);
+    outcome.trained = train_model(view);
+  }
 
   if (length < runtime::kHeaderSize) {
     outcome.crc_fixed = outcome.as_given;
@@ -64,6 +89,7 @@ FuzzOutcome check_model_input(const uint8_t* data, size_t size) {
   outcome.crc_fixed = runtime::validate_model(input.bytes(), length, &view, nullptr);
   if (outcome.crc_fixed == Status::kOk && outcome.as_given != Status::kOk) {
     outcome.ran = run_model(view) || outcome.ran;
+    outcome.trained = train_model(view) || outcome.trained;
   }
   return outcome;
 }

@@ -1,5 +1,6 @@
 // Replays every file of tests/fuzz/corpus/model_validator/ through the fuzz target: the seed
-// models (seed-*.tnm) must be valid and run; every other file is an input the fuzzer once found
+// models (seed-*.tnm) must be valid and run, the training seeds (seed-train-*.tnm) also train a
+// step; every other file is an input the fuzzer once found
 // interesting (a crash, a leak, a timeout), kept so it stays fixed.
 #include <gtest/gtest.h>
 
@@ -48,6 +49,17 @@ TEST(ModelValidatorCorpusTest, SeedModelsAreValidAndRun) {
     EXPECT_TRUE(outcome.ran) << path;
   }
   EXPECT_GE(seeds, 3) << "tests/fuzz/write_model_seeds writes the seed corpus";
+}
+
+TEST(ModelValidatorCorpusTest, TrainingSeedsTrain) {
+  int seeds = 0;
+  for (const fs::path& path : corpus_files()) {
+    if (path.filename().string().rfind("seed-train-", 0) != 0) continue;
+    ++seeds;
+    const std::vector<uint8_t> bytes = read_file(path);
+    EXPECT_TRUE(check_model_input(bytes.data(), bytes.size()).trained) << path;
+  }
+  EXPECT_GE(seeds, 2) << "tests/fuzz/write_model_seeds writes the training seeds";
 }
 
 TEST(ModelValidatorCorpusTest, EveryCorpusFileIsHandledWithoutCrashing) {

@@ -1,15 +1,21 @@
 // Writes the seed corpus of the model-validator fuzzer: a few small valid models covering every
 // op kind, in-place depthwise, stride 2, models without bias, a fused inverted-residual group and
-// a patch stage, streamed stages (rings of rows across ops), and the scratch inside the arena.
+// a patch stage, streamed stages (rings of rows across ops), the scratch inside the arena, and
+// training models (format version 3: a training section; weight ratios 1/8 to 1, so saved input
+// channels too).
 // Usage: write_model_seeds DIR   (the committed seeds live in tests/fuzz/corpus/model_validator)
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/compiler/memory_plan.h"
 #include "engine/compiler/memory_planner.h"
 #include "engine/compiler/model_writer.h"
+#include "engine/compiler/training_model_writer.h"
 #include "tests/engine/compiler/model_test_graphs.h"
+#include "tests/fuzz/fuzz_training_net.h"
 
 namespace {
 
@@ -72,6 +78,19 @@ void write_streamed_seed(const std::string& dir, const std::string& name,
   write_model_file(dir + "/" + name, write_model(graph, plan));
 }
 
+// A training model of the fuzz network under `scheme` (every layer named trains its bias, and
+// its weights at the given eighths).
+void write_training_seed(const std::string& dir, const std::string& name,
+                         const std::vector<std::pair<std::string, int>>& layers) {
+  using namespace tinynas::compiler;
+  const Graph graph = tinynas::fuzz::fuzz_training_graph();
+  UpdateScheme scheme;
+  for (const auto& [layer, eighths] : layers) scheme.layers.push_back({layer, true, eighths});
+  write_model_file(
+      dir + "/" + name,
+      write_training_model(validate_graph(graph, GraphUse::kModelFile), scheme, 0.01f));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +137,15 @@ int main(int argc, char** argv) {
     streamed_strided.input_size = 14;
     streamed_strided.seed = 8;
     write_streamed_seed(dir, "seed-streamed-stride2-arena-scratch.tnm", streamed_strided, true);
+
+    write_training_seed(dir, "seed-train-classifier.tnm", {{"classifier", 0}});
+    write_training_seed(dir, "seed-train-sparse.tnm",
+                        {{"blocks.0.expand", 1},
+                         {"blocks.0.depthwise", 2},
+                         {"blocks.0.project", 4},
+                         {"blocks.1.depthwise", 0},
+                         {"blocks.1.project", 8},
+                         {"classifier", 4}});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_model_seeds: %s\n", e.what());
     return 1;

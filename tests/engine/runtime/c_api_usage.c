@@ -54,3 +54,51 @@ tnm_status tnm_c_usage_run(const uint8_t* model, uint32_t model_size, uint8_t* a
   *ops_observed = counter.begins == counter.ends ? counter.begins : 0;
   return TNM_OK;
 }
+
+tnm_status tnm_c_training_run(const uint8_t* model, uint32_t model_size, uint8_t* arena,
+                              uint32_t arena_size, uint8_t* scratch, uint32_t scratch_size,
+                              const int8_t* input, uint32_t input_size, int32_t label,
+                              uint32_t steps, float* first_loss, float* last_loss, int8_t* weights,
+                              uint32_t weight_bytes, int32_t* bias, uint32_t bias_count);
+
+/* Trains the model's first trained layer on one labelled sample for `steps` steps and copies its
+ * updated weights and bias out. */
+tnm_status tnm_c_training_run(const uint8_t* model, uint32_t model_size, uint8_t* arena,
+                              uint32_t arena_size, uint8_t* scratch, uint32_t scratch_size,
+                              const int8_t* input, uint32_t input_size, int32_t label,
+                              uint32_t steps, float* first_loss, float* last_loss, int8_t* weights,
+                              uint32_t weight_bytes, int32_t* bias, uint32_t bias_count) {
+  static tnm_trainer trainer;
+  tnm_training_info info;
+  tnm_tensor_info in_info;
+  tnm_trained_layer_info layer;
+  uint32_t step;
+  tnm_status status = tnm_training_validate(model, model_size, &info, NULL);
+  if (status != TNM_OK) return status;
+  if (info.arena_size > arena_size || info.scratch_size > scratch_size) return TNM_ARENA_TOO_SMALL;
+  if (label < 0 || label >= info.class_count || info.trained_layer_count == 0) {
+    return TNM_SHAPE_MISMATCH;
+  }
+  status = tnm_training_init(&trainer, model, model_size, arena, arena_size, scratch, scratch_size,
+                             NULL);
+  if (status != TNM_OK) return status;
+  for (step = 0; step < steps; ++step) {
+    float loss = 0.0f;
+    int8_t* in = tnm_training_input(&trainer, &in_info);
+    if (in == NULL || in_info.size_bytes != input_size) return TNM_NULL_ARGUMENT;
+    memcpy(in, input, input_size);
+    status = tnm_training_step(&trainer, label, &loss);
+    if (status != TNM_OK) return status;
+    if (step == 0) *first_loss = loss;
+    *last_loss = loss;
+  }
+  status = tnm_trained_layer(&trainer, 0, &layer);
+  if (status != TNM_OK) return status;
+  if (layer.weights == NULL || layer.weight_bytes != weight_bytes || layer.bias == NULL ||
+      layer.bias_count != bias_count || layer.name_length == 0) {
+    return TNM_SHAPE_MISMATCH;
+  }
+  memcpy(weights, layer.weights, weight_bytes);
+  memcpy(bias, layer.bias, sizeof(int32_t) * bias_count);
+  return TNM_OK;
+}

@@ -149,8 +149,17 @@ TEST_P(AutogradBackward, GradientsMatchTheDequantizedFloatGraph) {
   training_test::run_weight_backward(layer, acc_grad.data(), channels, weight_grad.data());
   const torch::Tensor weight_scales = torch::tensor(
       std::vector<double>(layer.weight_scales.begin(), layer.weight_scales.end()), torch::kFloat64);
-  expect_close(weight_grad, graph.weight.grad() * weight_scales.reshape({out.c, 1}),
-               "weight gradient");
+  const torch::Tensor expected_weight_grad =
+      graph.weight.grad() * weight_scales.reshape({out.c, 1});
+  expect_close(weight_grad, expected_weight_grad, "weight gradient");
+
+  // The sparse update: every third channel from the second, from the channels the forward saved.
+  const torch::Tensor flat = expected_weight_grad.contiguous().reshape({-1});
+  const std::vector<double> whole(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
+  const std::vector<int32_t> chosen = training_test::chosen_channels(layer, 1, 3);
+  expect_close(training_test::run_saved_weight_backward(layer, acc_grad.data(), chosen),
+               torch::tensor(training_test::chosen_slice(layer, whole, chosen), torch::kFloat64),
+               "weight gradient of the chosen channels");
 
   std::vector<float> bias_grad(static_cast<size_t>(out.c));
   bias_backward(out, acc_grad.data(), bias_grad.data());

@@ -105,6 +105,60 @@ INSTANTIATE_TEST_SUITE_P(
       return training_test::describe(param.param);
     });
 
+class SavedChannelBackward : public ::testing::TestWithParam<LayerSpec> {};
+
+// The weight gradient of the chosen channels, from the channels the forward saved, equals the
+// int64 reference's slice exactly; with every channel chosen it is the whole gradient.
+TEST_P(SavedChannelBackward, ChosenSliceEqualsInt64Reference) {
+  const Layer layer = make_layer(GetParam());
+  const std::vector<int64_t> acc_grad =
+      integer_gradients(layer.output_shape.elements(), GetParam().seed + 11);
+  const std::vector<float> acc_grad_f = as_float(acc_grad);
+  const std::vector<int64_t> whole = training_test::reference_weight_grad(layer, acc_grad);
+  for (const std::vector<int32_t>& channels :
+       {training_test::chosen_channels(layer, 1, 3), training_test::chosen_channels(layer, 0, 1)}) {
+    const std::vector<int64_t> expected = training_test::chosen_slice(layer, whole, channels);
+    const std::vector<float> grad =
+        training_test::run_saved_weight_backward(layer, acc_grad_f.data(), channels);
+    ASSERT_EQ(grad.size(), expected.size());
+    for (size_t i = 0; i < grad.size(); ++i) {
+      ASSERT_EQ(grad[i], static_cast<float>(expected[i]))
+          << "element " << i << " of " << channels.size() << " chosen channels";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layers, SavedChannelBackward,
+    ::testing::Values(layer_spec(LayerKind::kConv, 9, 8, 6, 3, 2, false, 41),
+                      layer_spec(LayerKind::kConv, 7, 5, 4, 5, 1, true, 42),
+                      layer_spec(LayerKind::kPointwise, 6, 16, 9, 1, 1, true, 43),
+                      layer_spec(LayerKind::kDepthwise, 8, 12, 12, 3, 1, true, 44),
+                      layer_spec(LayerKind::kDepthwise, 9, 12, 12, 5, 2, false, 45),
+                      layer_spec(LayerKind::kDepthwise, 6, 4, 8, 3, 1, false, 46),  // multiplier 2
+                      layer_spec(LayerKind::kFullyConnected, 1, 40, 10, 1, 1, false, 47),
+                      layer_spec(LayerKind::kFullyConnected, 3, 5, 7, 1, 1, false, 48)),
+    [](const ::testing::TestParamInfo<LayerSpec>& param) {
+      return training_test::describe(param.param);
+    });
+
+TEST(SaveChannels, CopiesEachReadInputChannelOncePerPixel) {
+  // 3 pixels of 4 channels; depthwise multiplier 2: weight channels 1, 2, 3, 6 read input
+  // channels 0, 1, 1, 3.
+  const std::vector<int8_t> input = {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23};
+  const std::vector<int32_t> channels = {1, 2, 3, 6};
+  const ChannelSelection chosen{channels.data(), 4};
+  ASSERT_EQ(saved_channel_count(chosen, 2), 3);
+  std::vector<int8_t> saved(9, -1);
+  save_channels_s8(3, 4, input.data(), chosen, 2, saved.data());
+  EXPECT_EQ(saved, (std::vector<int8_t>{0, 1, 3, 10, 11, 13, 20, 21, 23}));
+  const std::vector<int32_t> inputs = {0, 2};
+  EXPECT_EQ(saved_channel_count(ChannelSelection{inputs.data(), 2}, 1), 2);
+  std::vector<int8_t> conv_saved(6, -1);
+  save_channels_s8(3, 4, input.data(), ChannelSelection{inputs.data(), 2}, 1, conv_saved.data());
+  EXPECT_EQ(conv_saved, (std::vector<int8_t>{0, 2, 10, 12, 20, 22}));
+}
+
 TEST(ConvOutputBackward, PassesInsideTheClampScaledByTheRealMultiplier) {
   LayerSpec s = layer_spec(LayerKind::kConv, 8, 3, 6, 3, 1, false, 21);
   s.relu = true;
@@ -312,6 +366,73 @@ TEST(SgdQasUpdate, WeightStepIsTheScaledGradientOnSelectedChannelsOnly) {
         ASSERT_EQ(layer.filter[w], before[w]) << "unselected " << w;
       }
     }
+  }
+}
+
+// The input-channel update steps weight (o, tap, c) with output channel o's scale and leaves
+// the other input channels alone; with every input channel chosen it is the whole-channel update
+// bit for bit.
+TEST(SgdQasUpdate, InputChannelStepUsesTheOutputChannelsScaleOnChosenChannelsOnly) {
+  for (LayerKind kind : {LayerKind::kConv, LayerKind::kFullyConnected}) {
+    Layer layer = make_layer(layer_spec(kind, 5, 6, 4, 3, 1, false, 33));
+    const Shape& filter = layer.filter_shape;
+    const std::vector<int32_t> channels = training_test::chosen_channels(layer, 1, 2);
+    const ChannelSelection chosen{channels.data(), static_cast<int32_t>(channels.size())};
+    const int32_t cells = filter.n * filter.h * filter.w;  // (o, ky, kx)
+    const size_t count = channels.size();
+    std::vector<float> master(static_cast<size_t>(cells) * count);
+    load_master_weights_s8_input_channels(filter, chosen, layer.filter.data(), master.data());
+    std::vector<float> grad(master.size());
+    std::mt19937 rng(4);
+    std::uniform_real_distribution<float> value(-50.0f, 50.0f);
+    for (float& g : grad) g = value(rng);
+    const std::vector<int8_t> before = layer.filter;
+    const std::vector<float> master_before = master;
+    const float lr = 1e-5f;
+    sgd_qas_update_weights_s8_input_channels(lr, filter, chosen, layer.weight_scales.data(),
+                                             grad.data(), master.data(), layer.filter.data());
+    std::vector<bool> touched(before.size(), false);
+    for (int32_t cell = 0; cell < cells; ++cell) {
+      const double s = layer.weight_scales[static_cast<size_t>(cell / (filter.h * filter.w))];
+      for (size_t j = 0; j < count; ++j) {
+        const size_t m = static_cast<size_t>(cell) * count + j;
+        const size_t w = static_cast<size_t>(cell * filter.c + channels[j]);
+        EXPECT_EQ(master_before[m], before[w]) << "master loaded from the int8 weight";
+        const double step = static_cast<double>(lr) * grad[m] / (s * s);
+        EXPECT_NEAR(master_before[m] - master[m], step, 1e-5 * std::abs(step) + 1e-5);
+        EXPECT_EQ(layer.filter[w],
+                  std::clamp(std::round(static_cast<double>(master[m])), -127.0, 127.0));
+        touched[w] = true;
+      }
+    }
+    for (size_t w = 0; w < before.size(); ++w) {
+      if (!touched[w]) {
+        ASSERT_EQ(layer.filter[w], before[w]) << "unchosen " << w;
+      }
+    }
+
+    // Every input channel: the whole-channel update of every output channel, bit for bit.
+    const std::vector<int32_t> every_input = all_channels(filter.c);
+    const std::vector<int32_t> every_output = all_channels(filter.n);
+    std::vector<float> master_a(static_cast<size_t>(filter.elements()));
+    std::vector<float> master_b(master_a.size());
+    std::vector<int8_t> weights_a = before, weights_b = before;
+    std::vector<float> g(master_a.size());
+    for (float& x : g) x = value(rng);
+    load_master_weights_s8_input_channels(filter, ChannelSelection{every_input.data(), filter.c},
+                                          before.data(), master_a.data());
+    const WeightChannelLayout layout = conv_weight_layout(filter);
+    load_master_weights_s8(layout, ChannelSelection{every_output.data(), filter.n}, before.data(),
+                           master_b.data());
+    ASSERT_EQ(master_a, master_b);
+    sgd_qas_update_weights_s8_input_channels(
+        1e-4f, filter, ChannelSelection{every_input.data(), filter.c}, layer.weight_scales.data(),
+        g.data(), master_a.data(), weights_a.data());
+    sgd_qas_update_weights_s8(1e-4f, layout, ChannelSelection{every_output.data(), filter.n},
+                              layer.weight_scales.data(), g.data(), master_b.data(),
+                              weights_b.data());
+    EXPECT_EQ(master_a, master_b);
+    EXPECT_EQ(weights_a, weights_b);
   }
 }
 

@@ -308,6 +308,80 @@ inline void run_input_backward(const Layer& layer, const float* accumulator_grad
   }
 }
 
+// ---- The sparse update over chosen channels (weight ratio below 1) ----
+
+// Every `step`-th channel of the weights' last dimension from `first` (ascending): the scheme's
+// chosen channels (input channels; a depthwise conv's output channels).
+inline std::vector<int32_t> chosen_channels(const Layer& layer, int32_t first, int32_t step) {
+  std::vector<int32_t> channels;
+  for (int32_t c = first; c < layer.filter_shape.c; c += step) channels.push_back(c);
+  return channels;
+}
+
+// The forward's save of the chosen channels and the weight gradient of the slice from it.
+inline std::vector<float> run_saved_weight_backward(const Layer& layer,
+                                                    const float* accumulator_grad,
+                                                    const std::vector<int32_t>& channels) {
+  const ChannelSelection chosen{channels.data(), static_cast<int32_t>(channels.size())};
+  const bool depthwise = layer.spec.kind == LayerKind::kDepthwise;
+  const int32_t multiplier = depthwise ? layer.output_shape.c / layer.input_shape.c : 1;
+  const int32_t input_channels = layer.filter_shape.c / multiplier;
+  const int32_t pixels = layer.input_shape.elements() / input_channels;
+  const int32_t saved_channels = saved_channel_count(chosen, multiplier);
+  std::vector<int8_t> saved(static_cast<size_t>(pixels * saved_channels));
+  save_channels_s8(pixels, input_channels, layer.input.data(), chosen, multiplier, saved.data());
+  const int32_t per_channel = layer.filter_shape.elements() / layer.filter_shape.c;
+  std::vector<float> grad(static_cast<size_t>(per_channel) * channels.size(), -1.0f);
+  switch (layer.spec.kind) {
+    case LayerKind::kConv:
+      conv2d_s8_backward_weight_saved_channels(layer.params, layer.input_shape, saved.data(),
+                                               saved_channels, layer.filter_shape,
+                                               layer.output_shape, accumulator_grad, grad.data());
+      break;
+    case LayerKind::kPointwise:
+      conv2d_1x1_s8_backward_weight_saved_channels(layer.params, layer.input_shape, saved.data(),
+                                                   saved_channels, layer.output_shape,
+                                                   accumulator_grad, grad.data());
+      break;
+    case LayerKind::kDepthwise:
+      depthwise_conv2d_s8_backward_weight_saved_channels(
+          layer.params, layer.input_shape, saved.data(), layer.filter_shape, layer.output_shape,
+          accumulator_grad, chosen, grad.data());
+      break;
+    case LayerKind::kFullyConnected:
+      fully_connected_s8_backward_weight_saved_channels(layer.params, saved.data(), saved_channels,
+                                                        layer.filter_shape, accumulator_grad,
+                                                        grad.data());
+      break;
+  }
+  return grad;
+}
+
+// The chosen channels' slice of a whole weight gradient ([O][taps], the filter's tap order), in
+// the layout of run_saved_weight_backward: [O][KH][KW][chosen] (fully connected [O][chosen]), a
+// depthwise conv's rows of the chosen channels.
+template <typename T>
+std::vector<T> chosen_slice(const Layer& layer, const std::vector<T>& whole,
+                            const std::vector<int32_t>& channels) {
+  const int32_t taps = layer.taps();
+  std::vector<T> slice;
+  if (layer.spec.kind == LayerKind::kDepthwise) {
+    for (int32_t c : channels) {
+      for (int32_t t = 0; t < taps; ++t) slice.push_back(whole[static_cast<size_t>(c * taps + t)]);
+    }
+    return slice;
+  }
+  const int32_t input_c = layer.filter_shape.c;
+  for (int32_t oc = 0; oc < layer.output_shape.c; ++oc) {
+    for (int32_t cell = 0; cell < taps / input_c; ++cell) {
+      for (int32_t c : channels) {
+        slice.push_back(whole[static_cast<size_t>(oc * taps + cell * input_c + c)]);
+      }
+    }
+  }
+  return slice;
+}
+
 // ---- Plain reference backward (T = int64_t: exact; T = double) ----
 
 // dL/dW_q of every output channel: channels x taps.
