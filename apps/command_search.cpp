@@ -27,6 +27,7 @@ struct SearchOptions {
   bool resume = false;
   std::string output_dir;
   int stop_after_generation = -1;
+  int nproc = 0;  // 0: the job's supernet.nproc
 };
 
 std::string percent(std::optional<double> v) {
@@ -37,6 +38,7 @@ void run_search_command(const SearchOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   nas::SearchJob job = nas::load_search_job(options.job_path);
   if (!options.output_dir.empty()) job.output_dir = options.output_dir;
+  if (options.nproc > 0) job.supernet.nproc = options.nproc;
   nas::SupernetBackedProvider::validate(job);
   nas::ProgressBars bars;
   std::unique_ptr<nas::BoardMeasurer> board =
@@ -120,6 +122,11 @@ void register_search_command(CLI::App& app) {
   command->add_option("--output-dir", options->output_dir, "override the job's output_dir");
   command->add_option("--stop-after-generation", options->stop_after_generation,
                       "stop (resumably) after this generation");
+  command
+      ->add_option("--nproc", options->nproc,
+                   "train the supernet (and the final network) with this many data-parallel "
+                   "processes on this machine (overrides the job's supernet.nproc)")
+      ->check(CLI::Range(1, 1024));
   command->callback([options] { run_search_command(*options); });
 }
 

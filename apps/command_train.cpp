@@ -1,5 +1,7 @@
-// `tinynas train JOB.json [--resume] [--output DIR]`: progressive-shrinking training of a
-// once-for-all supernet, with a progress bar and a checkpoint after every epoch.
+// `tinynas train JOB.json [--resume] [--output DIR] [--nproc N]`: progressive-shrinking training
+// of a once-for-all supernet, with a progress bar and a checkpoint after every epoch. Data-parallel
+// with --nproc (worker processes on this machine) or under the torchrun-style environment
+// (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE: one process per rank, on any machines).
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -7,9 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "apps/commands.h"
+#include "distributed/local_launcher.h"
+#include "distributed/world_settings.h"
 #include "supernet/progressive_shrinking.h"
 #include "supernet/training_job.h"
 
@@ -26,6 +33,9 @@ struct TrainOptions {
   std::string job_path;
   bool resume = false;
   std::string output_dir;
+  int nproc = 0;  // 0: not given
+  int max_epochs = 0;
+  int timeout_seconds = static_cast<int>(distributed::kDefaultTimeout.count());
 };
 
 class ProgressBar {
@@ -57,11 +67,50 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
+// `--nproc N`: this command again in N worker processes, on loopback.
+void launch_local_workers(const TrainOptions& options, const supernet::TrainingJob& job) {
+  if (job.batch_size % options.nproc != 0) {
+    throw std::invalid_argument(options.job_path + ": batch_size " +
+                                std::to_string(job.batch_size) + " is not divisible by --nproc " +
+                                std::to_string(options.nproc) +
+                                " (each process takes an equal share of every batch)");
+  }
+  std::vector<std::string> arguments{"train",     options.job_path,
+                                     "--timeout", std::to_string(options.timeout_seconds),
+                                     "--epochs",  std::to_string(options.max_epochs)};
+  if (options.resume) arguments.emplace_back("--resume");
+  if (!options.output_dir.empty()) {
+    arguments.emplace_back("--output");
+    arguments.push_back(options.output_dir);
+  }
+  distributed::run_local_workers(options.nproc, arguments);
+}
+
 void run_train(const TrainOptions& options) {
   const supernet::TrainingJob job = supernet::load_training_job(options.job_path);
+  const std::optional<distributed::WorldSettings> world = distributed::world_from_environment();
+  if (options.nproc > 0 && world) {
+    throw std::invalid_argument(
+        "--nproc starts its own workers; it cannot be given to a process that is already a rank "
+        "of a distributed run (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT are set)");
+  }
+  if (options.nproc > 1) {
+    launch_local_workers(options, job);
+    return;
+  }
   supernet::TrainingOptions training;
   training.resume = options.resume;
   training.output_dir = options.output_dir;
+  training.max_epochs = options.max_epochs;
+  if (world && world->world_size > 1) {
+    training.group =
+        distributed::join_process_group(*world, std::chrono::seconds(options.timeout_seconds));
+  }
+  if (world && world->rank != 0) {
+    // Rank 0 reports for every rank.
+    supernet::train_supernet(job, training);
+    return;
+  }
   auto bar = std::make_shared<ProgressBar>();
   supernet::TrainingCallbacks callbacks;
   callbacks.on_step = [bar](const supernet::StepProgress& p) { bar->step(p); };
@@ -98,6 +147,20 @@ void register_train_command(CLI::App& app) {
                     "continue from the checkpoint in the output folder");
   command->add_option("--output", options->output_dir,
                       "checkpoint folder (default: the job's output_dir)");
+  command
+      ->add_option("--nproc", options->nproc,
+                   "data-parallel training in this many worker processes on this machine "
+                   "(batch_size stays the global batch)")
+      ->check(CLI::Range(1, 1024));
+  command
+      ->add_option("--epochs", options->max_epochs,
+                   "stop after this many epochs (0: all); --resume continues")
+      ->check(CLI::Range(0, 1000000));
+  command
+      ->add_option("--timeout", options->timeout_seconds,
+                   "seconds a rank waits for the others (joining, every collective) before it "
+                   "fails")
+      ->check(CLI::Range(1, 86400));
   command->callback([options] { run_train(*options); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <vector>
 
@@ -65,11 +66,17 @@ void load_supernet_weights(const std::string& dir, OFASupernet& net) {
   for (const auto& item : net->named_buffers()) check_shape(item.key(), item.value());
 }
 
-bool load_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer) {
+std::string read_optimizer_state(const std::string& dir) {
   const fs::path path = fs::path(dir) / kOptimizerFile;
-  if (!fs::exists(path)) return false;
-  torch::load(optimizer, path.string());
-  return true;
+  if (!fs::exists(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw std::runtime_error(path.string() + ": cannot read");
+  return bytes;
+}
+
+void load_optimizer_state(const std::string& state, torch::optim::Optimizer& optimizer) {
+  torch::load(optimizer, state.data(), state.size());
 }
 
 nlohmann::json read_checkpoint_metadata(const std::string& dir) {

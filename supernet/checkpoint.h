@@ -22,7 +22,10 @@ void save_checkpoint(const std::string& dir, OFASupernet& net, torch::optim::Opt
                      const nlohmann::json& metadata);
 // Throws std::runtime_error naming the file when it is missing or does not match the net.
 void load_supernet_weights(const std::string& dir, OFASupernet& net);
-bool load_optimizer_state(const std::string& dir, torch::optim::Optimizer& optimizer);
+// The bytes of the checkpoint's optimizer state ("" when it has none), and loading them: rank 0
+// of a data-parallel run reads the file and hands the bytes to the others.
+std::string read_optimizer_state(const std::string& dir);
+void load_optimizer_state(const std::string& state, torch::optim::Optimizer& optimizer);
 nlohmann::json read_checkpoint_metadata(const std::string& dir);
 // Accepts the folder, its metadata.json or its supernet.pt; returns the folder.
 std::string checkpoint_dir(const std::string& path);

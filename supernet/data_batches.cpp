@@ -1,16 +1,22 @@
 #include "supernet/data_batches.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 namespace tinynas::supernet {
 namespace {
 constexpr float kMaxPixel = 255.0f;
-}
+// Spreads the per-image seeds of one epoch apart from the next epoch's.
+constexpr uint64_t kImageSeedStride = 0x9E3779B97F4A7C15ULL;
 
-Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
-                 size_t end, const Augmentation& augmentation, std::mt19937_64* rng) {
-  const bool crop = augmentation.random_resized_crop.has_value() && rng != nullptr;
+// The rng image `position` of the order draws from (null: no augmentation).
+using RngForImage = std::function<std::mt19937_64*(size_t position)>;
+
+Batch fill_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
+                 size_t end, const Augmentation& augmentation, bool augmented,
+                 const RngForImage& rng_for) {
+  const bool crop = augmentation.random_resized_crop.has_value() && augmented;
   const int height = crop ? augmentation.resolution : dataset.height;
   const int width = crop ? augmentation.resolution : dataset.width;
   const int64_t count = static_cast<int64_t>(end - begin);
@@ -30,6 +36,7 @@ Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, 
   for (int64_t i = 0; i < count; ++i) {
     const size_t index = order[begin + static_cast<size_t>(i)];
     const uint8_t* src = dataset.image(index);
+    std::mt19937_64* rng = augmented ? rng_for(begin + static_cast<size_t>(i)) : nullptr;
     if (crop) {
       const datasets::CropBox box = datasets::random_resized_crop_box(
           dataset.height, dataset.width, *augmentation.random_resized_crop, *rng);
@@ -53,6 +60,24 @@ Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, 
     label_dst[i] = dataset.labels[index];
   }
   return {images, labels};
+}
+
+}  // namespace
+
+Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
+                 size_t end, const Augmentation& augmentation, std::mt19937_64* rng) {
+  return fill_batch(dataset, order, begin, end, augmentation, rng != nullptr,
+                    [rng](size_t) { return rng; });
+}
+
+Batch make_augmented_batch(const ImageDataset& dataset, const std::vector<size_t>& order,
+                           size_t begin, size_t end, const Augmentation& augmentation,
+                           uint64_t seed) {
+  std::mt19937_64 rng;
+  return fill_batch(dataset, order, begin, end, augmentation, true, [&rng, seed](size_t position) {
+    rng.seed(seed * kImageSeedStride + position);
+    return &rng;
+  });
 }
 
 std::vector<size_t> sequential_order(size_t size) {

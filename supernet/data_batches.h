@@ -21,6 +21,12 @@ struct Batch {
 // the images are used at their stored size. The rng draws the crop, then the flip, per image.
 Batch make_batch(const ImageDataset& dataset, const std::vector<size_t>& order, size_t begin,
                  size_t end, const Augmentation& augmentation = {}, std::mt19937_64* rng = nullptr);
+// The same with the image at position p of `order` drawing its crop and flip from an rng seeded
+// with `seed` and p alone: a slice of an epoch's batch gets the crops it gets in the whole batch,
+// so the ranks of a data-parallel run together see the batch one process would.
+Batch make_augmented_batch(const ImageDataset& dataset, const std::vector<size_t>& order,
+                           size_t begin, size_t end, const Augmentation& augmentation,
+                           uint64_t seed);
 // A shuffled order of all images (seeded, so a resumed run sees the same epochs).
 std::vector<size_t> shuffled_order(size_t size, uint64_t seed);
 std::vector<size_t> sequential_order(size_t size);

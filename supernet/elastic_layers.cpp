@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "distributed/process_group.h"
+#include "distributed/synchronized_batch_norm.h"
 #include "supernet/depthwise_conv.h"
 
 namespace tinynas::supernet {
@@ -93,6 +95,11 @@ torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& input) {
     batch_momentum = 1.0 / static_cast<double>(recalibration_batches_);
   }
   const bool use_batch_statistics = is_training() || recalibrating_;
+  if (synchronization_ && is_training() && !recalibrating_) {
+    return distributed::synchronized_batch_norm(
+        input, leading(weight, 0, c), leading(bias, 0, c), leading(running_mean, 0, c),
+        leading(running_var, 0, c), batch_momentum, eps, *synchronization_);
+  }
   return torch::batch_norm(input, leading(weight, 0, c), leading(bias, 0, c),
                            leading(running_mean, 0, c), leading(running_var, 0, c),
                            use_batch_statistics, batch_momentum, eps, /*cudnn_enabled=*/false);
@@ -107,5 +114,10 @@ void ElasticBatchNormImpl::start_recalibration() {
 }
 
 void ElasticBatchNormImpl::stop_recalibration() { recalibrating_ = false; }
+
+void ElasticBatchNormImpl::synchronize_statistics(
+    std::shared_ptr<distributed::ProcessGroup> group) {
+  synchronization_ = group && group->size() > 1 ? std::move(group) : nullptr;
+}
 
 }  // namespace tinynas::supernet

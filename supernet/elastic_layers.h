@@ -7,7 +7,12 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <vector>
+
+namespace tinynas::distributed {
+class ProcessGroup;
+}
 
 namespace tinynas::supernet {
 
@@ -54,6 +59,9 @@ class ElasticBatchNormImpl : public torch::nn::Module {
   // weight (a cumulative moving average, as OFA's set_running_statistics does).
   void start_recalibration();
   void stop_recalibration();
+  // Training-mode statistics over every rank's batch of `group` (none, or a group of one:
+  // this process's batch only); recalibration stays local.
+  void synchronize_statistics(std::shared_ptr<distributed::ProcessGroup> group);
 
   torch::Tensor weight, bias, running_mean, running_var;
   double momentum = kDefaultMomentum;
@@ -65,6 +73,7 @@ class ElasticBatchNormImpl : public torch::nn::Module {
  private:
   bool recalibrating_ = false;
   int64_t recalibration_batches_ = 0;
+  std::shared_ptr<distributed::ProcessGroup> synchronization_;
 };
 TORCH_MODULE(ElasticBatchNorm);
 

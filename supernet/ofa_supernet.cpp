@@ -80,6 +80,13 @@ void OFASupernetImpl::start_batch_norm_recalibration() {
   }
 }
 
+void OFASupernetImpl::synchronize_batch_norm(
+    const std::shared_ptr<distributed::ProcessGroup>& group) {
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* bn = module->as<ElasticBatchNormImpl>()) bn->synchronize_statistics(group);
+  }
+}
+
 void OFASupernetImpl::stop_batch_norm_recalibration() {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* bn = module->as<ElasticBatchNormImpl>()) bn->stop_recalibration();

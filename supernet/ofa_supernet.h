@@ -26,6 +26,9 @@ class OFASupernetImpl : public torch::nn::Module {
   // BN recalibration of every elastic batch norm (see ElasticBatchNormImpl).
   void start_batch_norm_recalibration();
   void stop_batch_norm_recalibration();
+  // Every elastic batch norm's training statistics over the ranks of `group`
+  // (ElasticBatchNormImpl::synchronize_statistics).
+  void synchronize_batch_norm(const std::shared_ptr<distributed::ProcessGroup>& group);
 
   const space::SearchSpace& space() const { return space_; }
   // blocks[stage][slot]

@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "distributed/process_group.h"
 #include "supernet/checkpoint.h"
 #include "supernet/data_batches.h"
 #include "supernet/job_datasets.h"
@@ -160,10 +161,14 @@ struct TrainingRun {
   OFASupernet& net;
   space::SubnetConfig largest;
   space::SubnetConfig smallest;
-  OFASupernetImpl* teacher;  // the job's frozen teacher; null without one
+  OFASupernetImpl* teacher;          // the job's frozen teacher; null without one
+  distributed::ProcessGroup* group;  // null: this process alone
 
+  int world_size() const { return group ? group->size() : 1; }
+  // Rank 0 (or the only process): the one that touches the checkpoint and reports.
+  bool leader() const { return group == nullptr || group->rank() == 0; }
   void say(const std::string& text) const {
-    if (callbacks.on_message) callbacks.on_message(text);
+    if (leader() && callbacks.on_message) callbacks.on_message(text);
   }
 };
 
@@ -173,23 +178,43 @@ struct StartingPoint {
   int completed_epochs = 0;
   double previous_wall_seconds = 0.0;
   std::vector<EpochSummary> history;
+  std::string optimizer_state;  // of the resumed checkpoint ("" when none)
 };
 
+// Rank 0's parameters and buffers copied into every rank's.
+void broadcast_weights(const TrainingRun& run) {
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor tensor : run.net->parameters()) run.group->broadcast(tensor);
+  for (torch::Tensor tensor : run.net->buffers()) run.group->broadcast(tensor);
+}
+
+// In a data-parallel run rank 0 reads the checkpoint (or the initial weights) and hands its
+// metadata, weights and optimizer state to the others, whose machines need not have the files.
 StartingPoint load_starting_point(const TrainingRun& run) {
   StartingPoint start;
   if (run.options.resume) {
-    const nlohmann::json metadata = read_checkpoint_metadata(run.dir);
-    load_supernet_weights(run.dir, run.net);
+    std::string metadata_text;
+    if (run.leader()) {
+      metadata_text = read_checkpoint_metadata(run.dir).dump();
+      load_supernet_weights(run.dir, run.net);
+      start.optimizer_state = read_optimizer_state(run.dir);
+    }
+    if (run.group) {
+      run.group->broadcast(metadata_text);
+      run.group->broadcast(start.optimizer_state);
+    }
+    const nlohmann::json metadata = nlohmann::json::parse(metadata_text);
     start.completed_epochs = metadata.at("completed_epochs").get<int>();
     start.previous_wall_seconds = metadata.at("wall_seconds").get<double>();
     for (const nlohmann::json& e : metadata.at("history")) {
       start.history.push_back(epoch_summary_from_json(e));
     }
     run.say("resuming " + run.dir + " after epoch " + std::to_string(start.completed_epochs));
-  } else if (!run.job.init_from.empty()) {
+  } else if (!run.job.init_from.empty() && run.leader()) {
     load_supernet_weights(run.job.init_from, run.net);
     run.say("weights from " + run.job.init_from);
   }
+  if (run.group) broadcast_weights(run);
   return start;
 }
 
@@ -198,14 +223,17 @@ StartingPoint load_starting_point(const TrainingRun& run) {
 // in the middle of a phase continues with the saved state.
 std::unique_ptr<torch::optim::SGD> start_phase(const TrainingRun& run,
                                                const PhasePosition& position,
-                                               const PhaseConfig& phase) {
+                                               const PhaseConfig& phase,
+                                               const std::string& resumed_optimizer_state) {
   if (position.epoch_in_phase == 0 && phase.sort_channels) {
     run.net->sort_channels_by_importance();
     run.say("sorted middle channels by importance");
   }
   std::unique_ptr<torch::optim::SGD> optimizer =
       make_optimizer(run.net, run.job, phase.learning_rate);
-  if (position.epoch_in_phase > 0 && run.options.resume) load_optimizer_state(run.dir, *optimizer);
+  if (position.epoch_in_phase > 0 && !resumed_optimizer_state.empty()) {
+    load_optimizer_state(resumed_optimizer_state, *optimizer);
+  }
   run.say("phase " + std::to_string(position.phase + 1) + "/" +
           std::to_string(run.job.phases.size()) + " '" + phase.name +
           "': " + std::to_string(phase.epochs) + " epochs, " +
@@ -221,7 +249,40 @@ struct EpochTotals {
   int64_t subnets_trained = 0;
   double loss() const { return loss_sum / static_cast<double>(subnets_trained); }
   double accuracy() const { return static_cast<double>(correct) / static_cast<double>(seen); }
+
+  // The totals of every rank's share: losses are means over a share, so their mean over the
+  // (equal) shares is the loss of the global batch.
+  void sum_over(distributed::ProcessGroup& group) {
+    torch::Tensor sums = torch::tensor(
+        {loss_sum, static_cast<double>(correct), static_cast<double>(seen)}, torch::kDouble);
+    std::vector<torch::Tensor> reduced{sums};
+    group.all_reduce_sum(reduced);
+    loss_sum = sums[0].item<double>() / group.size();
+    correct = static_cast<int64_t>(sums[1].item<double>());
+    seen = static_cast<int64_t>(sums[2].item<double>());
+  }
 };
+
+// Every rank's gradients averaged into every rank's (one all-reduce over all of them). All ranks
+// trained the same subnets, so the same parameters have gradients everywhere.
+void average_gradients(const TrainingRun& run) {
+  std::vector<torch::Tensor> gradients;
+  for (const torch::Tensor& parameter : run.net->parameters()) {
+    if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+  }
+  if (gradients.empty()) return;
+  std::vector<torch::Tensor> flat_views;
+  for (const torch::Tensor& gradient : gradients) flat_views.push_back(gradient.reshape({-1}));
+  std::vector<torch::Tensor> reduced{torch::cat(flat_views)};
+  run.group->all_reduce_sum(reduced);
+  reduced[0].div_(run.group->size());
+  int64_t offset = 0;
+  for (torch::Tensor& gradient : gradients) {
+    const int64_t count = gradient.numel();
+    gradient.copy_(reduced[0].narrow(0, offset, count).view_as(gradient));
+    offset += count;
+  }
+}
 
 // One subnet's forward and backward pass on the batch; its gradients add to those of the other
 // subnets of the step (OFA). Returns its logits.
@@ -268,6 +329,7 @@ void train_step(const TrainingRun& run, const PhaseConfig& phase, const Batch& b
     train_subnet(run, space::sample_subnet(run.job.space, phase.choices, subnet_rng), batch,
                  teacher_probs, totals);
   }
+  if (run.group) average_gradients(run);
   optimizer.step();
 }
 
@@ -282,8 +344,11 @@ EpochSummary train_epoch(const TrainingRun& run, int epoch, const PhasePosition&
       shuffled_order(train.size(), job.seed * kOrderSeedStride + static_cast<uint64_t>(epoch));
   std::mt19937_64 subnet_rng(job.seed + kSubnetSeedOffset +
                              kSubnetSeedStride * static_cast<uint64_t>(epoch));
-  std::mt19937_64 augment_rng(job.seed + static_cast<uint64_t>(epoch));
+  const uint64_t augmentation_seed = job.seed + static_cast<uint64_t>(epoch);
   const Augmentation& augmentation = run.data.augmentation;
+  // This rank's share of every global batch.
+  const size_t share = static_cast<size_t>(job.batch_size / run.world_size());
+  const size_t share_offset = run.group ? share * static_cast<size_t>(run.group->rank()) : 0;
   const int steps = static_cast<int>(train.size() / static_cast<size_t>(job.batch_size));
   if (steps == 0) {
     throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) + " exceeds the " +
@@ -293,11 +358,12 @@ EpochSummary train_epoch(const TrainingRun& run, int epoch, const PhasePosition&
   for (int step = 0; step < steps; ++step) {
     const double lr = learning_rate_at(phase, position.epoch_in_phase, step, steps);
     set_learning_rate(optimizer, lr);
-    const size_t begin = static_cast<size_t>(step) * static_cast<size_t>(job.batch_size);
-    const Batch batch = make_batch(train, order, begin, begin + static_cast<size_t>(job.batch_size),
-                                   augmentation, &augment_rng);
+    const size_t begin =
+        static_cast<size_t>(step) * static_cast<size_t>(job.batch_size) + share_offset;
+    const Batch batch =
+        make_augmented_batch(train, order, begin, begin + share, augmentation, augmentation_seed);
     train_step(run, phase, batch, subnet_rng, optimizer, totals);
-    if (run.callbacks.on_step) {
+    if (run.leader() && run.callbacks.on_step) {
       StepProgress progress;
       progress.phase = phase.name;
       progress.phase_index = position.phase;
@@ -308,11 +374,13 @@ EpochSummary train_epoch(const TrainingRun& run, int epoch, const PhasePosition&
       progress.steps_per_epoch = steps;
       progress.loss = totals.loss();
       progress.accuracy = totals.accuracy();
-      progress.images_per_second = static_cast<double>(totals.seen) / seconds_since(epoch_start);
+      progress.images_per_second =
+          static_cast<double>(totals.seen) * run.world_size() / seconds_since(epoch_start);
       progress.learning_rate = lr;
       run.callbacks.on_step(progress);
     }
   }
+  if (run.group) totals.sum_over(*run.group);
   EpochSummary summary;
   summary.epoch = epoch + 1;
   summary.phase = phase.name;
@@ -400,10 +468,17 @@ TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions
   TrainingJob job = job_file;
   job.space = space_for_dataset(job_file.space, job_file.dataset);
   if (job.threads > 0) torch::set_num_threads(job.threads);
+  distributed::ProcessGroup* group = options.group.get();
+  if (group && job.batch_size % group->size() != 0) {
+    throw std::invalid_argument("batch_size " + std::to_string(job.batch_size) +
+                                " is not divisible by the " + std::to_string(group->size()) +
+                                " processes of the run (each takes an equal share)");
+  }
   torch::manual_seed(job.seed);
   const JobDatasets data = load_job_datasets(job.dataset, job.space, job.seed);
   OFASupernet net(job.space);
   std::optional<OFASupernet> teacher = load_teacher(job, data);
+  net->synchronize_batch_norm(options.group);
   const TrainingRun run{job,
                         options,
                         callbacks,
@@ -412,7 +487,8 @@ TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions
                         net,
                         space::largest_subnet(job.space),
                         space::smallest_subnet(job.space),
-                        teacher ? teacher->get() : nullptr};
+                        teacher ? teacher->get() : nullptr,
+                        group};
   if (teacher) run.say("teacher: the largest subnet of " + job.teacher);
   run.say("dataset: " + data.description);
   for (const datasets::SkippedFile& skipped : data.skipped) run.say("  skipped " + skipped.reason);
@@ -437,18 +513,18 @@ TrainingResult train_supernet(const TrainingJob& job_file, const TrainingOptions
     const PhasePosition position = position_of(job, epoch);
     const PhaseConfig& phase = job.phases[static_cast<size_t>(position.phase)];
     if (optimizer_phase != position.phase) {
-      optimizer = start_phase(run, position, phase);
+      optimizer = start_phase(run, position, phase, starting_point.optimizer_state);
       optimizer_phase = position.phase;
     }
     net->train();
     const auto epoch_start = Clock::now();
     EpochSummary summary = train_epoch(run, epoch, position, phase, *optimizer, epoch_start);
-    validate_epoch(run, phase, summary);
+    if (run.leader()) validate_epoch(run, phase, summary);
     summary.seconds = seconds_since(epoch_start);
     result.history.push_back(summary);
     result.wall_seconds = starting_point.previous_wall_seconds + seconds_since(start);
-    save_epoch_checkpoint(run, epoch, phase, *optimizer, result);
-    if (callbacks.on_epoch) callbacks.on_epoch(summary);
+    if (run.leader()) save_epoch_checkpoint(run, epoch, phase, *optimizer, result);
+    if (run.leader() && callbacks.on_epoch) callbacks.on_epoch(summary);
   }
   result.wall_seconds = starting_point.previous_wall_seconds + seconds_since(start);
   return result;

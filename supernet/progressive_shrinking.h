@@ -5,12 +5,17 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "supernet/training_job.h"
+
+namespace tinynas::distributed {
+class ProcessGroup;
+}
 
 namespace tinynas::supernet {
 
@@ -56,6 +61,11 @@ struct TrainingOptions {
   bool resume = false;     // continue from the checkpoint in the output folder
   std::string output_dir;  // overrides the job's output_dir when not empty
   int max_epochs = 0;      // stop after this many epochs of this call (0: all); for tests
+  // Data-parallel training over the ranks of this group (null: this process alone). Every rank
+  // trains the same subnets on its share of each global batch (the job's batch_size), with
+  // gradients averaged and batch-norm statistics synchronized; rank 0 alone reads and writes
+  // the checkpoint, validates and calls the callbacks.
+  std::shared_ptr<distributed::ProcessGroup> group;
 };
 
 struct TrainingResult {

@@ -30,6 +30,7 @@ constexpr int kMaxTopK = 1000;
 constexpr int kMaxCalibrationSamples = 10000;
 constexpr int kMaxRuns = 1000;
 constexpr int kMaxThreads = 1024;
+constexpr int kMaxProcesses = 1024;
 constexpr int kMaxCalibrationBatches = 100000;
 constexpr int64_t kMaxSeed = INT64_MAX;
 constexpr int kMaxFinalEpochs = 10000;
@@ -160,7 +161,8 @@ void parse_stage1(const config::ObjectReader& root, bool space_ok, SearchJob& jo
 void parse_supernet(const config::ObjectReader& root, const std::string& base_dir, SearchJob& job) {
   const auto s = root.object("supernet");
   if (!s) return;
-  s->reject_unknown_keys({"checkpoint", "train", "threads", "accuracy_calibration_batches"});
+  s->reject_unknown_keys(
+      {"checkpoint", "train", "threads", "nproc", "accuracy_calibration_batches"});
   const bool has_checkpoint = s->has("checkpoint");
   const bool has_train = s->has("train");
   if (has_checkpoint == has_train) {
@@ -189,6 +191,13 @@ void parse_supernet(const config::ObjectReader& root, const std::string& base_di
   }
   if (const auto t = s->integer("threads", 0, kMaxThreads, config::kOptional)) {
     job.supernet.threads = int(*t);
+  }
+  if (const auto n = s->integer("nproc", 1, kMaxProcesses, config::kOptional)) {
+    job.supernet.nproc = int(*n);
+    if (has_checkpoint && *n > 1) {
+      s->add_error("nproc", "only with \"train\" (a checkpoint is not trained)",
+                   nlohmann::json(*n));
+    }
   }
   if (const auto b = s->integer("accuracy_calibration_batches", 1, kMaxCalibrationBatches,
                                 config::kOptional)) {

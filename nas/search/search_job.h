@@ -83,6 +83,9 @@ struct SupernetSettings {
   nlohmann::json train;    // ... then the training settings (tinynas-train/1 minus space,
                            // dataset, output_dir and seed, which come from this job)
   int threads = 0;         // LibTorch threads, 0: default
+  // Worker processes of data-parallel training on this machine (`tinynas train --nproc`), for
+  // the supernet and the final training; 1: in the search's own process.
+  int nproc = 1;
   int accuracy_calibration_batches = 0;  // BN recalibration batches per candidate (0: train's)
 };
 

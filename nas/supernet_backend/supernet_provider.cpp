@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "distributed/local_launcher.h"
 #include "supernet/checkpoint.h"
 #include "supernet/int8_lowering.h"
 #include "supernet/job_datasets.h"
@@ -24,6 +25,7 @@ constexpr const char* kPhaseTraining = "supernet training";
 constexpr const char* kPhaseFinalTraining = "final training";
 constexpr const char* kFinalSubnetArchFile = "train-subnet.arch.json";
 constexpr int kJsonIndent = 2;
+constexpr const char* kTrainJobFile = "train-job.json";
 // BN recalibration batches draw from this seed offset (fixed: accuracy is cached per subnet).
 constexpr uint64_t kRecalibrationSeedOffset = 29;
 constexpr int kInt8CalibrationBatches = 8;
@@ -48,10 +50,12 @@ void write_json(const fs::path& path, const nlohmann::json& json) {
   if (!out.flush()) throw std::runtime_error(path.string() + ": write failed");
 }
 
-// Trains `training` into `dir` (continuing an interrupted run with `resume`; nothing when it is
-// complete), reporting progress as `phase` and epochs as "<label>: epoch ...".
+// Trains `training` (its file: dir/train-job.json) into `dir` (continuing an interrupted run
+// with `resume`; nothing when it is complete), reporting progress as `phase` and epochs as
+// "<label>: epoch ...". With nproc > 1, `tinynas train --nproc` workers train it and their rank 0
+// draws its own progress on stderr.
 void train_checkpoint(const supernet::TrainingJob& training, const std::string& dir, bool resume,
-                      const std::string& phase, const std::string& label,
+                      int nproc, const std::string& phase, const std::string& label,
                       const SearchObserver& observer) {
   const bool done = fs::exists(fs::path(dir) / supernet::kMetadataFile) &&
                     supernet::read_checkpoint_metadata(dir).value("completed_epochs", 0) >=
@@ -60,6 +64,16 @@ void train_checkpoint(const supernet::TrainingJob& training, const std::string& 
   supernet::TrainingOptions options;
   options.output_dir = dir;
   options.resume = resume && fs::exists(fs::path(dir) / supernet::kMetadataFile);
+  if (nproc > 1) {
+    if (observer.message) {
+      observer.message(label + ": " + std::to_string(nproc) + " worker processes (--nproc)");
+    }
+    std::vector<std::string> arguments{"train", (fs::path(dir) / kTrainJobFile).string(),
+                                       "--output", dir};
+    if (options.resume) arguments.emplace_back("--resume");
+    distributed::run_local_workers(nproc, arguments);
+    return;
+  }
   supernet::TrainingCallbacks callbacks;
   callbacks.on_step = [&observer, &training, &phase](const supernet::StepProgress& p) {
     if (!observer.progress) return;
@@ -171,12 +185,23 @@ SupernetBackedProvider::~SupernetBackedProvider() = default;
 
 void SupernetBackedProvider::validate(const SearchJob& job) {
   if (!job.supernet.checkpoint.empty()) return;
+  int batch_size = 0;
   try {
-    supernet::parse_training_job(training_document(job, job.space_path, "supernet"), "");
+    batch_size =
+        supernet::parse_training_job(training_document(job, job.space_path, "supernet"), "")
+            .batch_size;
   } catch (const std::exception& e) {
     throw config::ConfigError(
         job.job_path.empty() ? "job" : job.job_path,
         {{"supernet.train", "settings the supernet trainer accepts (tinynas-train/1)", e.what()}});
+  }
+  if (batch_size % job.supernet.nproc != 0) {
+    throw config::ConfigError(
+        job.job_path.empty() ? "job" : job.job_path,
+        {{"supernet.nproc",
+          "a divisor of supernet.train.batch_size " + std::to_string(batch_size) +
+              " (each process takes an equal share of every batch)",
+          std::to_string(job.supernet.nproc)}});
   }
 }
 
@@ -190,9 +215,10 @@ void SupernetBackedProvider::prepare(const SearchJob& job, const space::SearchSp
     const fs::path space_path = fs::path(dir) / "space.json";
     write_json(space_path, space::search_space_to_json(space));
     const nlohmann::json doc = training_document(job, space_path.string(), dir);
-    write_json(fs::path(dir) / "train-job.json", doc);
+    write_json(fs::path(dir) / kTrainJobFile, doc);
     const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
-    train_checkpoint(training, dir, resume, kPhaseTraining, "supernet", observer);
+    train_checkpoint(training, dir, resume, job.supernet.nproc, kPhaseTraining, "supernet",
+                     observer);
     checkpoint = dir;
   }
   const std::string ckpt_dir = supernet::checkpoint_dir(checkpoint);
@@ -253,9 +279,10 @@ void SupernetBackedProvider::train_final(const SearchJob& job, const space::Subn
   }
   doc["phases"] = nlohmann::json::array({phase});
   if (settings.start == FinalTrainingStart::kSupernet) doc["init_from"] = s.checkpoint;
-  write_json(fs::path(dir) / "train-job.json", doc);
+  write_json(fs::path(dir) / kTrainJobFile, doc);
   const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
-  train_checkpoint(training, dir, resume, kPhaseFinalTraining, "final training", observer);
+  train_checkpoint(training, dir, resume, job.supernet.nproc, kPhaseFinalTraining, "final training",
+                   observer);
   s.net = supernet::load_supernet_checkpoint(dir);
   s.checkpoint = supernet::checkpoint_dir(dir);
   s.calibrated_buffers.clear();

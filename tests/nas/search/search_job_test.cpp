@@ -275,6 +275,27 @@ TEST(SearchJob, SupernetNeedsExactlyOneSourceAndTrainMustNotOverrideJobFields) {
   }
 }
 
+TEST(SearchJob, SupernetProcessesTrainOnlyATrainedSupernetAndAreCounted) {
+  nlohmann::json doc = valid_job();
+  doc["supernet"]["nproc"] = 2;
+  EXPECT_EQ(parse_search_job(doc, "").supernet.nproc, 2);
+  doc["supernet"] = {{"checkpoint", std::string(TINYNAS_SOURCE_DIR)}, {"nproc", 2}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(messages(e).find("supernet.nproc: expected only with \"train\""), std::string::npos)
+        << messages(e);
+  }
+  doc["supernet"] = {{"checkpoint", std::string(TINYNAS_SOURCE_DIR)}, {"nproc", 0}};
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(messages(e).find("supernet.nproc"), std::string::npos) << messages(e);
+  }
+}
+
 TEST(SearchJob, ResolutionsTheSpaceCannotTakeAreErrors) {
   nlohmann::json doc = valid_job();
   doc["space"] = "missing-space.json";
