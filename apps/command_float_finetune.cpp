@@ -13,6 +13,7 @@
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/dataset_options.h"
 #include "datasets/dataset_config.h"
 #include "datasets/dataset_option.h"
 #include "datasets/dataset_source.h"
@@ -98,16 +99,7 @@ void register_float_finetune_command(CLI::App& app) {
       ->add_option("--scheme", options->scheme_path,
                    "train only what this tinynas-scheme/1 file names (default: everything)")
       ->check(CLI::ExistingFile);
-  command
-      ->add_option("--dataset", options->dataset,
-                   "a dataset folder (of --dataset-kind) or a JSON file with a job's \"dataset\" "
-                   "object")
-      ->required()
-      ->check(CLI::ExistingPath);
-  command
-      ->add_option("--dataset-kind", options->dataset_kind,
-                   "kind of a --dataset folder: fashion-mnist, idx, image-folder, cifar-binary")
-      ->capture_default_str();
+  add_dataset_options(*command, options->dataset, options->dataset_kind)->required();
   command->add_option("--epochs", options->finetune.epochs, "passes over the training images")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

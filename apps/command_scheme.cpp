@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/dataset_options.h"
 #include "apps/network_source.h"
 #include "datasets/dataset_config.h"
 #include "datasets/dataset_option.h"
@@ -197,15 +198,7 @@ void register_scheme_command(CLI::App& app) {
   CLI::Option* model = command->add_option("model", options->model_path, "a .tnm model file")
                            ->check(CLI::ExistingFile);
   model->excludes(flags.arch)->excludes(flags.net_config)->excludes(flags.tflite);
-  command
-      ->add_option("--dataset", options->dataset,
-                   "a dataset folder (of --dataset-kind) or a JSON file with a job's \"dataset\" "
-                   "object")
-      ->check(CLI::ExistingPath);
-  command
-      ->add_option("--dataset-kind", options->dataset_kind,
-                   "kind of a --dataset folder: fashion-mnist, idx, image-folder, cifar-binary")
-      ->capture_default_str();
+  add_dataset_options(*command, options->dataset, options->dataset_kind);
   command->add_option("--sram", options->sram_bytes, "training memory budget, bytes")
       ->required()
       ->check(CLI::PositiveNumber);
