@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -70,8 +71,18 @@ FinetuneResult finetune(Trainer& trainer, const compiler::LoadedModel& model,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.parameters = trainer.parameters();
   result.updated_model = updated_model(model, result.parameters);
-  result.accuracy_after =
-      host_accuracy(compiler::LoadedModel(result.updated_model, "the updated model"), test);
+  std::optional<compiler::LoadedModel> updated;
+  try {
+    updated.emplace(result.updated_model, "the updated model");
+  } catch (const std::exception& error) {
+    // The validator bounds |bias| + 256 * sum |w| of every channel by int32: an update that
+    // breaks it has diverged, and the op it names ("op N") is the scheme's layer name.
+    throw std::runtime_error(std::string(error.what()) +
+                             ": the trained parameters leave that layer's int32 range (the "
+                             "update diverged; try a lower --learning-rate or a scheme that "
+                             "keeps this layer frozen)");
+  }
+  result.accuracy_after = host_accuracy(*updated, test);
   return result;
 }
 
