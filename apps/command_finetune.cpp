@@ -173,16 +173,7 @@ void register_finetune_command(CLI::App& app) {
                    "SGD learning rate (stored in the training model)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--train-limit", options->train_limit,
-                   "train on the first N images of the training split")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--test-limit", options->test_limit,
-                   "measure accuracy on the first N images of the test split")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_split_limit_options(*command, options->train_limit, options->test_limit);
   command->add_option("--seed", options->finetune.seed, "order of the images in each epoch")
       ->capture_default_str();
   command->add_option("-o,--output", options->output, "the updated model to write")->required();

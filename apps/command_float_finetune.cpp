@@ -106,16 +106,7 @@ void register_float_finetune_command(CLI::App& app) {
   command->add_option("--learning-rate", options->finetune.learning_rate, "SGD learning rate")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--train-limit", options->train_limit,
-                   "train on the first N images of the training split")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--test-limit", options->test_limit,
-                   "measure accuracy on the first N images of the test split")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_split_limit_options(*command, options->train_limit, options->test_limit);
   command->add_option("--batch-size", options->finetune.batch_size, "images per SGD step")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -18,4 +18,16 @@ CLI::Option* add_dataset_options(CLI::App& command, std::string& dataset, std::s
   return dataset_option;
 }
 
+void add_split_limit_options(CLI::App& command, int& train_limit, int& test_limit) {
+  command
+      .add_option("--train-limit", train_limit, "train on the first N images of the training split")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--test-limit", test_limit,
+                  "measure accuracy on the first N images of the test split")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
 }  // namespace tinynas::apps
