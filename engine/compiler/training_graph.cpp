@@ -1,6 +1,7 @@
 #include "engine/compiler/training_graph.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -219,10 +220,15 @@ class Builder {
   }
 
   // What the backward of `op` reads besides gradients: its int8 output for the mask of a fused
-  // activation (and a softmax's Jacobian), its input for a max pool's arg-max.
+  // activation (and a softmax's Jacobian), its input for a max pool's arg-max. An output whose
+  // zero point is the int8 minimum starts its real range at 0: its int8 floor is a ReLU even
+  // when no activation is named (a model read back from a .tnm, where a ReLU6 quantized to
+  // [0, 6] stores the whole int8 range as its clamp), and the gradient must stop there too.
   std::vector<int> forward_values_read(const Op& op) const {
     std::vector<int> reads;
-    if ((op_has_activation(op.kind) && op.activation != Activation::kNone) ||
+    const bool floor_is_relu =
+        graph_.tensors[op.output].zero_point == std::numeric_limits<int8_t>::min();
+    if ((op_has_activation(op.kind) && (op.activation != Activation::kNone || floor_is_relu)) ||
         op.kind == OpKind::kSoftmax) {
       reads.push_back(training_.activation_of[op.output]);
     }

@@ -202,6 +202,28 @@ Graph tiny_classifier_graph() {
   return graph;
 }
 
+// A model read back from a .tnm names no activation when its ReLU6 is quantized to [0, 6] (the
+// clamp is then the whole int8 range); the zero point at the int8 minimum still makes the floor a
+// ReLU, so the conv's backward must keep its output for the mask (without it, gradients passed
+// through every dead unit and the early layers' updates grew tens of times too large).
+TEST(TrainingGraph, AnOutputWhoseFloorIsAReluIsKeptForTheMask) {
+  for (const bool floor_at_zero : {true, false}) {
+    Graph graph = tiny_classifier_graph();
+    graph.ops[0].activation = Activation::kNone;
+    graph.tensors[graph.ops[0].output].zero_point = floor_at_zero ? -128 : 0;
+    UpdateScheme scheme;
+    scheme.layers = {{"conv", true, 0}, {"classifier", true, 0}};
+    const TrainingGraph training = build(graph, scheme);
+    const int conv_output = training.activation_of[graph.ops[0].output];
+    bool mask_read = false;
+    for (const TrainOp& op : training.ops) {
+      if (op.layer != 0 || op.kind != TrainOpKind::kBiasGradient) continue;
+      mask_read = std::count(op.reads.begin(), op.reads.end(), conv_output) > 0;
+    }
+    EXPECT_EQ(mask_read, floor_at_zero) << "zero point " << (floor_at_zero ? -128 : 0);
+  }
+}
+
 TEST(TrainingPlanner, PlannedPeakIsTheHandComputedFigure) {
   const Graph graph = tiny_classifier_graph();
   const ValidatedGraph validated = validate_graph(graph, GraphUse::kPlanning);
