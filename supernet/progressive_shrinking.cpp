@@ -35,10 +35,11 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Linear warm-up, then cosine annealing to zero over the rest of the phase (Loshchilov &
-// Hutter, "SGDR", ICLR 2017), evaluated per step.
+// Hutter, "SGDR", ICLR 2017) or a constant rate, evaluated per step.
 double learning_rate_at(const PhaseConfig& phase, int epoch_in_phase, int step, int steps) {
   const double t = epoch_in_phase + static_cast<double>(step) / steps;
   if (t < phase.warmup_epochs) return phase.learning_rate * t / phase.warmup_epochs;
+  if (phase.schedule == LearningRateSchedule::kConstant) return phase.learning_rate;
   const double progress = (t - phase.warmup_epochs) / (phase.epochs - phase.warmup_epochs);
   return 0.5 * phase.learning_rate * (1.0 + std::cos(kPi * progress));
 }

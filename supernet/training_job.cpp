@@ -66,9 +66,9 @@ std::vector<int> choice_list(const config::ObjectReader& reader, const std::stri
 PhaseConfig read_phase(const config::ObjectReader& phase,
                        const std::optional<space::SearchSpace>& search_space,
                        const std::string& base_dir) {
-  phase.reject_unknown_keys({"name", "epochs", "learning_rate", "warmup_epochs", "subnets_per_step",
-                             "distillation", "kernel_sizes", "expand_ratios", "depths",
-                             "sort_channels", "sandwich", "subnet"});
+  phase.reject_unknown_keys({"name", "epochs", "learning_rate", "warmup_epochs", "schedule",
+                             "subnets_per_step", "distillation", "kernel_sizes", "expand_ratios",
+                             "depths", "sort_channels", "sandwich", "subnet"});
   PhaseConfig phase_config;
   phase_config.name = phase.string("name").value_or("");
   phase_config.epochs = positive(phase, "epochs");
@@ -82,6 +82,9 @@ PhaseConfig read_phase(const config::ObjectReader& phase,
     phase.add_error("warmup_epochs",
                     "fewer than the phase's " + std::to_string(phase_config.epochs) + " epochs",
                     phase_config.warmup_epochs);
+  }
+  if (phase.one_of("schedule", {"cosine", "constant"}, config::kOptional) == "constant") {
+    phase_config.schedule = LearningRateSchedule::kConstant;
   }
   phase_config.subnets_per_step =
       phase.has("subnets_per_step") ? positive(phase, "subnets_per_step") : 1;

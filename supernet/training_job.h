@@ -21,11 +21,17 @@ using DatasetConfig = datasets::DatasetConfig;
 
 // One phase of progressive shrinking (OFA section 3.2): which choices subnets are sampled
 // from, for how many epochs, at which learning rate (cosine-annealed within the phase).
+enum class LearningRateSchedule { kCosine, kConstant };
+
 struct PhaseConfig {
   std::string name;
   int epochs = 0;
   double learning_rate = 0.0;
-  int warmup_epochs = 0;     // linear warm-up from 0 at the start of the phase
+  int warmup_epochs = 0;  // linear warm-up from 0 at the start of the phase
+  // After the warm-up the rate is cosine-annealed to zero by the phase's end, or held: a phase
+  // whose weights are only a starting point (a supernet epoch before a searched network's own
+  // training) need not settle into a minimum that the next phase's high rate leaves again.
+  LearningRateSchedule schedule = LearningRateSchedule::kCosine;
   int subnets_per_step = 1;  // gradients of this many sampled subnets are accumulated
   // Soft targets from the largest subnet; in a phase that trains one fixed subnet, from the
   // job's frozen "teacher" instead.

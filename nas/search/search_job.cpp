@@ -34,6 +34,7 @@ constexpr int kMaxProcesses = 1024;
 constexpr int kMaxCalibrationBatches = 100000;
 constexpr int64_t kMaxSeed = INT64_MAX;
 constexpr int kMaxFinalEpochs = 10000;
+constexpr int64_t kMaxValidationSize = INT32_MAX;
 constexpr double kMinLearningRate = 1e-6;
 constexpr double kMaxLearningRate = 10.0;       // the trainer's bound
 constexpr double kMaxDistillationWeight = 1e3;  // the trainer's bound
@@ -243,8 +244,8 @@ void parse_evolution(const config::ObjectReader& root, SearchJob& job) {
 void parse_final_training(const config::ObjectReader& root, SearchJob& job) {
   const auto f = root.object("final_training", config::kOptional);
   if (!f) return;
-  f->reject_unknown_keys(
-      {"from", "epochs", "learning_rate", "warmup_epochs", "distillation_weight"});
+  f->reject_unknown_keys({"from", "epochs", "learning_rate", "warmup_epochs", "distillation_weight",
+                          "validation_size"});
   if (job.supernet.train.is_null() && !job.supernet.checkpoint.empty()) {
     root.add_error("final_training",
                    "a job that trains its supernet (\"supernet\": {\"train\": ...}): the final "
@@ -275,6 +276,19 @@ void parse_final_training(const config::ObjectReader& root, SearchJob& job) {
   if (const auto w =
           f->number("distillation_weight", 0.0, kMaxDistillationWeight, config::kOptional)) {
     settings.distillation_weight = *w;
+  }
+  const int ranking_size = job.dataset_config.validation_size;
+  if (const auto v = f->integer("validation_size", 1, kMaxValidationSize, config::kOptional)) {
+    settings.validation_size = int(*v);
+    if (settings.validation_size > ranking_size) {
+      f->add_error("validation_size",
+                   ranking_size > 0
+                       ? "at most dataset.validation_size (" + std::to_string(ranking_size) +
+                             "): its images are the first ones of the search's validation split"
+                       : "no such key unless the search holds out dataset.validation_size images "
+                         "(a dataset with a validation part of its own keeps it)",
+                   std::to_string(settings.validation_size));
+    }
   }
   job.final_training = settings;
 }

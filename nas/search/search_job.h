@@ -106,6 +106,10 @@ struct FinalTrainingSettings {
   // > 0: the loss adds this weight x the cross entropy against the soft targets of the
   // supernet's largest subnet (frozen; supernet/training_job.h, "teacher").
   double distillation_weight = 0.0;
+  // > 0: the final training holds out only this many images for validation, the first ones of
+  // the search's own validation split (the same seeded order), and trains on the rest: a large
+  // split ranks the candidates, and the network that ships still learns from all but a few.
+  int validation_size = 0;
 };
 
 // A farm the search measures on: "farm" (one URL) or each item of "farms" (a URL, or an object

@@ -203,6 +203,7 @@ void write_search_results(const SearchJob& job, const PipelineResult& result,
           {"learning_rate", f.settings.learning_rate},
           {"warmup_epochs", f.settings.warmup_epochs},
           {"distillation_weight", f.settings.distillation_weight},
+          {"validation_size", f.settings.validation_size},
           {"checkpoint", search_results::ResultLayout().final_dir().string()}};
     }
     write_json(layout.best_summary_file(), summary);

@@ -278,6 +278,11 @@ void SupernetBackedProvider::train_final(const SearchJob& job, const space::Subn
     doc["teacher"] = s.checkpoint;
   }
   doc["phases"] = nlohmann::json::array({phase});
+  if (settings.validation_size > 0) {
+    // The same seeded order as the search's split: its first images stay held out.
+    doc["dataset"]["validation_size"] = settings.validation_size;
+    doc["dataset"]["validation_seed"] = job.dataset_config.validation_seed.value_or(job.seed);
+  }
   if (settings.start == FinalTrainingStart::kSupernet) doc["init_from"] = s.checkpoint;
   write_json(fs::path(dir) / kTrainJobFile, doc);
   const supernet::TrainingJob training = supernet::parse_training_job(doc, "");
@@ -286,6 +291,9 @@ void SupernetBackedProvider::train_final(const SearchJob& job, const space::Subn
   s.net = supernet::load_supernet_checkpoint(dir);
   s.checkpoint = supernet::checkpoint_dir(dir);
   s.calibrated_buffers.clear();
+  // The trained network is validated on the images it did not train on.
+  if (settings.validation_size > 0)
+    s.data = supernet::load_job_datasets(training.dataset, space, s.seed);
 }
 
 void SupernetBackedProvider::export_subnet(const space::SubnetConfig& subnet,

@@ -81,7 +81,8 @@ nlohmann::json search_job(const fs::path& dir) {
         {"hardware_every", 1},
         {"hardware_top_k", 1},
         {"calibration_samples", 3}}},
-      {"final_training", {{"from", "supernet"}, {"epochs", 1}, {"learning_rate", 0.01}}},
+      {"final_training",
+       {{"from", "supernet"}, {"epochs", 1}, {"learning_rate", 0.01}, {"validation_size", 10}}},
       {"output_dir", (dir / "runs").string()},
       {"seed", 5}};
 }
@@ -95,6 +96,11 @@ TEST(OwnDataSearch, RgbCifarBinarySearchExportsAModelVerifiedBitExactOnTheBoard)
 
   const CommandResult search = run_cli("search " + (dir / "job.json").string());
   ASSERT_EQ(search.exit_code, 0) << search.output;
+  // 40 images rank the candidates; the network that ships trains on 30 of them too.
+  EXPECT_NE(search.output.find("supernet: data: 120 train, 40 validation"), std::string::npos)
+      << search.output;
+  EXPECT_NE(search.output.find("final training: data: 150 train, 10 validation"), std::string::npos)
+      << search.output;
   const nlohmann::json summary = nlohmann::json::parse(read_text(dir / "runs/best/summary.json"));
   ASSERT_EQ(summary.at("class_names").size(), 10u) << summary.dump(2);
   EXPECT_EQ(summary.at("class_names")[0], "airplane");

@@ -216,6 +216,39 @@ TEST(TrainingJob, ErrorsNameTheJsonPath) {
   }
 }
 
+// A supernet epoch that only starts a searched network's own training holds its rate; the
+// default anneals it to zero by the phase's end.
+TEST(ProgressiveShrinking, ConstantScheduleHoldsTheRateAndCosineAnnealsIt) {
+  nlohmann::json document =
+      testing::tiny_training_document(fs::temp_directory_path() / "tinynas_ps_schedule", false);
+  document["phases"][0]["schedule"] = "constant";
+  document["phases"][1]["schedule"] = "cosine";
+  const TrainingJob job =
+      parse_training_job(document, (fs::temp_directory_path() / "tinynas_ps_schedule").string());
+  std::vector<StepProgress> steps;
+  TrainingCallbacks callbacks;
+  callbacks.on_step = [&](const StepProgress& p) { steps.push_back(p); };
+  train_supernet(job, {}, callbacks);
+  double last_cosine = 1.0;
+  for (const StepProgress& p : steps) {
+    if (p.phase_index == 0) {
+      EXPECT_DOUBLE_EQ(p.learning_rate, 0.05) << "epoch " << p.epoch << " step " << p.step;
+    } else {
+      EXPECT_LT(p.learning_rate, last_cosine);
+      last_cosine = p.learning_rate;
+    }
+  }
+  EXPECT_LT(last_cosine, 0.001);
+
+  document["phases"][0]["schedule"] = "step";
+  try {
+    parse_training_job(document, (fs::temp_directory_path() / "tinynas_ps_schedule").string());
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("phases[0].schedule"), std::string::npos) << e.what();
+  }
+}
+
 // The training jobs in configs/jobs (supernet runs and the README's baselines) stay valid as the
 // job format and the spaces they name evolve.
 TEST(TrainingJob, ShippedTrainingJobsParse) {

@@ -91,9 +91,14 @@ TEST(SearchJob, ShippedJobFilesParse) {
     if (name.rfind("search-", 0) != 0 && name.rfind("quickstart", 0) != 0) continue;
     try {
       const nlohmann::json doc = config::read_json_file(entry.path().string());
-      // Dataset folders may be absent on a build machine: check everything else.
+      // Dataset folders may be absent on a build machine: check everything else, with the
+      // job's validation split kept (the final training's may hold out part of it).
       nlohmann::json relaxed = doc;
       relaxed["dataset"] = valid_job()["dataset"];
+      if (const int validation = doc.at("dataset").value("validation_size", 0); validation > 0) {
+        relaxed["dataset"]["validation_size"] = validation;
+        relaxed["dataset"]["synthetic_train_size"] = validation + 64;
+      }
       parse_search_job(relaxed, entry.path().parent_path().string(), profiler::default_boards_dir(),
                        name);
     } catch (const std::exception& e) {
@@ -172,6 +177,19 @@ TEST(SearchJob, FinalTrainingIsOptionalAndEveryBadFieldIsNamed) {
   EXPECT_DOUBLE_EQ(job.final_training->distillation_weight, 0.0);  // no teacher by default
   doc["final_training"]["distillation_weight"] = 0.5;
   EXPECT_DOUBLE_EQ(parse_search_job(doc, "").final_training->distillation_weight, 0.5);
+
+  doc["final_training"]["validation_size"] = 16;  // all of the search's validation split
+  EXPECT_EQ(parse_search_job(doc, "").final_training->validation_size, 16);
+  doc["final_training"]["validation_size"] = 17;
+  try {
+    parse_search_job(doc, "");
+    FAIL();
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(messages(e).find("final_training.validation_size: expected at most "
+                               "dataset.validation_size (16)"),
+              std::string::npos)
+        << messages(e);
+  }
 
   doc["final_training"] = {{"from", "imagenet"},        {"epochs", 0},
                            {"learning_rate", -1},       {"warmup_epochs", 2},
