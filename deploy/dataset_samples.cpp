@@ -4,10 +4,13 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "datasets/dataset_config.h"
 #include "datasets/dataset_source.h"
+#include "datasets/labeled_images.h"
 #include "datasets/model_inputs.h"
+#include "datasets/spread_sample.h"
 
 namespace tinynas::deploy {
 
@@ -16,7 +19,13 @@ DatasetSamples dataset_samples(const nlohmann::json& dataset, const runtime::Ten
   const datasets::DatasetConfig config =
       datasets::parse_dataset_config(dataset, "the search job's dataset");
   const auto parts = datasets::load_dataset(config);
-  const datasets::LabeledImages& test = parts->test;
+  const datasets::LabeledImages& split = parts->test;
+  const datasets::LabeledImages test =
+      datasets::select_images(split, datasets::spread_sample_indices(split.size(), count));
+  const std::string spread =
+      test.size() < split.size()
+          ? ", spread evenly over its " + std::to_string(split.size()) + " images"
+          : "";
   if (test.channels != input.shape.c) {
     throw std::runtime_error(parts->description + ": images have " + std::to_string(test.channels) +
                              " channel(s), the model's input " + std::to_string(input.shape.c));
@@ -24,7 +33,7 @@ DatasetSamples dataset_samples(const nlohmann::json& dataset, const runtime::Ten
   datasets::ModelInputs inputs = datasets::model_inputs(test, input.shape.h, input.shape.w,
                                                         input.shape.c, config.eval_crop, count);
   DatasetSamples samples;
-  samples.description = "test split of " + parts->description;
+  samples.description = "test split of " + parts->description + spread;
   const std::size_t bytes = static_cast<std::size_t>(input.shape.h) *
                             static_cast<std::size_t>(input.shape.w) *
                             static_cast<std::size_t>(input.shape.c);

@@ -21,7 +21,9 @@ struct DatasetSamples {
   std::vector<int> labels;
 };
 
-// The first `count` test images (fewer when the split has fewer) of the job's "dataset" object.
+// `count` test images of the job's "dataset" object (all of them when the split has no more),
+// spread evenly over the split (datasets/spread_sample.h): a folder stored class by class still
+// gives every class its share, so the verified accuracy estimates the test accuracy.
 // Throws datasets::DatasetError naming the file, config::ConfigError for a bad object, and
 // std::runtime_error when the images' channels are not the model input's.
 DatasetSamples dataset_samples(const nlohmann::json& dataset, const runtime::TensorInfo& input,

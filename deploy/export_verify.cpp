@@ -10,6 +10,8 @@
 
 #include "datasets/dataset_config.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/labeled_images.h"
+#include "datasets/spread_sample.h"
 #include "deploy/dataset_samples.h"
 #include "engine/compiler/host_runner.h"
 #include "profiler/open_port.h"
@@ -96,10 +98,16 @@ VerifyResult verify_export(const compiler::LoadedModel& model, const profiler::B
     result.labeled = true;
     result.sample_source = job_samples.description;
   } else if (fashion_shape) {
-    images = datasets::read_fashion_mnist(dataset_dir, datasets::FashionMnistPart::kTest,
-                                          options.samples);
+    const datasets::LabeledImages split =
+        datasets::read_fashion_mnist(dataset_dir, datasets::FashionMnistPart::kTest);
+    images = datasets::select_images(
+        split, datasets::spread_sample_indices(split.size(), options.samples));
     result.labeled = true;
     result.sample_source = "Fashion-MNIST test split (" + dataset_dir + ")";
+    if (images.size() < split.size()) {
+      result.sample_source +=
+          ", spread evenly over its " + std::to_string(split.size()) + " images";
+    }
   } else {
     result.sample_source = "pseudo-random inputs (seeds " + std::to_string(options.first_seed) +
                            ".." + std::to_string(options.first_seed + options.samples - 1) +

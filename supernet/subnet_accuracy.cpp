@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "datasets/spread_sample.h"
 #include "engine/compiler/host_runner.h"
 #include "engine/compiler/model_file.h"
 #include "engine/compiler/model_writer.h"
@@ -25,7 +26,7 @@ struct SubnetAccuracyEvaluator::State {
   OFASupernet net{nullptr};
   JobDatasets data;
   const ImageDataset* evaluation = nullptr;
-  ImageDataset first_images;  // the evaluated prefix when AccuracyOptions::first_images > 0
+  ImageDataset sample;  // the evaluated images when AccuracyOptions::sample_images > 0
   int calibration_batches = 0;
   int batch_size = 0;
   int int8_calibration_batches = 0;
@@ -54,18 +55,19 @@ SubnetAccuracyEvaluator::SubnetAccuracyEvaluator(const std::string& checkpoint,
     throw std::invalid_argument("split: expected \"test\" or \"validation\", found \"" +
                                 options.split + "\"");
   }
-  if (options.first_images < 0 ||
-      options.first_images > static_cast<int64_t>(state_->evaluation->size())) {
+  if (options.sample_images < 0 ||
+      options.sample_images > static_cast<int64_t>(state_->evaluation->size())) {
     throw std::invalid_argument(
-        "first_images: expected 0.." + std::to_string(state_->evaluation->size()) + " (the " +
-        state_->evaluation->name + " images), found " + std::to_string(options.first_images));
+        "sample_images: expected 0.." + std::to_string(state_->evaluation->size()) + " (the " +
+        state_->evaluation->name + " images), found " + std::to_string(options.sample_images));
   }
-  if (options.first_images > 0) {
-    std::vector<size_t> first(static_cast<size_t>(options.first_images));
-    std::iota(first.begin(), first.end(), size_t{0});
-    state_->first_images = subset(*state_->evaluation, first);
-    state_->first_images.name = state_->evaluation->name;
-    state_->evaluation = &state_->first_images;
+  if (options.sample_images > 0) {
+    state_->sample =
+        subset(*state_->evaluation,
+               datasets::spread_sample_indices(state_->evaluation->size(),
+                                               static_cast<std::size_t>(options.sample_images)));
+    state_->sample.name = state_->evaluation->name;
+    state_->evaluation = &state_->sample;
   }
   state_->calibration_batches = options.calibration_batches > 0
                                     ? options.calibration_batches

@@ -20,8 +20,9 @@ struct AccuracyOptions {
   int batch_size = 0;                // 0: the job's eval batch size
   int int8_calibration_batches = 8;  // activation-range batches for int8 quantization
   int threads = 0;                   // 0: LibTorch's default
-  int64_t first_images = 0;          // > 0: only the split's first this many images (in file
-                                     // order, as `export --verify` sends them)
+  // > 0: only this many of the split's images, spread evenly over it as `export --verify`
+  // sends them (datasets/spread_sample.h).
+  int64_t sample_images = 0;
 };
 
 struct SubnetAccuracy {

@@ -30,7 +30,7 @@ std::optional<double> result_float_accuracy(const std::string& result_dir,
   supernet::AccuracyOptions options;
   options.split = "test";
   options.dataset_path = dataset_dir;
-  options.first_images = static_cast<int64_t>(images);
+  options.sample_images = static_cast<int64_t>(images);
   supernet::SubnetAccuracyEvaluator evaluator(checkpoint.string(), options);
   return evaluator.evaluate(space::load_subnet_arch(evaluator.space(), arch.string()))
       .float_accuracy;

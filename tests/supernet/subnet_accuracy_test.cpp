@@ -19,7 +19,7 @@ std::string trained_checkpoint() {
   return train_supernet(job, {}).checkpoint_dir;
 }
 
-TEST(SubnetAccuracy, FirstImagesEvaluatesThatPrefixOfTheSplit) {
+TEST(SubnetAccuracy, SampleImagesEvaluatesThatManyOfTheSplit) {
   AccuracyOptions all_options;
   const std::string checkpoint = trained_checkpoint();
   SubnetAccuracyEvaluator all(checkpoint, all_options);
@@ -27,10 +27,10 @@ TEST(SubnetAccuracy, FirstImagesEvaluatesThatPrefixOfTheSplit) {
   const SubnetAccuracy whole = all.evaluate(largest);
   EXPECT_EQ(whole.images, 64);  // the synthetic test split
 
-  AccuracyOptions prefix_options;
-  prefix_options.first_images = 16;
-  SubnetAccuracyEvaluator prefix(checkpoint, prefix_options);
-  const SubnetAccuracy first = prefix.evaluate(largest, /*int8=*/true);
+  AccuracyOptions sample_options;
+  sample_options.sample_images = 16;
+  SubnetAccuracyEvaluator sample(checkpoint, sample_options);
+  const SubnetAccuracy first = sample.evaluate(largest, /*int8=*/true);
   EXPECT_EQ(first.images, 16);
   EXPECT_EQ(first.dataset, whole.dataset);
   // Accuracies over 16 images are multiples of 1/16.
@@ -39,15 +39,15 @@ TEST(SubnetAccuracy, FirstImagesEvaluatesThatPrefixOfTheSplit) {
   EXPECT_DOUBLE_EQ(*first.int8_accuracy * 16, std::round(*first.int8_accuracy * 16));
 }
 
-TEST(SubnetAccuracy, FirstImagesBeyondTheSplitIsAnErrorNamingTheOption) {
+TEST(SubnetAccuracy, SampleImagesBeyondTheSplitIsAnErrorNamingTheOption) {
   AccuracyOptions options;
-  options.first_images = 65;
+  options.sample_images = 65;
   try {
     SubnetAccuracyEvaluator evaluator(trained_checkpoint(), options);
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find("first_images"), std::string::npos) << message;
+    EXPECT_NE(message.find("sample_images"), std::string::npos) << message;
     EXPECT_NE(message.find("65"), std::string::npos) << message;
   }
 }

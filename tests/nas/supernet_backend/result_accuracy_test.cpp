@@ -36,7 +36,7 @@ search_results::ResultLayout make_result(const std::string& name) {
 
 double accuracy_of(const fs::path& checkpoint, const search_results::ResultLayout& layout) {
   supernet::AccuracyOptions options;
-  options.first_images = static_cast<int64_t>(kImages);
+  options.sample_images = static_cast<int64_t>(kImages);
   supernet::SubnetAccuracyEvaluator evaluator(checkpoint.string(), options);
   return evaluator
       .evaluate(space::load_subnet_arch(evaluator.space(), layout.best_arch_file().string()))
