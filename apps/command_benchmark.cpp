@@ -18,6 +18,7 @@
 #include "apps/commands.h"
 #include "deploy/mlperf_benchmark.h"
 #include "engine/compiler/model_file.h"
+#include "nas/search/progress_bar.h"
 #include "profiler/board_spec.h"
 #include "profiler/interrupt_cleanup.h"
 #include "profiler/mlperf_client.h"
@@ -158,7 +159,12 @@ void run_benchmark(const BenchmarkCommandOptions& options) {
   } else {
     const deploy::BenchmarkDataset dataset =
         deploy::load_benchmark_dataset(options.dataset, input, options.samples);
-    const deploy::AccuracyResult result = deploy::run_accuracy(dut, dataset);
+    nas::ProgressBars bars;
+    const deploy::AccuracyResult result =
+        deploy::run_accuracy(dut, dataset, [&bars](std::size_t done, std::size_t total) {
+          bars.update("accuracy", static_cast<int64_t>(done), static_cast<int64_t>(total));
+        });
+    bars.interrupt();
     report["dataset"] = dataset.description;
     nlohmann::json accuracy = {{"samples", result.samples}};
     if (result.auc) {
@@ -201,7 +207,9 @@ void register_benchmark_command(CLI::App& app) {
   command->add_option("--dataset", options->dataset,
                       "Fashion-MNIST directory, or a directory with y_labels.csv (FILE, "
                       "CLASS_COUNT, LABEL per line; FILE: the quantized input bytes)");
-  command->add_option("--samples", options->samples, "accuracy: at most N samples")
+  command
+      ->add_option("--samples", options->samples,
+                   "accuracy: at most N samples, spread evenly over the dataset")
       ->capture_default_str();
   command->add_option("--windows", options->performance.windows, "performance: windows")
       ->capture_default_str();

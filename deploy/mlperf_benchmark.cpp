@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "datasets/fashion_mnist.h"
+#include "datasets/spread_sample.h"
 #include "deploy/export_verify.h"
 
 namespace tinynas::deploy {
@@ -30,16 +31,20 @@ std::string trim(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
-BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo& input,
-                                  std::size_t max_samples) {
+struct RawSample {
+  fs::path file;
+  int label = -1;
+  std::string where;  // "<labels file>:<line>", for errors about the sample's file
+};
+
+// Every line of the labels file, checked, so a bad line is reported whichever sample is used.
+std::vector<RawSample> read_raw_labels(const fs::path& dir) {
   const fs::path labels_path = dir / kMlperfLabelsFile;
   std::ifstream labels(labels_path);
   if (!labels) throw std::runtime_error(labels_path.string() + ": cannot read");
-  BenchmarkDataset dataset;
-  dataset.description = "raw " + labels_path.string();
+  std::vector<RawSample> samples;
   std::string line;
-  for (std::size_t number = 1; std::getline(labels, line) && dataset.inputs.size() < max_samples;
-       ++number) {
+  for (std::size_t number = 1; std::getline(labels, line); ++number) {
     if (trim(line).empty()) continue;
     std::vector<std::string> fields;
     std::stringstream stream(line);
@@ -63,19 +68,31 @@ BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo
                                "CLASS_COUNT, found '" +
                                fields[1] + "', '" + fields[2] + "'");
     }
-    const fs::path file = dir / fields[0];
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error(where + ": cannot read " + file.string());
+    samples.push_back({dir / fields[0], label, where});
+  }
+  if (samples.empty()) throw std::runtime_error(labels_path.string() + ": no samples");
+  return samples;
+}
+
+BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo& input,
+                                  std::size_t max_samples) {
+  const std::vector<RawSample> samples = read_raw_labels(dir);
+  BenchmarkDataset dataset;
+  dataset.description = "raw " + (dir / kMlperfLabelsFile).string();
+  for (const std::size_t index : datasets::spread_sample_indices(samples.size(), max_samples)) {
+    const RawSample& sample = samples[index];
+    std::ifstream in(sample.file, std::ios::binary);
+    if (!in) throw std::runtime_error(sample.where + ": cannot read " + sample.file.string());
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
     if (bytes.size() != input.size_bytes) {
-      throw std::runtime_error(file.string() + ": expected " + std::to_string(input.size_bytes) +
+      throw std::runtime_error(sample.file.string() + ": expected " +
+                               std::to_string(input.size_bytes) +
                                " bytes (the model's input), found " + std::to_string(bytes.size()));
     }
     dataset.inputs.push_back(std::move(bytes));
-    dataset.labels.push_back(label);
+    dataset.labels.push_back(sample.label);
   }
-  if (dataset.inputs.empty()) throw std::runtime_error(labels_path.string() + ": no samples");
   return dataset;
 }
 
@@ -95,11 +112,11 @@ BenchmarkDataset load_benchmark_dataset(const std::string& dir, const runtime::T
                              "x" + std::to_string(input.shape.c) + ")");
   }
   const datasets::LabeledImages images =
-      datasets::read_fashion_mnist(dir, datasets::FashionMnistPart::kTest, max_samples);
+      datasets::read_fashion_mnist(dir, datasets::FashionMnistPart::kTest);
   BenchmarkDataset dataset;
   dataset.description = "fashion-mnist " + dir;
   const std::size_t pixels = images.image_bytes();
-  for (std::size_t i = 0; i < images.size(); ++i) {
+  for (const std::size_t i : datasets::spread_sample_indices(images.size(), max_samples)) {
     std::vector<uint8_t> bytes(pixels);
     for (std::size_t k = 0; k < pixels; ++k) {
       bytes[k] = static_cast<uint8_t>(
@@ -176,7 +193,8 @@ std::optional<double> roc_auc(const std::vector<float>& scores, const std::vecto
   return wins / (static_cast<double>(positives) * static_cast<double>(negatives));
 }
 
-AccuracyResult run_accuracy(profiler::MlperfClient& dut, const BenchmarkDataset& dataset) {
+AccuracyResult run_accuracy(profiler::MlperfClient& dut, const BenchmarkDataset& dataset,
+                            const AccuracyProgress& progress) {
   AccuracyResult result;
   std::vector<float> scores;
   for (std::size_t i = 0; i < dataset.inputs.size(); ++i) {
@@ -192,6 +210,7 @@ AccuracyResult run_accuracy(profiler::MlperfClient& dut, const BenchmarkDataset&
     scores.push_back(inference.results.front());
     result.results.push_back(inference.results);
     ++result.samples;
+    if (progress) progress(result.samples, dataset.inputs.size());
   }
   const bool one_score = !result.results.empty() && result.results.front().size() == 1;
   if (one_score) {

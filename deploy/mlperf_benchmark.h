@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,9 @@ struct BenchmarkDataset {
   std::vector<int> labels;
 };
 
-// Reads at most `max_samples` samples of `dir` for a model whose input tensor is `input`.
+// Reads at most `max_samples` samples of `dir` for a model whose input tensor is `input`: all of
+// them, or that many spread evenly over the dataset (datasets/spread_sample.h), the images
+// `export --verify` takes. Every line of a labels file is checked, used or not.
 // Throws std::runtime_error naming the file, the line and what was expected.
 BenchmarkDataset load_benchmark_dataset(const std::string& dir, const runtime::TensorInfo& input,
                                         std::size_t max_samples);
@@ -70,7 +73,11 @@ struct AccuracyResult {
   std::vector<std::vector<float>> results;
 };
 
-AccuracyResult run_accuracy(profiler::MlperfClient& dut, const BenchmarkDataset& dataset);
+// Called after each sample with (samples done, samples in all).
+using AccuracyProgress = std::function<void(std::size_t, std::size_t)>;
+
+AccuracyResult run_accuracy(profiler::MlperfClient& dut, const BenchmarkDataset& dataset,
+                            const AccuracyProgress& progress = {});
 
 // Area under the ROC curve of `scores` (higher = more anomalous) against `labels` (1 =
 // anomalous, 0 = normal): the probability that an anomalous sample outscores a normal one, ties

@@ -69,6 +69,33 @@ TEST_F(RawDataset, ReadsTheBenchmarksLabelsFileAndInputFiles) {
   EXPECT_EQ(load_benchmark_dataset(dir_.string(), input_, 1).inputs.size(), 1u);
 }
 
+// A file listed class by class still gives every class its share when --samples takes a part.
+TEST_F(RawDataset, ASampleIsSpreadOverTheFile) {
+  std::string labels;
+  for (int i = 0; i < 6; ++i) {
+    const std::string file = "s" + std::to_string(i) + ".bin";
+    write(file, std::string(4, static_cast<char>('a' + i)));
+    labels += file + ", 3, " + std::to_string(i / 2) + "\n";
+  }
+  write(kMlperfLabelsFile, labels);
+  const BenchmarkDataset dataset = load_benchmark_dataset(dir_.string(), input_, 3);
+  EXPECT_EQ(dataset.labels, (std::vector<int>{0, 1, 2}));
+  ASSERT_EQ(dataset.inputs.size(), 3u);
+  EXPECT_EQ(dataset.inputs[1], std::vector<uint8_t>(4, 'c'));
+}
+
+TEST_F(RawDataset, ABadLineIsReportedEvenWhenTheSampleSkipsIt) {
+  write("a.bin", "abcd");
+  write(kMlperfLabelsFile, "a.bin, 10, 3\na.bin, 10, 3\na.bin, 10\n");
+  try {
+    load_benchmark_dataset(dir_.string(), input_, 1);
+    FAIL() << "a bad third line was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("y_labels.csv:3: expected"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(RawDataset, BadLinesAndWrongSizesNameTheFileAndLine) {
   write("a.bin", "abc");
   write(kMlperfLabelsFile, "a.bin, 10, 3\n");
