@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "datasets/fashion_mnist.h"
+#include "datasets/mlperf_labels.h"
 #include "datasets/spread_sample.h"
 #include "deploy/export_verify.h"
 
@@ -31,63 +32,28 @@ std::string trim(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
-struct RawSample {
-  fs::path file;
-  int label = -1;
-  std::string where;  // "<labels file>:<line>", for errors about the sample's file
-};
-
-// Every line of the labels file, checked, so a bad line is reported whichever sample is used.
-std::vector<RawSample> read_raw_labels(const fs::path& dir) {
+BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo& input,
+                                  std::size_t max_samples) {
   const fs::path labels_path = dir / kMlperfLabelsFile;
   std::ifstream labels(labels_path);
   if (!labels) throw std::runtime_error(labels_path.string() + ": cannot read");
-  std::vector<RawSample> samples;
-  std::string line;
-  for (std::size_t number = 1; std::getline(labels, line); ++number) {
-    if (trim(line).empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream stream(line);
-    for (std::string field; std::getline(stream, field, ',');) fields.push_back(trim(field));
-    const std::string where = labels_path.string() + ":" + std::to_string(number);
-    if (fields.size() != 3) {
-      throw std::runtime_error(where + ": expected 'FILE, CLASS_COUNT, LABEL', found '" + line +
-                               "'");
-    }
-    int label = -1;
-    int classes = 0;
-    try {
-      classes = std::stoi(fields[1]);
-      label = std::stoi(fields[2]);
-    } catch (const std::exception&) {
-      label = -1;
-    }
-    if (classes <= 0 || label < 0 || label >= std::max(classes, 2)) {
-      throw std::runtime_error(where +
-                               ": class count and label must be numbers with 0 <= LABEL < "
-                               "CLASS_COUNT, found '" +
-                               fields[1] + "', '" + fields[2] + "'");
-    }
-    samples.push_back({dir / fields[0], label, where});
-  }
-  if (samples.empty()) throw std::runtime_error(labels_path.string() + ": no samples");
-  return samples;
-}
-
-BenchmarkDataset load_raw_dataset(const fs::path& dir, const runtime::TensorInfo& input,
-                                  std::size_t max_samples) {
-  const std::vector<RawSample> samples = read_raw_labels(dir);
+  // Every line is checked, so a bad line is reported whichever samples are used.
+  const std::vector<datasets::MlperfLabel> samples =
+      datasets::parse_mlperf_labels(labels, labels_path.string());
   BenchmarkDataset dataset;
-  dataset.description = "raw " + (dir / kMlperfLabelsFile).string();
+  dataset.description = "raw " + labels_path.string();
   for (const std::size_t index : datasets::spread_sample_indices(samples.size(), max_samples)) {
-    const RawSample& sample = samples[index];
-    std::ifstream in(sample.file, std::ios::binary);
-    if (!in) throw std::runtime_error(sample.where + ": cannot read " + sample.file.string());
+    const datasets::MlperfLabel& sample = samples[index];
+    const fs::path file = dir / sample.file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in || fs::is_directory(file)) {
+      throw std::runtime_error(labels_path.string() + ":" + std::to_string(sample.line) +
+                               ": cannot read " + file.string());
+    }
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
     if (bytes.size() != input.size_bytes) {
-      throw std::runtime_error(sample.file.string() + ": expected " +
-                               std::to_string(input.size_bytes) +
+      throw std::runtime_error(file.string() + ": expected " + std::to_string(input.size_bytes) +
                                " bytes (the model's input), found " + std::to_string(bytes.size()));
     }
     dataset.inputs.push_back(std::move(bytes));

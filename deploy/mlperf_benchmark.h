@@ -7,9 +7,9 @@
 //                classifiers; for one-score models (anomaly detection) also the ROC AUC with
 //                label 1 as the anomalous class.
 // Datasets (load_benchmark_dataset):
-//   - a directory with y_labels.csv, the layout of the benchmark's own datasets: one sample per
-//     line "FILE, CLASS_COUNT, LABEL"; FILE (relative to the directory) holds exactly the
-//     model's input bytes, already quantized (int8, as the DUT takes them);
+//   - a directory with y_labels.csv, the layout of the benchmark's own datasets
+//     (datasets/mlperf_labels.h); each FILE holds the model's input bytes, already quantized
+//     (int8, as the DUT takes them);
 //   - a Fashion-MNIST directory (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), for
 //     28x28x1 models, quantized with the model's input scale and zero point.
 #pragma once
@@ -21,12 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "datasets/mlperf_labels.h"
 #include "engine/runtime/model_reader.h"
 #include "profiler/mlperf_client.h"
 
 namespace tinynas::deploy {
 
-inline constexpr char kMlperfLabelsFile[] = "y_labels.csv";
+using datasets::kMlperfLabelsFile;
 
 struct BenchmarkDataset {
   std::string description;  // "fashion-mnist DIR" or "raw DIR/y_labels.csv"
