@@ -34,6 +34,7 @@ constexpr uint32_t kInputSeed = 1;
 constexpr double kPercent = 100.0;
 constexpr std::size_t kReferenceWindows = 5;
 constexpr double kReferenceSeconds = 10.0;
+constexpr std::size_t kMaxAccuracySamples = 100000000;  // far beyond any benchmark dataset
 
 struct BenchmarkCommandOptions {
   std::string model;
@@ -210,6 +211,7 @@ void register_benchmark_command(CLI::App& app) {
   command
       ->add_option("--samples", options->samples,
                    "accuracy: at most N samples, spread evenly over the dataset")
+      ->check(CLI::Range(std::size_t{1}, kMaxAccuracySamples))
       ->capture_default_str();
   command->add_option("--windows", options->performance.windows, "performance: windows")
       ->capture_default_str();

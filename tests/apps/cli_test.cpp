@@ -600,6 +600,17 @@ TEST_F(CliTest, SearchWithAnUnreachableFarmFailsBeforeStageOne) {
 }
 #endif
 
+// An accuracy run of no samples is refused by the option itself, before a board boots.
+TEST_F(CliTest, BenchmarkRefusesZeroSamples) {
+  const CommandResult result =
+      run_tinynas("benchmark " + source_path(kSampleArch) +
+                  " --board qemu-mps2-an386 --mode accuracy --dataset . --samples 0");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--samples: Value 0 not in range 1 to"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("DUT"), std::string::npos) << result.output;
+}
+
 TEST_F(CliTest, ExportWritesATfliteFileAndKeepsAnExistingOne) {
   const std::string model = path("sample.tnm");
   ASSERT_EQ(
