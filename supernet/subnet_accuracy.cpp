@@ -92,10 +92,11 @@ SubnetAccuracy SubnetAccuracyEvaluator::evaluate(const space::SubnetConfig& subn
   SubnetAccuracy result;
   result.dataset = s.evaluation->name;
   result.images = static_cast<int64_t>(s.evaluation->size());
-  result.float_accuracy =
-      evaluate_accuracy([&net](const torch::Tensor& x) { return net.forward(x); }, *s.evaluation,
-                        s.batch_size)
-          .accuracy;
+  AccuracyResult float_result = evaluate_accuracy(
+      [&net](const torch::Tensor& x) { return net.forward(x); }, *s.evaluation, s.batch_size);
+  result.float_accuracy = float_result.accuracy;
+  result.float_predictions = std::move(float_result.predictions);
+  result.labels.assign(s.evaluation->labels.begin(), s.evaluation->labels.end());
   if (int8) {
     const StandaloneNetwork network = extract_subnet(net, subnet);
     const compiler::Graph graph =
@@ -111,7 +112,9 @@ SubnetAccuracy SubnetAccuracyEvaluator::evaluate(const space::SubnetConfig& subn
       run.input = quantize_image(*s.evaluation, i, input);
       const compiler::HostRunResult out = compiler::run_on_host(model, run);
       const auto best = std::max_element(out.output.begin(), out.output.end());
-      correct += (best - out.output.begin()) == s.evaluation->labels[i] ? 1 : 0;
+      const int predicted = static_cast<int>(best - out.output.begin());
+      result.int8_predictions.push_back(predicted);
+      correct += predicted == s.evaluation->labels[i] ? 1 : 0;
     }
     result.int8_accuracy = static_cast<double>(correct) / static_cast<double>(result.images);
   }

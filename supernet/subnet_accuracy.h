@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "space/search_space.h"
 #include "space/subnet_config.h"
@@ -30,6 +31,11 @@ struct SubnetAccuracy {
   std::optional<double> int8_accuracy;  // host engine, when asked for
   int64_t images = 0;
   std::string dataset;  // e.g. "fashion-mnist/test"
+  // Per image, in the split's order: its label and the top-1 class of the float model and (when
+  // int8 was asked for) of the int8 model, so two networks can be compared image by image.
+  std::vector<int> labels;
+  std::vector<int> float_predictions;
+  std::vector<int> int8_predictions;
 };
 
 class SubnetAccuracyEvaluator {

@@ -29,11 +29,17 @@ AccuracyResult evaluate_accuracy(const ForwardFunction& forward, const ImageData
   const std::vector<size_t> order = sequential_order(dataset.size());
   int64_t correct = 0;
   double loss_sum = 0.0;
+  std::vector<int> predictions;
+  predictions.reserve(dataset.size());
   for (size_t begin = 0; begin < dataset.size(); begin += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(dataset.size(), begin + static_cast<size_t>(batch_size));
     const Batch batch = make_batch(dataset, order, begin, end);
     const torch::Tensor logits = forward(batch.images);
-    correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
+    const torch::Tensor top1 = logits.argmax(1);
+    correct += top1.eq(batch.labels).sum().item<int64_t>();
+    const torch::Tensor classes = top1.to(torch::kCPU, torch::kInt32).contiguous();
+    predictions.insert(predictions.end(), classes.data_ptr<int32_t>(),
+                       classes.data_ptr<int32_t>() + classes.numel());
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, batch.labels,
                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -41,6 +47,7 @@ AccuracyResult evaluate_accuracy(const ForwardFunction& forward, const ImageData
   }
   AccuracyResult result;
   result.images = static_cast<int64_t>(dataset.size());
+  result.predictions = std::move(predictions);
   if (result.images > 0) {
     result.accuracy = static_cast<double>(correct) / static_cast<double>(result.images);
     result.loss = loss_sum / static_cast<double>(result.images);

@@ -16,6 +16,7 @@ struct AccuracyResult {
   double accuracy = 0.0;  // fraction correct, [0, 1]
   double loss = 0.0;      // mean cross entropy
   int64_t images = 0;
+  std::vector<int> predictions;  // the top-1 class of each image, in dataset order
 };
 
 // Recomputes the BN statistics of the active subnet from `batches` training batches (seeded

@@ -600,6 +600,35 @@ TEST_F(CliTest, SearchWithAnUnreachableFarmFailsBeforeStageOne) {
 }
 #endif
 
+// scripts/compare-predictions on two `eval --predictions` files: A right on all 20 images, B
+// wrong on the first 3, so 3 discordant images all A's: McNemar's exact p = 2 / 2^3.
+TEST_F(CliTest, ComparePredictionsCountsTheImagesOnlyOneGetsRight) {
+  std::string a = "image,label,float,int8\n";
+  std::string b = a;
+  for (int i = 0; i < 20; ++i) {
+    const std::string label = std::to_string(i % 10);
+    a += std::to_string(i) + "," + label + "," + label + "," + label + "\n";
+    const std::string wrong = i < 3 ? std::to_string((i + 1) % 10) : label;
+    b += std::to_string(i) + "," + label + "," + wrong + "," + label + "\n";
+  }
+  const std::string script = source_path("scripts/compare-predictions");
+  const std::string files = write_file("a.csv", a) + " " + write_file("b.csv", b);
+  const CommandResult result = run_shell_command(script + " " + files);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* line : {"A: 100.00%", "B: 85.00%", "right in A only: 3, in B only: 0",
+                           "A - B: +15.00 points", "McNemar exact p = 0.250"}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+  const CommandResult int8 = run_shell_command(script + " " + files + " --column int8");
+  EXPECT_NE(int8.output.find("McNemar exact p = 1.000"), std::string::npos) << int8.output;
+
+  const std::string bad = write_file("bad.csv", "image,label,float\n0,1,1\n2,1,1\n");
+  const CommandResult refused = run_shell_command(script + " " + path("a.csv") + " " + bad);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("bad.csv:3: expected image 1"), std::string::npos)
+      << refused.output;
+}
+
 // An accuracy run of no samples is refused by the option itself, before a board boots.
 TEST_F(CliTest, BenchmarkRefusesZeroSamples) {
   const CommandResult result =

@@ -39,6 +39,25 @@ TEST(SubnetAccuracy, SampleImagesEvaluatesThatManyOfTheSplit) {
   EXPECT_DOUBLE_EQ(*first.int8_accuracy * 16, std::round(*first.int8_accuracy * 16));
 }
 
+// The per-image predictions (what `eval --predictions` writes) are the ones the accuracies count.
+TEST(SubnetAccuracy, PredictionsPerImageAddUpToTheAccuracies) {
+  SubnetAccuracyEvaluator evaluator(trained_checkpoint());
+  const SubnetAccuracy result =
+      evaluator.evaluate(space::largest_subnet(evaluator.space()), /*int8=*/true);
+  ASSERT_EQ(result.labels.size(), static_cast<std::size_t>(result.images));
+  ASSERT_EQ(result.float_predictions.size(), result.labels.size());
+  ASSERT_EQ(result.int8_predictions.size(), result.labels.size());
+  int float_right = 0;
+  int int8_right = 0;
+  for (std::size_t i = 0; i < result.labels.size(); ++i) {
+    float_right += result.float_predictions[i] == result.labels[i] ? 1 : 0;
+    int8_right += result.int8_predictions[i] == result.labels[i] ? 1 : 0;
+  }
+  EXPECT_DOUBLE_EQ(result.float_accuracy, float_right / static_cast<double>(result.images));
+  ASSERT_TRUE(result.int8_accuracy.has_value());
+  EXPECT_DOUBLE_EQ(*result.int8_accuracy, int8_right / static_cast<double>(result.images));
+}
+
 TEST(SubnetAccuracy, SampleImagesBeyondTheSplitIsAnErrorNamingTheOption) {
   AccuracyOptions options;
   options.sample_images = 65;
