@@ -150,11 +150,18 @@ void EvolutionSearch::initial_population() {
   }
 }
 
-void EvolutionSearch::sort_by_accuracy(std::vector<std::string>& keys) const {
-  std::sort(keys.begin(), keys.end(), [this](const std::string& a, const std::string& b) {
-    const double aa = records_.at(a).accuracy, ab = records_.at(b).accuracy;
-    return aa != ab ? aa > ab : a < b;
-  });
+bool EvolutionSearch::ranks_before(const std::string& a, const std::string& b) const {
+  const CandidateRecord& ra = records_.at(a);
+  const CandidateRecord& rb = records_.at(b);
+  if (settings_.objective == EvolutionObjective::kMacs && ra.cost.macs != rb.cost.macs) {
+    return ra.cost.macs > rb.cost.macs;
+  }
+  return ra.accuracy != rb.accuracy ? ra.accuracy > rb.accuracy : a < b;
+}
+
+void EvolutionSearch::sort_by_objective(std::vector<std::string>& keys) const {
+  std::sort(keys.begin(), keys.end(),
+            [this](const std::string& a, const std::string& b) { return ranks_before(a, b); });
 }
 
 std::vector<std::string> EvolutionSearch::ranked_population() const {
@@ -165,7 +172,7 @@ std::vector<std::string> EvolutionSearch::ranked_population() const {
     if (!seen.insert(key).second) continue;
     if (predicted_feasible(records_.at(key))) keys.push_back(key);
   }
-  sort_by_accuracy(keys);
+  sort_by_objective(keys);
   return keys;
 }
 
@@ -222,7 +229,7 @@ std::optional<std::string> EvolutionSearch::best_verified() const {
   std::optional<std::string> best;
   for (const auto& [key, r] : records_) {
     if (!r.verified()) continue;
-    if (!best || r.accuracy > records_.at(*best).accuracy) best = key;
+    if (!best || ranks_before(key, *best)) best = key;
   }
   return best;
 }
@@ -236,10 +243,11 @@ GenerationSummary EvolutionSearch::summarize(int generation) const {
   if (!ranked.empty()) s.best_accuracy = records_.at(ranked.front()).accuracy;
   for (const auto& [key, r] : records_) {
     if (r.measured) ++s.measured;
-    if (r.verified()) {
-      ++s.verified;
-      if (!s.best_verified || r.accuracy > *s.best_verified) s.best_verified = r.accuracy;
-    }
+    if (r.verified()) ++s.verified;
+  }
+  // The accuracy of the candidate that would ship now (the best in the job's objective).
+  if (const std::optional<std::string> best = best_verified()) {
+    s.best_verified = records_.at(*best).accuracy;
   }
   s.evaluations = static_cast<int>(records_.size());
   s.latency_error = latency_.mean_error(generation);

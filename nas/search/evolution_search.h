@@ -3,7 +3,8 @@
 // it with mutated and crossed-over children) under the job's constraints:
 //   memory   the engine's planner (exact) on every candidate
 //   latency  the board's latency model, refit after every hardware round
-//   accuracy an AccuracyEvaluator, cached by architecture encoding
+//   accuracy an AccuracyEvaluator, cached by architecture encoding; the ranking is by accuracy
+//            or, with objective "macs", by MACs with accuracy breaking ties
 // Hardware in the loop: every hardware_every generations the best unmeasured candidates are
 // compiled to int8 and run on a board; a candidate is only *verified* feasible after it ran
 // within all limits, and only verified candidates are ever reported (best, Pareto front).
@@ -69,7 +70,9 @@ class EvolutionSearch {
   void finish_generation(int generation);
   bool stops_after(int generation) const;  // options_.stop_after_generation says so
   std::vector<std::string> ranked_population() const;
-  void sort_by_accuracy(std::vector<std::string>& keys) const;  // best first
+  // Before in the job's objective (settings_.objective), ties broken by accuracy, then by key.
+  bool ranks_before(const std::string& a, const std::string& b) const;
+  void sort_by_objective(std::vector<std::string>& keys) const;  // best first
   std::optional<std::string> best_verified() const;
   GenerationSummary summarize(int generation) const;
   EvolutionOutcome outcome(bool finished) const;  // records, history and latency so far

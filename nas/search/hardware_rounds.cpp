@@ -103,7 +103,7 @@ void EvolutionSearch::verify_until_one_passes() {
   for (int round = 0; round < kFinalVerificationRounds && !any_verified(); ++round) {
     std::vector<std::string> keys;
     for (const auto& [key, r] : records_) keys.push_back(key);
-    sort_by_accuracy(keys);
+    sort_by_objective(keys);
     if (hardware_round(keys, settings_.hardware_top_k, settings_.generations) == 0) break;
     save_state(settings_.generations);
   }

@@ -206,13 +206,24 @@ void parse_supernet(const config::ObjectReader& root, const std::string& base_di
   }
 }
 
+}  // namespace
+
+const char* evolution_objective_name(EvolutionObjective objective) {
+  return objective == EvolutionObjective::kMacs ? "macs" : "accuracy";
+}
+
+namespace {
+
 void parse_evolution(const config::ObjectReader& root, SearchJob& job) {
   const auto e = root.object("evolution", config::kOptional);
   if (!e) return;
-  e->reject_unknown_keys({"population", "generations", "parent_ratio", "mutation_ratio",
-                          "mutation_probability", "max_tries", "hardware_every", "hardware_top_k",
-                          "calibration_samples", "measure_runs"});
+  e->reject_unknown_keys({"objective", "population", "generations", "parent_ratio",
+                          "mutation_ratio", "mutation_probability", "max_tries", "hardware_every",
+                          "hardware_top_k", "calibration_samples", "measure_runs"});
   EvolutionSettings& s = job.evolution;
+  if (const auto objective = e->one_of("objective", {"accuracy", "macs"}, config::kOptional)) {
+    s.objective = *objective == "macs" ? EvolutionObjective::kMacs : EvolutionObjective::kAccuracy;
+  }
   auto set_int = [&](const char* key, int& target, int64_t min, int64_t max) {
     if (const auto v = e->integer(key, min, max, config::kOptional)) {
       target = static_cast<int>(*v);

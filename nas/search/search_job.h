@@ -65,7 +65,17 @@ struct Stage1Settings {
 
 // Defaults as once-for-all's evolution finder (Cai et al., ICLR 2020): population 100, 500
 // generations, parent ratio 0.25, mutation ratio 0.5, mutation probability 0.1.
+// What the evolution ranks candidates by. kAccuracy: the supernet's validation accuracy of the
+// candidate (once-for-all's evolution finder). kMacs: the most MACs within the limits, the
+// supernet's accuracy breaking ties; the capacity proxy MCUNet's stage 1 ranks spaces by, for
+// budgets where the weight-shared ranking is biased (a supernet trained for an epoch or two
+// ranks subnets whose channels every sample trains, small expand ratios, above larger ones that
+// end better once trained alone: README, "Quickstart").
+enum class EvolutionObjective { kAccuracy, kMacs };
+const char* evolution_objective_name(EvolutionObjective objective);  // "accuracy", "macs"
+
 struct EvolutionSettings {
+  EvolutionObjective objective = EvolutionObjective::kAccuracy;
   int population = 100;
   int generations = 500;
   double parent_ratio = 0.25;

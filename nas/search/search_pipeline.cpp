@@ -141,6 +141,11 @@ PipelineResult run_search(const SearchJob& job, SupernetProvider& supernet, Boar
 
   supernet.prepare(job, result.space, layout.supernet_dir().string(), options.resume, observer);
 
+  if (job.evolution.objective == EvolutionObjective::kMacs && observer.message) {
+    observer.message(
+        "evolution: ranks candidates by MACs within the limits (the supernet's "
+        "accuracy breaks ties)");
+  }
   EvolutionOptions evolution_options;
   evolution_options.state_dir = state_dir.string();
   evolution_options.resume = options.resume;

@@ -60,8 +60,8 @@ struct CandidateRecord {
 struct GenerationSummary {
   int generation = 0;
   int generations = 0;
-  double best_accuracy = 0.0;           // best candidate of the population (predicted feasible)
-  std::optional<double> best_verified;  // best accuracy verified on a board so far
+  double best_accuracy = 0.0;           // accuracy of the population's best (objective) candidate
+  std::optional<double> best_verified;  // accuracy of the best verified candidate so far
   int population_feasible = 0;          // predicted feasible members
   int verified = 0;                     // candidates verified on a board so far
   int measured = 0;                     // candidates run on a board so far

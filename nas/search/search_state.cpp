@@ -30,7 +30,8 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
 }
 
 nlohmann::json to_json(const EvolutionSettings& s) {
-  return {{"population", s.population},
+  return {{"objective", evolution_objective_name(s.objective)},
+          {"population", s.population},
           {"generations", s.generations},
           {"parent_ratio", s.parent_ratio},
           {"mutation_ratio", s.mutation_ratio},

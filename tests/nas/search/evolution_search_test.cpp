@@ -181,6 +181,36 @@ TEST(EvolutionSearch, JointScheduleFindsNetworksThatOnlyFitWithoutOpByOp) {
   EXPECT_THROW(run(plain_only, plain_board), std::runtime_error);
 }
 
+// "objective": "macs" ships the verified candidate with the most MACs (accuracy only breaks
+// ties); the default ships the most accurate verified one.
+TEST(EvolutionSearch, TheObjectiveDecidesWhichVerifiedCandidateShips) {
+  for (const EvolutionObjective objective :
+       {EvolutionObjective::kAccuracy, EvolutionObjective::kMacs}) {
+    const std::string name = evolution_objective_name(objective);
+    ScratchDir dir("objective-" + name);
+    SearchJob job = tiny_job(dir.sub("out"));
+    job.evolution.objective = objective;
+    FakeBoard board;
+    const PipelineResult r = run(job, board);
+    ASSERT_TRUE(r.outcome.best.has_value()) << name;
+    const CandidateRecord& best = r.outcome.records.at(*r.outcome.best);
+    int verified = 0;
+    for (const auto& [key, c] : r.outcome.records) {
+      if (!c.verified()) continue;
+      ++verified;
+      if (objective == EvolutionObjective::kMacs) {
+        EXPECT_LE(c.cost.macs, best.cost.macs) << key;
+        if (c.cost.macs == best.cost.macs) {
+          EXPECT_LE(c.accuracy, best.accuracy) << key;
+        }
+      } else {
+        EXPECT_LE(c.accuracy, best.accuracy) << key;
+      }
+    }
+    EXPECT_GT(verified, 1) << name << ": the rule must choose between candidates";
+  }
+}
+
 TEST(EvolutionSearch, SameSeedSameResult) {
   ScratchDir dir("determinism");
   FakeBoard board_a, board_b;

@@ -119,6 +119,7 @@ TEST(SearchJob, EveryBadFieldIsReportedAtOnceWithPathExpectedAndFound) {
   doc["evolution"]["population"] = 0;
   doc["evolution"]["mutation_probability"] = 1.5;
   doc["evolution"]["populaton"] = 10;
+  doc["evolution"]["objective"] = "flops";
   doc["farm"] = "ftp://x";
   doc.erase("output_dir");
   try {
@@ -135,7 +136,8 @@ TEST(SearchJob, EveryBadFieldIsReportedAtOnceWithPathExpectedAndFound) {
           "stage1.resolutions[1]: expected an integer in [8, 1024], found \"28\"",
           "evolution.population: expected an integer in [2, ", "found 0",
           "evolution.mutation_probability: expected a number in [0, 1], found 1.5",
-          "evolution.populaton: expected a known key", "farm: expected a farm URL",
+          "evolution.populaton: expected a known key", "evolution.objective: expected one of",
+          "found \"flops\"", "farm: expected a farm URL",
           "output_dir: expected a string, found missing"}) {
       EXPECT_NE(all.find(path), std::string::npos) << "missing \"" << path << "\" in:\n" << all;
     }

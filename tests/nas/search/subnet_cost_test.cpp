@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "config/json_file.h"
@@ -21,17 +22,48 @@ Constraints sram_limit(int64_t bytes, ScheduleChoice choice = ScheduleChoice::kJ
   return c;
 }
 
-// The quickstart's hand-scaled MobileNetV2 baselines (configs/nets/mobilenetv2-w0.2-r*.arch.json)
-// must fit the quickstart's limits op by op, and the r68 one must be the largest input (in steps
-// of 4) that does: otherwise the comparison in the README is against the wrong network.
-TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitTheQuickstartLimits) {
-  const std::string source = TINYNAS_SOURCE_DIR;
+Constraints job_limits(const std::string& job) {
   const nlohmann::json limits =
-      config::read_json_file(source + "/configs/jobs/quickstart.json").at("constraints");
-  Constraints quickstart;
-  quickstart.peak_sram_bytes = limits.at("peak_sram_bytes").get<int64_t>();
-  quickstart.flash_bytes = limits.at("flash_bytes").get<int64_t>();
-  quickstart.schedule = ScheduleChoice::kPlain;
+      config::read_json_file(std::string(TINYNAS_SOURCE_DIR) + "/configs/jobs/" + job)
+          .at("constraints");
+  Constraints c;
+  c.peak_sram_bytes = limits.at("peak_sram_bytes").get<int64_t>();
+  c.flash_bytes = limits.at("flash_bytes").get<int64_t>();
+  c.schedule = ScheduleChoice::kPlain;
+  return c;
+}
+
+// The quickstart's uniform member (configs/spaces/fmnist-uniform-w0.55.json: 3x3, expand 6, 3
+// blocks per stage) must be the widest, in width steps of 0.05, that fits the quickstart's
+// limits: otherwise the README compares the search with a needlessly small network.
+TEST(SubnetCost, TheQuickstartsUniformMemberIsTheWidestThatFits) {
+  const std::string source = TINYNAS_SOURCE_DIR;
+  const Constraints quickstart = job_limits("quickstart.json");
+  const space::SearchSpace uniform =
+      space::load_search_space(source + "/configs/spaces/fmnist-uniform-w0.55.json");
+  const space::SubnetConfig network = space::largest_subnet(uniform);
+  const SubnetCost cost = subnet_cost(uniform, network, quickstart);
+  EXPECT_TRUE(fits_memory(cost, quickstart))
+      << "peak " << cost.peak_sram_bytes << " B, flash " << cost.flash_bytes << " B";
+  constexpr int kWidthStepsPer1 = 20;
+  const int first_step = static_cast<int>(std::lround(uniform.width_multiplier * kWidthStepsPer1));
+  for (int step = first_step + 1; step <= kWidthStepsPer1 * 2; ++step) {
+    const double width = static_cast<double>(step) / kWidthStepsPer1;
+    const space::SearchSpace wider = space_at(uniform, width, uniform.resolution);
+    const SubnetCost wider_cost = subnet_cost(wider, space::largest_subnet(wider), quickstart);
+    if (wider_cost.flash_bytes == cost.flash_bytes) continue;  // the same channels after rounding
+    EXPECT_FALSE(fits_memory(wider_cost, quickstart))
+        << "width " << width << ": flash " << wider_cost.flash_bytes << " B";
+  }
+}
+
+// The 256 KiB quickstart's hand-scaled MobileNetV2 baselines
+// (configs/nets/mobilenetv2-w0.2-r*.arch.json) must fit its limits op by op, and the r68 one must
+// be the largest input (in steps of 4) that does: otherwise the comparison in the README is
+// against the wrong network.
+TEST(SubnetCost, HandScaledMobileNetV2BaselinesFitThe256KiBQuickstartLimits) {
+  const std::string source = TINYNAS_SOURCE_DIR;
+  const Constraints quickstart = job_limits("quickstart-256k.json");
   for (int resolution : {28, 68}) {
     const std::string name = "mobilenetv2-w0.2-r" + std::to_string(resolution);
     const space::SearchSpace space =
